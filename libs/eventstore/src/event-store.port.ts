@@ -1,0 +1,141 @@
+/**
+ * The event store port: the only source of truth of Eddy.
+ *
+ * Streams hold the events of one aggregate (a task, a data entry, a process instance) in
+ * revision order, starting at revision 0. The global log holds every event of every stream in
+ * commit order; each event has a global position, starting at 1 and growing with every event.
+ * Position 0 means "before the first event".
+ */
+
+/** What the writer expects the stream to look like before its append. */
+export type ExpectedRevision =
+  /** The revision of the stream's last event. */
+  | number
+  /** The stream must not exist yet. */
+  | 'no_stream'
+  /** The stream must exist, whatever its revision. */
+  | 'stream_exists'
+  /** No check. */
+  | 'any';
+
+/** Who and what caused an event. Time and ids come from the command, never from the store. */
+export interface EventMetadata {
+  /** Id of the command that produced the event (duplicates are detected by it). */
+  commandId: string;
+  /** Id shared by every message of one business interaction. */
+  correlationId: string;
+  /** Id of the message that caused this one, when there is one. */
+  causationId?: string;
+  /** The user or service on whose behalf the command ran. */
+  userId?: string;
+  /** ISO-8601 time at which the command was accepted. */
+  timestamp: string;
+}
+
+/** An event to append. */
+export interface NewEvent<TType extends string = string, TData = Record<string, unknown>> {
+  /** Unique id of the event (a UUID or another globally unique string). */
+  id: string;
+  type: TType;
+  /** Version of the schema of `data`; readers upcast older versions. */
+  schemaVersion: number;
+  data: TData;
+  metadata: EventMetadata;
+}
+
+/** An event as the store holds it. */
+export interface StoredEvent<TType extends string = string, TData = Record<string, unknown>>
+  extends NewEvent<TType, TData> {
+  streamId: string;
+  /** Revision of the event within its stream, from 0. */
+  revision: number;
+  /** Position of the event in the global log, from 1. */
+  position: number;
+}
+
+export interface AppendOptions {
+  /** Default `any`. */
+  expectedRevision?: ExpectedRevision;
+}
+
+export interface AppendResult {
+  /** Revision of the stream's last event after the append. */
+  nextExpectedRevision: number;
+  /** Global position of the last appended event. */
+  position: number;
+}
+
+export interface ReadStreamOptions {
+  /** First revision to read (inclusive). Default 0. */
+  fromRevision?: number;
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Read events whose position is greater than this. Default 0 (from the start). */
+  after?: number;
+  maxCount?: number;
+}
+
+export interface SubscribeOptions {
+  /** Deliver events whose position is greater than this. Default 0 (from the start). */
+  after?: number;
+  /** Largest batch delivered at once. Default chosen by the adapter. */
+  maxBatchSize?: number;
+  /** Ends the subscription: the iterator finishes. */
+  signal?: AbortSignal;
+}
+
+export interface EventStoreStatistics {
+  headPosition: number;
+  streams: number;
+  events: number;
+}
+
+/**
+ * The event store port. Every adapter passes the contract suite in
+ * `libs/testing/src/event-store.contract.ts`.
+ */
+export interface EventStore {
+  /**
+   * Appends events to a stream atomically, after checking the expected revision.
+   * Throws {@link WrongExpectedRevisionError} when the check fails; nothing is then written.
+   * Appending an empty list checks the revision and writes nothing.
+   */
+  appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+
+  /** The events of one stream in revision order; an empty list when the stream does not exist. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+
+  /** Events of every stream in global order. */
+  readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
+
+  /**
+   * Catches up from `after` and then stays live. Batches arrive in global order with no gaps and
+   * no doubles; the next batch is read only when the consumer asks for it (back-pressure).
+   */
+  subscribeToAll(options?: SubscribeOptions): AsyncIterable<readonly StoredEvent[]>;
+
+  /** Position of the last committed event; 0 when the store is empty. */
+  headPosition(): Promise<number>;
+
+  statistics(): Promise<EventStoreStatistics>;
+
+  close(): Promise<void>;
+}
+
+/** Injection token of the {@link EventStore}. */
+export const EVENT_STORE = Symbol('EVENT_STORE');
+
+/** The stream was not at the revision the writer expected. */
+export class WrongExpectedRevisionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    /** The stream's current revision, or -1 when it does not exist. */
+    readonly actual: number,
+  ) {
+    super(`stream ${streamId}: expected revision ${String(expected)}, actual ${actual}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
