@@ -49,7 +49,6 @@ export default defineConfig({
           include: ['test/**/*.e2e.spec.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          fileParallelism: false,
         },
       },
       {
@@ -60,7 +59,6 @@ export default defineConfig({
           include: ['{src,libs,test}/**/*.server.int.spec.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
-          fileParallelism: false,
         },
       },
     ],

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import type { CommandMetadata } from './common.schema';
+import { dataEntryCommandSchemas, type DataEntryCommand } from './data-entry.commands';
+import {
+  processCommandSchemas,
+  type ProcessDefinitionCommand,
+  type ProcessInstanceCommand,
+} from './process.commands';
+import { taskCommandSchemas, type TaskCommand } from './task.commands';
+
+/** Every command Eddy accepts. */
+export type Command = TaskCommand | DataEntryCommand | ProcessDefinitionCommand | ProcessInstanceCommand;
+export type CommandType = Command['type'];
+
+/** A command with the metadata the API attached to it. */
+export type CommandWithMetadata<C extends Command = Command> = C & { metadata: CommandMetadata };
+
+/** The runtime schema of each command's `data`. */
+export const commandSchemas: Record<CommandType, z.ZodType> = {
+  ...taskCommandSchemas,
+  ...dataEntryCommandSchemas,
+  ...processCommandSchemas,
+};
+
+export const commandTypes = Object.keys(commandSchemas) as CommandType[];
+
+/** The wire form of a command: `{ type, commandId, data }`. */
+export const commandEnvelopeSchema = z.strictObject({
+  type: z.string().min(1, 'must not be empty'),
+  commandId: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(256, 'must be at most 256 characters')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+  data: z.unknown(),
+});
+
+/** Why a command was refused before or by a decider. */
+export interface CommandError {
+  code: string;
+  message: string;
+  /** Dotted path of the bad field, e.g. `data.sourceReference.instanceId`. */
+  path?: string;
+}
+
+export type ParsedCommand =
+  | { ok: true; commandId: string; command: Command }
+  | { ok: false; commandId: string | null; error: CommandError };
+
+const formatPath = (path: readonly PropertyKey[]): string => path.map(String).join('.');
+
+/**
+ * Validates one command in its wire form. Errors name the first bad field with its path, so a
+ * sender can find its mistake; nothing that fails here ever reaches a decider.
+ */
+export function parseCommand(input: unknown): ParsedCommand {
+  const envelope = commandEnvelopeSchema.safeParse(input);
+  if (!envelope.success) {
+    const issue = envelope.error.issues[0];
+    const commandId =
+      typeof input === 'object' &&
+      input !== null &&
+      typeof (input as { commandId?: unknown }).commandId === 'string'
+        ? (input as { commandId: string }).commandId
+        : null;
+    return {
+      ok: false,
+      commandId,
+      error: {
+        code: 'INVALID_COMMAND',
+        message: `${formatPath(issue.path) || 'command'}: ${issue.message}`,
+        path: formatPath(issue.path) || undefined,
+      },
+    };
+  }
+  const { type, commandId, data } = envelope.data;
+  const schema = (commandSchemas as Record<string, z.ZodType | undefined>)[type];
+  if (!schema) {
+    return {
+      ok: false,
+      commandId,
+      error: { code: 'UNKNOWN_COMMAND_TYPE', message: `type: unknown command type '${type}'`, path: 'type' },
+    };
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = formatPath(['data', ...issue.path]);
+    return {
+      ok: false,
+      commandId,
+      error: { code: 'INVALID_COMMAND', message: `${path}: ${issue.message}`, path },
+    };
+  }
+  return { ok: true, commandId, command: { type, data: parsed.data } as Command };
+}
+
+/** A command that a decider refused: the code is part of the public API (`TASK_CLOSED`, ...). */
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly path?: string,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}

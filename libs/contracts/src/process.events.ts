@@ -1,0 +1,54 @@
+import type { SourceReference } from './common.schema';
+
+export type ProcessDefinitionRegistered = {
+  type: 'ProcessDefinitionRegistered';
+  data: {
+    id: string;
+    key: string;
+    version: number;
+    name: string;
+    applicationName: string;
+    versionTag: string | null;
+    description: string | null;
+    formKey: string | null;
+    startableFromTasklist: boolean;
+    candidateStarterUsers: string[];
+    candidateStarterGroups: string[];
+  };
+};
+
+export type ProcessDefinitionEvent = ProcessDefinitionRegistered;
+
+interface ProcessInstanceEventData {
+  sourceReference: SourceReference;
+  businessKey: string | null;
+  /** When it happened, from the command's metadata. */
+  time: string;
+}
+
+export type ProcessInstanceStarted = {
+  type: 'ProcessInstanceStarted';
+  data: ProcessInstanceEventData & { startUserId: string | null };
+};
+export type ProcessInstanceFinished = { type: 'ProcessInstanceFinished'; data: ProcessInstanceEventData };
+export type ProcessInstanceCancelled = {
+  type: 'ProcessInstanceCancelled';
+  data: ProcessInstanceEventData & { reason: string | null };
+};
+export type ProcessInstanceSuspended = {
+  type: 'ProcessInstanceSuspended';
+  data: ProcessInstanceEventData & { reason: string | null };
+};
+export type ProcessInstanceResumed = { type: 'ProcessInstanceResumed'; data: ProcessInstanceEventData };
+export type ProcessVariablesChanged = {
+  type: 'ProcessVariablesChanged';
+  data: { sourceReference: SourceReference; variables: Record<string, unknown> };
+};
+
+export type ProcessInstanceEvent =
+  | ProcessInstanceStarted
+  | ProcessInstanceFinished
+  | ProcessInstanceCancelled
+  | ProcessInstanceSuspended
+  | ProcessInstanceResumed
+  | ProcessVariablesChanged;
