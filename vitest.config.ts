@@ -13,6 +13,7 @@ const libs = [
   'messaging',
   'admin',
   'testing',
+  'auth',
 ];
 
 // Nest's dependency injection reads decorator metadata, which esbuild does not emit: SWC does.

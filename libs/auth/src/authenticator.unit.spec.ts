@@ -1,0 +1,82 @@
+import { SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { Authenticator } from './authenticator';
+import { AuthenticationError, type AuthOptions } from './identity';
+
+const secret = 'test-secret-that-is-long-enough-for-hs256';
+const options = (
+  overrides: Partial<AuthOptions> = {},
+  jwt: Partial<AuthOptions['jwt']> = {},
+): AuthOptions => ({
+  mode: 'jwt',
+  jwt: { secret, userClaim: 'sub', groupsClaim: 'groups', ...jwt },
+  adminGroups: ['admins'],
+  commandGroups: ['process-applications'],
+  ...overrides,
+});
+const sign = (claims: Record<string, unknown>, exp: string | number = '1h', key = secret) =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime(exp)
+    .setIssuer((claims.iss as string) ?? 'eddy-test')
+    .setAudience((claims.aud as string) ?? 'eddy')
+    .sign(new TextEncoder().encode(key));
+
+describe('Authenticator', () => {
+  it('accepts a valid HS256 token and maps groups to permissions', async () => {
+    const auth = new Authenticator(options({}, { issuer: 'eddy-test', audience: 'eddy' }));
+    const token = await sign({ sub: 'alice', groups: ['admins', 'sales'] });
+    const { identity, expiresAt } = await auth.authenticate({ Authorization: `Bearer ${token}` });
+    expect(identity.userId).toBe('alice');
+    expect(identity.groups).toEqual(['admins', 'sales']);
+    expect([...identity.permissions]).toEqual(['admin']);
+    expect(expiresAt).toBeGreaterThan(Date.now());
+  });
+
+  it('reads groups from a configured claim holding a comma separated string', async () => {
+    const auth = new Authenticator(options({}, { groupsClaim: 'roles', userClaim: 'preferred_username' }));
+    const token = await sign({ preferred_username: 'svc', roles: 'process-applications, x' });
+    const { identity } = await auth.authenticate({ authorization: `Bearer ${token}` });
+    expect(identity.userId).toBe('svc');
+    expect(identity.groups).toEqual(['process-applications', 'x']);
+    expect(identity.permissions.has('commands:write')).toBe(true);
+  });
+
+  it.each([
+    ['an expired token', async () => sign({ sub: 'a' }, Math.floor(Date.now() / 1000) - 60), /expired/],
+    [
+      'a token signed with another key',
+      async () => sign({ sub: 'a' }, '1h', 'another-secret-another-secret!!'),
+      /invalid token/,
+    ],
+    ['a token of another issuer', async () => sign({ sub: 'a', iss: 'evil' }), /invalid token/],
+    ['a token for another audience', async () => sign({ sub: 'a', aud: 'other' }), /invalid token/],
+    ['a token without a user claim', async () => sign({ groups: [] }), /'sub' claim/],
+  ])('refuses %s', async (_, token, message) => {
+    const auth = new Authenticator(options({}, { issuer: 'eddy-test', audience: 'eddy' }));
+    const value = await token();
+    await expect(auth.authenticate({ Authorization: `Bearer ${value}` })).rejects.toThrow(message);
+  });
+
+  it('refuses dev headers in jwt mode and a missing identity', async () => {
+    const auth = new Authenticator(options());
+    await expect(auth.authenticate({ 'x-user': 'mallory' })).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(auth.authenticate({ Authorization: 'Basic abc' })).rejects.toThrow(/Bearer/);
+  });
+
+  it('accepts x-user and x-groups in development mode only', async () => {
+    const auth = new Authenticator(options({ mode: 'dev' }));
+    const { identity } = await auth.authenticate({
+      'x-user': 'bob',
+      'x-groups': 'sales, process-applications',
+    });
+    expect(identity).toMatchObject({ userId: 'bob', groups: ['sales', 'process-applications'] });
+    expect(identity.permissions.has('commands:write')).toBe(true);
+    await expect(auth.authenticate({})).rejects.toThrow(/x-user/);
+    await expect(auth.authenticate({ 'x-user': 'has space' })).rejects.toThrow(/x-user/);
+  });
+
+  it('fails fast in jwt mode without a secret or a JWKS URL', () => {
+    expect(() => new Authenticator(options({}, { secret: undefined }))).toThrow(/EDDY_JWT_SECRET/);
+  });
+});
