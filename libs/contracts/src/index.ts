@@ -7,3 +7,5 @@ export * from './process.commands';
 export * from './process.events';
 export * from './commands';
 export * from './upcasting';
+export * from './command-dispatch';
+export * from './decider';
