@@ -1,0 +1,2 @@
+export * from './view.types';
+export * from './view-store.port';

@@ -1,0 +1,136 @@
+import type { DataEntryRef, ProcessingType, ProtocolEntry, SourceReference } from '@eddy/contracts';
+
+/**
+ * The documents of Eddy's views. Every document remembers the stream revision it reflects
+ * (`version`) and the global position of the last event that changed it (`position`), so that a
+ * projection can ignore events it has already applied and a live subscriber can drop changes that
+ * its snapshot already holds.
+ */
+
+/** An open task as the tasklist shows it: every field of the GraphQL `Task` except the computed ones. */
+export interface TaskView {
+  id: string;
+  name: string;
+  description: string | null;
+  taskDefinitionKey: string;
+  formKey: string | null;
+  priority: number | null;
+  createTime: string;
+  dueDate: string | null;
+  /** `deferred` is not stored: it is `followUpDate > now`, computed at query time ({@link isTaskDeferred}). */
+  followUpDate: string | null;
+  assignee: string | null;
+  owner: string | null;
+  candidateUsers: string[];
+  candidateGroups: string[];
+  businessKey: string | null;
+  applicationName: string;
+  processName: string | null;
+  processDefinitionKey: string | null;
+  processInstanceId: string | null;
+  tenantId: string | null;
+  sourceReference: SourceReference;
+  payload: Record<string, unknown>;
+  correlations: DataEntryRef[];
+  /** The assignee asked to complete it; the engine has not confirmed yet. */
+  toBeCompleted: boolean;
+  /** Stream revision of the task: grows with every change. */
+  version: number;
+  /** Global position of the last event applied to this document. */
+  position: number;
+}
+
+/** A data entry with its protocol and who may see it. */
+export interface DataEntryView {
+  /** `entryType#entryId` */
+  id: string;
+  entryType: string;
+  entryId: string;
+  type: string;
+  name: string;
+  description: string | null;
+  applicationName: string;
+  formKey: string | null;
+  state: { processingType: ProcessingType; state: string | null };
+  payload: Record<string, unknown>;
+  correlations: DataEntryRef[];
+  protocol: ProtocolEntry[];
+  authorizedUsers: string[];
+  authorizedGroups: string[];
+  /** ISO time of the last change (the event's timestamp); sort field `LAST_MODIFIED`. */
+  lastModified: string;
+  version: number;
+  position: number;
+}
+
+/** The latest version of a process definition key and who may start it. */
+export interface ProcessDefinitionView {
+  /** The process definition key: one document per key. */
+  key: string;
+  /** Id of the latest definition (the engine's id of that version). */
+  id: string;
+  version: number;
+  versionTag: string | null;
+  name: string;
+  description: string | null;
+  applicationName: string;
+  formKey: string | null;
+  startableFromTasklist: boolean;
+  candidateStarterUsers: string[];
+  candidateStarterGroups: string[];
+  /** Revision of the latest definition's stream. */
+  streamRevision: number;
+  position: number;
+}
+
+export type ProcessInstanceState = 'RUNNING' | 'SUSPENDED' | 'FINISHED' | 'CANCELLED';
+
+/** One process instance: state, business key, start and end. */
+export interface ProcessInstanceView {
+  /** `applicationName/processInstanceId`: instance ids are unique per engine only. */
+  id: string;
+  processInstanceId: string;
+  processDefinitionId: string;
+  processDefinitionKey: string;
+  processName: string;
+  applicationName: string;
+  tenantId: string | null;
+  businessKey: string | null;
+  state: ProcessInstanceState;
+  startUserId: string | null;
+  startTime: string | null;
+  endTime: string | null;
+  /** Why it was cancelled or suspended, when the engine said. */
+  reason: string | null;
+  version: number;
+  position: number;
+}
+
+/** The views by name. The name is also the projection's name in the admin API. */
+export interface ViewDocuments {
+  tasks: TaskView;
+  'data-entries': DataEntryView;
+  'process-definitions': ProcessDefinitionView;
+  'process-instances': ProcessInstanceView;
+}
+
+export type ViewName = keyof ViewDocuments;
+
+export const VIEW_NAMES: readonly ViewName[] = [
+  'tasks',
+  'data-entries',
+  'process-definitions',
+  'process-instances',
+];
+
+/** The id of any view document (`key` for process definitions). */
+export function viewDocumentId<V extends ViewName>(view: V, document: ViewDocuments[V]): string {
+  return view === 'process-definitions'
+    ? (document as ProcessDefinitionView).key
+    : (document as TaskView | DataEntryView | ProcessInstanceView).id;
+}
+
+/** True while the task's followUpDate lies after `now`. */
+export function isTaskDeferred(task: Pick<TaskView, 'followUpDate'>, now: Date = new Date()): boolean {
+  return task.followUpDate !== null && Date.parse(task.followUpDate) > now.getTime();
+}
