@@ -1,0 +1,168 @@
+import { z } from 'zod';
+
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+/**
+ * Every setting of Eddy, read from `EDDY_*` environment variables. The README's configuration
+ * table lists them; a bad setting stops start-up with its name.
+ */
+const environmentSchema = z
+  .object({
+    EDDY_HTTP_PORT: integer(0, 65_535).default(4000),
+    EDDY_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+    EDDY_DATA_DIR: z.string().min(1).default('./data'),
+    EDDY_BPMN_DIR: z.string().min(1).default('./bpmn'),
+    EDDY_EVENT_STORE: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
+    EDDY_POSTGRES_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    EDDY_ENGINE: z.enum(['embedded', 'none']).default('embedded'),
+    EDDY_APPLICATION_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9._:@\-/+]+$/, 'may contain only letters, digits and . _ : @ - / +')
+      .default('eddy'),
+    EDDY_AUTH_MODE: z.enum(['jwt', 'dev']).default('jwt'),
+    EDDY_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    EDDY_JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    EDDY_JWT_ISSUER: z.string().min(1).optional(),
+    EDDY_JWT_AUDIENCE: z.string().min(1).optional(),
+    EDDY_JWT_USER_CLAIM: z.string().min(1).default('sub'),
+    EDDY_JWT_GROUPS_CLAIM: z.string().min(1).default('groups'),
+    EDDY_ADMIN_GROUPS: list.default(['admins']),
+    EDDY_COMMAND_GROUPS: list.default(['process-applications']),
+    EDDY_MAX_BODY_BYTES: integer(1_024, 64 * 1024 * 1024).default(1024 * 1024),
+    EDDY_COMMAND_RETRIES: integer(0, 100).default(5),
+    EDDY_READ_YOUR_WRITES_TIMEOUT_MS: integer(1, 600_000).default(5_000),
+    EDDY_GRAPHQL_MAX_DEPTH: integer(1, 100).default(10),
+    EDDY_GRAPHQL_MAX_COST: integer(1, 10_000_000).default(50_000),
+    EDDY_GRAPHQL_MAX_PAGE_SIZE: integer(1, 10_000).default(500),
+    EDDY_WS_MAX_SUBSCRIPTIONS: integer(1, 10_000).default(20),
+    EDDY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    EDDY_LOG_PRETTY: flag.default(false),
+  })
+  .superRefine((env, ctx) => {
+    if (env.EDDY_AUTH_MODE === 'jwt' && !env.EDDY_JWT_SECRET && !env.EDDY_JWT_JWKS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EDDY_JWT_SECRET'],
+        message: 'is required when EDDY_AUTH_MODE=jwt (or set EDDY_JWT_JWKS_URL)',
+      });
+    }
+    if (env.EDDY_JWT_SECRET && env.EDDY_JWT_JWKS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EDDY_JWT_JWKS_URL'],
+        message: 'set either it or EDDY_JWT_SECRET, not both',
+      });
+    }
+    if (env.EDDY_EVENT_STORE === 'postgres' && !env.EDDY_POSTGRES_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EDDY_POSTGRES_URL'],
+        message: 'is required when EDDY_EVENT_STORE=postgres',
+      });
+    }
+  });
+
+export type EddyEnvironment = z.infer<typeof environmentSchema>;
+
+/** The typed configuration of one Eddy process. */
+export interface EddyConfig {
+  http: { port: number; host: string; maxBodyBytes: number };
+  dataDir: string;
+  bpmnDir: string;
+  applicationName: string;
+  eventStore: { kind: 'sqlite' | 'postgres' | 'memory'; postgresUrl?: string };
+  engine: 'embedded' | 'none';
+  auth: {
+    mode: 'jwt' | 'dev';
+    jwt: {
+      secret?: string;
+      jwksUrl?: string;
+      issuer?: string;
+      audience?: string;
+      userClaim: string;
+      groupsClaim: string;
+    };
+    adminGroups: string[];
+    commandGroups: string[];
+  };
+  commands: { maxRetries: number; maxPerRequest: number };
+  tasklist: {
+    readYourWritesTimeoutMs: number;
+    maxDepth: number;
+    maxCost: number;
+    maxPageSize: number;
+    maxSubscriptionsPerConnection: number;
+    maxPayloadBytes: number;
+  };
+  log: { level: EddyEnvironment['EDDY_LOG_LEVEL']; pretty: boolean };
+}
+
+/** A setting is missing or bad: start-up stops with its name. */
+export class ConfigurationError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`invalid configuration: ${problems.map((p) => `${p.variable} ${p.message}`).join('; ')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** Reads and validates the configuration; throws {@link ConfigurationError} naming every bad setting. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): EddyConfig {
+  const relevant = Object.fromEntries(
+    Object.entries(env).filter(
+      ([key, value]) => key.startsWith('EDDY_') && value !== undefined && value !== '',
+    ),
+  );
+  const parsed = environmentSchema.safeParse(relevant);
+  if (!parsed.success) {
+    throw new ConfigurationError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? 'EDDY_*'),
+        message: issue.message,
+      })),
+    );
+  }
+  const e = parsed.data;
+  return {
+    http: { port: e.EDDY_HTTP_PORT, host: e.EDDY_HTTP_HOST, maxBodyBytes: e.EDDY_MAX_BODY_BYTES },
+    dataDir: e.EDDY_DATA_DIR,
+    bpmnDir: e.EDDY_BPMN_DIR,
+    applicationName: e.EDDY_APPLICATION_NAME,
+    eventStore: { kind: e.EDDY_EVENT_STORE, postgresUrl: e.EDDY_POSTGRES_URL },
+    engine: e.EDDY_ENGINE,
+    auth: {
+      mode: e.EDDY_AUTH_MODE,
+      jwt: {
+        secret: e.EDDY_JWT_SECRET,
+        jwksUrl: e.EDDY_JWT_JWKS_URL,
+        issuer: e.EDDY_JWT_ISSUER,
+        audience: e.EDDY_JWT_AUDIENCE,
+        userClaim: e.EDDY_JWT_USER_CLAIM,
+        groupsClaim: e.EDDY_JWT_GROUPS_CLAIM,
+      },
+      adminGroups: e.EDDY_ADMIN_GROUPS,
+      commandGroups: e.EDDY_COMMAND_GROUPS,
+    },
+    commands: { maxRetries: e.EDDY_COMMAND_RETRIES, maxPerRequest: 1000 },
+    tasklist: {
+      readYourWritesTimeoutMs: e.EDDY_READ_YOUR_WRITES_TIMEOUT_MS,
+      maxDepth: e.EDDY_GRAPHQL_MAX_DEPTH,
+      maxCost: e.EDDY_GRAPHQL_MAX_COST,
+      maxPageSize: e.EDDY_GRAPHQL_MAX_PAGE_SIZE,
+      maxSubscriptionsPerConnection: e.EDDY_WS_MAX_SUBSCRIPTIONS,
+      maxPayloadBytes: e.EDDY_MAX_BODY_BYTES,
+    },
+    log: { level: e.EDDY_LOG_LEVEL, pretty: e.EDDY_LOG_PRETTY },
+  };
+}
