@@ -14,6 +14,7 @@ const libs = [
   'admin',
   'testing',
   'auth',
+  'observability',
 ];
 
 // Nest's dependency injection reads decorator metadata, which esbuild does not emit: SWC does.
