@@ -44,8 +44,10 @@ export interface NewEvent<TType extends string = string, TData = Record<string, 
 }
 
 /** An event as the store holds it. */
-export interface StoredEvent<TType extends string = string, TData = Record<string, unknown>>
-  extends NewEvent<TType, TData> {
+export interface StoredEvent<TType extends string = string, TData = Record<string, unknown>> extends NewEvent<
+  TType,
+  TData
+> {
   streamId: string;
   /** Revision of the event within its stream, from 0. */
   revision: number;
@@ -99,10 +101,17 @@ export interface EventStoreStatistics {
 export interface EventStore {
   /**
    * Appends events to a stream atomically, after checking the expected revision.
-   * Throws {@link WrongExpectedRevisionError} when the check fails; nothing is then written.
-   * Appending an empty list checks the revision and writes nothing.
+   * Throws {@link WrongExpectedRevisionError} when the check fails, {@link DuplicateEventIdError} when
+   * an event id is already in the store (or twice in the list) and {@link InvalidEventError} on bad
+   * input; in each case nothing of this append is written.
+   * Appending an empty list checks the revision and writes nothing; its result then carries the
+   * store's head position.
    */
-  appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  appendToStream(
+    streamId: string,
+    events: readonly NewEvent[],
+    options?: AppendOptions,
+  ): Promise<AppendResult>;
 
   /** The events of one stream in revision order; an empty list when the stream does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
@@ -137,5 +146,40 @@ export class WrongExpectedRevisionError extends Error {
   ) {
     super(`stream ${streamId}: expected revision ${String(expected)}, actual ${actual}`);
     this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+/**
+ * An event id of the append is already in the store, or appears twice in the append. Event ids are
+ * unique across the whole store, so a retried append of the same events is refused rather than
+ * doubled.
+ */
+export class DuplicateEventIdError extends Error {
+  constructor(
+    readonly streamId: string,
+    /** The id that exists already, when the adapter can tell which one. */
+    readonly eventId?: string,
+  ) {
+    super(`stream ${streamId}: duplicate event id${eventId === undefined ? '' : ` ${eventId}`}`);
+    this.name = 'DuplicateEventIdError';
+  }
+}
+
+/** An argument of an append or a read is malformed; `field` names it (e.g. `events[2].metadata.commandId`). */
+export class InvalidEventError extends Error {
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+    this.name = 'InvalidEventError';
+  }
+}
+
+/** The store was closed; no append or read is accepted any more. */
+export class EventStoreClosedError extends Error {
+  constructor() {
+    super('the event store is closed');
+    this.name = 'EventStoreClosedError';
   }
 }
