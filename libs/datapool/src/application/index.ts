@@ -1,0 +1,1 @@
+export * from './data-entry-command.handler';

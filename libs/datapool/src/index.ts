@@ -1,0 +1,2 @@
+export * from './domain/data-entry.decider';
+export * from './application';

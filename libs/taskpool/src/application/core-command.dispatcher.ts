@@ -1,0 +1,135 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import {
+  DomainError,
+  dataEntryCommandSchemas,
+  dataEntryStreamId,
+  processCommandSchemas,
+  processDefinitionStreamId,
+  processInstanceStreamId,
+  taskCommandSchemas,
+  taskStreamId,
+  type CommandDispatcher,
+  type CommandResult,
+  type CommandWithMetadata,
+  type DataEntryCommand,
+  type ProcessDefinitionCommand,
+  type ProcessInstanceCommand,
+  type TaskCommand,
+} from '@eddy/contracts';
+import { ExecuteDataEntryCommand } from '@eddy/datapool';
+import { InvalidEventError } from '@eddy/eventstore';
+import { ConcurrencyError, type HandledCommand } from '@eddy/eventstore/handle-command';
+import { counter, histogram } from '@eddy/observability';
+import { ExecuteProcessDefinitionCommand, ExecuteProcessInstanceCommand } from './process-command.handlers';
+import { ExecuteTaskCommand } from './task-command.handler';
+
+const isTaskCommand = (c: CommandWithMetadata): c is CommandWithMetadata<TaskCommand> =>
+  c.type in taskCommandSchemas;
+const isDataEntryCommand = (c: CommandWithMetadata): c is CommandWithMetadata<DataEntryCommand> =>
+  c.type in dataEntryCommandSchemas;
+const isProcessDefinitionCommand = (
+  c: CommandWithMetadata,
+): c is CommandWithMetadata<ProcessDefinitionCommand> => c.type === 'RegisterProcessDefinition';
+const isProcessInstanceCommand = (c: CommandWithMetadata): c is CommandWithMetadata<ProcessInstanceCommand> =>
+  c.type in processCommandSchemas && c.type !== 'RegisterProcessDefinition';
+
+/** The stream a command belongs to and the bus message that carries it there. */
+export function routeCommand(command: CommandWithMetadata): { streamId: string; message: object } {
+  if (isTaskCommand(command)) {
+    return { streamId: taskStreamId(command.data.id), message: new ExecuteTaskCommand(command) };
+  }
+  if (isDataEntryCommand(command)) {
+    const { entryType, entryId } = command.data;
+    return { streamId: dataEntryStreamId(entryType, entryId), message: new ExecuteDataEntryCommand(command) };
+  }
+  if (isProcessDefinitionCommand(command)) {
+    return {
+      streamId: processDefinitionStreamId(command.data.id),
+      message: new ExecuteProcessDefinitionCommand(command),
+    };
+  }
+  if (isProcessInstanceCommand(command)) {
+    const { applicationName, instanceId } = command.data.sourceReference;
+    return {
+      streamId: processInstanceStreamId(applicationName, instanceId),
+      message: new ExecuteProcessInstanceCommand(command),
+    };
+  }
+  throw new DomainError(
+    'UNKNOWN_COMMAND_TYPE',
+    `unknown command type '${(command as { type: string }).type}'`,
+    'type',
+  );
+}
+
+const handled = counter('eddy_commands_handled_total', 'Commands handled, by type and outcome', [
+  'type',
+  'status',
+]);
+const rejected = counter('eddy_commands_rejected_total', 'Commands rejected, by type and code', [
+  'type',
+  'code',
+]);
+const handlingSeconds = histogram(
+  'eddy_command_handling_seconds',
+  'Load, decide and append, by command type',
+  ['type'],
+);
+
+/**
+ * The core's entrance: validates nothing (callers parse commands with `parseCommand` first),
+ * routes each command to its aggregate's handler through the CQRS command bus, and turns the
+ * outcome into a {@link CommandResult}. Rejections are results, not exceptions.
+ */
+@Injectable()
+export class CoreCommandDispatcher implements CommandDispatcher {
+  private readonly logger = new Logger('Core');
+
+  constructor(private readonly commandBus: CommandBus) {}
+
+  async dispatch(command: CommandWithMetadata): Promise<CommandResult> {
+    const { commandId } = command.metadata;
+    let streamId: string | null = null;
+    const stop = handlingSeconds.startTimer({ type: command.type });
+    try {
+      const route = routeCommand(command);
+      streamId = route.streamId;
+      const outcome = await this.commandBus.execute<object, HandledCommand>(route.message as never);
+      handled.inc({ type: command.type, status: outcome.status });
+      return {
+        commandId,
+        status: outcome.status,
+        streamId,
+        revision: outcome.revision,
+        position: outcome.position,
+      };
+    } catch (error) {
+      const code =
+        error instanceof DomainError
+          ? error.code
+          : error instanceof ConcurrencyError
+            ? 'CONCURRENCY_CONFLICT'
+            : error instanceof InvalidEventError
+              ? 'INVALID_EVENT'
+              : null;
+      if (code === null) {
+        this.logger.error(
+          `CORE-001 command ${commandId} (${command.type}) on ${streamId ?? '?'} failed: ${String(error)}`,
+        );
+        throw error;
+      }
+      const path = error instanceof DomainError ? error.path : undefined;
+      rejected.inc({ type: command.type, code });
+      handled.inc({ type: command.type, status: 'rejected' });
+      return {
+        commandId,
+        status: 'rejected',
+        streamId,
+        error: { code, message: (error as Error).message, path },
+      };
+    } finally {
+      stop();
+    }
+  }
+}

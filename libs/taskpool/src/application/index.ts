@@ -1,0 +1,5 @@
+export * from './core.options';
+export * from './core.module';
+export * from './core-command.dispatcher';
+export * from './task-command.handler';
+export * from './process-command.handlers';

@@ -1,0 +1,4 @@
+export * from './domain/task.decider';
+export * from './domain/process-definition.decider';
+export * from './domain/process-instance.decider';
+export * from './application';
