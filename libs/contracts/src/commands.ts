@@ -74,7 +74,10 @@ export function parseCommand(input: unknown): ParsedCommand {
     };
   }
   const { type, commandId, data } = envelope.data;
-  const schema = (commandSchemas as Record<string, z.ZodType | undefined>)[type];
+  // Own properties only: `toString` or `__proto__` must not reach Object.prototype.
+  const schema = Object.hasOwn(commandSchemas, type)
+    ? (commandSchemas as Record<string, z.ZodType>)[type]
+    : undefined;
   if (!schema) {
     return {
       ok: false,
