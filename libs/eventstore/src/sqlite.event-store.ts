@@ -252,8 +252,10 @@ export class SqliteEventStore implements EventStore {
     const { statements } = this;
     try {
       statements.begin.run();
-      for (const append of group) outcomes.push(this.applyInSavepoint(append));
-      statements.commit.run();
+      // A lone append needs no savepoint: the transaction is its unit of rollback.
+      for (const append of group) outcomes.push(this.apply(append, group.length > 1));
+      if (group.length === 1 && outcomes[0] instanceof Error) statements.rollback.run();
+      else statements.commit.run();
     } catch (error) {
       // The transaction itself failed (I/O error, disk full): nothing of the group is stored.
       if (this.db.inTransaction) statements.rollback.run();
@@ -274,7 +276,8 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
-  private applyInSavepoint(append: PendingAppend): AppendResult | Error {
+  /** Checks and writes one append; with `savepoint`, a failure undoes this append only. */
+  private apply(append: PendingAppend, savepoint: boolean): AppendResult | Error {
     const { streamId, events, expected } = append;
     const { statements } = this;
     const actual = (statements.streamRevision.get(streamId) as number | undefined) ?? -1;
@@ -286,7 +289,7 @@ export class SqliteEventStore implements EventStore {
     const headBefore = this.head;
     let revision = actual;
     let current: NewEvent | undefined;
-    statements.savepoint.run();
+    if (savepoint) statements.savepoint.run();
     try {
       for (const event of events) {
         current = event;
@@ -303,10 +306,12 @@ export class SqliteEventStore implements EventStore {
         );
         this.head += 1;
       }
-      statements.release.run();
+      if (savepoint) statements.release.run();
     } catch (error) {
-      statements.rollbackToSavepoint.run();
-      statements.release.run();
+      if (savepoint) {
+        statements.rollbackToSavepoint.run();
+        statements.release.run();
+      }
       this.head = headBefore;
       if (isUniqueViolation(error, 'events.event_id'))
         return new DuplicateEventIdError(streamId, current?.id);

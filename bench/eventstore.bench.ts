@@ -1,0 +1,234 @@
+/**
+ * Event store benchmark: `npm run bench -- eventstore`.
+ *
+ * Each adapter figure is compared with the raw driver doing the same inserts into the same table
+ * (same indexes, JSON serialised the same way), so the ratio shows what the adapter costs.
+ * PostgreSQL runs when EDDY_BENCH_POSTGRES_URL or EDDY_TEST_POSTGRES_URL is set.
+ */
+import { type EventStore, type NewEvent, openSqliteEventStore } from '@eddy/eventstore';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { benchEvents } from './lib/event-store.bench-data';
+import { LatencyRecorder, timeRuns } from './lib/measure';
+import { type BenchResult, compared } from './lib/report';
+import { type BenchContext } from './lib/suite';
+
+const RUNS = 3;
+const SINGLE_APPENDS = 2_000;
+const BATCH_SIZE = 100;
+const BATCHES = 100;
+const WRITERS = 50;
+const APPENDS_PER_WRITER = 200;
+
+export async function run(context: BenchContext): Promise<BenchResult[]> {
+  const results = await sqliteFigures(context);
+  const postgresUrl = process.env.EDDY_BENCH_POSTGRES_URL ?? process.env.EDDY_TEST_POSTGRES_URL;
+  if (postgresUrl === undefined || postgresUrl === '') {
+    context.log('PostgreSQL skipped: neither EDDY_BENCH_POSTGRES_URL nor EDDY_TEST_POSTGRES_URL is set');
+  } else {
+    const { postgresFigures } = await import('./lib/postgres.event-store.bench');
+    results.push(...(await postgresFigures(context, postgresUrl)));
+  }
+  return results;
+}
+
+/** Appends one event at a time, waiting for each. */
+export async function sequentialSingleAppends(
+  store: EventStore,
+  events: NewEvent[],
+  latency?: LatencyRecorder,
+) {
+  for (let i = 0; i < events.length; i++) {
+    const append = () => store.appendToStream(`single-${i % 100}`, [events[i]]);
+    await (latency ? latency.time(append) : append());
+  }
+  return { items: events.length };
+}
+
+/** Appends batches, waiting for each. */
+export async function sequentialBatchAppends(store: EventStore, batches: NewEvent[][]) {
+  for (let i = 0; i < batches.length; i++) await store.appendToStream(`batch-${i}`, batches[i]);
+  return { items: batches.length * batches[0].length };
+}
+
+/** Writers appending single events to their own stream, each waiting for its previous append. */
+export async function concurrentSingleAppends(
+  store: EventStore,
+  eventsPerWriter: NewEvent[][],
+  runId: number,
+  latency?: LatencyRecorder,
+) {
+  await Promise.all(
+    eventsPerWriter.map(async (events, w) => {
+      for (let i = 0; i < events.length; i++) {
+        const append = () =>
+          store.appendToStream(`writer-${runId}-${w}`, [events[i]], {
+            expectedRevision: i === 0 ? 'no_stream' : i - 1,
+          });
+        await (latency ? latency.time(append) : append());
+      }
+    }),
+  );
+  return { items: eventsPerWriter.length * eventsPerWriter[0].length };
+}
+
+/** Reads the whole log in pages. */
+export async function readWholeLog(store: EventStore, page = 1000) {
+  let after = 0;
+  let items = 0;
+  for (;;) {
+    const events = await store.readAll({ after, maxCount: page });
+    if (events.length === 0) return { items };
+    items += events.length;
+    after = events[events.length - 1].position;
+  }
+}
+
+async function sqliteFigures(context: BenchContext): Promise<BenchResult[]> {
+  const dir = context.tempDir('sqlite');
+  const storeFile = join(dir, 'store.sqlite');
+  const store = openSqliteEventStore({ filename: storeFile });
+  const raw = openRawSqlite(join(dir, 'raw.sqlite'));
+  const results: BenchResult[] = [];
+  try {
+    context.log('sqlite: single-event appends');
+    const singleLatency = new LatencyRecorder();
+    const single = await timeRuns(RUNS, () =>
+      sequentialSingleAppends(store, benchEvents(SINGLE_APPENDS), singleLatency),
+    );
+    const rawSingle = await timeRuns(RUNS, () => {
+      const events = benchEvents(SINGLE_APPENDS);
+      for (const event of events) raw.insertMany('single', [event]);
+      return { items: events.length };
+    });
+    results.push(compared('sqlite single-event appends, 1 writer', single.rate, 'events/s', rawSingle.rate));
+    results.push({
+      metric: 'sqlite single-event append latency p50',
+      value: singleLatency.percentile(50),
+      unit: 'ms',
+    });
+    results.push({
+      metric: 'sqlite single-event append latency p99',
+      value: singleLatency.percentile(99),
+      unit: 'ms',
+    });
+
+    context.log('sqlite: 100-event batch appends');
+    const batch = await timeRuns(RUNS, () =>
+      sequentialBatchAppends(
+        store,
+        Array.from({ length: BATCHES }, () => benchEvents(BATCH_SIZE)),
+      ),
+    );
+    const rawBatch = await timeRuns(RUNS, () => {
+      for (let i = 0; i < BATCHES; i++) raw.insertMany(`batch-${i}`, benchEvents(BATCH_SIZE));
+      return { items: BATCHES * BATCH_SIZE };
+    });
+    results.push(compared('sqlite 100-event batch appends', batch.rate, 'events/s', rawBatch.rate));
+
+    context.log(`sqlite: ${WRITERS} concurrent writers`);
+    const concurrentLatency = new LatencyRecorder();
+    const concurrent = await timeRuns(RUNS, (runId) =>
+      concurrentSingleAppends(
+        store,
+        Array.from({ length: WRITERS }, () => benchEvents(APPENDS_PER_WRITER)),
+        runId,
+        concurrentLatency,
+      ),
+    );
+    // The hand-written equivalent of group commit: one transaction per 50 single-row inserts.
+    const rawGrouped = await timeRuns(RUNS, () => {
+      for (let i = 0; i < APPENDS_PER_WRITER; i++) raw.insertMany(`grouped-${i}`, benchEvents(WRITERS));
+      return { items: WRITERS * APPENDS_PER_WRITER };
+    });
+    results.push(
+      compared(
+        `sqlite concurrent single-event appends, ${WRITERS} writers (group commit)`,
+        concurrent.rate,
+        'events/s',
+        rawGrouped.rate,
+      ),
+    );
+    results.push({
+      metric: `sqlite concurrent append latency p50, ${WRITERS} writers`,
+      value: concurrentLatency.percentile(50),
+      unit: 'ms',
+    });
+    results.push({
+      metric: `sqlite concurrent append latency p99, ${WRITERS} writers`,
+      value: concurrentLatency.percentile(99),
+      unit: 'ms',
+    });
+
+    context.log('sqlite: readAll');
+    const read = await timeRuns(RUNS, () => readWholeLog(store));
+    const rawRead = await timeRuns(RUNS, () => raw.readAll(storeFile));
+    results.push(compared('sqlite readAll (pages of 1000)', read.rate, 'events/s', rawRead.rate));
+    results.push({
+      metric: 'sqlite events in the store after the run',
+      value: await store.headPosition(),
+      unit: 'events',
+    });
+  } finally {
+    await store.close();
+    raw.close();
+  }
+  return results;
+}
+
+/**
+ * The baseline: better-sqlite3 by hand, with the event store's own table (read from a fresh store
+ * file, so it cannot drift), WAL and synchronous=FULL, one transaction per call.
+ */
+function openRawSqlite(filename: string) {
+  openSqliteEventStore({ filename }).close();
+  const db = new Database(filename);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  const insert = db.prepare(
+    'INSERT INTO events (event_id, stream_id, revision, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const revisions = new Map<string, number>();
+  const insertMany = db.transaction((streamId: string, events: NewEvent[]) => {
+    let revision = revisions.get(streamId) ?? -1;
+    for (const e of events) {
+      insert.run(
+        e.id,
+        streamId,
+        ++revision,
+        e.type,
+        e.schemaVersion,
+        JSON.stringify(e.data),
+        JSON.stringify(e.metadata),
+      );
+    }
+    revisions.set(streamId, revision);
+  });
+  return {
+    insertMany: (streamId: string, events: NewEvent[]) => insertMany(streamId, events),
+    /** Reads another file's log with a plain SELECT and JSON.parse, in pages of 1000. */
+    readAll: (file: string) => {
+      const reader = new Database(file, { readonly: true });
+      const page = reader
+        .prepare(
+          'SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata FROM events WHERE position > ? ORDER BY position LIMIT 1000',
+        )
+        .raw();
+      let after = 0;
+      let items = 0;
+      for (;;) {
+        const rows = page.all(after) as unknown[][];
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          row[6] = JSON.parse(row[6] as string);
+          row[7] = JSON.parse(row[7] as string);
+        }
+        items += rows.length;
+        after = rows[rows.length - 1][0] as number;
+      }
+      reader.close();
+      return { items };
+    },
+    close: () => db.close(),
+  };
+}
