@@ -1,12 +1,28 @@
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { Module } from '@nestjs/common';
+import { Logger } from 'nestjs-pino';
+import { createApp } from './app';
+import { ConfigurationError, loadConfig } from './config/eddy.config';
 
-@Module({})
-class AppModule {}
-
-async function main() {
-  const app = await NestFactory.create(AppModule);
-  await app.listen(4000);
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      for (const problem of error.problems)
+        console.error(`CONFIG-001 ${problem.variable} ${problem.message}`);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const app = await createApp(config);
+  await app.listen(config.http.port, config.http.host);
+  const url = (await app.getUrl()).replace('[::1]', 'localhost');
+  app
+    .get(Logger)
+    .log(`MAIN-000 Eddy is listening on ${url}: GraphQL ${url}/graphql, commands ${url}/api/commands`);
 }
-void main();
+
+main().catch((error: unknown) => {
+  console.error('MAIN-001 start-up failed:', error);
+  process.exit(1);
+});

@@ -1,0 +1,128 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Headers,
+  HttpCode,
+  Inject,
+  Post,
+  UseGuards,
+} from '@nestjs/common';
+import { AuthGuard, CurrentIdentity, type Identity, RequirePermission } from '@eddy/auth';
+import {
+  COMMAND_DISPATCHER,
+  parseCommand,
+  type CommandDispatcher,
+  type CommandResult,
+  type CommandWithMetadata,
+} from '@eddy/contracts';
+import { routeCommand } from '@eddy/taskpool';
+
+/** The answer for one command, as commands.md describes it. */
+export interface CommandResultBody {
+  commandId: string | null;
+  status: 'accepted' | 'duplicate' | 'rejected';
+  streamId: string | null;
+  revision: number | null;
+  position: number | null;
+  error?: { code: string; message: string; path?: string };
+}
+
+/** Injection token of the largest number of commands one request may carry. */
+export const MAX_COMMANDS_PER_REQUEST = Symbol('MAX_COMMANDS_PER_REQUEST');
+
+const correlationPattern = /^[\x21-\x7e]{1,256}$/;
+
+const toBody = (result: CommandResult): CommandResultBody =>
+  result.status === 'rejected'
+    ? {
+        commandId: result.commandId,
+        status: 'rejected',
+        streamId: result.streamId,
+        revision: null,
+        position: null,
+        error: result.error,
+      }
+    : {
+        commandId: result.commandId,
+        status: result.status,
+        streamId: result.streamId,
+        revision: result.revision,
+        position: result.position,
+      };
+
+/**
+ * `POST /api/commands`: process applications submit commands here. Each command is validated on
+ * its own and answered on its own; one rejected command does not stop the others. Commands of
+ * one stream run in the order sent; commands of different streams run concurrently, so that the
+ * event store can commit them together.
+ */
+@Controller('api/commands')
+@UseGuards(AuthGuard)
+export class CommandsController {
+  constructor(
+    @Inject(COMMAND_DISPATCHER) private readonly dispatcher: CommandDispatcher,
+    @Inject(MAX_COMMANDS_PER_REQUEST) private readonly maxCommands: number,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  @RequirePermission('commands:write')
+  async submit(
+    @Body() body: unknown,
+    @CurrentIdentity() identity: Identity,
+    @Headers('x-correlation-id') correlationHeader?: string,
+  ): Promise<{ results: CommandResultBody[] }> {
+    if (
+      typeof body !== 'object' ||
+      body === null ||
+      !Array.isArray((body as { commands?: unknown }).commands)
+    ) {
+      throw new BadRequestException('the body must be a JSON object with a "commands" array');
+    }
+    const commands = (body as { commands: unknown[] }).commands;
+    if (commands.length > this.maxCommands) {
+      throw new BadRequestException(`at most ${this.maxCommands} commands a request, got ${commands.length}`);
+    }
+    if (correlationHeader !== undefined && !correlationPattern.test(correlationHeader)) {
+      throw new BadRequestException('x-correlation-id must be 1 to 256 printable ASCII characters');
+    }
+    const timestamp = new Date().toISOString();
+    const results: CommandResultBody[] = new Array(commands.length);
+    const byStream = new Map<string, { index: number; command: CommandWithMetadata }[]>();
+    commands.forEach((input, index) => {
+      const parsed = parseCommand(input);
+      if (!parsed.ok) {
+        results[index] = {
+          commandId: parsed.commandId,
+          status: 'rejected',
+          streamId: null,
+          revision: null,
+          position: null,
+          error: parsed.error,
+        };
+        return;
+      }
+      const command = {
+        ...parsed.command,
+        metadata: {
+          commandId: parsed.commandId,
+          correlationId: correlationHeader ?? parsed.commandId,
+          userId: identity.userId,
+          timestamp,
+        },
+      } as CommandWithMetadata;
+      const { streamId } = routeCommand(command);
+      const queue = byStream.get(streamId) ?? [];
+      queue.push({ index, command });
+      byStream.set(streamId, queue);
+    });
+    await Promise.all(
+      [...byStream.values()].map(async (queue) => {
+        for (const { index, command } of queue)
+          results[index] = toBody(await this.dispatcher.dispatch(command));
+      }),
+    );
+    return { results };
+  }
+}

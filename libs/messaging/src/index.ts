@@ -1,0 +1,2 @@
+export * from './command-api/commands.controller';
+export * from './command-api.module';

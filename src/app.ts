@@ -1,0 +1,51 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import { Logger } from 'nestjs-pino';
+import { collectDefaultMetrics } from 'prom-client';
+import { metricsRegistry } from '@eddy/observability';
+import { AppModule, type AppOverrides } from './app.module';
+import type { EddyConfig } from './config/eddy.config';
+
+let defaultMetricsCollected = false;
+
+/** Body-parser failures answered as JSON with a message, never as an HTML page. */
+function bodyErrors(
+  error: { type?: string; status?: number; message?: string },
+  _req: Request,
+  res: Response,
+  next: NextFunction,
+) {
+  if (error?.type === 'entity.parse.failed') {
+    res.status(400).json({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: `the body is not valid JSON: ${error.message}`,
+    });
+  } else if (error?.type === 'entity.too.large') {
+    res.status(413).json({ statusCode: 413, error: 'Payload Too Large', message: error.message });
+  } else if (error?.status && error.status >= 400 && error.status < 500) {
+    res.status(error.status).json({ statusCode: error.status, error: 'Bad Request', message: error.message });
+  } else {
+    next(error);
+  }
+}
+
+/** Creates the application (not yet listening), configured from `config`. */
+export async function createApp(config: EddyConfig, overrides: AppOverrides = {}): Promise<INestApplication> {
+  if (!defaultMetricsCollected) {
+    collectDefaultMetrics({ register: metricsRegistry });
+    defaultMetricsCollected = true;
+  }
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, overrides), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: config.http.maxBodyBytes });
+  app.use(bodyErrors);
+  app.enableShutdownHooks();
+  return app;
+}
