@@ -35,6 +35,9 @@ export class AppModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.log.level,
+            transport: config.log.pretty
+              ? { target: 'pino-pretty', options: { singleLine: true, ignore: 'pid,hostname,req,res' } }
+              : undefined,
             customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'debug'),
           },
         }),
