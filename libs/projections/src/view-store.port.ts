@@ -241,7 +241,7 @@ export type RemovedChange<V extends ViewName = ViewName> = {
 export type ViewChange<V extends ViewName = ViewName> = UpsertedChange<V> | RemovedChange<V>;
 
 export interface ChangeSubscriptionRequest {
-  /** Deliver the changes whose position is greater than this (e.g. a page's `position`). */
+  /** Deliver the changes whose position is greater than this (e.g. a page's `position`), per view. */
   after: number;
   /** Only changes of these views. Default: every view. */
   views?: readonly ViewName[];
@@ -249,8 +249,9 @@ export interface ChangeSubscriptionRequest {
 
 export interface ChangeListener {
   /**
-   * Changes in position order, with no gaps and no doubles, in batches. Positions may repeat
-   * within and between batches when one event changed several documents; never decrease.
+   * Changes in batches, in position order within each view, with no gaps and no doubles. Positions
+   * may repeat when one event changed several documents; within a view they never decrease. Views
+   * are projected independently, so the changes of two views may interleave out of global order.
    */
   next(changes: readonly ViewChange[]): void;
   /** The subscription ended with an error (e.g. {@link ChangeFeedPositionUnavailableError}). */
@@ -336,7 +337,7 @@ export const LIVE_COPY = 'live';
  */
 export type StoredViewDocument<V extends ViewName = ViewName> =
   | { id: string; removed: false; document: ViewDocuments[V] }
-  | { id: string; removed: true; version: number; position: number; last: ViewDocuments[V] };
+  | { id: string; removed: true; version: number; position: number };
 
 export type ViewWrite<V extends ViewName = ViewName> =
   | { kind: 'upsert'; id: string; document: ViewDocuments[V] }

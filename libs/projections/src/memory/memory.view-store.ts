@@ -1,0 +1,572 @@
+import { Logger } from '@nestjs/common';
+import { dataEntryId } from '@eddy/contracts';
+import {
+  canSeeDataEntry,
+  canSeeTask,
+  compileDataEntryFilter,
+  compileDataEntrySort,
+  compileTaskFilter,
+  compileTaskSort,
+  selectPage,
+  validatePageSize,
+} from '../view-filters';
+import {
+  type ApplicationTaskCount,
+  ChangeFeedPositionUnavailableError,
+  type ChangeListener,
+  type ChangeSubscription,
+  type ChangeSubscriptionRequest,
+  type DataEntryQuery,
+  LIVE_COPY,
+  type Page,
+  type StoredViewDocument,
+  type TaskQuery,
+  type ViewBatch,
+  type ViewChange,
+  type ViewCopy,
+  type Viewer,
+  type ViewStore,
+  WaitForPositionTimeoutError,
+} from '../view-store.port';
+import {
+  type DataEntryView,
+  isTaskDeferred,
+  type ProcessDefinitionView,
+  type ProcessInstanceView,
+  type TaskView,
+  type ViewDocuments,
+  type ViewName,
+  VIEW_NAMES,
+} from '../view.types';
+
+export interface MemoryViewStoreOptions {
+  /** Changes kept per view for subscribers that start at a past position. Default 10,000. */
+  changeHistoryPerView?: number;
+}
+
+interface CopyState {
+  view: ViewName;
+  docs: Map<string, StoredViewDocument>;
+  checkpoint: number;
+  /** `u:<user>` / `g:<group>` -> ids of the documents that principal may see (tasks, data entries). */
+  principals: Map<string, Set<string>>;
+  /** `entryType#entryId` -> ids of the tasks correlated to it. */
+  correlations: Map<string, Set<string>>;
+}
+
+interface History {
+  changes: ViewChange[];
+  /** The highest position of a change dropped from the history; 0 while nothing was dropped. */
+  droppedUpTo: number;
+}
+
+interface Waiter {
+  position: number;
+  views: readonly ViewName[];
+  resolve: () => void;
+}
+
+interface Subscriber {
+  views: ReadonlySet<ViewName>;
+  listener: ChangeListener;
+  closed: boolean;
+}
+
+const EMPTY = new Set<string>();
+
+/**
+ * The embedded view store: every view in memory, with the indexes its queries need (who may see a
+ * document, which tasks are correlated to an entry). Nothing is persisted: the views are rebuilt by
+ * replay at start, which the benchmark shows to be fast enough (`docs/benchmarks.md`), and queries
+ * never leave memory.
+ *
+ * Documents are frozen when written, so that the objects queries and the change feed hand out can
+ * be shared without copies and cannot be changed behind the store's back.
+ */
+export class MemoryViewStore implements ViewStore {
+  private readonly logger = new Logger('MemoryViewStore');
+  private readonly copies = new Map<string, CopyState>();
+  private readonly live = new Map<ViewName, string>();
+  private readonly history = new Map<ViewName, History>();
+  private readonly subscribers = new Set<Subscriber>();
+  private waiters: Waiter[] = [];
+  private copySequence = 0;
+  private readonly historyLimit: number;
+
+  constructor(options: MemoryViewStoreOptions = {}) {
+    this.historyLimit = options.changeHistoryPerView ?? 10_000;
+    for (const view of VIEW_NAMES) {
+      const key = this.copyKey(view, LIVE_COPY);
+      this.copies.set(key, emptyCopy(view));
+      this.live.set(view, key);
+      this.history.set(view, { changes: [], droppedUpTo: 0 });
+    }
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  async findTasks(query: TaskQuery): Promise<Page<TaskView>> {
+    const first = validatePageSize(query.first);
+    const matches = compileTaskFilter(query.filter, query.viewer, query.now ?? new Date());
+    const sort = compileTaskSort(query.sort);
+    const copy = this.liveCopy('tasks');
+    const correlatedTo = query.filter?.correlatedTo;
+    const candidates = correlatedTo
+      ? (copy.correlations.get(dataEntryId(correlatedTo.entryType, correlatedTo.entryId)) ?? EMPTY)
+      : this.visibleIds(copy, query.viewer);
+    const found: TaskView[] = [];
+    for (const id of candidates) {
+      const task = document<TaskView>(copy, id);
+      if (task && matches(task)) found.push(task);
+    }
+    const page = selectPage(found, sort, first, query.after);
+    return {
+      nodes: page.nodes,
+      totalCount: found.length,
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      position: copy.checkpoint,
+    };
+  }
+
+  async getTask(id: string, viewer: Viewer): Promise<TaskView | null> {
+    const task = document<TaskView>(this.liveCopy('tasks'), id);
+    return task && canSeeTask(task, viewer) ? task : null;
+  }
+
+  async getTasks(ids: readonly string[], viewer: Viewer): Promise<(TaskView | null)[]> {
+    const copy = this.liveCopy('tasks');
+    return ids.map((id) => {
+      const task = document<TaskView>(copy, id);
+      return task && canSeeTask(task, viewer) ? task : null;
+    });
+  }
+
+  async tasksCorrelatedTo(dataEntryIds: readonly string[], viewer: Viewer): Promise<TaskView[][]> {
+    const copy = this.liveCopy('tasks');
+    return dataEntryIds.map((entry) => {
+      const tasks: TaskView[] = [];
+      for (const id of copy.correlations.get(entry) ?? EMPTY) {
+        const task = document<TaskView>(copy, id);
+        if (task && canSeeTask(task, viewer)) tasks.push(task);
+      }
+      return tasks.sort(
+        (a, b) => Date.parse(a.createTime) - Date.parse(b.createTime) || compareIds(a.id, b.id),
+      );
+    });
+  }
+
+  async taskCountByApplication(viewer: Viewer, now: Date = new Date()): Promise<ApplicationTaskCount[]> {
+    const copy = this.liveCopy('tasks');
+    const counts = new Map<string, number>();
+    for (const id of this.visibleIds(copy, viewer)) {
+      const task = document<TaskView>(copy, id);
+      if (!task || isTaskDeferred(task, now)) continue;
+      counts.set(task.applicationName, (counts.get(task.applicationName) ?? 0) + 1);
+    }
+    return [...counts]
+      .map(([applicationName, count]) => ({ applicationName, count }))
+      .sort((a, b) => compareIds(a.applicationName, b.applicationName));
+  }
+
+  async findDataEntries(query: DataEntryQuery): Promise<Page<DataEntryView>> {
+    const first = validatePageSize(query.first);
+    const matches = compileDataEntryFilter(query.filter, query.viewer);
+    const sort = compileDataEntrySort(query.sort);
+    const copy = this.liveCopy('data-entries');
+    const found: DataEntryView[] = [];
+    for (const id of this.visibleIds(copy, query.viewer)) {
+      const entry = document<DataEntryView>(copy, id);
+      if (entry && matches(entry)) found.push(entry);
+    }
+    const page = selectPage(found, sort, first, query.after);
+    return {
+      nodes: page.nodes,
+      totalCount: found.length,
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      position: copy.checkpoint,
+    };
+  }
+
+  async getDataEntry(id: string, viewer: Viewer): Promise<DataEntryView | null> {
+    const entry = document<DataEntryView>(this.liveCopy('data-entries'), id);
+    return entry && canSeeDataEntry(entry, viewer) ? entry : null;
+  }
+
+  async getDataEntries(ids: readonly string[], viewer: Viewer): Promise<(DataEntryView | null)[]> {
+    const copy = this.liveCopy('data-entries');
+    return ids.map((id) => {
+      const entry = document<DataEntryView>(copy, id);
+      return entry && canSeeDataEntry(entry, viewer) ? entry : null;
+    });
+  }
+
+  async startableProcesses(viewer: Viewer): Promise<ProcessDefinitionView[]> {
+    const result: ProcessDefinitionView[] = [];
+    for (const stored of this.liveCopy('process-definitions').docs.values()) {
+      if (stored.removed) continue;
+      const definition = stored.document as ProcessDefinitionView;
+      if (canStart(definition, viewer)) result.push(definition);
+    }
+    return result.sort((a, b) => compareIds(a.name, b.name) || compareIds(a.key, b.key));
+  }
+
+  async getProcessDefinition(key: string): Promise<ProcessDefinitionView | null> {
+    return document<ProcessDefinitionView>(this.liveCopy('process-definitions'), key);
+  }
+
+  async getProcessInstance(id: string): Promise<ProcessInstanceView | null> {
+    return document<ProcessInstanceView>(this.liveCopy('process-instances'), id);
+  }
+
+  // ------------------------------------------------------------------ change feed
+
+  async subscribe(request: ChangeSubscriptionRequest, listener: ChangeListener): Promise<ChangeSubscription> {
+    if (!Number.isInteger(request.after) || request.after < 0) {
+      throw new RangeError(`after: must be an integer >= 0, got ${String(request.after)}`);
+    }
+    const views = new Set<ViewName>(request.views ?? VIEW_NAMES);
+    const backlog: ViewChange[] = [];
+    for (const view of views) {
+      const history = this.history.get(view);
+      if (!history) throw new RangeError(`views: unknown view '${String(view)}'`);
+      if (request.after < history.droppedUpTo) {
+        throw new ChangeFeedPositionUnavailableError(request.after, history.droppedUpTo);
+      }
+      for (const change of history.changes) if (change.position > request.after) backlog.push(change);
+    }
+    const subscriber: Subscriber = { views, listener, closed: false };
+    this.subscribers.add(subscriber);
+    if (backlog.length > 0) this.deliver(subscriber, backlog);
+    return {
+      close: () => {
+        subscriber.closed = true;
+        this.subscribers.delete(subscriber);
+      },
+    };
+  }
+
+  async waitForPosition(
+    position: number,
+    timeoutMs: number,
+    views: readonly ViewName[] = VIEW_NAMES,
+  ): Promise<void> {
+    if (this.reached(views) >= position) return;
+    await new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        position,
+        views,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new WaitForPositionTimeoutError(position, timeoutMs, this.reached(views)));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  async checkpoint(view: ViewName): Promise<number> {
+    return this.liveCopy(view).checkpoint;
+  }
+
+  // ------------------------------------------------------------------ writing
+
+  async load<V extends ViewName>(
+    target: ViewCopy<V>,
+    ids: readonly string[],
+  ): Promise<Map<string, StoredViewDocument<V>>> {
+    return this.loadNow(target, ids);
+  }
+
+  /** Synchronous {@link load}: the projection runner uses it to skip a promise per batch. */
+  loadNow<V extends ViewName>(
+    target: ViewCopy<V>,
+    ids: readonly string[],
+  ): Map<string, StoredViewDocument<V>> {
+    const copy = this.copy(target);
+    const result = new Map<string, StoredViewDocument<V>>();
+    for (const id of ids) {
+      const stored = copy.docs.get(id);
+      if (stored) result.set(id, stored as StoredViewDocument<V>);
+    }
+    return result;
+  }
+
+  async commit<V extends ViewName>(target: ViewCopy<V>, batch: ViewBatch<V>): Promise<void> {
+    this.commitNow(target, batch);
+  }
+
+  /** Synchronous {@link commit}. */
+  commitNow<V extends ViewName>(target: ViewCopy<V>, batch: ViewBatch<V>): void {
+    const copy = this.copy(target);
+    if (batch.checkpoint < copy.checkpoint) {
+      throw new RangeError(
+        `VIEWSTORE-001 view ${target.view} copy ${target.copy}: checkpoint ${batch.checkpoint} is behind ${copy.checkpoint}`,
+      );
+    }
+    const isLive = this.live.get(target.view) === this.copyKey(target.view, target.copy);
+    const changes: ViewChange[] = [];
+    for (const write of batch.writes) {
+      const previous = copy.docs.get(write.id);
+      const previousDocument = previous && !previous.removed ? previous.document : undefined;
+      if (write.kind === 'upsert') {
+        const next = deepFreeze(write.document);
+        unindex(copy, write.id, previousDocument);
+        copy.docs.set(write.id, { id: write.id, removed: false, document: next });
+        index(copy, write.id, next);
+        if (isLive) {
+          changes.push({
+            kind: 'upserted',
+            view: target.view,
+            position: next.position,
+            id: write.id,
+            document: next,
+          } as ViewChange);
+        }
+      } else {
+        unindex(copy, write.id, previousDocument);
+        copy.docs.set(write.id, {
+          id: write.id,
+          removed: true,
+          version: write.version,
+          position: write.position,
+        });
+        if (isLive && previousDocument) {
+          changes.push({
+            kind: 'removed',
+            view: target.view,
+            position: write.position,
+            id: write.id,
+            last: previousDocument,
+          } as ViewChange);
+        }
+      }
+    }
+    copy.checkpoint = batch.checkpoint;
+    if (isLive) {
+      this.publish(target.view, changes);
+      this.wakeWaiters();
+    }
+  }
+
+  async readCheckpoint(target: ViewCopy): Promise<number> {
+    return this.copy(target).checkpoint;
+  }
+
+  async documents<V extends ViewName>(target: ViewCopy<V>): Promise<ViewDocuments[V][]> {
+    const copy = this.copy(target);
+    return [...copy.docs.values()]
+      .filter((d) => !d.removed)
+      .sort((a, b) => compareIds(a.id, b.id))
+      .map((d) => (d as unknown as { document: ViewDocuments[V] }).document);
+  }
+
+  async createCopy(view: ViewName): Promise<string> {
+    const id = `copy-${++this.copySequence}`;
+    this.copies.set(this.copyKey(view, id), emptyCopy(view));
+    return id;
+  }
+
+  async promoteCopy(target: ViewCopy): Promise<void> {
+    const key = this.copyKey(target.view, target.copy);
+    const next = this.copy(target);
+    const previousKey = this.live.get(target.view);
+    const previous = previousKey ? this.copies.get(previousKey) : undefined;
+    this.live.set(target.view, key);
+    if (previousKey && previousKey !== key) this.copies.delete(previousKey);
+    if (!previous || previous === next) return;
+    // Live subscribers saw the old copy: tell them where the new one differs.
+    const changes: ViewChange[] = [];
+    for (const [id, stored] of next.docs) {
+      if (stored.removed) continue;
+      const old = previous.docs.get(id);
+      if (!old || old.removed || JSON.stringify(old.document) !== JSON.stringify(stored.document)) {
+        changes.push({
+          kind: 'upserted',
+          view: target.view,
+          position: next.checkpoint,
+          id,
+          document: stored.document,
+        } as ViewChange);
+      }
+    }
+    for (const [id, old] of previous.docs) {
+      if (old.removed) continue;
+      const now = next.docs.get(id);
+      if (!now || now.removed) {
+        changes.push({
+          kind: 'removed',
+          view: target.view,
+          position: next.checkpoint,
+          id,
+          last: old.document,
+        } as ViewChange);
+      }
+    }
+    this.logger.log(
+      `VIEWSTORE-010 view ${target.view}: copy ${target.copy} is live at position ${next.checkpoint}, ${changes.length} documents differed`,
+    );
+    this.publish(target.view, changes);
+    this.wakeWaiters();
+  }
+
+  async dropCopy(target: ViewCopy): Promise<void> {
+    const key = this.copyKey(target.view, target.copy);
+    if (this.live.get(target.view) === key)
+      throw new Error(`VIEWSTORE-002 view ${target.view}: cannot drop the live copy`);
+    this.copies.delete(key);
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.subscribers) s.closed = true;
+    this.subscribers.clear();
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private copyKey(view: ViewName, copy: string): string {
+    return `${view}/${copy}`;
+  }
+
+  private copy(target: ViewCopy): CopyState {
+    const key =
+      target.copy === LIVE_COPY ? this.live.get(target.view) : this.copyKey(target.view, target.copy);
+    const copy = key ? this.copies.get(key) : undefined;
+    if (!copy) throw new RangeError(`VIEWSTORE-003 view ${String(target.view)}: no copy '${target.copy}'`);
+    return copy;
+  }
+
+  private liveCopy(view: ViewName): CopyState {
+    return this.copy({ view, copy: LIVE_COPY });
+  }
+
+  private visibleIds(copy: CopyState, viewer: Viewer): Iterable<string> {
+    const sets: Set<string>[] = [];
+    const own = copy.principals.get(`u:${viewer.userId}`);
+    if (own) sets.push(own);
+    for (const group of viewer.groups) {
+      const members = copy.principals.get(`g:${group}`);
+      if (members) sets.push(members);
+    }
+    if (sets.length <= 1) return sets[0] ?? EMPTY;
+    const union = new Set<string>();
+    for (const set of sets) for (const id of set) union.add(id);
+    return union;
+  }
+
+  private reached(views: readonly ViewName[]): number {
+    return Math.min(...views.map((v) => this.liveCopy(v).checkpoint));
+  }
+
+  private wakeWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const pending: Waiter[] = [];
+    for (const waiter of this.waiters) {
+      if (this.reached(waiter.views) >= waiter.position) waiter.resolve();
+      else pending.push(waiter);
+    }
+    this.waiters = pending;
+  }
+
+  private publish(view: ViewName, changes: ViewChange[]): void {
+    if (changes.length === 0) return;
+    changes.sort((a, b) => a.position - b.position);
+    const history = this.history.get(view)!;
+    history.changes.push(...changes);
+    const excess = history.changes.length - this.historyLimit;
+    if (excess > 0) {
+      history.droppedUpTo = history.changes[excess - 1].position;
+      history.changes.splice(0, excess);
+    }
+    for (const subscriber of this.subscribers) {
+      if (subscriber.views.has(view)) this.deliver(subscriber, changes);
+    }
+  }
+
+  private deliver(subscriber: Subscriber, changes: readonly ViewChange[]): void {
+    queueMicrotask(() => {
+      if (subscriber.closed) return;
+      try {
+        subscriber.listener.next(changes);
+      } catch (error) {
+        this.logger.error(`VIEWSTORE-011 change listener failed: ${(error as Error).message}`);
+      }
+    });
+  }
+}
+
+function emptyCopy(view: ViewName): CopyState {
+  return { view, docs: new Map(), checkpoint: 0, principals: new Map(), correlations: new Map() };
+}
+
+function document<T>(copy: CopyState, id: string): T | null {
+  const stored = copy.docs.get(id);
+  return stored && !stored.removed ? (stored.document as T) : null;
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function canStart(definition: ProcessDefinitionView, viewer: Viewer): boolean {
+  if (!definition.startableFromTasklist) return false;
+  const users = definition.candidateStarterUsers;
+  const groups = definition.candidateStarterGroups;
+  if (users.length === 0 && groups.length === 0) return true;
+  return users.includes(viewer.userId) || groups.some((g) => viewer.groups.includes(g));
+}
+
+function principalKeys(view: ViewName, doc: unknown): string[] {
+  if (view === 'tasks') {
+    const t = doc as TaskView;
+    const keys = t.candidateUsers.map((u) => `u:${u}`).concat(t.candidateGroups.map((g) => `g:${g}`));
+    if (t.assignee !== null) keys.push(`u:${t.assignee}`);
+    return keys;
+  }
+  if (view === 'data-entries') {
+    const e = doc as DataEntryView;
+    return e.authorizedUsers.map((u) => `u:${u}`).concat(e.authorizedGroups.map((g) => `g:${g}`));
+  }
+  return [];
+}
+
+function index(copy: CopyState, id: string, doc: unknown): void {
+  for (const key of principalKeys(copy.view, doc)) addTo(copy.principals, key, id);
+  if (copy.view === 'tasks') {
+    for (const c of (doc as TaskView).correlations)
+      addTo(copy.correlations, dataEntryId(c.entryType, c.entryId), id);
+  }
+}
+
+function unindex(copy: CopyState, id: string, doc: unknown): void {
+  if (doc === undefined) return;
+  for (const key of principalKeys(copy.view, doc)) removeFrom(copy.principals, key, id);
+  if (copy.view === 'tasks') {
+    for (const c of (doc as TaskView).correlations)
+      removeFrom(copy.correlations, dataEntryId(c.entryType, c.entryId), id);
+  }
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, id: string): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(id);
+}
+
+function removeFrom(map: Map<string, Set<string>>, key: string, id: string): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(id);
+  if (set.size === 0) map.delete(key);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,114 @@
+import type { TaskAttributes, TaskEvent } from '@eddy/contracts';
+import type { StoredEvent } from '@eddy/eventstore';
+import { assertNever, type Projection, ProjectionApplyError, storedVersion } from '../projection';
+import type { StoredViewDocument } from '../view-store.port';
+import type { TaskView } from '../view.types';
+
+const TASK_EVENT_TYPES: ReadonlySet<string> = new Set<TaskEvent['type']>([
+  'TaskCreated',
+  'TaskAssigned',
+  'TaskAttributesUpdated',
+  'TaskCandidateUsersChanged',
+  'TaskCandidateGroupsChanged',
+  'TaskCompleted',
+  'TaskDeleted',
+  'TaskClaimed',
+  'TaskUnclaimed',
+  'TaskToBeCompleted',
+  'TaskDeferred',
+  'TaskUndeferred',
+]);
+
+type Stored = StoredViewDocument<'tasks'>;
+
+/** The task a `TaskCreated` describes, as the view holds it. */
+export function taskViewOf(attributes: TaskAttributes, version: number, position: number): TaskView {
+  const source = attributes.sourceReference;
+  return {
+    id: attributes.id,
+    name: attributes.name,
+    description: attributes.description,
+    taskDefinitionKey: attributes.taskDefinitionKey,
+    formKey: attributes.formKey,
+    priority: attributes.priority,
+    createTime: attributes.createTime,
+    dueDate: attributes.dueDate,
+    followUpDate: attributes.followUpDate,
+    assignee: attributes.assignee,
+    owner: attributes.owner,
+    candidateUsers: [...attributes.candidateUsers],
+    candidateGroups: [...attributes.candidateGroups],
+    businessKey: attributes.businessKey,
+    applicationName: source.applicationName,
+    processName: source.name,
+    processDefinitionKey: source.definitionKey,
+    processInstanceId: source.instanceId,
+    tenantId: source.tenantId ?? null,
+    sourceReference: source,
+    payload: attributes.payload,
+    correlations: attributes.correlations,
+    toBeCompleted: false,
+    version,
+    position,
+  };
+}
+
+/**
+ * The open tasks. A completed or deleted task leaves the view (a tombstone keeps its revision, so
+ * a late event cannot bring it back).
+ */
+export const tasksProjection: Projection<'tasks'> = {
+  name: 'tasks',
+
+  documentId(event: StoredEvent): string | null {
+    return TASK_EVENT_TYPES.has(event.type) ? (event.data as { id: string }).id : null;
+  },
+
+  apply(current: Stored | undefined, stored: StoredEvent): Stored | undefined {
+    if (storedVersion(current) >= stored.revision) return current;
+    const event = stored as unknown as TaskEvent;
+    const at = { version: stored.revision, position: stored.position };
+    if (event.type === 'TaskCreated') {
+      return { id: event.data.id, removed: false, document: taskViewOf(event.data, at.version, at.position) };
+    }
+    if (!current) throw new ProjectionApplyError('tasks', stored, `task ${event.data.id} was never created`);
+    if (current.removed) return current; // a closed task takes no more changes
+    const task = current.document;
+    const update = (changes: Partial<TaskView>): Stored => ({
+      id: task.id,
+      removed: false,
+      document: { ...task, ...changes, ...at },
+    });
+    switch (event.type) {
+      case 'TaskAssigned':
+        return update({ assignee: event.data.assignee });
+      case 'TaskAttributesUpdated': {
+        const changes = event.data.changes;
+        const next: Partial<TaskView> = {};
+        for (const key of Object.keys(changes) as (keyof typeof changes)[]) {
+          if (changes[key] !== undefined) (next as Record<string, unknown>)[key] = changes[key];
+        }
+        return update(next);
+      }
+      case 'TaskCandidateUsersChanged':
+        return update({ candidateUsers: [...event.data.candidateUsers] });
+      case 'TaskCandidateGroupsChanged':
+        return update({ candidateGroups: [...event.data.candidateGroups] });
+      case 'TaskCompleted':
+      case 'TaskDeleted':
+        return { id: task.id, removed: true, ...at };
+      case 'TaskClaimed':
+        return update({ assignee: event.data.assignee });
+      case 'TaskUnclaimed':
+        return update({ assignee: null });
+      case 'TaskToBeCompleted':
+        return update({ toBeCompleted: true });
+      case 'TaskDeferred':
+        return update({ followUpDate: event.data.followUpDate });
+      case 'TaskUndeferred':
+        return update({ followUpDate: null });
+      default:
+        return assertNever(event, 'task event');
+    }
+  },
+};

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { projectionSpecification } from '@eddy/testing/projection-specification';
+import { taskCreated } from '../projection.fixtures.spec';
+import { tasksProjection } from './tasks.projection';
+
+const spec = projectionSpecification(tasksProjection);
+
+describe('tasks projection', () => {
+  it('puts a created task in the view with every field the tasklist shows', () => {
+    spec
+      .given()
+      .when(
+        taskCreated('t1', {
+          businessKey: 'BK-1',
+          payload: { amount: 10 },
+          correlations: [{ entryType: 'order', entryId: 'o1' }],
+        }),
+      )
+      .thenDocument('t1', {
+        id: 't1',
+        name: 'Approve t1',
+        applicationName: 'shop',
+        processName: 'Order approval',
+        processDefinitionKey: 'order',
+        processInstanceId: 'pi-1',
+        tenantId: null,
+        businessKey: 'BK-1',
+        payload: { amount: 10 },
+        correlations: [{ entryType: 'order', entryId: 'o1' }],
+        candidateGroups: ['clerks'],
+        toBeCompleted: false,
+        version: 0,
+        position: 1,
+      })
+      .thenReplayGivesSameView();
+  });
+
+  it('claim sets the assignee and unclaim clears it', () => {
+    spec
+      .given(taskCreated('t1'), { type: 'TaskClaimed', data: { id: 't1', assignee: 'alice' } })
+      .when()
+      .thenDocument('t1', { assignee: 'alice', version: 1 });
+    spec
+      .given(taskCreated('t1'), { type: 'TaskClaimed', data: { id: 't1', assignee: 'alice' } })
+      .when({ type: 'TaskUnclaimed', data: { id: 't1', previousAssignee: 'alice' } })
+      .thenDocument('t1', { assignee: null, version: 2, position: 3 })
+      .thenReplayGivesSameView();
+  });
+
+  it('assignment, attribute updates and candidate changes are applied', () => {
+    spec
+      .given(taskCreated('t1'))
+      .when(
+        { type: 'TaskAssigned', data: { id: 't1', assignee: 'bob' } },
+        {
+          type: 'TaskAttributesUpdated',
+          data: {
+            id: 't1',
+            changes: { priority: 90, payload: { a: { b: 1 } }, dueDate: '2026-02-01T00:00:00.000Z' },
+          },
+        },
+        {
+          type: 'TaskCandidateUsersChanged',
+          data: { id: 't1', added: ['carol'], removed: [], candidateUsers: ['carol'] },
+        },
+        {
+          type: 'TaskCandidateGroupsChanged',
+          data: { id: 't1', added: [], removed: ['clerks'], candidateGroups: [] },
+        },
+      )
+      .thenDocument('t1', {
+        assignee: 'bob',
+        priority: 90,
+        payload: { a: { b: 1 } },
+        dueDate: '2026-02-01T00:00:00.000Z',
+        name: 'Approve t1',
+        candidateUsers: ['carol'],
+        candidateGroups: [],
+        version: 4,
+      })
+      .thenReplayGivesSameView();
+  });
+
+  it('defer and undefer set and clear the follow-up date; to-be-completed keeps the task flagged', () => {
+    spec
+      .given(taskCreated('t1'))
+      .when({ type: 'TaskDeferred', data: { id: 't1', followUpDate: '2030-01-01T00:00:00.000Z' } })
+      .thenDocument('t1', { followUpDate: '2030-01-01T00:00:00.000Z' });
+    spec
+      .given(taskCreated('t1'), {
+        type: 'TaskDeferred',
+        data: { id: 't1', followUpDate: '2030-01-01T00:00:00.000Z' },
+      })
+      .when({ type: 'TaskUndeferred', data: { id: 't1' } })
+      .thenDocument('t1', { followUpDate: null });
+    spec
+      .given(taskCreated('t1'))
+      .when({ type: 'TaskToBeCompleted', data: { id: 't1', assignee: 'alice', variables: { ok: true } } })
+      .thenDocument('t1', { toBeCompleted: true })
+      .thenReplayGivesSameView();
+  });
+
+  it('completed and deleted tasks leave the view and late events cannot bring them back', () => {
+    spec
+      .given(taskCreated('t1'))
+      .when({ type: 'TaskCompleted', data: { id: 't1', assignee: 'alice' } })
+      .thenNoDocument('t1')
+      .thenReplayGivesSameView();
+    const then = spec
+      .given(taskCreated('t1'), { type: 'TaskDeleted', data: { id: 't1', deleteReason: 'cancelled' } })
+      .when({ type: 'TaskClaimed', data: { id: 't1', assignee: 'alice' } })
+      .thenNoDocument('t1')
+      .thenNothingChanged();
+    expect(then.documents.size).toBe(0);
+  });
+
+  it('a duplicate or out-of-date event changes nothing', () => {
+    spec
+      .given(taskCreated('t1'), { type: 'TaskClaimed', data: { id: 't1', assignee: 'alice' } })
+      .when(
+        { type: 'TaskClaimed', data: { id: 't1', assignee: 'alice' }, streamId: 'spec-t1', revision: 1 },
+        { type: 'TaskAssigned', data: { id: 't1', assignee: 'mallory' }, streamId: 'spec-t1', revision: 0 },
+        { ...taskCreated('t1', { name: 'changed' }), streamId: 'spec-t1', revision: 0 },
+      )
+      .thenNothingChanged();
+  });
+
+  it('ignores events of other aggregates and fails loudly on a change to a task it never saw', () => {
+    expect(tasksProjection.documentId({ type: 'DataEntryCreated', data: {} } as never)).toBeNull();
+    expect(() =>
+      spec.given().when({ type: 'TaskClaimed', data: { id: 'ghost', assignee: 'alice' } }),
+    ).toThrow(/task ghost was never created/);
+  });
+});

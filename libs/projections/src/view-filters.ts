@@ -1,0 +1,397 @@
+import type { DataEntryView, TaskView } from './view.types';
+import {
+  type DataEntryFilter,
+  type DataEntrySort,
+  type PayloadCondition,
+  type SortDirection,
+  type TaskFilter,
+  type TaskSort,
+  type Viewer,
+  ViewQueryError,
+} from './view-store.port';
+
+/**
+ * The semantics of the view store's filters, sorts and cursors as plain functions. The embedded
+ * adapter runs them; the tasklist can run the same ones on pushed changes (authorisation and filter
+ * applied again to every change), so a live list and a query never disagree.
+ */
+
+/** The viewer may see the task: assignee, candidate user, or member of a candidate group. */
+export function canSeeTask(
+  task: Pick<TaskView, 'assignee' | 'candidateUsers' | 'candidateGroups'>,
+  viewer: Viewer,
+): boolean {
+  if (task.assignee === viewer.userId || task.candidateUsers.includes(viewer.userId)) return true;
+  return task.candidateGroups.some((g) => viewer.groups.includes(g));
+}
+
+/** The viewer may see the data entry: an authorised user, or member of an authorised group. */
+export function canSeeDataEntry(
+  entry: Pick<DataEntryView, 'authorizedUsers' | 'authorizedGroups'>,
+  viewer: Viewer,
+): boolean {
+  if (entry.authorizedUsers.includes(viewer.userId)) return true;
+  return entry.authorizedGroups.some((g) => viewer.groups.includes(g));
+}
+
+const PATH_SEGMENT = /^[A-Za-z0-9_-]+$/;
+const OPERATORS = new Set(['EQ', 'NE', 'LT', 'LTE', 'GT', 'GTE', 'IN', 'LIKE']);
+
+export type CompiledPayloadCondition = (payload: Record<string, unknown>) => boolean;
+
+/** Checks a payload condition and turns it into a predicate; errors name `field`. */
+export function compilePayloadCondition(
+  condition: PayloadCondition,
+  field: string,
+): CompiledPayloadCondition {
+  if (typeof condition?.path !== 'string' || condition.path.length === 0) {
+    throw new ViewQueryError(`${field}.path`, 'must be a non-empty dot-separated path');
+  }
+  const segments = condition.path.split('.');
+  if (!segments.every((s) => PATH_SEGMENT.test(s))) {
+    throw new ViewQueryError(
+      `${field}.path`,
+      `'${condition.path}' may contain only letters, digits, _ and - between dots`,
+    );
+  }
+  if (!OPERATORS.has(condition.op))
+    throw new ViewQueryError(`${field}.op`, `unknown operator '${String(condition.op)}'`);
+  const { op, value } = condition;
+  const read = (payload: Record<string, unknown>): unknown => {
+    let current: unknown = payload;
+    for (const s of segments) {
+      if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
+      current = (current as Record<string, unknown>)[s];
+    }
+    return current;
+  };
+  switch (op) {
+    case 'EQ':
+      return (p) => matchesEq(read(p), value);
+    case 'NE':
+      return (p) => !matchesEq(read(p), value);
+    case 'IN': {
+      if (!Array.isArray(value)) throw new ViewQueryError(`${field}.value`, 'IN needs an array');
+      return (p) => {
+        const actual = read(p);
+        return value.some((v) => matchesEq(actual, v));
+      };
+    }
+    case 'LIKE': {
+      if (typeof value !== 'string') throw new ViewQueryError(`${field}.value`, 'LIKE needs a string');
+      const needle = value.toLowerCase();
+      const like = (v: unknown) => typeof v === 'string' && v.toLowerCase().includes(needle);
+      return (p) => {
+        const actual = read(p);
+        return Array.isArray(actual) ? actual.some(like) : like(actual);
+      };
+    }
+    case 'LT':
+    case 'LTE':
+    case 'GT':
+    case 'GTE': {
+      if (typeof value !== 'number' && typeof value !== 'string') {
+        throw new ViewQueryError(`${field}.value`, `${op} needs a number or a string`);
+      }
+      const test = (v: unknown): boolean => {
+        if (typeof v !== typeof value) return false;
+        const a = v as number | string;
+        if (op === 'LT') return a < value;
+        if (op === 'LTE') return a <= value;
+        if (op === 'GT') return a > value;
+        return a >= value;
+      };
+      return (p) => {
+        const actual = read(p);
+        return Array.isArray(actual) ? actual.some(test) : test(actual);
+      };
+    }
+    default: {
+      const unknownOp: never = op;
+      throw new ViewQueryError(`${field}.op`, `unknown operator '${String(unknownOp)}'`);
+    }
+  }
+}
+
+function matchesEq(actual: unknown, expected: unknown): boolean {
+  if (expected === null && (actual === undefined || actual === null)) return true;
+  if (deepEqual(actual, expected)) return true;
+  return Array.isArray(actual) && !Array.isArray(expected) && actual.some((a) => deepEqual(a, expected));
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
+}
+
+function parseTime(value: string | null | undefined, field: string): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new ViewQueryError(field, `'${value}' is not an ISO-8601 date-time`);
+  return t;
+}
+
+function time(value: string | null): number | null {
+  return value === null ? null : Date.parse(value);
+}
+
+/**
+ * Compiles a task filter (validated, errors name the field) into a predicate on a task and the
+ * viewer. Authorisation is part of the predicate.
+ */
+export function compileTaskFilter(
+  filter: TaskFilter | null | undefined,
+  viewer: Viewer,
+  now: Date = new Date(),
+): (task: TaskView) => boolean {
+  const f = filter ?? {};
+  const tests: ((t: TaskView) => boolean)[] = [(t) => canSeeTask(t, viewer)];
+  const nowMs = now.getTime();
+  if (!f.includeDeferred) tests.push((t) => t.followUpDate === null || Date.parse(t.followUpDate) <= nowMs);
+  if (f.assignedToMe) tests.push((t) => t.assignee === viewer.userId);
+  if (f.unassigned) tests.push((t) => t.assignee === null);
+  if (typeof f.text === 'string' && f.text.length > 0) {
+    const needle = f.text.toLowerCase();
+    tests.push((t) =>
+      [t.name, t.description, t.businessKey, t.processName].some(
+        (v) => typeof v === 'string' && v.toLowerCase().includes(needle),
+      ),
+    );
+  }
+  const equal = <K extends keyof TaskView>(key: K, value: TaskView[K] | null | undefined) => {
+    if (value !== null && value !== undefined) tests.push((t) => t[key] === value);
+  };
+  equal('applicationName', f.applicationName);
+  equal('processDefinitionKey', f.processDefinitionKey);
+  equal('taskDefinitionKey', f.taskDefinitionKey);
+  equal('processInstanceId', f.processInstanceId);
+  if (f.candidateGroup) {
+    const group = f.candidateGroup;
+    tests.push((t) => t.candidateGroups.includes(group));
+  }
+  if (f.priorityMin !== null && f.priorityMin !== undefined) {
+    const min = f.priorityMin;
+    tests.push((t) => t.priority !== null && t.priority >= min);
+  }
+  if (f.priorityMax !== null && f.priorityMax !== undefined) {
+    const max = f.priorityMax;
+    tests.push((t) => t.priority !== null && t.priority <= max);
+  }
+  const range = (
+    key: 'dueDate' | 'followUpDate' | 'createTime',
+    before: string | null | undefined,
+    after: string | null | undefined,
+    name: string,
+  ) => {
+    const b = parseTime(before, `filter.${name}Before`);
+    const a = parseTime(after, `filter.${name}After`);
+    if (b !== undefined) tests.push((t) => t[key] !== null && Date.parse(t[key] as string) < b);
+    if (a !== undefined) tests.push((t) => t[key] !== null && Date.parse(t[key] as string) > a);
+  };
+  range('dueDate', f.dueBefore, f.dueAfter, 'due');
+  range('followUpDate', f.followUpBefore, f.followUpAfter, 'followUp');
+  range('createTime', f.createdBefore, f.createdAfter, 'created');
+  (f.payload ?? []).forEach((c, i) => {
+    const test = compilePayloadCondition(c, `filter.payload[${i}]`);
+    tests.push((t) => test(t.payload));
+  });
+  if (f.correlatedTo) {
+    const { entryType, entryId } = f.correlatedTo;
+    tests.push((t) => t.correlations.some((c) => c.entryType === entryType && c.entryId === entryId));
+  }
+  return (t) => tests.every((test) => test(t));
+}
+
+export function compileDataEntryFilter(
+  filter: DataEntryFilter | null | undefined,
+  viewer: Viewer,
+): (entry: DataEntryView) => boolean {
+  const f = filter ?? {};
+  const tests: ((e: DataEntryView) => boolean)[] = [(e) => canSeeDataEntry(e, viewer)];
+  if (f.entryType) tests.push((e) => e.entryType === f.entryType);
+  if (f.applicationName) tests.push((e) => e.applicationName === f.applicationName);
+  if (f.processingType) tests.push((e) => e.state.processingType === f.processingType);
+  if (f.state) tests.push((e) => e.state.state === f.state);
+  if (typeof f.text === 'string' && f.text.length > 0) {
+    const needle = f.text.toLowerCase();
+    tests.push((e) =>
+      [e.name, e.description, e.type, e.entryId].some(
+        (v) => typeof v === 'string' && v.toLowerCase().includes(needle),
+      ),
+    );
+  }
+  (f.payload ?? []).forEach((c, i) => {
+    const test = compilePayloadCondition(c, `filter.payload[${i}]`);
+    tests.push((e) => test(e.payload));
+  });
+  return (e) => tests.every((test) => test(e));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sorting and cursors
+// ---------------------------------------------------------------------------------------------
+
+type SortValue = string | number | null;
+
+export interface CompiledSort<T> {
+  /** Number of sort keys (without the id). */
+  length: number;
+  /** The sort key of a document (without the id). */
+  key(doc: T): SortValue[];
+  /** Compares two keys, then ids: a total order. */
+  compare(a: SortValue[], aId: string, b: SortValue[], bId: string): number;
+}
+
+const TASK_SORT_KEYS: Record<TaskSort['field'], (t: TaskView) => SortValue> = {
+  CREATE_TIME: (t) => time(t.createTime),
+  DUE_DATE: (t) => time(t.dueDate),
+  FOLLOW_UP_DATE: (t) => time(t.followUpDate),
+  PRIORITY: (t) => t.priority,
+  NAME: (t) => t.name,
+};
+
+const DATA_ENTRY_SORT_KEYS: Record<DataEntrySort['field'], (e: DataEntryView) => SortValue> = {
+  NAME: (e) => e.name,
+  LAST_MODIFIED: (e) => time(e.lastModified),
+  ENTRY_TYPE: (e) => e.entryType,
+};
+
+function compileSort<T, F extends string>(
+  sort: readonly { field: F; direction?: SortDirection }[],
+  keys: Record<F, (doc: T) => SortValue>,
+): CompiledSort<T> {
+  sort.forEach((s, i) => {
+    if (!(s.field in keys))
+      throw new ViewQueryError(`sort[${i}].field`, `unknown sort field '${String(s.field)}'`);
+    if (s.direction !== undefined && s.direction !== 'ASC' && s.direction !== 'DESC') {
+      throw new ViewQueryError(`sort[${i}].direction`, `must be ASC or DESC`);
+    }
+  });
+  const extractors = sort.map((s) => keys[s.field]);
+  const signs = sort.map((s) => (s.direction === 'DESC' ? -1 : 1));
+  return {
+    length: extractors.length,
+    key: (doc) => extractors.map((e) => e(doc)),
+    compare: (a, aId, b, bId) => {
+      for (let i = 0; i < signs.length; i++) {
+        const c = compareValues(a[i], b[i]);
+        if (c !== 0) return c * signs[i];
+      }
+      return aId < bId ? -1 : aId > bId ? 1 : 0;
+    },
+  };
+}
+
+/** Missing values first, then numbers, then strings, as MongoDB orders them. */
+function compareValues(a: SortValue, b: SortValue): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  if (typeof a !== typeof b) return typeof a === 'number' ? -1 : 1;
+  return a < b ? -1 : 1;
+}
+
+export function compileTaskSort(sort: readonly TaskSort[] | null | undefined): CompiledSort<TaskView> {
+  return compileSort(
+    sort && sort.length > 0 ? sort : [{ field: 'CREATE_TIME', direction: 'ASC' }],
+    TASK_SORT_KEYS,
+  );
+}
+
+export function compileDataEntrySort(
+  sort: readonly DataEntrySort[] | null | undefined,
+): CompiledSort<DataEntryView> {
+  return compileSort(
+    sort && sort.length > 0 ? sort : [{ field: 'LAST_MODIFIED', direction: 'DESC' }],
+    DATA_ENTRY_SORT_KEYS,
+  );
+}
+
+export interface Cursor {
+  key: SortValue[];
+  id: string;
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.key, cursor.id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(after: string, keyLength: number): Cursor {
+  try {
+    const [key, id] = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (
+      Array.isArray(key) &&
+      key.length === keyLength &&
+      key.every((k) => k === null || typeof k === 'string' || typeof k === 'number') &&
+      typeof id === 'string'
+    ) {
+      return { key: key as SortValue[], id };
+    }
+  } catch {
+    // reported below
+  }
+  throw new ViewQueryError(
+    'after',
+    'is not a cursor of this query (use the endCursor of a page with the same sort)',
+  );
+}
+
+export function validatePageSize(first: number | null | undefined): number {
+  if (first === null || first === undefined) return 50;
+  if (!Number.isInteger(first) || first < 0 || first > 1000) {
+    throw new ViewQueryError('first', 'must be an integer from 0 to 1000');
+  }
+  return first;
+}
+
+/**
+ * Selects one page from documents that match: those after the cursor, the `first` smallest by the
+ * sort. Keeps a sorted buffer of `first + 1` instead of sorting everything, which matters when a
+ * viewer sees tens of thousands of tasks.
+ */
+export function selectPage<T extends { id: string }>(
+  docs: Iterable<T>,
+  sort: CompiledSort<T>,
+  first: number,
+  after: string | null | undefined,
+): { nodes: T[]; hasNextPage: boolean; endCursor: string | null } {
+  const cursor = after ? decodeCursor(after, sort.length) : null;
+  const limit = first + 1;
+  const buffer: { doc: T; key: SortValue[] }[] = [];
+  for (const doc of docs) {
+    const key = sort.key(doc);
+    if (cursor && sort.compare(key, doc.id, cursor.key, cursor.id) <= 0) continue;
+    if (buffer.length === limit) {
+      const last = buffer[limit - 1];
+      if (sort.compare(key, doc.id, last.key, last.doc.id) >= 0) continue;
+      buffer.pop();
+    }
+    let lo = 0;
+    let hi = buffer.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sort.compare(buffer[mid].key, buffer[mid].doc.id, key, doc.id) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    buffer.splice(lo, 0, { doc, key });
+  }
+  const hasNextPage = buffer.length > first;
+  const page = buffer.slice(0, first);
+  const lastOfPage = page[page.length - 1];
+  return {
+    nodes: page.map((b) => b.doc),
+    hasNextPage,
+    endCursor: lastOfPage ? encodeCursor({ key: lastOfPage.key, id: lastOfPage.doc.id }) : (after ?? null),
+  };
+}
