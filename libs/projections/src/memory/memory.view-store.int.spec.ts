@@ -1,0 +1,5 @@
+import { viewStoreContract } from '@eddy/testing/view-store.contract';
+import { MemoryViewStore } from './memory.view-store';
+
+// In memory, but named int so it runs with the other adapters' contract suites.
+viewStoreContract('memory', { create: async (options) => new MemoryViewStore(options) });
