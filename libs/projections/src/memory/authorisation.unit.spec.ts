@@ -1,0 +1,106 @@
+import fc from 'fast-check';
+import { aDataEntry, aTask } from '@eddy/testing/view-store.contract';
+import { describe, expect, it } from 'vitest';
+import { LIVE_COPY, type Viewer } from '../view-store.port';
+import { MemoryViewStore } from './memory.view-store';
+
+const users = ['ann', 'bob', 'cid', 'dee'];
+const groups = ['g1', 'g2', 'g3', 'g4', 'g5'];
+const user = fc.constantFrom(...users);
+const someUsers = fc.uniqueArray(user, { maxLength: 3 });
+const someGroups = fc.uniqueArray(fc.constantFrom(...groups), { maxLength: 3 });
+const viewer: fc.Arbitrary<Viewer> = fc.record({ userId: user, groups: someGroups });
+const taskAccess = fc.record({
+  assignee: fc.option(user, { nil: null }),
+  candidateUsers: someUsers,
+  candidateGroups: someGroups,
+});
+const entryAccess = fc.record({ authorizedUsers: someUsers, authorizedGroups: someGroups });
+const NOW = new Date('2026-06-01T00:00:00Z');
+
+const mayseeTask = (
+  t: { assignee: string | null; candidateUsers: string[]; candidateGroups: string[] },
+  v: Viewer,
+) =>
+  t.assignee === v.userId ||
+  t.candidateUsers.includes(v.userId) ||
+  t.candidateGroups.some((g) => v.groups.includes(g));
+
+describe('authorisation (property)', () => {
+  it('never shows a task or a data entry to a viewer who may not see it, and hides none they may', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(taskAccess, { maxLength: 25 }),
+        // changes after the first write, so the indexes are exercised on updates too
+        fc.array(fc.tuple(fc.nat(24), taskAccess), { maxLength: 10 }),
+        fc.array(entryAccess, { maxLength: 15 }),
+        fc.array(viewer, { minLength: 1, maxLength: 5 }),
+        async (tasks, updates, entries, viewers) => {
+          const store = new MemoryViewStore();
+          const live = { view: 'tasks' as const, copy: LIVE_COPY };
+          const docs = tasks.map((access, i) => aTask(`t${i}`, access));
+          await store.commit(live, {
+            writes: docs.map((d) => ({ kind: 'upsert', id: d.id, document: d })),
+            checkpoint: 1,
+          });
+          for (const [index, access] of updates) {
+            if (index >= docs.length) continue;
+            docs[index] = aTask(docs[index].id, access);
+            await store.commit(live, {
+              writes: [{ kind: 'upsert', id: docs[index].id, document: docs[index] }],
+              checkpoint: 1,
+            });
+          }
+          const entryDocs = entries.map((access, i) => aDataEntry(`e${i}`, access));
+          await store.commit(
+            { view: 'data-entries', copy: LIVE_COPY },
+            { writes: entryDocs.map((d) => ({ kind: 'upsert', id: d.id, document: d })), checkpoint: 1 },
+          );
+          for (const v of viewers) {
+            const expectedTasks = docs
+              .filter((t) => mayseeTask(t, v))
+              .map((t) => t.id)
+              .sort();
+            const page = await store.findTasks({ viewer: v, first: 1000, now: NOW });
+            expect(page.nodes.map((t) => t.id).sort()).toEqual(expectedTasks);
+            expect(page.totalCount).toBe(expectedTasks.length);
+            const one = await store.getTasks(
+              docs.map((d) => d.id),
+              v,
+            );
+            expect(
+              one
+                .filter((t) => t !== null)
+                .map((t) => t!.id)
+                .sort(),
+            ).toEqual(expectedTasks);
+            const counted = (await store.taskCountByApplication(v, NOW)).reduce((s, c) => s + c.count, 0);
+            expect(counted).toBe(expectedTasks.length);
+
+            const expectedEntries = entryDocs
+              .filter(
+                (e) =>
+                  e.authorizedUsers.includes(v.userId) ||
+                  e.authorizedGroups.some((g) => v.groups.includes(g)),
+              )
+              .map((e) => e.id)
+              .sort();
+            const entryPage = await store.findDataEntries({ viewer: v, first: 1000 });
+            expect(entryPage.nodes.map((e) => e.id).sort()).toEqual(expectedEntries);
+            const byId = await store.getDataEntries(
+              entryDocs.map((e) => e.id),
+              v,
+            );
+            expect(
+              byId
+                .filter((e) => e !== null)
+                .map((e) => e!.id)
+                .sort(),
+            ).toEqual(expectedEntries);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
