@@ -1,0 +1,406 @@
+import { Engine } from 'bpmn-engine';
+import { EngineError, type UnsupportedElement } from '../engine.errors';
+import { checkFeelSyntax, isFeel } from './feel';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const zeebeModdle = require('zeebe-bpmn-moddle/resources/zeebe.json') as object;
+
+/** Options that make bpmn-engine read the zeebe dialect. */
+export const ZEEBE_MODDLE_OPTIONS = { zeebe: zeebeModdle };
+
+/** The raw (unevaluated) zeebe attributes of a user task: literals or FEEL expressions. */
+export interface UserTaskSpec {
+  elementId: string;
+  name: string | null;
+  description: string | null;
+  formKey: string | null;
+  priority: string | null;
+  dueDate: string | null;
+  followUpDate: string | null;
+  assignee: string | null;
+  candidateUsers: string | null;
+  candidateGroups: string | null;
+}
+
+/** A message catch event (intermediate or boundary) and its subscription. */
+export interface MessageEventSpec {
+  elementId: string;
+  /** Literal or FEEL. */
+  messageName: string;
+  /** FEEL or literal, from `zeebe:subscription correlationKey`. */
+  correlationKey: string;
+}
+
+/** A process read from a BPMN resource, checked to be runnable by the embedded engine. */
+export interface CompiledProcess {
+  key: string;
+  name: string | null;
+  versionTag: string | null;
+  formKey: string | null;
+  hasNoneStartEvent: boolean;
+  startableFromTasklist: boolean;
+  candidateStarterGroups: string[];
+  candidateStarterUsers: string[];
+  userTasks: Map<string, UserTaskSpec>;
+  messageEvents: Map<string, MessageEventSpec>;
+  /** Service task element id -> `zeebe:taskDefinition type` (null when not modelled). */
+  serviceTasks: Map<string, string | null>;
+  /** bpmn-engine's serializable context, shared by every instance of this definition. */
+  sourceContext: unknown;
+}
+
+// Loose shapes of moddle-context-serializer's output: only what is read here.
+interface ModdleElement {
+  $type: string;
+  [attribute: string]: unknown;
+}
+interface SerializedEventDefinition {
+  type: string;
+  behaviour: ModdleElement;
+}
+interface SerializedElement {
+  id: string;
+  type: string;
+  name?: string;
+  parent?: { id: string; type: string };
+  behaviour: ModdleElement & {
+    eventDefinitions?: SerializedEventDefinition[];
+    loopCharacteristics?: unknown;
+    cancelActivity?: boolean;
+    conditionExpression?: { body?: string; language?: string };
+    attachedTo?: { id: string };
+    messageRef?: { id: string; name?: string };
+  };
+}
+interface SerializedContext {
+  getExecutableProcesses(): SerializedElement[];
+  getProcesses(): SerializedElement[];
+  getActivities(scopeId?: string): SerializedElement[];
+  getSequenceFlows(scopeId?: string): SerializedElement[];
+}
+
+const SUPPORTED_TYPES = new Set([
+  'bpmn:StartEvent',
+  'bpmn:EndEvent',
+  'bpmn:IntermediateThrowEvent',
+  'bpmn:IntermediateCatchEvent',
+  'bpmn:BoundaryEvent',
+  'bpmn:UserTask',
+  'bpmn:ServiceTask',
+  'bpmn:Task',
+  'bpmn:ManualTask',
+  'bpmn:ExclusiveGateway',
+  'bpmn:ParallelGateway',
+]);
+
+// Root elements and artifacts that bpmn-engine lists beside the flow nodes: nothing to run.
+const PASSIVE_TYPES = new Set([
+  'bpmn:Message',
+  'bpmn:Signal',
+  'bpmn:Error',
+  'bpmn:Escalation',
+  'bpmn:DataObject',
+  'bpmn:DataObjectReference',
+  'bpmn:DataStoreReference',
+  'bpmn:DataStore',
+  'bpmn:TextAnnotation',
+  'bpmn:Association',
+  'bpmn:Group',
+]);
+
+// Types bpmn-elements has no behaviour for: mapped to a placeholder so that the serializer does not stop at
+// the first one, and then reported with their ids like every other unsupported element.
+const TYPES_WITHOUT_BEHAVIOUR = [
+  'bpmn:ComplexGateway',
+  'bpmn:AdHocSubProcess',
+  'bpmn:ChoreographyTask',
+  'bpmn:SubChoreography',
+  'bpmn:CallChoreography',
+  'bpmn:ImplicitThrowEvent',
+];
+
+const USER_TASK_EXTENSIONS = new Set([
+  'zeebe:UserTask',
+  'zeebe:AssignmentDefinition',
+  'zeebe:PriorityDefinition',
+  'zeebe:FormDefinition',
+  'zeebe:TaskSchedule',
+  'zeebe:Properties',
+  'zeebe:TaskHeaders',
+]);
+const SERVICE_TASK_EXTENSIONS = new Set(['zeebe:TaskDefinition', 'zeebe:TaskHeaders', 'zeebe:Properties']);
+const PROCESS_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:VersionTag']);
+const COMMON_EXTENSIONS = new Set(['zeebe:Properties']);
+
+/** The engine's type resolver extension: see TYPES_WITHOUT_BEHAVIOUR. */
+export function extendTypes(typeMapper: Record<string, unknown>): void {
+  const dummy = (typeMapper['bpmn:DataObjectReference'] ?? null) as unknown;
+  for (const type of TYPES_WITHOUT_BEHAVIOUR) typeMapper[type] = dummy;
+}
+
+/**
+ * Reads a BPMN resource in the zeebe dialect and checks that the embedded engine can run every element of
+ * it. Throws `EngineError` `INVALID_BPMN` or `UNSUPPORTED_ELEMENT` (naming each element) otherwise.
+ */
+export async function compileBpmn(xml: string, resourceName: string): Promise<CompiledProcess> {
+  if (typeof xml !== 'string' || xml.trim() === '') {
+    throw new EngineError('INVALID_ARGUMENT', 'xml: a BPMN document is required');
+  }
+  let context: SerializedContext;
+  try {
+    const parser = new Engine({
+      source: xml,
+      moddleOptions: ZEEBE_MODDLE_OPTIONS,
+      typeResolver: extendTypes as never,
+    });
+    const definitions = await parser.getDefinitions();
+    context = (definitions[0]?.environment.options as { source?: SerializedContext } | undefined)
+      ?.source as SerializedContext;
+    if (!context) throw new Error('no definitions element');
+  } catch (error) {
+    throw new EngineError(
+      'INVALID_BPMN',
+      `${resourceName}: cannot read the BPMN: ${(error as Error).message}`,
+    );
+  }
+
+  const executable = context.getExecutableProcesses();
+  if (executable.length !== 1) {
+    throw new EngineError(
+      'INVALID_BPMN',
+      `${resourceName}: holds ${executable.length} executable processes; the embedded engine deploys exactly one per resource`,
+    );
+  }
+  const process = executable[0];
+  const problems: UnsupportedElement[] = [];
+  const report = (element: SerializedElement, reason: string) =>
+    problems.push({ elementId: element.id, elementType: element.type, reason });
+
+  checkExtensions(process, PROCESS_EXTENSIONS, report);
+  const processProperties = properties(process.behaviour);
+
+  const all = context.getActivities();
+  const messages = new Map(all.filter((e) => e.type === 'bpmn:Message').map((m) => [m.id, m]));
+  const userTasks = new Map<string, UserTaskSpec>();
+  const messageEvents = new Map<string, MessageEventSpec>();
+  const serviceTasks = new Map<string, string | null>();
+  let startEvent: SerializedElement | undefined;
+
+  for (const element of all) {
+    if (PASSIVE_TYPES.has(element.type)) continue;
+    if (!SUPPORTED_TYPES.has(element.type)) {
+      report(element, 'element type not supported by the embedded engine');
+      continue;
+    }
+    if (element.parent?.id !== process.id) {
+      report(element, 'only elements directly in the process are supported (no sub-processes)');
+      continue;
+    }
+    const behaviour = element.behaviour;
+    if (behaviour.loopCharacteristics)
+      report(element, 'multi-instance and loop characteristics are not supported');
+    const definitions = behaviour.eventDefinitions ?? [];
+
+    switch (element.type) {
+      case 'bpmn:StartEvent':
+        if (definitions.length > 0) report(element, `${definitions[0].type} start events are not supported`);
+        else startEvent = element;
+        checkExtensions(element, new Set(['zeebe:FormDefinition', 'zeebe:Properties']), report);
+        break;
+      case 'bpmn:EndEvent':
+      case 'bpmn:IntermediateThrowEvent':
+        if (definitions.length > 0) report(element, `${definitions[0].type} is not supported here`);
+        checkExtensions(element, COMMON_EXTENSIONS, report);
+        break;
+      case 'bpmn:IntermediateCatchEvent':
+      case 'bpmn:BoundaryEvent': {
+        if (element.type === 'bpmn:BoundaryEvent' && behaviour.cancelActivity === false) {
+          report(element, 'non-interrupting boundary events are not supported');
+        }
+        if (definitions.length !== 1) {
+          report(element, 'exactly one timer or message event definition is supported');
+          break;
+        }
+        const definition = definitions[0];
+        if (definition.type === 'bpmn:TimerEventDefinition') {
+          checkTimer(element, definition.behaviour, report);
+        } else if (definition.type === 'bpmn:MessageEventDefinition') {
+          const spec = messageSpec(element, definition.behaviour, messages, report);
+          if (spec) messageEvents.set(element.id, spec);
+        } else {
+          report(element, `${definition.type} is not supported`);
+        }
+        checkExtensions(element, COMMON_EXTENSIONS, report);
+        break;
+      }
+      case 'bpmn:UserTask':
+        checkExtensions(element, USER_TASK_EXTENSIONS, report);
+        userTasks.set(element.id, userTaskSpec(element, report));
+        break;
+      case 'bpmn:ServiceTask': {
+        checkExtensions(element, SERVICE_TASK_EXTENSIONS, report);
+        const taskDefinition = extension(element.behaviour, 'zeebe:TaskDefinition');
+        const type = taskDefinition?.type;
+        if (isFeel(type))
+          report(element, 'zeebe:taskDefinition type must be a literal for the embedded engine');
+        serviceTasks.set(element.id, typeof type === 'string' ? type : null);
+        break;
+      }
+      case 'bpmn:Task':
+      case 'bpmn:ManualTask':
+      case 'bpmn:ExclusiveGateway':
+      case 'bpmn:ParallelGateway':
+        checkExtensions(element, COMMON_EXTENSIONS, report);
+        break;
+    }
+  }
+
+  for (const flow of context.getSequenceFlows()) {
+    const condition = flow.behaviour.conditionExpression;
+    if (!condition) continue;
+    const body = condition.body ?? '';
+    if (!isFeel(body)) {
+      report(flow, 'condition expressions must be FEEL (start with "=")');
+      continue;
+    }
+    checkFeel(flow, 'conditionExpression', body, report);
+  }
+
+  if (problems.length > 0) {
+    const list = problems.map((p) => `${p.elementId} (${p.elementType}): ${p.reason}`).join('; ');
+    throw new EngineError(
+      'UNSUPPORTED_ELEMENT',
+      `${resourceName}: the embedded engine cannot run ${list}`,
+      problems,
+    );
+  }
+
+  const startable = processProperties.get('eddy:startableFromTasklist');
+  if (startable !== undefined && startable !== 'true' && startable !== 'false') {
+    throw new EngineError(
+      'INVALID_BPMN',
+      `${resourceName}: process ${process.id} property eddy:startableFromTasklist must be "true" or "false"`,
+    );
+  }
+  return {
+    key: process.id,
+    name: stringOrNull(process.behaviour.name),
+    versionTag: stringOrNull(extension(process.behaviour, 'zeebe:VersionTag')?.value),
+    formKey: startEvent ? formKey(startEvent.behaviour) : null,
+    hasNoneStartEvent: startEvent !== undefined,
+    startableFromTasklist: startable === undefined ? startEvent !== undefined : startable === 'true',
+    candidateStarterGroups: splitList(processProperties.get('eddy:candidateStarterGroups')),
+    candidateStarterUsers: splitList(processProperties.get('eddy:candidateStarterUsers')),
+    userTasks,
+    messageEvents,
+    serviceTasks,
+    sourceContext: context,
+  };
+}
+
+type Report = (element: SerializedElement, reason: string) => void;
+
+function extensions(behaviour: ModdleElement): ModdleElement[] {
+  const container = behaviour.extensionElements as { values?: ModdleElement[] } | undefined;
+  return container?.values ?? [];
+}
+
+function extension(behaviour: ModdleElement, type: string): ModdleElement | undefined {
+  return extensions(behaviour).find((e) => e.$type === type);
+}
+
+function properties(behaviour: ModdleElement): Map<string, string> {
+  const list = (extension(behaviour, 'zeebe:Properties')?.properties ?? []) as {
+    name?: string;
+    value?: string;
+  }[];
+  return new Map(list.filter((p) => p.name).map((p) => [p.name as string, p.value ?? '']));
+}
+
+function checkExtensions(element: SerializedElement, allowed: Set<string>, report: Report): void {
+  for (const ext of extensions(element.behaviour)) {
+    if (!allowed.has(ext.$type)) report(element, `extension ${ext.$type} is not supported here`);
+  }
+}
+
+function checkFeel(element: SerializedElement, attribute: string, value: unknown, report: Report): void {
+  if (!isFeel(value)) return;
+  try {
+    checkFeelSyntax(value);
+  } catch (error) {
+    report(element, `${attribute} is not valid FEEL: ${(error as Error).message}`);
+  }
+}
+
+function checkTimer(element: SerializedElement, timer: ModdleElement, report: Report): void {
+  if (timer.timeCycle) {
+    report(element, 'timer cycles are not supported (use timeDuration or timeDate)');
+    return;
+  }
+  const value = (timer.timeDuration ?? timer.timeDate) as string | undefined;
+  if (!value) report(element, 'the timer has neither timeDuration nor timeDate');
+  else checkFeel(element, timer.timeDuration ? 'timeDuration' : 'timeDate', value, report);
+}
+
+function messageSpec(
+  element: SerializedElement,
+  definition: ModdleElement,
+  messages: Map<string, SerializedElement>,
+  report: Report,
+): MessageEventSpec | undefined {
+  const ref = definition.messageRef as { id: string; name?: string } | undefined;
+  const message = ref ? messages.get(ref.id) : undefined;
+  if (!ref || !message || !ref.name) {
+    report(element, 'the message event needs a message with a name');
+    return undefined;
+  }
+  const correlationKey = extension(message.behaviour, 'zeebe:Subscription')?.correlationKey;
+  if (typeof correlationKey !== 'string' || correlationKey.trim() === '') {
+    report(element, `message ${ref.id} needs a zeebe:subscription correlationKey`);
+    return undefined;
+  }
+  checkFeel(element, 'correlationKey', correlationKey, report);
+  checkFeel(element, 'message name', ref.name, report);
+  return { elementId: element.id, messageName: ref.name, correlationKey };
+}
+
+function formKey(behaviour: ModdleElement): string | null {
+  const form = extension(behaviour, 'zeebe:FormDefinition');
+  if (!form) return null;
+  return stringOrNull(form.formKey) ?? stringOrNull(form.externalReference) ?? stringOrNull(form.formId);
+}
+
+function userTaskSpec(element: SerializedElement, report: Report): UserTaskSpec {
+  const b = element.behaviour;
+  const assignment = extension(b, 'zeebe:AssignmentDefinition');
+  const schedule = extension(b, 'zeebe:TaskSchedule');
+  const documentation = (b.documentation as { text?: string }[] | undefined)?.[0]?.text;
+  const spec: UserTaskSpec = {
+    elementId: element.id,
+    name: stringOrNull(b.name),
+    description: properties(b).get('description') ?? stringOrNull(documentation),
+    formKey: formKey(b),
+    priority: stringOrNull(extension(b, 'zeebe:PriorityDefinition')?.priority),
+    dueDate: stringOrNull(schedule?.dueDate),
+    followUpDate: stringOrNull(schedule?.followUpDate),
+    assignee: stringOrNull(assignment?.assignee),
+    candidateUsers: stringOrNull(assignment?.candidateUsers),
+    candidateGroups: stringOrNull(assignment?.candidateGroups),
+  };
+  for (const [attribute, value] of Object.entries(spec)) checkFeel(element, attribute, value, report);
+  return spec;
+}
+
+function stringOrNull(value: unknown): string | null {
+  if (typeof value === 'number') return String(value);
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/** `"a, b,c"` -> `['a', 'b', 'c']`. */
+export function splitList(value: string | undefined | null): string[] {
+  if (!value) return [];
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}

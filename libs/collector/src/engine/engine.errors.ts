@@ -1,0 +1,35 @@
+/** What went wrong in a {@link EngineError}. */
+export type EngineErrorCode =
+  /** The BPMN XML cannot be read. */
+  | 'INVALID_BPMN'
+  /** The BPMN holds elements or attributes the engine cannot run; `details` names each element. */
+  | 'UNSUPPORTED_ELEMENT'
+  /** An argument is missing or malformed; the message names the field. */
+  | 'INVALID_ARGUMENT'
+  | 'UNKNOWN_PROCESS_DEFINITION'
+  | 'UNKNOWN_PROCESS_INSTANCE'
+  /** No open task has this id (never created, or already completed or cancelled). */
+  | 'UNKNOWN_TASK'
+  /** The process has no none start event. */
+  | 'NOT_STARTABLE'
+  /** The engine has been closed. */
+  | 'CLOSED';
+
+/** One element the engine cannot run. */
+export interface UnsupportedElement {
+  elementId: string;
+  elementType: string;
+  reason: string;
+}
+
+/** An error of a process engine adapter, with a code a caller can act on. */
+export class EngineError extends Error {
+  constructor(
+    readonly code: EngineErrorCode,
+    message: string,
+    readonly details: UnsupportedElement[] = [],
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
