@@ -5,15 +5,21 @@
  * (same indexes, JSON serialised the same way), so the ratio shows what the adapter costs.
  * PostgreSQL runs when EDDY_BENCH_POSTGRES_URL or EDDY_TEST_POSTGRES_URL is set.
  */
-import { type EventStore, type NewEvent, openSqliteEventStore } from '@eddy/eventstore';
+import { type NewEvent, openSqliteEventStore } from '@eddy/eventstore';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { benchEvents } from './lib/event-store.bench-data';
-import { LatencyRecorder, timeRuns } from './lib/measure';
+import {
+  concurrentSingleAppends,
+  readWholeLog,
+  sequentialBatchAppends,
+  sequentialSingleAppends,
+} from './lib/event-store.workloads';
+import { LatencyRecorder, timePairs } from './lib/measure';
 import { type BenchResult, compared } from './lib/report';
 import { type BenchContext } from './lib/suite';
 
-const RUNS = 3;
+const RUNS = 5;
 const SINGLE_APPENDS = 2_000;
 const BATCH_SIZE = 100;
 const BATCHES = 100;
@@ -32,58 +38,6 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
   return results;
 }
 
-/** Appends one event at a time, waiting for each. */
-export async function sequentialSingleAppends(
-  store: EventStore,
-  events: NewEvent[],
-  latency?: LatencyRecorder,
-) {
-  for (let i = 0; i < events.length; i++) {
-    const append = () => store.appendToStream(`single-${i % 100}`, [events[i]]);
-    await (latency ? latency.time(append) : append());
-  }
-  return { items: events.length };
-}
-
-/** Appends batches, waiting for each. */
-export async function sequentialBatchAppends(store: EventStore, batches: NewEvent[][]) {
-  for (let i = 0; i < batches.length; i++) await store.appendToStream(`batch-${i}`, batches[i]);
-  return { items: batches.length * batches[0].length };
-}
-
-/** Writers appending single events to their own stream, each waiting for its previous append. */
-export async function concurrentSingleAppends(
-  store: EventStore,
-  eventsPerWriter: NewEvent[][],
-  runId: number,
-  latency?: LatencyRecorder,
-) {
-  await Promise.all(
-    eventsPerWriter.map(async (events, w) => {
-      for (let i = 0; i < events.length; i++) {
-        const append = () =>
-          store.appendToStream(`writer-${runId}-${w}`, [events[i]], {
-            expectedRevision: i === 0 ? 'no_stream' : i - 1,
-          });
-        await (latency ? latency.time(append) : append());
-      }
-    }),
-  );
-  return { items: eventsPerWriter.length * eventsPerWriter[0].length };
-}
-
-/** Reads the whole log in pages. */
-export async function readWholeLog(store: EventStore, page = 1000) {
-  let after = 0;
-  let items = 0;
-  for (;;) {
-    const events = await store.readAll({ after, maxCount: page });
-    if (events.length === 0) return { items };
-    items += events.length;
-    after = events[events.length - 1].position;
-  }
-}
-
 async function sqliteFigures(context: BenchContext): Promise<BenchResult[]> {
   const dir = context.tempDir('sqlite');
   const storeFile = join(dir, 'store.sqlite');
@@ -93,15 +47,18 @@ async function sqliteFigures(context: BenchContext): Promise<BenchResult[]> {
   try {
     context.log('sqlite: single-event appends');
     const singleLatency = new LatencyRecorder();
-    const single = await timeRuns(RUNS, () =>
-      sequentialSingleAppends(store, benchEvents(SINGLE_APPENDS), singleLatency),
+    const single = await timePairs(
+      RUNS,
+      () => sequentialSingleAppends(store, benchEvents(SINGLE_APPENDS), singleLatency),
+      () => {
+        const events = benchEvents(SINGLE_APPENDS);
+        for (const event of events) raw.insertMany('single', [event]);
+        return { items: events.length };
+      },
     );
-    const rawSingle = await timeRuns(RUNS, () => {
-      const events = benchEvents(SINGLE_APPENDS);
-      for (const event of events) raw.insertMany('single', [event]);
-      return { items: events.length };
-    });
-    results.push(compared('sqlite single-event appends, 1 writer', single.rate, 'events/s', rawSingle.rate));
+    results.push(
+      compared('sqlite single-event appends, 1 writer', single.subject, 'events/s', single.baseline),
+    );
     results.push({
       metric: 'sqlite single-event append latency p50',
       value: singleLatency.percentile(50),
@@ -114,39 +71,43 @@ async function sqliteFigures(context: BenchContext): Promise<BenchResult[]> {
     });
 
     context.log('sqlite: 100-event batch appends');
-    const batch = await timeRuns(RUNS, () =>
-      sequentialBatchAppends(
-        store,
-        Array.from({ length: BATCHES }, () => benchEvents(BATCH_SIZE)),
-      ),
+    const batch = await timePairs(
+      RUNS,
+      () =>
+        sequentialBatchAppends(
+          store,
+          Array.from({ length: BATCHES }, () => benchEvents(BATCH_SIZE)),
+        ),
+      () => {
+        for (let i = 0; i < BATCHES; i++) raw.insertMany(`batch-${i}`, benchEvents(BATCH_SIZE));
+        return { items: BATCHES * BATCH_SIZE };
+      },
     );
-    const rawBatch = await timeRuns(RUNS, () => {
-      for (let i = 0; i < BATCHES; i++) raw.insertMany(`batch-${i}`, benchEvents(BATCH_SIZE));
-      return { items: BATCHES * BATCH_SIZE };
-    });
-    results.push(compared('sqlite 100-event batch appends', batch.rate, 'events/s', rawBatch.rate));
+    results.push(compared('sqlite 100-event batch appends', batch.subject, 'events/s', batch.baseline));
 
     context.log(`sqlite: ${WRITERS} concurrent writers`);
     const concurrentLatency = new LatencyRecorder();
-    const concurrent = await timeRuns(RUNS, (runId) =>
-      concurrentSingleAppends(
-        store,
-        Array.from({ length: WRITERS }, () => benchEvents(APPENDS_PER_WRITER)),
-        runId,
-        concurrentLatency,
-      ),
+    const concurrent = await timePairs(
+      RUNS,
+      (runId) =>
+        concurrentSingleAppends(
+          store,
+          Array.from({ length: WRITERS }, () => benchEvents(APPENDS_PER_WRITER)),
+          runId,
+          concurrentLatency,
+        ),
+      // The hand-written equivalent of group commit: one transaction per 50 single-row inserts.
+      () => {
+        for (let i = 0; i < APPENDS_PER_WRITER; i++) raw.insertMany(`grouped-${i}`, benchEvents(WRITERS));
+        return { items: WRITERS * APPENDS_PER_WRITER };
+      },
     );
-    // The hand-written equivalent of group commit: one transaction per 50 single-row inserts.
-    const rawGrouped = await timeRuns(RUNS, () => {
-      for (let i = 0; i < APPENDS_PER_WRITER; i++) raw.insertMany(`grouped-${i}`, benchEvents(WRITERS));
-      return { items: WRITERS * APPENDS_PER_WRITER };
-    });
     results.push(
       compared(
         `sqlite concurrent single-event appends, ${WRITERS} writers (group commit)`,
-        concurrent.rate,
+        concurrent.subject,
         'events/s',
-        rawGrouped.rate,
+        concurrent.baseline,
       ),
     );
     results.push({
@@ -161,9 +122,12 @@ async function sqliteFigures(context: BenchContext): Promise<BenchResult[]> {
     });
 
     context.log('sqlite: readAll');
-    const read = await timeRuns(RUNS, () => readWholeLog(store));
-    const rawRead = await timeRuns(RUNS, () => raw.readAll(storeFile));
-    results.push(compared('sqlite readAll (pages of 1000)', read.rate, 'events/s', rawRead.rate));
+    const read = await timePairs(
+      RUNS,
+      () => readWholeLog(store),
+      () => raw.readAll(storeFile),
+    );
+    results.push(compared('sqlite readAll (pages of 1000)', read.subject, 'events/s', read.baseline));
     results.push({
       metric: 'sqlite events in the store after the run',
       value: await store.headPosition(),

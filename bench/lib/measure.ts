@@ -70,3 +70,21 @@ export class LatencyRecorder {
     return percentile(this.samples, p);
   }
 }
+
+/**
+ * Times `subject` and `baseline` in alternation, `times` runs each, so that a change of load on a
+ * shared machine affects both alike; returns both medians.
+ */
+export async function timePairs(
+  times: number,
+  subject: (index: number) => Promise<{ items: number }> | { items: number },
+  baseline: (index: number) => Promise<{ items: number }> | { items: number },
+): Promise<{ subject: number; baseline: number }> {
+  const subjectRates: number[] = [];
+  const baselineRates: number[] = [];
+  for (let i = 0; i < times; i++) {
+    subjectRates.push((await timeRuns(1, () => subject(i))).rate);
+    baselineRates.push((await timeRuns(1, () => baseline(i))).rate);
+  }
+  return { subject: median(subjectRates), baseline: median(baselineRates) };
+}

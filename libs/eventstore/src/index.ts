@@ -5,3 +5,8 @@ export { catchUpSubscription, type CatchUpSource } from './catch-up-subscription
 export { MemoryEventStore } from './memory.event-store';
 export { SqliteEventStore, openSqliteEventStore, type SqliteEventStoreOptions } from './sqlite.event-store';
 export { withUpcasting } from './upcasting.event-store';
+export {
+  PostgresEventStore,
+  openPostgresEventStore,
+  type PostgresEventStoreOptions,
+} from './postgres.event-store';

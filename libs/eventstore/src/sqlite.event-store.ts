@@ -252,8 +252,10 @@ export class SqliteEventStore implements EventStore {
     const { statements } = this;
     try {
       statements.begin.run();
-      // A lone append needs no savepoint: the transaction is its unit of rollback.
-      for (const append of group) outcomes.push(this.apply(append, group.length > 1));
+      // A savepoint undoes a failed append without touching the rest of the group. A lone append
+      // needs none (the transaction is its unit), nor does a single event (a failed insert writes nothing).
+      for (const append of group)
+        outcomes.push(this.apply(append, group.length > 1 && append.events.length > 1));
       if (group.length === 1 && outcomes[0] instanceof Error) statements.rollback.run();
       else statements.commit.run();
     } catch (error) {

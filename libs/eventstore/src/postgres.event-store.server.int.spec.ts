@@ -1,0 +1,130 @@
+import { eventStoreContract } from '@eddy/testing/event-store.contract';
+import { anEvent } from '@eddy/testing/event-store.test-events';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { Client } from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type StoredEvent } from './event-store.port';
+import { openPostgresEventStore, type PostgresEventStore } from './postgres.event-store';
+
+const url = process.env.EDDY_TEST_POSTGRES_URL;
+
+if (url === undefined || url === '') {
+  describe('postgres event store', () => {
+    it('needs a PostgreSQL server', () => {
+      throw new Error(
+        'EDDY_TEST_POSTGRES_URL is not set: start the servers with `npm run infra:up` (or point the variable at an empty PostgreSQL database) and run `npm run test:int`',
+      );
+    });
+  });
+} else {
+  const connectionString = url;
+  let last = '';
+  const freshSchema = (): string => (last = `contract_${randomUUID().replace(/-/g, '').slice(0, 16)}`);
+
+  eventStoreContract('postgres', {
+    create: () => openPostgresEventStore({ connectionString, schema: freshSchema() }),
+    reopen: () => openPostgresEventStore({ connectionString, schema: last }),
+    childOpener: () => ({
+      module: resolve(__dirname, 'postgres.event-store.ts'),
+      exportName: 'openPostgresEventStore',
+      options: { connectionString, schema: last },
+    }),
+  });
+
+  describe('postgres event store: readers never pass a position a running transaction may still commit', () => {
+    const cleanup: Array<() => Promise<unknown>> = [];
+    afterEach(async () => {
+      for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
+    });
+
+    it('holds back a committed higher position until the open lower one commits, then delivers both in order', async () => {
+      const schema = freshSchema();
+      const store: PostgresEventStore = await openPostgresEventStore({ connectionString, schema });
+      cleanup.push(() => store.close());
+      await store.appendToStream('before', [anEvent()]);
+      const head = await store.headPosition();
+
+      // A writer that has taken the lower position and not committed yet.
+      const slow = new Client({ connectionString });
+      await slow.connect();
+      cleanup.push(() => slow.end());
+      const low = anEvent('Low');
+      await slow.query('BEGIN');
+      const held = await slow.query<{ last_position: string }>(
+        `SELECT last_position FROM "${schema}".eddy_append($1, -3, $2, $3, $4, $5, $6)`,
+        ['slow', [low.id], [low.type], [1], [JSON.stringify(low.data)], [JSON.stringify(low.metadata)]],
+      );
+      const lowPosition = Number(held.rows[0].last_position);
+
+      // A writer that takes a higher position and commits first.
+      const high = anEvent('High');
+      const committed = await store.appendToStream('fast', [high]);
+      expect(committed.position).toBeGreaterThan(lowPosition);
+      const raw = await store['pool'].query<{ event_id: string }>(
+        `SELECT event_id FROM "${schema}".eddy_events`,
+      );
+      expect(raw.rows.map((r) => r.event_id)).toContain(high.id);
+
+      // Readers stop before the open transaction's position.
+      expect((await store.readAll()).map((e) => e.position)).toEqual([head]);
+      expect(await store.headPosition()).toBe(head);
+      const controller = new AbortController();
+      cleanup.push(async () => controller.abort());
+      const subscription = store.subscribeToAll({ after: head, signal: controller.signal });
+      const iterator = subscription[Symbol.asyncIterator]();
+      let settled = false;
+      const first = iterator.next().then((result) => {
+        settled = true;
+        return result;
+      });
+      // Give the subscription many chances to read (it polls while held back) before checking.
+      for (let i = 0; i < 5; i++) {
+        await store.appendToStream('fast', []);
+        await new Promise((done) => setTimeout(done, 50));
+      }
+      expect(settled).toBe(false);
+      expect((await store.readAll({ after: head })).length).toBe(0);
+
+      await slow.query('COMMIT');
+      const delivered: StoredEvent[] = [];
+      const firstResult = await first;
+      if (!firstResult.done) delivered.push(...firstResult.value);
+      while (delivered.length < 2) {
+        const next = await iterator.next();
+        if (next.done) break;
+        delivered.push(...next.value);
+      }
+      expect(delivered.map((e) => [e.id, e.position])).toEqual([
+        [low.id, lowPosition],
+        [high.id, committed.position],
+      ]);
+      expect((await store.readAll({ after: head })).map((e) => e.id)).toEqual([low.id, high.id]);
+    });
+
+    it('passes over positions of an append that failed, once its transaction has ended', async () => {
+      const store = await openPostgresEventStore({ connectionString, schema: freshSchema() });
+      cleanup.push(() => store.close());
+      const taken = anEvent();
+      await store.appendToStream('a', [taken]);
+      await expect(store.appendToStream('b', [anEvent(), { ...anEvent(), id: taken.id }])).rejects.toThrow(
+        /duplicate event id/,
+      );
+      const after = await store.appendToStream('c', [anEvent()]);
+      const all = await store.readAll();
+      expect(all.map((e) => e.streamId)).toEqual(['a', 'c']);
+      expect(all[1].position).toBe(after.position);
+      expect(after.position).toBeGreaterThan(all[0].position + 1);
+    });
+
+    it('creates its schema idempotently, also when instances start at the same time', async () => {
+      const schema = freshSchema();
+      const stores = await Promise.all(
+        Array.from({ length: 4 }, () => openPostgresEventStore({ connectionString, schema })),
+      );
+      for (const s of stores) cleanup.push(() => s.close());
+      await stores[0].appendToStream('s', [anEvent()]);
+      expect(await stores[3].readStream('s')).toHaveLength(1);
+    });
+  });
+}

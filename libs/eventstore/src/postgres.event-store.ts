@@ -1,0 +1,433 @@
+import { Logger } from '@nestjs/common';
+import { Client, Pool } from 'pg';
+import { catchUpSubscription } from './catch-up-subscription';
+import { CommitNotifier } from './commit-notifier';
+import {
+  type AppendOptions,
+  type AppendResult,
+  DuplicateEventIdError,
+  type EventStore,
+  EventStoreClosedError,
+  type EventStoreStatistics,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type StoredEvent,
+  type SubscribeOptions,
+  WrongExpectedRevisionError,
+} from './event-store.port';
+import {
+  validateAppend,
+  validateReadAll,
+  validateReadStream,
+  validateSubscribe,
+} from './event-store.validation';
+
+/** Options of {@link openPostgresEventStore}. */
+export interface PostgresEventStoreOptions {
+  /** `postgres://user:password@host:port/database`. */
+  connectionString: string;
+  /** PostgreSQL schema holding the store's tables; created when missing. Default `public`. */
+  schema?: string;
+  /** Largest number of pooled connections used for appends and reads. Default 10. */
+  poolSize?: number;
+  /** Largest batch a subscription delivers when the subscriber does not choose. Default 500. */
+  defaultBatchSize?: number;
+}
+
+/** SQLSTATE raised by the append function when the expected revision does not hold. */
+const WRONG_EXPECTED_REVISION = 'ED001';
+/** Key of the session lock under which an append takes its transaction id and positions. */
+const ALLOCATION_LOCK = 4_711_471_147;
+/** While a subscriber waits for an older transaction to finish, it looks again after this long, doubling. */
+const HELD_BACK_FIRST_DELAY_MS = 2;
+const HELD_BACK_MAX_DELAY_MS = 250;
+/** While the LISTEN connection is down, waiting subscriptions look again this often. */
+const DISCONNECTED_POLL_MS = 1_000;
+
+const EXPECTED_CODES: Record<Exclude<ExpectedRevision, number>, number> = {
+  no_stream: -1,
+  stream_exists: -2,
+  any: -3,
+};
+
+/**
+ * The schema. `position` comes from a sequence and `transaction_id` is the writer's transaction id;
+ * both are taken under one short session lock, so position order and transaction id order agree.
+ * A reader then delivers only events whose transaction is older than every transaction still
+ * running (`pg_snapshot_xmin`), which makes the delivered log a gap-free prefix: a transaction
+ * that holds a lower position and has not committed yet holds back every later position.
+ */
+function schemaSql(schema: string): string {
+  const s = `"${schema}"`;
+  return `
+    CREATE SCHEMA IF NOT EXISTS ${s};
+    CREATE SEQUENCE IF NOT EXISTS ${s}.eddy_events_position AS bigint START 1;
+    CREATE TABLE IF NOT EXISTS ${s}.eddy_events (
+      position       bigint  PRIMARY KEY,
+      transaction_id xid8    NOT NULL,
+      event_id       text    NOT NULL,
+      stream_id      text    NOT NULL,
+      revision       integer NOT NULL,
+      type           text    NOT NULL,
+      schema_version integer NOT NULL,
+      data           jsonb   NOT NULL,
+      metadata       jsonb   NOT NULL,
+      CONSTRAINT eddy_events_event_id_key UNIQUE (event_id),
+      CONSTRAINT eddy_events_stream_revision_key UNIQUE (stream_id, revision)
+    );
+    CREATE TABLE IF NOT EXISTS ${s}.eddy_streams (
+      stream_id text    PRIMARY KEY,
+      revision  integer NOT NULL
+    );
+    CREATE OR REPLACE FUNCTION ${s}.eddy_append(
+      p_stream text, p_expected integer, p_ids text[], p_types text[], p_versions integer[],
+      p_data text[], p_metadata text[],
+      OUT next_revision integer, OUT last_position bigint)
+    LANGUAGE plpgsql AS $fn$
+    DECLARE
+      v_count   integer := coalesce(array_length(p_ids, 1), 0);
+      v_tx      xid8;
+      v_first   bigint;
+      v_current integer;
+    BEGIN
+      IF v_count = 0 THEN
+        SELECT revision INTO v_current FROM ${s}.eddy_streams WHERE stream_id = p_stream;
+        v_current := coalesce(v_current, -1);
+      ELSE
+        -- Transaction id and positions under one lock: their orders agree (see the schema comment).
+        -- Nothing before this point may have given the transaction an id.
+        PERFORM pg_advisory_lock(${ALLOCATION_LOCK});
+        v_tx := pg_current_xact_id();
+        v_first := nextval('${s}.eddy_events_position');
+        IF v_count > 1 THEN
+          PERFORM setval('${s}.eddy_events_position', v_first + v_count - 1);
+        END IF;
+        PERFORM pg_advisory_unlock(${ALLOCATION_LOCK});
+
+        SELECT revision INTO v_current FROM ${s}.eddy_streams WHERE stream_id = p_stream FOR UPDATE;
+        IF NOT FOUND THEN
+          INSERT INTO ${s}.eddy_streams (stream_id, revision) VALUES (p_stream, -1) ON CONFLICT DO NOTHING;
+          IF FOUND THEN
+            v_current := -1;
+          ELSE
+            -- Created by a concurrent writer that has committed meanwhile.
+            SELECT revision INTO v_current FROM ${s}.eddy_streams WHERE stream_id = p_stream FOR UPDATE;
+          END IF;
+        END IF;
+      END IF;
+
+      IF NOT (p_expected = -3
+              OR (p_expected = -1 AND v_current = -1)
+              OR (p_expected = -2 AND v_current >= 0)
+              OR p_expected = v_current) THEN
+        RAISE EXCEPTION USING ERRCODE = '${WRONG_EXPECTED_REVISION}',
+          MESSAGE = format('stream %s: wrong expected revision', p_stream), DETAIL = v_current::text;
+      END IF;
+
+      IF v_count = 0 THEN
+        next_revision := v_current;
+        SELECT coalesce(max(position), 0) INTO last_position FROM ${s}.eddy_events
+          WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot());
+        RETURN;
+      END IF;
+
+      UPDATE ${s}.eddy_streams SET revision = v_current + v_count WHERE stream_id = p_stream;
+      INSERT INTO ${s}.eddy_events
+          (position, transaction_id, event_id, stream_id, revision, type, schema_version, data, metadata)
+        SELECT v_first + u.o - 1, v_tx, u.id, p_stream, v_current + u.o, u.type, u.version, u.data::jsonb, u.metadata::jsonb
+        FROM unnest(p_ids, p_types, p_versions, p_data, p_metadata) WITH ORDINALITY
+          AS u(id, type, version, data, metadata, o);
+      PERFORM pg_notify('${channelName(schema)}', (v_first + v_count - 1)::text);
+      next_revision := v_current + v_count;
+      last_position := v_first + v_count - 1;
+    END
+    $fn$;
+  `;
+}
+
+function channelName(schema: string): string {
+  return `eddy_events.${schema}`;
+}
+
+interface EventRow {
+  position: string;
+  event_id: string;
+  stream_id: string;
+  revision: number;
+  type: string;
+  schema_version: number;
+  data: Record<string, unknown>;
+  metadata: StoredEvent['metadata'];
+}
+
+/**
+ * Opens the PostgreSQL event store: connects, creates the schema when missing (idempotent, safe
+ * when several instances start at once) and starts listening for commits.
+ */
+export async function openPostgresEventStore(
+  options: PostgresEventStoreOptions,
+): Promise<PostgresEventStore> {
+  const store = new PostgresEventStore(options);
+  try {
+    await store.start();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+/**
+ * The event store on PostgreSQL (13 or later; run against 15).
+ *
+ * Each append is one call of the `eddy_append` function, in its own transaction: stream row lock,
+ * revision check, inserts and a NOTIFY, so concurrent writers to distinct streams only share a
+ * microsecond-long allocation lock and PostgreSQL's own group commit.
+ *
+ * Readers (`readAll`, `headPosition`, subscriptions) see the gap-free prefix of the log described
+ * at {@link schemaSql}: an event becomes visible to them once every transaction older than its own
+ * has finished. A transaction left open anywhere on the server (in any database) therefore holds
+ * back new events until it ends. `readStream` reads committed events without that filter.
+ *
+ * Live subscriptions wake on LISTEN/NOTIFY (and at once for appends made through this instance);
+ * they look again on a short, growing timer only while an older transaction holds events back.
+ *
+ * **Duplicate event ids** are refused with {@link DuplicateEventIdError} (unique constraint).
+ */
+export class PostgresEventStore implements EventStore {
+  private readonly logger = new Logger(PostgresEventStore.name);
+  private readonly pool: Pool;
+  private readonly schema: string;
+  private readonly table: string;
+  private readonly notifier = new CommitNotifier();
+  private readonly defaultBatchSize: number;
+  private listener: Client | undefined;
+  private listening = false;
+  private closed = false;
+
+  constructor(readonly options: PostgresEventStoreOptions) {
+    const schema = options.schema ?? 'public';
+    if (!/^[a-z_][a-z0-9_]{0,47}$/.test(schema)) {
+      throw new Error(`schema: must be a lower-case SQL identifier of at most 48 characters, got ${schema}`);
+    }
+    this.schema = schema;
+    this.table = `"${schema}".eddy_events`;
+    this.defaultBatchSize = options.defaultBatchSize ?? 500;
+    this.pool = new Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+    this.pool.on('error', (error) =>
+      this.logger.warn(`EVENTSTORE-010 schema ${schema}: idle connection failed: ${error.message}`),
+    );
+  }
+
+  /** Creates the schema and starts listening; called by {@link openPostgresEventStore}. */
+  async start(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Serialises concurrent start-ups: CREATE ... IF NOT EXISTS alone races on the catalog.
+      await client.query('SELECT pg_advisory_xact_lock(4711471148)');
+      await client.query(schemaSql(this.schema));
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+    this.notifier.notify(await this.headPosition());
+    await this.listen();
+  }
+
+  async appendToStream(
+    streamId: string,
+    events: readonly NewEvent[],
+    options?: AppendOptions,
+  ): Promise<AppendResult> {
+    const expected = validateAppend(streamId, events, options);
+    this.assertOpen();
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      const { rows } = await client.query<{ next_revision: number; last_position: string }>({
+        name: `eddy_append_${this.schema}`,
+        text: `SELECT next_revision, last_position FROM "${this.schema}".eddy_append($1, $2, $3, $4, $5, $6, $7)`,
+        values: [
+          streamId,
+          typeof expected === 'number' ? expected : EXPECTED_CODES[expected],
+          events.map((e) => e.id),
+          events.map((e) => e.type),
+          events.map((e) => e.schemaVersion),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+        ],
+      });
+      const result = { nextExpectedRevision: rows[0].next_revision, position: Number(rows[0].last_position) };
+      if (events.length > 0) this.notifier.notify(result.position);
+      return result;
+    } catch (error) {
+      const pgError = error as { code?: string; constraint?: string; detail?: string };
+      if (pgError.code === WRONG_EXPECTED_REVISION) {
+        throw new WrongExpectedRevisionError(streamId, expected, Number(pgError.detail));
+      }
+      if (pgError.code === '23505' && pgError.constraint === 'eddy_events_event_id_key') {
+        throw new DuplicateEventIdError(streamId, /=\((.*)\)/.exec(pgError.detail ?? '')?.[1]);
+      }
+      // The connection may hold the allocation lock after an unexpected failure: drop it.
+      broken = true;
+      this.logger.error(`EVENTSTORE-012 stream ${streamId}: append failed: ${String(error)}`);
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {
+    validateReadStream(streamId, options);
+    this.assertOpen();
+    const { rows } = await this.pool.query<EventRow>({
+      name: `eddy_read_stream_${this.schema}`,
+      text: `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata
+             FROM ${this.table} WHERE stream_id = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
+      values: [streamId, options?.fromRevision ?? 0, options?.maxCount ?? null],
+    });
+    return rows.map(toStoredEvent);
+  }
+
+  async readAll(options?: ReadAllOptions): Promise<StoredEvent[]> {
+    validateReadAll(options);
+    return this.readAfter(options?.after ?? 0, options?.maxCount ?? null);
+  }
+
+  subscribeToAll(options?: SubscribeOptions): AsyncIterable<readonly StoredEvent[]> {
+    validateSubscribe(options);
+    this.assertOpen();
+    let delay = HELD_BACK_FIRST_DELAY_MS;
+    let lastWaitAfter = -1;
+    return catchUpSubscription(
+      {
+        readAfter: (after, max) => this.readAfter(after, max),
+        waitForEvents: (after, signal) => {
+          if (after !== lastWaitAfter) delay = HELD_BACK_FIRST_DELAY_MS;
+          lastWaitAfter = after;
+          if (this.notifier.latest > after) {
+            // Committed events exist beyond what is readable: an older transaction still runs.
+            // Its commit may bring no notification (it may have written nothing), so look again soon.
+            const wait = this.notifier.waitBeyond(this.notifier.latest, signal, delay);
+            delay = Math.min(delay * 2, HELD_BACK_MAX_DELAY_MS);
+            return wait;
+          }
+          return this.notifier.waitBeyond(after, signal, this.listening ? undefined : DISCONNECTED_POLL_MS);
+        },
+        isClosed: () => this.closed,
+      },
+      {
+        after: options?.after ?? 0,
+        maxBatchSize: options?.maxBatchSize ?? this.defaultBatchSize,
+        signal: options?.signal,
+      },
+    );
+  }
+
+  async headPosition(): Promise<number> {
+    this.assertOpen();
+    const { rows } = await this.pool.query<{ position: string | null }>(
+      `SELECT max(position) AS position FROM ${this.table}
+       WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())`,
+    );
+    return Number(rows[0].position ?? 0);
+  }
+
+  async statistics(): Promise<EventStoreStatistics> {
+    this.assertOpen();
+    const { rows } = await this.pool.query<{ streams: string; events: string }>(
+      `SELECT (SELECT count(*) FROM "${this.schema}".eddy_streams) AS streams,
+              (SELECT count(*) FROM ${this.table}) AS events`,
+    );
+    return {
+      headPosition: await this.headPosition(),
+      streams: Number(rows[0].streams),
+      events: Number(rows[0].events),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.notifier.close();
+    const listener = this.listener;
+    this.listener = undefined;
+    this.listening = false;
+    await listener?.end().catch(() => undefined);
+    await this.pool.end();
+  }
+
+  private async readAfter(after: number, maxCount: number | null): Promise<StoredEvent[]> {
+    this.assertOpen();
+    const { rows } = await this.pool.query<EventRow>({
+      name: `eddy_read_all_${this.schema}`,
+      text: `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata
+             FROM ${this.table}
+             WHERE position > $1 AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+             ORDER BY position LIMIT $2`,
+      values: [after, maxCount],
+    });
+    return rows.map(toStoredEvent);
+  }
+
+  /** Opens the LISTEN connection; on failure, reconnects until the store closes. */
+  private async listen(): Promise<void> {
+    const client = new Client({ connectionString: this.options.connectionString });
+    client.on('notification', (message) => {
+      const position = Number(message.payload);
+      if (Number.isFinite(position)) this.notifier.notify(position);
+    });
+    client.on('error', (error) => {
+      if (this.listener !== client) return;
+      this.logger.warn(`EVENTSTORE-011 schema ${this.schema}: LISTEN connection lost: ${error.message}`);
+      this.listener = undefined;
+      this.listening = false;
+      this.notifier.wakeAll();
+      void client.end().catch(() => undefined);
+      setTimeout(() => void this.reconnect(), DISCONNECTED_POLL_MS).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN "${channelName(this.schema)}"`);
+    if (this.closed) {
+      await client.end();
+      return;
+    }
+    this.listener = client;
+    this.listening = true;
+    // Commits made while nobody listened: let every subscription look.
+    this.notifier.wakeAll();
+  }
+
+  private async reconnect(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.listen();
+    } catch (error) {
+      this.logger.warn(`EVENTSTORE-011 schema ${this.schema}: LISTEN reconnect failed: ${String(error)}`);
+      setTimeout(() => void this.reconnect(), DISCONNECTED_POLL_MS).unref();
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreClosedError();
+  }
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    position: Number(row.position),
+    id: row.event_id,
+    streamId: row.stream_id,
+    revision: row.revision,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    data: row.data,
+    metadata: row.metadata,
+  };
+}
