@@ -9,3 +9,4 @@ export * from './process-instances/process-instances.projection';
 export * from './memory/memory.view-store';
 export * from './runner/projection-worker';
 export * from './runner/projection-runner';
+export * from './projections.module';

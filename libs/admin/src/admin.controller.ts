@@ -1,0 +1,66 @@
+import {
+  Controller,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+  UseFilters,
+  UseGuards,
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import { AuthGuard, RequirePermission } from '@eddy/auth';
+import type { EventStoreStatistics } from '@eddy/eventstore';
+import { type ProjectionStatus, UnknownProjectionError, type VerifyResult } from '@eddy/projections';
+import { AdminService } from './admin.service';
+
+/** Answers an unknown projection name with 404 and the name. */
+@Catch(UnknownProjectionError)
+export class UnknownProjectionFilter implements ExceptionFilter {
+  catch(error: UnknownProjectionError, host: ArgumentsHost): void {
+    const notFound = new NotFoundException(error.message);
+    host
+      .switchToHttp()
+      .getResponse<{ status(code: number): { json(body: unknown): void } }>()
+      .status(404)
+      .json(notFound.getResponse());
+  }
+}
+
+/** The admin API of `shared/api/commands.md`, for identities holding the `admin` permission. */
+@Controller('admin')
+@UseGuards(AuthGuard)
+@RequirePermission('admin')
+@UseFilters(UnknownProjectionFilter)
+export class AdminController {
+  constructor(private readonly admin: AdminService) {}
+
+  @Get('projections')
+  projections(): Promise<ProjectionStatus[]> {
+    return this.admin.projections();
+  }
+
+  @Get('projections/:name')
+  projection(@Param('name') name: string): Promise<ProjectionStatus> {
+    return this.admin.projection(name);
+  }
+
+  @Post('projections/:name/replay')
+  @HttpCode(202)
+  replay(@Param('name') name: string): Promise<{ replayId: string }> {
+    return this.admin.replay(name);
+  }
+
+  @Post('projections/:name/verify')
+  @HttpCode(200)
+  verify(@Param('name') name: string): Promise<VerifyResult> {
+    return this.admin.verify(name);
+  }
+
+  @Get('event-store')
+  eventStore(): Promise<EventStoreStatistics> {
+    return this.admin.eventStore();
+  }
+}

@@ -1,0 +1,3 @@
+export * from './admin.service';
+export * from './admin.controller';
+export * from './admin.module';

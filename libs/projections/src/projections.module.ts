@@ -1,0 +1,139 @@
+import {
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  Global,
+  Inject,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
+import { gauge } from '@eddy/observability';
+import { dataEntriesProjection } from './data-entries/data-entries.projection';
+import { MemoryViewStore, type MemoryViewStoreOptions } from './memory/memory.view-store';
+import { processDefinitionsProjection } from './process-definitions/process-definitions.projection';
+import { processInstancesProjection } from './process-instances/process-instances.projection';
+import type { Projection } from './projection';
+import { ProjectionRunner, type ProjectionRunnerOptions } from './runner/projection-runner';
+import { tasksProjection } from './tasks/tasks.projection';
+import { VIEW_STORE, type ViewStore } from './view-store.port';
+
+/** The projections of Eddy: the four views the tasklist reads. */
+export const DEFAULT_PROJECTIONS: readonly Projection[] = [
+  tasksProjection,
+  dataEntriesProjection,
+  processDefinitionsProjection,
+  processInstancesProjection,
+];
+
+export interface ProjectionsModuleOptions {
+  /** Default {@link DEFAULT_PROJECTIONS}. */
+  projections?: readonly Projection[];
+  runner?: ProjectionRunnerOptions;
+  viewStore?: MemoryViewStoreOptions;
+}
+
+/** Injection token of the {@link ProjectionsModuleOptions}. */
+export const PROJECTIONS_OPTIONS = Symbol('PROJECTIONS_OPTIONS');
+
+/** What `/health/ready` asks: has every projection caught up to the head it saw at start, and none failed? */
+export interface ProjectionsReadiness {
+  name: string;
+  check(): Promise<{ ready: boolean; detail?: unknown }>;
+}
+
+/** The readiness check of the projections, in the shape of the application's readiness checks. */
+export function projectionsReadinessCheck(runner: ProjectionRunner): ProjectionsReadiness {
+  return {
+    name: 'projections',
+    check: async () => {
+      const statuses = await runner.statuses();
+      return {
+        ready: runner.isCaughtUpToStartupHead(),
+        detail: statuses.map((s) => ({
+          name: s.name,
+          status: s.status,
+          position: s.position,
+          lag: s.lag,
+          ...(s.lastError ? { lastError: s.lastError } : {}),
+        })),
+      };
+    },
+  };
+}
+
+const runners = new Set<ProjectionRunner>();
+
+/**
+ * Projection position and lag as gauges in prom-client's default registry (the one
+ * `@eddy/observability` exposes and `GET /metrics` serves). Values are read when scraped.
+ */
+function registerMetrics(): void {
+  const collectFrom = async (
+    pick: (s: { position: number; lag: number }) => number,
+    g: ReturnType<typeof gauge>,
+  ) => {
+    g.reset();
+    for (const runner of runners) {
+      for (const status of await runner.statuses()) g.set({ projection: status.name }, pick(status));
+    }
+  };
+  const position = gauge('eddy_projection_position', 'Global position the projection has processed', [
+    'projection',
+  ]);
+  const lag = gauge('eddy_projection_lag', 'Events between the head of the event store and the projection', [
+    'projection',
+  ]);
+  // The gauges are shared by every application instance in the process (tests); collect reads them all.
+  Object.assign(position, { collect: () => collectFrom((s) => s.position, position) });
+  Object.assign(lag, { collect: () => collectFrom((s) => s.lag, lag) });
+}
+
+/**
+ * Provides the view store (`VIEW_STORE`: queries, change feed, read-your-writes) and the
+ * {@link ProjectionRunner}, which starts on application bootstrap and stops before shutdown. Needs
+ * `EVENT_STORE` from the application. The runner answers readiness
+ * ({@link projectionsReadinessCheck}) and the admin API.
+ */
+@Global()
+@Module({})
+export class ProjectionsModule
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  constructor(
+    private readonly runner: ProjectionRunner,
+    @Inject(VIEW_STORE) private readonly viewStore: ViewStore,
+  ) {}
+
+  static forRoot(options: ProjectionsModuleOptions = {}): DynamicModule {
+    return {
+      module: ProjectionsModule,
+      providers: [
+        { provide: PROJECTIONS_OPTIONS, useValue: options },
+        { provide: VIEW_STORE, useFactory: () => new MemoryViewStore(options.viewStore) },
+        {
+          provide: ProjectionRunner,
+          inject: [EVENT_STORE, VIEW_STORE],
+          useFactory: (events: EventStore, views: ViewStore) =>
+            new ProjectionRunner(events, views, options.projections ?? DEFAULT_PROJECTIONS, options.runner),
+        },
+      ],
+      exports: [VIEW_STORE, ProjectionRunner],
+    };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    registerMetrics();
+    runners.add(this.runner);
+    await this.runner.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    runners.delete(this.runner);
+    await this.runner.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.viewStore.close();
+  }
+}
