@@ -102,6 +102,33 @@ if (url === undefined || url === '') {
       expect((await store.readAll({ after: head })).map((e) => e.id)).toEqual([low.id, high.id]);
     });
 
+    it('refuses an append inside a transaction that has written before, which would break the order', async () => {
+      const schema = freshSchema();
+      const store = await openPostgresEventStore({ connectionString, schema });
+      cleanup.push(() => store.close());
+      const client = new Client({ connectionString });
+      await client.connect();
+      cleanup.push(() => client.end());
+      const event = anEvent();
+      const args = [
+        's',
+        [event.id],
+        [event.type],
+        [1],
+        [JSON.stringify(event.data)],
+        [JSON.stringify(event.metadata)],
+      ];
+      await client.query('BEGIN');
+      await client.query(`SELECT * FROM "${schema}".eddy_append($1, -3, $2, $3, $4, $5, $6)`, args);
+      await expect(
+        client.query(`SELECT * FROM "${schema}".eddy_append($1, -3, $2, $3, $4, $5, $6)`, [
+          't',
+          ...args.slice(1).map((a, i) => (i === 0 ? [anEvent().id] : a)),
+        ]),
+      ).rejects.toThrow(/first write of its transaction/);
+      await client.query('ROLLBACK');
+    });
+
     it('passes over positions of an append that failed, once its transaction has ended', async () => {
       const store = await openPostgresEventStore({ connectionString, schema: freshSchema() });
       cleanup.push(() => store.close());

@@ -97,7 +97,11 @@ function schemaSql(schema: string): string {
         v_current := coalesce(v_current, -1);
       ELSE
         -- Transaction id and positions under one lock: their orders agree (see the schema comment).
-        -- Nothing before this point may have given the transaction an id.
+        -- An id taken earlier (another write in the same transaction) would break that.
+        IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+          RAISE EXCEPTION USING ERRCODE = 'ED002',
+            MESSAGE = 'eddy_append must be the first write of its transaction';
+        END IF;
         PERFORM pg_advisory_lock(${ALLOCATION_LOCK});
         v_tx := pg_current_xact_id();
         v_first := nextval('${s}.eddy_events_position');
