@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { type INestApplication, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AuthModule } from '@eddy/auth';
@@ -129,5 +131,32 @@ describe('admin API', () => {
     expect(await stats.json()).toEqual({ headPosition: 10, streams: 10, events: 10 });
     const readiness = await projectionsReadinessCheck(app.get(ProjectionRunner)).check();
     expect(readiness.ready).toBe(true);
+  });
+
+  it('is usable from the command line, which prints tables and exits non-zero on failure', async () => {
+    const cli = async (args: string[], env: Record<string, string> = {}) => {
+      try {
+        const { stdout } = await promisify(execFile)('npx', ['tsx', 'src/admin-cli.ts', ...args], {
+          env: { ...process.env, EDDY_ADMIN_URL: base, EDDY_ADMIN_TOKEN: '', ...env },
+        });
+        return { code: 0, stdout };
+      } catch (error) {
+        const e = error as { code: number; stdout: string; stderr: string };
+        return { code: e.code, stdout: e.stdout + e.stderr };
+      }
+    };
+    const list = await cli(['projections']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/projection\s+status\s+position\s+head\s+lag/);
+    expect(list.stdout).toMatch(/tasks\s+running\s+10\s+10\s+0/);
+    const verify = await cli(['verify', 'tasks']);
+    expect(verify).toMatchObject({ code: 0 });
+    expect(verify.stdout).toContain('10 documents checked, consistent');
+    const replay = await cli(['replay', 'tasks', '--wait']);
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toMatch(/completed 100%/);
+    expect((await cli(['verify', 'nope'])).code).toBe(1);
+    expect((await cli(['projections'], { EDDY_ADMIN_GROUPS: 'clerks' })).stdout).toContain('403');
+    expect((await cli(['frobnicate'])).code).toBe(2);
   });
 });
