@@ -1,0 +1,6 @@
+export * from './tasklist.module';
+export * from './tasklist.options';
+export * from './tasklist.errors';
+export * from './tasklist.context';
+export { CLOSE_UNAUTHORIZED } from './transport/graphql-ws.server';
+export { LiveList, type LiveListMessage, type LiveListSource } from './live/live-list';

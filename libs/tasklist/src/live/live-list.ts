@@ -1,0 +1,338 @@
+import {
+  ChangeFeedPositionUnavailableError,
+  type ChangeSubscription,
+  type Page,
+  type ViewChange,
+  type ViewChangeFeed,
+  type ViewName,
+} from '@eddy/projections';
+import { Logger } from '@nestjs/common';
+import { tasklistError } from '../tasklist.errors';
+
+/** A view document as a live list needs it: an id and the position of its last change. */
+export interface LiveDocument {
+  id: string;
+  position: number;
+}
+
+/** What one live list reads and how it decides membership. */
+export interface LiveListSource<T extends LiveDocument> {
+  view: ViewName;
+  /** One page of the snapshot query; `position` says which changes the page reflects. */
+  readPage(first: number, after: string | null): Promise<Page<T>>;
+  /** The current state of documents by id (null where gone or not visible), in order. */
+  readMany(ids: readonly string[]): Promise<(T | null)[]>;
+  /** The document belongs to the list at `now`: visible to the subscriber and matching the filter. */
+  matches(document: T, now: number): boolean;
+  /**
+   * When a document that does not match yet will match by the passing of time alone (a deferred
+   * task whose follow-up date comes), that time in epoch milliseconds; otherwise null.
+   */
+  matchesFrom?(document: T, now: number): number | null;
+  /** The order of the SNAPSHOT. */
+  compare(a: T, b: T): number;
+}
+
+export type LiveListMessage<T> =
+  | { kind: 'SNAPSHOT'; items: T[]; removedIds: string[]; position: number }
+  | { kind: 'UPSERTED'; items: T[]; removedIds: string[]; position: number }
+  | { kind: 'REMOVED'; items: T[]; removedIds: string[]; position: number };
+
+export interface LiveListLimits {
+  /** Page size of the snapshot reads. */
+  pageSize: number;
+  maxSnapshotItems: number;
+  maxQueuedChanges: number;
+}
+
+/** Longest single timer; later wake-ups are re-armed (setTimeout's limit is about 24.8 days). */
+const MAX_TIMER_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A live list: one SNAPSHOT of every matching document, then UPSERTED and REMOVED in position
+ * order, nothing lost or doubled in between.
+ *
+ * How the gap is closed: read the first page (at position P1) and subscribe to the feed after P1,
+ * buffering; read the remaining pages (each at some Pi >= P1); then apply the buffered changes at
+ * or below P = max(Pi) to the collected documents, so the snapshot is the list as of P whatever
+ * moved between the page reads; send it, then the buffered changes above P and every later one.
+ * A document's own position makes every step idempotent (a change at or below it is old news).
+ * The feed may deliver a change at or below P after a page already reflected it; for a document
+ * the snapshot does not hold, such late news is settled by reading the document's current state.
+ */
+export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<LiveListMessage<T> | Error> {
+  private static readonly logger = new Logger('Tasklist');
+  private readonly queue: (LiveListMessage<T> | Error)[] = [];
+  private waiter: ((result: IteratorResult<LiveListMessage<T> | Error>) => void) | null = null;
+  private subscription: ChangeSubscription | null = null;
+  private live = false;
+  private closed = false;
+  private buffer: ViewChange[] = [];
+  /** Ids the subscriber holds, with the position of the version it holds. */
+  private readonly known = new Map<string, number>();
+  /** Documents that will match by time alone (deferred tasks), with when. */
+  private readonly pending = new Map<string, { document: T; at: number }>();
+  private timer: NodeJS.Timeout | null = null;
+  private lastPosition = 0;
+  private snapshotPosition = 0;
+  /** No more messages will be queued: an error ended the list, or it was closed. */
+  private ending = false;
+  private chain: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly feed: ViewChangeFeed,
+    private readonly source: LiveListSource<T>,
+    private readonly limits: LiveListLimits,
+  ) {}
+
+  /** Takes the snapshot and subscribes; the first message of the returned list is the SNAPSHOT. */
+  static async open<T extends LiveDocument>(
+    feed: ViewChangeFeed,
+    source: LiveListSource<T>,
+    limits: LiveListLimits,
+  ): Promise<LiveList<T>> {
+    for (let attempt = 1; ; attempt++) {
+      const list = new LiveList(feed, source, limits);
+      try {
+        await list.start();
+        return list;
+      } catch (error) {
+        list.close();
+        // The feed lost the snapshot's position while we read: read a fresh snapshot.
+        if (error instanceof ChangeFeedPositionUnavailableError && attempt < 3) continue;
+        throw error;
+      }
+    }
+  }
+
+  private async start(): Promise<void> {
+    const { pageSize, maxSnapshotItems } = this.limits;
+    let page = await this.source.readPage(pageSize, null);
+    this.subscription = await this.feed.subscribe(
+      { after: page.position, views: [this.source.view] },
+      { next: (changes) => this.onChanges(changes), error: (error) => this.fail(error) },
+    );
+    const documents = new Map<string, T>();
+    let position = page.position;
+    for (;;) {
+      for (const node of page.nodes) {
+        const held = documents.get(node.id);
+        if (!held || held.position < node.position) documents.set(node.id, node);
+      }
+      if (documents.size > maxSnapshotItems) {
+        throw tasklistError(
+          'BAD_USER_INPUT',
+          `filter: more than ${maxSnapshotItems} items match; narrow the filter of the subscription`,
+          { field: 'filter' },
+        );
+      }
+      if (!page.pageInfo.hasNextPage || this.ending) break;
+      page = await this.source.readPage(pageSize, page.pageInfo.endCursor);
+      position = Math.max(position, page.position);
+    }
+    // Changes up to P that happened between the page reads. A document that no page held may
+    // have been read after a change that the feed has delivered only now: its current state
+    // settles it.
+    const buffered = this.buffer;
+    this.buffer = [];
+    const unsettled = new Set<string>();
+    for (const change of buffered) {
+      if (change.position > position) continue;
+      const held = documents.get(change.id);
+      if (held && held.position >= change.position) continue;
+      if (held) {
+        if (change.kind === 'upserted') documents.set(change.id, change.document as unknown as T);
+        else documents.delete(change.id);
+      } else if (change.kind === 'upserted') unsettled.add(change.id);
+    }
+    await this.settle([...unsettled], documents);
+    const now = Date.now();
+    const items: T[] = [];
+    for (const document of documents.values()) {
+      if (this.source.matches(document, now)) {
+        items.push(document);
+        this.known.set(document.id, document.position);
+      } else {
+        this.watchPending(document, now);
+      }
+    }
+    items.sort((a, b) => this.source.compare(a, b));
+    this.snapshotPosition = position;
+    this.lastPosition = position;
+    this.push({ kind: 'SNAPSHOT', items, removedIds: [], position });
+    // From here on changes are handled as they arrive; the rest of the buffer goes first.
+    this.live = true;
+    const rest = [...buffered.filter((c) => c.position > position), ...this.buffer];
+    this.buffer = [];
+    this.enqueue(rest);
+  }
+
+  /** Reads the current state of documents whose state at the snapshot position is unknown. */
+  private async settle(ids: string[], into: Map<string, T>): Promise<void> {
+    if (ids.length === 0) return;
+    const current = await this.source.readMany(ids);
+    current.forEach((document, i) => {
+      if (!document) return;
+      const held = into.get(ids[i]);
+      if (!held || held.position < document.position) into.set(ids[i], document);
+    });
+  }
+
+  private onChanges(changes: readonly ViewChange[]): void {
+    if (this.ending) return;
+    if (!this.live) {
+      this.buffer.push(...changes);
+      if (this.buffer.length > this.limits.maxQueuedChanges) this.overflow();
+      return;
+    }
+    this.enqueue(changes);
+  }
+
+  /** Applies changes one batch after the other, even when a batch has to read. */
+  private enqueue(changes: readonly ViewChange[]): void {
+    if (changes.length === 0) return;
+    this.chain = this.chain
+      .then(() => this.apply(changes))
+      .then(
+        () => this.arm(),
+        (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))),
+      );
+  }
+
+  private async apply(changes: readonly ViewChange[]): Promise<void> {
+    for (const change of changes) {
+      if (this.ending) return;
+      const held = this.known.get(change.id);
+      if (held !== undefined && held >= change.position) continue;
+      this.pending.delete(change.id);
+      let document = change.kind === 'upserted' ? (change.document as unknown as T) : null;
+      let position = change.position;
+      const now = Date.now();
+      if (held === undefined && change.position <= this.snapshotPosition) {
+        // Late news of a document the snapshot did not hold: only its current state says
+        // whether it belongs to the list.
+        if (!document || !this.source.matches(document, now)) continue;
+        const current = new Map<string, T>();
+        await this.settle([change.id], current);
+        document = current.get(change.id) ?? null;
+        if (!document) continue;
+        position = Math.max(document.position, this.lastPosition);
+      }
+      this.lastPosition = Math.max(this.lastPosition, position);
+      if (document && this.source.matches(document, now)) {
+        this.known.set(change.id, Math.max(document.position, change.position));
+        this.push({ kind: 'UPSERTED', items: [document], removedIds: [], position });
+        continue;
+      }
+      if (document) this.watchPending(document, now);
+      if (held !== undefined) {
+        this.known.delete(change.id);
+        this.push({ kind: 'REMOVED', items: [], removedIds: [change.id], position });
+      }
+    }
+  }
+
+  private watchPending(document: T, now: number): void {
+    const at = this.source.matchesFrom?.(document, now) ?? null;
+    if (at !== null) this.pending.set(document.id, { document, at });
+  }
+
+  /** Arms the timer of the earliest pending document. */
+  private arm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.ending || this.pending.size === 0) return;
+    let earliest = Infinity;
+    for (const { at } of this.pending.values()) earliest = Math.min(earliest, at);
+    const delay = Math.min(Math.max(earliest - Date.now(), 0), MAX_TIMER_MS);
+    this.timer = setTimeout(() => this.wake(), delay);
+    this.timer.unref();
+  }
+
+  private wake(): void {
+    this.timer = null;
+    const now = Date.now();
+    for (const [id, { document, at }] of [...this.pending]) {
+      if (at > now) continue;
+      this.pending.delete(id);
+      if (this.source.matches(document, now)) {
+        this.known.set(id, document.position);
+        this.push({ kind: 'UPSERTED', items: [document], removedIds: [], position: this.lastPosition });
+      }
+    }
+    this.arm();
+  }
+
+  private push(message: LiveListMessage<T> | Error): void {
+    if (this.ending) return;
+    if (this.waiter) {
+      const waiter = this.waiter;
+      this.waiter = null;
+      waiter({ value: message, done: false });
+      return;
+    }
+    this.queue.push(message);
+    if (this.queue.length > this.limits.maxQueuedChanges) this.overflow();
+  }
+
+  private overflow(): void {
+    LiveList.logger.warn(
+      `TASKLIST-201 live ${this.source.view} list: subscriber too slow, ending the subscription`,
+    );
+    this.queue.length = 0;
+    this.fail(
+      tasklistError(
+        'SUBSCRIBER_TOO_SLOW',
+        `more than ${this.limits.maxQueuedChanges} changes waited for this subscriber; subscribe again`,
+      ),
+    );
+  }
+
+  /** Ends the list with an error message (delivered after what is queued). */
+  private fail(error: Error): void {
+    if (this.ending) return;
+    this.push(error);
+    this.ending = true;
+    this.stop();
+  }
+
+  private stop(): void {
+    this.subscription?.close();
+    this.subscription = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.pending.clear();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.stop();
+    this.ending = true;
+    this.closed = true;
+    this.queue.length = 0;
+    if (this.waiter) {
+      const waiter = this.waiter;
+      this.waiter = null;
+      waiter({ value: undefined, done: true });
+    }
+  }
+
+  next(): Promise<IteratorResult<LiveListMessage<T> | Error>> {
+    const message = this.queue.shift();
+    if (message !== undefined) return Promise.resolve({ value: message, done: false });
+    if (this.ending) {
+      this.close();
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+
+  return(): Promise<IteratorResult<LiveListMessage<T> | Error>> {
+    this.close();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}

@@ -1,0 +1,100 @@
+import {
+  compileDataEntryFilter,
+  compileDataEntrySort,
+  compileTaskFilter,
+  compileTaskSort,
+  isTaskDeferred,
+  VIEW_STORE,
+  type DataEntryFilter,
+  type DataEntryView,
+  type TaskFilter,
+  type TaskView,
+  type ViewStore,
+  type Viewer,
+} from '@eddy/projections';
+import { Inject, Injectable } from '@nestjs/common';
+import { mapQueryError } from '../tasklist.errors';
+import { TASKLIST_OPTIONS, type TasklistOptions } from '../tasklist.options';
+import { LiveList, type LiveListLimits } from './live-list';
+
+/** Snapshot pages are read at the view store's largest page size. */
+const SNAPSHOT_PAGE_SIZE = 1_000;
+
+/**
+ * Opens the live lists behind `taskChanges` and `dataEntryChanges`. Membership of a pushed change
+ * is decided by the view store's own filter functions (`view-filters.ts`), authorisation included,
+ * so a live list and a query never disagree.
+ */
+@Injectable()
+export class LiveListsService {
+  constructor(
+    @Inject(VIEW_STORE) private readonly views: ViewStore,
+    @Inject(TASKLIST_OPTIONS) private readonly options: TasklistOptions,
+  ) {}
+
+  private get limits(): LiveListLimits {
+    return {
+      pageSize: SNAPSHOT_PAGE_SIZE,
+      maxSnapshotItems: this.options.maxSnapshotItems,
+      maxQueuedChanges: this.options.maxQueuedChanges,
+    };
+  }
+
+  async tasks(viewer: Viewer, filter: TaskFilter | null | undefined): Promise<LiveList<TaskView>> {
+    const includeDeferred = filter?.includeDeferred === true;
+    // Deferred tasks are read too: when their follow-up date comes they join the list by time alone.
+    const wide: TaskFilter = { ...(filter ?? {}), includeDeferred: true };
+    let matchesWide: (task: TaskView) => boolean;
+    try {
+      matchesWide = compileTaskFilter(wide, viewer);
+    } catch (error) {
+      mapQueryError(error);
+    }
+    const sort = compileTaskSort(null);
+    return LiveList.open<TaskView>(
+      this.views,
+      {
+        view: 'tasks',
+        readPage: (first, after) =>
+          this.views.findTasks({ viewer, filter: wide, first, after }).catch(mapQueryError),
+        readMany: (ids) => this.views.getTasks(ids, viewer),
+        matches: (task, now) =>
+          matchesWide(task) && (includeDeferred || !isTaskDeferred(task, new Date(now))),
+        matchesFrom: (task, now) =>
+          !includeDeferred &&
+          task.followUpDate !== null &&
+          isTaskDeferred(task, new Date(now)) &&
+          matchesWide(task)
+            ? Date.parse(task.followUpDate)
+            : null,
+        compare: (a, b) => sort.compare(sort.key(a), a.id, sort.key(b), b.id),
+      },
+      this.limits,
+    );
+  }
+
+  async dataEntries(
+    viewer: Viewer,
+    filter: DataEntryFilter | null | undefined,
+  ): Promise<LiveList<DataEntryView>> {
+    let matches: (entry: DataEntryView) => boolean;
+    try {
+      matches = compileDataEntryFilter(filter, viewer);
+    } catch (error) {
+      mapQueryError(error);
+    }
+    const sort = compileDataEntrySort(null);
+    return LiveList.open<DataEntryView>(
+      this.views,
+      {
+        view: 'data-entries',
+        readPage: (first, after) =>
+          this.views.findDataEntries({ viewer, filter, first, after }).catch(mapQueryError),
+        readMany: (ids) => this.views.getDataEntries(ids, viewer),
+        matches: (entry) => matches(entry),
+        compare: (a, b) => sort.compare(sort.key(a), a.id, sort.key(b), b.id),
+      },
+      this.limits,
+    );
+  }
+}

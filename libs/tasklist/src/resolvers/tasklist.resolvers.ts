@@ -1,0 +1,221 @@
+import {
+  isTaskDeferred,
+  VIEW_STORE,
+  type DataEntryFilter,
+  type DataEntrySort,
+  type DataEntryView,
+  type Page,
+  type ProcessDefinitionView,
+  type TaskFilter,
+  type TaskSort,
+  type TaskView,
+  type ViewQueries,
+} from '@eddy/projections';
+import { Inject } from '@nestjs/common';
+import {
+  Args,
+  Context,
+  Mutation,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+  Subscription,
+} from '@nestjs/graphql';
+import type { LiveList, LiveListMessage } from '../live/live-list';
+import { LiveListsService } from '../live/live-lists.service';
+import { TaskInteractionsService, type StartedProcess } from '../task-interactions.service';
+import type { TasklistContext } from '../tasklist.context';
+import { badInput, mapQueryError } from '../tasklist.errors';
+import { TASKLIST_OPTIONS, type TasklistOptions } from '../tasklist.options';
+
+interface Connection<T> {
+  nodes: T[];
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+const connection = <T>(page: Page<T>): Connection<T> => ({
+  nodes: page.nodes,
+  totalCount: page.totalCount,
+  pageInfo: page.pageInfo,
+});
+
+@Resolver()
+export class TasklistQueryResolver {
+  constructor(
+    @Inject(VIEW_STORE) private readonly views: ViewQueries,
+    @Inject(TASKLIST_OPTIONS) private readonly options: TasklistOptions,
+  ) {}
+
+  private pageSize(first: number | null | undefined): number {
+    const size = first ?? 50;
+    if (size < 0) throw badInput('first', 'must not be negative');
+    if (size > this.options.maxPageSize)
+      throw badInput('first', `must be at most ${this.options.maxPageSize}`);
+    return size;
+  }
+
+  @Query('me')
+  me(@Context() context: TasklistContext): { id: string; groups: readonly string[] } {
+    return { id: context.identity.userId, groups: context.identity.groups };
+  }
+
+  @Query('tasks')
+  async tasks(
+    @Args('filter') filter: TaskFilter | null,
+    @Args('sort') sort: TaskSort[] | null,
+    @Args('first') first: number | null,
+    @Args('after') after: string | null,
+    @Context() context: TasklistContext,
+  ): Promise<Connection<TaskView>> {
+    const page = await this.views
+      .findTasks({ viewer: context.viewer, filter, sort, first: this.pageSize(first), after })
+      .catch(mapQueryError);
+    return connection(page);
+  }
+
+  @Query('task')
+  task(@Args('id') id: string, @Context() context: TasklistContext): Promise<TaskView | null> {
+    return this.views.getTask(id, context.viewer);
+  }
+
+  @Query('taskCountByApplication')
+  taskCountByApplication(@Context() context: TasklistContext) {
+    return this.views.taskCountByApplication(context.viewer);
+  }
+
+  @Query('dataEntries')
+  async dataEntries(
+    @Args('filter') filter: DataEntryFilter | null,
+    @Args('sort') sort: DataEntrySort[] | null,
+    @Args('first') first: number | null,
+    @Args('after') after: string | null,
+    @Context() context: TasklistContext,
+  ): Promise<Connection<DataEntryView>> {
+    const page = await this.views
+      .findDataEntries({ viewer: context.viewer, filter, sort, first: this.pageSize(first), after })
+      .catch(mapQueryError);
+    return connection(page);
+  }
+
+  @Query('dataEntry')
+  dataEntry(
+    @Args('entryType') entryType: string,
+    @Args('entryId') entryId: string,
+    @Context() context: TasklistContext,
+  ): Promise<DataEntryView | null> {
+    return context.loaders.dataEntryById.load(`${entryType}#${entryId}`);
+  }
+
+  @Query('startableProcesses')
+  startableProcesses(@Context() context: TasklistContext): Promise<ProcessDefinitionView[]> {
+    return this.views.startableProcesses(context.viewer);
+  }
+}
+
+@Resolver('Task')
+export class TaskFieldsResolver {
+  @ResolveField('deferred')
+  deferred(@Parent() task: TaskView): boolean {
+    return isTaskDeferred(task);
+  }
+
+  @ResolveField('dataEntries')
+  async dataEntries(@Parent() task: TaskView, @Context() context: TasklistContext): Promise<DataEntryView[]> {
+    if (task.correlations.length === 0) return [];
+    const entries = await context.loaders.dataEntryById.loadMany(
+      task.correlations.map((c) => `${c.entryType}#${c.entryId}`),
+    );
+    return entries.filter((e): e is DataEntryView => e !== null && !(e instanceof Error));
+  }
+}
+
+@Resolver('DataEntry')
+export class DataEntryFieldsResolver {
+  @ResolveField('tasks')
+  tasks(@Parent() entry: DataEntryView, @Context() context: TasklistContext): Promise<TaskView[]> {
+    return context.loaders.tasksByDataEntry.load(entry.id);
+  }
+}
+
+@Resolver()
+export class TasklistMutationResolver {
+  constructor(private readonly interactions: TaskInteractionsService) {}
+
+  @Mutation('claimTask')
+  claimTask(@Args('id') id: string, @Context() context: TasklistContext): Promise<TaskView> {
+    return this.interactions.claim(context, id);
+  }
+
+  @Mutation('unclaimTask')
+  unclaimTask(@Args('id') id: string, @Context() context: TasklistContext): Promise<TaskView> {
+    return this.interactions.unclaim(context, id);
+  }
+
+  @Mutation('completeTask')
+  completeTask(
+    @Args('id') id: string,
+    @Args('variables') variables: unknown,
+    @Context() context: TasklistContext,
+  ): Promise<TaskView> {
+    return this.interactions.complete(context, id, variables);
+  }
+
+  @Mutation('deferTask')
+  deferTask(
+    @Args('id') id: string,
+    @Args('followUpDate') followUpDate: string,
+    @Context() context: TasklistContext,
+  ): Promise<TaskView> {
+    return this.interactions.defer(context, id, followUpDate);
+  }
+
+  @Mutation('undeferTask')
+  undeferTask(@Args('id') id: string, @Context() context: TasklistContext): Promise<TaskView> {
+    return this.interactions.undefer(context, id);
+  }
+
+  @Mutation('startProcess')
+  startProcess(
+    @Args('processDefinitionKey') key: string,
+    @Args('variables') variables: unknown,
+    @Context() context: TasklistContext,
+  ): Promise<StartedProcess> {
+    return this.interactions.startProcess(context, key, variables);
+  }
+}
+
+/** Turns a live list message into the GraphQL change; an error message fails that event. */
+function change(itemsField: 'tasks' | 'dataEntries') {
+  return (message: LiveListMessage<unknown> | Error) => {
+    if (message instanceof Error) throw message;
+    return {
+      kind: message.kind,
+      [itemsField]: message.items,
+      removedIds: message.removedIds,
+      position: String(message.position),
+    };
+  };
+}
+
+@Resolver()
+export class TasklistSubscriptionResolver {
+  constructor(private readonly live: LiveListsService) {}
+
+  @Subscription('taskChanges', { resolve: change('tasks') })
+  taskChanges(
+    @Args('filter') filter: TaskFilter | null,
+    @Context() context: TasklistContext,
+  ): Promise<LiveList<TaskView>> {
+    return this.live.tasks(context.viewer, filter);
+  }
+
+  @Subscription('dataEntryChanges', { resolve: change('dataEntries') })
+  dataEntryChanges(
+    @Args('filter') filter: DataEntryFilter | null,
+    @Context() context: TasklistContext,
+  ): Promise<LiveList<DataEntryView>> {
+    return this.live.dataEntries(context.viewer, filter);
+  }
+}

@@ -1,0 +1,188 @@
+import { PROCESS_ENGINE, type ProcessEngine } from '@eddy/collector/engine/engine.port';
+import {
+  COMMAND_DISPATCHER,
+  type CommandDispatcher,
+  type CommandResult,
+  type TaskInteractionCommand,
+} from '@eddy/contracts';
+import { EngineError } from '@eddy/collector/engine/engine.errors';
+import { VIEW_STORE, WaitForPositionTimeoutError, type TaskView, type ViewStore } from '@eddy/projections';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { TasklistContext } from './tasklist.context';
+import { commandRejected, tasklistError } from './tasklist.errors';
+import { TASKLIST_OPTIONS, type TasklistOptions } from './tasklist.options';
+
+export interface StartedProcess {
+  processInstanceId: string;
+  processDefinitionKey: string;
+}
+
+/**
+ * The mutations of the tasklist. Each checks the rule it can check on the view, sends an
+ * interaction command through the core, waits until the task view has passed the command's events
+ * (read your writes) and answers with the task as the view now shows it.
+ */
+@Injectable()
+export class TaskInteractionsService {
+  private readonly logger = new Logger('Tasklist');
+
+  constructor(
+    @Inject(COMMAND_DISPATCHER) private readonly dispatcher: CommandDispatcher,
+    @Inject(VIEW_STORE) private readonly views: ViewStore,
+    @Inject(TASKLIST_OPTIONS) private readonly options: TasklistOptions,
+    @Optional() @Inject(PROCESS_ENGINE) private readonly engine: ProcessEngine | null = null,
+  ) {}
+
+  /** A user may claim a task they can see that is unassigned or already theirs. */
+  async claim(context: TasklistContext, id: string): Promise<TaskView> {
+    const task = await this.visibleTask(context, id);
+    if (task.assignee !== null && task.assignee !== context.viewer.userId) {
+      throw tasklistError('CONFLICT', `task ${id} is assigned to someone else`, { reason: 'TASK_ASSIGNED' });
+    }
+    return this.send(context, task, { type: 'ClaimTask', data: { id, assignee: context.viewer.userId } });
+  }
+
+  /** Only the assignee may unclaim. */
+  async unclaim(context: TasklistContext, id: string): Promise<TaskView> {
+    const task = await this.visibleTask(context, id);
+    this.requireAssignee(context, task, 'unclaim');
+    return this.send(context, task, { type: 'UnclaimTask', data: { id } });
+  }
+
+  /** Only the assignee may complete. */
+  async complete(context: TasklistContext, id: string, variables: unknown): Promise<TaskView> {
+    if (
+      variables !== null &&
+      variables !== undefined &&
+      (typeof variables !== 'object' || Array.isArray(variables))
+    ) {
+      throw tasklistError('BAD_USER_INPUT', 'variables: must be a JSON object', { field: 'variables' });
+    }
+    const task = await this.visibleTask(context, id);
+    this.requireAssignee(context, task, 'complete');
+    return this.send(context, task, {
+      type: 'CompleteTaskInteraction',
+      data: {
+        id,
+        assignee: context.viewer.userId,
+        ...(variables ? { variables: variables as Record<string, unknown> } : {}),
+      },
+    });
+  }
+
+  async defer(context: TasklistContext, id: string, followUpDate: string): Promise<TaskView> {
+    const task = await this.visibleTask(context, id);
+    return this.send(context, task, { type: 'DeferTask', data: { id, followUpDate } });
+  }
+
+  async undefer(context: TasklistContext, id: string): Promise<TaskView> {
+    const task = await this.visibleTask(context, id);
+    return this.send(context, task, { type: 'UndeferTask', data: { id } });
+  }
+
+  /** Starts the latest version of a process the user may start from the tasklist. */
+  async startProcess(context: TasklistContext, key: string, variables: unknown): Promise<StartedProcess> {
+    if (
+      variables !== null &&
+      variables !== undefined &&
+      (typeof variables !== 'object' || Array.isArray(variables))
+    ) {
+      throw tasklistError('BAD_USER_INPUT', 'variables: must be a JSON object', { field: 'variables' });
+    }
+    const startable = await this.views.startableProcesses(context.viewer);
+    if (!startable.some((d) => d.key === key)) {
+      const exists = await this.views.getProcessDefinition(key);
+      if (exists) {
+        throw tasklistError(
+          'FORBIDDEN',
+          `process ${key} may not be started by ${context.viewer.userId} from the tasklist`,
+        );
+      }
+      throw tasklistError('NOT_FOUND', `process ${key} does not exist`, { field: 'processDefinitionKey' });
+    }
+    if (!this.engine) {
+      throw tasklistError('UNAVAILABLE', 'this deployment has no process engine to start processes with');
+    }
+    try {
+      const started = await this.engine.startProcessInstance({
+        definitionKey: key,
+        ...(variables ? { variables: variables as Record<string, unknown> } : {}),
+      });
+      return { processInstanceId: started.instanceId, processDefinitionKey: key };
+    } catch (error) {
+      if (error instanceof EngineError) {
+        const code =
+          error.code === 'UNKNOWN_PROCESS_DEFINITION'
+            ? 'NOT_FOUND'
+            : error.code === 'INVALID_ARGUMENT'
+              ? 'BAD_USER_INPUT'
+              : error.code === 'NOT_STARTABLE'
+                ? 'CONFLICT'
+                : 'INTERNAL_SERVER_ERROR';
+        throw tasklistError(code, error.message, { reason: error.code });
+      }
+      throw error;
+    }
+  }
+
+  /** Tasks the user may not see are answered like tasks that do not exist: nothing leaks. */
+  private async visibleTask(context: TasklistContext, id: string): Promise<TaskView> {
+    const task = await this.views.getTask(id, context.viewer);
+    if (!task)
+      throw tasklistError('NOT_FOUND', `task ${id} does not exist or is not visible to you`, { field: 'id' });
+    return task;
+  }
+
+  private requireAssignee(context: TasklistContext, task: TaskView, action: string): void {
+    if (task.assignee === null) {
+      throw tasklistError('CONFLICT', `task ${task.id} is not assigned; only its assignee may ${action} it`, {
+        reason: 'TASK_NOT_ASSIGNED',
+      });
+    }
+    if (task.assignee !== context.viewer.userId) {
+      throw tasklistError('FORBIDDEN', `only the assignee of task ${task.id} may ${action} it`);
+    }
+  }
+
+  private async send(
+    context: TasklistContext,
+    before: TaskView,
+    command: TaskInteractionCommand,
+  ): Promise<TaskView> {
+    const commandId = randomUUID();
+    let result: CommandResult;
+    try {
+      result = await this.dispatcher.dispatch({
+        ...command,
+        metadata: {
+          commandId,
+          correlationId: context.correlationId,
+          userId: context.viewer.userId,
+          timestamp: new Date().toISOString(),
+        },
+      } as Parameters<CommandDispatcher['dispatch']>[0]);
+    } catch (error) {
+      this.logger.error(
+        `TASKLIST-101 ${command.type} task ${before.id} command ${commandId}: ${String(error)}`,
+      );
+      throw error;
+    }
+    if (result.status === 'rejected') throw commandRejected(result.error);
+    try {
+      await this.views.waitForPosition(result.position, this.options.readYourWritesTimeoutMs, ['tasks']);
+    } catch (error) {
+      if (error instanceof WaitForPositionTimeoutError) {
+        this.logger.warn(`TASKLIST-102 ${command.type} task ${before.id}: ${error.message}`);
+        throw tasklistError(
+          'TIMEOUT',
+          `the command was accepted, but the task view did not show it within ${this.options.readYourWritesTimeoutMs} ms`,
+          { commandId, position: result.position },
+        );
+      }
+      throw error;
+    }
+    // A task that left the view meanwhile (completed by its engine) is answered as last seen.
+    return (await this.views.getTask(before.id, context.viewer)) ?? before;
+  }
+}

@@ -1,0 +1,71 @@
+import type { CommandError } from '@eddy/contracts';
+import { ViewQueryError } from '@eddy/projections';
+import type { GraphQLError } from 'graphql';
+import { graphql } from './graphql-runtime';
+
+/**
+ * The `extensions.code` values of the tasklist API. The first six are the contract's; the others
+ * name the protection limits.
+ */
+export type TasklistErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'BAD_USER_INPUT'
+  | 'TIMEOUT'
+  | 'QUERY_TOO_COMPLEX'
+  | 'TOO_MANY_SUBSCRIPTIONS'
+  | 'SUBSCRIBER_TOO_SLOW'
+  | 'UNAVAILABLE'
+  | 'INTERNAL_SERVER_ERROR';
+
+const HTTP_STATUS: Partial<Record<TasklistErrorCode, number>> = {
+  UNAUTHENTICATED: 401,
+  QUERY_TOO_COMPLEX: 400,
+};
+
+/** A GraphQL error with its code (and, where it decides the whole request, its HTTP status). */
+export function tasklistError(
+  code: TasklistErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+): GraphQLError {
+  const status = HTTP_STATUS[code];
+  return new graphql.GraphQLError(message, {
+    extensions: { code, ...extensions, ...(status ? { http: { status } } : {}) },
+  });
+}
+
+/** Codes with which the deciders refuse commands, mapped to API codes. Unknown codes are internal. */
+const DOMAIN_CODES: Record<string, TasklistErrorCode> = {
+  TASK_NOT_FOUND: 'NOT_FOUND',
+  TASK_CLOSED: 'CONFLICT',
+  TASK_EXISTS: 'CONFLICT',
+  TASK_NOT_ASSIGNED: 'CONFLICT',
+  TASK_NOT_ASSIGNED_TO_USER: 'FORBIDDEN',
+  INVALID_COMMAND: 'BAD_USER_INPUT',
+  CONCURRENCY_CONFLICT: 'CONFLICT',
+  WRONG_EXPECTED_REVISION: 'CONFLICT',
+};
+
+/** The GraphQL error of a command the core rejected; the domain code travels in `extensions.reason`. */
+export function commandRejected(error: CommandError): GraphQLError {
+  const code = DOMAIN_CODES[error.code] ?? 'INTERNAL_SERVER_ERROR';
+  return tasklistError(code, error.message, {
+    reason: error.code,
+    ...(error.path ? { field: error.path } : {}),
+  });
+}
+
+/** A malformed query argument: the view store names the field. */
+export function badInput(field: string, message: string): GraphQLError {
+  return tasklistError('BAD_USER_INPUT', `${field}: ${message}`, { field });
+}
+
+/** Maps the view store's query errors to `BAD_USER_INPUT`; anything else is rethrown as is. */
+export function mapQueryError(error: unknown): never {
+  if (error instanceof ViewQueryError)
+    throw badInput(error.field, error.message.replace(`${error.field}: `, ''));
+  throw error;
+}

@@ -1,0 +1,149 @@
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import {
+  Logger,
+  Module,
+  type DynamicModule,
+  type FactoryProvider,
+  type InjectionToken,
+  type ModuleMetadata,
+} from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import type { GraphQLFormattedError } from 'graphql';
+import { graphql } from './graphql-runtime';
+import { join } from 'node:path';
+import { LiveListsService } from './live/live-lists.service';
+import { QueryLimits } from './protection/query-limits';
+import {
+  DataEntryFieldsResolver,
+  TaskFieldsResolver,
+  TasklistMutationResolver,
+  TasklistQueryResolver,
+  TasklistSubscriptionResolver,
+} from './resolvers/tasklist.resolvers';
+import { DateTimeScalar, JsonScalar } from './schema/scalars';
+import { TaskInteractionsService } from './task-interactions.service';
+import { TasklistContextFactory } from './tasklist.context';
+import { tasklistError } from './tasklist.errors';
+import { resolveTasklistOptions, TASKLIST_OPTIONS, type TasklistOptions } from './tasklist.options';
+import { GraphqlWsServer, MAX_DOCUMENT_TOKENS } from './transport/graphql-ws.server';
+
+/** Where the schema files live: the contract's copy and, beside it, any additions. */
+export const TASKLIST_SCHEMA_GLOB = join(__dirname, 'schema', '*.graphql');
+
+export interface TasklistModuleAsyncOptions {
+  /** Modules that provide what `useFactory` injects. */
+  imports?: ModuleMetadata['imports'];
+  inject?: InjectionToken[];
+  useFactory: (...args: never[]) => Partial<TasklistOptions> | Promise<Partial<TasklistOptions>>;
+}
+
+@Module({})
+class TasklistCoreModule {}
+
+const logger = new Logger('Tasklist');
+
+/** Hides the details of unexpected errors from clients; they are logged instead. */
+function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (code === 'INTERNAL_SERVER_ERROR' || code === undefined) {
+    const original = error instanceof graphql.GraphQLError ? (error.originalError ?? error) : error;
+    logger.error(
+      `TASKLIST-500 ${formatted.path?.join('.') ?? 'request'}: ${String(original)}`,
+      original instanceof Error ? original.stack : undefined,
+    );
+    return { ...formatted, message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  }
+  return formatted;
+}
+
+/**
+ * The tasklist GraphQL API on `options.path` (default `/graphql`): queries, read-your-writes
+ * mutations and live subscriptions over graphql-ws on the same path.
+ *
+ * Needs, from the application: `AuthModule` (global, for the `Authenticator`), the view store
+ * (`VIEW_STORE`), the command dispatcher (`COMMAND_DISPATCHER`) and, to start processes, the
+ * process engine (`PROCESS_ENGINE`, optional), either global or from the modules in `imports`.
+ */
+@Module({})
+export class TasklistModule {
+  static forRoot(
+    options: Partial<TasklistOptions> = {},
+    imports: ModuleMetadata['imports'] = [],
+  ): DynamicModule {
+    return TasklistModule.forRootAsync({ imports, useFactory: () => options });
+  }
+
+  static forRootAsync(async: TasklistModuleAsyncOptions): DynamicModule {
+    const optionsProvider: FactoryProvider = {
+      provide: TASKLIST_OPTIONS,
+      inject: async.inject ?? [],
+      useFactory: async (...args: never[]) => resolveTasklistOptions(await async.useFactory(...args)),
+    };
+    const core: DynamicModule = {
+      module: TasklistCoreModule,
+      imports: async.imports ?? [],
+      providers: [
+        optionsProvider,
+        TasklistContextFactory,
+        QueryLimits,
+        LiveListsService,
+        TaskInteractionsService,
+      ],
+      exports: [
+        TASKLIST_OPTIONS,
+        TasklistContextFactory,
+        QueryLimits,
+        LiveListsService,
+        TaskInteractionsService,
+      ],
+    };
+    const graphql = GraphQLModule.forRootAsync<ApolloDriverConfig>({
+      driver: ApolloDriver,
+      imports: [core],
+      inject: [TASKLIST_OPTIONS, TasklistContextFactory, QueryLimits],
+      useFactory: (options: TasklistOptions, contexts: TasklistContextFactory, limits: QueryLimits) => ({
+        path: options.path,
+        typePaths: [TASKLIST_SCHEMA_GLOB],
+        resolvers: { DateTime: DateTimeScalar, JSON: JsonScalar },
+        include: [TasklistModule],
+        context: ({
+          req,
+        }: {
+          req: Parameters<TasklistContextFactory['forHttp']>[0] & { headers: Record<string, unknown> };
+        }) => {
+          const length = Number(req.headers['content-length'] ?? 0);
+          if (length > options.maxPayloadBytes) {
+            throw tasklistError('BAD_USER_INPUT', `request body exceeds ${options.maxPayloadBytes} bytes`, {
+              http: { status: 413 },
+            });
+          }
+          return contexts.forHttp(req);
+        },
+        introspection: options.introspection,
+        playground: false,
+        graphiql: false,
+        persistedQueries: false,
+        allowBatchedHttpRequests: false,
+        includeStacktraceInErrorResponses: false,
+        parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },
+        plugins: [limits.apolloPlugin()],
+        formatError,
+        // graphql-ws runs in GraphqlWsServer, on the same path.
+        subscriptions: undefined,
+      }),
+    });
+    return {
+      module: TasklistModule,
+      imports: [core, graphql],
+      providers: [
+        TasklistQueryResolver,
+        TaskFieldsResolver,
+        DataEntryFieldsResolver,
+        TasklistMutationResolver,
+        TasklistSubscriptionResolver,
+        GraphqlWsServer,
+      ],
+      exports: [core],
+    };
+  }
+}

@@ -1,0 +1,225 @@
+import { AuthenticationError, Authenticator, type Identity } from '@eddy/auth';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { GraphQLSchemaHost } from '@nestjs/graphql';
+import type { DocumentNode } from 'graphql';
+import { graphql } from '../graphql-runtime';
+import {
+  CloseCode,
+  handleProtocols,
+  makeServer,
+  type Context,
+  type Server as GraphqlWsProtocol,
+} from 'graphql-ws';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { QueryLimits } from '../protection/query-limits';
+import { TasklistContextFactory } from '../tasklist.context';
+import { tasklistError } from '../tasklist.errors';
+import { TASKLIST_OPTIONS, type TasklistOptions } from '../tasklist.options';
+
+const { getOperationAST, GraphQLError, parse, validate } = graphql;
+
+/** Close code of a connection without valid credentials, or whose token expired. */
+export const CLOSE_UNAUTHORIZED = 4401;
+
+/** Longest single timer (setTimeout's limit is about 24.8 days); a longer expiry is re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const KEEP_ALIVE_MS = 12_000;
+/** Largest number of tokens an operation may parse into: huge documents are refused before any work. */
+export const MAX_DOCUMENT_TOKENS = 5_000;
+
+interface Extra {
+  socket: WebSocket;
+  request: IncomingMessage;
+  identity?: Identity;
+  expiry?: NodeJS.Timeout;
+}
+
+/**
+ * The graphql-ws endpoint on the same path as HTTP GraphQL. It runs the schema that
+ * `@nestjs/graphql` built (the same resolvers as HTTP) on its own `ws` server, because the
+ * tasklist needs what the driver's built-in one does not offer: a message size limit, close code
+ * 4401 for missing or expired credentials, and per-connection subscription limits.
+ */
+@Injectable()
+export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Tasklist');
+  private wss: WebSocketServer | null = null;
+  private protocol: GraphqlWsProtocol<Extra> | null = null;
+  private keepAlive: NodeJS.Timeout | null = null;
+  private httpServer: Server | null = null;
+  private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+    this.upgrade(request, socket, head);
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly schemaHost: GraphQLSchemaHost,
+    private readonly authenticator: Authenticator,
+    private readonly contexts: TasklistContextFactory,
+    private readonly limits: QueryLimits,
+    @Inject(TASKLIST_OPTIONS) private readonly options: TasklistOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const httpServer = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
+    if (!httpServer) return;
+    this.httpServer = httpServer;
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.options.maxPayloadBytes,
+      handleProtocols: (protocols) => handleProtocols(protocols),
+    });
+    const schema = this.schemaHost.schema;
+    this.protocol = makeServer<Record<string, unknown> | undefined, Extra>({
+      schema,
+      connectionInitWaitTimeout: 10_000,
+      onConnect: (ctx) => this.connect(ctx),
+      onSubscribe: (ctx, _id, payload) => {
+        const identity = ctx.extra.identity;
+        if (!identity) return [tasklistError('UNAUTHENTICATED', 'not authenticated')];
+        // graphql-ws registers the operation before this hook, so the count includes it.
+        const open = Object.keys(ctx.subscriptions).length;
+        if (open > this.options.maxSubscriptionsPerConnection) {
+          return [
+            tasklistError(
+              'TOO_MANY_SUBSCRIPTIONS',
+              `a connection may hold at most ${this.options.maxSubscriptionsPerConnection} subscriptions`,
+            ),
+          ];
+        }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: MAX_DOCUMENT_TOKENS });
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        if (!getOperationAST(document, payload.operationName)) {
+          return [new GraphQLError('Unable to identify operation')];
+        }
+        const limited = this.limits.check(schema, document, payload.operationName, payload.variables);
+        if (limited.length > 0) return limited;
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: this.contexts.forSocket(identity),
+        };
+      },
+    });
+    this.wss.on('connection', (socket: WebSocket, request: IncomingMessage) => this.open(socket, request));
+    // Dead peers are found by ping/pong; their subscriptions end with the socket.
+    const alive = new WeakSet<WebSocket>();
+    this.keepAlive = setInterval(() => {
+      for (const socket of this.wss?.clients ?? []) {
+        if (!alive.has(socket)) {
+          socket.terminate();
+          continue;
+        }
+        alive.delete(socket);
+        socket.ping();
+      }
+    }, KEEP_ALIVE_MS);
+    this.keepAlive.unref();
+    this.alive = alive;
+    httpServer.on('upgrade', this.onUpgrade);
+  }
+
+  private alive = new WeakSet<WebSocket>();
+
+  /** Runs the graphql-ws protocol on one socket. */
+  private open(socket: WebSocket, request: IncomingMessage): void {
+    const protocol = this.protocol;
+    if (!protocol) return socket.close(1001, 'Going away');
+    this.alive.add(socket);
+    socket.on('pong', () => this.alive.add(socket));
+    socket.once('error', (error) => {
+      this.logger.warn(`TASKLIST-302 socket error: ${error.message}`);
+      socket.close(CloseCode.BadRequest, error.message.slice(0, 120));
+    });
+    const extra: Extra = { socket, request };
+    const closed = protocol.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) return resolve();
+            socket.send(data, (error) => (error ? reject(error) : resolve()));
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) =>
+          socket.on('message', async (data) => {
+            try {
+              await handle(String(data));
+            } catch (error) {
+              this.logger.error(`TASKLIST-303 graphql-ws message failed: ${String(error)}`);
+              socket.close(CloseCode.InternalServerError, 'Internal server error');
+            }
+          }),
+      },
+      extra,
+    );
+    socket.once('close', (code, reason) => {
+      if (extra.expiry) clearTimeout(extra.expiry);
+      void closed(code, String(reason));
+    });
+  }
+
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (request.url ?? '').split('?')[0];
+    if (path !== this.options.path || !this.wss) return;
+    const wss = this.wss;
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  }
+
+  private async connect(ctx: Context<Record<string, unknown> | undefined, Extra>): Promise<boolean> {
+    const { socket } = ctx.extra;
+    try {
+      const { identity, expiresAt } = await this.authenticator.authenticate(ctx.connectionParams ?? {});
+      ctx.extra.identity = identity;
+      if (expiresAt !== null) this.closeAt(ctx.extra, expiresAt);
+      return true;
+    } catch (error) {
+      if (!(error instanceof AuthenticationError)) throw error;
+      // Closed here with 4401; graphql-ws's own close (4403) then finds the socket closing already.
+      socket.close(CLOSE_UNAUTHORIZED, `Unauthorized: ${error.message}`.slice(0, 120));
+      return false;
+    }
+  }
+
+  private closeAt(extra: Extra, expiresAt: number): void {
+    const delay = expiresAt - Date.now();
+    if (delay > MAX_TIMER_MS) {
+      extra.expiry = setTimeout(() => this.closeAt(extra, expiresAt), MAX_TIMER_MS);
+      return;
+    }
+    extra.expiry = setTimeout(
+      () => {
+        this.logger.log(`TASKLIST-301 user ${extra.identity?.userId}: token expired, closing the socket`);
+        extra.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized: token expired');
+      },
+      Math.max(delay, 0),
+    );
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.httpServer?.off('upgrade', this.onUpgrade);
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    const wss = this.wss;
+    this.wss = null;
+    this.protocol = null;
+    if (!wss) return;
+    for (const socket of wss.clients) socket.close(1001, 'Going away');
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
+}
