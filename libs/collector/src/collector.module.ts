@@ -1,0 +1,122 @@
+import {
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import {
+  COLLECTOR_OPTIONS,
+  validateCollectorOptions,
+  type CollectorOptions,
+} from './collector/collector.options';
+import { TransactionCollector } from './collector/transaction.collector';
+import { BPMN_DEPLOYMENT_OPTIONS, BpmnDeployer } from './deployment/bpmn.deployer';
+import {
+  CHECKPOINT_STORE,
+  MemoryCheckpointStore,
+  SqliteCheckpointStore,
+  type CheckpointStore,
+} from './engine-client/checkpoint.store';
+import { ENGINE_CLIENT_OPTIONS, EngineClient, type EngineClientOptions } from './engine-client/engine.client';
+import { EmbeddedProcessEngine, type EmbeddedProcessEngineOptions } from './engine/embedded/embedded.engine';
+import { PROCESS_ENGINE, type ProcessEngine } from './engine/engine.port';
+
+/** Options of {@link CollectorModule.forRoot}. */
+export interface CollectorModuleOptions extends CollectorOptions {
+  /** The data folder: the embedded engine's file and the engine client's checkpoint live here. */
+  dataDir: string;
+  /** Folder whose `.bpmn` files are deployed at start (`EDDY_BPMN_DIR`); null: deploy nothing. */
+  bpmnDir: string | null;
+  /** Settings of the embedded engine beyond its folder (durability, service task handlers, redelivery). */
+  engine?: Omit<EmbeddedProcessEngineOptions, 'dataDir'>;
+  /** Retries of the engine client's calls. */
+  engineClient?: Omit<EngineClientOptions, 'applicationName'>;
+  /** Where the engine client keeps its position in the event log. Default `sqlite` (in `dataDir`). */
+  checkpoints?: 'sqlite' | 'memory';
+}
+
+/**
+ * Starts the parts in the order they depend on each other: the collector listens before anything is
+ * deployed, the definitions are registered before the engine client carries user actions to the engine.
+ * On shutdown, before the event store closes: the client stops, then the engine (which finishes the
+ * delivery in progress), then the checkpoint store.
+ */
+@Injectable()
+export class CollectorLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('CollectorModule');
+
+  constructor(
+    @Inject(PROCESS_ENGINE) private readonly engine: ProcessEngine,
+    @Inject(CHECKPOINT_STORE) private readonly checkpoints: CheckpointStore,
+    private readonly collector: TransactionCollector,
+    private readonly deployer: BpmnDeployer,
+    private readonly client: EngineClient,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.collector.start();
+    await this.deployer.deployAll();
+    await this.client.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.client.stop();
+    await this.engine.close();
+    this.collector.stop();
+    await this.checkpoints.close();
+    this.logger.log('COLLECTOR-040 engine, collector and engine client stopped');
+  }
+}
+
+/**
+ * The process side of Eddy in one module: the embedded engine (`PROCESS_ENGINE`), the collector that turns
+ * its transactions into commands, the deployer of the BPMN folder and the engine client that carries
+ * tasklist actions to the engine. Needs `COMMAND_DISPATCHER` (the core) and `EVENT_STORE` from the
+ * application.
+ */
+@Module({})
+export class CollectorModule {
+  static forRoot(options: CollectorModuleOptions): DynamicModule {
+    const collectorOptions = validateCollectorOptions({
+      applicationName: options.applicationName,
+      variableFilters: options.variableFilters,
+      correlations: options.correlations,
+    });
+    if (typeof options.dataDir !== 'string' || options.dataDir === '') {
+      throw new Error('collector options: dataDir: a folder is required');
+    }
+    return {
+      module: CollectorModule,
+      providers: [
+        { provide: COLLECTOR_OPTIONS, useValue: collectorOptions },
+        {
+          provide: BPMN_DEPLOYMENT_OPTIONS,
+          useValue: { applicationName: options.applicationName, bpmnDir: options.bpmnDir },
+        },
+        {
+          provide: ENGINE_CLIENT_OPTIONS,
+          useValue: { ...options.engineClient, applicationName: options.applicationName },
+        },
+        {
+          provide: PROCESS_ENGINE,
+          useFactory: () => EmbeddedProcessEngine.open({ ...options.engine, dataDir: options.dataDir }),
+        },
+        {
+          provide: CHECKPOINT_STORE,
+          useFactory: () =>
+            options.checkpoints === 'memory'
+              ? new MemoryCheckpointStore()
+              : SqliteCheckpointStore.inFolder(options.dataDir),
+        },
+        TransactionCollector,
+        BpmnDeployer,
+        EngineClient,
+        CollectorLifecycle,
+      ],
+      exports: [PROCESS_ENGINE, TransactionCollector, EngineClient],
+    };
+  }
+}

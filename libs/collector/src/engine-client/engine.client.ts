@@ -1,0 +1,209 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { taskStreamId, type TaskCreated, type TaskInteractionEvent } from '@eddy/contracts';
+import { EVENT_STORE, type EventStore, type StoredEvent } from '@eddy/eventstore';
+import { counter } from '@eddy/observability';
+import { EngineError } from '../engine/engine.errors';
+import { PROCESS_ENGINE, type ProcessEngine } from '../engine/engine.port';
+import { CHECKPOINT_STORE, type CheckpointStore } from './checkpoint.store';
+
+/** How the engine client retries a failed engine call. */
+export interface EngineClientOptions {
+  /** Tasks of this application are the ones the client tells its engine about. */
+  applicationName: string;
+  /** Attempts of one engine call before it is given up. Default 5. */
+  maxAttempts?: number;
+  /** Delay before the first retry, doubled for each further one. Default 100 ms. */
+  initialDelayMs?: number;
+  /** Largest delay between attempts. Default 5 s. */
+  maxDelayMs?: number;
+}
+
+/** Injection token of the {@link EngineClientOptions}. */
+export const ENGINE_CLIENT_OPTIONS = Symbol('ENGINE_CLIENT_OPTIONS');
+
+const INTERACTIONS = new Set<string>([
+  'TaskClaimed',
+  'TaskUnclaimed',
+  'TaskToBeCompleted',
+  'TaskDeferred',
+  'TaskUndeferred',
+]);
+
+const calls = counter(
+  'eddy_engine_client_calls_total',
+  'Engine calls of the engine client, by action and outcome',
+  ['action', 'outcome'],
+);
+
+/**
+ * Carries what users did in the tasklist to the engine. It follows the event store's global log from a
+ * checkpoint of its own and, for the interaction events of tasks of its own application, calls the engine:
+ * claimed -> assign, unclaimed -> unassign, to be completed -> complete with the variables, deferred and
+ * undeferred -> follow-up date. The engine's resulting change comes back through the collector.
+ *
+ * A failed call is retried with back-off a bounded number of times, then logged and counted; the task stays
+ * as the core has it (to be completed, say) for an operator to see. A task the engine no longer knows is
+ * logged and skipped. The checkpoint moves after the calls of a batch: after a crash, calls are repeated,
+ * which the engine answers with the same state (assign) or "no such task" (complete).
+ *
+ * Log codes: `ENGINE-CLIENT-0xx`.
+ */
+@Injectable()
+export class EngineClient {
+  private readonly logger = new Logger('EngineClient');
+  /** Application of each open task seen in the log; tasks created before the checkpoint are read on demand. */
+  private readonly applications = new Map<string, string>();
+  private abort: AbortController | null = null;
+  private running: Promise<void> | null = null;
+  private readonly checkpointName: string;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PROCESS_ENGINE) private readonly engine: ProcessEngine,
+    @Inject(CHECKPOINT_STORE) private readonly checkpoints: CheckpointStore,
+    @Inject(ENGINE_CLIENT_OPTIONS) private readonly options: EngineClientOptions,
+  ) {
+    this.checkpointName = `engine-client:${options.applicationName}`;
+  }
+
+  /** Starts following the log from the stored checkpoint. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    const abort = new AbortController();
+    this.abort = abort;
+    const after = await this.checkpoints.load(this.checkpointName);
+    this.logger.log(`ENGINE-CLIENT-001 following the event log after position ${after}`);
+    this.running = this.follow(after, abort.signal).catch((error: unknown) => {
+      if (abort.signal.aborted) return;
+      this.logger.error(`ENGINE-CLIENT-009 stopped following the event log: ${(error as Error).message}`);
+    });
+  }
+
+  /** Stops after the call in progress; the checkpoint stays at the last finished batch. */
+  async stop(): Promise<void> {
+    this.abort?.abort();
+    await this.running;
+    this.running = null;
+    this.abort = null;
+  }
+
+  private async follow(after: number, signal: AbortSignal): Promise<void> {
+    for await (const batch of this.store.subscribeToAll({ after, signal })) {
+      for (const event of batch) {
+        if (signal.aborted) return;
+        await this.apply(event, signal);
+      }
+      if (signal.aborted) return;
+      if (batch.length > 0)
+        await this.checkpoints.save(this.checkpointName, batch[batch.length - 1].position);
+    }
+  }
+
+  private async apply(event: StoredEvent, signal: AbortSignal): Promise<void> {
+    switch (event.type) {
+      case 'TaskCreated': {
+        const data = event.data as unknown as TaskCreated['data'];
+        this.applications.set(data.id, data.sourceReference.applicationName);
+        return;
+      }
+      case 'TaskCompleted':
+      case 'TaskDeleted':
+        this.applications.delete((event.data as { id: string }).id);
+        return;
+    }
+    if (!INTERACTIONS.has(event.type)) return;
+    const interaction = { type: event.type, data: event.data } as TaskInteractionEvent;
+    const taskId = interaction.data.id;
+    if ((await this.applicationOf(taskId)) !== this.options.applicationName) return;
+    const [action, call] = this.engineCall(interaction);
+    await this.callWithRetries(action, taskId, event.position, call, signal);
+  }
+
+  private engineCall(event: TaskInteractionEvent): [string, () => Promise<void>] {
+    const { id } = event.data;
+    switch (event.type) {
+      case 'TaskClaimed':
+        return ['assign', () => this.engine.assignTask(id, event.data.assignee)];
+      case 'TaskUnclaimed':
+        return ['unassign', () => this.engine.assignTask(id, null)];
+      case 'TaskToBeCompleted':
+        return ['complete', () => this.engine.completeTask(id, event.data.variables)];
+      case 'TaskDeferred':
+        return ['defer', () => this.engine.setTaskFollowUpDate(id, event.data.followUpDate)];
+      case 'TaskUndeferred':
+        return ['undefer', () => this.engine.setTaskFollowUpDate(id, null)];
+      default: {
+        const unexpected: never = event;
+        throw new Error(`unexpected interaction event ${JSON.stringify(unexpected)}`);
+      }
+    }
+  }
+
+  private async applicationOf(taskId: string): Promise<string | null> {
+    const known = this.applications.get(taskId);
+    if (known) return known;
+    const [first] = await this.store.readStream(taskStreamId(taskId), { maxCount: 1 });
+    if (first?.type !== 'TaskCreated') return null;
+    const application = (first.data as unknown as TaskCreated['data']).sourceReference.applicationName;
+    this.applications.set(taskId, application);
+    return application;
+  }
+
+  private async callWithRetries(
+    action: string,
+    taskId: string,
+    position: number,
+    call: () => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    let delay = this.options.initialDelayMs ?? 100;
+    const maxDelay = this.options.maxDelayMs ?? 5_000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await call();
+        calls.inc({ action, outcome: 'done' });
+        return;
+      } catch (error) {
+        const message = (error as Error).message;
+        const code = error instanceof EngineError ? error.code : null;
+        if (code === 'UNKNOWN_TASK') {
+          calls.inc({ action, outcome: 'unknown_task' });
+          this.logger.warn(
+            `ENGINE-CLIENT-002 task ${taskId}: ${action} (event at ${position}) skipped, the engine has no such open task: ${message}`,
+          );
+          return;
+        }
+        if (code === 'CLOSED' || signal.aborted) {
+          // Shutting down: the checkpoint stays before this event, so the call is made after the restart.
+          throw error;
+        }
+        if (code === 'INVALID_ARGUMENT' || attempt >= maxAttempts) {
+          calls.inc({ action, outcome: 'failed' });
+          this.logger.error(
+            `ENGINE-CLIENT-003 task ${taskId}: ${action} (event at ${position}) failed after ${attempt} attempt(s), given up; the task keeps its state in the task pool: ${message}`,
+          );
+          return;
+        }
+        calls.inc({ action, outcome: 'retried' });
+        this.logger.warn(
+          `ENGINE-CLIENT-004 task ${taskId}: ${action} failed (attempt ${attempt} of ${maxAttempts}), retrying in ${delay} ms: ${message}`,
+        );
+        await sleep(delay, signal);
+        delay = Math.min(delay * 2, maxDelay);
+      }
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
