@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every `*.server.int.spec.ts` (vitest project int-servers) against real servers:
+# brings them up (scripts/infra/infra.sh), exports .infra/env, runs the specs, and brings the
+# servers down again, also when the specs fail or the run is interrupted. Exits with the specs'
+# status. Extra arguments go to vitest (e.g. a path to run one spec).
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+down() {
+  local status=$?
+  trap - EXIT INT TERM
+  echo "[test-int] bringing the servers down" >&2
+  bash scripts/infra/infra.sh down >&2 || echo "[test-int] infra down reported a problem (see .infra/logs)" >&2
+  exit "$status"
+}
+trap down EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+bash scripts/infra/infra.sh up || exit $?
+
+set -a
+# shellcheck source=/dev/null
+source .infra/env
+set +a
+
+npx vitest run --project int-servers "$@"
