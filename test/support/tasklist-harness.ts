@@ -140,7 +140,7 @@ export class TasklistHarness {
       adminGroups: ['admins'],
       commandGroups: ['process-applications'],
     };
-    let builder = Test.createTestingModule({
+    const builder = Test.createTestingModule({
       imports: [
         EventStoreModule.forStore(eventStore),
         HarnessExtrasModule.forRoot(options.providers ?? []),
@@ -150,15 +150,15 @@ export class TasklistHarness {
         TasklistModule.forRoot(options.tasklist ?? {}),
       ],
     });
-    if (options.wrapDispatcher) {
-      const wrap = options.wrapDispatcher;
-      builder = builder.overrideProvider(COMMAND_DISPATCHER).useFactory({
-        factory: (real: CoreCommandDispatcher) => wrap(real),
-        inject: [CoreCommandDispatcher],
-      });
-    }
     const moduleRef = await builder.compile();
     moduleRef.useLogger(['error', 'warn']);
+    if (options.wrapDispatcher) {
+      // Wrapped in place: every user of the core's dispatcher (the API included) sees the wrapper.
+      const core = moduleRef.get(CoreCommandDispatcher, { strict: false });
+      const real: CommandDispatcher = { dispatch: core.dispatch.bind(core) };
+      const wrapped = options.wrapDispatcher(real);
+      core.dispatch = (command) => wrapped.dispatch(command);
+    }
     const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
     app.useBodyParser('json', { limit: options.tasklist?.maxPayloadBytes ?? 100 * 1024 });
     await app.listen(0, '127.0.0.1');
@@ -241,9 +241,13 @@ export class TasklistHarness {
     await this.viewStore.waitForPosition(await this.eventStore.headPosition(), timeoutMs);
   }
 
-  /** Creates a task as an engine would report it. */
-  async createTask(id: string, data: Partial<CreateTaskData> = {}): Promise<CommandResult> {
-    return this.dispatch({
+  /** Creates a task as an engine would report it and, unless told not to, waits until the views show it. */
+  async createTask(
+    id: string,
+    data: Partial<CreateTaskData> = {},
+    { wait = true }: { wait?: boolean } = {},
+  ): Promise<CommandResult> {
+    const result = await this.dispatch({
       type: 'CreateTask',
       data: {
         id,
@@ -260,6 +264,8 @@ export class TasklistHarness {
         ...data,
       },
     });
+    if (wait && result.status !== 'rejected') await this.viewStore.waitForPosition(result.position, 10_000);
+    return result;
   }
 
   async close(): Promise<void> {

@@ -21,6 +21,8 @@ export interface TasklistOptions {
    * subscription ends with `SUBSCRIBER_TOO_SLOW` so one slow client cannot exhaust the server's memory.
    */
   maxQueuedChanges: number;
+  /** Page size of the reads that build a subscription's SNAPSHOT (1..1000). */
+  snapshotPageSize: number;
   /** Serve GraphQL introspection (the schema compare test and tools need it). Default true. */
   introspection: boolean;
 }
@@ -38,6 +40,7 @@ export const DEFAULT_TASKLIST_OPTIONS: TasklistOptions = {
   maxPayloadBytes: 100 * 1024,
   maxSnapshotItems: 10_000,
   maxQueuedChanges: 10_000,
+  snapshotPageSize: 1_000,
   introspection: true,
 };
 
@@ -59,6 +62,7 @@ export function resolveTasklistOptions(partial: Partial<TasklistOptions> = {}): 
     'maxPayloadBytes',
     'maxSnapshotItems',
     'maxQueuedChanges',
+    'snapshotPageSize',
   ];
   for (const key of positive) {
     const value = options[key];
@@ -66,8 +70,10 @@ export function resolveTasklistOptions(partial: Partial<TasklistOptions> = {}): 
       throw new Error(`TASKLIST-001 tasklist option ${key} must be a positive integer, got ${String(value)}`);
     }
   }
-  if (options.maxPageSize > 1_000) {
-    throw new Error(`TASKLIST-001 tasklist option maxPageSize must be at most 1000 (the view store's limit)`);
+  for (const key of ['maxPageSize', 'snapshotPageSize'] as const) {
+    if (options[key] > 1_000) {
+      throw new Error(`TASKLIST-001 tasklist option ${key} must be at most 1000 (the view store's limit)`);
+    }
   }
   if (typeof options.path !== 'string' || !options.path.startsWith('/')) {
     throw new Error(`TASKLIST-001 tasklist option path must start with '/', got ${String(options.path)}`);

@@ -17,9 +17,6 @@ import { mapQueryError } from '../tasklist.errors';
 import { TASKLIST_OPTIONS, type TasklistOptions } from '../tasklist.options';
 import { LiveList, type LiveListLimits } from './live-list';
 
-/** Snapshot pages are read at the view store's largest page size. */
-const SNAPSHOT_PAGE_SIZE = 1_000;
-
 /**
  * Opens the live lists behind `taskChanges` and `dataEntryChanges`. Membership of a pushed change
  * is decided by the view store's own filter functions (`view-filters.ts`), authorisation included,
@@ -34,7 +31,7 @@ export class LiveListsService {
 
   private get limits(): LiveListLimits {
     return {
-      pageSize: SNAPSHOT_PAGE_SIZE,
+      pageSize: this.options.snapshotPageSize,
       maxSnapshotItems: this.options.maxSnapshotItems,
       maxQueuedChanges: this.options.maxQueuedChanges,
     };

@@ -1,0 +1,540 @@
+import type { CommandDispatcher } from '@eddy/contracts';
+import { CLOSE_UNAUTHORIZED } from '@eddy/tasklist';
+import type { Client } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
+import { SubscriptionProbe, TasklistHarness } from './support/tasklist-harness';
+
+/**
+ * Test doubles around the real dispatcher: the next command of `lagging.type` answers a position far
+ * ahead, as if the views lagged behind; `racing` runs just before the next command of its type, as
+ * a concurrent change by the engine would.
+ */
+const lagging = { type: null as string | null };
+const racing: { type: string | null; run: () => Promise<unknown> } = {
+  type: null,
+  run: async () => undefined,
+};
+
+const TASK_FIELDS = 'id name assignee candidateGroups candidateUsers deferred followUpDate version';
+const TASK_CHANGES = `subscription($filter: TaskFilter) {
+  taskChanges(filter: $filter) { kind position removedIds tasks { ${TASK_FIELDS} } }
+}`;
+
+interface TaskNode {
+  id: string;
+  name: string;
+  assignee: string | null;
+  candidateGroups: string[];
+  version: number;
+  deferred: boolean;
+  followUpDate: string | null;
+}
+interface TaskChange {
+  kind: 'SNAPSHOT' | 'UPSERTED' | 'REMOVED';
+  position: string;
+  removedIds: string[];
+  tasks: TaskNode[];
+}
+type Changes = SubscriptionProbe<{ taskChanges: TaskChange }>;
+
+const changesOf = (probe: Changes): TaskChange[] => probe.results.map((r) => r.data!.taskChanges);
+
+/** The list a subscriber holds after applying every message. */
+function replay(changes: TaskChange[]): Map<string, TaskNode> {
+  const list = new Map<string, TaskNode>();
+  for (const change of changes) {
+    if (change.kind === 'SNAPSHOT') {
+      list.clear();
+      for (const t of change.tasks) list.set(t.id, t);
+    } else if (change.kind === 'UPSERTED') {
+      for (const t of change.tasks) list.set(t.id, t);
+    } else {
+      for (const id of change.removedIds) list.delete(id);
+    }
+  }
+  return list;
+}
+
+const codeOf = (answer: { errors?: { extensions?: { code?: string } }[] }) =>
+  answer.errors?.[0]?.extensions?.code;
+
+describe('tasklist API end to end', () => {
+  let harness: TasklistHarness;
+  let alice: Record<string, string>;
+  let bob: Record<string, string>;
+  let carol: Record<string, string>;
+  const clients: Client[] = [];
+  const client = (params: Record<string, unknown>) => {
+    const c = harness.client(params);
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    harness = await TasklistHarness.start({
+      tasklist: {
+        readYourWritesTimeoutMs: 2_000,
+        maxPageSize: 100,
+        maxQueryDepth: 6,
+        maxQueryCost: 5_000,
+        maxSubscriptionsPerConnection: 3,
+        maxPayloadBytes: 16 * 1024,
+        snapshotPageSize: 7,
+      },
+      wrapDispatcher: (real: CommandDispatcher): CommandDispatcher => ({
+        dispatch: async (command) => {
+          if (command.type === racing.type) {
+            racing.type = null;
+            await racing.run();
+          }
+          const result = await real.dispatch(command);
+          if (command.type !== lagging.type || result.status === 'rejected') return result;
+          lagging.type = null;
+          return { ...result, position: result.position + 1_000_000 };
+        },
+      }),
+    });
+    alice = await harness.as('alice', ['sales']);
+    bob = await harness.as('bob', ['support']);
+    carol = await harness.as('carol', ['sales']);
+    await harness.createTask('s-1', { name: 'Quote for ACME', candidateGroups: ['sales'], priority: 10 });
+    await harness.createTask('s-2', { name: 'Quote for Initech', candidateGroups: ['sales'], priority: 80 });
+    await harness.createTask('p-1', { name: 'Ticket 4711', candidateGroups: ['support'] });
+    await harness.createTask('b-1', { name: 'Escalation', candidateGroups: ['sales', 'support'] });
+    await harness.createTask('u-1', { name: 'Personal for bob', candidateUsers: ['bob'] });
+    await harness.dispatch({
+      type: 'CreateOrUpdateDataEntry',
+      data: {
+        entryType: 'order',
+        entryId: 'O-1',
+        type: 'Order',
+        name: 'Order 1',
+        applicationName: 'shop',
+        authorizations: [{ kind: 'ADD_GROUP', principal: 'sales' }],
+      },
+    });
+    await harness.dispatch({
+      type: 'CreateOrUpdateDataEntry',
+      data: {
+        entryType: 'order',
+        entryId: 'O-2',
+        type: 'Order',
+        name: 'Order 2',
+        applicationName: 'shop',
+        authorizations: [{ kind: 'ADD_GROUP', principal: 'support' }],
+      },
+    });
+    await harness.createTask('j-1', {
+      name: 'Ship order',
+      candidateGroups: ['sales', 'support'],
+      correlations: [
+        { entryType: 'order', entryId: 'O-1' },
+        { entryType: 'order', entryId: 'O-2' },
+      ],
+    });
+    await harness.createTask('j-2', {
+      name: 'Bill order',
+      candidateGroups: ['sales'],
+      correlations: [{ entryType: 'order', entryId: 'O-1' }],
+    });
+    await harness.settle();
+  });
+
+  afterAll(async () => {
+    for (const c of clients) await c.dispose();
+    await harness?.close();
+  });
+
+  describe('queries', () => {
+    it('shows two users with different groups exactly their own tasks', async () => {
+      const query = '{ tasks(first: 100) { totalCount nodes { id } } }';
+      const ofAlice = await harness.graphql<{ tasks: { totalCount: number; nodes: { id: string }[] } }>(
+        query,
+        {},
+        alice,
+      );
+      const ofBob = await harness.graphql<{ tasks: { totalCount: number; nodes: { id: string }[] } }>(
+        query,
+        {},
+        bob,
+      );
+      expect(ofAlice.data!.tasks.nodes.map((t) => t.id).sort()).toEqual(['b-1', 'j-1', 'j-2', 's-1', 's-2']);
+      expect(ofAlice.data!.tasks.totalCount).toBe(5);
+      expect(ofBob.data!.tasks.nodes.map((t) => t.id).sort()).toEqual(['b-1', 'j-1', 'p-1', 'u-1']);
+      const single = await harness.graphql('{ task(id: "p-1") { id } }', {}, alice);
+      expect(single.data).toEqual({ task: null });
+      const counts = await harness.graphql('{ taskCountByApplication { applicationName count } }', {}, bob);
+      expect(counts.data).toEqual({ taskCountByApplication: [{ applicationName: 'review-app', count: 4 }] });
+    });
+
+    it('filters, sorts and pages like the view store', async () => {
+      const answer = await harness.graphql<{
+        tasks: { nodes: { id: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+      }>(
+        `query($after: String) { tasks(filter: { text: "quote" }, sort: [{ field: PRIORITY, direction: DESC }], first: 1, after: $after) {
+          nodes { id } pageInfo { hasNextPage endCursor } } }`,
+        {},
+        alice,
+      );
+      expect(answer.data!.tasks.nodes).toEqual([{ id: 's-2' }]);
+      expect(answer.data!.tasks.pageInfo.hasNextPage).toBe(true);
+      const next = await harness.graphql<{ tasks: { nodes: { id: string }[] } }>(
+        `query($after: String) { tasks(filter: { text: "quote" }, sort: [{ field: PRIORITY, direction: DESC }], first: 1, after: $after) { nodes { id } } }`,
+        { after: answer.data!.tasks.pageInfo.endCursor },
+        alice,
+      );
+      expect(next.data!.tasks.nodes).toEqual([{ id: 's-1' }]);
+    });
+
+    it('joins tasks and data entries in one batch per level, each authorised for the viewer', async () => {
+      const getDataEntries = vi.spyOn(harness.viewStore, 'getDataEntries');
+      const tasksCorrelatedTo = vi.spyOn(harness.viewStore, 'tasksCorrelatedTo');
+      try {
+        const answer = await harness.graphql<{
+          tasks: { nodes: { id: string; dataEntries: { id: string; tasks: { id: string }[] }[] }[] };
+        }>('{ tasks(first: 100) { nodes { id dataEntries { id tasks { id } } } } }', {}, alice);
+        expect(answer.errors).toBeUndefined();
+        const byId = Object.fromEntries(answer.data!.tasks.nodes.map((t) => [t.id, t.dataEntries]));
+        // O-2 is for support only: alice never sees it, not even through a task she can see.
+        expect(byId['j-1']).toEqual([{ id: 'order#O-1', tasks: [{ id: 'j-1' }, { id: 'j-2' }] }]);
+        expect(byId['j-2']).toEqual([{ id: 'order#O-1', tasks: [{ id: 'j-1' }, { id: 'j-2' }] }]);
+        expect(getDataEntries).toHaveBeenCalledTimes(1);
+        expect(tasksCorrelatedTo).toHaveBeenCalledTimes(1);
+        const entries = await harness.graphql('{ dataEntries { nodes { id tasks { id } } } }', {}, bob);
+        expect(entries.data).toEqual({
+          dataEntries: { nodes: [{ id: 'order#O-2', tasks: [{ id: 'j-1' }] }] },
+        });
+        const hidden = await harness.graphql(
+          '{ dataEntry(entryType: "order", entryId: "O-2") { id } }',
+          {},
+          alice,
+        );
+        expect(hidden.data).toEqual({ dataEntry: null });
+      } finally {
+        getDataEntries.mockRestore();
+        tasksCorrelatedTo.mockRestore();
+      }
+    });
+
+    it('refuses a page larger than the maximum with BAD_USER_INPUT', async () => {
+      const answer = await harness.graphql('{ tasks(first: 101) { totalCount } }', {}, alice);
+      expect(codeOf(answer)).toBe('BAD_USER_INPUT');
+      expect(answer.errors?.[0].message).toMatch(/first: must be at most 100/);
+    });
+
+    it('refuses queries that are too deep or too costly before running them', async () => {
+      const deep = await harness.graphql(
+        '{ tasks { nodes { dataEntries { tasks { dataEntries { tasks { dataEntries { id } } } } } } } }',
+        {},
+        alice,
+      );
+      expect(codeOf(deep)).toBe('QUERY_TOO_COMPLEX');
+      expect(deep.errors?.[0].message).toMatch(/depth 8 exceeds the maximum of 6/);
+      const costly = await harness.graphql(
+        '{ tasks(first: 100) { nodes { dataEntries { tasks { dataEntries { id } } } } } }',
+        {},
+        alice,
+      );
+      expect(codeOf(costly)).toBe('QUERY_TOO_COMPLEX');
+      expect(costly.errors?.[0].message).toMatch(/cost \d+ exceeds the maximum of 5000/);
+    });
+
+    it('refuses a request body above the payload limit', async () => {
+      const answer = await harness.graphql(`{ me { id } } # ${'x'.repeat(20_000)}`, {}, alice);
+      expect(answer.status).toBe(413);
+    });
+  });
+
+  describe('mutations', () => {
+    it('claims, defers, undefers, unclaims and completes, answering what the view shows', async () => {
+      await harness.createTask('m-1', { candidateGroups: ['sales'] });
+      const claimed = await harness.graphql<{ claimTask: TaskNode }>(
+        `mutation { claimTask(id: "m-1") { ${TASK_FIELDS} } }`,
+        {},
+        alice,
+      );
+      expect(claimed.errors).toBeUndefined();
+      expect(claimed.data!.claimTask).toMatchObject({ id: 'm-1', assignee: 'alice', version: 1 });
+      const later = new Date(Date.now() + 86_400_000).toISOString();
+      const deferred = await harness.graphql<{ deferTask: TaskNode }>(
+        `mutation($d: DateTime!) { deferTask(id: "m-1", followUpDate: $d) { deferred followUpDate } }`,
+        { d: later },
+        alice,
+      );
+      expect(deferred.data!.deferTask).toEqual({ deferred: true, followUpDate: later });
+      const undeferred = await harness.graphql<{ undeferTask: TaskNode }>(
+        'mutation { undeferTask(id: "m-1") { deferred followUpDate } }',
+        {},
+        alice,
+      );
+      expect(undeferred.data!.undeferTask).toEqual({ deferred: false, followUpDate: null });
+      const unclaimed = await harness.graphql('mutation { unclaimTask(id: "m-1") { assignee } }', {}, alice);
+      expect(unclaimed.data).toEqual({ unclaimTask: { assignee: null } });
+      await harness.graphql('mutation { claimTask(id: "m-1") { id } }', {}, alice);
+      const completed = await harness.graphql<{ completeTask: TaskNode }>(
+        'mutation { completeTask(id: "m-1", variables: { approved: true }) { id assignee version } }',
+        {},
+        alice,
+      );
+      expect(completed.errors).toBeUndefined();
+      expect(completed.data!.completeTask).toMatchObject({ id: 'm-1', assignee: 'alice' });
+    });
+
+    it('answers NOT_FOUND for a task the user cannot see, as for one that does not exist', async () => {
+      for (const id of ['p-1', 'no-such-task']) {
+        const answer = await harness.graphql(`mutation { claimTask(id: "${id}") { id } }`, {}, alice);
+        expect(codeOf(answer)).toBe('NOT_FOUND');
+      }
+    });
+
+    it('answers CONFLICT for a claim of a task someone else holds', async () => {
+      await harness.createTask('m-2', { candidateGroups: ['sales'] });
+      await harness.graphql('mutation { claimTask(id: "m-2") { id } }', {}, carol);
+      const answer = await harness.graphql('mutation { claimTask(id: "m-2") { id } }', {}, alice);
+      expect(codeOf(answer)).toBe('CONFLICT');
+    });
+
+    it('answers FORBIDDEN when someone other than the assignee completes or unclaims', async () => {
+      await harness.createTask('m-3', { candidateGroups: ['sales'], assignee: 'carol' });
+      const complete = await harness.graphql('mutation { completeTask(id: "m-3") { id } }', {}, alice);
+      expect(codeOf(complete)).toBe('FORBIDDEN');
+      const unclaim = await harness.graphql('mutation { unclaimTask(id: "m-3") { id } }', {}, alice);
+      expect(codeOf(unclaim)).toBe('FORBIDDEN');
+    });
+
+    it('answers BAD_USER_INPUT for malformed arguments', async () => {
+      const date = await harness.graphql(
+        'mutation($d: DateTime!) { deferTask(id: "s-1", followUpDate: $d) { id } }',
+        { d: 'tomorrow' },
+        alice,
+      );
+      expect(codeOf(date)).toBe('BAD_USER_INPUT');
+      await harness.graphql('mutation { claimTask(id: "s-1") { id } }', {}, alice);
+      const variables = await harness.graphql(
+        'mutation { completeTask(id: "s-1", variables: [1]) { id } }',
+        {},
+        alice,
+      );
+      expect(codeOf(variables)).toBe('BAD_USER_INPUT');
+      expect(variables.errors?.[0].message).toMatch(/variables: must be a JSON object/);
+    });
+
+    it('maps a rejection of the core: a task the engine deleted meanwhile is a CONFLICT', async () => {
+      await harness.createTask('m-5', { candidateGroups: ['sales'] });
+      racing.type = 'ClaimTask';
+      racing.run = () => harness.dispatch({ type: 'DeleteTask', data: { id: 'm-5' } });
+      const answer = await harness.graphql('mutation { claimTask(id: "m-5") { id } }', {}, alice);
+      expect(codeOf(answer)).toBe('CONFLICT');
+      expect(answer.errors?.[0].extensions?.reason).toBe('TASK_CLOSED');
+    });
+
+    it('answers TIMEOUT when the view does not reflect the command in time', async () => {
+      await harness.createTask('m-4', { candidateGroups: ['sales'] });
+      lagging.type = 'ClaimTask';
+      const answer = await harness.graphql('mutation { claimTask(id: "m-4") { id } }', {}, alice);
+      expect(codeOf(answer)).toBe('TIMEOUT');
+      expect(answer.errors?.[0].extensions?.commandId).toEqual(expect.any(String));
+    });
+
+    it('answers NOT_FOUND for starting a process that does not exist', async () => {
+      const answer = await harness.graphql(
+        'mutation { startProcess(processDefinitionKey: "nope") { processInstanceId } }',
+        {},
+        alice,
+      );
+      expect(codeOf(answer)).toBe('NOT_FOUND');
+    });
+  });
+
+  describe('live subscriptions', () => {
+    it('sends a snapshot first, then a claim by another user as UPSERTED or REMOVED for each subscriber', async () => {
+      await harness.createTask('l-1', { name: 'Live one', candidateGroups: ['sales'] });
+      await harness.settle();
+      const ofAlice: Changes = new SubscriptionProbe(client(alice), TASK_CHANGES, {
+        filter: { unassigned: true },
+      });
+      const allOfAlice: Changes = new SubscriptionProbe(client(alice), TASK_CHANGES, {});
+      await ofAlice.until(() => ofAlice.results.length >= 1, 10_000, 'snapshot');
+      await allOfAlice.until(() => allOfAlice.results.length >= 1, 10_000, 'snapshot');
+      expect(changesOf(ofAlice)[0].kind).toBe('SNAPSHOT');
+      expect(changesOf(ofAlice)[0].tasks.map((t) => t.id)).toContain('l-1');
+
+      const claimed = await harness.graphql('mutation { claimTask(id: "l-1") { assignee } }', {}, carol);
+      expect(claimed.data).toEqual({ claimTask: { assignee: 'carol' } });
+
+      // Unassigned filter: the task left alice's list.
+      await ofAlice.until(() => changesOf(ofAlice).some((c) => c.kind === 'REMOVED'), 10_000, 'REMOVED');
+      expect(changesOf(ofAlice).slice(1)).toEqual([
+        { kind: 'REMOVED', position: expect.any(String), removedIds: ['l-1'], tasks: [] },
+      ]);
+      // Still visible without a filter: it arrives with its new assignee.
+      await allOfAlice.until(
+        () => changesOf(allOfAlice).some((c) => c.kind === 'UPSERTED'),
+        10_000,
+        'UPSERTED',
+      );
+      const upserted = changesOf(allOfAlice).find((c) => c.kind === 'UPSERTED')!;
+      expect(upserted.tasks).toEqual([expect.objectContaining({ id: 'l-1', assignee: 'carol' })]);
+      expect(Number(upserted.position)).toBeGreaterThan(Number(changesOf(allOfAlice)[0].position));
+      ofAlice.close();
+      allOfAlice.close();
+    });
+
+    it('never pushes a change of a task the subscriber may not see', async () => {
+      const ofBob: Changes = new SubscriptionProbe(client(bob), TASK_CHANGES, {});
+      await ofBob.until(() => ofBob.results.length >= 1);
+      await harness.createTask('l-sales', { candidateGroups: ['sales'] });
+      await harness.createTask('l-support', { candidateGroups: ['support'] });
+      await ofBob.until(() => changesOf(ofBob).some((c) => c.kind === 'UPSERTED'));
+      await harness.settle();
+      expect(
+        changesOf(ofBob)
+          .slice(1)
+          .flatMap((c) => c.tasks.map((t) => t.id)),
+      ).toEqual(['l-support']);
+      ofBob.close();
+    });
+
+    it('a snapshot taken during a burst of writes, followed by the stream, equals a fresh query at the end', async () => {
+      const ids = Array.from({ length: 60 }, (_, i) => `burst-${i}`);
+      const writes = (async () => {
+        for (const [i, id] of ids.entries()) {
+          await harness.createTask(id, { candidateGroups: ['sales'], priority: i }, { wait: false });
+          if (i % 3 === 0) await harness.dispatch({ type: 'AssignTask', data: { id, assignee: 'dave' } });
+          if (i % 7 === 0)
+            await harness.dispatch({ type: 'DeleteCandidateGroups', data: { id, groups: ['sales'] } });
+          if (i % 5 === 0 && i >= 5) await harness.dispatch({ type: 'DeleteTask', data: { id: ids[i - 5] } });
+          if (i % 4 === 0) await new Promise((r) => setImmediate(r));
+        }
+      })();
+      // Subscribe while the writer is busy: the snapshot is read in pages of 7 as writes land.
+      await new Promise((r) => setTimeout(r, 5));
+      const probe: Changes = new SubscriptionProbe(client(alice), TASK_CHANGES, {
+        filter: { text: 'burst' },
+      });
+      await writes;
+      await harness.settle();
+      const fresh = await harness.graphql<{ tasks: { nodes: TaskNode[] } }>(
+        `{ tasks(filter: { text: "burst" }, first: 100) { nodes { ${TASK_FIELDS} } } }`,
+        {},
+        alice,
+      );
+      const expected = new Map(fresh.data!.tasks.nodes.map((t) => [t.id, t]));
+      const head = await harness.eventStore.headPosition();
+      // Every change up to the head has been pushed once the last position shows up (or nothing changed).
+      await probe.until(
+        () => {
+          const changes = changesOf(probe);
+          if (changes.length === 0) return false;
+          const list = replay(changes);
+          return (
+            list.size === expected.size &&
+            [...expected.keys()].every((id) => list.get(id)?.version === expected.get(id)!.version)
+          );
+        },
+        15_000,
+        'the live list to equal the query',
+      );
+      expect(replay(changesOf(probe))).toEqual(expected);
+      const changes = changesOf(probe);
+      expect(changes[0].kind).toBe('SNAPSHOT');
+      expect(changes.filter((c) => c.kind === 'SNAPSHOT')).toHaveLength(1);
+      // In order, and nothing doubled: a task never arrives with a version the subscriber already had.
+      const positions = changes.map((c) => Number(c.position));
+      expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+      const held = new Map<string, number>();
+      for (const change of changes) {
+        for (const t of change.tasks) {
+          expect(t.version).toBeGreaterThan(held.get(t.id) ?? -1);
+          held.set(t.id, t.version);
+        }
+        for (const id of change.removedIds) {
+          expect(held.has(id)).toBe(true);
+          held.delete(id);
+        }
+      }
+      expect(Number(positions.at(-1))).toBeLessThanOrEqual(head);
+      probe.close();
+    });
+
+    it('refuses more subscriptions than a connection may hold', async () => {
+      const c = client(alice);
+      const probes: Changes[] = [0, 1, 2, 3].map(() => new SubscriptionProbe(c, TASK_CHANGES, {}));
+      await probes[3].until(() => probes[3].error !== null);
+      expect((probes[3].error as { extensions?: { code?: string } }[])[0].extensions?.code).toBe(
+        'TOO_MANY_SUBSCRIPTIONS',
+      );
+      for (const p of probes.slice(0, 3)) await p.until(() => p.results.length >= 1);
+      probes.forEach((p) => p.close());
+    });
+  });
+
+  describe('socket authentication', () => {
+    const closeOf = (headers: Record<string, unknown>, messages: unknown[] = []) =>
+      new Promise<{ code: number; reason: string }>((resolve, reject) => {
+        const socket = new WebSocket(harness.wsUrl, 'graphql-transport-ws');
+        socket.on('open', () => {
+          socket.send(JSON.stringify({ type: 'connection_init', payload: headers }));
+          for (const m of messages) socket.send(typeof m === 'string' ? m : JSON.stringify(m));
+        });
+        socket.on('close', (code, reason) => resolve({ code, reason: String(reason) }));
+        socket.on('error', reject);
+      });
+
+    it('closes a connection without valid credentials with 4401', async () => {
+      expect((await closeOf({})).code).toBe(CLOSE_UNAUTHORIZED);
+      expect((await closeOf({ Authorization: 'Bearer not-a-token' })).code).toBe(CLOSE_UNAUTHORIZED);
+      expect((await closeOf({ 'x-user': 'mallory' })).code).toBe(CLOSE_UNAUTHORIZED);
+    });
+
+    it('closes a connection with 4401 when its token expires', async () => {
+      const token = await harness.token('alice', ['sales'], 2);
+      const c = client({ Authorization: `Bearer ${token}` });
+      const closed = new Promise<number>((resolve) =>
+        c.on('closed', (event) => resolve((event as { code: number }).code)),
+      );
+      const probe: Changes = new SubscriptionProbe(c, TASK_CHANGES, {});
+      await probe.until(() => probe.results.length >= 1);
+      expect(await closed).toBe(CLOSE_UNAUTHORIZED);
+    });
+
+    it('closes a connection that sends a message above the payload limit', async () => {
+      const close = await closeOf(alice, [
+        { id: '1', type: 'subscribe', payload: { query: `{ me { id } } # ${'x'.repeat(20_000)}` } },
+      ]);
+      expect(close.code).toBe(1009);
+    });
+  });
+});
+
+describe('tasklist API in development identity mode', () => {
+  let harness: TasklistHarness;
+  beforeAll(async () => {
+    harness = await TasklistHarness.start({ authMode: 'dev' });
+    await harness.createTask('d-1', { candidateGroups: ['ops'] });
+    await harness.settle();
+  });
+  afterAll(async () => harness?.close());
+
+  it('names the user with x-user and x-groups over HTTP and in connection_init', async () => {
+    const answer = await harness.graphql(
+      '{ me { id groups } tasks { nodes { id } } }',
+      {},
+      {
+        'x-user': 'olga',
+        'x-groups': 'ops, audit',
+      },
+    );
+    expect(answer.data).toEqual({
+      me: { id: 'olga', groups: ['ops', 'audit'] },
+      tasks: { nodes: [{ id: 'd-1' }] },
+    });
+    const c = harness.client({ 'x-user': 'olga', 'x-groups': 'ops' });
+    const probe: Changes = new SubscriptionProbe(c, TASK_CHANGES, {});
+    await probe.until(() => probe.results.length >= 1);
+    expect(changesOf(probe)[0].tasks.map((t) => t.id)).toEqual(['d-1']);
+    probe.close();
+    await c.dispose();
+  });
+});
