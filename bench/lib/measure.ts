@@ -1,4 +1,5 @@
 /** Timing helpers shared by the benchmark suites. */
+import { closeSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
 
 /** Milliseconds since an arbitrary origin, with sub-millisecond resolution. */
 export function now(): number {
@@ -87,4 +88,27 @@ export async function timePairs(
     baselineRates.push((await timeRuns(1, () => baseline(i))).rate);
   }
   return { subject: median(subjectRates), baseline: median(baselineRates) };
+}
+
+/**
+ * Median time of a 4 KiB write followed by fsync in `dir`, in milliseconds: the floor of a durable
+ * commit on this disk. Reported with the figures because on a shared machine it varies a lot.
+ */
+export function fsyncLatencyMs(dir: string, samples = 200): number {
+  const file = `${dir}/fsync-probe`;
+  const fd = openSync(file, 'w');
+  const block = Buffer.alloc(4096, 1);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < samples; i++) {
+      const start = now();
+      writeSync(fd, block);
+      fsyncSync(fd);
+      times.push(now() - start);
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(file, { force: true });
+  }
+  return median(times);
 }

@@ -61,9 +61,12 @@ const COLUMNS = 'position, event_id, stream_id, revision, type, schema_version, 
 
 type EventRow = [number, string, string, number, string, number, string, string];
 
+/** An event serialised when the append is called, so later changes by the caller do not leak in. */
+type SerialisedEvent = [id: string, type: string, schemaVersion: number, data: string, metadata: string];
+
 interface PendingAppend {
   streamId: string;
-  events: readonly NewEvent[];
+  events: SerialisedEvent[];
   expected: ExpectedRevision;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
@@ -173,7 +176,14 @@ export class SqliteEventStore implements EventStore {
       const expected = validateAppend(streamId, events, options);
       this.assertOpen();
       return new Promise<AppendResult>((resolve, reject) => {
-        this.pending.push({ streamId, events, expected, resolve, reject });
+        const serialised = events.map((e): SerialisedEvent => [
+          e.id,
+          e.type,
+          e.schemaVersion,
+          JSON.stringify(e.data),
+          JSON.stringify(e.metadata),
+        ]);
+        this.pending.push({ streamId, events: serialised, expected, resolve, reject });
         if (!this.flushScheduled) {
           this.flushScheduled = true;
           setImmediate(() => this.flush());
@@ -290,7 +300,7 @@ export class SqliteEventStore implements EventStore {
 
     const headBefore = this.head;
     let revision = actual;
-    let current: NewEvent | undefined;
+    let current: SerialisedEvent | undefined;
     if (savepoint) statements.savepoint.run();
     try {
       for (const event of events) {
@@ -298,13 +308,13 @@ export class SqliteEventStore implements EventStore {
         revision += 1;
         statements.insert.run(
           this.head + 1,
-          event.id,
+          event[0],
           streamId,
           revision,
-          event.type,
-          event.schemaVersion,
-          JSON.stringify(event.data),
-          JSON.stringify(event.metadata),
+          event[1],
+          event[2],
+          event[3],
+          event[4],
         );
         this.head += 1;
       }
@@ -316,7 +326,7 @@ export class SqliteEventStore implements EventStore {
       }
       this.head = headBefore;
       if (isUniqueViolation(error, 'events.event_id'))
-        return new DuplicateEventIdError(streamId, current?.id);
+        return new DuplicateEventIdError(streamId, current?.[0]);
       this.logger.error(`EVENTSTORE-003 stream ${streamId}: append failed: ${String(error)}`);
       return error instanceof Error ? error : new Error(String(error));
     }

@@ -100,8 +100,9 @@ export function eventStoreContract(name: string, factory: EventStoreContractFact
       it('does not let a caller change stored events by mutating its objects', async () => {
         const store = await fresh();
         const event = anEvent('Mutable', { value: 1 });
-        await store.appendToStream('m', [event]);
+        const appending = store.appendToStream('m', [event]);
         (event.data as { value: number }).value = 2;
+        await appending;
         const [read] = await store.readStream('m');
         (read.data as { value: number }).value = 3;
         expect((await store.readStream('m'))[0].data).toEqual({ value: 1 });
