@@ -135,6 +135,15 @@ function deepEqual(a: unknown, b: unknown): boolean {
   );
 }
 
+function allOf<T>(tests: ((value: T) => boolean)[]): (value: T) => boolean {
+  if (tests.length === 0) return () => true;
+  if (tests.length === 1) return tests[0];
+  return (value) => {
+    for (let i = 0; i < tests.length; i++) if (!tests[i](value)) return false;
+    return true;
+  };
+}
+
 function parseTime(value: string | null | undefined, field: string): number | undefined {
   if (value === null || value === undefined) return undefined;
   const t = Date.parse(value);
@@ -146,6 +155,14 @@ function time(value: string | null): number | null {
   return value === null ? null : Date.parse(value);
 }
 
+export interface FilterOptions {
+  /**
+   * The documents were already restricted to those the viewer may see (an adapter's authorisation
+   * index): leave the check out. Default false: the predicate checks authorisation itself.
+   */
+  authorised?: boolean;
+}
+
 /**
  * Compiles a task filter (validated, errors name the field) into a predicate on a task and the
  * viewer. Authorisation is part of the predicate.
@@ -154,9 +171,10 @@ export function compileTaskFilter(
   filter: TaskFilter | null | undefined,
   viewer: Viewer,
   now: Date = new Date(),
+  options: FilterOptions = {},
 ): (task: TaskView) => boolean {
   const f = filter ?? {};
-  const tests: ((t: TaskView) => boolean)[] = [(t) => canSeeTask(t, viewer)];
+  const tests: ((t: TaskView) => boolean)[] = options.authorised ? [] : [(t) => canSeeTask(t, viewer)];
   const nowMs = now.getTime();
   if (!f.includeDeferred) tests.push((t) => t.followUpDate === null || Date.parse(t.followUpDate) <= nowMs);
   if (f.assignedToMe) tests.push((t) => t.assignee === viewer.userId);
@@ -210,15 +228,18 @@ export function compileTaskFilter(
     const { entryType, entryId } = f.correlatedTo;
     tests.push((t) => t.correlations.some((c) => c.entryType === entryType && c.entryId === entryId));
   }
-  return (t) => tests.every((test) => test(t));
+  return allOf(tests);
 }
 
 export function compileDataEntryFilter(
   filter: DataEntryFilter | null | undefined,
   viewer: Viewer,
+  options: FilterOptions = {},
 ): (entry: DataEntryView) => boolean {
   const f = filter ?? {};
-  const tests: ((e: DataEntryView) => boolean)[] = [(e) => canSeeDataEntry(e, viewer)];
+  const tests: ((e: DataEntryView) => boolean)[] = options.authorised
+    ? []
+    : [(e) => canSeeDataEntry(e, viewer)];
   if (f.entryType) tests.push((e) => e.entryType === f.entryType);
   if (f.applicationName) tests.push((e) => e.applicationName === f.applicationName);
   if (f.processingType) tests.push((e) => e.state.processingType === f.processingType);
@@ -235,7 +256,7 @@ export function compileDataEntryFilter(
     const test = compilePayloadCondition(c, `filter.payload[${i}]`);
     tests.push((e) => test(e.payload));
   });
-  return (e) => tests.every((test) => test(e));
+  return allOf(tests);
 }
 
 // ---------------------------------------------------------------------------------------------

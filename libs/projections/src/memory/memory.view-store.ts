@@ -48,10 +48,18 @@ interface CopyState {
   view: ViewName;
   docs: Map<string, StoredViewDocument>;
   checkpoint: number;
-  /** `u:<user>` / `g:<group>` -> ids of the documents that principal may see (tasks, data entries). */
-  principals: Map<string, Set<string>>;
+  /** The live documents of the principal index, by id. */
+  entries: Map<string, IndexEntry>;
+  /** `u:<user>` / `g:<group>` -> the documents that principal may see (tasks, data entries). */
+  principals: Map<string, Set<IndexEntry>>;
   /** `entryType#entryId` -> ids of the tasks correlated to it. */
   correlations: Map<string, Set<string>>;
+}
+
+/** A document in the principal index; `mark` deduplicates the union of a viewer's sets without a Set. */
+interface IndexEntry {
+  doc: unknown;
+  mark: number;
 }
 
 interface History {
@@ -91,6 +99,7 @@ export class MemoryViewStore implements ViewStore {
   private readonly subscribers = new Set<Subscriber>();
   private waiters: Waiter[] = [];
   private copySequence = 0;
+  private queryEpoch = 0;
   private readonly historyLimit: number;
 
   constructor(options: MemoryViewStoreOptions = {}) {
@@ -107,17 +116,23 @@ export class MemoryViewStore implements ViewStore {
 
   async findTasks(query: TaskQuery): Promise<Page<TaskView>> {
     const first = validatePageSize(query.first);
-    const matches = compileTaskFilter(query.filter, query.viewer, query.now ?? new Date());
     const sort = compileTaskSort(query.sort);
     const copy = this.liveCopy('tasks');
     const correlatedTo = query.filter?.correlatedTo;
-    const candidates = correlatedTo
-      ? (copy.correlations.get(dataEntryId(correlatedTo.entryType, correlatedTo.entryId)) ?? EMPTY)
-      : this.visibleIds(copy, query.viewer);
     const found: TaskView[] = [];
-    for (const id of candidates) {
-      const task = document<TaskView>(copy, id);
-      if (task && matches(task)) found.push(task);
+    if (correlatedTo) {
+      const matches = compileTaskFilter(query.filter, query.viewer, query.now ?? new Date());
+      for (const id of copy.correlations.get(dataEntryId(correlatedTo.entryType, correlatedTo.entryId)) ??
+        EMPTY) {
+        const task = document<TaskView>(copy, id);
+        if (task && matches(task)) found.push(task);
+      }
+    } else {
+      // The principal index holds exactly the visible tasks: the filter need not check again.
+      const matches = compileTaskFilter(query.filter, query.viewer, query.now ?? new Date(), {
+        authorised: true,
+      });
+      for (const task of this.visible<TaskView>(copy, query.viewer)) if (matches(task)) found.push(task);
     }
     const page = selectPage(found, sort, first, query.after);
     return {
@@ -158,9 +173,8 @@ export class MemoryViewStore implements ViewStore {
   async taskCountByApplication(viewer: Viewer, now: Date = new Date()): Promise<ApplicationTaskCount[]> {
     const copy = this.liveCopy('tasks');
     const counts = new Map<string, number>();
-    for (const id of this.visibleIds(copy, viewer)) {
-      const task = document<TaskView>(copy, id);
-      if (!task || isTaskDeferred(task, now)) continue;
+    for (const task of this.visible<TaskView>(copy, viewer)) {
+      if (isTaskDeferred(task, now)) continue;
       counts.set(task.applicationName, (counts.get(task.applicationName) ?? 0) + 1);
     }
     return [...counts]
@@ -170,14 +184,12 @@ export class MemoryViewStore implements ViewStore {
 
   async findDataEntries(query: DataEntryQuery): Promise<Page<DataEntryView>> {
     const first = validatePageSize(query.first);
-    const matches = compileDataEntryFilter(query.filter, query.viewer);
+    const matches = compileDataEntryFilter(query.filter, query.viewer, { authorised: true });
     const sort = compileDataEntrySort(query.sort);
     const copy = this.liveCopy('data-entries');
     const found: DataEntryView[] = [];
-    for (const id of this.visibleIds(copy, query.viewer)) {
-      const entry = document<DataEntryView>(copy, id);
-      if (entry && matches(entry)) found.push(entry);
-    }
+    for (const entry of this.visible<DataEntryView>(copy, query.viewer))
+      if (matches(entry)) found.push(entry);
     const page = selectPage(found, sort, first, query.after);
     return {
       nodes: page.nodes,
@@ -443,18 +455,21 @@ export class MemoryViewStore implements ViewStore {
     return this.copy({ view, copy: LIVE_COPY });
   }
 
-  private visibleIds(copy: CopyState, viewer: Viewer): Iterable<string> {
-    const sets: Set<string>[] = [];
-    const own = copy.principals.get(`u:${viewer.userId}`);
-    if (own) sets.push(own);
-    for (const group of viewer.groups) {
-      const members = copy.principals.get(`g:${group}`);
-      if (members) sets.push(members);
-    }
-    if (sets.length <= 1) return sets[0] ?? EMPTY;
-    const union = new Set<string>();
-    for (const set of sets) for (const id of set) union.add(id);
-    return union;
+  /** The documents the viewer may see: the union of their own and their groups' index sets. */
+  private visible<T>(copy: CopyState, viewer: Viewer): T[] {
+    const epoch = ++this.queryEpoch;
+    const result: T[] = [];
+    const collect = (set: Set<IndexEntry> | undefined) => {
+      if (!set) return;
+      for (const entry of set) {
+        if (entry.mark === epoch) continue;
+        entry.mark = epoch;
+        result.push(entry.doc as T);
+      }
+    };
+    collect(copy.principals.get(`u:${viewer.userId}`));
+    for (const group of new Set(viewer.groups)) collect(copy.principals.get(`g:${group}`));
+    return result;
   }
 
   private reached(views: readonly ViewName[]): number {
@@ -499,7 +514,14 @@ export class MemoryViewStore implements ViewStore {
 }
 
 function emptyCopy(view: ViewName): CopyState {
-  return { view, docs: new Map(), checkpoint: 0, principals: new Map(), correlations: new Map() };
+  return {
+    view,
+    docs: new Map(),
+    checkpoint: 0,
+    entries: new Map(),
+    principals: new Map(),
+    correlations: new Map(),
+  };
 }
 
 function document<T>(copy: CopyState, id: string): T | null {
@@ -534,7 +556,12 @@ function principalKeys(view: ViewName, doc: unknown): string[] {
 }
 
 function index(copy: CopyState, id: string, doc: unknown): void {
-  for (const key of principalKeys(copy.view, doc)) addTo(copy.principals, key, id);
+  const keys = principalKeys(copy.view, doc);
+  if (keys.length > 0) {
+    const entry: IndexEntry = { doc, mark: 0 };
+    copy.entries.set(id, entry);
+    for (const key of keys) addTo(copy.principals, key, entry);
+  }
   if (copy.view === 'tasks') {
     for (const c of (doc as TaskView).correlations)
       addTo(copy.correlations, dataEntryId(c.entryType, c.entryId), id);
@@ -543,23 +570,27 @@ function index(copy: CopyState, id: string, doc: unknown): void {
 
 function unindex(copy: CopyState, id: string, doc: unknown): void {
   if (doc === undefined) return;
-  for (const key of principalKeys(copy.view, doc)) removeFrom(copy.principals, key, id);
+  const entry = copy.entries.get(id);
+  if (entry) {
+    copy.entries.delete(id);
+    for (const key of principalKeys(copy.view, doc)) removeFrom(copy.principals, key, entry);
+  }
   if (copy.view === 'tasks') {
     for (const c of (doc as TaskView).correlations)
       removeFrom(copy.correlations, dataEntryId(c.entryType, c.entryId), id);
   }
 }
 
-function addTo(map: Map<string, Set<string>>, key: string, id: string): void {
+function addTo<T>(map: Map<string, Set<T>>, key: string, item: T): void {
   let set = map.get(key);
   if (!set) map.set(key, (set = new Set()));
-  set.add(id);
+  set.add(item);
 }
 
-function removeFrom(map: Map<string, Set<string>>, key: string, id: string): void {
+function removeFrom<T>(map: Map<string, Set<T>>, key: string, item: T): void {
   const set = map.get(key);
   if (!set) return;
-  set.delete(id);
+  set.delete(item);
   if (set.size === 0) map.delete(key);
 }
 

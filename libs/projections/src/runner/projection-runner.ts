@@ -102,17 +102,47 @@ export class ProjectionRunner {
     return [...this.slots.keys()];
   }
 
-  /** Reads the head (readiness waits for it) and starts every live worker from its checkpoint. */
+  /**
+   * Reads the head (readiness waits for it) and starts the projections from their checkpoints. Up
+   * to that head they share one read of the log (reading and decoding it once instead of once per
+   * projection is what makes start-up fast); then each goes live on its own subscription. Returns
+   * at once; {@link isCaughtUpToStartupHead} tells when they have caught up.
+   */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
     this.startupHead = await this.eventStore.headPosition();
-    for (const slot of this.slots.values()) {
-      await slot.worker.init();
-      slot.worker.start();
+    const workers = [...this.slots.values()].map((s) => s.worker);
+    for (const worker of workers) {
+      await worker.init();
       this.logger.log(
-        `PROJECTION-001 projection ${slot.projection.name} started at position ${slot.worker.position}, head ${this.startupHead}`,
+        `PROJECTION-001 projection ${worker.projection.name} starts at position ${worker.position}, head ${this.startupHead}`,
       );
+    }
+    this.track(
+      this.sharedCatchUp(workers, this.startupHead).then(() => {
+        if (this.background.signal.aborted) return;
+        for (const worker of workers) if (worker.state !== 'failed') worker.start();
+      }),
+    );
+  }
+
+  private async sharedCatchUp(workers: ProjectionWorker[], head: number): Promise<void> {
+    const signal = this.background.signal;
+    const batchSize = this.options.batchSize ?? 1_000;
+    let position = Math.min(...workers.map((w) => w.position));
+    while (position < head && !signal.aborted) {
+      const events = await this.eventStore.readAll({
+        after: position,
+        maxCount: Math.min(batchSize, head - position),
+      });
+      if (events.length === 0) break;
+      for (const worker of workers) {
+        if (worker.state !== 'failed' && worker.position < events[events.length - 1].position) {
+          await worker.feed(events, signal);
+        }
+      }
+      position = events[events.length - 1].position;
     }
   }
 

@@ -108,6 +108,16 @@ export class ProjectionWorker<V extends ViewName = ViewName> {
     return this.state !== 'failed';
   }
 
+  /**
+   * Applies events that the caller read (a catch-up shared by several projections); events at or
+   * below the worker's position are skipped. Returns false when the projection failed.
+   */
+  async feed(events: readonly StoredEvent[], signal?: AbortSignal): Promise<boolean> {
+    if (this.state === 'failed') return false;
+    if (this.state === 'idle' || this.state === 'stopped') this.state = 'running';
+    return this.processBatch(events, signal);
+  }
+
   /** Events applied per second over the last ten seconds. */
   eventsPerSecond(now = Date.now()): number {
     this.samples = this.samples.filter((s) => now - s.at <= RATE_WINDOW_MS);
