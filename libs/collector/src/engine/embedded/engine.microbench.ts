@@ -81,13 +81,13 @@ async function main(): Promise<void> {
     engine.completeTask(toComplete[i], { approved: i % 2 === 0 }),
   );
 
-  console.log(
+  print(
     `embedded engine, invoice-approval, ${instances} instances, concurrency ${concurrency}, durability ${durability}`,
   );
-  console.log(
+  print(
     `  start -> first task:   ${started.stored.toFixed(0)}/s stored, ${started.delivered.toFixed(0)}/s delivered, ${started.cpuMs.toFixed(2)} ms CPU each`,
   );
-  console.log(
+  print(
     `  complete first task:   ${completed.stored.toFixed(0)}/s stored, ${completed.delivered.toFixed(0)}/s delivered, ${completed.cpuMs.toFixed(2)} ms CPU each`,
   );
   await engine.close();
@@ -98,3 +98,7 @@ main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
