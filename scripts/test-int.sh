@@ -16,8 +16,18 @@ down() {
   exit "$status"
 }
 trap down EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# A signal interrupts `wait` at once (it would wait for a foreground child); the child is stopped
+# too, and the EXIT trap then brings the servers down.
+tests_pid=''
+on_signal() {
+  if [[ -n "$tests_pid" ]]; then
+    pkill -TERM -P "$tests_pid" 2>/dev/null # vitest's workers
+    kill -TERM "$tests_pid" 2>/dev/null
+  fi
+  exit "$1"
+}
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 
 bash scripts/infra/infra.sh up || exit $?
 
@@ -26,4 +36,7 @@ set -a
 source .infra/env
 set +a
 
-npx vitest run --project int-servers "$@"
+# The vitest binary itself (not npx, which would not pass a signal on), so that it can be stopped.
+node_modules/.bin/vitest run --project int-servers "$@" &
+tests_pid=$!
+wait "$tests_pid"
