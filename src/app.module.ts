@@ -3,8 +3,13 @@ import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from '@eddy/auth';
 import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
 import { EventStoreModule, type EventStoreSettings } from '@eddy/eventstore/event-store.module';
+import { AdminModule } from '@eddy/admin';
+import { CollectorModule, type CollectorOptions } from '@eddy/collector';
 import { CommandApiModule } from '@eddy/messaging';
+import { ProjectionRunner, projectionsReadinessCheck, ProjectionsModule } from '@eddy/projections';
+import { TasklistModule } from '@eddy/tasklist';
 import { CoreModule } from '@eddy/taskpool';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EddyConfig } from './config/eddy.config';
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from './health/health.controller';
@@ -20,6 +25,20 @@ export function eventStoreSettings(config: EddyConfig): EventStoreSettings {
   }
 }
 
+/** The file in the BPMN folder that says which variables of which process reach tasks and data entries. */
+export const COLLECTOR_SETTINGS_FILE = 'eddy-collector.json';
+
+function collectorSettings(bpmnDir: string): Pick<CollectorOptions, 'variableFilters' | 'correlations'> {
+  const file = join(bpmnDir, COLLECTOR_SETTINGS_FILE);
+  if (!existsSync(file)) return {};
+  try {
+    const { variableFilters, correlations } = JSON.parse(readFileSync(file, 'utf8')) as CollectorOptions;
+    return { variableFilters, correlations };
+  } catch (error) {
+    throw new Error(`CONFIG-002 ${file}: ${(error as Error).message}`);
+  }
+}
+
 /** Options for tests and benchmarks: a store made by the caller instead of the configured one. */
 export interface AppOverrides {
   eventStore?: EventStore;
@@ -29,6 +48,17 @@ export interface AppOverrides {
 @Module({})
 export class AppModule {
   static forRoot(config: EddyConfig, overrides: AppOverrides = {}): DynamicModule {
+    const engine =
+      config.engine === 'embedded'
+        ? [
+            CollectorModule.forRoot({
+              applicationName: config.applicationName,
+              dataDir: config.dataDir,
+              bpmnDir: config.bpmnDir,
+              ...collectorSettings(config.bpmnDir),
+            }),
+          ]
+        : [];
     return {
       module: AppModule,
       imports: [
@@ -47,17 +77,33 @@ export class AppModule {
         AuthModule.forRoot(config.auth),
         CoreModule.forRoot({ maxRetries: config.commands.maxRetries }),
         CommandApiModule.forRoot({ maxCommandsPerRequest: config.commands.maxPerRequest }),
+        ProjectionsModule.forRoot(),
+        AdminModule,
+        TasklistModule.forRoot(
+          {
+            readYourWritesTimeoutMs: config.tasklist.readYourWritesTimeoutMs,
+            maxQueryDepth: config.tasklist.maxDepth,
+            maxQueryCost: config.tasklist.maxCost,
+            maxPageSize: config.tasklist.maxPageSize,
+            maxSubscriptionsPerConnection: config.tasklist.maxSubscriptionsPerConnection,
+            maxPayloadBytes: config.tasklist.maxPayloadBytes,
+          },
+          // The tasklist starts processes on the engine, when this node runs one.
+          engine,
+        ),
+        ...engine,
       ],
       controllers: [HealthController],
       providers: [
         {
           provide: READINESS_CHECKS,
-          inject: [EVENT_STORE],
-          useFactory: (store: EventStore): ReadinessCheck[] => [
+          inject: [EVENT_STORE, ProjectionRunner],
+          useFactory: (store: EventStore, runner: ProjectionRunner): ReadinessCheck[] => [
             {
               name: 'event-store',
               check: async () => ({ ready: true, detail: { headPosition: await store.headPosition() } }),
             },
+            projectionsReadinessCheck(runner),
           ],
         },
       ],

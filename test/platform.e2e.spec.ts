@@ -1,0 +1,166 @@
+import type { INestApplication } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createApp } from '../src/app';
+import { loadConfig } from '../src/config/eddy.config';
+import { gql, SubscriptionRecorder, wsClient } from './helpers/graphql';
+
+/**
+ * The whole platform as `npm start` runs it (embedded engine, SQLite event store, the processes of
+ * bpmn/), driven only through its public APIs: a process started through GraphQL produces a task
+ * that arrives on a live subscription, and claiming and completing it through GraphQL moves the
+ * process on to its next task, also across a restart.
+ */
+
+interface TaskChange {
+  taskChanges: {
+    kind: 'SNAPSHOT' | 'UPSERTED' | 'REMOVED';
+    tasks: { id: string; taskDefinitionKey: string; assignee: string | null; processInstanceId: string }[];
+    removedIds: string[];
+    position: string;
+  };
+}
+
+const alice = { id: 'alice', groups: ['accounting'] };
+const carol = { id: 'carol', groups: ['clerks'] };
+const subscription = `subscription { taskChanges { kind position removedIds
+  tasks { id taskDefinitionKey assignee processInstanceId } } }`;
+const taskFields = 'id name taskDefinitionKey assignee candidateGroups processInstanceId description payload';
+
+describe('the platform (embedded defaults)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'eddy-platform-'));
+  const config = loadConfig({
+    EDDY_AUTH_MODE: 'dev',
+    EDDY_DATA_DIR: dataDir,
+    EDDY_BPMN_DIR: resolve(__dirname, '../bpmn'),
+    EDDY_LOG_LEVEL: 'warn',
+  });
+  let app: INestApplication | undefined;
+  const closers: (() => void)[] = [];
+
+  async function start(): Promise<string> {
+    app = await createApp(config);
+    await app.listen(0, '127.0.0.1');
+    return (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  }
+
+  afterAll(async () => {
+    closers.forEach((close) => close());
+    await app?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs a process from start to end through GraphQL, across a restart', async () => {
+    let url = await start();
+
+    const aliceClient = wsClient(url, alice);
+    closers.push(() => void aliceClient.dispose());
+    const aliceList = new SubscriptionRecorder<TaskChange>(aliceClient, subscription);
+    closers.push(aliceList.dispose);
+    await aliceList.next((m) => m.taskChanges.kind === 'SNAPSHOT');
+
+    // Carol, a clerk, may start the invoice approval; Alice may not see what she cannot start.
+    const started = await gql<{ startProcess: { processInstanceId: string; processDefinitionKey: string } }>(
+      url,
+      carol,
+      `mutation($v: JSON) { startProcess(processDefinitionKey: "invoice-approval", variables: $v) {
+        processInstanceId processDefinitionKey } }`,
+      { v: { invoiceNumber: 'INV-7', supplier: 'ACME', amount: 1200, submitter: 'carol' } },
+    );
+    expect(started.errors).toBeUndefined();
+    const instanceId = started.data!.startProcess.processInstanceId;
+
+    // The review task reaches Alice's live list (she is in its candidate group).
+    const arrived = await aliceList.next(
+      (m) => m.taskChanges.kind === 'UPSERTED' && m.taskChanges.tasks[0]?.processInstanceId === instanceId,
+    );
+    const review = arrived.taskChanges.tasks[0];
+    expect(review.taskDefinitionKey).toBe('ReviewInvoice');
+    expect(review.assignee).toBeNull();
+
+    const claimed = await gql<{ claimTask: { assignee: string; description: string } }>(
+      url,
+      alice,
+      `mutation($id: ID!) { claimTask(id: $id) { ${taskFields} } }`,
+      { id: review.id },
+    );
+    expect(claimed.errors).toBeUndefined();
+    expect(claimed.data!.claimTask.assignee).toBe('alice');
+    expect(claimed.data!.claimTask.description).toBe('Invoice INV-7 from ACME over 1200');
+
+    // Not approved: the clarification goes back to the submitter.
+    const completed = await gql(
+      url,
+      alice,
+      `mutation($id: ID!) { completeTask(id: $id, variables: { approved: false }) { id } }`,
+      {
+        id: review.id,
+      },
+    );
+    expect(completed.errors).toBeUndefined();
+    await aliceList.next(
+      (m) => m.taskChanges.kind === 'REMOVED' && m.taskChanges.removedIds.includes(review.id),
+    );
+
+    const carolTasks = async () =>
+      (
+        await gql<{ tasks: { nodes: { id: string; taskDefinitionKey: string; assignee: string }[] } }>(
+          url,
+          carol,
+          `{ tasks(filter: { processInstanceId: "${instanceId}" }) { nodes { id taskDefinitionKey assignee } } }`,
+        )
+      ).data!.tasks.nodes;
+    await expect
+      .poll(carolTasks, { timeout: 15_000 })
+      .toEqual([expect.objectContaining({ taskDefinitionKey: 'ClarifyInvoice', assignee: 'carol' })]);
+    const [clarify] = await carolTasks();
+
+    // Restart in the middle of the process: the task is still there and the process goes on.
+    closers.splice(0).forEach((close) => close());
+    await app!.close();
+    url = await start();
+    await expect.poll(carolTasks, { timeout: 15_000 }).toEqual([expect.objectContaining({ id: clarify.id })]);
+
+    const aliceAgain = wsClient(url, alice);
+    closers.push(() => void aliceAgain.dispose());
+    const aliceList2 = new SubscriptionRecorder<TaskChange>(aliceAgain, subscription);
+    closers.push(aliceList2.dispose);
+    await aliceList2.next((m) => m.taskChanges.kind === 'SNAPSHOT');
+
+    const answered = await gql(url, carol, `mutation($id: ID!) { claimTask(id: $id) { id } }`, {
+      id: clarify.id,
+    });
+    expect(answered.errors).toBeUndefined();
+    await gql(
+      url,
+      carol,
+      `mutation($id: ID!) { completeTask(id: $id, variables: { amount: 1100 }) { id } }`,
+      {
+        id: clarify.id,
+      },
+    );
+
+    // Back to review, where Alice approves, and the instance ends.
+    const again = await aliceList2.next(
+      (m) =>
+        m.taskChanges.kind === 'UPSERTED' &&
+        m.taskChanges.tasks[0]?.processInstanceId === instanceId &&
+        m.taskChanges.tasks[0]?.taskDefinitionKey === 'ReviewInvoice',
+    );
+    const secondReview = again.taskChanges.tasks[0];
+    await gql(url, alice, `mutation($id: ID!) { claimTask(id: $id) { id } }`, { id: secondReview.id });
+    const approved = await gql(
+      url,
+      alice,
+      `mutation($id: ID!) { completeTask(id: $id, variables: { approved: true }) { id } }`,
+      { id: secondReview.id },
+    );
+    expect(approved.errors).toBeUndefined();
+    await aliceList2.next(
+      (m) => m.taskChanges.kind === 'REMOVED' && m.taskChanges.removedIds.includes(secondReview.id),
+    );
+    await expect.poll(carolTasks, { timeout: 15_000 }).toEqual([]);
+  });
+});
