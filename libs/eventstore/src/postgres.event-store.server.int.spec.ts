@@ -102,6 +102,26 @@ if (url === undefined || url === '') {
       expect((await store.readAll({ after: head })).map((e) => e.id)).toEqual([low.id, high.id]);
     });
 
+    it('is not held back by an unrelated transaction that started earlier and still runs', async () => {
+      const store = await openPostgresEventStore({ connectionString, schema: freshSchema() });
+      cleanup.push(() => store.close());
+      const unrelated = new Client({ connectionString });
+      await unrelated.connect();
+      cleanup.push(() => unrelated.end());
+      await unrelated.query('BEGIN');
+      await unrelated.query('SELECT pg_current_xact_id()');
+      cleanup.push(() => unrelated.query('ROLLBACK'));
+
+      const first = await store.appendToStream('a', [anEvent()]);
+      const last = await store.appendToStream('b', [anEvent(), anEvent()]);
+      expect((await store.readAll()).map((e) => e.position)).toEqual([
+        first.position,
+        last.position - 1,
+        last.position,
+      ]);
+      expect(await store.headPosition()).toBe(last.position);
+    });
+
     it('refuses an append inside a transaction that has written before, which would break the order', async () => {
       const schema = freshSchema();
       const store = await openPostgresEventStore({ connectionString, schema });

@@ -17,6 +17,7 @@ import {
   type SubscribeOptions,
   WrongExpectedRevisionError,
 } from './event-store.port';
+import { deliverablePrefix } from './postgres.deliverable-prefix';
 import {
   validateAppend,
   validateReadAll,
@@ -55,9 +56,8 @@ const EXPECTED_CODES: Record<Exclude<ExpectedRevision, number>, number> = {
 /**
  * The schema. `position` comes from a sequence and `transaction_id` is the writer's transaction id;
  * both are taken under one short session lock, so position order and transaction id order agree.
- * A reader then delivers only events whose transaction is older than every transaction still
- * running (`pg_snapshot_xmin`), which makes the delivered log a gap-free prefix: a transaction
- * that holds a lower position and has not committed yet holds back every later position.
+ * That lets a reader tell, for a position missing between two visible rows, whether a running
+ * transaction may still commit it (see {@link deliverablePrefix}); readers stop there until it ends.
  */
 function schemaSql(schema: string): string {
   const s = `"${schema}"`;
@@ -132,8 +132,7 @@ function schemaSql(schema: string): string {
 
       IF v_count = 0 THEN
         next_revision := v_current;
-        SELECT coalesce(max(position), 0) INTO last_position FROM ${s}.eddy_events
-          WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot());
+        last_position := 0;
         RETURN;
       END IF;
 
@@ -157,6 +156,9 @@ function channelName(schema: string): string {
 
 interface EventRow {
   position: string;
+  tx: string;
+  previous_tx: string | null;
+  running: string[] | null;
   event_id: string;
   stream_id: string;
   revision: number;
@@ -190,10 +192,11 @@ export async function openPostgresEventStore(
  * revision check, inserts and a NOTIFY, so concurrent writers to distinct streams only share a
  * microsecond-long allocation lock and PostgreSQL's own group commit.
  *
- * Readers (`readAll`, `headPosition`, subscriptions) see the gap-free prefix of the log described
- * at {@link schemaSql}: an event becomes visible to them once every transaction older than its own
- * has finished. A transaction left open anywhere on the server (in any database) therefore holds
- * back new events until it ends. `readStream` reads committed events without that filter.
+ * Readers (`readAll`, `headPosition`, subscriptions) see a gap-free prefix of the log: they stop
+ * before a missing position that a running append may still commit, until that append ends (see
+ * {@link deliverablePrefix}). Positions may have holes (a failed append leaves its positions unused);
+ * readers pass them once no transaction that may hold them runs. `readStream` reads committed
+ * events directly.
  *
  * Live subscriptions wake on LISTEN/NOTIFY (and at once for appends made through this instance);
  * they look again on a short, growing timer only while an older transaction holds events back.
@@ -251,24 +254,29 @@ export class PostgresEventStore implements EventStore {
   ): Promise<AppendResult> {
     const expected = validateAppend(streamId, events, options);
     this.assertOpen();
+    // Serialised before the first await, so that later changes by the caller do not leak in.
+    const values = [
+      streamId,
+      typeof expected === 'number' ? expected : EXPECTED_CODES[expected],
+      events.map((e) => e.id),
+      events.map((e) => e.type),
+      events.map((e) => e.schemaVersion),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => JSON.stringify(e.metadata)),
+    ];
     const client = await this.pool.connect();
     let broken = false;
     try {
       const { rows } = await client.query<{ next_revision: number; last_position: string }>({
         name: `eddy_append_${this.schema}`,
         text: `SELECT next_revision, last_position FROM "${this.schema}".eddy_append($1, $2, $3, $4, $5, $6, $7)`,
-        values: [
-          streamId,
-          typeof expected === 'number' ? expected : EXPECTED_CODES[expected],
-          events.map((e) => e.id),
-          events.map((e) => e.type),
-          events.map((e) => e.schemaVersion),
-          events.map((e) => JSON.stringify(e.data)),
-          events.map((e) => JSON.stringify(e.metadata)),
-        ],
+        values,
       });
+      if (events.length === 0) {
+        return { nextExpectedRevision: rows[0].next_revision, position: await this.headPosition() };
+      }
       const result = { nextExpectedRevision: rows[0].next_revision, position: Number(rows[0].last_position) };
-      if (events.length > 0) this.notifier.notify(result.position);
+      this.notifier.notify(result.position);
       return result;
     } catch (error) {
       const pgError = error as { code?: string; constraint?: string; detail?: string };
@@ -334,13 +342,23 @@ export class PostgresEventStore implements EventStore {
     );
   }
 
+  /**
+   * The last position readers can reach: all rows whose transaction is older than every running one
+   * are safe; from there, the rows read as {@link readAfter} would deliver them.
+   */
   async headPosition(): Promise<number> {
     this.assertOpen();
     const { rows } = await this.pool.query<{ position: string | null }>(
       `SELECT max(position) AS position FROM ${this.table}
        WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())`,
     );
-    return Number(rows[0].position ?? 0);
+    let head = Number(rows[0].position ?? 0);
+    const page = 1000;
+    for (;;) {
+      const { events, complete } = await this.readPage(head, page, false);
+      if (events.length > 0) head = events[events.length - 1].position;
+      if (!complete || events.length < page) return head;
+    }
   }
 
   async statistics(): Promise<EventStoreStatistics> {
@@ -368,16 +386,50 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async readAfter(after: number, maxCount: number | null): Promise<StoredEvent[]> {
+    return (await this.readPage(after, maxCount, true)).events;
+  }
+
+  /**
+   * Reads visible rows after `after` and keeps the prefix that never passes a position a running
+   * transaction may still commit; `complete` is false when it stopped at such a position. The rows,
+   * the previous row's transaction id and the running transactions come from one statement, hence
+   * one snapshot. Without `withData`, only positions are read (for the head position).
+   */
+  private async readPage(
+    after: number,
+    maxCount: number | null,
+    withData: boolean,
+  ): Promise<{ events: StoredEvent[]; complete: boolean }> {
     this.assertOpen();
+    const columns = withData
+      ? 'position, transaction_id::text AS tx, event_id, stream_id, revision, type, schema_version, data, metadata'
+      : 'position, transaction_id::text AS tx';
     const { rows } = await this.pool.query<EventRow>({
-      name: `eddy_read_all_${this.schema}`,
-      text: `SELECT position, event_id, stream_id, revision, type, schema_version, data, metadata
-             FROM ${this.table}
-             WHERE position > $1 AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-             ORDER BY position LIMIT $2`,
+      name: `eddy_read_${withData ? 'all' : 'positions'}_${this.schema}`,
+      text: `WITH page AS (
+               SELECT ${columns} FROM ${this.table} WHERE position > $1 ORDER BY position LIMIT $2
+             )
+             SELECT page.*,
+               (SELECT transaction_id::text FROM ${this.table} WHERE position <= $1
+                ORDER BY position DESC LIMIT 1) AS previous_tx,
+               (SELECT array_agg(x::text) FROM pg_snapshot_xip(pg_current_snapshot()) AS x) AS running
+             FROM page ORDER BY position`,
       values: [after, maxCount],
     });
-    return rows.map(toStoredEvent);
+    if (rows.length === 0) return { events: [], complete: true };
+    const deliverable = deliverablePrefix(
+      rows.map((row) => ({ position: Number(row.position), transactionId: BigInt(row.tx) })),
+      after,
+      rows[0].previous_tx === null ? undefined : BigInt(rows[0].previous_tx),
+      (rows[0].running ?? []).map((id) => BigInt(id)),
+    );
+    const kept = rows.slice(0, deliverable);
+    return {
+      events: withData
+        ? kept.map(toStoredEvent)
+        : kept.map((row) => ({ position: Number(row.position) }) as StoredEvent),
+      complete: deliverable === rows.length,
+    };
   }
 
   /** Opens the LISTEN connection; on failure, reconnects until the store closes. */
