@@ -21,6 +21,7 @@ import {
   tasksProjection,
   type Viewer,
 } from '@eddy/projections';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { LatencyRecorder, median, now, percentile } from './lib/measure';
 import { type BenchResult, compared } from './lib/report';
@@ -302,6 +303,12 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
       ),
     );
     await views.close();
+    // The machine is shared: say how busy it was, since every absolute figure depends on it.
+    results.push({
+      metric: 'load average (1 min) at the end, on 2 cores',
+      value: loadavg()[0],
+      unit: 'processes',
+    });
   } finally {
     await store.close();
   }

@@ -151,8 +151,21 @@ function parseTime(value: string | null | undefined, field: string): number | un
   return t;
 }
 
+const parsedTimes = new Map<string, number>();
+
+/**
+ * Milliseconds of an ISO time, cached: sorting parses the same few fields of the same documents
+ * query after query, and a lookup of a string whose hash V8 already knows is much cheaper.
+ */
 function time(value: string | null): number | null {
-  return value === null ? null : Date.parse(value);
+  if (value === null) return null;
+  let ms = parsedTimes.get(value);
+  if (ms === undefined) {
+    if (parsedTimes.size >= 500_000) parsedTimes.clear();
+    ms = Date.parse(value);
+    parsedTimes.set(value, ms);
+  }
+  return ms;
 }
 
 export interface FilterOptions {
@@ -176,7 +189,7 @@ export function compileTaskFilter(
   const f = filter ?? {};
   const tests: ((t: TaskView) => boolean)[] = options.authorised ? [] : [(t) => canSeeTask(t, viewer)];
   const nowMs = now.getTime();
-  if (!f.includeDeferred) tests.push((t) => t.followUpDate === null || Date.parse(t.followUpDate) <= nowMs);
+  if (!f.includeDeferred) tests.push((t) => t.followUpDate === null || time(t.followUpDate)! <= nowMs);
   if (f.assignedToMe) tests.push((t) => t.assignee === viewer.userId);
   if (f.unassigned) tests.push((t) => t.assignee === null);
   if (typeof f.text === 'string' && f.text.length > 0) {
@@ -214,8 +227,8 @@ export function compileTaskFilter(
   ) => {
     const b = parseTime(before, `filter.${name}Before`);
     const a = parseTime(after, `filter.${name}After`);
-    if (b !== undefined) tests.push((t) => t[key] !== null && Date.parse(t[key] as string) < b);
-    if (a !== undefined) tests.push((t) => t[key] !== null && Date.parse(t[key] as string) > a);
+    if (b !== undefined) tests.push((t) => t[key] !== null && time(t[key])! < b);
+    if (a !== undefined) tests.push((t) => t[key] !== null && time(t[key])! > a);
   };
   range('dueDate', f.dueBefore, f.dueAfter, 'due');
   range('followUpDate', f.followUpBefore, f.followUpAfter, 'followUp');
@@ -303,7 +316,7 @@ function compileSort<T, F extends string>(
   const signs = sort.map((s) => (s.direction === 'DESC' ? -1 : 1));
   return {
     length: extractors.length,
-    key: (doc) => extractors.map((e) => e(doc)),
+    key: extractors.length === 1 ? (doc) => [extractors[0](doc)] : (doc) => extractors.map((e) => e(doc)),
     compare: (a, aId, b, bId) => {
       for (let i = 0; i < signs.length; i++) {
         const c = compareValues(a[i], b[i]);

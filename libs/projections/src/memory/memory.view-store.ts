@@ -326,9 +326,8 @@ export class MemoryViewStore implements ViewStore {
       const previousDocument = previous && !previous.removed ? previous.document : undefined;
       if (write.kind === 'upsert') {
         const next = deepFreeze(write.document);
-        unindex(copy, write.id, previousDocument);
+        reindex(copy, write.id, previousDocument, next);
         copy.docs.set(write.id, { id: write.id, removed: false, document: next });
-        index(copy, write.id, next);
         if (isLive) {
           changes.push({
             kind: 'upserted',
@@ -553,6 +552,41 @@ function principalKeys(view: ViewName, doc: unknown): string[] {
     return e.authorizedUsers.map((u) => `u:${u}`).concat(e.authorizedGroups.map((g) => `g:${g}`));
   }
   return [];
+}
+
+/** Moves a document in the indexes; most changes keep who may see it, and then only the entry's document changes. */
+function reindex(copy: CopyState, id: string, previous: unknown, next: unknown): void {
+  if (previous !== undefined && samePrincipals(copy.view, previous, next)) {
+    const entry = copy.entries.get(id);
+    if (entry) entry.doc = next;
+    if (copy.view !== 'tasks' || (previous as TaskView).correlations === (next as TaskView).correlations)
+      return;
+    for (const c of (previous as TaskView).correlations)
+      removeFrom(copy.correlations, dataEntryId(c.entryType, c.entryId), id);
+    for (const c of (next as TaskView).correlations)
+      addTo(copy.correlations, dataEntryId(c.entryType, c.entryId), id);
+    return;
+  }
+  unindex(copy, id, previous);
+  index(copy, id, next);
+}
+
+function samePrincipals(view: ViewName, a: unknown, b: unknown): boolean {
+  if (view === 'tasks') {
+    const x = a as TaskView;
+    const y = b as TaskView;
+    return (
+      x.assignee === y.assignee &&
+      x.candidateUsers === y.candidateUsers &&
+      x.candidateGroups === y.candidateGroups
+    );
+  }
+  if (view === 'data-entries') {
+    const x = a as DataEntryView;
+    const y = b as DataEntryView;
+    return x.authorizedUsers === y.authorizedUsers && x.authorizedGroups === y.authorizedGroups;
+  }
+  return true;
 }
 
 function index(copy: CopyState, id: string, doc: unknown): void {

@@ -1,0 +1,50 @@
+import { aTask } from '@eddy/testing/view-store.contract';
+import { describe, expect, it } from 'vitest';
+import { LIVE_COPY } from '../view-store.port';
+import { MemoryViewStore } from './memory.view-store';
+
+describe('memory view store indexes', () => {
+  const live = { view: 'tasks' as const, copy: LIVE_COPY };
+  const clerk = { userId: 'carl', groups: ['clerks'] };
+
+  it('keeps the indexes right when a change keeps the same candidate arrays (the fast path)', async () => {
+    const store = new MemoryViewStore();
+    const first = aTask('t1', { correlations: [{ entryType: 'order', entryId: 'o1' }] });
+    await store.commit(live, { writes: [{ kind: 'upsert', id: 't1', document: first }], checkpoint: 1 });
+    // Same candidate arrays (as the projection's spread keeps them), new payload and correlations.
+    const second = {
+      ...first,
+      payload: { a: 1 },
+      correlations: [{ entryType: 'order', entryId: 'o2' }],
+      version: 1,
+    };
+    await store.commit(live, { writes: [{ kind: 'upsert', id: 't1', document: second }], checkpoint: 2 });
+    const page = await store.findTasks({
+      viewer: clerk,
+      filter: { payload: [{ path: 'a', op: 'EQ', value: 1 }] },
+    });
+    expect(page.nodes.map((t) => t.version)).toEqual([1]);
+    expect((await store.tasksCorrelatedTo(['order#o1', 'order#o2'], clerk)).map((l) => l.length)).toEqual([
+      0, 1,
+    ]);
+    // Then a change of who may see it moves it in the principal index.
+    const third = { ...second, candidateGroups: ['others'], version: 2 };
+    await store.commit(live, { writes: [{ kind: 'upsert', id: 't1', document: third }], checkpoint: 3 });
+    expect((await store.findTasks({ viewer: clerk })).totalCount).toBe(0);
+    expect(
+      (await store.findTasks({ viewer: { userId: 'x', groups: ['others'] } })).nodes.map((t) => t.version),
+    ).toEqual([2]);
+  });
+
+  it('hands out frozen documents, so a caller cannot change the view behind its back', async () => {
+    const store = new MemoryViewStore();
+    await store.commit(live, {
+      writes: [{ kind: 'upsert', id: 't1', document: aTask('t1', { payload: { a: { b: 1 } } }) }],
+      checkpoint: 1,
+    });
+    const task = (await store.getTask('t1', clerk))!;
+    expect(() => {
+      (task.payload.a as { b: number }).b = 2;
+    }).toThrow(TypeError);
+  });
+});
