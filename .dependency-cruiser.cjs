@@ -17,9 +17,13 @@ module.exports = {
     {
       name: 'domain-no-io',
       severity: 'error',
-      comment: 'Time and ids arrive with the command; the domain never touches files, sockets or clocks of its own.',
+      comment:
+        'Time and ids arrive with the command; the domain never touches files, sockets or clocks of its own.',
       from: { path: domain, pathNot: '\\.spec\\.ts$' },
-      to: { dependencyTypes: ['core'], path: '^(fs|net|http|https|child_process|worker_threads|dgram|dns|tls|crypto)$' },
+      to: {
+        dependencyTypes: ['core'],
+        path: '^(fs|net|http|https|child_process|worker_threads|dgram|dns|tls|crypto)$',
+      },
     },
     {
       name: 'domain-no-adapters',
