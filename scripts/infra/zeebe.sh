@@ -97,7 +97,7 @@ zeebe_up() {
   if pid_alive zeebe && zeebe_ready && zeebe_runs_exporter "$jar"; then
     log "zeebe: already up"
     zeebe_write_env
-    mark_up zeebe "gRPC $INFRA_HOST:$ZEEBE_GRPC_PORT, REST http://$INFRA_HOST:$ZEEBE_REST_PORT"
+    mark_up zeebe "$(zeebe_summary)"
     return
   fi
   if pid_alive zeebe; then
@@ -143,7 +143,11 @@ zeebe_up() {
     return
   fi
   zeebe_write_env
-  mark_up zeebe "gRPC $INFRA_HOST:$ZEEBE_GRPC_PORT, REST http://$INFRA_HOST:$ZEEBE_REST_PORT, export $ZEEBE_EXPORT_FILE (no search endpoints)"
+  mark_up zeebe "$(zeebe_summary)"
+}
+
+zeebe_summary() {
+  echo "gRPC $INFRA_HOST:$ZEEBE_GRPC_PORT, REST http://$INFRA_HOST:$ZEEBE_REST_PORT, export $ZEEBE_EXPORT_FILE (no search endpoints)"
 }
 
 zeebe_write_env() {
