@@ -2,7 +2,7 @@
  * Micro-benchmark of the embedded engine: invoice-approval instances started up to their first user task,
  * and that task delivered to a transaction handler. Not a test; run with
  *
- *   npx tsx libs/collector/src/engine/embedded/engine.microbench.ts [instances] [concurrency] [durability]
+ *   npx tsx libs/collector/src/engine/embedded/engine.microbench.ts [instances] [concurrency] [durability] [maxLiveInstances]
  *
  * Prints starts/s (the start resolved: state and transaction stored) and delivered/s (the `task.created`
  * transaction acknowledged by the handler), plus the completion of every first task as a second step, and
@@ -19,6 +19,7 @@ import { EmbeddedProcessEngine } from './embedded.engine';
 const instances = Number(process.argv[2] ?? 3000);
 const concurrency = Number(process.argv[3] ?? 200);
 const durability = (process.argv[4] ?? 'full') as EngineDurability;
+const maxLiveInstances = process.argv[5] ? Number(process.argv[5]) : undefined;
 const warmup = 300;
 
 Logger.overrideLogger(['error']);
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   const engine = await EmbeddedProcessEngine.open({
     dataDir,
     durability,
+    maxLiveInstances,
     serviceHandlers: { 'archive-invoice': () => ({ archived: true }) },
   });
   let tasks: string[] = [];
@@ -82,7 +84,7 @@ async function main(): Promise<void> {
   );
 
   print(
-    `embedded engine, invoice-approval, ${instances} instances, concurrency ${concurrency}, durability ${durability}`,
+    `embedded engine, invoice-approval, ${instances} instances, concurrency ${concurrency}, durability ${durability}, live ${maxLiveInstances ?? 'default'}`,
   );
   print(
     `  start -> first task:   ${started.stored.toFixed(0)}/s stored, ${started.delivered.toFixed(0)}/s delivered, ${started.cpuMs.toFixed(2)} ms CPU each`,

@@ -8,9 +8,42 @@ export function isFeel(value: unknown): value is string {
 
 /** Evaluates a FEEL expression (with its leading `=`) against the variables; temporal values become ISO strings. */
 export function evaluateFeel(expression: string, variables: Variables): unknown {
-  const { value } = evaluate(expression.trimStart().slice(1), variables);
+  const body = expression.trimStart().slice(1);
+  const name = body.trim();
+  // A bare variable name (`=submitter`) is the most common expression of a model; feelin would parse it
+  // and deep-copy every variable for it. Only names feelin resolves to the context entry take this path.
+  if (IDENTIFIER.test(name) && !FEEL_KEYWORDS.has(name) && Object.hasOwn(variables, name)) {
+    const value = variables[name];
+    if (value === null || value === undefined) return null;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  }
+  const { value } = evaluate(body, variables);
   return toPlain(value);
 }
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const FEEL_KEYWORDS = new Set([
+  'true',
+  'false',
+  'null',
+  'not',
+  'if',
+  'then',
+  'else',
+  'for',
+  'in',
+  'return',
+  'some',
+  'every',
+  'satisfies',
+  'and',
+  'or',
+  'between',
+  'instance',
+  'of',
+  'function',
+  'external',
+]);
 
 /** The value of a zeebe attribute: FEEL evaluated, a literal as it is. */
 export function resolveAttribute(raw: string | undefined | null, variables: Variables): unknown {
