@@ -51,9 +51,9 @@ export class CollectorLifecycle implements OnApplicationBootstrap, BeforeApplica
   constructor(
     @Inject(PROCESS_ENGINE) private readonly engine: ProcessEngine,
     @Inject(CHECKPOINT_STORE) private readonly checkpoints: CheckpointStore,
-    private readonly collector: TransactionCollector,
-    private readonly deployer: BpmnDeployer,
-    private readonly client: EngineClient,
+    @Inject(TransactionCollector) private readonly collector: TransactionCollector,
+    @Inject(BpmnDeployer) private readonly deployer: BpmnDeployer,
+    @Inject(EngineClient) private readonly client: EngineClient,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
