@@ -55,6 +55,8 @@ export class AppModule {
               applicationName: config.applicationName,
               dataDir: config.dataDir,
               bpmnDir: config.bpmnDir,
+              // A kept checkpoint would run ahead of an event log that starts empty at every start.
+              checkpoints: config.eventStore.kind === 'memory' ? 'memory' : 'sqlite',
               ...collectorSettings(config.bpmnDir),
             }),
           ]
