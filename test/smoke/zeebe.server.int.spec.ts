@@ -114,13 +114,11 @@ describe('Camunda 8 (@camunda8/sdk) against the real engine', () => {
     expect(deployment.deployments[0].process.bpmnProcessId).toBe('invoice-approval');
 
     const submitter = `clerk-${randomUUID().slice(0, 8)}`;
-    const archived: string[] = [];
+    // Another run against the same broker may take this instance's job with its own worker, which does
+    // the same; the process's one end event lies behind the archive job, so completion shows it ran.
     const worker = grpc.createWorker({
       taskType: 'archive-invoice',
-      taskHandler: (job) => {
-        archived.push(String(job.variables.invoiceNumber));
-        return job.complete({ archived: true });
-      },
+      taskHandler: (job) => job.complete({ archived: true }),
     });
     try {
       const invoiceNumber = `INV-${randomUUID().slice(0, 8)}`;
@@ -161,8 +159,8 @@ describe('Camunda 8 (@camunda8/sdk) against the real engine', () => {
       expect(secondReview.candidateGroups).toEqual(['accounting']);
 
       await rest.completeUserTask({ userTaskKey: secondReview.userTaskKey!, variables: { approved: true } });
-      await processCompleted(processInstanceKey);
-      expect(archived).toEqual([invoiceNumber]);
+      const completed = await processCompleted(processInstanceKey);
+      expect(completed.bpmnProcessId).toBe('invoice-approval');
     } finally {
       await worker.close();
     }
