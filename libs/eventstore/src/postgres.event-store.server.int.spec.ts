@@ -102,6 +102,28 @@ if (url === undefined || url === '') {
       expect((await store.readAll({ after: head })).map((e) => e.id)).toEqual([low.id, high.id]);
     });
 
+    it('wakes a subscriber of another instance through NOTIFY', async () => {
+      const schema = freshSchema();
+      const writer = await openPostgresEventStore({ connectionString, schema });
+      const reader = await openPostgresEventStore({ connectionString, schema });
+      cleanup.push(
+        () => writer.close(),
+        () => reader.close(),
+      );
+      const controller = new AbortController();
+      cleanup.push(async () => controller.abort());
+      const iterator = reader.subscribeToAll({ signal: controller.signal })[Symbol.asyncIterator]();
+      const first = iterator.next();
+
+      const event = anEvent();
+      const { position } = await writer.appendToStream('s', [event]);
+      const batch = await first;
+      expect(batch.done).toBe(false);
+      expect((batch.value as StoredEvent[]).map((e) => e.id)).toEqual([event.id]);
+      // The reader learnt of the commit from the writer's notification, not from a poll.
+      expect(reader['notifier'].latest).toBe(position);
+    });
+
     it('is not held back by an unrelated transaction that started earlier and still runs', async () => {
       const store = await openPostgresEventStore({ connectionString, schema: freshSchema() });
       cleanup.push(() => store.close());

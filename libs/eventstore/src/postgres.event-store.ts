@@ -46,6 +46,11 @@ const HELD_BACK_FIRST_DELAY_MS = 2;
 const HELD_BACK_MAX_DELAY_MS = 250;
 /** While the LISTEN connection is down, waiting subscriptions look again this often. */
 const DISCONNECTED_POLL_MS = 1_000;
+/**
+ * Waiting subscriptions look again this often even when no notification came: the notification is
+ * sent after the commit, so a writer that dies in between would otherwise leave them asleep.
+ */
+const SAFETY_POLL_MS = 5_000;
 
 const EXPECTED_CODES: Record<Exclude<ExpectedRevision, number>, number> = {
   no_stream: -1,
@@ -142,7 +147,6 @@ function schemaSql(schema: string): string {
         SELECT v_first + u.o - 1, v_tx, u.id, p_stream, v_current + u.o, u.type, u.version, u.data::jsonb, u.metadata::jsonb
         FROM unnest(p_ids, p_types, p_versions, p_data, p_metadata) WITH ORDINALITY
           AS u(id, type, version, data, metadata, o);
-      PERFORM pg_notify('${channelName(schema)}', (v_first + v_count - 1)::text);
       next_revision := v_current + v_count;
       last_position := v_first + v_count - 1;
     END
@@ -188,9 +192,10 @@ export async function openPostgresEventStore(
 /**
  * The event store on PostgreSQL (13 or later; run against 15).
  *
- * Each append is one call of the `eddy_append` function, in its own transaction: stream row lock,
- * revision check, inserts and a NOTIFY, so concurrent writers to distinct streams only share a
- * microsecond-long allocation lock and PostgreSQL's own group commit.
+ * Each append is one call of the `eddy_append` function, in its own transaction: allocation, stream
+ * row lock, revision check and inserts, so concurrent writers to distinct streams only share a
+ * microsecond-long allocation lock and PostgreSQL's own group commit. The NOTIFY for other
+ * instances follows the commit (see {@link announce}).
  *
  * Readers (`readAll`, `headPosition`, subscriptions) see a gap-free prefix of the log: they stop
  * before a missing position that a running append may still commit, until that append ends (see
@@ -212,6 +217,9 @@ export class PostgresEventStore implements EventStore {
   private readonly defaultBatchSize: number;
   private listener: Client | undefined;
   private listening = false;
+  private announcing = false;
+  private announceUpTo = 0;
+  private announced = 0;
   private closed = false;
 
   constructor(readonly options: PostgresEventStoreOptions) {
@@ -277,6 +285,7 @@ export class PostgresEventStore implements EventStore {
       }
       const result = { nextExpectedRevision: rows[0].next_revision, position: Number(rows[0].last_position) };
       this.notifier.notify(result.position);
+      this.announce(result.position);
       return result;
     } catch (error) {
       const pgError = error as { code?: string; constraint?: string; detail?: string };
@@ -330,7 +339,11 @@ export class PostgresEventStore implements EventStore {
             delay = Math.min(delay * 2, HELD_BACK_MAX_DELAY_MS);
             return wait;
           }
-          return this.notifier.waitBeyond(after, signal, this.listening ? undefined : DISCONNECTED_POLL_MS);
+          return this.notifier.waitBeyond(
+            after,
+            signal,
+            this.listening ? SAFETY_POLL_MS : DISCONNECTED_POLL_MS,
+          );
         },
         isClosed: () => this.closed,
       },
@@ -432,6 +445,34 @@ export class PostgresEventStore implements EventStore {
     };
   }
 
+  /**
+   * Tells other instances about a commit with NOTIFY on the LISTEN connection, after the commit and
+   * outside the append's transaction: a NOTIFY inside it would serialise every append's commit on
+   * PostgreSQL's notification queue lock. Announcements made while one is in flight are coalesced
+   * into one carrying the highest position; the connection does not wait for the WAL flush, as a
+   * lost notification only delays a wake-up (see SAFETY_POLL_MS).
+   */
+  private announce(position: number): void {
+    this.announceUpTo = Math.max(this.announceUpTo, position);
+    if (this.announcing || this.listener === undefined) return;
+    this.announcing = true;
+    void (async () => {
+      try {
+        while (this.announceUpTo > this.announced && this.listener !== undefined && !this.closed) {
+          const upTo = this.announceUpTo;
+          await this.listener.query('SELECT pg_notify($1, $2)', [channelName(this.schema), String(upTo)]);
+          this.announced = upTo;
+        }
+      } catch (error) {
+        if (!this.closed) {
+          this.logger.warn(`EVENTSTORE-013 schema ${this.schema}: notification failed: ${String(error)}`);
+        }
+      } finally {
+        this.announcing = false;
+      }
+    })();
+  }
+
   /** Opens the LISTEN connection; on failure, reconnects until the store closes. */
   private async listen(): Promise<void> {
     const client = new Client({ connectionString: this.options.connectionString });
@@ -449,6 +490,7 @@ export class PostgresEventStore implements EventStore {
       setTimeout(() => void this.reconnect(), DISCONNECTED_POLL_MS).unref();
     });
     await client.connect();
+    await client.query('SET synchronous_commit = off');
     await client.query(`LISTEN "${channelName(this.schema)}"`);
     if (this.closed) {
       await client.end();
