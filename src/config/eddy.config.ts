@@ -1,3 +1,4 @@
+import type { AuthOptions } from '@eddy/auth';
 import { z } from 'zod';
 
 const list = z.string().transform((value) =>
@@ -84,19 +85,7 @@ export interface EddyConfig {
   applicationName: string;
   eventStore: { kind: 'sqlite' | 'postgres' | 'memory'; postgresUrl?: string };
   engine: 'embedded' | 'none';
-  auth: {
-    mode: 'jwt' | 'dev';
-    jwt: {
-      secret?: string;
-      jwksUrl?: string;
-      issuer?: string;
-      audience?: string;
-      userClaim: string;
-      groupsClaim: string;
-    };
-    adminGroups: string[];
-    commandGroups: string[];
-  };
+  auth: AuthOptions;
   commands: { maxRetries: number; maxPerRequest: number };
   tasklist: {
     readYourWritesTimeoutMs: number;
