@@ -23,7 +23,7 @@ import {
 } from '@eddy/projections';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { LatencyRecorder, median, now, percentile } from './lib/measure';
+import { LatencyRecorder, now, percentile } from './lib/measure';
 import { type BenchResult, compared } from './lib/report';
 import { type BenchContext } from './lib/suite';
 
@@ -33,7 +33,8 @@ const COMPLETED = 40_000;
 const GROUPS = 200;
 const USERS = 2_000;
 const QUERIES = 300;
-const RUNS = 2;
+/** Runs of each throughput figure, alternating with its baseline; the machine is shared, so the best (least disturbed) run of each is reported. */
+const RUNS = 3;
 
 /** Small deterministic generator, so every run measures the same data. */
 function random(seed: number): () => number {
@@ -219,9 +220,9 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
     results.push(
       compared(
         'replay into the tasks view (500k events)',
-        median(replayRates),
+        Math.max(...replayRates),
         'events/s',
-        median(readRates),
+        Math.max(...readRates),
       ),
     );
 
@@ -255,7 +256,12 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
       );
     }
     results.push(
-      compared('start-up to ready (500k events, 4 projections)', median(readyTimes), 'ms', median(readTimes)),
+      compared(
+        'start-up to ready (500k events, 4 projections)',
+        Math.min(...readyTimes),
+        'ms',
+        Math.min(...readTimes),
+      ),
     );
 
     // Query latency over the open tasks of the last start-up.

@@ -79,6 +79,8 @@ export class ProjectionRunner {
   private readonly background = new AbortController();
   private readonly tasks = new Set<Promise<unknown>>();
   private startupHead = 0;
+  /** Ends when the shared catch-up is over and the workers are live (replay and verify wait for it). */
+  private startup: Promise<void> = Promise.resolve();
   private started = false;
   private caughtUp = false;
 
@@ -119,12 +121,18 @@ export class ProjectionRunner {
         `PROJECTION-001 projection ${worker.projection.name} starts at position ${worker.position}, head ${this.startupHead}`,
       );
     }
-    this.track(
-      this.sharedCatchUp(workers, this.startupHead).then(() => {
+    this.startup = this.sharedCatchUp(workers, this.startupHead)
+      .catch((error: unknown) => {
+        // Each worker's own subscription reads the rest and reports what fails.
+        this.logger.warn(
+          `PROJECTION-004 shared catch-up stopped early: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      })
+      .then(() => {
         if (this.background.signal.aborted) return;
         for (const worker of workers) if (worker.state !== 'failed') worker.start();
-      }),
-    );
+      });
+    this.track(this.startup);
   }
 
   private async sharedCatchUp(workers: ProjectionWorker[], head: number): Promise<void> {
@@ -228,6 +236,7 @@ export class ProjectionRunner {
    */
   async verify(name: string): Promise<VerifyResult> {
     const slot = this.slot(name);
+    await this.startup;
     const scratch = await this.rebuildWorker(slot.projection);
     try {
       if (!(await scratch.catchUpTo(slot.worker.position, this.background.signal))) {
@@ -260,6 +269,7 @@ export class ProjectionRunner {
 
   private async runReplay(slot: Slot, replay: NonNullable<Slot['replay']>): Promise<void> {
     const signal = this.background.signal;
+    await this.startup;
     const rebuild = await this.rebuildWorker(slot.projection);
     replay.worker = rebuild;
     const progress = async () => {
@@ -383,7 +393,7 @@ export class ProjectionRunner {
 
   private track(task: Promise<unknown>): void {
     this.tasks.add(task);
-    void task.finally(() => this.tasks.delete(task));
+    void task.finally(() => this.tasks.delete(task)).catch(() => undefined);
   }
 }
 
