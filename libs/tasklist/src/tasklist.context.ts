@@ -39,7 +39,7 @@ const correlationPattern = /^[\x21-\x7e]{1,128}$/;
 @Injectable()
 export class TasklistContextFactory {
   constructor(
-    private readonly authenticator: Authenticator,
+    @Inject(Authenticator) private readonly authenticator: Authenticator,
     @Inject(VIEW_STORE) private readonly views: ViewQueries,
   ) {}
 

@@ -1,9 +1,7 @@
 import {
   ChangeFeedPositionUnavailableError,
-  type ChangeSubscription,
   type Page,
   type ViewChange,
-  type ViewChangeFeed,
   type ViewName,
 } from '@eddy/projections';
 import { Logger } from '@nestjs/common';
@@ -15,9 +13,32 @@ export interface LiveDocument {
   position: number;
 }
 
+/** Receives the changes of one view after a position, in position order. */
+export interface LiveChangeListener {
+  next(changes: readonly ViewChange[]): void;
+  error(error: Error): void;
+}
+
+/** A subscription to a {@link LiveChangeSource}; `hold`/`release` say which ids the list holds. */
+export interface LiveChangeSubscription {
+  close(): void;
+  hold(id: string): void;
+  release(id: string): void;
+}
+
+/**
+ * Where a live list takes its changes from: every change of its view after `after` that the list
+ * could care about (changes of documents its subscriber may see, and of documents it holds).
+ * Rejects with `ChangeFeedPositionUnavailableError` when `after` is older than what it can deliver.
+ */
+export interface LiveChangeSource {
+  subscribe(after: number, listener: LiveChangeListener): Promise<LiveChangeSubscription>;
+}
+
 /** What one live list reads and how it decides membership. */
 export interface LiveListSource<T extends LiveDocument> {
   view: ViewName;
+  changes: LiveChangeSource;
   /** One page of the snapshot query; `position` says which changes the page reflects. */
   readPage(first: number, after: string | null): Promise<Page<T>>;
   /** The current state of documents by id (null where gone or not visible), in order. */
@@ -52,9 +73,9 @@ const MAX_TIMER_MS = 24 * 60 * 60 * 1000;
  * A live list: one SNAPSHOT of every matching document, then UPSERTED and REMOVED in position
  * order, nothing lost or doubled in between.
  *
- * How the gap is closed: read the first page (at position P1) and subscribe to the feed after P1,
- * buffering; read the remaining pages (each at some Pi >= P1); then apply the buffered changes at
- * or below P = max(Pi) to the collected documents, so the snapshot is the list as of P whatever
+ * How the gap is closed: read the first page (at position P1) and subscribe to the changes after
+ * P1, buffering; read the remaining pages (each at some Pi >= P1); then apply the buffered changes
+ * at or below P = max(Pi) to the collected documents, so the snapshot is the list as of P whatever
  * moved between the page reads; send it, then the buffered changes above P and every later one.
  * A document's own position makes every step idempotent (a change at or below it is old news).
  * The feed may deliver a change at or below P after a page already reflected it; for a document
@@ -64,10 +85,16 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
   private static readonly logger = new Logger('Tasklist');
   private readonly queue: (LiveListMessage<T> | Error)[] = [];
   private waiter: ((result: IteratorResult<LiveListMessage<T> | Error>) => void) | null = null;
-  private subscription: ChangeSubscription | null = null;
+  private subscription: LiveChangeSubscription | null = null;
   private live = false;
   private closed = false;
-  private buffer: ViewChange[] = [];
+  /** No more messages will be queued: an error ended the list, or it was closed. */
+  private ending = false;
+  /** Changes waiting to be applied (before the snapshot is sent, or behind a read). */
+  private backlog: ViewChange[] = [];
+  private backlogHead = 0;
+  /** A change is being settled by a read: later changes wait behind it. */
+  private settling = false;
   /** Ids the subscriber holds, with the position of the version it holds. */
   private readonly known = new Map<string, number>();
   /** Documents that will match by time alone (deferred tasks), with when. */
@@ -75,24 +102,19 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
   private timer: NodeJS.Timeout | null = null;
   private lastPosition = 0;
   private snapshotPosition = 0;
-  /** No more messages will be queued: an error ended the list, or it was closed. */
-  private ending = false;
-  private chain: Promise<void> = Promise.resolve();
 
   private constructor(
-    private readonly feed: ViewChangeFeed,
     private readonly source: LiveListSource<T>,
     private readonly limits: LiveListLimits,
   ) {}
 
   /** Takes the snapshot and subscribes; the first message of the returned list is the SNAPSHOT. */
   static async open<T extends LiveDocument>(
-    feed: ViewChangeFeed,
     source: LiveListSource<T>,
     limits: LiveListLimits,
   ): Promise<LiveList<T>> {
     for (let attempt = 1; ; attempt++) {
-      const list = new LiveList(feed, source, limits);
+      const list = new LiveList(source, limits);
       try {
         await list.start();
         return list;
@@ -108,10 +130,10 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
   private async start(): Promise<void> {
     const { pageSize, maxSnapshotItems } = this.limits;
     let page = await this.source.readPage(pageSize, null);
-    this.subscription = await this.feed.subscribe(
-      { after: page.position, views: [this.source.view] },
-      { next: (changes) => this.onChanges(changes), error: (error) => this.fail(error) },
-    );
+    this.subscription = await this.source.changes.subscribe(page.position, {
+      next: (changes) => this.onChanges(changes),
+      error: (error) => this.fail(error),
+    });
     const documents = new Map<string, T>();
     let position = page.position;
     for (;;) {
@@ -131,10 +153,8 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
       position = Math.max(position, page.position);
     }
     // Changes up to P that happened between the page reads. A document that no page held may
-    // have been read after a change that the feed has delivered only now: its current state
-    // settles it.
-    const buffered = this.buffer;
-    this.buffer = [];
+    // have been read after a change that the feed delivers only now: its current state settles it.
+    const buffered = this.takeBacklog();
     const unsettled = new Set<string>();
     for (const change of buffered) {
       if (change.position > position) continue;
@@ -151,7 +171,7 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
     for (const document of documents.values()) {
       if (this.source.matches(document, now)) {
         items.push(document);
-        this.known.set(document.id, document.position);
+        this.hold(document.id, document.position);
       } else {
         this.watchPending(document, now);
       }
@@ -160,11 +180,17 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
     this.snapshotPosition = position;
     this.lastPosition = position;
     this.push({ kind: 'SNAPSHOT', items, removedIds: [], position });
-    // From here on changes are handled as they arrive; the rest of the buffer goes first.
+    // From here on changes are handled as they arrive; those that came meanwhile go first.
     this.live = true;
-    const rest = [...buffered.filter((c) => c.position > position), ...this.buffer];
-    this.buffer = [];
-    this.enqueue(rest);
+    this.backlog = [...buffered.filter((c) => c.position > position), ...this.takeBacklog()];
+    this.drain();
+  }
+
+  private takeBacklog(): ViewChange[] {
+    const taken = this.backlog.slice(this.backlogHead);
+    this.backlog = [];
+    this.backlogHead = 0;
+    return taken;
   }
 
   /** Reads the current state of documents whose state at the snapshot position is unknown. */
@@ -180,61 +206,82 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
 
   private onChanges(changes: readonly ViewChange[]): void {
     if (this.ending) return;
-    if (!this.live) {
-      this.buffer.push(...changes);
-      if (this.buffer.length > this.limits.maxQueuedChanges) this.overflow();
-      return;
-    }
-    this.enqueue(changes);
+    for (const change of changes) this.backlog.push(change);
+    if (this.backlog.length - this.backlogHead > this.limits.maxQueuedChanges) return this.overflow();
+    if (this.live && !this.settling) this.drain();
   }
 
-  /** Applies changes one batch after the other, even when a batch has to read. */
-  private enqueue(changes: readonly ViewChange[]): void {
-    if (changes.length === 0) return;
-    this.chain = this.chain
-      .then(() => this.apply(changes))
-      .then(
-        () => this.arm(),
-        (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))),
-      );
-  }
-
-  private async apply(changes: readonly ViewChange[]): Promise<void> {
-    for (const change of changes) {
-      if (this.ending) return;
-      const held = this.known.get(change.id);
-      if (held !== undefined && held >= change.position) continue;
-      this.pending.delete(change.id);
-      let document = change.kind === 'upserted' ? (change.document as unknown as T) : null;
-      let position = change.position;
-      const now = Date.now();
-      if (held === undefined && change.position <= this.snapshotPosition) {
-        // Late news of a document the snapshot did not hold: only its current state says
-        // whether it belongs to the list.
-        if (!document || !this.source.matches(document, now)) continue;
-        const current = new Map<string, T>();
-        await this.settle([change.id], current);
-        document = current.get(change.id) ?? null;
-        if (!document) continue;
-        position = Math.max(document.position, this.lastPosition);
-      }
-      this.lastPosition = Math.max(this.lastPosition, position);
-      if (document && this.source.matches(document, now)) {
-        this.known.set(change.id, Math.max(document.position, change.position));
-        this.push({ kind: 'UPSERTED', items: [document], removedIds: [], position });
-        continue;
-      }
-      if (document) this.watchPending(document, now);
-      if (held !== undefined) {
-        this.known.delete(change.id);
-        this.push({ kind: 'REMOVED', items: [], removedIds: [change.id], position });
+  /** Applies waiting changes in order; stops behind a change that needs a read and resumes after it. */
+  private drain(): void {
+    while (this.backlogHead < this.backlog.length && !this.ending) {
+      const change = this.backlog[this.backlogHead++];
+      if (this.apply(change, undefined) === 'settle') {
+        this.settling = true;
+        this.source.readMany([change.id]).then(
+          ([current]) => {
+            this.settling = false;
+            this.apply(change, current ?? null);
+            this.drain();
+          },
+          (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))),
+        );
+        return;
       }
     }
+    this.backlog = [];
+    this.backlogHead = 0;
+    this.arm();
+  }
+
+  /**
+   * Applies one change. `settled` is the document's current state when a read settled it, null
+   * when it is gone; undefined when no read was made. Returns 'settle' when a read is needed first.
+   */
+  private apply(change: ViewChange, settled: T | null | undefined): 'done' | 'settle' {
+    const held = this.known.get(change.id);
+    if (held !== undefined && held >= change.position) return 'done';
+    const now = Date.now();
+    let document = change.kind === 'upserted' ? (change.document as unknown as T) : null;
+    let position = change.position;
+    if (held === undefined && change.position <= this.snapshotPosition) {
+      // Late news of a document the snapshot did not hold: only its current state says whether
+      // it belongs to the list.
+      if (!document || !this.source.matches(document, now)) return 'done';
+      if (settled === undefined) return 'settle';
+      if (settled === null || this.known.has(change.id)) return 'done';
+      document = settled;
+      position = Math.max(settled.position, this.lastPosition);
+    }
+    this.unwatchPending(change.id);
+    this.lastPosition = Math.max(this.lastPosition, position);
+    if (document && this.source.matches(document, now)) {
+      this.hold(change.id, Math.max(document.position, change.position));
+      this.push({ kind: 'UPSERTED', items: [document], removedIds: [], position });
+      return 'done';
+    }
+    if (document) this.watchPending(document, now);
+    if (held !== undefined) {
+      this.known.delete(change.id);
+      if (!this.pending.has(change.id)) this.subscription?.release(change.id);
+      this.push({ kind: 'REMOVED', items: [], removedIds: [change.id], position });
+    }
+    return 'done';
+  }
+
+  private hold(id: string, position: number): void {
+    if (!this.known.has(id) && !this.pending.has(id)) this.subscription?.hold(id);
+    this.known.set(id, position);
   }
 
   private watchPending(document: T, now: number): void {
     const at = this.source.matchesFrom?.(document, now) ?? null;
-    if (at !== null) this.pending.set(document.id, { document, at });
+    if (at === null) return;
+    if (!this.known.has(document.id) && !this.pending.has(document.id)) this.subscription?.hold(document.id);
+    this.pending.set(document.id, { document, at });
+  }
+
+  private unwatchPending(id: string): void {
+    if (this.pending.delete(id) && !this.known.has(id)) this.subscription?.release(id);
   }
 
   /** Arms the timer of the earliest pending document. */
@@ -251,13 +298,16 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
 
   private wake(): void {
     this.timer = null;
+    if (this.settling) return; // drain() re-arms when the read is done
     const now = Date.now();
     for (const [id, { document, at }] of [...this.pending]) {
       if (at > now) continue;
       this.pending.delete(id);
       if (this.source.matches(document, now)) {
-        this.known.set(id, document.position);
+        this.hold(id, document.position);
         this.push({ kind: 'UPSERTED', items: [document], removedIds: [], position: this.lastPosition });
+      } else if (!this.known.has(id)) {
+        this.subscription?.release(id);
       }
     }
     this.arm();
@@ -302,6 +352,8 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.pending.clear();
+    this.backlog = [];
+    this.backlogHead = 0;
   }
 
   close(): void {

@@ -12,9 +12,10 @@ import {
   type ViewStore,
   type Viewer,
 } from '@eddy/projections';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { mapQueryError } from '../tasklist.errors';
 import { TASKLIST_OPTIONS, type TasklistOptions } from '../tasklist.options';
+import { ChangeHub } from './change-hub';
 import { LiveList, type LiveListLimits } from './live-list';
 
 /**
@@ -23,11 +24,28 @@ import { LiveList, type LiveListLimits } from './live-list';
  * so a live list and a query never disagree.
  */
 @Injectable()
-export class LiveListsService {
+export class LiveListsService implements OnModuleDestroy {
+  private readonly taskChanges: ChangeHub<'tasks'>;
+  private readonly dataEntryChanges: ChangeHub<'data-entries'>;
+
   constructor(
     @Inject(VIEW_STORE) private readonly views: ViewStore,
     @Inject(TASKLIST_OPTIONS) private readonly options: TasklistOptions,
-  ) {}
+  ) {
+    this.taskChanges = new ChangeHub(views, 'tasks', (task) => ({
+      users: [task.assignee, ...task.candidateUsers],
+      groups: task.candidateGroups,
+    }));
+    this.dataEntryChanges = new ChangeHub(views, 'data-entries', (entry) => ({
+      users: entry.authorizedUsers,
+      groups: entry.authorizedGroups,
+    }));
+  }
+
+  onModuleDestroy(): void {
+    this.taskChanges.close();
+    this.dataEntryChanges.close();
+  }
 
   private get limits(): LiveListLimits {
     return {
@@ -49,9 +67,9 @@ export class LiveListsService {
     }
     const sort = compileTaskSort(null);
     return LiveList.open<TaskView>(
-      this.views,
       {
         view: 'tasks',
+        changes: this.taskChanges.sourceFor(viewer),
         readPage: (first, after) =>
           this.views.findTasks({ viewer, filter: wide, first, after }).catch(mapQueryError),
         readMany: (ids) => this.views.getTasks(ids, viewer),
@@ -82,9 +100,9 @@ export class LiveListsService {
     }
     const sort = compileDataEntrySort(null);
     return LiveList.open<DataEntryView>(
-      this.views,
       {
         view: 'data-entries',
+        changes: this.dataEntryChanges.sourceFor(viewer),
         readPage: (first, after) =>
           this.views.findDataEntries({ viewer, filter, first, after }).catch(mapQueryError),
         readMany: (ids) => this.views.getDataEntries(ids, viewer),

@@ -141,7 +141,7 @@ export class DataEntryFieldsResolver {
 
 @Resolver()
 export class TasklistMutationResolver {
-  constructor(private readonly interactions: TaskInteractionsService) {}
+  constructor(@Inject(TaskInteractionsService) private readonly interactions: TaskInteractionsService) {}
 
   @Mutation('claimTask')
   claimTask(@Args('id') id: string, @Context() context: TasklistContext): Promise<TaskView> {
@@ -201,7 +201,7 @@ function change(itemsField: 'tasks' | 'dataEntries') {
 
 @Resolver()
 export class TasklistSubscriptionResolver {
-  constructor(private readonly live: LiveListsService) {}
+  constructor(@Inject(LiveListsService) private readonly live: LiveListsService) {}
 
   @Subscription('taskChanges', { resolve: change('tasks') })
   taskChanges(

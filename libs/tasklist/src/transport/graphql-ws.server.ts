@@ -48,6 +48,9 @@ interface Extra {
  * `@nestjs/graphql` built (the same resolvers as HTTP) on its own `ws` server, because the
  * tasklist needs what the driver's built-in one does not offer: a message size limit, close code
  * 4401 for missing or expired credentials, and per-connection subscription limits.
+ *
+ * Constructor parameters name their tokens (here and in every tasklist provider) so that runners
+ * without decorator metadata, such as tsx for the benchmarks, can build them too.
  */
 @Injectable()
 export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -60,11 +63,11 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
     this.upgrade(request, socket, head);
 
   constructor(
-    private readonly adapterHost: HttpAdapterHost,
-    private readonly schemaHost: GraphQLSchemaHost,
-    private readonly authenticator: Authenticator,
-    private readonly contexts: TasklistContextFactory,
-    private readonly limits: QueryLimits,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+    @Inject(GraphQLSchemaHost) private readonly schemaHost: GraphQLSchemaHost,
+    @Inject(Authenticator) private readonly authenticator: Authenticator,
+    @Inject(TasklistContextFactory) private readonly contexts: TasklistContextFactory,
+    @Inject(QueryLimits) private readonly limits: QueryLimits,
     @Inject(TASKLIST_OPTIONS) private readonly options: TasklistOptions,
   ) {}
 
