@@ -1,4 +1,5 @@
-import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import type { KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,8 +9,8 @@ import { Authenticator } from './authenticator';
 describe('Authenticator with a JWKS URL', () => {
   let server: Server;
   let jwksUrl: string;
-  let privateKey: KeyLike;
-  let strangerKey: KeyLike;
+  let privateKey: KeyObject;
+  let strangerKey: KeyObject;
 
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256');
@@ -25,7 +26,7 @@ describe('Authenticator with a JWKS URL', () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const sign = (key: KeyLike, claims: Record<string, unknown>) =>
+  const sign = (key: KeyObject, claims: Record<string, unknown>) =>
     new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
       .setIssuer('https://idp.test')
