@@ -1,5 +1,4 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import type { KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,8 +8,8 @@ import { Authenticator } from './authenticator';
 describe('Authenticator with a JWKS URL', () => {
   let server: Server;
   let jwksUrl: string;
-  let privateKey: KeyObject;
-  let strangerKey: KeyObject;
+  let privateKey: CryptoKey;
+  let strangerKey: CryptoKey;
 
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256');
@@ -26,7 +25,7 @@ describe('Authenticator with a JWKS URL', () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const sign = (key: KeyObject, claims: Record<string, unknown>) =>
+  const sign = (key: CryptoKey, claims: Record<string, unknown>) =>
     new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
       .setIssuer('https://idp.test')
