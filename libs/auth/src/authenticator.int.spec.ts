@@ -4,12 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator } from './authenticator';
 
+type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
 /** An OIDC issuer's JWKS endpoint on loopback, as the JWKS mode fetches it. */
 describe('Authenticator with a JWKS URL', () => {
   let server: Server;
   let jwksUrl: string;
-  let privateKey: CryptoKey;
-  let strangerKey: CryptoKey;
+  let privateKey: SigningKey;
+  let strangerKey: SigningKey;
 
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256');
@@ -25,7 +27,7 @@ describe('Authenticator with a JWKS URL', () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const sign = (key: CryptoKey, claims: Record<string, unknown>) =>
+  const sign = (key: SigningKey, claims: Record<string, unknown>) =>
     new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
       .setIssuer('https://idp.test')
