@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { toIsoInstant } from './date-time';
 import { Engine } from 'bpmn-engine';
 import { createHash, randomUUID } from 'node:crypto';
 import { EngineError } from '../engine.errors';
@@ -969,7 +970,5 @@ function toPriority(value: unknown): number {
 }
 
 function toIsoDate(value: unknown): string | null {
-  if (typeof value !== 'string' || value === '') return null;
-  const time = Date.parse(value);
-  return Number.isNaN(time) ? null : new Date(time).toISOString();
+  return toIsoInstant(value);
 }
