@@ -1,3 +1,4 @@
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import {
   Logger,
@@ -126,7 +127,8 @@ export class TasklistModule {
         allowBatchedHttpRequests: false,
         includeStacktraceInErrorResponses: false,
         parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },
-        plugins: [limits.apolloPlugin()],
+        // No cache hints in this API: the cache control plugin would only cost time per field.
+        plugins: [limits.apolloPlugin(), ApolloServerPluginCacheControlDisabled()],
         formatError,
         // graphql-ws runs in GraphqlWsServer, on the same path.
         subscriptions: undefined,
