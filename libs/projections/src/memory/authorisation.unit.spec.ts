@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { aDataEntry, aTask } from '@eddy/testing/view-store.contract';
 import { describe, expect, it } from 'vitest';
-import { LIVE_COPY, type Viewer } from '../view-store.port';
+import { compileTaskFilter } from '../view-filters';
+import { LIVE_COPY, type PayloadCondition, type Viewer } from '../view-store.port';
 import { MemoryViewStore } from './memory.view-store';
 
 const users = ['ann', 'bob', 'cid', 'dee'];
@@ -10,11 +11,28 @@ const user = fc.constantFrom(...users);
 const someUsers = fc.uniqueArray(user, { maxLength: 3 });
 const someGroups = fc.uniqueArray(fc.constantFrom(...groups), { maxLength: 3 });
 const viewer: fc.Arbitrary<Viewer> = fc.record({ userId: user, groups: someGroups });
+const tierValue = fc.constantFrom<unknown>('a', 'b', 1, '1', true, null, undefined, ['a', 'c'], { x: 1 });
 const taskAccess = fc.record({
   assignee: fc.option(user, { nil: null }),
   candidateUsers: someUsers,
   candidateGroups: someGroups,
+  payload: tierValue.map((tier): Record<string, unknown> => (tier === undefined ? {} : { tier })),
 });
+const condition: fc.Arbitrary<PayloadCondition | null> = fc.option(
+  fc.oneof(
+    fc.record({
+      path: fc.constant('tier'),
+      op: fc.constant('EQ' as const),
+      value: fc.constantFrom<unknown>('a', 'b', 1, true, 'zz'),
+    }),
+    fc.record({
+      path: fc.constant('tier'),
+      op: fc.constant('IN' as const),
+      value: fc.constantFrom<unknown>(['a', 1], ['c'], ['b', true]),
+    }),
+  ),
+  { nil: null },
+);
 const entryAccess = fc.record({ authorizedUsers: someUsers, authorizedGroups: someGroups });
 const NOW = new Date('2026-06-01T00:00:00Z');
 
@@ -35,7 +53,8 @@ describe('authorisation (property)', () => {
         fc.array(fc.tuple(fc.nat(24), taskAccess), { maxLength: 10 }),
         fc.array(entryAccess, { maxLength: 15 }),
         fc.array(viewer, { minLength: 1, maxLength: 5 }),
-        async (tasks, updates, entries, viewers) => {
+        condition,
+        async (tasks, updates, entries, viewers, payloadCondition) => {
           const store = new MemoryViewStore();
           const live = { view: 'tasks' as const, copy: LIVE_COPY };
           const docs = tasks.map((access, i) => aTask(`t${i}`, access));
@@ -64,6 +83,18 @@ describe('authorisation (property)', () => {
             const page = await store.findTasks({ viewer: v, first: 1000, now: NOW });
             expect(page.nodes.map((t) => t.id).sort()).toEqual(expectedTasks);
             expect(page.totalCount).toBe(expectedTasks.length);
+            if (payloadCondition) {
+              // The indexed payload path must agree with the plain filter semantics.
+              const filter = { payload: [payloadCondition] };
+              const reference = compileTaskFilter(filter, v, NOW);
+              const filtered = await store.findTasks({ viewer: v, filter, first: 1000, now: NOW });
+              expect(filtered.nodes.map((t) => t.id).sort()).toEqual(
+                docs
+                  .filter(reference)
+                  .map((t) => t.id)
+                  .sort(),
+              );
+            }
             const one = await store.getTasks(
               docs.map((d) => d.id),
               v,

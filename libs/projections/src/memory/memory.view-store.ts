@@ -10,6 +10,7 @@ import {
   selectPage,
   validatePageSize,
 } from '../view-filters';
+import { PrincipalIndex } from './principal.index';
 import {
   type ApplicationTaskCount,
   ChangeFeedPositionUnavailableError,
@@ -19,6 +20,7 @@ import {
   type DataEntryQuery,
   LIVE_COPY,
   type Page,
+  type PayloadCondition,
   type StoredViewDocument,
   type TaskQuery,
   type ViewBatch,
@@ -48,18 +50,10 @@ interface CopyState {
   view: ViewName;
   docs: Map<string, StoredViewDocument>;
   checkpoint: number;
-  /** The live documents of the principal index, by id. */
-  entries: Map<string, IndexEntry>;
-  /** `u:<user>` / `g:<group>` -> the documents that principal may see (tasks, data entries). */
-  principals: Map<string, Set<IndexEntry>>;
+  /** Who may see which document (tasks, data entries). */
+  principals: PrincipalIndex<unknown> | undefined;
   /** `entryType#entryId` -> ids of the tasks correlated to it. */
   correlations: Map<string, Set<string>>;
-}
-
-/** A document in the principal index; `mark` deduplicates the union of a viewer's sets without a Set. */
-interface IndexEntry {
-  doc: unknown;
-  mark: number;
 }
 
 interface History {
@@ -99,7 +93,6 @@ export class MemoryViewStore implements ViewStore {
   private readonly subscribers = new Set<Subscriber>();
   private waiters: Waiter[] = [];
   private copySequence = 0;
-  private queryEpoch = 0;
   private readonly historyLimit: number;
 
   constructor(options: MemoryViewStoreOptions = {}) {
@@ -132,7 +125,13 @@ export class MemoryViewStore implements ViewStore {
       const matches = compileTaskFilter(query.filter, query.viewer, query.now ?? new Date(), {
         authorised: true,
       });
-      for (const task of this.visible<TaskView>(copy, query.viewer)) if (matches(task)) found.push(task);
+      this.collectVisible(
+        copy,
+        query.viewer,
+        query.filter?.payload,
+        matches as (doc: unknown) => boolean,
+        found,
+      );
     }
     const page = selectPage(found, sort, first, query.after);
     return {
@@ -173,7 +172,9 @@ export class MemoryViewStore implements ViewStore {
   async taskCountByApplication(viewer: Viewer, now: Date = new Date()): Promise<ApplicationTaskCount[]> {
     const copy = this.liveCopy('tasks');
     const counts = new Map<string, number>();
-    for (const task of this.visible<TaskView>(copy, viewer)) {
+    const index = copy.principals!;
+    for (const slot of index.visible(viewer)) {
+      const task = index.doc(slot) as TaskView;
       if (isTaskDeferred(task, now)) continue;
       counts.set(task.applicationName, (counts.get(task.applicationName) ?? 0) + 1);
     }
@@ -188,8 +189,13 @@ export class MemoryViewStore implements ViewStore {
     const sort = compileDataEntrySort(query.sort);
     const copy = this.liveCopy('data-entries');
     const found: DataEntryView[] = [];
-    for (const entry of this.visible<DataEntryView>(copy, query.viewer))
-      if (matches(entry)) found.push(entry);
+    this.collectVisible(
+      copy,
+      query.viewer,
+      query.filter?.payload,
+      matches as (doc: unknown) => boolean,
+      found,
+    );
     const page = selectPage(found, sort, first, query.after);
     return {
       nodes: page.nodes,
@@ -454,21 +460,22 @@ export class MemoryViewStore implements ViewStore {
     return this.copy({ view, copy: LIVE_COPY });
   }
 
-  /** The documents the viewer may see: the union of their own and their groups' index sets. */
-  private visible<T>(copy: CopyState, viewer: Viewer): T[] {
-    const epoch = ++this.queryEpoch;
-    const result: T[] = [];
-    const collect = (set: Set<IndexEntry> | undefined) => {
-      if (!set) return;
-      for (const entry of set) {
-        if (entry.mark === epoch) continue;
-        entry.mark = epoch;
-        result.push(entry.doc as T);
-      }
-    };
-    collect(copy.principals.get(`u:${viewer.userId}`));
-    for (const group of new Set(viewer.groups)) collect(copy.principals.get(`g:${group}`));
-    return result;
+  /** Pushes the documents the viewer may see that match, testing an indexed payload condition first. */
+  private collectVisible<T>(
+    copy: CopyState,
+    viewer: Viewer,
+    payload: readonly PayloadCondition[] | null | undefined,
+    matches: (doc: unknown) => boolean,
+    found: T[],
+  ): void {
+    const index = copy.principals!;
+    const slots = index.visible(viewer);
+    const pre = index.prefilter(payload);
+    for (const slot of slots) {
+      if (pre !== null && !pre(slot)) continue;
+      const doc = index.doc(slot);
+      if (matches(doc)) found.push(doc as T);
+    }
   }
 
   private reached(views: readonly ViewName[]): number {
@@ -517,8 +524,20 @@ function emptyCopy(view: ViewName): CopyState {
     view,
     docs: new Map(),
     checkpoint: 0,
-    entries: new Map(),
-    principals: new Map(),
+    principals:
+      view === 'tasks'
+        ? new PrincipalIndex<unknown>(
+            (d) => principalKeys(view, d),
+            (a, b) => samePrincipals(view, a, b),
+            (d) => (d as TaskView).payload,
+          )
+        : view === 'data-entries'
+          ? new PrincipalIndex<unknown>(
+              (d) => principalKeys(view, d),
+              (a, b) => samePrincipals(view, a, b),
+              (d) => (d as DataEntryView).payload,
+            )
+          : undefined,
     correlations: new Map(),
   };
 }
@@ -554,21 +573,15 @@ function principalKeys(view: ViewName, doc: unknown): string[] {
   return [];
 }
 
-/** Moves a document in the indexes; most changes keep who may see it, and then only the entry's document changes. */
+/** Moves a document in the indexes. */
 function reindex(copy: CopyState, id: string, previous: unknown, next: unknown): void {
-  if (previous !== undefined && samePrincipals(copy.view, previous, next)) {
-    const entry = copy.entries.get(id);
-    if (entry) entry.doc = next;
-    if (copy.view !== 'tasks' || (previous as TaskView).correlations === (next as TaskView).correlations)
-      return;
-    for (const c of (previous as TaskView).correlations)
-      removeFrom(copy.correlations, dataEntryId(c.entryType, c.entryId), id);
-    for (const c of (next as TaskView).correlations)
-      addTo(copy.correlations, dataEntryId(c.entryType, c.entryId), id);
-    return;
-  }
-  unindex(copy, id, previous);
-  index(copy, id, next);
+  copy.principals?.set(id, next, previous);
+  if (copy.view !== 'tasks') return;
+  const before = previous === undefined ? [] : (previous as TaskView).correlations;
+  const after = (next as TaskView).correlations;
+  if (before === after) return;
+  for (const c of before) removeFrom(copy.correlations, dataEntryId(c.entryType, c.entryId), id);
+  for (const c of after) addTo(copy.correlations, dataEntryId(c.entryType, c.entryId), id);
 }
 
 function samePrincipals(view: ViewName, a: unknown, b: unknown): boolean {
@@ -589,39 +602,22 @@ function samePrincipals(view: ViewName, a: unknown, b: unknown): boolean {
   return true;
 }
 
-function index(copy: CopyState, id: string, doc: unknown): void {
-  const keys = principalKeys(copy.view, doc);
-  if (keys.length > 0) {
-    const entry: IndexEntry = { doc, mark: 0 };
-    copy.entries.set(id, entry);
-    for (const key of keys) addTo(copy.principals, key, entry);
-  }
-  if (copy.view === 'tasks') {
-    for (const c of (doc as TaskView).correlations)
-      addTo(copy.correlations, dataEntryId(c.entryType, c.entryId), id);
-  }
-}
-
 function unindex(copy: CopyState, id: string, doc: unknown): void {
   if (doc === undefined) return;
-  const entry = copy.entries.get(id);
-  if (entry) {
-    copy.entries.delete(id);
-    for (const key of principalKeys(copy.view, doc)) removeFrom(copy.principals, key, entry);
-  }
+  copy.principals?.delete(id, doc);
   if (copy.view === 'tasks') {
     for (const c of (doc as TaskView).correlations)
       removeFrom(copy.correlations, dataEntryId(c.entryType, c.entryId), id);
   }
 }
 
-function addTo<T>(map: Map<string, Set<T>>, key: string, item: T): void {
+function addTo(map: Map<string, Set<string>>, key: string, item: string): void {
   let set = map.get(key);
   if (!set) map.set(key, (set = new Set()));
   set.add(item);
 }
 
-function removeFrom<T>(map: Map<string, Set<T>>, key: string, item: T): void {
+function removeFrom(map: Map<string, Set<string>>, key: string, item: string): void {
   const set = map.get(key);
   if (!set) return;
   set.delete(item);

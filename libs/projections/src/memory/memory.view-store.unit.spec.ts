@@ -9,8 +9,13 @@ describe('memory view store indexes', () => {
 
   it('keeps the indexes right when a change keeps the same candidate arrays (the fast path)', async () => {
     const store = new MemoryViewStore();
-    const first = aTask('t1', { correlations: [{ entryType: 'order', entryId: 'o1' }] });
+    const first = aTask('t1', { correlations: [{ entryType: 'order', entryId: 'o1' }], payload: { a: 0 } });
     await store.commit(live, { writes: [{ kind: 'upsert', id: 't1', document: first }], checkpoint: 1 });
+    // Builds the payload column for `a` before the change below, which must keep it up to date.
+    expect(
+      (await store.findTasks({ viewer: clerk, filter: { payload: [{ path: 'a', op: 'EQ', value: 0 }] } }))
+        .totalCount,
+    ).toBe(1);
     // Same candidate arrays (as the projection's spread keeps them), new payload and correlations.
     const second = {
       ...first,
@@ -24,6 +29,10 @@ describe('memory view store indexes', () => {
       filter: { payload: [{ path: 'a', op: 'EQ', value: 1 }] },
     });
     expect(page.nodes.map((t) => t.version)).toEqual([1]);
+    expect(
+      (await store.findTasks({ viewer: clerk, filter: { payload: [{ path: 'a', op: 'IN', value: [0] }] } }))
+        .totalCount,
+    ).toBe(0);
     expect((await store.tasksCorrelatedTo(['order#o1', 'order#o2'], clerk)).map((l) => l.length)).toEqual([
       0, 1,
     ]);

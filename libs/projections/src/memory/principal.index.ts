@@ -1,0 +1,196 @@
+import type { PayloadCondition, Viewer } from '../view-store.port';
+
+/** A payload path encoded per document: 0 missing or null, 1 an array or object, 2.. a plain value. */
+interface PayloadColumn {
+  segments: string[];
+  codes: Int32Array;
+  dictionary: Map<unknown, number>;
+}
+
+const MISSING = 0;
+const COMPLEX = 1;
+const MAX_COLUMNS = 16;
+
+/**
+ * Who may see which document, and payload values of the paths that queries filter on, laid out so
+ * that a query touches compact arrays instead of chasing pointers through every visible document.
+ *
+ * Each indexed document has a slot (a small integer). A principal (`u:<user>`, `g:<group>`) maps to
+ * the set of slots it may see; the union of a viewer's sets is taken with a mark per slot in a typed
+ * array. A payload path used with `EQ` or `IN` gets a column of value codes per slot (built on first
+ * use, kept up to date on writes), so such a condition is tested on an integer before the document
+ * is read at all.
+ */
+export class PrincipalIndex<T> {
+  private docs: (T | undefined)[] = [];
+  private readonly slotOf = new Map<string, number>();
+  private readonly free: number[] = [];
+  private marks: Uint32Array = new Uint32Array(1024);
+  private epoch = 0;
+  private readonly principals = new Map<string, Set<number>>();
+  private readonly columns = new Map<string, PayloadColumn>();
+
+  constructor(
+    private readonly keysOf: (doc: T) => string[],
+    /** True when both give the same principals (cheap: compares the arrays by reference). */
+    private readonly samePrincipals: (a: T, b: T) => boolean,
+    private readonly payloadOf: (doc: T) => Record<string, unknown>,
+  ) {}
+
+  /** Adds or updates a document; `previous` is what the index holds for it now, if anything. */
+  set(id: string, doc: T, previous: T | undefined): void {
+    let slot = this.slotOf.get(id);
+    if (slot === undefined) {
+      const keys = this.keysOf(doc);
+      if (keys.length === 0) return; // nobody may see it: nothing to index
+      slot = this.allocate(id);
+      for (const key of keys) addTo(this.principals, key, slot);
+    } else if (previous === undefined || !this.samePrincipals(previous, doc)) {
+      if (previous !== undefined)
+        for (const key of this.keysOf(previous)) removeFrom(this.principals, key, slot);
+      const keys = this.keysOf(doc);
+      if (keys.length === 0) {
+        this.release(id, slot);
+        return;
+      }
+      for (const key of keys) addTo(this.principals, key, slot);
+    }
+    this.docs[slot] = doc;
+    if (previous === undefined || this.payloadOf(previous) !== this.payloadOf(doc)) {
+      for (const column of this.columns.values()) column.codes[slot] = encode(column, this.payloadOf(doc));
+    }
+  }
+
+  delete(id: string, previous: T): void {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return;
+    for (const key of this.keysOf(previous)) removeFrom(this.principals, key, slot);
+    this.release(id, slot);
+  }
+
+  /** The slots of the documents the viewer may see. */
+  visible(viewer: Viewer): number[] {
+    if (++this.epoch === 0xffffffff) {
+      this.marks.fill(0);
+      this.epoch = 1;
+    }
+    const epoch = this.epoch;
+    const marks = this.marks;
+    const result: number[] = [];
+    const collect = (set: Set<number> | undefined) => {
+      if (!set) return;
+      for (const slot of set) {
+        if (marks[slot] === epoch) continue;
+        marks[slot] = epoch;
+        result.push(slot);
+      }
+    };
+    collect(this.principals.get(`u:${viewer.userId}`));
+    for (const group of new Set(viewer.groups)) collect(this.principals.get(`g:${group}`));
+    return result;
+  }
+
+  doc(slot: number): T {
+    return this.docs[slot] as T;
+  }
+
+  /**
+   * A test on slots that every document matching the conditions passes (and most others fail), from
+   * the first `EQ`/`IN` condition on plain values; null when no condition allows one. The caller
+   * still checks the whole filter on the documents that pass.
+   */
+  prefilter(conditions: readonly PayloadCondition[] | null | undefined): ((slot: number) => boolean) | null {
+    for (const condition of conditions ?? []) {
+      const values =
+        condition.op === 'EQ' ? [condition.value] : condition.op === 'IN' ? condition.value : null;
+      if (!Array.isArray(values) || values.length === 0 || !values.every(isPlain)) continue;
+      const column = this.column(condition.path);
+      if (!column) return null;
+      const codes = column.codes;
+      const wanted = values.map((v) => column.dictionary.get(v)).filter((c): c is number => c !== undefined);
+      if (wanted.length === 1) {
+        const code = wanted[0];
+        return (slot) => {
+          const c = codes[slot];
+          return c === code || c === COMPLEX;
+        };
+      }
+      const set = new Set(wanted);
+      return (slot) => {
+        const c = codes[slot];
+        return c === COMPLEX || set.has(c);
+      };
+    }
+    return null;
+  }
+
+  private column(path: string): PayloadColumn | undefined {
+    let column = this.columns.get(path);
+    if (column || this.columns.size >= MAX_COLUMNS) return column;
+    column = { segments: path.split('.'), codes: new Int32Array(this.marks.length), dictionary: new Map() };
+    for (const slot of this.slotOf.values())
+      column.codes[slot] = encode(column, this.payloadOf(this.docs[slot] as T));
+    this.columns.set(path, column);
+    return column;
+  }
+
+  private allocate(id: string): number {
+    const slot = this.free.pop() ?? this.docs.length;
+    if (slot === this.docs.length) this.docs.push(undefined);
+    this.slotOf.set(id, slot);
+    if (slot >= this.marks.length) {
+      const size = this.marks.length * 2;
+      this.marks = grow(this.marks, size) as Uint32Array;
+      for (const column of this.columns.values()) column.codes = grow(column.codes, size) as Int32Array;
+    }
+    return slot;
+  }
+
+  private release(id: string, slot: number): void {
+    this.slotOf.delete(id);
+    this.docs[slot] = undefined;
+    this.free.push(slot);
+  }
+}
+
+function isPlain(value: unknown): boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+function encode(column: PayloadColumn, payload: Record<string, unknown>): number {
+  let value: unknown = payload;
+  for (const segment of column.segments) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      value = undefined;
+      break;
+    }
+    value = (value as Record<string, unknown>)[segment];
+  }
+  if (value === undefined || value === null) return MISSING;
+  if (!isPlain(value)) return COMPLEX;
+  let code = column.dictionary.get(value);
+  if (code === undefined) {
+    code = column.dictionary.size + 2;
+    column.dictionary.set(value, code);
+  }
+  return code;
+}
+
+function grow<A extends Uint32Array | Int32Array>(array: A, size: number): A {
+  const next = new (array.constructor as new (n: number) => A)(size);
+  next.set(array);
+  return next;
+}
+
+function addTo(map: Map<string, Set<number>>, key: string, slot: number): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(slot);
+}
+
+function removeFrom(map: Map<string, Set<number>>, key: string, slot: number): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(slot);
+  if (set.size === 0) map.delete(key);
+}
