@@ -51,7 +51,7 @@ async function sqliteFigures(context: BenchContext): Promise<BenchResult[]> {
   const dir = context.tempDir('sqlite');
   const storeFile = join(dir, 'store.sqlite');
   const store = openSqliteEventStore({ filename: storeFile });
-  const raw = openRawSqlite(join(dir, 'raw.sqlite'));
+  const raw = await openRawSqlite(join(dir, 'raw.sqlite'));
   const results: BenchResult[] = [];
   try {
     context.log('sqlite: single-event appends');
@@ -153,8 +153,8 @@ async function sqliteFigures(context: BenchContext): Promise<BenchResult[]> {
  * The baseline: better-sqlite3 by hand, with the event store's own table (read from a fresh store
  * file, so it cannot drift), WAL and synchronous=FULL, one transaction per call.
  */
-function openRawSqlite(filename: string) {
-  openSqliteEventStore({ filename }).close();
+async function openRawSqlite(filename: string) {
+  await openSqliteEventStore({ filename }).close();
   const db = new Database(filename);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

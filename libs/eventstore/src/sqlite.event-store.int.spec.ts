@@ -25,52 +25,61 @@ eventStoreContract('sqlite', {
 });
 
 describe('sqlite event store', () => {
-  it('uses WAL with full synchronous commits by default', () => {
-    const store = openSqliteEventStore({ filename: join(dir, 'pragmas.sqlite') });
-    const db = (store as unknown as { db: import('better-sqlite3').Database }).db;
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('synchronous', { simple: true })).toBe(2);
-    return store.close();
+  const event = (id: string) => ({
+    id,
+    type: 'T',
+    schemaVersion: 1,
+    data: {},
+    metadata: { commandId: 'c', correlationId: 'k', timestamp: 't' },
   });
+  const internals = (store: SqliteEventStore) =>
+    store as unknown as { groupsSent: number; writerSettings?: { journalMode: string; synchronous: number } };
 
-  it('commits appends that arrive together in one transaction', async () => {
-    const store = openSqliteEventStore({ filename: join(dir, 'group.sqlite') });
-    const commits = countCommits(store);
-    await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        store.appendToStream(`s-${i}`, [
-          {
-            id: `e-${i}`,
-            type: 'T',
-            schemaVersion: 1,
-            data: {},
-            metadata: { commandId: 'c', correlationId: 'k', timestamp: 't' },
-          },
-        ]),
-      ),
-    );
-    expect(commits()).toBe(1);
-    expect((await store.statistics()).events).toBe(20);
+  it('writes in WAL mode with full synchronous commits by default', async () => {
+    const store = openSqliteEventStore({ filename: join(dir, 'pragmas.sqlite') });
+    await store.appendToStream('s', [event('e')]);
+    expect(internals(store).writerSettings).toEqual({ journalMode: 'wal', synchronous: 2 });
     await store.close();
   });
 
-  it('refuses a file written by a newer schema version', () => {
+  it('commits appends of the same turn together, and those that arrive during a commit as the next group', async () => {
+    const store = openSqliteEventStore({ filename: join(dir, 'group.sqlite') });
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.appendToStream(`s-${i}`, [event(`e-${i}`)])),
+    );
+    expect(internals(store).groupsSent).toBe(1);
+
+    const first = store.appendToStream('first', [event('first')]);
+    // Let the first group go to the writer, then queue more while it commits.
+    await new Promise((done) => setImmediate(done));
+    expect(internals(store).groupsSent).toBe(2);
+    const during = Array.from({ length: 10 }, (_, i) => store.appendToStream(`d-${i}`, [event(`d-${i}`)]));
+    await Promise.all([first, ...during]);
+    expect(internals(store).groupsSent).toBe(3);
+    expect((await store.statistics()).events).toBe(31);
+    await store.close();
+  });
+
+  it('commits what it accepted before closing', async () => {
+    const filename = join(dir, 'close.sqlite');
+    const store = openSqliteEventStore({ filename });
+    const appends = Array.from({ length: 5 }, (_, i) => store.appendToStream(`c-${i}`, [event(`c-${i}`)]));
+    await store.close();
+    await Promise.all(appends);
+    const reopened = openSqliteEventStore({ filename });
+    expect((await reopened.statistics()).events).toBe(5);
+    await reopened.close();
+  });
+
+  it('refuses a file written by a newer schema version', async () => {
     const filename = join(dir, 'newer.sqlite');
     const store = openSqliteEventStore({ filename });
     (store as unknown as { db: import('better-sqlite3').Database }).db.pragma('user_version = 99');
-    void store.close();
+    await store.close();
     expect(() => new SqliteEventStore({ filename })).toThrow(/EVENTSTORE-001.*schema version 99/);
   });
-});
 
-/** Counts COMMIT statements run by the store from now on. */
-function countCommits(store: SqliteEventStore): () => number {
-  const statements = (store as unknown as { statements: { commit: { run(): unknown } } }).statements;
-  const original = statements.commit.run.bind(statements.commit);
-  let count = 0;
-  statements.commit.run = () => {
-    count += 1;
-    return original();
-  };
-  return () => count;
-}
+  it('needs a file', () => {
+    expect(() => openSqliteEventStore({ filename: ':memory:' })).toThrow(/filename/);
+  });
+});

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { catchUpSubscription } from './catch-up-subscription';
 import { CommitNotifier } from './commit-notifier';
 import {
@@ -20,7 +21,6 @@ import {
   WrongExpectedRevisionError,
 } from './event-store.port';
 import {
-  satisfiesExpectedRevision,
   validateAppend,
   validateReadAll,
   validateReadStream,
@@ -64,19 +64,149 @@ type EventRow = [number, string, string, number, string, number, string, string]
 /** An event serialised when the append is called, so later changes by the caller do not leak in. */
 type SerialisedEvent = [id: string, type: string, schemaVersion: number, data: string, metadata: string];
 
-interface PendingAppend {
+/** One append as the writer thread receives it. */
+interface WriterAppend {
   streamId: string;
-  events: SerialisedEvent[];
   expected: ExpectedRevision;
+  events: SerialisedEvent[];
+}
+
+/** What the writer thread answers for one append of a group. */
+type WriterOutcome =
+  | { ok: true; nextExpectedRevision: number; position: number; created: boolean; count: number }
+  | { ok: false; kind: 'conflict'; actual: number }
+  | { ok: false; kind: 'duplicate'; eventId: string }
+  | { ok: false; kind: 'failed'; message: string };
+
+type WriterMessage =
+  | { type: 'ready'; journalMode: string; synchronous: number }
+  | { type: 'committed'; group: number; outcomes: WriterOutcome[]; head: number }
+  | { type: 'closed' };
+
+interface PendingAppend extends WriterAppend {
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
 }
 
 /**
+ * The writer thread. It is sent to the worker as source text, so it must not use anything from the
+ * module around it: it requires what it needs and repeats the small revision check.
+ *
+ * Each message is a group of appends, committed in one transaction; with several appends in the
+ * group, each multi-event append runs in a savepoint so that its failure undoes it alone (a failed
+ * single insert writes nothing, and a lone append is undone with the transaction).
+ */
+function writerThread(): void {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const Driver = require(workerData.driver) as typeof import('better-sqlite3');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const db = new Driver(workerData.filename as string);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${workerData.synchronous as string}`);
+  const begin = db.prepare('BEGIN IMMEDIATE');
+  const commit = db.prepare('COMMIT');
+  const rollback = db.prepare('ROLLBACK');
+  const savepoint = db.prepare('SAVEPOINT append');
+  const release = db.prepare('RELEASE append');
+  const rollbackToSavepoint = db.prepare('ROLLBACK TO append');
+  const insert = db.prepare(
+    'INSERT INTO events (position, event_id, stream_id, revision, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const streamRevision = db
+    .prepare('SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1')
+    .pluck();
+  let head = (db.prepare('SELECT max(position) FROM events').pluck().get() as number | null) ?? 0;
+  parentPort!.postMessage({
+    type: 'ready',
+    journalMode: db.pragma('journal_mode', { simple: true }),
+    synchronous: db.pragma('synchronous', { simple: true }),
+  });
+
+  const satisfies = (expected: unknown, actual: number): boolean =>
+    expected === 'any' ||
+    (expected === 'no_stream' && actual === -1) ||
+    (expected === 'stream_exists' && actual >= 0) ||
+    expected === actual;
+
+  const apply = (append: WriterAppend, useSavepoint: boolean): WriterOutcome => {
+    const actual = (streamRevision.get(append.streamId) as number | undefined) ?? -1;
+    if (!satisfies(append.expected, actual)) return { ok: false, kind: 'conflict', actual };
+    if (append.events.length === 0) {
+      return { ok: true, nextExpectedRevision: actual, position: head, created: false, count: 0 };
+    }
+    const headBefore = head;
+    let revision = actual;
+    let current = '';
+    if (useSavepoint) savepoint.run();
+    try {
+      for (const event of append.events) {
+        current = event[0];
+        revision += 1;
+        insert.run(head + 1, event[0], append.streamId, revision, event[1], event[2], event[3], event[4]);
+        head += 1;
+      }
+      if (useSavepoint) release.run();
+    } catch (error) {
+      if (useSavepoint) {
+        rollbackToSavepoint.run();
+        release.run();
+      }
+      head = headBefore;
+      const e = error as { code?: string; message?: string };
+      if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' && String(e.message).includes('events.event_id')) {
+        return { ok: false, kind: 'duplicate', eventId: current };
+      }
+      return { ok: false, kind: 'failed', message: String(e.message ?? error) };
+    }
+    return {
+      ok: true,
+      nextExpectedRevision: revision,
+      position: head,
+      created: actual === -1,
+      count: append.events.length,
+    };
+  };
+
+  parentPort!.on(
+    'message',
+    (message: { type: 'commit'; group: number; appends: WriterAppend[] } | { type: 'close' }) => {
+      if (message.type === 'close') {
+        db.close();
+        parentPort!.postMessage({ type: 'closed' });
+        parentPort!.close();
+        return;
+      }
+      const { appends } = message;
+      const headBefore = head;
+      let outcomes: WriterOutcome[] = [];
+      try {
+        begin.run();
+        for (const append of appends)
+          outcomes.push(apply(append, appends.length > 1 && append.events.length > 1));
+        if (appends.length === 1 && !outcomes[0].ok) rollback.run();
+        else commit.run();
+      } catch (error) {
+        // The transaction itself failed (I/O error, disk full): nothing of the group is stored.
+        if (db.inTransaction) rollback.run();
+        head = headBefore;
+        const failed: WriterOutcome = {
+          ok: false,
+          kind: 'failed',
+          message: `commit failed: ${String(error)}`,
+        };
+        outcomes = appends.map(() => failed);
+      }
+      parentPort!.postMessage({ type: 'committed', group: message.group, outcomes, head });
+    },
+  );
+}
+
+/**
  * Opens (or creates) the embedded event store in one SQLite file.
  *
- * The file is in WAL mode; one process owns it (the store keeps its head position and counters in
- * memory), which is what the embedded deployment runs.
+ * The file is in WAL mode; one process owns it (the store keeps its counters in memory), which is
+ * what the embedded deployment runs.
  */
 export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEventStore {
   return new SqliteEventStore(options);
@@ -85,48 +215,54 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
 /**
  * The embedded event store on better-sqlite3.
  *
- * **Group commit.** Appends are queued and committed together in one SQLite transaction on the next
- * turn of the event loop, so concurrent writers share one WAL sync. Each append still runs in its
- * own savepoint with its own revision check: a conflict or a duplicate event id fails that append
- * only, the others of the group commit.
+ * **Writes happen in a worker thread**, so the event loop keeps running while a commit waits for
+ * the disk. **Group commit:** appends queue up while a commit is in flight (and within the same turn
+ * of the event loop) and are sent to the writer together, as one transaction; each append is still
+ * checked on its own, and a conflict or a duplicate event id fails that append only.
  *
  * **Durability.** An append resolves only after its transaction committed with `synchronous=FULL`
  * (by default), so an acknowledged event survives `kill -9` and power loss.
+ *
+ * **Reads** use their own connection on the main thread (WAL lets it read while the writer writes);
+ * a resolved append is visible to every read started after it.
  *
  * **Duplicate event ids** are refused with {@link DuplicateEventIdError} (unique index on the id).
  */
 export class SqliteEventStore implements EventStore {
   private readonly logger = new Logger(SqliteEventStore.name);
   private readonly db: Database.Database;
+  private readonly writer: Worker;
   private readonly notifier = new CommitNotifier();
   private readonly defaultBatchSize: number;
   private pending: PendingAppend[] = [];
   private flushScheduled = false;
+  /** The group the writer is committing, if any. */
+  private inFlight: { group: number; appends: PendingAppend[] } | undefined;
+  private groupsSent = 0;
   private closed = false;
+  private writerError: Error | undefined;
+  private readonly writerClosed: Promise<void>;
+  private drained: (() => void) | undefined;
+  /** The writer connection's settings, once it has started (for tests and diagnostics). */
+  private writerSettings: { journalMode: string; synchronous: number } | undefined;
   private head: number;
   private streamCount: number;
   private eventCount: number;
 
   private readonly statements: {
-    begin: Database.Statement;
-    commit: Database.Statement;
-    rollback: Database.Statement;
-    savepoint: Database.Statement;
-    release: Database.Statement;
-    rollbackToSavepoint: Database.Statement;
-    insert: Database.Statement;
-    streamRevision: Database.Statement;
     readAll: Database.Statement;
     readStream: Database.Statement;
   };
 
   constructor(readonly options: SqliteEventStoreOptions) {
+    if (options.filename === ':memory:' || options.filename === '') {
+      throw new Error('filename: the SQLite event store needs a file (use MemoryEventStore for memory)');
+    }
     this.defaultBatchSize = options.defaultBatchSize ?? 500;
-    if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
+    mkdirSync(dirname(options.filename), { recursive: true });
     this.db = new Database(options.filename);
     try {
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
       const version = this.db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) {
         throw new Error(
@@ -136,16 +272,6 @@ export class SqliteEventStore implements EventStore {
       this.db.exec(SCHEMA);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
       this.statements = {
-        begin: this.db.prepare('BEGIN IMMEDIATE'),
-        commit: this.db.prepare('COMMIT'),
-        rollback: this.db.prepare('ROLLBACK'),
-        savepoint: this.db.prepare('SAVEPOINT append'),
-        release: this.db.prepare('RELEASE append'),
-        rollbackToSavepoint: this.db.prepare('ROLLBACK TO append'),
-        insert: this.db.prepare(`INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-        streamRevision: this.db
-          .prepare('SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1')
-          .pluck(),
         readAll: this.db
           .prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
           .raw(),
@@ -165,6 +291,23 @@ export class SqliteEventStore implements EventStore {
       this.db.close();
       throw error;
     }
+
+    // esbuild (tsx) wraps named functions in a `__name` helper of the module; the source sent to the
+    // thread does not carry it, so a no-op stands in.
+    this.writer = new Worker(`var __name = (target) => target;\n(${writerThread.toString()})()`, {
+      eval: true,
+      workerData: {
+        driver: require.resolve('better-sqlite3'),
+        filename: options.filename,
+        synchronous: options.synchronous === 'normal' ? 'NORMAL' : 'FULL',
+      },
+    });
+    this.writer.on('message', (message: WriterMessage) => this.onWriterMessage(message));
+    this.writerClosed = new Promise((done) => this.writer.once('exit', () => done()));
+    this.writer.on('error', (error) => this.onWriterFailure(error));
+    this.writer.once('exit', (code) => {
+      if (!this.closed) this.onWriterFailure(new Error(`the writer thread exited with code ${code}`));
+    });
   }
 
   appendToStream(
@@ -175,19 +318,17 @@ export class SqliteEventStore implements EventStore {
     try {
       const expected = validateAppend(streamId, events, options);
       this.assertOpen();
+      if (this.writerError) throw this.writerError;
+      const serialised = events.map((e): SerialisedEvent => [
+        e.id,
+        e.type,
+        e.schemaVersion,
+        JSON.stringify(e.data),
+        JSON.stringify(e.metadata),
+      ]);
       return new Promise<AppendResult>((resolve, reject) => {
-        const serialised = events.map((e): SerialisedEvent => [
-          e.id,
-          e.type,
-          e.schemaVersion,
-          JSON.stringify(e.data),
-          JSON.stringify(e.metadata),
-        ]);
-        this.pending.push({ streamId, events: serialised, expected, resolve, reject });
-        if (!this.flushScheduled) {
-          this.flushScheduled = true;
-          setImmediate(() => this.flush());
-        }
+        this.pending.push({ streamId, expected, events: serialised, resolve, reject });
+        this.scheduleFlush();
       });
     } catch (error) {
       return Promise.reject(error);
@@ -237,12 +378,20 @@ export class SqliteEventStore implements EventStore {
     return { headPosition: this.head, streams: this.streamCount, events: this.eventCount };
   }
 
-  /** Commits the appends already queued, then closes the file and ends every subscription. */
+  /** Commits the appends already accepted, then stops the writer, closes the file and ends subscriptions. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
     this.closed = true;
+    if (!this.writerError && (this.inFlight !== undefined || this.pending.length > 0)) {
+      await new Promise<void>((done) => {
+        this.drained = done;
+        this.flush();
+      });
+    }
     this.notifier.close();
+    if (!this.writerError) this.writer.postMessage({ type: 'close' });
+    else void this.writer.terminate();
+    await this.writerClosed;
     this.db.close();
   }
 
@@ -251,101 +400,98 @@ export class SqliteEventStore implements EventStore {
     return (this.statements.readAll.all(after, maxCount) as EventRow[]).map(toStoredEvent);
   }
 
-  /** Commits every queued append in one transaction; see the class comment. */
-  private flush(): void {
-    this.flushScheduled = false;
-    const group = this.pending;
-    this.pending = [];
-    if (group.length === 0) return;
-    const before = { head: this.head, streams: this.streamCount, events: this.eventCount };
-    const outcomes: Array<AppendResult | Error> = [];
-    const { statements } = this;
-    try {
-      statements.begin.run();
-      // A savepoint undoes a failed append without touching the rest of the group. A lone append
-      // needs none (the transaction is its unit), nor does a single event (a failed insert writes nothing).
-      for (const append of group)
-        outcomes.push(this.apply(append, group.length > 1 && append.events.length > 1));
-      if (group.length === 1 && outcomes[0] instanceof Error) statements.rollback.run();
-      else statements.commit.run();
-    } catch (error) {
-      // The transaction itself failed (I/O error, disk full): nothing of the group is stored.
-      if (this.db.inTransaction) statements.rollback.run();
-      this.head = before.head;
-      this.streamCount = before.streams;
-      this.eventCount = before.events;
-      this.logger.error(
-        `EVENTSTORE-002 ${this.options.filename}: commit of ${group.length} appends failed: ${String(error)}`,
-      );
-      for (const append of group) append.reject(error);
-      return;
-    }
-    if (this.head > before.head) this.notifier.notify(this.head);
-    group.forEach((append, i) => {
-      const outcome = outcomes[i];
-      if (outcome instanceof Error) append.reject(outcome);
-      else append.resolve(outcome);
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.inFlight !== undefined) return;
+    this.flushScheduled = true;
+    // Appends made in the same turn of the event loop join the group.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
     });
   }
 
-  /** Checks and writes one append; with `savepoint`, a failure undoes this append only. */
-  private apply(append: PendingAppend, savepoint: boolean): AppendResult | Error {
-    const { streamId, events, expected } = append;
-    const { statements } = this;
-    const actual = (statements.streamRevision.get(streamId) as number | undefined) ?? -1;
-    if (!satisfiesExpectedRevision(expected, actual)) {
-      return new WrongExpectedRevisionError(streamId, expected, actual);
+  /** Sends every queued append to the writer as one group, unless a group is in flight. */
+  private flush(): void {
+    if (this.inFlight !== undefined) return;
+    if (this.pending.length === 0) {
+      this.drained?.();
+      return;
     }
-    if (events.length === 0) return { nextExpectedRevision: actual, position: this.head };
+    const appends = this.pending;
+    this.pending = [];
+    this.groupsSent += 1;
+    this.inFlight = { group: this.groupsSent, appends };
+    this.writer.postMessage({
+      type: 'commit',
+      group: this.groupsSent,
+      appends: appends.map(({ streamId, expected, events }) => ({ streamId, expected, events })),
+    });
+  }
 
-    const headBefore = this.head;
-    let revision = actual;
-    let current: SerialisedEvent | undefined;
-    if (savepoint) statements.savepoint.run();
-    try {
-      for (const event of events) {
-        current = event;
-        revision += 1;
-        statements.insert.run(
-          this.head + 1,
-          event[0],
-          streamId,
-          revision,
-          event[1],
-          event[2],
-          event[3],
-          event[4],
-        );
-        this.head += 1;
-      }
-      if (savepoint) statements.release.run();
-    } catch (error) {
-      if (savepoint) {
-        statements.rollbackToSavepoint.run();
-        statements.release.run();
-      }
-      this.head = headBefore;
-      if (isUniqueViolation(error, 'events.event_id'))
-        return new DuplicateEventIdError(streamId, current?.[0]);
-      this.logger.error(`EVENTSTORE-003 stream ${streamId}: append failed: ${String(error)}`);
-      return error instanceof Error ? error : new Error(String(error));
+  private onWriterMessage(message: WriterMessage): void {
+    if (message.type === 'ready') {
+      this.writerSettings = { journalMode: message.journalMode, synchronous: message.synchronous };
+      return;
     }
-    this.eventCount += events.length;
-    if (actual === -1) this.streamCount += 1;
-    return { nextExpectedRevision: revision, position: this.head };
+    if (message.type !== 'committed') return;
+    const inFlight = this.inFlight;
+    if (inFlight === undefined || inFlight.group !== message.group) return;
+    this.inFlight = undefined;
+    for (const outcome of message.outcomes) {
+      if (outcome.ok) {
+        this.eventCount += outcome.count;
+        if (outcome.created && outcome.count > 0) this.streamCount += 1;
+      }
+    }
+    if (message.head > this.head) {
+      this.head = message.head;
+      this.notifier.notify(this.head);
+    }
+    inFlight.appends.forEach((append, i) => {
+      const outcome = message.outcomes[i];
+      if (outcome.ok) {
+        append.resolve({ nextExpectedRevision: outcome.nextExpectedRevision, position: outcome.position });
+        return;
+      }
+      switch (outcome.kind) {
+        case 'conflict':
+          append.reject(new WrongExpectedRevisionError(append.streamId, append.expected, outcome.actual));
+          return;
+        case 'duplicate':
+          append.reject(new DuplicateEventIdError(append.streamId, outcome.eventId));
+          return;
+        case 'failed':
+          this.logger.error(`EVENTSTORE-003 stream ${append.streamId}: append failed: ${outcome.message}`);
+          append.reject(
+            new Error(`EVENTSTORE-003 stream ${append.streamId}: append failed: ${outcome.message}`),
+          );
+          return;
+        default: {
+          const unknown: never = outcome;
+          throw new Error(`unknown writer outcome ${JSON.stringify(unknown)}`);
+        }
+      }
+    });
+    // Appends that queued up while this group was committed form the next group at once.
+    this.flush();
+  }
+
+  private onWriterFailure(error: Error): void {
+    if (this.writerError) return;
+    this.writerError = new Error(
+      `EVENTSTORE-004 ${this.options.filename}: the writer stopped: ${error.message}`,
+    );
+    this.logger.error(this.writerError.message);
+    const waiting = [...(this.inFlight?.appends ?? []), ...this.pending];
+    this.inFlight = undefined;
+    this.pending = [];
+    for (const append of waiting) append.reject(this.writerError);
+    this.drained?.();
   }
 
   private assertOpen(): void {
     if (this.closed) throw new EventStoreClosedError();
   }
-}
-
-function isUniqueViolation(error: unknown, column: string): boolean {
-  return (
-    error instanceof Error &&
-    (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' &&
-    error.message.includes(column)
-  );
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {
