@@ -302,6 +302,8 @@ export class SqliteEventStore implements EventStore {
         synchronous: options.synchronous === 'normal' ? 'NORMAL' : 'FULL',
       },
     });
+    // The thread keeps the process alive only while it has work (see flush), as a file would not.
+    this.writer.unref();
     this.writer.on('message', (message: WriterMessage) => this.onWriterMessage(message));
     this.writerClosed = new Promise((done) => this.writer.once('exit', () => done()));
     this.writer.on('error', (error) => this.onWriterFailure(error));
@@ -389,6 +391,7 @@ export class SqliteEventStore implements EventStore {
       });
     }
     this.notifier.close();
+    this.writer.ref();
     if (!this.writerError) this.writer.postMessage({ type: 'close' });
     else void this.writer.terminate();
     await this.writerClosed;
@@ -421,6 +424,7 @@ export class SqliteEventStore implements EventStore {
     this.pending = [];
     this.groupsSent += 1;
     this.inFlight = { group: this.groupsSent, appends };
+    this.writer.ref();
     this.writer.postMessage({
       type: 'commit',
       group: this.groupsSent,
@@ -474,6 +478,7 @@ export class SqliteEventStore implements EventStore {
     });
     // Appends that queued up while this group was committed form the next group at once.
     this.flush();
+    if (this.inFlight === undefined) this.writer.unref();
   }
 
   private onWriterFailure(error: Error): void {
