@@ -1,5 +1,6 @@
 import { eventStoreContract } from '@eddy/testing/event-store.contract';
 import { anEvent } from '@eddy/testing/event-store.test-events';
+import { requireServer } from '@eddy/testing/servers';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
@@ -7,14 +8,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type StoredEvent } from './event-store.port';
 import { openPostgresEventStore, type PostgresEventStore } from './postgres.event-store';
 
-const url = process.env.EDDY_TEST_POSTGRES_URL;
+// EDDY_TEST_POSTGRES_URL, set by `npm run test:int` (infra:up): a fresh database for the run.
+let url: string | undefined;
+let missing: unknown;
+try {
+  url = requireServer('postgres').url;
+} catch (error) {
+  missing = error;
+}
 
-if (url === undefined || url === '') {
+if (url === undefined) {
   describe('postgres event store', () => {
     it('needs a PostgreSQL server', () => {
-      throw new Error(
-        'EDDY_TEST_POSTGRES_URL is not set: start the servers with `npm run infra:up` (or point the variable at an empty PostgreSQL database) and run `npm run test:int`',
-      );
+      // Fails rather than skips: an adapter that did not run against its server must not look green.
+      throw missing;
     });
   });
 } else {
