@@ -1,3 +1,8 @@
+import {
+  PROCESS_ENGINE,
+  type ProcessEngine,
+  type StartProcessInstanceRequest,
+} from '@eddy/collector/engine/engine.port';
 import type { CommandDispatcher } from '@eddy/contracts';
 import { CLOSE_UNAUTHORIZED } from '@eddy/tasklist';
 import type { Client } from 'graphql-ws';
@@ -56,6 +61,28 @@ function replay(changes: TaskChange[]): Map<string, TaskNode> {
   return list;
 }
 
+/** A process engine double: records what the tasklist asked it to start. */
+const started: StartProcessInstanceRequest[] = [];
+const engine = {
+  startProcessInstance: async (request: StartProcessInstanceRequest) => {
+    started.push(request);
+    return { instanceId: `pi-${started.length}`, definitionId: `${request.definitionKey}:1` };
+  },
+} as unknown as ProcessEngine;
+
+const registerProcess = (key: string, extra: Record<string, unknown> = {}) => ({
+  type: 'RegisterProcessDefinition' as const,
+  data: {
+    id: `${key}:1`,
+    key,
+    version: 1,
+    name: `Process ${key}`,
+    applicationName: 'review-app',
+    startableFromTasklist: true,
+    ...extra,
+  },
+});
+
 const codeOf = (answer: { errors?: { extensions?: { code?: string } }[] }) =>
   answer.errors?.[0]?.extensions?.code;
 
@@ -82,6 +109,7 @@ describe('tasklist API end to end', () => {
         maxPayloadBytes: 16 * 1024,
         snapshotPageSize: 7,
       },
+      providers: [{ provide: PROCESS_ENGINE, useValue: engine }],
       wrapDispatcher: (real: CommandDispatcher): CommandDispatcher => ({
         dispatch: async (command) => {
           if (command.type === racing.type) {
@@ -337,6 +365,35 @@ describe('tasklist API end to end', () => {
       expect(answer.errors?.[0].extensions?.commandId).toEqual(expect.any(String));
     });
 
+    it('starts a process the user may start and answers FORBIDDEN for one reserved to others', async () => {
+      await harness.dispatch(registerProcess('vacation'));
+      await harness.dispatch(registerProcess('payroll', { candidateStarterGroups: ['hr'] }));
+      await harness.settle();
+      const startable = await harness.graphql(
+        '{ startableProcesses { key name startableFromTasklist } }',
+        {},
+        alice,
+      );
+      expect(startable.data).toEqual({
+        startableProcesses: [{ key: 'vacation', name: 'Process vacation', startableFromTasklist: true }],
+      });
+      const answer = await harness.graphql(
+        'mutation { startProcess(processDefinitionKey: "vacation", variables: { days: 3 }) { processInstanceId processDefinitionKey } }',
+        {},
+        alice,
+      );
+      expect(answer.data).toEqual({
+        startProcess: { processInstanceId: expect.any(String), processDefinitionKey: 'vacation' },
+      });
+      expect(started.at(-1)).toEqual({ definitionKey: 'vacation', variables: { days: 3 } });
+      const forbidden = await harness.graphql(
+        'mutation { startProcess(processDefinitionKey: "payroll") { processInstanceId } }',
+        {},
+        alice,
+      );
+      expect(codeOf(forbidden)).toBe('FORBIDDEN');
+    });
+
     it('answers NOT_FOUND for starting a process that does not exist', async () => {
       const answer = await harness.graphql(
         'mutation { startProcess(processDefinitionKey: "nope") { processInstanceId } }',
@@ -456,6 +513,47 @@ describe('tasklist API end to end', () => {
       }
       expect(Number(positions.at(-1))).toBeLessThanOrEqual(head);
       probe.close();
+    });
+
+    it('pushes data entry changes to the users they are authorised for, and REMOVED when that ends', async () => {
+      const query = `subscription { dataEntryChanges(filter: { entryType: "ticket" }) {
+        kind position removedIds dataEntries { id name tasks { id } } } }`;
+      type EntryChanges = SubscriptionProbe<{
+        dataEntryChanges: { kind: string; removedIds: string[]; dataEntries: { id: string; name: string }[] };
+      }>;
+      const ofBob: EntryChanges = new SubscriptionProbe(client(bob), query);
+      const ofAlice: EntryChanges = new SubscriptionProbe(client(alice), query);
+      await ofBob.until(() => ofBob.results.length >= 1);
+      await ofAlice.until(() => ofAlice.results.length >= 1);
+      const entry = (authorizations: { kind: string; principal: string }[], name = 'Printer broken') =>
+        harness.dispatch({
+          type: 'CreateOrUpdateDataEntry',
+          data: {
+            entryType: 'ticket',
+            entryId: 'T-1',
+            type: 'Ticket',
+            name,
+            applicationName: 'desk',
+            authorizations,
+          },
+        } as never);
+      await entry([{ kind: 'ADD_GROUP', principal: 'support' }]);
+      await entry([{ kind: 'REMOVE_GROUP', principal: 'support' }], 'Printer fixed');
+      await ofBob.until(() => ofBob.results.length >= 3, 10_000, 'UPSERTED and REMOVED');
+      expect(ofBob.results.map((r) => r.data!.dataEntryChanges)).toEqual([
+        { kind: 'SNAPSHOT', position: expect.any(String), removedIds: [], dataEntries: [] },
+        {
+          kind: 'UPSERTED',
+          position: expect.any(String),
+          removedIds: [],
+          dataEntries: [{ id: 'ticket#T-1', name: 'Printer broken', tasks: [] }],
+        },
+        { kind: 'REMOVED', position: expect.any(String), removedIds: ['ticket#T-1'], dataEntries: [] },
+      ]);
+      await harness.settle();
+      expect(ofAlice.results).toHaveLength(1);
+      ofBob.close();
+      ofAlice.close();
     });
 
     it('refuses more subscriptions than a connection may hold', async () => {

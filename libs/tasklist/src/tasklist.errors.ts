@@ -1,5 +1,6 @@
 import type { CommandError } from '@eddy/contracts';
 import { ViewQueryError } from '@eddy/projections';
+import { Catch, type ExceptionFilter } from '@nestjs/common';
 import type { GraphQLError } from 'graphql';
 import { graphql } from './graphql-runtime';
 
@@ -68,4 +69,15 @@ export function mapQueryError(error: unknown): never {
   if (error instanceof ViewQueryError)
     throw badInput(error.field, error.message.replace(`${error.field}: `, ''));
   throw error;
+}
+
+/**
+ * Lets the API's own errors (GraphQL errors with a code: not found, forbidden, ...) reach the client
+ * without Nest logging each as an application error; unexpected errors still take Nest's path.
+ */
+@Catch(graphql.GraphQLError)
+export class ClientErrorsFilter implements ExceptionFilter {
+  catch(error: GraphQLError): never {
+    throw error;
+  }
 }

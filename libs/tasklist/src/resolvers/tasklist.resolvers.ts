@@ -11,7 +11,7 @@ import {
   type TaskView,
   type ViewQueries,
 } from '@eddy/projections';
-import { Inject } from '@nestjs/common';
+import { Inject, UseFilters } from '@nestjs/common';
 import {
   Args,
   Context,
@@ -26,7 +26,7 @@ import type { LiveList, LiveListMessage } from '../live/live-list';
 import { LiveListsService } from '../live/live-lists.service';
 import { TaskInteractionsService, type StartedProcess } from '../task-interactions.service';
 import type { TasklistContext } from '../tasklist.context';
-import { badInput, mapQueryError } from '../tasklist.errors';
+import { badInput, ClientErrorsFilter, mapQueryError } from '../tasklist.errors';
 import { TASKLIST_OPTIONS, type TasklistOptions } from '../tasklist.options';
 
 interface Connection<T> {
@@ -41,6 +41,7 @@ const connection = <T>(page: Page<T>): Connection<T> => ({
   pageInfo: page.pageInfo,
 });
 
+@UseFilters(new ClientErrorsFilter())
 @Resolver()
 export class TasklistQueryResolver {
   constructor(
@@ -114,6 +115,7 @@ export class TasklistQueryResolver {
   }
 }
 
+@UseFilters(new ClientErrorsFilter())
 @Resolver('Task')
 export class TaskFieldsResolver {
   @ResolveField('deferred')
@@ -131,6 +133,7 @@ export class TaskFieldsResolver {
   }
 }
 
+@UseFilters(new ClientErrorsFilter())
 @Resolver('DataEntry')
 export class DataEntryFieldsResolver {
   @ResolveField('tasks')
@@ -139,6 +142,7 @@ export class DataEntryFieldsResolver {
   }
 }
 
+@UseFilters(new ClientErrorsFilter())
 @Resolver()
 export class TasklistMutationResolver {
   constructor(@Inject(TaskInteractionsService) private readonly interactions: TaskInteractionsService) {}
@@ -199,6 +203,7 @@ function change(itemsField: 'tasks' | 'dataEntries') {
   };
 }
 
+@UseFilters(new ClientErrorsFilter())
 @Resolver()
 export class TasklistSubscriptionResolver {
   constructor(@Inject(LiveListsService) private readonly live: LiveListsService) {}
