@@ -135,8 +135,11 @@ function deepEqual(a: unknown, b: unknown): boolean {
   );
 }
 
+/** The predicate of a filter with no condition: adapters can tell it apart and skip the call. */
+export const MATCH_EVERYTHING = (): boolean => true;
+
 function allOf<T>(tests: ((value: T) => boolean)[]): (value: T) => boolean {
-  if (tests.length === 0) return () => true;
+  if (tests.length === 0) return MATCH_EVERYTHING;
   if (tests.length === 1) return tests[0];
   return (value) => {
     for (let i = 0; i < tests.length; i++) if (!tests[i](value)) return false;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { aDataEntry, aTask } from '@eddy/testing/view-store.contract';
 import { describe, expect, it } from 'vitest';
-import { compileTaskFilter } from '../view-filters';
+import { compileTaskFilter, compileTaskSort } from '../view-filters';
 import { LIVE_COPY, type PayloadCondition, type Viewer } from '../view-store.port';
 import { MemoryViewStore } from './memory.view-store';
 
@@ -17,7 +17,21 @@ const taskAccess = fc.record({
   candidateUsers: someUsers,
   candidateGroups: someGroups,
   payload: tierValue.map((tier): Record<string, unknown> => (tier === undefined ? {} : { tier })),
+  priority: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }),
+  dueDate: fc.option(fc.constantFrom('2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z'), { nil: null }),
+  followUpDate: fc.option(fc.constantFrom('2026-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z'), {
+    nil: null,
+  }),
 });
+const sortSpec = fc.constantFrom(
+  [{ field: 'PRIORITY' as const, direction: 'DESC' as const }],
+  [
+    { field: 'DUE_DATE' as const, direction: 'ASC' as const },
+    { field: 'PRIORITY' as const, direction: 'ASC' as const },
+  ],
+  [{ field: 'FOLLOW_UP_DATE' as const, direction: 'DESC' as const }],
+  [{ field: 'NAME' as const, direction: 'ASC' as const }],
+);
 const condition: fc.Arbitrary<PayloadCondition | null> = fc.option(
   fc.oneof(
     fc.record({
@@ -54,7 +68,8 @@ describe('authorisation (property)', () => {
         fc.array(entryAccess, { maxLength: 15 }),
         fc.array(viewer, { minLength: 1, maxLength: 5 }),
         condition,
-        async (tasks, updates, entries, viewers, payloadCondition) => {
+        sortSpec,
+        async (tasks, updates, entries, viewers, payloadCondition, sort) => {
           const store = new MemoryViewStore();
           const live = { view: 'tasks' as const, copy: LIVE_COPY };
           const docs = tasks.map((access, i) => aTask(`t${i}`, access));
@@ -80,7 +95,12 @@ describe('authorisation (property)', () => {
               .filter((t) => mayseeTask(t, v))
               .map((t) => t.id)
               .sort();
-            const page = await store.findTasks({ viewer: v, first: 1000, now: NOW });
+            const page = await store.findTasks({
+              viewer: v,
+              filter: { includeDeferred: true },
+              first: 1000,
+              now: NOW,
+            });
             expect(page.nodes.map((t) => t.id).sort()).toEqual(expectedTasks);
             expect(page.totalCount).toBe(expectedTasks.length);
             if (payloadCondition) {
@@ -94,6 +114,28 @@ describe('authorisation (property)', () => {
                   .map((t) => t.id)
                   .sort(),
               );
+              // Sorted and paged three at a time: the same order as sorting the reference result.
+              const order = compileTaskSort(sort);
+              const expected = docs
+                .filter(reference)
+                .sort((a, b) => order.compare(order.key(a), a.id, order.key(b), b.id))
+                .map((t) => t.id);
+              const paged: string[] = [];
+              let after: string | null = null;
+              for (let i = 0; i < 20; i++) {
+                const result: Awaited<ReturnType<MemoryViewStore['findTasks']>> = await store.findTasks({
+                  viewer: v,
+                  filter,
+                  sort,
+                  first: 3,
+                  after,
+                  now: NOW,
+                });
+                paged.push(...result.nodes.map((t) => t.id));
+                if (!result.pageInfo.hasNextPage) break;
+                after = result.pageInfo.endCursor;
+              }
+              expect(paged).toEqual(expected);
             }
             const one = await store.getTasks(
               docs.map((d) => d.id),
@@ -106,7 +148,11 @@ describe('authorisation (property)', () => {
                 .sort(),
             ).toEqual(expectedTasks);
             const counted = (await store.taskCountByApplication(v, NOW)).reduce((s, c) => s + c.count, 0);
-            expect(counted).toBe(expectedTasks.length);
+            expect(counted).toBe(
+              docs.filter(
+                (t) => mayseeTask(t, v) && !(t.followUpDate && Date.parse(t.followUpDate) > NOW.getTime()),
+              ).length,
+            );
 
             const expectedEntries = entryDocs
               .filter(

@@ -1,6 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { dataEntryId } from '@eddy/contracts';
 import {
+  MATCH_EVERYTHING,
+  decodeCursor,
+  encodeCursor,
   canSeeDataEntry,
   canSeeTask,
   compileDataEntryFilter,
@@ -28,6 +31,7 @@ import {
   type ViewCopy,
   type Viewer,
   type ViewStore,
+  ViewQueryError,
   WaitForPositionTimeoutError,
 } from '../view-store.port';
 import {
@@ -109,31 +113,90 @@ export class MemoryViewStore implements ViewStore {
 
   async findTasks(query: TaskQuery): Promise<Page<TaskView>> {
     const first = validatePageSize(query.first);
+    const now = query.now ?? new Date();
     const sort = compileTaskSort(query.sort);
     const copy = this.liveCopy('tasks');
     const correlatedTo = query.filter?.correlatedTo;
+    if (!correlatedTo) return this.findVisibleTasks(copy, query, first, now, sort);
+    const matches = compileTaskFilter(query.filter, query.viewer, now);
     const found: TaskView[] = [];
-    if (correlatedTo) {
-      const matches = compileTaskFilter(query.filter, query.viewer, query.now ?? new Date());
-      for (const id of copy.correlations.get(dataEntryId(correlatedTo.entryType, correlatedTo.entryId)) ??
-        EMPTY) {
-        const task = document<TaskView>(copy, id);
-        if (task && matches(task)) found.push(task);
-      }
-    } else {
-      // The principal index holds exactly the visible tasks: the filter need not check again.
-      const matches = compileTaskFilter(query.filter, query.viewer, query.now ?? new Date(), {
-        authorised: true,
-      });
-      this.collectVisible(
-        copy,
-        query.viewer,
-        query.filter?.payload,
-        matches as (doc: unknown) => boolean,
-        found,
-      );
+    for (const id of copy.correlations.get(dataEntryId(correlatedTo.entryType, correlatedTo.entryId)) ??
+      EMPTY) {
+      const task = document<TaskView>(copy, id);
+      if (task && matches(task)) found.push(task);
     }
     const page = selectPage(found, sort, first, query.after);
+    return {
+      nodes: page.nodes,
+      totalCount: found.length,
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      position: copy.checkpoint,
+    };
+  }
+
+  /**
+   * The tasks the viewer may see, from the principal index. The filter is split: an indexed payload
+   * condition and the deferred test run on the index's columns; the rest (if any) on the documents
+   * that pass. With a sort on dates or priority, paging runs on the columns too, so only the page's
+   * documents are read.
+   */
+  private findVisibleTasks(
+    copy: CopyState,
+    query: TaskQuery,
+    first: number,
+    now: Date,
+    sort: ReturnType<typeof compileTaskSort>,
+  ): Page<TaskView> {
+    const index = copy.principals!;
+    const filter = query.filter ?? {};
+    const plan = index.prefilter(filter.payload);
+    const everything = compileTaskFilter(filter, query.viewer, now, { authorised: true });
+    const rest = compileTaskFilter(
+      {
+        ...filter,
+        includeDeferred: true,
+        payload: (filter.payload ?? []).filter((_, i) => i !== plan?.conditionIndex),
+      },
+      query.viewer,
+      now,
+      { authorised: true },
+    );
+    const followUp = index.numeric[TASK_COLUMNS.FOLLOW_UP_DATE];
+    const nowMs = now.getTime();
+    const skipDeferred = !filter.includeDeferred;
+    const found: number[] = [];
+    for (const slot of index.visible(query.viewer)) {
+      const verdict = plan === null ? 'yes' : plan.test(slot);
+      if (verdict === 'no') continue;
+      if (verdict === 'check') {
+        if (everything(index.doc(slot) as TaskView)) found.push(slot);
+        continue;
+      }
+      if (skipDeferred && followUp[slot] > nowMs) continue;
+      if (rest !== MATCH_EVERYTHING && !rest(index.doc(slot) as TaskView)) continue;
+      found.push(slot);
+    }
+    const fields = (
+      query.sort && query.sort.length > 0 ? query.sort : [{ field: 'CREATE_TIME' as const }]
+    ).map((s) => ({
+      column: TASK_COLUMNS[s.field as keyof typeof TASK_COLUMNS],
+      sign: s.direction === 'DESC' ? -1 : 1,
+    }));
+    if (fields.every((f) => f.column !== undefined)) {
+      const page = selectSlots(index, found, fields, first, query.after);
+      return {
+        nodes: page.slots.map((slot) => index.doc(slot) as TaskView),
+        totalCount: found.length,
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+        position: copy.checkpoint,
+      };
+    }
+    const page = selectPage(
+      found.map((slot) => index.doc(slot) as TaskView),
+      sort,
+      first,
+      query.after,
+    );
     return {
       nodes: page.nodes,
       totalCount: found.length,
@@ -470,9 +533,9 @@ export class MemoryViewStore implements ViewStore {
   ): void {
     const index = copy.principals!;
     const slots = index.visible(viewer);
-    const pre = index.prefilter(payload);
+    const plan = index.prefilter(payload);
     for (const slot of slots) {
-      if (pre !== null && !pre(slot)) continue;
+      if (plan !== null && plan.test(slot) === 'no') continue;
       const doc = index.doc(slot);
       if (matches(doc)) found.push(doc as T);
     }
@@ -519,6 +582,88 @@ export class MemoryViewStore implements ViewStore {
   }
 }
 
+/** Task fields kept as numeric columns of the principal index, by their sort field names. */
+const TASK_COLUMNS = { CREATE_TIME: 0, DUE_DATE: 1, FOLLOW_UP_DATE: 2, PRIORITY: 3 } as const;
+
+const timeOrNull = (value: string | null): number | null => (value === null ? null : Date.parse(value));
+
+const TASK_NUMERIC_FIELDS: ((doc: unknown) => number | null)[] = [
+  (d) => timeOrNull((d as TaskView).createTime),
+  (d) => timeOrNull((d as TaskView).dueDate),
+  (d) => timeOrNull((d as TaskView).followUpDate),
+  (d) => (d as TaskView).priority,
+];
+
+/**
+ * One page of slots sorted on numeric columns (missing values first, then ids), with the same
+ * cursors as {@link selectPage}: the order and the cursors do not depend on which path ran.
+ */
+function selectSlots(
+  index: PrincipalIndex<unknown>,
+  slots: readonly number[],
+  fields: readonly { column: number; sign: number }[],
+  first: number,
+  after: string | null | undefined,
+): { slots: number[]; hasNextPage: boolean; endCursor: string | null } {
+  const columns = fields.map((f) => index.numeric[f.column]);
+  const signs = fields.map((f) => f.sign);
+  const compareNumbers = (a: number, b: number): number => {
+    const aMissing = Number.isNaN(a);
+    const bMissing = Number.isNaN(b);
+    if (aMissing || bMissing) return aMissing === bMissing ? 0 : aMissing ? -1 : 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  };
+  const compare = (a: number, b: number): number => {
+    for (let i = 0; i < columns.length; i++) {
+      const c = compareNumbers(columns[i][a], columns[i][b]);
+      if (c !== 0) return c * signs[i];
+    }
+    const ia = index.id(a);
+    const ib = index.id(b);
+    return ia < ib ? -1 : ia > ib ? 1 : 0;
+  };
+  const cursor = after ? decodeCursor(after, fields.length) : null;
+  if (cursor && !cursor.key.every((k) => k === null || typeof k === 'number')) {
+    throw new ViewQueryError(
+      'after',
+      'is not a cursor of this query (use the endCursor of a page with the same sort)',
+    );
+  }
+  const cursorKey = cursor ? cursor.key.map((k) => (k === null ? NaN : (k as number))) : [];
+  const afterCursor = (slot: number): boolean => {
+    for (let i = 0; i < columns.length; i++) {
+      const c = compareNumbers(columns[i][slot], cursorKey[i]);
+      if (c !== 0) return c * signs[i] > 0;
+    }
+    return index.id(slot) > cursor!.id;
+  };
+  const limit = first + 1;
+  const buffer: number[] = [];
+  for (const slot of slots) {
+    if (cursor && !afterCursor(slot)) continue;
+    if (buffer.length === limit) {
+      if (compare(slot, buffer[limit - 1]) >= 0) continue;
+      buffer.pop();
+    }
+    let lo = 0;
+    let hi = buffer.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compare(buffer[mid], slot) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    buffer.splice(lo, 0, slot);
+  }
+  const page = buffer.slice(0, first);
+  const last = page[page.length - 1];
+  const keyOf = (slot: number) => columns.map((column) => (Number.isNaN(column[slot]) ? null : column[slot]));
+  return {
+    slots: page,
+    hasNextPage: buffer.length > first,
+    endCursor: last === undefined ? (after ?? null) : encodeCursor({ key: keyOf(last), id: index.id(last) }),
+  };
+}
+
 function emptyCopy(view: ViewName): CopyState {
   return {
     view,
@@ -530,6 +675,7 @@ function emptyCopy(view: ViewName): CopyState {
             (d) => principalKeys(view, d),
             (a, b) => samePrincipals(view, a, b),
             (d) => (d as TaskView).payload,
+            TASK_NUMERIC_FIELDS,
           )
         : view === 'data-entries'
           ? new PrincipalIndex<unknown>(

@@ -29,13 +29,19 @@ export class PrincipalIndex<T> {
   private epoch = 0;
   private readonly principals = new Map<string, Set<number>>();
   private readonly columns = new Map<string, PayloadColumn>();
+  private readonly ids: string[] = [];
+  /** One column per numeric field (NaN for null), for filters and sorts that need no document. */
+  readonly numeric: Float64Array[];
 
   constructor(
     private readonly keysOf: (doc: T) => string[],
     /** True when both give the same principals (cheap: compares the arrays by reference). */
     private readonly samePrincipals: (a: T, b: T) => boolean,
     private readonly payloadOf: (doc: T) => Record<string, unknown>,
-  ) {}
+    private readonly numericFields: readonly ((doc: T) => number | null)[] = [],
+  ) {
+    this.numeric = numericFields.map(() => new Float64Array(1024));
+  }
 
   /** Adds or updates a document; `previous` is what the index holds for it now, if anything. */
   set(id: string, doc: T, previous: T | undefined): void {
@@ -56,6 +62,8 @@ export class PrincipalIndex<T> {
       for (const key of keys) addTo(this.principals, key, slot);
     }
     this.docs[slot] = doc;
+    for (let i = 0; i < this.numericFields.length; i++)
+      this.numeric[i][slot] = this.numericFields[i](doc) ?? NaN;
     if (previous === undefined || this.payloadOf(previous) !== this.payloadOf(doc)) {
       for (const column of this.columns.values()) column.codes[slot] = encode(column, this.payloadOf(doc));
     }
@@ -94,31 +102,34 @@ export class PrincipalIndex<T> {
     return this.docs[slot] as T;
   }
 
+  id(slot: number): string {
+    return this.ids[slot];
+  }
+
   /**
-   * A test on slots that every document matching the conditions passes (and most others fail), from
-   * the first `EQ`/`IN` condition on plain values; null when no condition allows one. The caller
-   * still checks the whole filter on the documents that pass.
+   * A plan for the first `EQ`/`IN` condition on plain values: a test on the slot's value code that
+   * says `no`, `yes` (the condition holds) or `check` (an array or object value: the caller checks the
+   * document). Null when no condition allows one.
    */
-  prefilter(conditions: readonly PayloadCondition[] | null | undefined): ((slot: number) => boolean) | null {
-    for (const condition of conditions ?? []) {
+  prefilter(conditions: readonly PayloadCondition[] | null | undefined): PayloadPlan | null {
+    const list = conditions ?? [];
+    for (let index = 0; index < list.length; index++) {
+      const condition = list[index];
       const values =
         condition.op === 'EQ' ? [condition.value] : condition.op === 'IN' ? condition.value : null;
       if (!Array.isArray(values) || values.length === 0 || !values.every(isPlain)) continue;
       const column = this.column(condition.path);
       if (!column) return null;
       const codes = column.codes;
-      const wanted = values.map((v) => column.dictionary.get(v)).filter((c): c is number => c !== undefined);
-      if (wanted.length === 1) {
-        const code = wanted[0];
-        return (slot) => {
+      const wanted = new Set(
+        values.map((v) => column.dictionary.get(v)).filter((c): c is number => c !== undefined),
+      );
+      return {
+        conditionIndex: index,
+        test: (slot) => {
           const c = codes[slot];
-          return c === code || c === COMPLEX;
-        };
-      }
-      const set = new Set(wanted);
-      return (slot) => {
-        const c = codes[slot];
-        return c === COMPLEX || set.has(c);
+          return c === COMPLEX ? 'check' : wanted.has(c) ? 'yes' : 'no';
+        },
       };
     }
     return null;
@@ -138,10 +149,13 @@ export class PrincipalIndex<T> {
     const slot = this.free.pop() ?? this.docs.length;
     if (slot === this.docs.length) this.docs.push(undefined);
     this.slotOf.set(id, slot);
+    this.ids[slot] = id;
     if (slot >= this.marks.length) {
       const size = this.marks.length * 2;
       this.marks = grow(this.marks, size) as Uint32Array;
       for (const column of this.columns.values()) column.codes = grow(column.codes, size) as Int32Array;
+      for (let i = 0; i < this.numeric.length; i++)
+        this.numeric[i] = grow(this.numeric[i], size) as Float64Array;
     }
     return slot;
   }
@@ -151,6 +165,12 @@ export class PrincipalIndex<T> {
     this.docs[slot] = undefined;
     this.free.push(slot);
   }
+}
+
+export interface PayloadPlan {
+  /** Which condition of the list the plan answers. */
+  conditionIndex: number;
+  test(slot: number): 'no' | 'yes' | 'check';
 }
 
 function isPlain(value: unknown): boolean {
@@ -176,7 +196,7 @@ function encode(column: PayloadColumn, payload: Record<string, unknown>): number
   return code;
 }
 
-function grow<A extends Uint32Array | Int32Array>(array: A, size: number): A {
+function grow<A extends Uint32Array | Int32Array | Float64Array>(array: A, size: number): A {
   const next = new (array.constructor as new (n: number) => A)(size);
   next.set(array);
   return next;
