@@ -20,6 +20,8 @@ const racing: { type: string | null; run: () => Promise<unknown> } = {
   type: null,
   run: async () => undefined,
 };
+/** Commands of this type take `ms` longer to reach the core, so that requests overlap. */
+const slow = { type: null as string | null, ms: 0 };
 
 const TASK_FIELDS = 'id name assignee candidateGroups candidateUsers deferred followUpDate version';
 const TASK_CHANGES = `subscription($filter: TaskFilter) {
@@ -112,6 +114,7 @@ describe('tasklist API end to end', () => {
       providers: [{ provide: PROCESS_ENGINE, useValue: engine }],
       wrapDispatcher: (real: CommandDispatcher): CommandDispatcher => ({
         dispatch: async (command) => {
+          if (command.type === slow.type) await new Promise((r) => setTimeout(r, slow.ms));
           if (command.type === racing.type) {
             racing.type = null;
             await racing.run();
@@ -321,6 +324,28 @@ describe('tasklist API end to end', () => {
       await harness.graphql('mutation { claimTask(id: "m-2") { id } }', {}, carol);
       const answer = await harness.graphql('mutation { claimTask(id: "m-2") { id } }', {}, alice);
       expect(codeOf(answer)).toBe('CONFLICT');
+    });
+
+    it('gives a task claimed by two users at once to one of them and answers the other CONFLICT', async () => {
+      await harness.createTask('m-6', { candidateGroups: ['sales'] });
+      // Each claim reaches the core late: without care both would read "unassigned" and both win.
+      Object.assign(slow, { type: 'ClaimTask', ms: 200 });
+      const answers = await Promise.all(
+        [alice, carol].map((user) =>
+          harness.graphql('mutation { claimTask(id: "m-6") { assignee } }', {}, user),
+        ),
+      ).finally(() => Object.assign(slow, { type: null }));
+      const won = answers.filter((a) => a.data?.claimTask);
+      expect(won).toHaveLength(1);
+      expect(answers.map(codeOf).filter(Boolean)).toEqual(['CONFLICT']);
+      const task = await harness.graphql<{ task: { assignee: string } }>(
+        '{ task(id: "m-6") { assignee } }',
+        {},
+        alice,
+      );
+      expect(task.data!.task.assignee).toBe(
+        (won[0].data as { claimTask: { assignee: string } }).claimTask.assignee,
+      );
     });
 
     it('answers FORBIDDEN when someone other than the assignee completes or unclaims', async () => {

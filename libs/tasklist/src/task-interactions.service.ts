@@ -26,6 +26,8 @@ export interface StartedProcess {
 @Injectable()
 export class TaskInteractionsService {
   private readonly logger = new Logger('Tasklist');
+  /** The interaction in progress per task: the next one on the same task waits for it. */
+  private readonly inProgress = new Map<string, Promise<unknown>>();
 
   constructor(
     @Inject(COMMAND_DISPATCHER) private readonly dispatcher: CommandDispatcher,
@@ -35,19 +37,25 @@ export class TaskInteractionsService {
   ) {}
 
   /** A user may claim a task they can see that is unassigned or already theirs. */
-  async claim(context: TasklistContext, id: string): Promise<TaskView> {
-    const task = await this.visibleTask(context, id);
-    if (task.assignee !== null && task.assignee !== context.viewer.userId) {
-      throw tasklistError('CONFLICT', `task ${id} is assigned to someone else`, { reason: 'TASK_ASSIGNED' });
-    }
-    return this.send(context, task, { type: 'ClaimTask', data: { id, assignee: context.viewer.userId } });
+  claim(context: TasklistContext, id: string): Promise<TaskView> {
+    return this.oneAtATime(id, async () => {
+      const task = await this.visibleTask(context, id);
+      if (task.assignee !== null && task.assignee !== context.viewer.userId) {
+        throw tasklistError('CONFLICT', `task ${id} is assigned to someone else`, {
+          reason: 'TASK_ASSIGNED',
+        });
+      }
+      return this.send(context, task, { type: 'ClaimTask', data: { id, assignee: context.viewer.userId } });
+    });
   }
 
   /** Only the assignee may unclaim. */
-  async unclaim(context: TasklistContext, id: string): Promise<TaskView> {
-    const task = await this.visibleTask(context, id);
-    this.requireAssignee(context, task, 'unclaim');
-    return this.send(context, task, { type: 'UnclaimTask', data: { id } });
+  unclaim(context: TasklistContext, id: string): Promise<TaskView> {
+    return this.oneAtATime(id, async () => {
+      const task = await this.visibleTask(context, id);
+      this.requireAssignee(context, task, 'unclaim');
+      return this.send(context, task, { type: 'UnclaimTask', data: { id } });
+    });
   }
 
   /** Only the assignee may complete. */
@@ -59,26 +67,32 @@ export class TaskInteractionsService {
     ) {
       throw tasklistError('BAD_USER_INPUT', 'variables: must be a JSON object', { field: 'variables' });
     }
-    const task = await this.visibleTask(context, id);
-    this.requireAssignee(context, task, 'complete');
-    return this.send(context, task, {
-      type: 'CompleteTaskInteraction',
-      data: {
-        id,
-        assignee: context.viewer.userId,
-        ...(variables ? { variables: variables as Record<string, unknown> } : {}),
-      },
+    return this.oneAtATime(id, async () => {
+      const task = await this.visibleTask(context, id);
+      this.requireAssignee(context, task, 'complete');
+      return this.send(context, task, {
+        type: 'CompleteTaskInteraction',
+        data: {
+          id,
+          assignee: context.viewer.userId,
+          ...(variables ? { variables: variables as Record<string, unknown> } : {}),
+        },
+      });
     });
   }
 
-  async defer(context: TasklistContext, id: string, followUpDate: string): Promise<TaskView> {
-    const task = await this.visibleTask(context, id);
-    return this.send(context, task, { type: 'DeferTask', data: { id, followUpDate } });
+  defer(context: TasklistContext, id: string, followUpDate: string): Promise<TaskView> {
+    return this.oneAtATime(id, async () => {
+      const task = await this.visibleTask(context, id);
+      return this.send(context, task, { type: 'DeferTask', data: { id, followUpDate } });
+    });
   }
 
-  async undefer(context: TasklistContext, id: string): Promise<TaskView> {
-    const task = await this.visibleTask(context, id);
-    return this.send(context, task, { type: 'UndeferTask', data: { id } });
+  undefer(context: TasklistContext, id: string): Promise<TaskView> {
+    return this.oneAtATime(id, async () => {
+      const task = await this.visibleTask(context, id);
+      return this.send(context, task, { type: 'UndeferTask', data: { id } });
+    });
   }
 
   /** Starts the latest version of a process the user may start from the tasklist. */
@@ -124,6 +138,27 @@ export class TaskInteractionsService {
       }
       throw error;
     }
+  }
+
+  /**
+   * Runs the interactions on one task one after the other. Each checks its rule on the view after
+   * the previous one's events are in it (read your writes), so two users claiming the same
+   * unassigned task at once get one success and one CONFLICT instead of both succeeding. This holds
+   * within one API instance; across instances the core would have to refuse a claim of a task that
+   * someone else holds (the task decider lets a claim take the task over).
+   */
+  private oneAtATime<R>(taskId: string, interaction: () => Promise<R>): Promise<R> {
+    const previous = this.inProgress.get(taskId) ?? Promise.resolve();
+    const current = previous.then(interaction, interaction);
+    const settled = current.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inProgress.set(taskId, settled);
+    void settled.then(() => {
+      if (this.inProgress.get(taskId) === settled) this.inProgress.delete(taskId);
+    });
+    return current;
   }
 
   /** Tasks the user may not see are answered like tasks that do not exist: nothing leaks. */
