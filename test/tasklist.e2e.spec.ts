@@ -4,7 +4,7 @@ import {
   type StartProcessInstanceRequest,
 } from '@eddy/collector/engine/engine.port';
 import type { CommandDispatcher } from '@eddy/contracts';
-import { CLOSE_UNAUTHORIZED } from '@eddy/tasklist';
+import { CLOSE_TOO_MANY_CONNECTIONS, CLOSE_UNAUTHORIZED } from '@eddy/tasklist';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
@@ -85,6 +85,8 @@ const registerProcess = (key: string, extra: Record<string, unknown> = {}) => ({
   },
 });
 
+type GraphqlErrors = { message: string; extensions?: { code?: string } }[];
+
 const codeOf = (answer: { errors?: { extensions?: { code?: string } }[] }) =>
   answer.errors?.[0]?.extensions?.code;
 
@@ -108,6 +110,7 @@ describe('tasklist API end to end', () => {
         maxQueryDepth: 6,
         maxQueryCost: 5_000,
         maxSubscriptionsPerConnection: 3,
+        maxConnectionsPerUser: 8,
         maxPayloadBytes: 16 * 1024,
         snapshotPageSize: 7,
       },
@@ -269,6 +272,25 @@ describe('tasklist API end to end', () => {
       );
       expect(codeOf(costly)).toBe('QUERY_TOO_COMPLEX');
       expect(costly.errors?.[0].message).toMatch(/cost \d+ exceeds the maximum of 5000/);
+    });
+
+    it('answers an unexpected failure as INTERNAL_SERVER_ERROR without its details, over HTTP and graphql-ws', async () => {
+      const failing = vi
+        .spyOn(harness.viewStore, 'findTasks')
+        .mockRejectedValue(new Error('connection to view-db:27017 failed, user admin'));
+      try {
+        const answer = await harness.graphql('{ tasks { totalCount } }', {}, alice);
+        expect(answer.errors).toEqual([
+          { message: 'internal error', path: ['tasks'], extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+        ]);
+        const probe: Changes = new SubscriptionProbe(client(alice), TASK_CHANGES, {});
+        await probe.until(() => probe.results.length > 0 || probe.error !== null);
+        const errors = probe.results[0]?.errors ?? (probe.error as GraphqlErrors);
+        expect(JSON.stringify(errors)).not.toContain('view-db');
+        expect(errors[0].extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      } finally {
+        failing.mockRestore();
+      }
     });
 
     it('refuses a request body above the payload limit', async () => {
@@ -605,6 +627,18 @@ describe('tasklist API end to end', () => {
         socket.on('error', reject);
       });
 
+    /** An acknowledged graphql-ws connection. */
+    const openSocket = (headers: Record<string, unknown>) =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const socket = new WebSocket(harness.wsUrl, 'graphql-transport-ws');
+        socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: headers })));
+        socket.on('message', (data) => {
+          if (JSON.parse(String(data)).type === 'connection_ack') resolve(socket);
+        });
+        socket.on('close', (code) => reject(new Error(`closed with ${code}`)));
+        socket.on('error', reject);
+      });
+
     it('closes a connection without valid credentials with 4401', async () => {
       expect((await closeOf({})).code).toBe(CLOSE_UNAUTHORIZED);
       expect((await closeOf({ Authorization: 'Bearer not-a-token' })).code).toBe(CLOSE_UNAUTHORIZED);
@@ -620,6 +654,18 @@ describe('tasklist API end to end', () => {
       const probe: Changes = new SubscriptionProbe(c, TASK_CHANGES, {});
       await probe.until(() => probe.results.length >= 1);
       expect(await closed).toBe(CLOSE_UNAUTHORIZED);
+    });
+
+    it('refuses a user more connections than the limit with 4429, and takes one again after a close', async () => {
+      const dave = await harness.as('dave', ['sales']);
+      const sockets = await Promise.all(Array.from({ length: 8 }, () => openSocket(dave)));
+      expect((await closeOf(dave)).code).toBe(CLOSE_TOO_MANY_CONNECTIONS);
+      await new Promise<void>((resolve) => {
+        sockets[0].once('close', () => resolve());
+        sockets[0].close();
+      });
+      const again = await openSocket(dave);
+      for (const s of [again, ...sockets.slice(1)]) s.close();
     });
 
     it('closes a connection that sends a message above the payload limit', async () => {

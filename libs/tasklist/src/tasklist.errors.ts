@@ -1,7 +1,7 @@
 import type { CommandError } from '@eddy/contracts';
 import { ViewQueryError } from '@eddy/projections';
-import { Catch, type ExceptionFilter } from '@nestjs/common';
-import type { GraphQLError } from 'graphql';
+import { Catch, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { graphql } from './graphql-runtime';
 
 /**
@@ -80,4 +80,28 @@ export class ClientErrorsFilter implements ExceptionFilter {
   catch(error: GraphQLError): never {
     throw error;
   }
+}
+
+const logger = new Logger('Tasklist');
+
+/**
+ * The form in which an error reaches a client. Errors of the API itself (GraphQL errors: codes,
+ * validation, bad variables) pass as they are; anything unexpected is logged and answered as
+ * `INTERNAL_SERVER_ERROR` without its message, which might reveal internals.
+ */
+export function formatForClient(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = error instanceof graphql.GraphQLError ? error.originalError : error;
+  const unexpected =
+    formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' ||
+    (original !== undefined && original !== null && !(original instanceof graphql.GraphQLError));
+  if (!unexpected) return formatted;
+  logger.error(
+    `TASKLIST-500 ${formatted.path?.join('.') ?? 'request'}: ${String(original ?? formatted.message)}`,
+    original instanceof Error ? original.stack : undefined,
+  );
+  return {
+    message: 'internal error',
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
 }

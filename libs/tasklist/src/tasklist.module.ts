@@ -1,7 +1,6 @@
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import {
-  Logger,
   Module,
   type DynamicModule,
   type FactoryProvider,
@@ -9,8 +8,6 @@ import {
   type ModuleMetadata,
 } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
-import type { GraphQLFormattedError } from 'graphql';
-import { graphql } from './graphql-runtime';
 import { join } from 'node:path';
 import { LiveListsService } from './live/live-lists.service';
 import { QueryLimits } from './protection/query-limits';
@@ -24,7 +21,7 @@ import {
 import { DateTimeScalar, JsonScalar } from './schema/scalars';
 import { TaskInteractionsService } from './task-interactions.service';
 import { TasklistContextFactory } from './tasklist.context';
-import { tasklistError } from './tasklist.errors';
+import { formatForClient, tasklistError } from './tasklist.errors';
 import { resolveTasklistOptions, TASKLIST_OPTIONS, type TasklistOptions } from './tasklist.options';
 import { GraphqlWsServer, MAX_DOCUMENT_TOKENS } from './transport/graphql-ws.server';
 
@@ -40,22 +37,6 @@ export interface TasklistModuleAsyncOptions {
 
 @Module({})
 class TasklistCoreModule {}
-
-const logger = new Logger('Tasklist');
-
-/** Hides the details of unexpected errors from clients; they are logged instead. */
-function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const code = formatted.extensions?.code;
-  if (code === 'INTERNAL_SERVER_ERROR' || code === undefined) {
-    const original = error instanceof graphql.GraphQLError ? (error.originalError ?? error) : error;
-    logger.error(
-      `TASKLIST-500 ${formatted.path?.join('.') ?? 'request'}: ${String(original)}`,
-      original instanceof Error ? original.stack : undefined,
-    );
-    return { ...formatted, message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-  }
-  return formatted;
-}
 
 /**
  * The tasklist GraphQL API on `options.path` (default `/graphql`): queries, read-your-writes
@@ -129,7 +110,7 @@ export class TasklistModule {
         parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },
         // No cache hints in this API: the cache control plugin would only cost time per field.
         plugins: [limits.apolloPlugin(), ApolloServerPluginCacheControlDisabled()],
-        formatError,
+        formatError: formatForClient,
         // graphql-ws runs in GraphqlWsServer, on the same path.
         subscriptions: undefined,
       }),

@@ -12,6 +12,8 @@ export interface TasklistOptions {
   maxPageSize: number;
   /** Open subscriptions one graphql-ws connection may hold at once. */
   maxSubscriptionsPerConnection: number;
+  /** Open graphql-ws connections one user may hold at once; more are closed with 4429. */
+  maxConnectionsPerUser: number;
   /** Largest HTTP request body and largest graphql-ws message, in bytes. */
   maxPayloadBytes: number;
   /** Largest SNAPSHOT a subscription may start with; a broader filter fails with `BAD_USER_INPUT`. */
@@ -37,6 +39,7 @@ export const DEFAULT_TASKLIST_OPTIONS: TasklistOptions = {
   maxQueryCost: 20_000,
   maxPageSize: 200,
   maxSubscriptionsPerConnection: 20,
+  maxConnectionsPerUser: 50,
   maxPayloadBytes: 100 * 1024,
   maxSnapshotItems: 10_000,
   maxQueuedChanges: 10_000,
@@ -59,6 +62,7 @@ export function resolveTasklistOptions(partial: Partial<TasklistOptions> = {}): 
     'maxQueryCost',
     'maxPageSize',
     'maxSubscriptionsPerConnection',
+    'maxConnectionsPerUser',
     'maxPayloadBytes',
     'maxSnapshotItems',
     'maxQueuedChanges',

@@ -22,13 +22,16 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { QueryLimits } from '../protection/query-limits';
 import { TasklistContextFactory } from '../tasklist.context';
-import { tasklistError } from '../tasklist.errors';
+import { formatForClient, tasklistError } from '../tasklist.errors';
 import { TASKLIST_OPTIONS, type TasklistOptions } from '../tasklist.options';
 
 const { getOperationAST, GraphQLError, parse, validate } = graphql;
 
 /** Close code of a connection without valid credentials, or whose token expired. */
 export const CLOSE_UNAUTHORIZED = 4401;
+
+/** Close code of a connection beyond the user's limit of open connections. */
+export const CLOSE_TOO_MANY_CONNECTIONS = 4429;
 
 /** Longest single timer (setTimeout's limit is about 24.8 days); a longer expiry is re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -41,6 +44,8 @@ interface Extra {
   request: IncomingMessage;
   identity?: Identity;
   expiry?: NodeJS.Timeout;
+  /** Counted in the user's open connections. */
+  counted?: boolean;
 }
 
 /**
@@ -85,6 +90,12 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
       schema,
       connectionInitWaitTimeout: 10_000,
       onConnect: (ctx) => this.connect(ctx),
+      // Unexpected errors reach the client without their details, as over HTTP.
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatForClient(e.toJSON(), e)),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors
+          ? { ...result, errors: result.errors.map((e) => formatForClient(e.toJSON(), e)) }
+          : undefined,
       onSubscribe: (ctx, _id, payload) => {
         const identity = ctx.extra.identity;
         if (!identity) return [tasklistError('UNAUTHENTICATED', 'not authenticated')];
@@ -139,6 +150,8 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private alive = new WeakSet<WebSocket>();
+  /** Open, authenticated connections per user. */
+  private readonly connections = new Map<string, number>();
 
   /** Runs the graphql-ws protocol on one socket. */
   private open(socket: WebSocket, request: IncomingMessage): void {
@@ -174,6 +187,11 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
     );
     socket.once('close', (code, reason) => {
       if (extra.expiry) clearTimeout(extra.expiry);
+      if (extra.counted && extra.identity) {
+        const left = (this.connections.get(extra.identity.userId) ?? 1) - 1;
+        if (left > 0) this.connections.set(extra.identity.userId, left);
+        else this.connections.delete(extra.identity.userId);
+      }
       void closed(code, String(reason));
     });
   }
@@ -189,6 +207,15 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
     const { socket } = ctx.extra;
     try {
       const { identity, expiresAt } = await this.authenticator.authenticate(ctx.connectionParams ?? {});
+      const open = this.connections.get(identity.userId) ?? 0;
+      if (open >= this.options.maxConnectionsPerUser) {
+        this.logger.warn(`TASKLIST-304 user ${identity.userId}: ${open} connections open, refusing another`);
+        socket.close(CLOSE_TOO_MANY_CONNECTIONS, 'Too many connections');
+        return false;
+      }
+      if (socket.readyState !== socket.OPEN) return false;
+      this.connections.set(identity.userId, open + 1);
+      ctx.extra.counted = true;
       ctx.extra.identity = identity;
       if (expiresAt !== null) this.closeAt(ctx.extra, expiresAt);
       return true;
