@@ -111,7 +111,7 @@ export function projectionSpecification<V extends ViewName>(projection: Projecti
               const doc = documents.get(id);
               ok(doc, `expected document ${id} in view ${projection.name}`);
               const picked = Object.fromEntries(
-                Object.keys(expected).map((k) => [k, (doc as Record<string, unknown>)[k]]),
+                Object.keys(expected).map((k) => [k, (doc as unknown as Record<string, unknown>)[k]]),
               );
               deepStrictEqual(picked, expected);
               return then;
