@@ -2,6 +2,7 @@ import {
   Controller,
   Get,
   HttpCode,
+  Inject,
   NotFoundException,
   Param,
   Post,
@@ -35,7 +36,7 @@ export class UnknownProjectionFilter implements ExceptionFilter {
 @RequirePermission('admin')
 @UseFilters(UnknownProjectionFilter)
 export class AdminController {
-  constructor(private readonly admin: AdminService) {}
+  constructor(@Inject(AdminService) private readonly admin: AdminService) {}
 
   @Get('projections')
   projections(): Promise<ProjectionStatus[]> {

@@ -10,7 +10,7 @@ import { ProjectionRunner, type ProjectionStatus, type VerifyResult } from '@edd
 @Injectable()
 export class AdminService {
   constructor(
-    private readonly runner: ProjectionRunner,
+    @Inject(ProjectionRunner) private readonly runner: ProjectionRunner,
     @Inject(EVENT_STORE) private readonly events: EventStore,
   ) {}
 

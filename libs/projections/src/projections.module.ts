@@ -101,7 +101,7 @@ export class ProjectionsModule
   implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
   constructor(
-    private readonly runner: ProjectionRunner,
+    @Inject(ProjectionRunner) private readonly runner: ProjectionRunner,
     @Inject(VIEW_STORE) private readonly viewStore: ViewStore,
   ) {}
 
