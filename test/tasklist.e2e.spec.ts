@@ -502,21 +502,48 @@ describe('tasklist API end to end', () => {
 
     it('a snapshot taken during a burst of writes, followed by the stream, equals a fresh query at the end', async () => {
       const ids = Array.from({ length: 60 }, (_, i) => `burst-${i}`);
-      const writes = (async () => {
-        for (const [i, id] of ids.entries()) {
-          await harness.createTask(id, { candidateGroups: ['sales'], priority: i }, { wait: false });
-          if (i % 3 === 0) await harness.dispatch({ type: 'AssignTask', data: { id, assignee: 'dave' } });
-          if (i % 7 === 0)
-            await harness.dispatch({ type: 'DeleteCandidateGroups', data: { id, groups: ['sales'] } });
-          if (i % 5 === 0 && i >= 5) await harness.dispatch({ type: 'DeleteTask', data: { id: ids[i - 5] } });
-          if (i % 4 === 0) await new Promise((r) => setImmediate(r));
+      const write = async (i: number) => {
+        const id = ids[i];
+        await harness.createTask(id, { candidateGroups: ['sales'], priority: i }, { wait: false });
+        if (i % 3 === 0) await harness.dispatch({ type: 'AssignTask', data: { id, assignee: 'dave' } });
+        if (i % 7 === 0)
+          await harness.dispatch({ type: 'DeleteCandidateGroups', data: { id, groups: ['sales'] } });
+        if (i % 5 === 0 && i >= 10) await harness.dispatch({ type: 'DeleteTask', data: { id: ids[i - 5] } });
+      };
+      let next = 0;
+      for (; next < 20; next++) await write(next);
+      await harness.settle();
+      // Between every two snapshot pages, writes land in the part already read: a task created with
+      // an early createTime (it sorts into page 1), a page-1 task deleted and another changed.
+      const findTasks = harness.viewStore.findTasks.bind(harness.viewStore);
+      let writesBetweenPages = 0;
+      const spy = vi.spyOn(harness.viewStore, 'findTasks').mockImplementation(async (query) => {
+        if (query.after && query.filter?.text === 'burst' && writesBetweenPages < 3) {
+          const n = writesBetweenPages++;
+          await harness.createTask(
+            `burst-early-${n}`,
+            { candidateGroups: ['sales'], createTime: `2000-01-01T00:00:0${n}Z` },
+            { wait: false },
+          );
+          await harness.dispatch({ type: 'DeleteTask', data: { id: ids[1 + n] } });
+          await harness.dispatch({
+            type: 'UpdateTaskAttributes',
+            data: { id: ids[6 + n], priority: 1000 + n },
+          });
         }
-      })();
-      // Subscribe while the writer is busy: the snapshot is read in pages of 7 as writes land.
-      await new Promise((r) => setTimeout(r, 5));
+        return findTasks(query);
+      });
       const probe: Changes = new SubscriptionProbe(client(alice), TASK_CHANGES, {
         filter: { text: 'burst' },
       });
+      // And the burst goes on while the snapshot is read and sent.
+      const writes = (async () => {
+        await probe.until(() => writesBetweenPages > 0, 10_000, 'a second snapshot page');
+        while (next < ids.length) {
+          await write(next++);
+          if (next % 4 === 0) await new Promise((r) => setImmediate(r));
+        }
+      })().finally(() => spy.mockRestore());
       await writes;
       await harness.settle();
       const fresh = await harness.graphql<{ tasks: { nodes: TaskNode[] } }>(
@@ -543,6 +570,7 @@ describe('tasklist API end to end', () => {
       expect(replay(changesOf(probe))).toEqual(expected);
       const changes = changesOf(probe);
       expect(changes[0].kind).toBe('SNAPSHOT');
+      expect(writesBetweenPages).toBeGreaterThan(0);
       expect(changes.filter((c) => c.kind === 'SNAPSHOT')).toHaveLength(1);
       // In order, and nothing doubled: a task never arrives with a version the subscriber already had.
       const positions = changes.map((c) => Number(c.position));
