@@ -15,8 +15,6 @@
  * parsing. Nothing else should run on the machine meanwhile.
  */
 import type { CommandResult } from '@eddy/contracts';
-import { CoreCommandDispatcher } from '@eddy/taskpool';
-import { CommandBus } from '@nestjs/cqrs';
 import { buildSchema, type GraphQLSchema } from 'graphql';
 import { createClient, handleProtocols, makeServer, type Client } from 'graphql-ws';
 import { createServer, type Server } from 'node:http';
@@ -255,16 +253,6 @@ async function bareServer(): Promise<{
 
 // ------------------------------------------------------------------ the suite
 
-/**
- * tsx (esbuild) emits no decorator metadata: providers that name no token for a constructor
- * parameter get `undefined`. Until the core's dispatcher names its CommandBus, say it here.
- */
-function supplyMissingInjectionMetadata(): void {
-  if (!Reflect.getMetadata('design:paramtypes', CoreCommandDispatcher)) {
-    Reflect.defineMetadata('design:paramtypes', [CommandBus], CoreCommandDispatcher);
-  }
-}
-
 export async function run(context: BenchContext): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   const current = { current: delivery() };
@@ -289,7 +277,6 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
   await bare.close();
 
   context.log('tasklist: seeding the pool');
-  supplyMissingInjectionMetadata();
   const harness = await TasklistHarness.start({
     tasklist: { maxSubscriptionsPerConnection: KEYS, maxQueuedChanges: 100_000, maxPageSize: 1_000 },
   });

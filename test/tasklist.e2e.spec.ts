@@ -45,7 +45,11 @@ interface TaskChange {
 }
 type Changes = SubscriptionProbe<{ taskChanges: TaskChange }>;
 
-const changesOf = (probe: Changes): TaskChange[] => probe.results.map((r) => r.data!.taskChanges);
+const changesOf = (probe: Changes): TaskChange[] =>
+  probe.results.map((r) => {
+    if (!r.data) throw new Error(`the subscription answered with errors: ${JSON.stringify(r.errors)}`);
+    return r.data.taskChanges;
+  });
 
 /** The list a subscriber holds after applying every message. */
 function replay(changes: TaskChange[]): Map<string, TaskNode> {

@@ -3,6 +3,7 @@ import {
   createParamDecorator,
   type ExecutionContext,
   ForbiddenException,
+  Inject,
   Injectable,
   SetMetadata,
   UnauthorizedException,
@@ -25,8 +26,8 @@ interface RequestWithIdentity {
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
-    private readonly authenticator: Authenticator,
-    private readonly reflector: Reflector,
+    @Inject(Authenticator) private readonly authenticator: Authenticator,
+    @Inject(Reflector) private readonly reflector: Reflector,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   DomainError,
@@ -86,7 +86,8 @@ const handlingSeconds = histogram(
 export class CoreCommandDispatcher implements CommandDispatcher {
   private readonly logger = new Logger('Core');
 
-  constructor(private readonly commandBus: CommandBus) {}
+  // Named explicitly: tools that compile without decorator metadata (tsx, esbuild) run this too.
+  constructor(@Inject(CommandBus) private readonly commandBus: CommandBus) {}
 
   async dispatch(command: CommandWithMetadata): Promise<CommandResult> {
     const { commandId } = command.metadata;
