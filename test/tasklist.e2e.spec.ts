@@ -352,6 +352,25 @@ describe('tasklist API end to end', () => {
       expect(codeOf(answer)).toBe('CONFLICT');
     });
 
+    it('answers CONFLICT when another API instance let someone else claim the task after the view was read', async () => {
+      await harness.createTask('m-7', { candidateGroups: ['sales'] });
+      // Alice's claim passes this instance's check against the view; before it reaches the core, a claim
+      // through another instance (straight to the core here) gives the task to Carol.
+      Object.assign(racing, {
+        type: 'ClaimTask',
+        run: () => harness.dispatch({ type: 'ClaimTask', data: { id: 'm-7', assignee: 'carol' } }),
+      });
+      const answer = await harness.graphql('mutation { claimTask(id: "m-7") { assignee } }', {}, alice);
+      expect(codeOf(answer)).toBe('CONFLICT');
+      await harness.settle();
+      const task = await harness.graphql<{ task: { assignee: string } }>(
+        '{ task(id: "m-7") { assignee } }',
+        {},
+        carol,
+      );
+      expect(task.data!.task.assignee).toBe('carol');
+    });
+
     it('gives a task claimed by two users at once to one of them and answers the other CONFLICT', async () => {
       await harness.createTask('m-6', { candidateGroups: ['sales'] });
       // Each claim reaches the core late: without care both would read "unassigned" and both win.

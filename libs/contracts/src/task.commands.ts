@@ -61,7 +61,15 @@ export const completeTaskSchema = z.strictObject({ id: idSchema, assignee: princ
 export const deleteTaskSchema = z.strictObject({ id: idSchema, deleteReason: textSchema.optional() });
 
 /** Interaction commands: what a user did in the tasklist; the engine is told afterwards. */
-export const claimTaskSchema = z.strictObject({ id: idSchema, assignee: principalSchema });
+export const claimTaskSchema = z.strictObject({
+  id: idSchema,
+  assignee: principalSchema,
+  /**
+   * Refuse the claim (`TASK_ASSIGNED`) when someone else holds the task, instead of taking it over.
+   * The tasklist claims this way, so that the rule holds however many API instances decide at once.
+   */
+  exclusive: z.boolean().optional(),
+});
 export const unclaimTaskSchema = z.strictObject({ id: idSchema });
 export const completeTaskInteractionSchema = z.strictObject({
   id: idSchema,

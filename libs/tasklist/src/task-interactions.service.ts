@@ -45,7 +45,11 @@ export class TaskInteractionsService {
           reason: 'TASK_ASSIGNED',
         });
       }
-      return this.send(context, task, { type: 'ClaimTask', data: { id, assignee: context.viewer.userId } });
+      // Exclusive: the core refuses the claim if another API instance let someone else claim meanwhile.
+      return this.send(context, task, {
+        type: 'ClaimTask',
+        data: { id, assignee: context.viewer.userId, exclusive: true },
+      });
     });
   }
 
@@ -143,9 +147,8 @@ export class TaskInteractionsService {
   /**
    * Runs the interactions on one task one after the other. Each checks its rule on the view after
    * the previous one's events are in it (read your writes), so two users claiming the same
-   * unassigned task at once get one success and one CONFLICT instead of both succeeding. This holds
-   * within one API instance; across instances the core would have to refuse a claim of a task that
-   * someone else holds (the task decider lets a claim take the task over).
+   * unassigned task at once get one success and one CONFLICT instead of both succeeding. Across API
+   * instances the claim is sent `exclusive`, so the core refuses it when someone else holds the task.
    */
   private oneAtATime<R>(taskId: string, interaction: () => Promise<R>): Promise<R> {
     const previous = this.inProgress.get(taskId) ?? Promise.resolve();

@@ -39,6 +39,7 @@ export const TaskErrorCodes = {
   TASK_CLOSED: 'TASK_CLOSED',
   TASK_NOT_ASSIGNED: 'TASK_NOT_ASSIGNED',
   TASK_NOT_ASSIGNED_TO_USER: 'TASK_NOT_ASSIGNED_TO_USER',
+  TASK_ASSIGNED: 'TASK_ASSIGNED',
 } as const;
 
 function openTask(state: TaskState, id: string): OpenTaskState {
@@ -150,8 +151,15 @@ function decide(command: TaskCommand, state: TaskState, metadata: CommandMetadat
     case 'DeleteTask':
       return [{ type: 'TaskDeleted', data: { id, deleteReason: command.data.deleteReason ?? null } }];
     case 'ClaimTask': {
-      const { assignee } = command.data;
+      const { assignee, exclusive } = command.data;
       if (task.assignee === assignee) return [];
+      if (exclusive && task.assignee !== null) {
+        throw new DomainError(
+          TaskErrorCodes.TASK_ASSIGNED,
+          `task ${id} is assigned to someone else`,
+          'data.id',
+        );
+      }
       // Someone else holds the task: the engine client unassigns before it assigns.
       const unclaim: TaskEvent[] =
         task.assignee === null

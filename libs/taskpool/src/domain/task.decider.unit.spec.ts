@@ -312,6 +312,22 @@ describe('task decider: interaction commands', () => {
           { type: 'TaskClaimed', data: { id, assignee: 'anna' } },
         ]);
     });
+    it('refuses an exclusive claim of a task someone else holds with TASK_ASSIGNED', () => {
+      spec
+        .given([created, assignedTo('bert')])
+        .when({ type: 'ClaimTask', data: { id, assignee: 'anna', exclusive: true } })
+        .thenThrows('TASK_ASSIGNED');
+    });
+    it("grants an exclusive claim of an unassigned task or of a task already the user's", () => {
+      spec
+        .given([created])
+        .when({ type: 'ClaimTask', data: { id, assignee: 'anna', exclusive: true } })
+        .then([{ type: 'TaskClaimed', data: { id, assignee: 'anna' } }]);
+      spec
+        .given([created, assignedTo('anna')])
+        .when({ type: 'ClaimTask', data: { id, assignee: 'anna', exclusive: true } })
+        .thenNothing();
+    });
     it('emits nothing for a task already claimed by the user', () => {
       spec
         .given([created, assignedTo('anna')])
