@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { VIEW_STORE, type ViewStore } from '@eddy/projections';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config/eddy.config';
 import { gql, SubscriptionRecorder, wsClient } from './helpers/graphql';
@@ -71,6 +72,12 @@ describe('the platform (embedded defaults)', () => {
     );
     expect(started.errors).toBeUndefined();
     const instanceId = started.data!.startProcess.processInstanceId;
+    const instances = app!.get<ViewStore>(VIEW_STORE);
+    await expect
+      .poll(async () => (await instances.getProcessInstance(`eddy/${instanceId}`))?.startUserId, {
+        timeout: 15_000,
+      })
+      .toBe('carol');
 
     // The review task reaches Alice's live list (she is in its candidate group).
     const arrived = await aliceList.next(

@@ -125,6 +125,7 @@ export class TaskInteractionsService {
     try {
       const started = await this.engine.startProcessInstance({
         definitionKey: key,
+        startUserId: context.viewer.userId,
         ...(variables ? { variables: variables as Record<string, unknown> } : {}),
       });
       return { processInstanceId: started.instanceId, processDefinitionKey: key };

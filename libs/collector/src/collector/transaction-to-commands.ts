@@ -257,7 +257,10 @@ function instanceCommand(event: Exclude<EngineEvent, EngineTaskEvent>, options: 
   });
   switch (event.type) {
     case 'processInstance.started':
-      return { type: 'StartProcessInstance', data };
+      return {
+        type: 'StartProcessInstance',
+        data: event.startUserId ? { ...data, startUserId: event.startUserId } : data,
+      };
     case 'processInstance.finished':
       return { type: 'FinishProcessInstance', data };
     case 'processInstance.cancelled':

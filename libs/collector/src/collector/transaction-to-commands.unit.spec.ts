@@ -63,6 +63,12 @@ const sourceReference = {
 };
 
 describe('transactionToCommands', () => {
+  it('carries the user who started the instance into StartProcessInstance', () => {
+    const started = ev({ type: 'processInstance.started', instance, variables: {}, startUserId: 'carol' });
+    const [command] = transactionToCommands(tx([started], {}), options);
+    expect(command).toMatchObject({ type: 'StartProcessInstance', data: { startUserId: 'carol' } });
+  });
+
   it('turns a start up to the first task into StartProcessInstance and one CreateTask with payload', () => {
     const started = ev({ type: 'processInstance.started', instance, variables: { amount: 12 } });
     const created = ev({ type: 'task.created', task: task() });

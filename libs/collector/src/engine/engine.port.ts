@@ -64,6 +64,8 @@ export interface StartProcessInstanceRequest {
   definitionKey: string;
   variables?: Variables;
   businessKey?: string;
+  /** The user on whose behalf the instance is started (the tasklist's user). */
+  startUserId?: string;
 }
 
 export interface StartedProcessInstance {
@@ -190,6 +192,8 @@ export interface ProcessInstanceStarted extends EngineEventBase {
   instance: EngineProcessInstance;
   /** The variables the instance was started with. */
   variables: Variables;
+  /** The user who started the instance, when a person did (Camunda 8 reports no such user: null). */
+  startUserId?: string | null;
 }
 
 /** The instance reached its end. */

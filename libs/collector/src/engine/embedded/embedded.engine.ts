@@ -254,6 +254,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
         type: 'processInstance.started',
         instance: rt.meta.instance,
         variables: { ...variables },
+        startUserId: request.startUserId ?? null,
       });
       const engine = this.createEngine(rt);
       rt.engine = engine;
