@@ -169,5 +169,14 @@ describe('the platform (embedded defaults)', () => {
       (m) => m.taskChanges.kind === 'REMOVED' && m.taskChanges.removedIds.includes(secondReview.id),
     );
     await expect.poll(carolTasks, { timeout: 15_000 }).toEqual([]);
+
+    // What commands.md asks of /metrics, as this run left it (Alice's subscription is still open).
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/eddy_commands_handled_total\{type="CreateTask",status="accepted"\} [1-9]/);
+    expect(metrics).toMatch(/eddy_event_store_append_seconds_count\{outcome="appended"\} [1-9]/);
+    expect(metrics).toMatch(/eddy_projection_lag\{projection="tasks"\} \d+/);
+    expect(metrics).toMatch(/eddy_projection_position\{projection="tasks"\} [1-9]/);
+    expect(metrics).toMatch(/eddy_graphql_subscriptions_open [1-9]/);
+    expect(metrics).toMatch(/eddy_graphql_operation_seconds_count\{type="mutation",outcome="ok"\} [1-9]/);
   });
 });

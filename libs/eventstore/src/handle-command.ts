@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { histogram } from '@eddy/observability';
 import type { CommandMetadata, Decider } from '@eddy/contracts';
 import {
   DuplicateEventIdError,
@@ -6,6 +7,12 @@ import {
   type NewEvent,
   WrongExpectedRevisionError,
 } from './event-store.port';
+
+const appendSeconds = histogram(
+  'eddy_event_store_append_seconds',
+  'Time of one append to the event store, by outcome',
+  ['outcome'],
+);
 
 /** Events as deciders emit them: a type and data, nothing the store adds. */
 export interface DecidedEvent {
@@ -87,10 +94,12 @@ export async function handleCommand<C, E extends DecidedEvent, S>(
       data: event.data as Record<string, unknown>,
       metadata: { ...metadata },
     }));
+    const stopAppend = appendSeconds.startTimer();
     try {
       const result = await store.appendToStream(streamId, events, {
         expectedRevision: revision === -1 ? 'no_stream' : revision,
       });
+      stopAppend({ outcome: 'appended' });
       return {
         status: 'accepted',
         revision: result.nextExpectedRevision,
@@ -98,6 +107,7 @@ export async function handleCommand<C, E extends DecidedEvent, S>(
         appended: events.length,
       };
     } catch (error) {
+      stopAppend({ outcome: error instanceof WrongExpectedRevisionError ? 'conflict' : 'failed' });
       // Another writer got there first (possibly with this very command): read again and decide again.
       if (!(error instanceof WrongExpectedRevisionError) && !(error instanceof DuplicateEventIdError))
         throw error;

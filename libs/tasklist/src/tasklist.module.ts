@@ -10,6 +10,7 @@ import {
 import { GraphQLModule } from '@nestjs/graphql';
 import { join } from 'node:path';
 import { LiveListsService } from './live/live-lists.service';
+import { operationLatencyPlugin } from './observability/tasklist.metrics';
 import { QueryLimits } from './protection/query-limits';
 import {
   DataEntryFieldsResolver,
@@ -109,7 +110,7 @@ export class TasklistModule {
         includeStacktraceInErrorResponses: false,
         parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },
         // No cache hints in this API: the cache control plugin would only cost time per field.
-        plugins: [limits.apolloPlugin(), ApolloServerPluginCacheControlDisabled()],
+        plugins: [limits.apolloPlugin(), ApolloServerPluginCacheControlDisabled(), operationLatencyPlugin()],
         formatError: formatForClient,
         // graphql-ws runs in GraphqlWsServer, on the same path.
         subscriptions: undefined,

@@ -20,6 +20,7 @@ import {
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { trackConnection } from '../observability/tasklist.metrics';
 import { QueryLimits } from '../protection/query-limits';
 import { TasklistContextFactory } from '../tasklist.context';
 import { formatForClient, tasklistError } from '../tasklist.errors';
@@ -46,6 +47,8 @@ interface Extra {
   expiry?: NodeJS.Timeout;
   /** Counted in the user's open connections. */
   counted?: boolean;
+  /** Ends the connection's share of the subscriptions gauge. */
+  untrack?: () => void;
 }
 
 /**
@@ -187,6 +190,7 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
     );
     socket.once('close', (code, reason) => {
       if (extra.expiry) clearTimeout(extra.expiry);
+      extra.untrack?.();
       if (extra.counted && extra.identity) {
         const left = (this.connections.get(extra.identity.userId) ?? 1) - 1;
         if (left > 0) this.connections.set(extra.identity.userId, left);
@@ -205,6 +209,7 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
 
   private async connect(ctx: Context<Record<string, unknown> | undefined, Extra>): Promise<boolean> {
     const { socket } = ctx.extra;
+    ctx.extra.untrack ??= trackConnection(ctx);
     try {
       const { identity, expiresAt } = await this.authenticator.authenticate(ctx.connectionParams ?? {});
       const open = this.connections.get(identity.userId) ?? 0;
