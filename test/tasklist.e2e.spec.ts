@@ -455,7 +455,11 @@ describe('tasklist API end to end', () => {
       expect(answer.data).toEqual({
         startProcess: { processInstanceId: expect.any(String), processDefinitionKey: 'vacation' },
       });
-      expect(started.at(-1)).toEqual({ definitionKey: 'vacation', startUserId: 'alice', variables: { days: 3 } });
+      expect(started.at(-1)).toEqual({
+        definitionKey: 'vacation',
+        startUserId: 'alice',
+        variables: { days: 3 },
+      });
       const forbidden = await harness.graphql(
         'mutation { startProcess(processDefinitionKey: "payroll") { processInstanceId } }',
         {},
