@@ -87,6 +87,46 @@ describe('the platform (embedded defaults)', () => {
     expect(review.taskDefinitionKey).toBe('ReviewInvoice');
     expect(review.assignee).toBeNull();
 
+    // bpmn/eddy-collector.json maps the invoice number to the invoice data entry the billing application
+    // reports: the task is correlated to it, and Alice sees the entry through the task.
+    const reported = await fetch(`${url}/api/commands`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-user': 'billing-app',
+        'x-groups': 'process-applications',
+      },
+      body: JSON.stringify({
+        commands: [
+          {
+            type: 'CreateOrUpdateDataEntry',
+            commandId: 'inv-7-v1',
+            data: {
+              entryType: 'invoice',
+              entryId: 'INV-7',
+              type: 'Invoice',
+              name: 'Invoice INV-7',
+              applicationName: 'billing',
+              authorizations: [{ kind: 'ADD_GROUP', principal: 'accounting' }],
+            },
+          },
+        ],
+      }),
+    });
+    expect(reported.status).toBe(200);
+    const correlated = async () =>
+      (
+        await gql<{ task: { correlations: unknown[]; dataEntries: { id: string }[] } }>(
+          url,
+          alice,
+          `{ task(id: "${review.id}") { correlations { entryType entryId } dataEntries { id } } }`,
+        )
+      ).data!.task;
+    await expect.poll(correlated, { timeout: 15_000 }).toEqual({
+      correlations: [{ entryType: 'invoice', entryId: 'INV-7' }],
+      dataEntries: [{ id: 'invoice#INV-7' }],
+    });
+
     const claimed = await gql<{ claimTask: { assignee: string; description: string } }>(
       url,
       alice,
