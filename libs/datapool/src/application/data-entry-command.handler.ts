@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { dataEntryStreamId, type CommandWithMetadata, type DataEntryCommand } from '@eddy/contracts';
+import type { CommandWithMetadata, DataEntryCommand } from '@eddy/contracts';
 import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
 import {
   handleCommand,
@@ -11,7 +11,11 @@ import { dataEntryDecider } from '../domain/data-entry.decider';
 
 /** A data entry command on its way through the command bus. */
 export class ExecuteDataEntryCommand {
-  constructor(readonly command: CommandWithMetadata<DataEntryCommand>) {}
+  constructor(
+    readonly command: CommandWithMetadata<DataEntryCommand>,
+    /** The entry's stream, as the core's router found it. */
+    readonly streamId: string,
+  ) {}
 }
 
 /** Injection token of the {@link HandleCommandOptions} of the data pool. */
@@ -24,15 +28,7 @@ export class DataEntryCommandHandler implements ICommandHandler<ExecuteDataEntry
     @Inject(DATA_ENTRY_HANDLING) private readonly options: HandleCommandOptions,
   ) {}
 
-  execute({ command }: ExecuteDataEntryCommand): Promise<HandledCommand> {
-    const { entryType, entryId } = command.data;
-    return handleCommand(
-      this.store,
-      dataEntryDecider,
-      dataEntryStreamId(entryType, entryId),
-      command,
-      command.metadata,
-      this.options,
-    );
+  execute({ command, streamId }: ExecuteDataEntryCommand): Promise<HandledCommand> {
+    return handleCommand(this.store, dataEntryDecider, streamId, command, command.metadata, this.options);
   }
 }

@@ -34,27 +34,24 @@ const isProcessDefinitionCommand = (
 const isProcessInstanceCommand = (c: CommandWithMetadata): c is CommandWithMetadata<ProcessInstanceCommand> =>
   c.type in processCommandSchemas && c.type !== 'RegisterProcessDefinition';
 
-/** The stream a command belongs to and the bus message that carries it there. */
+/** The stream a command belongs to, and the bus message that carries the command and its stream to the handler. */
 export function routeCommand(command: CommandWithMetadata): { streamId: string; message: object } {
   if (isTaskCommand(command)) {
-    return { streamId: taskStreamId(command.data.id), message: new ExecuteTaskCommand(command) };
+    const streamId = taskStreamId(command.data.id);
+    return { streamId, message: new ExecuteTaskCommand(command, streamId) };
   }
   if (isDataEntryCommand(command)) {
-    const { entryType, entryId } = command.data;
-    return { streamId: dataEntryStreamId(entryType, entryId), message: new ExecuteDataEntryCommand(command) };
+    const streamId = dataEntryStreamId(command.data.entryType, command.data.entryId);
+    return { streamId, message: new ExecuteDataEntryCommand(command, streamId) };
   }
   if (isProcessDefinitionCommand(command)) {
-    return {
-      streamId: processDefinitionStreamId(command.data.id),
-      message: new ExecuteProcessDefinitionCommand(command),
-    };
+    const streamId = processDefinitionStreamId(command.data.id);
+    return { streamId, message: new ExecuteProcessDefinitionCommand(command, streamId) };
   }
   if (isProcessInstanceCommand(command)) {
     const { applicationName, instanceId } = command.data.sourceReference;
-    return {
-      streamId: processInstanceStreamId(applicationName, instanceId),
-      message: new ExecuteProcessInstanceCommand(command),
-    };
+    const streamId = processInstanceStreamId(applicationName, instanceId);
+    return { streamId, message: new ExecuteProcessInstanceCommand(command, streamId) };
   }
   throw new DomainError(
     'UNKNOWN_COMMAND_TYPE',

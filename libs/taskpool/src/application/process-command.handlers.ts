@@ -1,12 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import {
-  processDefinitionStreamId,
-  processInstanceStreamId,
-  type CommandWithMetadata,
-  type ProcessDefinitionCommand,
-  type ProcessInstanceCommand,
-} from '@eddy/contracts';
+import type { CommandWithMetadata, ProcessDefinitionCommand, ProcessInstanceCommand } from '@eddy/contracts';
 import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
 import { handleCommand, type HandledCommand } from '@eddy/eventstore/handle-command';
 import { processDefinitionDecider } from '../domain/process-definition.decider';
@@ -15,12 +9,18 @@ import { CORE_OPTIONS, handleCommandOptions, type CoreOptions } from './core.opt
 
 /** A process definition command on its way through the command bus. */
 export class ExecuteProcessDefinitionCommand {
-  constructor(readonly command: CommandWithMetadata<ProcessDefinitionCommand>) {}
+  constructor(
+    readonly command: CommandWithMetadata<ProcessDefinitionCommand>,
+    readonly streamId: string,
+  ) {}
 }
 
 /** A process instance command on its way through the command bus. */
 export class ExecuteProcessInstanceCommand {
-  constructor(readonly command: CommandWithMetadata<ProcessInstanceCommand>) {}
+  constructor(
+    readonly command: CommandWithMetadata<ProcessInstanceCommand>,
+    readonly streamId: string,
+  ) {}
 }
 
 @CommandHandler(ExecuteProcessDefinitionCommand)
@@ -33,11 +33,11 @@ export class ProcessDefinitionCommandHandler implements ICommandHandler<
     @Inject(CORE_OPTIONS) private readonly options: CoreOptions,
   ) {}
 
-  execute({ command }: ExecuteProcessDefinitionCommand): Promise<HandledCommand> {
+  execute({ command, streamId }: ExecuteProcessDefinitionCommand): Promise<HandledCommand> {
     return handleCommand(
       this.store,
       processDefinitionDecider,
-      processDefinitionStreamId(command.data.id),
+      streamId,
       command,
       command.metadata,
       handleCommandOptions(this.options),
@@ -55,12 +55,11 @@ export class ProcessInstanceCommandHandler implements ICommandHandler<
     @Inject(CORE_OPTIONS) private readonly options: CoreOptions,
   ) {}
 
-  execute({ command }: ExecuteProcessInstanceCommand): Promise<HandledCommand> {
-    const { applicationName, instanceId } = command.data.sourceReference;
+  execute({ command, streamId }: ExecuteProcessInstanceCommand): Promise<HandledCommand> {
     return handleCommand(
       this.store,
       processInstanceDecider,
-      processInstanceStreamId(applicationName, instanceId),
+      streamId,
       command,
       command.metadata,
       handleCommandOptions(this.options),

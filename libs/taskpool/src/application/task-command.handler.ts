@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { taskStreamId, type CommandWithMetadata, type TaskCommand } from '@eddy/contracts';
+import type { CommandWithMetadata, TaskCommand } from '@eddy/contracts';
 import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
 import { handleCommand, type HandledCommand } from '@eddy/eventstore/handle-command';
 import { taskDecider } from '../domain/task.decider';
@@ -8,7 +8,11 @@ import { CORE_OPTIONS, handleCommandOptions, type CoreOptions } from './core.opt
 
 /** A task command on its way through the command bus. */
 export class ExecuteTaskCommand {
-  constructor(readonly command: CommandWithMetadata<TaskCommand>) {}
+  constructor(
+    readonly command: CommandWithMetadata<TaskCommand>,
+    /** The task's stream, as `routeCommand` found it. */
+    readonly streamId: string,
+  ) {}
 }
 
 @CommandHandler(ExecuteTaskCommand)
@@ -18,11 +22,11 @@ export class TaskCommandHandler implements ICommandHandler<ExecuteTaskCommand, H
     @Inject(CORE_OPTIONS) private readonly options: CoreOptions,
   ) {}
 
-  execute({ command }: ExecuteTaskCommand): Promise<HandledCommand> {
+  execute({ command, streamId }: ExecuteTaskCommand): Promise<HandledCommand> {
     return handleCommand(
       this.store,
       taskDecider,
-      taskStreamId(command.data.id),
+      streamId,
       command,
       command.metadata,
       handleCommandOptions(this.options),
