@@ -4,7 +4,7 @@ import { requireServer } from '@eddy/testing/servers';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type StoredEvent } from './event-store.port';
 import { openPostgresEventStore, type PostgresEventStore } from './postgres.event-store';
 
@@ -121,6 +121,11 @@ if (url === undefined) {
       cleanup.push(async () => controller.abort());
       const iterator = reader.subscribeToAll({ signal: controller.signal })[Symbol.asyncIterator]();
       const first = iterator.next();
+      // Append only once the reader has caught up and waits live: otherwise its catch-up read could
+      // find the event first, and the test would not show the notification at work.
+      await vi.waitFor(() => expect(reader['notifier']['waiters'].size).toBeGreaterThan(0), {
+        timeout: 10_000,
+      });
 
       const event = anEvent();
       const { position } = await writer.appendToStream('s', [event]);
