@@ -57,14 +57,16 @@ interface TaskAccumulator {
   task: EngineTask;
   assigned: { eventId: string; occurredAt: string } | null;
   changed: { eventId: string; occurredAt: string; attributes: Set<ChangeableTaskAttribute> } | null;
-  /** `before`: the task before its first candidate change, when an earlier event of the transaction carried it. */
-  candidates: { eventId: string; occurredAt: string; before: EngineTask | null } | null;
+  /** `before`: the lists before the first candidate change of the transaction. */
+  candidates: { eventId: string; occurredAt: string; before: CandidateLists } | null;
   /** How the task ended in this transaction, with the task as it was then. */
   ending:
     | { kind: 'completed'; eventId: string; occurredAt: string; task: EngineTask }
     | { kind: 'cancelled'; eventId: string; occurredAt: string; task: EngineTask; reason: string }
     | null;
 }
+
+type CandidateLists = Pick<EngineTask, 'candidateUsers' | 'candidateGroups'>;
 
 type Step =
   | { kind: 'task'; order: number; acc: TaskAccumulator }
@@ -105,7 +107,6 @@ export function collectTransaction(tx: EngineTransaction, options: CollectorOpti
       tasks.set(event.task.id, acc);
       steps.push({ kind: 'task', order, acc });
     }
-    const previous = acc.task;
     const at = { eventId: event.eventId, occurredAt: event.occurredAt };
     switch (event.type) {
       case 'task.created':
@@ -119,8 +120,7 @@ export function collectTransaction(tx: EngineTransaction, options: CollectorOpti
         for (const attribute of event.changed) acc.changed.attributes.add(attribute);
         break;
       case 'task.candidatesChanged':
-        // The snapshot before is known only when an earlier event of this transaction carried the task.
-        acc.candidates ??= { ...at, before: acc.order === order ? null : previous };
+        acc.candidates ??= { ...at, before: event.previous };
         break;
       case 'task.completed':
         acc.ending = { kind: 'completed', ...at, task: event.task };
@@ -345,14 +345,14 @@ type CandidateCommand = [
  * Candidate changes of an existing task. Removals need the lists before the change; the port reports only the
  * lists after it, so without an earlier snapshot in the transaction only additions can be derived.
  */
-function candidateCommands(task: EngineTask, before: EngineTask | null): CandidateCommand[] {
+function candidateCommands(task: EngineTask, before: CandidateLists): CandidateCommand[] {
   const commands: CandidateCommand[] = [];
-  const diff = (now: string[], then: string[] | null) => ({
-    added: now.filter((name) => !(then ?? []).includes(name)),
-    removed: then ? then.filter((name) => !now.includes(name)) : [],
+  const diff = (now: string[], then: string[]) => ({
+    added: now.filter((name) => !then.includes(name)),
+    removed: then.filter((name) => !now.includes(name)),
   });
-  const users = diff(task.candidateUsers, before?.candidateUsers ?? null);
-  const groups = diff(task.candidateGroups, before?.candidateGroups ?? null);
+  const users = diff(task.candidateUsers, before.candidateUsers);
+  const groups = diff(task.candidateGroups, before.candidateGroups);
   if (users.added.length > 0) commands.push(['AddCandidateUsers', { id: task.id, users: users.added }]);
   if (users.removed.length > 0)
     commands.push(['DeleteCandidateUsers', { id: task.id, users: users.removed }]);

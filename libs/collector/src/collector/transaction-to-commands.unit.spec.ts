@@ -206,11 +206,12 @@ describe('transactionToCommands', () => {
     expect(commands[1].data).toMatchObject({ name: 'Pay' });
   });
 
-  it('derives candidate additions and removals when an earlier event of the transaction shows the lists before', () => {
+  it('turns a candidate change of an open task into additions and removals against the lists before', () => {
     const assigned = ev({ type: 'task.assigned', task: task({ assignee: 'ann' }), assignee: 'ann' });
     const candidates = ev({
       type: 'task.candidatesChanged',
       task: task({ assignee: 'ann', candidateGroups: ['audit'], candidateUsers: ['cid'] }),
+      previous: { candidateUsers: [], candidateGroups: ['accounting'] },
     });
     const commands = transactionToCommands(tx([assigned, candidates]), options);
 
@@ -221,6 +222,40 @@ describe('transactionToCommands', () => {
       ['DeleteCandidateGroups', { id: 't-1', groups: ['accounting'] }],
     ]);
     expect(new Set(commands.map((c) => c.metadata.commandId)).size).toBe(4);
+  });
+
+  it('removes candidates of a task created in an earlier transaction, alone in its transaction', () => {
+    const candidates = ev({
+      type: 'task.candidatesChanged',
+      task: task({ candidateUsers: [], candidateGroups: ['audit'] }),
+      previous: { candidateUsers: ['cid', 'dan'], candidateGroups: ['accounting', 'audit'] },
+    });
+    const commands = transactionToCommands(tx([candidates]), options);
+
+    expect(commands.map((c) => [c.type, c.data])).toEqual([
+      ['DeleteCandidateUsers', { id: 't-1', users: ['cid', 'dan'] }],
+      ['DeleteCandidateGroups', { id: 't-1', groups: ['accounting'] }],
+    ]);
+  });
+
+  it('compares several candidate changes of one transaction from the first one\'s lists to the last', () => {
+    const first = ev({
+      type: 'task.candidatesChanged',
+      task: task({ candidateUsers: ['cid'], candidateGroups: ['accounting'] }),
+      previous: { candidateUsers: [], candidateGroups: ['accounting'] },
+    });
+    const second = ev({
+      type: 'task.candidatesChanged',
+      task: task({ candidateUsers: [], candidateGroups: ['audit'] }),
+      previous: { candidateUsers: ['cid'], candidateGroups: ['accounting'] },
+    });
+    const commands = transactionToCommands(tx([first, second]), options);
+
+    // cid came and went within the transaction: the core never hears of them.
+    expect(commands.map((c) => [c.type, c.data])).toEqual([
+      ['AddCandidateGroups', { id: 't-1', groups: ['audit'] }],
+      ['DeleteCandidateGroups', { id: 't-1', groups: ['accounting'] }],
+    ]);
   });
 
   it('gives a redelivered transaction the same commands and ids', () => {

@@ -161,7 +161,10 @@ export interface TaskAttributesChanged extends EngineEventBase {
 /** Candidate users or groups changed (Camunda 8 `updating` with `candidateUsers`/`candidateGroups`). */
 export interface TaskCandidatesChanged extends EngineEventBase {
   type: 'task.candidatesChanged';
+  /** The task with its new lists. */
   task: EngineTask;
+  /** The lists before this change: what was taken away is only known from them. */
+  previous: Pick<EngineTask, 'candidateUsers' | 'candidateGroups'>;
 }
 
 /** The task was completed (Camunda 8 `completing`); `variables` are the ones it was completed with. */
