@@ -14,6 +14,7 @@
  * Two loads: as fast as it goes with a bounded number of instances in flight (the rate), and a steady
  * offered load (starts at fixed intervals, whatever the system does) for the latency percentiles.
  */
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CommandBus } from '@nestjs/cqrs';
 import { Logger } from '@nestjs/common';
@@ -45,6 +46,7 @@ import {
   processInstancesProjection,
   tasksProjection,
 } from '@eddy/projections';
+import { bpmnEngineCeiling } from './lib/bpmn-engine-ceiling';
 import { fsyncLatencyMs, now, percentile, perSecond } from './lib/measure';
 import { compared, type BenchResult } from './lib/report';
 import { type BenchContext } from './lib/suite';
@@ -60,6 +62,8 @@ const OFFERED_SECONDS = 2;
 /** A second steady load both subjects can carry: this share of the full pipeline's measured rate. */
 const SUSTAINABLE_SHARE = 0.5;
 const SUSTAINABLE_INSTANCES = 200;
+/** Instances each worker thread starts when the library's own ceiling is measured. */
+const CEILING_INSTANCES = 3_000;
 const variables = (i: number) => ({
   invoiceNumber: `INV-${i}`,
   supplier: 'ACME',
@@ -113,6 +117,15 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
   const bareFigures = await measure(context, bare, fullFigures.steadyRate);
   await bare.close();
 
+  // What bpmn-engine alone reaches on this machine, with nothing of Eddy's around it: the bound on any
+  // adapter built on it (see bench/lib/bpmn-engine-ceiling.ts).
+  const bpmnFile = join(bpmnDir, `${PROCESS}.bpmn`);
+  const cores = availableParallelism();
+  context.log('bpmn-engine alone (no FEEL, nothing stored), one worker thread, then one per core');
+  const ceilingOne = await bpmnEngineCeiling(bpmnFile, 1, CEILING_INSTANCES);
+  const ceilingAll = await bpmnEngineCeiling(bpmnFile, cores, CEILING_INSTANCES);
+  context.log(`  ${Math.round(ceilingOne)}/s on one thread, ${Math.round(ceilingAll)}/s on ${cores}`);
+
   return [
     compared(
       `instances/s to first task in the tasks view (${IN_FLIGHT} in flight)`,
@@ -155,6 +168,17 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
       'ms',
       bareFigures.steady.p99,
     ),
+    compared(
+      'bpmn-engine alone, 1 thread: starts to first wait (full pipeline against it)',
+      fullFigures.rate,
+      'instances/s',
+      ceilingOne,
+    ),
+    {
+      metric: `bpmn-engine alone, ${cores} threads (one per core): starts to first wait`,
+      value: ceilingAll,
+      unit: 'instances/s',
+    },
     { metric: 'disk fsync latency p50, before the run', value: fsyncBefore, unit: 'ms' },
     { metric: 'disk fsync latency p50, after the run', value: fsyncLatencyMs(probeDir), unit: 'ms' },
   ];
