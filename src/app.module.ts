@@ -55,8 +55,10 @@ export class AppModule {
               applicationName: config.applicationName,
               dataDir: config.dataDir,
               bpmnDir: config.bpmnDir,
-              // A kept checkpoint would run ahead of an event log that starts empty at every start.
+              // An event log that starts empty at every start keeps no checkpoint and no engine state
+              // either: kept ones would run ahead of it (tasks the core never heard of).
               checkpoints: config.eventStore.kind === 'memory' ? 'memory' : 'sqlite',
+              engine: { inMemory: config.eventStore.kind === 'memory' },
               ...collectorSettings(config.bpmnDir),
             }),
           ]

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -218,5 +218,62 @@ describe('the platform (embedded defaults)', () => {
     expect(metrics).toMatch(/eddy_projection_position\{projection="tasks"\} [1-9]/);
     expect(metrics).toMatch(/eddy_graphql_subscriptions_open [1-9]/);
     expect(metrics).toMatch(/eddy_graphql_operation_seconds_count\{type="mutation",outcome="ok"\} [1-9]/);
+  });
+});
+
+describe('the platform on the memory event store', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'eddy-platform-memory-'));
+  const config = loadConfig({
+    EDDY_AUTH_MODE: 'dev',
+    EDDY_DATA_DIR: dataDir,
+    EDDY_BPMN_DIR: resolve(__dirname, '../bpmn'),
+    EDDY_EVENT_STORE: 'memory',
+    EDDY_LOG_LEVEL: 'warn',
+  });
+  let app: INestApplication | undefined;
+
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps nothing: the engine forgets its instances with the event log', async () => {
+    const start = async () => {
+      app = await createApp(config);
+      await app.listen(0, '127.0.0.1');
+      return (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    };
+    const reviews = (url: string) => async () =>
+      (
+        await gql<{ tasks: { nodes: { taskDefinitionKey: string }[] } }>(
+          url,
+          alice,
+          `{ tasks { nodes { taskDefinitionKey } } }`,
+        )
+      ).data!.tasks.nodes;
+
+    let url = await start();
+    const started = await gql(
+      url,
+      carol,
+      `mutation { startProcess(processDefinitionKey: "invoice-approval",
+        variables: { invoiceNumber: "INV-8", supplier: "ACME", amount: 5, submitter: "carol" }) { processInstanceId } }`,
+    );
+    expect(started.errors).toBeUndefined();
+    await expect.poll(reviews(url), { timeout: 15_000 }).toEqual([{ taskDefinitionKey: 'ReviewInvoice' }]);
+    expect(readdirSync(dataDir)).toEqual([]);
+    await app!.close();
+
+    // A kept engine would deliver nothing new, but its instance would outlive the log that knew it.
+    url = await start();
+    const again = await gql(
+      url,
+      carol,
+      `mutation { startProcess(processDefinitionKey: "invoice-approval",
+        variables: { invoiceNumber: "INV-9", supplier: "ACME", amount: 6, submitter: "carol" }) { processInstanceId } }`,
+    );
+    expect(again.errors).toBeUndefined();
+    await expect.poll(reviews(url), { timeout: 15_000 }).toEqual([{ taskDefinitionKey: 'ReviewInvoice' }]);
+    expect(readdirSync(dataDir)).toEqual([]);
   });
 });

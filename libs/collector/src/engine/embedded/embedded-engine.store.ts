@@ -46,9 +46,14 @@ export class EmbeddedEngineStore {
   private batch: Batch | null = null;
   private readonly statements;
 
-  constructor(dataDir: string, durability: EngineDurability = 'full') {
-    mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, 'engine.sqlite'));
+  /** `dataDir` null keeps everything in memory. */
+  constructor(dataDir: string | null, durability: EngineDurability = 'full') {
+    if (dataDir === null) {
+      this.db = new Database(':memory:');
+    } else {
+      mkdirSync(dataDir, { recursive: true });
+      this.db = new Database(join(dataDir, 'engine.sqlite'));
+    }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.exec(`

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -514,6 +514,35 @@ describe('EmbeddedProcessEngine', () => {
       }
       for (const id of ids)
         expect(received.eventsOf(id).at(-1)).toMatchObject({ type: 'processInstance.finished' });
+    });
+  });
+
+  describe('in memory', () => {
+    it('runs instances without writing a file and has forgotten them after a restart', async () => {
+      await engine.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      await open({ inMemory: true, maxLiveInstances: 1 });
+      engine.onTransaction(received.handler);
+      await engine.deploy({ xml: repoBpmn('invoice-approval.bpmn'), resourceName: 'invoice-approval.bpmn' });
+      const started = [];
+      for (const n of [1, 2]) {
+        started.push(
+          await engine.startProcessInstance({
+            definitionKey: 'invoice-approval',
+            variables: { invoiceNumber: `INV-${n}`, supplier: 'ACME', amount: n, submitter: 'sue' },
+          }),
+        );
+      }
+      // The first instance's engine left memory for the second: it comes back from the in-memory state.
+      const review = await received.created('ReviewInvoice', started[0].instanceId);
+      await engine.completeTask(review.id, { approved: false });
+      expect((await received.created('ClarifyInvoice', started[0].instanceId)).assignee).toBe('sue');
+      expect(existsSync(dataDir)).toBe(false);
+      await engine.close();
+
+      await open({ inMemory: true });
+      expect(await engine.listProcessDefinitions()).toEqual([]);
+      await expect(engine.completeTask(review.id)).rejects.toMatchObject({ code: 'UNKNOWN_TASK' });
     });
   });
 

@@ -47,6 +47,11 @@ export interface EmbeddedProcessEngineOptions {
   /** Default `full` (fsync per batch). */
   durability?: EngineDurability;
   /**
+   * Keep nothing: deployments, instances and the outbox live in an in-memory database and are gone when the
+   * engine closes (for a platform whose event store keeps nothing either). Default false.
+   */
+  inMemory?: boolean;
+  /**
    * How many instance engines stay in memory (default 1000); idle ones without timers beyond it are dropped
    * and reloaded from their stored state on demand.
    */
@@ -150,7 +155,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
   });
 
   private constructor(private readonly options: EmbeddedProcessEngineOptions) {
-    this.store = new EmbeddedEngineStore(options.dataDir, options.durability);
+    this.store = new EmbeddedEngineStore(options.inMemory ? null : options.dataDir, options.durability);
     this.clock = options.clock ?? (() => new Date());
     this.maxLive = options.maxLiveInstances ?? 1_000;
   }
