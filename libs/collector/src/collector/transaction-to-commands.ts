@@ -57,6 +57,8 @@ interface TaskAccumulator {
   task: EngineTask;
   assigned: { eventId: string; occurredAt: string } | null;
   changed: { eventId: string; occurredAt: string; attributes: Set<ChangeableTaskAttribute> } | null;
+  /** The variables at the task changed, nothing else: the payload alone is updated. */
+  variables: { eventId: string; occurredAt: string } | null;
   /** `before`: the lists before the first candidate change of the transaction. */
   candidates: { eventId: string; occurredAt: string; before: CandidateLists } | null;
   /** How the task ended in this transaction, with the task as it was then. */
@@ -79,7 +81,8 @@ type Step =
  * - created and completed (or cancelled): `CreateTask` with the state before the end, then `CompleteTask`
  *   (or `DeleteTask` with the reason);
  * - an existing task: one `AssignTask` with the last assignee, one `UpdateTaskAttributes` with every changed
- *   attribute's final value (and the payload), candidate changes as add/delete commands, then the end;
+ *   attribute's final value (and the payload; the payload alone when only its variables changed), candidate
+ *   changes as add/delete commands, then the end;
  * - process instance events: `StartProcessInstance`, `FinishProcessInstance`, `CancelProcessInstance`.
  *
  * Tasks get their payload and correlations from the variables the engine reported for them. Every command is
@@ -101,6 +104,7 @@ export function collectTransaction(tx: EngineTransaction, options: CollectorOpti
         task: event.task,
         assigned: null,
         changed: null,
+        variables: null,
         candidates: null,
         ending: null,
       };
@@ -118,6 +122,9 @@ export function collectTransaction(tx: EngineTransaction, options: CollectorOpti
       case 'task.attributesChanged':
         acc.changed ??= { ...at, attributes: new Set() };
         for (const attribute of event.changed) acc.changed.attributes.add(attribute);
+        break;
+      case 'task.variablesChanged':
+        acc.variables ??= at;
         break;
       case 'task.candidatesChanged':
         acc.candidates ??= { ...at, before: event.previous };
@@ -184,10 +191,12 @@ export function collectTransaction(tx: EngineTransaction, options: CollectorOpti
           data: { id: open.id, assignee: open.assignee },
         });
       }
-      if (acc.changed) {
-        push(subject, acc.changed.eventId, acc.changed.occurredAt, {
+      // An attribute change carries the payload too; variables alone update just the payload.
+      const update = acc.changed ?? (acc.variables && { ...acc.variables, attributes: new Set() });
+      if (update) {
+        push(subject, update.eventId, update.occurredAt, {
           type: 'UpdateTaskAttributes',
-          data: updateData(open, acc.changed.attributes, payload, correlations),
+          data: updateData(open, update.attributes, payload, correlations),
         });
       }
       if (acc.candidates) {

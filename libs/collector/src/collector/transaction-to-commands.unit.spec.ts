@@ -168,6 +168,52 @@ describe('transactionToCommands', () => {
     ]);
   });
 
+  it('updates only the payload and correlations of a task whose variables alone changed', () => {
+    const withCorrelation: CollectorOptions = {
+      ...options,
+      correlations: [
+        { processDefinitionKey: 'invoice-approval', variable: 'invoiceNumber', entryType: 'invoice' },
+      ],
+    };
+    const completed = ev({
+      type: 'task.completed',
+      task: task({ id: 't-2', taskDefinitionKey: 'CheckTax' }),
+      variables: { amount: 4 },
+    });
+    const changed = ev({ type: 'task.variablesChanged', task: task() });
+    const commands = transactionToCommands(
+      tx([completed, changed], { 't-1': { amount: 4, invoiceNumber: 'INV-7' }, 't-2': { amount: 4 } }),
+      withCorrelation,
+    );
+
+    expect(commands.map((c) => [c.type, c.data, c.metadata.commandId])).toEqual([
+      ['CompleteTask', { id: 't-2' }, `engine:${completed.eventId}`],
+      [
+        'UpdateTaskAttributes',
+        {
+          id: 't-1',
+          payload: { amount: 4, invoiceNumber: 'INV-7' },
+          correlations: [{ entryType: 'invoice', entryId: 'INV-7' }],
+        },
+        `engine:${changed.eventId}`,
+      ],
+    ]);
+  });
+
+  it('folds a variable change into the attribute change of the same task', () => {
+    const changed = ev({ type: 'task.variablesChanged', task: task() });
+    const updated = ev({
+      type: 'task.attributesChanged',
+      task: task({ priority: 80 }),
+      changed: ['priority'],
+    });
+    const commands = transactionToCommands(tx([changed, updated], { 't-1': { amount: 5 } }), options);
+
+    expect(commands.map((c) => [c.type, c.data])).toEqual([
+      ['UpdateTaskAttributes', { id: 't-1', priority: 80, payload: { amount: 5 }, correlations: [] }],
+    ]);
+  });
+
   it('turns a cancelled task into DeleteTask with the reason, before the instance is cancelled', () => {
     const cancelled = ev({ type: 'task.cancelled', task: task(), reason: 'instanceCancelled' });
     const end = ev({ type: 'processInstance.cancelled', instance, reason: 'cancelled' });
@@ -238,7 +284,7 @@ describe('transactionToCommands', () => {
     ]);
   });
 
-  it('compares several candidate changes of one transaction from the first one\'s lists to the last', () => {
+  it("compares several candidate changes of one transaction from the first one's lists to the last", () => {
     const first = ev({
       type: 'task.candidatesChanged',
       task: task({ candidateUsers: ['cid'], candidateGroups: ['accounting'] }),

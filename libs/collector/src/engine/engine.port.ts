@@ -10,7 +10,8 @@
  * - the task lifecycle events match Camunda 8's task listener event types (`creating`, `assigning`,
  *   `updating`, `completing`, `canceling`): {@link TaskCreated}, {@link TaskAssigned},
  *   {@link TaskAttributesChanged} / {@link TaskCandidatesChanged}, {@link TaskCompleted},
- *   {@link TaskCancelled};
+ *   {@link TaskCancelled}; besides, {@link TaskVariablesChanged} tells that the variables an open task
+ *   sees changed (Camunda 8 reports these as variable records of the instance, not through the listeners);
  * - the actions (assign, complete, update, correlate message, cancel instance) are the ones Camunda 8's
  *   REST API offers for user tasks and process instances.
  *
@@ -167,6 +168,16 @@ export interface TaskCandidatesChanged extends EngineEventBase {
   previous: Pick<EngineTask, 'candidateUsers' | 'candidateGroups'>;
 }
 
+/**
+ * The process variables visible at an open task changed in this step without anything else happening to the
+ * task (another task completed with variables, a service task or a message set some). The transaction's
+ * `variables` carry the new ones, so that the task's payload follows the process.
+ */
+export interface TaskVariablesChanged extends EngineEventBase {
+  type: 'task.variablesChanged';
+  task: EngineTask;
+}
+
 /** The task was completed (Camunda 8 `completing`); `variables` are the ones it was completed with. */
 export interface TaskCompleted extends EngineEventBase {
   type: 'task.completed';
@@ -215,7 +226,13 @@ export interface ProcessInstanceCancelled extends EngineEventBase {
 }
 
 export type EngineTaskEvent =
-  TaskCreated | TaskAssigned | TaskAttributesChanged | TaskCandidatesChanged | TaskCompleted | TaskCancelled;
+  | TaskCreated
+  | TaskAssigned
+  | TaskAttributesChanged
+  | TaskCandidatesChanged
+  | TaskVariablesChanged
+  | TaskCompleted
+  | TaskCancelled;
 
 export type EngineProcessInstanceEvent =
   ProcessInstanceStarted | ProcessInstanceFinished | ProcessInstanceCancelled;

@@ -108,6 +108,8 @@ interface Runtime {
   completing: { executionId: string; variables: Variables } | null;
   engineMoved: boolean;
   metaChanged: boolean;
+  /** The step changed process variables: open tasks that nothing else happened to are told so. */
+  variablesChanged: boolean;
   ended: boolean;
   incident: Error | null;
   queue: Promise<unknown>;
@@ -323,7 +325,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       await this.ensureEngine(rt);
       const api = rt.waiting.get(open.executionId);
       if (!api) throw new EngineError('UNKNOWN_TASK', `taskId: task ${taskId} is not waiting in the engine`);
-      Object.assign(rt.meta.variables, variables);
+      this.setVariables(rt, variables);
       rt.completing = { executionId: open.executionId, variables: { ...variables } };
       rt.engineMoved = true;
       try {
@@ -361,7 +363,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
         const api = rt.engine!.execution.getPostponed().find((a) => a.id === subscription.elementId) as
           ElementApi | undefined;
         if (!api) return false;
-        Object.assign(rt.meta.variables, request.variables ?? {});
+        this.setVariables(rt, request.variables ?? {});
         rt.engineMoved = true;
         api.signal({ ...(request.variables ?? {}) });
         return true;
@@ -431,6 +433,15 @@ export class EmbeddedProcessEngine implements ProcessEngine {
   private async commit(rt: Runtime): Promise<void> {
     if (rt.pending.length === 0 && !rt.engineMoved && !rt.metaChanged) return;
     const meta = rt.meta;
+    if (rt.variablesChanged && !rt.ended) {
+      const reported = new Set(rt.pending.flatMap((event) => ('task' in event ? [event.task.id] : [])));
+      for (const open of Object.values(meta.tasks)) {
+        if (!reported.has(open.task.id)) {
+          this.emit(rt, open.executionId, { type: 'task.variablesChanged', task: open.task });
+        }
+      }
+    }
+    rt.variablesChanged = false;
     const events = rt.pending;
     rt.pending = [];
     let tx: EngineTransaction | null = null;
@@ -499,6 +510,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       completing: null,
       engineMoved: false,
       metaChanged: false,
+      variablesChanged: false,
       ended: false,
       incident: null,
       queue: Promise.resolve(),
@@ -570,7 +582,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
         const handler = type ? handlers[type] : undefined;
         if (!handler || !type) return callback(null, {});
         const done = (output: Variables | void) => {
-          if (isObject(output)) Object.assign(rt.meta.variables, output);
+          if (isObject(output)) engine.setVariables(rt, output);
           callback(null, output ?? {});
         };
         let result: ReturnType<ServiceTaskHandler>;
@@ -600,6 +612,16 @@ export class EmbeddedProcessEngine implements ProcessEngine {
         );
       }
     };
+  }
+
+  /** Merges variables into the instance's; an actual change is reported to the open tasks at commit. */
+  private setVariables(rt: Runtime, variables: Variables): void {
+    for (const [name, value] of Object.entries(variables)) {
+      if (!Object.hasOwn(rt.meta.variables, name) || !sameJson(rt.meta.variables[name], value)) {
+        rt.variablesChanged = true;
+      }
+      rt.meta.variables[name] = value;
+    }
   }
 
   private onEngineEvent(rt: Runtime, name: string, api: ElementApi): void {
@@ -952,6 +974,10 @@ function strip(d: DeployedProcessDefinition & { hash?: string; xml?: string }): 
 
 function subscriptionKey(name: string, correlationKey: string): string {
   return `${name}\u0000${correlationKey}`;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
 function isObject(value: unknown): value is Variables {
