@@ -454,6 +454,69 @@ describe('EmbeddedProcessEngine', () => {
     });
   });
 
+  describe('interrupting message boundary event', () => {
+    const start = async (orderId: string) =>
+      engine.startProcessInstance({ definitionKey: 'message-boundary', variables: { orderId } });
+
+    beforeEach(async () => {
+      await engine.deploy({ xml: fixture('message-boundary.bpmn'), resourceName: 'message-boundary.bpmn' });
+    });
+
+    it('cancels the task it is attached to and takes its own path when the message arrives', async () => {
+      const { instanceId } = await start('O-1');
+      const other = await start('O-2');
+      const review = await received.created('ReviewOrder', instanceId);
+      await received.created('ReviewOrder', other.instanceId);
+
+      const result = await engine.correlateMessage({
+        name: 'order-withdrawn',
+        correlationKey: 'O-1',
+        variables: { withdrawnBy: 'customer' },
+      });
+      expect(result).toEqual({ instanceIds: [instanceId] });
+      const archive = await received.created('ArchiveOrder', instanceId);
+      const tx = received.transactions.at(-1)!;
+      expect(tx.events.map((e) => e.type)).toEqual(['task.cancelled', 'task.created']);
+      expect(tx.events[0]).toMatchObject({ task: { id: review.id }, reason: 'boundaryEvent' });
+      expect(tx.variables[archive.id]).toMatchObject({ orderId: 'O-1', withdrawnBy: 'customer' });
+      await expect(engine.completeTask(review.id)).rejects.toMatchObject({ code: 'UNKNOWN_TASK' });
+
+      // The subscription went with the task: a second message finds no one; the other order is untouched.
+      expect(await engine.correlateMessage({ name: 'order-withdrawn', correlationKey: 'O-1' })).toEqual({
+        instanceIds: [],
+      });
+      expect(received.eventsOf(other.instanceId).map((e) => e.type)).toEqual([
+        'processInstance.started',
+        'task.created',
+      ]);
+    });
+
+    it('is no longer waited for once the task is completed', async () => {
+      const { instanceId } = await start('O-3');
+      const review = await received.created('ReviewOrder', instanceId);
+      await engine.completeTask(review.id, {});
+      expect(received.eventsOf(instanceId).at(-1)).toMatchObject({ type: 'processInstance.finished' });
+      expect(await engine.correlateMessage({ name: 'order-withdrawn', correlationKey: 'O-3' })).toEqual({
+        instanceIds: [],
+      });
+    });
+
+    it('still interrupts the task after a restart', async () => {
+      const { instanceId } = await start('O-4');
+      const review = await received.created('ReviewOrder', instanceId);
+      await engine.close();
+      received = new Received();
+      await open();
+      engine.onTransaction(received.handler);
+
+      expect(await engine.correlateMessage({ name: 'order-withdrawn', correlationKey: 'O-4' })).toEqual({
+        instanceIds: [instanceId],
+      });
+      await received.created('ArchiveOrder', instanceId);
+      expect(received.events[0]).toMatchObject({ type: 'task.cancelled', task: { id: review.id } });
+    });
+  });
+
   describe('durability', () => {
     it('keeps waiting tasks across a restart; completing one continues the process', async () => {
       await engine.deploy({ xml: repoBpmn('invoice-approval.bpmn'), resourceName: 'invoice-approval.bpmn' });
