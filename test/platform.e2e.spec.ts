@@ -30,14 +30,19 @@ const subscription = `subscription { taskChanges { kind position removedIds
   tasks { id taskDefinitionKey assignee processInstanceId } } }`;
 const taskFields = 'id name taskDefinitionKey assignee candidateGroups processInstanceId description payload';
 
-describe('the platform (embedded defaults)', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'eddy-platform-'));
-  const config = loadConfig({
+/** `npm start`'s settings on a data folder of the test's own, plus `extra`. */
+const platformConfig = (dataDir: string, extra: Record<string, string> = {}) =>
+  loadConfig({
     EDDY_AUTH_MODE: 'dev',
     EDDY_DATA_DIR: dataDir,
     EDDY_BPMN_DIR: resolve(__dirname, '../bpmn'),
     EDDY_LOG_LEVEL: 'warn',
+    ...extra,
   });
+
+describe('the platform (embedded defaults)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'eddy-platform-'));
+  const config = platformConfig(dataDir);
   let app: INestApplication | undefined;
   const closers: (() => void)[] = [];
 
@@ -223,13 +228,7 @@ describe('the platform (embedded defaults)', () => {
 
 describe('the platform on the memory event store', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'eddy-platform-memory-'));
-  const config = loadConfig({
-    EDDY_AUTH_MODE: 'dev',
-    EDDY_DATA_DIR: dataDir,
-    EDDY_BPMN_DIR: resolve(__dirname, '../bpmn'),
-    EDDY_EVENT_STORE: 'memory',
-    EDDY_LOG_LEVEL: 'warn',
-  });
+  const config = platformConfig(dataDir, { EDDY_EVENT_STORE: 'memory' });
   let app: INestApplication | undefined;
 
   afterAll(async () => {
