@@ -517,6 +517,52 @@ describe('EmbeddedProcessEngine', () => {
     });
   });
 
+  describe('non-interrupting timer boundary event', () => {
+    beforeEach(async () => {
+      await engine.deploy({ xml: fixture('reminder.bpmn'), resourceName: 'reminder.bpmn' });
+    });
+    const start = (reminderAfter: string) =>
+      engine.startProcessInstance({ definitionKey: 'reminder', variables: { reminderAfter } });
+
+    it('starts its path beside the task, which stays open and can still be completed', async () => {
+      const { instanceId } = await start('PT0.2S');
+      const approve = await received.created('Approve', instanceId);
+      const chase = await received.created('Chase', instanceId);
+      expect(received.eventsOf(instanceId).filter((e) => e.type === 'task.cancelled')).toEqual([]);
+
+      await engine.completeTask(approve.id, {});
+      await engine.completeTask(chase.id, {});
+      expect(received.eventsOf(instanceId).at(-1)).toMatchObject({ type: 'processInstance.finished' });
+    });
+
+    it('does not fire once the task is completed, and fires after a restart while it is open', async () => {
+      const early = await start('PT0.3S');
+      const late = await start('PT0.3S');
+      await engine.completeTask((await received.created('Approve', early.instanceId)).id, {});
+      const waiting = await received.created('Approve', late.instanceId);
+      await engine.close();
+
+      received = new Received();
+      await open();
+      engine.onTransaction(received.handler);
+      await received.created('Chase', late.instanceId);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(received.eventsOf(early.instanceId)).toEqual([]);
+      await engine.completeTask(waiting.id, {});
+    });
+
+    it('is refused for messages, which bpmn-engine would catch only once', async () => {
+      const xml = fixture('message-boundary.bpmn').replace(
+        '<bpmn:boundaryEvent id="Withdrawn" attachedToRef="ReviewOrder">',
+        '<bpmn:boundaryEvent id="Withdrawn" attachedToRef="ReviewOrder" cancelActivity="false">',
+      );
+      await expect(engine.deploy({ xml, resourceName: 'm.bpmn' })).rejects.toMatchObject({
+        code: 'UNSUPPORTED_ELEMENT',
+        details: [expect.objectContaining({ elementId: 'Withdrawn' })],
+      });
+    });
+  });
+
   describe('durability', () => {
     it('keeps waiting tasks across a restart; completing one continues the process', async () => {
       await engine.deploy({ xml: repoBpmn('invoice-approval.bpmn'), resourceName: 'invoice-approval.bpmn' });

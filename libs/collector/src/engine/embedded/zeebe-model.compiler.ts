@@ -214,9 +214,6 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
         break;
       case 'bpmn:IntermediateCatchEvent':
       case 'bpmn:BoundaryEvent': {
-        if (element.type === 'bpmn:BoundaryEvent' && behaviour.cancelActivity === false) {
-          report(element, 'non-interrupting boundary events are not supported');
-        }
         if (definitions.length !== 1) {
           report(element, 'exactly one timer or message event definition is supported');
           break;
@@ -225,6 +222,10 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
         if (definition.type === 'bpmn:TimerEventDefinition') {
           checkTimer(element, definition.behaviour, report);
         } else if (definition.type === 'bpmn:MessageEventDefinition') {
+          // bpmn-engine catches such a message once; Camunda 8 catches it each time it arrives.
+          if (element.type === 'bpmn:BoundaryEvent' && behaviour.cancelActivity === false) {
+            report(element, 'non-interrupting message boundary events are not supported');
+          }
           const spec = messageSpec(element, definition.behaviour, messages, report);
           if (spec) messageEvents.set(element.id, spec);
         } else {
