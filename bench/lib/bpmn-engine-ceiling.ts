@@ -1,9 +1,9 @@
 /**
  * The ceiling that bpmn-engine itself puts on the embedded engine: instances of one process started with
  * nothing but the library, `new Engine({ sourceContext }).execute()` until the first user task waits. No FEEL
- * (expressions are left as text), nothing stored, nothing delivered, none of Eddy's code on the path. Run on
- * one worker thread and on one per core, so a figure reads as "what any adapter on bpmn-engine could at most
- * reach on this machine".
+ * (expressions are left as text), nothing stored, nothing delivered, none of Eddy's code on the path, and a
+ * young generation large enough for its short-lived messages. Run on one worker thread and on one per core,
+ * so a figure reads as "what any adapter on bpmn-engine could at most reach on this machine".
  *
  * The module is its own worker: loaded on a worker thread it runs the loop it was handed and reports the
  * elapsed time of the measured instances.
@@ -42,6 +42,9 @@ export async function bpmnEngineCeiling(
       new Worker(`require('tsx/cjs'); require(${JSON.stringify(__filename)});`, {
         eval: true,
         workerData: job,
+        // The library's best case: a young generation large enough that its short-lived messages die
+        // young (measured 10-25% faster than the default).
+        resourceLimits: { maxYoungGenerationSizeMb: 192 },
       }),
   );
   const next = (worker: Worker) =>
