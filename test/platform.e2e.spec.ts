@@ -269,3 +269,100 @@ describe('the platform on the memory event store', () => {
     }
   });
 });
+
+describe('the insurance claim, with the payment confirmed through the messages API', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'eddy-platform-claim-'));
+  let app: INestApplication | undefined;
+  const claimsBot = { id: 'claims-bot', groups: ['process-applications'] };
+  const assessor = { id: 'ann', groups: ['assessors'] };
+  const underwriter = { id: 'uma', groups: ['underwriters'] };
+  const handler = { id: 'hal', groups: ['claims-handlers'] };
+
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs the claim to its closing task once the payment application confirms the payment', async () => {
+    app = await createApp(platformConfig(dataDir));
+    await app.listen(0, '127.0.0.1');
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    type Task = { id: string; taskDefinitionKey: string; payload: Record<string, unknown> };
+    const tasksOf = (user: { id: string; groups: string[] }) => async () =>
+      (
+        await gql<{ tasks: { nodes: Task[] } }>(
+          url,
+          user,
+          '{ tasks { nodes { id taskDefinitionKey payload } } }',
+        )
+      ).data!.tasks.nodes;
+    const firstTaskOf = async (user: { id: string; groups: string[] }) => {
+      await expect.poll(async () => (await tasksOf(user)()).length, { timeout: 15_000 }).toBe(1);
+      return (await tasksOf(user)())[0];
+    };
+    const claimAndComplete = async (
+      user: { id: string; groups: string[] },
+      id: string,
+      variables: Record<string, unknown>,
+    ) => {
+      for (const mutation of [
+        'mutation($id: ID!) { claimTask(id: $id) { id } }',
+        'mutation($id: ID!, $v: JSON) { completeTask(id: $id, variables: $v) { id } }',
+      ]) {
+        expect((await gql(url, user, mutation, { id, v: variables })).errors).toBeUndefined();
+      }
+    };
+    const sendMessage = (user: { id: string; groups: string[] } | null, body: unknown) =>
+      fetch(`${url}/api/messages`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(user ? { 'x-user': user.id, 'x-groups': user.groups.join(',') } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+
+    // The claims application registered claim CLM-1 and starts its process (it is a candidate starter).
+    const started = await gql<{ startProcess: { processInstanceId: string } }>(
+      url,
+      claimsBot,
+      `mutation($v: JSON) { startProcess(processDefinitionKey: "insurance-claim", variables: $v) {
+        processInstanceId } }`,
+      { v: { policyNumber: 'P-1', claimId: 'CLM-1' } },
+    );
+    expect(started.errors).toBeUndefined();
+    const instanceId = started.data!.startProcess.processInstanceId;
+
+    const assess = await firstTaskOf(assessor);
+    const policy = await firstTaskOf(underwriter);
+    expect([assess.taskDefinitionKey, policy.taskDefinitionKey]).toEqual(['AssessDamage', 'CheckPolicy']);
+    await claimAndComplete(assessor, assess.id, { damage: 1800 });
+    // The policy check, still open, now sees the assessed damage.
+    await expect
+      .poll(async () => (await tasksOf(underwriter)())[0]?.payload, { timeout: 15_000 })
+      .toMatchObject({ claimId: 'CLM-1', damage: 1800 });
+    await claimAndComplete(underwriter, policy.id, { covered: true });
+
+    // The process waits for the payment. Only process applications may send messages, and bad ones are named.
+    const payment = { name: 'payment-confirmed', correlationKey: 'CLM-1', variables: { paidAmount: 1800 } };
+    expect((await sendMessage(null, payment)).status).toBe(401);
+    expect((await sendMessage(handler, payment)).status).toBe(403);
+    const invalid = await sendMessage(claimsBot, { correlationKey: 'CLM-1' });
+    expect(invalid.status).toBe(400);
+    expect(((await invalid.json()) as { message: string }).message).toContain('name');
+    const other = await sendMessage(claimsBot, { ...payment, correlationKey: 'CLM-2' });
+    expect(await other.json()).toEqual({ instanceIds: [] });
+
+    // The payment application confirms: the claim moves on to closing, with the paid amount in its payload.
+    await expect
+      .poll(async () => (await (await sendMessage(claimsBot, payment)).json()) as unknown, {
+        timeout: 15_000,
+      })
+      .toEqual({ instanceIds: [instanceId] });
+    const close = await firstTaskOf(handler);
+    expect(close).toMatchObject({
+      taskDefinitionKey: 'CloseClaim',
+      payload: { claimId: 'CLM-1', paidAmount: 1800, covered: true },
+    });
+  });
+});

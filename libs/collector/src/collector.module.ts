@@ -1,3 +1,4 @@
+import { MessagesController } from './api/messages.controller';
 import {
   type BeforeApplicationShutdown,
   type DynamicModule,
@@ -90,6 +91,7 @@ export class CollectorModule {
     }
     return {
       module: CollectorModule,
+      controllers: [MessagesController],
       providers: [
         { provide: COLLECTOR_OPTIONS, useValue: collectorOptions },
         {
