@@ -4,7 +4,7 @@ import { AuthModule } from '@eddy/auth';
 import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
 import { EventStoreModule, type EventStoreSettings } from '@eddy/eventstore/event-store.module';
 import { AdminModule } from '@eddy/admin';
-import { CollectorModule, type CollectorOptions } from '@eddy/collector';
+import { CollectorModule, MessagesApiModule, type CollectorOptions } from '@eddy/collector';
 import { CommandApiModule } from '@eddy/messaging';
 import { ProjectionRunner, projectionsReadinessCheck, ProjectionsModule } from '@eddy/projections';
 import { TasklistModule } from '@eddy/tasklist';
@@ -96,6 +96,7 @@ export class AppModule {
           engine,
         ),
         ...engine,
+        ...(engine.length > 0 ? [MessagesApiModule.forRoot(engine)] : []),
       ],
       controllers: [HealthController],
       providers: [

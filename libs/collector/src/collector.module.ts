@@ -1,4 +1,3 @@
-import { MessagesController } from './api/messages.controller';
 import {
   type BeforeApplicationShutdown,
   type DynamicModule,
@@ -91,7 +90,6 @@ export class CollectorModule {
     }
     return {
       module: CollectorModule,
-      controllers: [MessagesController],
       providers: [
         { provide: COLLECTOR_OPTIONS, useValue: collectorOptions },
         {
