@@ -563,6 +563,100 @@ describe('EmbeddedProcessEngine', () => {
     });
   });
 
+  describe('service task failures and incidents', () => {
+    let attempts: number;
+    let charge: (attempt: number) => Promise<Record<string, unknown>> | Record<string, unknown>;
+    const retrying = {
+      serviceHandlers: { charge: () => charge(++attempts) },
+      serviceRetries: { maxAttempts: 3, initialDelayMs: 20, maxDelayMs: 40 },
+    };
+    const startOrder = (variables: Record<string, unknown>) =>
+      engine.startProcessInstance({ definitionKey: 'service-and-gateway', variables });
+
+    beforeEach(async () => {
+      attempts = 0;
+      await engine.close();
+      await open(retrying);
+      engine.onTransaction(received.handler);
+      await engine.deploy({ xml: fixture('service-and-gateway.bpmn'), resourceName: 's.bpmn' });
+    });
+
+    it('tries a failing handler again and goes on once it succeeds', async () => {
+      charge = (attempt) => {
+        if (attempt < 3) throw new Error('card service unavailable');
+        return { chargedAmount: 40 };
+      };
+      const { instanceId } = await startOrder({ route: 'ship' });
+      const ship = await received.created('Ship', instanceId);
+      expect(attempts).toBe(3);
+      expect(received.transactions.at(-1)!.variables[ship.id]).toMatchObject({ chargedAmount: 40 });
+      expect(received.eventsOf(instanceId).map((e) => e.type)).toEqual([
+        'processInstance.started',
+        'task.created',
+      ]);
+    });
+
+    it('fails the instance with an incident once the last attempt has failed', async () => {
+      charge = () => Promise.reject(new Error('card declined'));
+      const { instanceId } = await startOrder({ route: 'ship' });
+      const cancelled = await received.waitFor(
+        () => received.eventsOf(instanceId).find((e) => e.type === 'processInstance.cancelled'),
+        'the incident',
+      );
+      expect(attempts).toBe(3);
+      expect(cancelled).toMatchObject({
+        reason: 'incident',
+        error: expect.stringContaining('card declined'),
+      });
+    });
+
+    it('fails the instance with an incident when no flow leaves a gateway', async () => {
+      charge = () => ({});
+      const { instanceId } = await startOrder({ route: 'fly' });
+      const events = await received.waitFor(() => {
+        const found = received.eventsOf(instanceId);
+        return found.some((e) => e.type === 'processInstance.cancelled') ? found : undefined;
+      }, 'the incident');
+      expect(events.map((e) => e.type)).toEqual(['processInstance.started', 'processInstance.cancelled']);
+      expect(events[1]).toMatchObject({ reason: 'incident' });
+    });
+
+    it('keeps the engine of an instance whose handler is still running in memory', async () => {
+      await engine.close();
+      await open({ ...retrying, maxLiveInstances: 1 });
+      engine.onTransaction(received.handler);
+      let release: () => void = () => undefined;
+      charge = (attempt) =>
+        attempt === 1 ? new Promise((resolve) => (release = () => resolve({ chargedAmount: 1 }))) : {};
+      const first = await startOrder({ route: 'ship' });
+      // The second instance passes the limit of engines in memory while the first one's handler runs.
+      const second = await startOrder({ route: 'pick-up' });
+      await received.created('PickUp', second.instanceId);
+      release();
+      const ship = await received.created('Ship', first.instanceId);
+      expect(received.transactions.at(-1)!.variables[ship.id]).toMatchObject({ chargedAmount: 1 });
+      // What was stored is the state the handler's answer led to: the task completes, nothing runs twice.
+      await engine.completeTask(ship.id, {});
+      expect(received.eventsOf(first.instanceId).at(-1)).toMatchObject({ type: 'processInstance.finished' });
+      expect(attempts).toBe(2);
+    });
+
+    it('runs a handler again after a restart that interrupted it', async () => {
+      charge = () => new Promise(() => undefined); // never answers: the engine stops while it runs
+      const { instanceId } = await startOrder({ route: 'pick-up' });
+      await received.waitFor(() => (attempts === 1 ? true : undefined), 'the first attempt');
+      await engine.close();
+
+      charge = () => ({ chargedAmount: 15 });
+      received = new Received();
+      await open(retrying);
+      engine.onTransaction(received.handler);
+      const pickUp = await received.created('PickUp', instanceId);
+      expect(attempts).toBe(2);
+      expect(received.transactions.at(-1)!.variables[pickUp.id]).toMatchObject({ chargedAmount: 15 });
+    });
+  });
+
   describe('durability', () => {
     it('keeps waiting tasks across a restart; completing one continues the process', async () => {
       await engine.deploy({ xml: repoBpmn('invoice-approval.bpmn'), resourceName: 'invoice-approval.bpmn' });

@@ -42,6 +42,12 @@ export interface EmbeddedProcessEngineOptions {
   tenantId?: string;
   /** Service task handlers by `zeebe:taskDefinition type`; service tasks without one complete at once. */
   serviceHandlers?: Record<string, ServiceTaskHandler>;
+  /**
+   * Attempts of a service task handler that throws or rejects, as Camunda 8 retries a failed job: after the
+   * last one the instance fails with an incident. Default 3 attempts, 1 s between the first two, doubling up
+   * to 30 s.
+   */
+  serviceRetries?: { maxAttempts?: number; initialDelayMs?: number; maxDelayMs?: number };
   /** Back-off of redelivery after a handler rejected a transaction. Default 200 ms doubling up to 30 s. */
   redelivery?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Default `full` (fsync per batch). */
@@ -88,6 +94,7 @@ interface InstanceMeta {
   subscriptions: Record<string, Subscription>;
   seq: number;
   txSeq: number;
+  /** Timers or service task handlers were running: the instance is loaded when the engine opens. */
   hasTimers: boolean;
 }
 
@@ -116,6 +123,8 @@ interface Runtime {
   incident: Error | null;
   queue: Promise<unknown>;
   busy: number;
+  /** Service task handlers that have not finished (their promise, or the wait before another attempt). */
+  inFlight: number;
 }
 
 const MAX_TIMEOUT = 2_147_483_647;
@@ -462,7 +471,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
     if (rt.ended) {
       write = 'delete';
     } else {
-      meta.hasTimers = rt.timers.size > 0;
+      meta.hasTimers = rt.timers.size > 0 || rt.inFlight > 0;
       const engineState =
         rt.engineMoved && rt.engine
           ? JSON.stringify({
@@ -517,6 +526,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       incident: null,
       queue: Promise.resolve(),
       busy: 0,
+      inFlight: 0,
     };
     rt.timers = new RuntimeTimers((fire) => {
       this.step(rt, async () => {
@@ -575,43 +585,71 @@ export class EmbeddedProcessEngine implements ProcessEngine {
 
   private serviceBehaviour(rt: Runtime) {
     const handlers = this.options.serviceHandlers ?? {};
+    const retries = this.options.serviceRetries ?? {};
+    const maxAttempts = Math.max(1, retries.maxAttempts ?? 3);
+    const initialDelay = retries.initialDelayMs ?? 1_000;
+    const maxDelay = retries.maxDelayMs ?? 30_000;
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const engine = this;
     return class EmbeddedServiceTask {
       constructor(private readonly activity: { id: string }) {}
       execute(_message: unknown, callback: (error: Error | null, output?: unknown) => void): void {
-        const type = rt.definition.compiled.serviceTasks.get(this.activity.id) ?? null;
+        const elementId = this.activity.id;
+        const type = rt.definition.compiled.serviceTasks.get(elementId) ?? null;
         const handler = type ? handlers[type] : undefined;
         if (!handler || !type) return callback(null, {});
-        const done = (output: Variables | void) => {
+        const complete = (output: Variables | void) => {
           if (isObject(output)) engine.setVariables(rt, output);
           callback(null, output ?? {});
         };
-        let result: ReturnType<ServiceTaskHandler>;
-        try {
-          result = handler({
-            processInstanceId: rt.meta.instance.id,
-            elementId: this.activity.id,
-            type,
-            variables: { ...rt.meta.variables },
-          });
-        } catch (error) {
-          return callback(error as Error);
-        }
-        if (!(result instanceof Promise)) return done(result);
-        // The handler finishes later: its completion is a step of its own.
-        result.then(
-          (output) =>
-            engine.step(rt, () => {
-              rt.engineMoved = true;
-              done(output);
-            }),
-          (error: unknown) =>
-            engine.step(rt, () => {
-              rt.engineMoved = true;
-              callback(error as Error);
-            }),
-        );
+        const failed = (error: unknown, attempt: number) => {
+          const message = error instanceof Error ? error.message : String(error);
+          if (attempt >= maxAttempts) {
+            return callback(error instanceof Error ? error : new Error(message));
+          }
+          const delay = Math.min(initialDelay * 2 ** (attempt - 1), maxDelay);
+          engine.logger.warn(
+            `ENGINE-011 instance ${rt.meta.instance.id} service task ${elementId} (${type}): attempt ${attempt} of ${maxAttempts} failed, next in ${delay} ms: ${message}`,
+          );
+          // An engine timer: the next attempt runs in a step of the instance, and a stop in between
+          // leaves the task executing in the stored state, so that it runs again when the engine opens.
+          rt.inFlight++;
+          rt.timers.setTimeout(() => {
+            rt.inFlight--;
+            run(attempt + 1);
+          }, delay);
+        };
+        const run = (attempt: number): void => {
+          let result: ReturnType<ServiceTaskHandler>;
+          try {
+            result = handler({
+              processInstanceId: rt.meta.instance.id,
+              elementId,
+              type,
+              variables: { ...rt.meta.variables },
+            });
+          } catch (error) {
+            return failed(error, attempt);
+          }
+          if (!(result instanceof Promise)) return complete(result);
+          // The handler finishes later: its outcome is a step of its own.
+          rt.inFlight++;
+          result.then(
+            (output) =>
+              engine.step(rt, () => {
+                rt.inFlight--;
+                rt.engineMoved = true;
+                complete(output);
+              }),
+            (error: unknown) =>
+              engine.step(rt, () => {
+                rt.inFlight--;
+                rt.engineMoved = true;
+                failed(error, attempt);
+              }),
+          );
+        };
+        run(1);
       }
     };
   }
@@ -806,7 +844,8 @@ export class EmbeddedProcessEngine implements ProcessEngine {
     if (this.live.size <= this.maxLive) return;
     for (const [id, rt] of this.live) {
       if (this.live.size <= this.maxLive) break;
-      if (rt.busy > 0 || rt.timers.size > 0) continue;
+      // A handler still running reports back to this engine; it must not be replaced by a reloaded one.
+      if (rt.busy > 0 || rt.timers.size > 0 || rt.inFlight > 0) continue;
       this.live.delete(id);
       rt.engine = null;
       rt.waiting.clear();
