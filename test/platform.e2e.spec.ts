@@ -359,6 +359,9 @@ describe('the insurance claim, with the payment confirmed through the messages A
         timeout: 15_000,
       })
       .toEqual({ instanceIds: [instanceId] });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/eddy_messages_total\{outcome="correlated"\} 1\b/);
+    expect(metrics).toMatch(/eddy_messages_total\{outcome="invalid"\} 1\b/);
     const close = await firstTaskOf(handler);
     expect(close).toMatchObject({
       taskDefinitionKey: 'CloseClaim',

@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { z } from 'zod';
 import { AuthGuard, CurrentIdentity, type Identity, RequirePermission } from '@eddy/auth';
+import { counter } from '@eddy/observability';
 import { EngineError } from '../engine/engine.errors';
 import { PROCESS_ENGINE, type ProcessEngine } from '../engine/engine.port';
 
@@ -19,6 +20,12 @@ const messageSchema = z.strictObject({
   correlationKey: z.string().max(256),
   variables: z.record(z.string(), z.unknown()).optional(),
 });
+
+const messages = counter(
+  'eddy_messages_total',
+  'Messages sent through the messages API, by outcome (correlated, unmatched, invalid)',
+  ['outcome'],
+);
 
 /** What `POST /api/messages` answers: the instances whose waiting message event caught the message. */
 export interface MessageCorrelationBody {
@@ -49,12 +56,14 @@ export class MessagesController {
   ): Promise<MessageCorrelationBody> {
     const parsed = messageSchema.safeParse(body);
     if (!parsed.success) {
+      messages.inc({ outcome: 'invalid' });
       const issue = parsed.error.issues[0];
       const path = issue.path.map(String).join('.');
       throw new BadRequestException(`${path || 'body'}: ${issue.message}`);
     }
     try {
       const result = await this.engine.correlateMessage(parsed.data);
+      messages.inc({ outcome: result.instanceIds.length > 0 ? 'correlated' : 'unmatched' });
       this.logger.log(
         `MESSAGES-001 ${identity.userId} sent ${parsed.data.name} (${parsed.data.correlationKey}): ${result.instanceIds.length} instances`,
       );
