@@ -350,10 +350,7 @@ type CandidateCommand = [
   { id: string; users: string[] } | { id: string; groups: string[] },
 ];
 
-/**
- * Candidate changes of an existing task. Removals need the lists before the change; the port reports only the
- * lists after it, so without an earlier snapshot in the transaction only additions can be derived.
- */
+/** Candidate changes of an existing task: its lists now against `before`, the lists before the first change. */
 function candidateCommands(task: EngineTask, before: CandidateLists): CandidateCommand[] {
   const commands: CandidateCommand[] = [];
   const diff = (now: string[], then: string[]) => ({

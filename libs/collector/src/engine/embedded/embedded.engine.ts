@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { jsonEquals } from '@eddy/contracts';
 import { toIsoInstant } from './date-time';
 import { Engine } from 'bpmn-engine';
 import { createHash, randomUUID } from 'node:crypto';
@@ -634,19 +635,15 @@ export class EmbeddedProcessEngine implements ProcessEngine {
           if (!(result instanceof Promise)) return complete(result);
           // The handler finishes later: its outcome is a step of its own.
           rt.inFlight++;
+          const settled = (outcome: () => void) =>
+            engine.step(rt, () => {
+              rt.inFlight--;
+              rt.engineMoved = true;
+              outcome();
+            });
           result.then(
-            (output) =>
-              engine.step(rt, () => {
-                rt.inFlight--;
-                rt.engineMoved = true;
-                complete(output);
-              }),
-            (error: unknown) =>
-              engine.step(rt, () => {
-                rt.inFlight--;
-                rt.engineMoved = true;
-                failed(error, attempt);
-              }),
+            (output) => settled(() => complete(output)),
+            (error: unknown) => settled(() => failed(error, attempt)),
           );
         };
         run(1);
@@ -657,7 +654,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
   /** Merges variables into the instance's; an actual change is reported to the open tasks at commit. */
   private setVariables(rt: Runtime, variables: Variables): void {
     for (const [name, value] of Object.entries(variables)) {
-      if (!Object.hasOwn(rt.meta.variables, name) || !sameJson(rt.meta.variables[name], value)) {
+      if (!Object.hasOwn(rt.meta.variables, name) || !jsonEquals(rt.meta.variables[name], value)) {
         rt.variablesChanged = true;
       }
       rt.meta.variables[name] = value;
@@ -1015,10 +1012,6 @@ function strip(d: DeployedProcessDefinition & { hash?: string; xml?: string }): 
 
 function subscriptionKey(name: string, correlationKey: string): string {
   return `${name}\u0000${correlationKey}`;
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
 function isObject(value: unknown): value is Variables {
