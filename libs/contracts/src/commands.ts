@@ -47,7 +47,17 @@ export type ParsedCommand =
   | { ok: true; commandId: string; command: Command }
   | { ok: false; commandId: string | null; error: CommandError };
 
-const formatPath = (path: readonly PropertyKey[]): string => path.map(String).join('.');
+/**
+ * The first problem zod found: the dotted path of the bad field, after `prefix` (empty for the value
+ * itself), and what is wrong with it. Every API names the field this way.
+ */
+export function firstIssue(
+  error: z.ZodError,
+  prefix: readonly PropertyKey[] = [],
+): { path: string; problem: string } {
+  const issue = error.issues[0];
+  return { path: [...prefix, ...issue.path].map(String).join('.'), problem: issue.message };
+}
 
 /**
  * Validates one command in its wire form. Errors name the first bad field with its path, so a
@@ -56,7 +66,7 @@ const formatPath = (path: readonly PropertyKey[]): string => path.map(String).jo
 export function parseCommand(input: unknown): ParsedCommand {
   const envelope = commandEnvelopeSchema.safeParse(input);
   if (!envelope.success) {
-    const issue = envelope.error.issues[0];
+    const { path, problem } = firstIssue(envelope.error);
     const commandId =
       typeof input === 'object' &&
       input !== null &&
@@ -68,8 +78,8 @@ export function parseCommand(input: unknown): ParsedCommand {
       commandId,
       error: {
         code: 'INVALID_COMMAND',
-        message: `${formatPath(issue.path) || 'command'}: ${issue.message}`,
-        path: formatPath(issue.path) || undefined,
+        message: `${path || 'command'}: ${problem}`,
+        path: path || undefined,
       },
     };
   }
@@ -87,12 +97,11 @@ export function parseCommand(input: unknown): ParsedCommand {
   }
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = formatPath(['data', ...issue.path]);
+    const { path, problem } = firstIssue(parsed.error, ['data']);
     return {
       ok: false,
       commandId,
-      error: { code: 'INVALID_COMMAND', message: `${path}: ${issue.message}`, path },
+      error: { code: 'INVALID_COMMAND', message: `${path}: ${problem}`, path },
     };
   }
   return { ok: true, commandId, command: { type, data: parsed.data } as Command };

@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { z } from 'zod';
 import { AuthGuard, CurrentIdentity, type Identity, RequirePermission } from '@eddy/auth';
+import { firstIssue } from '@eddy/contracts';
 import { counter } from '@eddy/observability';
 import { EngineError } from '../engine/engine.errors';
 import { PROCESS_ENGINE, type ProcessEngine } from '../engine/engine.port';
@@ -57,9 +58,8 @@ export class MessagesController {
     const parsed = messageSchema.safeParse(body);
     if (!parsed.success) {
       messages.inc({ outcome: 'invalid' });
-      const issue = parsed.error.issues[0];
-      const path = issue.path.map(String).join('.');
-      throw new BadRequestException(`${path || 'body'}: ${issue.message}`);
+      const { path, problem } = firstIssue(parsed.error);
+      throw new BadRequestException(`${path || 'body'}: ${problem}`);
     }
     try {
       const result = await this.engine.correlateMessage(parsed.data);

@@ -1,6 +1,7 @@
 import {
   assertNever,
   commandSchemas,
+  firstIssue,
   type Command,
   type CommandWithMetadata,
   type CreateTaskData,
@@ -146,12 +147,8 @@ export function collectTransaction(tx: EngineTransaction, options: CollectorOpti
   const push = (subject: string, eventId: string, occurredAt: string, command: Command) => {
     const parsed = commandSchemas[command.type].safeParse(command.data);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      problems.push({
-        code: 'INVALID_COMMAND',
-        subject,
-        message: `${command.type} data.${issue.path.map(String).join('.')}: ${issue.message}`,
-      });
+      const { path, problem } = firstIssue(parsed.error, ['data']);
+      problems.push({ code: 'INVALID_COMMAND', subject, message: `${command.type} ${path}: ${problem}` });
       return;
     }
     commands.push({

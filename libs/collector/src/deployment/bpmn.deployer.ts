@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   COMMAND_DISPATCHER,
+  firstIssue,
   registerProcessDefinitionSchema,
   type CommandDispatcher,
   type RegisterProcessDefinition,
@@ -106,9 +107,8 @@ export class BpmnDeployer {
     };
     const parsed = registerProcessDefinitionSchema.safeParse(command.data);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = `data.${issue.path.map(String).join('.')}`;
-      throw new BpmnDeploymentError(file, new Error(`process ${definition.id}: ${field}: ${issue.message}`));
+      const { path, problem } = firstIssue(parsed.error, ['data']);
+      throw new BpmnDeploymentError(file, new Error(`process ${definition.id}: ${path}: ${problem}`));
     }
     const result = await this.dispatcher.dispatch({
       ...command,
