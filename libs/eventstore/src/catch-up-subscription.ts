@@ -1,4 +1,4 @@
-import { type StoredEvent } from './event-store.port';
+import { type StoredEvent, type SubscribeOptions } from './event-store.port';
 
 /** What an adapter gives {@link catchUpSubscription}. */
 export interface CatchUpSource {
@@ -22,10 +22,12 @@ export interface CatchUpSource {
  */
 export async function* catchUpSubscription(
   source: CatchUpSource,
-  options: { after: number; maxBatchSize: number; signal?: AbortSignal },
+  options: SubscribeOptions | undefined,
+  defaultBatchSize: number,
 ): AsyncGenerator<readonly StoredEvent[], void, undefined> {
-  let after = options.after;
-  const { signal, maxBatchSize } = options;
+  let after = options?.after ?? 0;
+  const signal = options?.signal;
+  const maxBatchSize = options?.maxBatchSize ?? defaultBatchSize;
   while (!signal?.aborted && !source.isClosed()) {
     let batch: StoredEvent[];
     try {

@@ -99,11 +99,8 @@ export class MemoryEventStore implements EventStore {
         waitForEvents: (after, signal) => this.notifier.waitBeyond(after, signal),
         isClosed: () => this.closed,
       },
-      {
-        after: options?.after ?? 0,
-        maxBatchSize: options?.maxBatchSize ?? DEFAULT_BATCH,
-        signal: options?.signal,
-      },
+      options,
+      DEFAULT_BATCH,
     );
   }
 

@@ -347,11 +347,8 @@ export class PostgresEventStore implements EventStore {
         },
         isClosed: () => this.closed,
       },
-      {
-        after: options?.after ?? 0,
-        maxBatchSize: options?.maxBatchSize ?? this.defaultBatchSize,
-        signal: options?.signal,
-      },
+      options,
+      this.defaultBatchSize,
     );
   }
 

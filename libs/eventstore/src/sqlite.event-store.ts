@@ -362,11 +362,8 @@ export class SqliteEventStore implements EventStore {
         waitForEvents: (after, signal) => this.notifier.waitBeyond(after, signal),
         isClosed: () => this.closed,
       },
-      {
-        after: options?.after ?? 0,
-        maxBatchSize: options?.maxBatchSize ?? this.defaultBatchSize,
-        signal: options?.signal,
-      },
+      options,
+      this.defaultBatchSize,
     );
   }
 
