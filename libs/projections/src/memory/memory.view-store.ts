@@ -126,12 +126,7 @@ export class MemoryViewStore implements ViewStore {
       if (task && matches(task)) found.push(task);
     }
     const page = selectPage(found, sort, first, query.after);
-    return {
-      nodes: page.nodes,
-      totalCount: found.length,
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-      position: copy.checkpoint,
-    };
+    return pageOf(page.nodes, page, found.length, copy.checkpoint);
   }
 
   /**
@@ -184,12 +179,12 @@ export class MemoryViewStore implements ViewStore {
     }));
     if (fields.every((f) => f.column !== undefined)) {
       const page = selectSlots(index, found, fields, first, query.after);
-      return {
-        nodes: page.slots.map((slot) => index.doc(slot) as TaskView),
-        totalCount: found.length,
-        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-        position: copy.checkpoint,
-      };
+      return pageOf(
+        page.slots.map((slot) => index.doc(slot) as TaskView),
+        page,
+        found.length,
+        copy.checkpoint,
+      );
     }
     const page = selectPage(
       found.map((slot) => index.doc(slot) as TaskView),
@@ -197,25 +192,16 @@ export class MemoryViewStore implements ViewStore {
       first,
       query.after,
     );
-    return {
-      nodes: page.nodes,
-      totalCount: found.length,
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-      position: copy.checkpoint,
-    };
+    return pageOf(page.nodes, page, found.length, copy.checkpoint);
   }
 
   async getTask(id: string, viewer: Viewer): Promise<TaskView | null> {
-    const task = document<TaskView>(this.liveCopy('tasks'), id);
-    return task && canSeeTask(task, viewer) ? task : null;
+    return visibleDocument<TaskView>(this.liveCopy('tasks'), id, viewer, canSeeTask);
   }
 
   async getTasks(ids: readonly string[], viewer: Viewer): Promise<(TaskView | null)[]> {
     const copy = this.liveCopy('tasks');
-    return ids.map((id) => {
-      const task = document<TaskView>(copy, id);
-      return task && canSeeTask(task, viewer) ? task : null;
-    });
+    return ids.map((id) => visibleDocument<TaskView>(copy, id, viewer, canSeeTask));
   }
 
   async tasksCorrelatedTo(dataEntryIds: readonly string[], viewer: Viewer): Promise<TaskView[][]> {
@@ -260,25 +246,16 @@ export class MemoryViewStore implements ViewStore {
       found,
     );
     const page = selectPage(found, sort, first, query.after);
-    return {
-      nodes: page.nodes,
-      totalCount: found.length,
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-      position: copy.checkpoint,
-    };
+    return pageOf(page.nodes, page, found.length, copy.checkpoint);
   }
 
   async getDataEntry(id: string, viewer: Viewer): Promise<DataEntryView | null> {
-    const entry = document<DataEntryView>(this.liveCopy('data-entries'), id);
-    return entry && canSeeDataEntry(entry, viewer) ? entry : null;
+    return visibleDocument<DataEntryView>(this.liveCopy('data-entries'), id, viewer, canSeeDataEntry);
   }
 
   async getDataEntries(ids: readonly string[], viewer: Viewer): Promise<(DataEntryView | null)[]> {
     const copy = this.liveCopy('data-entries');
-    return ids.map((id) => {
-      const entry = document<DataEntryView>(copy, id);
-      return entry && canSeeDataEntry(entry, viewer) ? entry : null;
-    });
+    return ids.map((id) => visibleDocument<DataEntryView>(copy, id, viewer, canSeeDataEntry));
   }
 
   async startableProcesses(viewer: Viewer): Promise<ProcessDefinitionView[]> {
@@ -691,6 +668,32 @@ function emptyCopy(view: ViewName): CopyState {
 function document<T>(copy: CopyState, id: string): T | null {
   const stored = copy.docs.get(id);
   return stored && !stored.removed ? (stored.document as T) : null;
+}
+
+/** The document with `id` when `viewer` may see it, else null (as if it did not exist). */
+function visibleDocument<T>(
+  copy: CopyState,
+  id: string,
+  viewer: Viewer,
+  canSee: (document: T, viewer: Viewer) => boolean,
+): T | null {
+  const found = document<T>(copy, id);
+  return found && canSee(found, viewer) ? found : null;
+}
+
+/** A page of the port: the selected nodes, their paging, the count of every match and the position read. */
+function pageOf<T>(
+  nodes: T[],
+  selected: { hasNextPage: boolean; endCursor: string | null },
+  totalCount: number,
+  position: number,
+): Page<T> {
+  return {
+    nodes,
+    totalCount,
+    pageInfo: { hasNextPage: selected.hasNextPage, endCursor: selected.endCursor },
+    position,
+  };
 }
 
 function compareIds(a: string, b: string): number {
