@@ -9,14 +9,9 @@ import { type NewEvent, openSqliteEventStore } from '@eddy/eventstore';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { benchEvents } from './lib/event-store.bench-data';
-import {
-  concurrentSingleAppends,
-  readWholeLog,
-  sequentialBatchAppends,
-  sequentialSingleAppends,
-} from './lib/event-store.workloads';
-import { fsyncLatencyMs, LatencyRecorder, timePairs } from './lib/measure';
-import { type BenchResult, compared } from './lib/report';
+import { adapterFigures } from './lib/event-store.workloads';
+import { fsyncLatencyMs } from './lib/measure';
+import { type BenchResult } from './lib/report';
 import { type BenchContext } from './lib/suite';
 
 const RUNS = 5;
@@ -52,101 +47,48 @@ async function sqliteFigures(context: BenchContext): Promise<BenchResult[]> {
   const storeFile = join(dir, 'store.sqlite');
   const store = openSqliteEventStore({ filename: storeFile });
   const raw = await openRawSqlite(join(dir, 'raw.sqlite'));
-  const results: BenchResult[] = [];
   try {
-    context.log('sqlite: single-event appends');
-    const singleLatency = new LatencyRecorder();
-    const single = await timePairs(
-      RUNS,
-      () => sequentialSingleAppends(store, benchEvents(SINGLE_APPENDS), singleLatency),
-      () => {
-        const events = benchEvents(SINGLE_APPENDS);
-        for (const event of events) raw.insertMany('single', [event]);
-        return { items: events.length };
+    const results = await adapterFigures(
+      context,
+      'sqlite',
+      store,
+      {
+        runs: RUNS,
+        singleAppends: SINGLE_APPENDS,
+        batches: BATCHES,
+        batchSize: BATCH_SIZE,
+        writers: WRITERS,
+        appendsPerWriter: APPENDS_PER_WRITER,
       },
-    );
-    results.push(
-      compared('sqlite single-event appends, 1 writer', single.subject, 'events/s', single.baseline),
-    );
-    results.push({
-      metric: 'sqlite single-event append latency p50',
-      value: singleLatency.percentile(50),
-      unit: 'ms',
-    });
-    results.push({
-      metric: 'sqlite single-event append latency p99',
-      value: singleLatency.percentile(99),
-      unit: 'ms',
-    });
-
-    context.log('sqlite: 100-event batch appends');
-    const batch = await timePairs(
-      RUNS,
-      () =>
-        sequentialBatchAppends(
-          store,
-          Array.from({ length: BATCHES }, () => benchEvents(BATCH_SIZE)),
-        ),
-      () => {
-        for (let i = 0; i < BATCHES; i++) raw.insertMany(`batch-${i}`, benchEvents(BATCH_SIZE));
-        return { items: BATCHES * BATCH_SIZE };
+      {
+        singleAppends: () => {
+          const events = benchEvents(SINGLE_APPENDS);
+          for (const event of events) raw.insertMany('single', [event]);
+          return { items: events.length };
+        },
+        batchAppends: () => {
+          for (let i = 0; i < BATCHES; i++) raw.insertMany(`batch-${i}`, benchEvents(BATCH_SIZE));
+          return { items: BATCHES * BATCH_SIZE };
+        },
+        // The hand-written equivalent of group commit: one transaction per 50 single-row inserts.
+        concurrentAppends: () => {
+          for (let i = 0; i < APPENDS_PER_WRITER; i++) raw.insertMany(`grouped-${i}`, benchEvents(WRITERS));
+          return { items: WRITERS * APPENDS_PER_WRITER };
+        },
+        readAll: () => raw.readAll(storeFile),
       },
+      ' (group commit)',
     );
-    results.push(compared('sqlite 100-event batch appends', batch.subject, 'events/s', batch.baseline));
-
-    context.log(`sqlite: ${WRITERS} concurrent writers`);
-    const concurrentLatency = new LatencyRecorder();
-    const concurrent = await timePairs(
-      RUNS,
-      (runId) =>
-        concurrentSingleAppends(
-          store,
-          Array.from({ length: WRITERS }, () => benchEvents(APPENDS_PER_WRITER)),
-          runId,
-          concurrentLatency,
-        ),
-      // The hand-written equivalent of group commit: one transaction per 50 single-row inserts.
-      () => {
-        for (let i = 0; i < APPENDS_PER_WRITER; i++) raw.insertMany(`grouped-${i}`, benchEvents(WRITERS));
-        return { items: WRITERS * APPENDS_PER_WRITER };
-      },
-    );
-    results.push(
-      compared(
-        `sqlite concurrent single-event appends, ${WRITERS} writers (group commit)`,
-        concurrent.subject,
-        'events/s',
-        concurrent.baseline,
-      ),
-    );
-    results.push({
-      metric: `sqlite concurrent append latency p50, ${WRITERS} writers`,
-      value: concurrentLatency.percentile(50),
-      unit: 'ms',
-    });
-    results.push({
-      metric: `sqlite concurrent append latency p99, ${WRITERS} writers`,
-      value: concurrentLatency.percentile(99),
-      unit: 'ms',
-    });
-
-    context.log('sqlite: readAll');
-    const read = await timePairs(
-      RUNS,
-      () => readWholeLog(store),
-      () => raw.readAll(storeFile),
-    );
-    results.push(compared('sqlite readAll (pages of 1000)', read.subject, 'events/s', read.baseline));
     results.push({
       metric: 'sqlite events in the store after the run',
       value: await store.headPosition(),
       unit: 'events',
     });
+    return results;
   } finally {
     await store.close();
     raw.close();
   }
-  return results;
 }
 
 /**

@@ -5,15 +5,9 @@
 import { type NewEvent, openPostgresEventStore } from '@eddy/eventstore';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import {
-  concurrentSingleAppends,
-  readWholeLog,
-  sequentialBatchAppends,
-  sequentialSingleAppends,
-} from './event-store.workloads';
+import { adapterFigures } from './event-store.workloads';
 import { benchEvents } from './event-store.bench-data';
-import { LatencyRecorder, timePairs } from './measure';
-import { type BenchResult, compared } from './report';
+import { type BenchResult } from './report';
 import { type BenchContext } from './suite';
 
 const RUNS = 3;
@@ -36,98 +30,49 @@ export async function postgresFigures(
   await (await openPostgresEventStore({ connectionString, schema: rawSchema })).close();
   const pool = new Pool({ connectionString, max: POOL_SIZE });
   const raw = rawInserts(pool, rawSchema);
-  const results: BenchResult[] = [];
   try {
     const version = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0]
       .server_version;
-    context.log(`postgres ${version}: single-event appends`);
-    const singleLatency = new LatencyRecorder();
-    const single = await timePairs(
-      RUNS,
-      () => sequentialSingleAppends(store, benchEvents(SINGLE_APPENDS), singleLatency),
-      async () => {
-        const events = benchEvents(SINGLE_APPENDS);
-        for (let i = 0; i < events.length; i++) await raw.insert(`single-${i % 100}`, [events[i]]);
-        return { items: events.length };
+    context.log(`postgres ${version}, ${POOL_SIZE} connections`);
+    return await adapterFigures(
+      context,
+      'postgres',
+      store,
+      {
+        runs: RUNS,
+        singleAppends: SINGLE_APPENDS,
+        batches: BATCHES,
+        batchSize: BATCH_SIZE,
+        writers: WRITERS,
+        appendsPerWriter: APPENDS_PER_WRITER,
+      },
+      {
+        singleAppends: async () => {
+          const events = benchEvents(SINGLE_APPENDS);
+          for (let i = 0; i < events.length; i++) await raw.insert(`single-${i % 100}`, [events[i]]);
+          return { items: events.length };
+        },
+        batchAppends: async () => {
+          for (let i = 0; i < BATCHES; i++) await raw.insert(`batch-${i}`, benchEvents(BATCH_SIZE));
+          return { items: BATCHES * BATCH_SIZE };
+        },
+        concurrentAppends: async (runId) => {
+          await Promise.all(
+            Array.from({ length: WRITERS }, async (_, w) => {
+              for (const event of benchEvents(APPENDS_PER_WRITER))
+                await raw.insert(`writer-${runId}-${w}`, [event]);
+            }),
+          );
+          return { items: WRITERS * APPENDS_PER_WRITER };
+        },
+        readAll: () => raw.readAll(storeSchema),
       },
     );
-    results.push(
-      compared('postgres single-event appends, 1 writer', single.subject, 'events/s', single.baseline),
-    );
-    results.push({
-      metric: 'postgres single-event append latency p50',
-      value: singleLatency.percentile(50),
-      unit: 'ms',
-    });
-    results.push({
-      metric: 'postgres single-event append latency p99',
-      value: singleLatency.percentile(99),
-      unit: 'ms',
-    });
-
-    context.log('postgres: 100-event batch appends');
-    const batch = await timePairs(
-      RUNS,
-      () =>
-        sequentialBatchAppends(
-          store,
-          Array.from({ length: BATCHES }, () => benchEvents(BATCH_SIZE)),
-        ),
-      async () => {
-        for (let i = 0; i < BATCHES; i++) await raw.insert(`batch-${i}`, benchEvents(BATCH_SIZE));
-        return { items: BATCHES * BATCH_SIZE };
-      },
-    );
-    results.push(compared('postgres 100-event batch appends', batch.subject, 'events/s', batch.baseline));
-
-    context.log(`postgres: ${WRITERS} concurrent writers over ${POOL_SIZE} connections`);
-    const concurrentLatency = new LatencyRecorder();
-    const concurrent = await timePairs(
-      RUNS,
-      (runId) =>
-        concurrentSingleAppends(
-          store,
-          Array.from({ length: WRITERS }, () => benchEvents(APPENDS_PER_WRITER)),
-          runId,
-          concurrentLatency,
-        ),
-      async (runId) => {
-        await Promise.all(
-          Array.from({ length: WRITERS }, async (_, w) => {
-            for (const event of benchEvents(APPENDS_PER_WRITER))
-              await raw.insert(`writer-${runId}-${w}`, [event]);
-          }),
-        );
-        return { items: WRITERS * APPENDS_PER_WRITER };
-      },
-    );
-    results.push(
-      compared(
-        `postgres concurrent single-event appends, ${WRITERS} writers`,
-        concurrent.subject,
-        'events/s',
-        concurrent.baseline,
-      ),
-    );
-    results.push({
-      metric: `postgres concurrent append latency p99, ${WRITERS} writers`,
-      value: concurrentLatency.percentile(99),
-      unit: 'ms',
-    });
-
-    context.log('postgres: readAll');
-    const read = await timePairs(
-      RUNS,
-      () => readWholeLog(store),
-      () => raw.readAll(storeSchema),
-    );
-    results.push(compared('postgres readAll (pages of 1000)', read.subject, 'events/s', read.baseline));
   } finally {
     await store.close();
     await pool.query(`DROP SCHEMA "${storeSchema}" CASCADE; DROP SCHEMA "${rawSchema}" CASCADE`);
     await pool.end();
   }
-  return results;
 }
 
 /** Hand-written `pg` inserts and reads: one multi-row INSERT per call, in its own transaction. */
