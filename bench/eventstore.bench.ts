@@ -9,17 +9,19 @@ import { type NewEvent, openSqliteEventStore } from '@eddy/eventstore';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { benchEvents } from './lib/event-store.bench-data';
-import { adapterFigures } from './lib/event-store.workloads';
+import { adapterFigures, type WorkloadSizes } from './lib/event-store.workloads';
 import { fsyncLatencyMs } from './lib/measure';
 import { type BenchResult } from './lib/report';
 import { type BenchContext } from './lib/suite';
 
-const RUNS = 5;
-const SINGLE_APPENDS = 2_000;
-const BATCH_SIZE = 100;
-const BATCHES = 100;
-const WRITERS = 50;
-const APPENDS_PER_WRITER = 200;
+const SIZES: WorkloadSizes = {
+  runs: 5,
+  singleAppends: 2_000,
+  batches: 100,
+  batchSize: 100,
+  writers: 50,
+  appendsPerWriter: 200,
+};
 
 export async function run(context: BenchContext): Promise<BenchResult[]> {
   const probeDir = context.tempDir('fsync');
@@ -52,28 +54,22 @@ async function sqliteFigures(context: BenchContext): Promise<BenchResult[]> {
       context,
       'sqlite',
       store,
-      {
-        runs: RUNS,
-        singleAppends: SINGLE_APPENDS,
-        batches: BATCHES,
-        batchSize: BATCH_SIZE,
-        writers: WRITERS,
-        appendsPerWriter: APPENDS_PER_WRITER,
-      },
+      SIZES,
       {
         singleAppends: () => {
-          const events = benchEvents(SINGLE_APPENDS);
+          const events = benchEvents(SIZES.singleAppends);
           for (const event of events) raw.insertMany('single', [event]);
           return { items: events.length };
         },
         batchAppends: () => {
-          for (let i = 0; i < BATCHES; i++) raw.insertMany(`batch-${i}`, benchEvents(BATCH_SIZE));
-          return { items: BATCHES * BATCH_SIZE };
+          for (let i = 0; i < SIZES.batches; i++) raw.insertMany(`batch-${i}`, benchEvents(SIZES.batchSize));
+          return { items: SIZES.batches * SIZES.batchSize };
         },
         // The hand-written equivalent of group commit: one transaction per 50 single-row inserts.
         concurrentAppends: () => {
-          for (let i = 0; i < APPENDS_PER_WRITER; i++) raw.insertMany(`grouped-${i}`, benchEvents(WRITERS));
-          return { items: WRITERS * APPENDS_PER_WRITER };
+          for (let i = 0; i < SIZES.appendsPerWriter; i++)
+            raw.insertMany(`grouped-${i}`, benchEvents(SIZES.writers));
+          return { items: SIZES.writers * SIZES.appendsPerWriter };
         },
         readAll: () => raw.readAll(storeFile),
       },

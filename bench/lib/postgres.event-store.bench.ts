@@ -5,17 +5,19 @@
 import { type NewEvent, openPostgresEventStore } from '@eddy/eventstore';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { adapterFigures } from './event-store.workloads';
+import { adapterFigures, type WorkloadSizes } from './event-store.workloads';
 import { benchEvents } from './event-store.bench-data';
 import { type BenchResult } from './report';
 import { type BenchContext } from './suite';
 
-const RUNS = 3;
-const SINGLE_APPENDS = 1_000;
-const BATCH_SIZE = 100;
-const BATCHES = 50;
-const WRITERS = 50;
-const APPENDS_PER_WRITER = 100;
+const SIZES: WorkloadSizes = {
+  runs: 3,
+  singleAppends: 1_000,
+  batches: 50,
+  batchSize: 100,
+  writers: 50,
+  appendsPerWriter: 100,
+};
 const POOL_SIZE = 10;
 
 export async function postgresFigures(
@@ -34,40 +36,27 @@ export async function postgresFigures(
     const version = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0]
       .server_version;
     context.log(`postgres ${version}, ${POOL_SIZE} connections`);
-    return await adapterFigures(
-      context,
-      'postgres',
-      store,
-      {
-        runs: RUNS,
-        singleAppends: SINGLE_APPENDS,
-        batches: BATCHES,
-        batchSize: BATCH_SIZE,
-        writers: WRITERS,
-        appendsPerWriter: APPENDS_PER_WRITER,
+    return await adapterFigures(context, 'postgres', store, SIZES, {
+      singleAppends: async () => {
+        const events = benchEvents(SIZES.singleAppends);
+        for (let i = 0; i < events.length; i++) await raw.insert(`single-${i % 100}`, [events[i]]);
+        return { items: events.length };
       },
-      {
-        singleAppends: async () => {
-          const events = benchEvents(SINGLE_APPENDS);
-          for (let i = 0; i < events.length; i++) await raw.insert(`single-${i % 100}`, [events[i]]);
-          return { items: events.length };
-        },
-        batchAppends: async () => {
-          for (let i = 0; i < BATCHES; i++) await raw.insert(`batch-${i}`, benchEvents(BATCH_SIZE));
-          return { items: BATCHES * BATCH_SIZE };
-        },
-        concurrentAppends: async (runId) => {
-          await Promise.all(
-            Array.from({ length: WRITERS }, async (_, w) => {
-              for (const event of benchEvents(APPENDS_PER_WRITER))
-                await raw.insert(`writer-${runId}-${w}`, [event]);
-            }),
-          );
-          return { items: WRITERS * APPENDS_PER_WRITER };
-        },
-        readAll: () => raw.readAll(storeSchema),
+      batchAppends: async () => {
+        for (let i = 0; i < SIZES.batches; i++) await raw.insert(`batch-${i}`, benchEvents(SIZES.batchSize));
+        return { items: SIZES.batches * SIZES.batchSize };
       },
-    );
+      concurrentAppends: async (runId) => {
+        await Promise.all(
+          Array.from({ length: SIZES.writers }, async (_, w) => {
+            for (const event of benchEvents(SIZES.appendsPerWriter))
+              await raw.insert(`writer-${runId}-${w}`, [event]);
+          }),
+        );
+        return { items: SIZES.writers * SIZES.appendsPerWriter };
+      },
+      readAll: () => raw.readAll(storeSchema),
+    });
   } finally {
     await store.close();
     await pool.query(`DROP SCHEMA "${storeSchema}" CASCADE; DROP SCHEMA "${rawSchema}" CASCADE`);
