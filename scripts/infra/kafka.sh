@@ -93,9 +93,7 @@ kafka_down() {
 kafka_status() {
   if pid_alive kafka && port_open "$KAFKA_PORT"; then
     echo "kafka     up    $INFRA_HOST:$KAFKA_PORT  (controller $KAFKA_CONTROLLER_PORT, Kafka $KAFKA_VERSION KRaft, pid $(cat "$INFRA_RUN/kafka.pid"))"
-  elif [[ -f "$INFRA_RUN/kafka.state" ]] && grep -q '^unavailable' "$INFRA_RUN/kafka.state"; then
-    echo "kafka     UNAVAILABLE  $(cut -d' ' -f2- "$INFRA_RUN/kafka.state")"
   else
-    echo "kafka     down"
+    status_not_up kafka
   fi
 }

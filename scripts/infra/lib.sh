@@ -102,6 +102,16 @@ mark_unavailable() {
   log "$name: UNAVAILABLE: $*"
 }
 
+# The status line of a server that is not up: UNAVAILABLE with the reason mark_unavailable gave, or down.
+status_not_up() {
+  local name=$1
+  if [[ -f "$INFRA_RUN/$name.state" ]] && grep -q '^unavailable' "$INFRA_RUN/$name.state"; then
+    printf '%-10sUNAVAILABLE  %s\n' "$name" "$(cut -d' ' -f2- "$INFRA_RUN/$name.state")"
+  else
+    printf '%-10sdown\n' "$name"
+  fi
+}
+
 # env_quote VALUE: a value safe to `source` from .infra/env.
 env_quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 

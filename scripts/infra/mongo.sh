@@ -52,9 +52,7 @@ mongo_down() {
 mongo_status() {
   if pid_alive mongo && port_open "$MONGO_PORT"; then
     echo "mongo     up    $INFRA_HOST:$MONGO_PORT  (mongo-java-server $MONGO_VERSION, in memory, oplog on, pid $(cat "$INFRA_RUN/mongo.pid"))"
-  elif [[ -f "$INFRA_RUN/mongo.state" ]] && grep -q '^unavailable' "$INFRA_RUN/mongo.state"; then
-    echo "mongo     UNAVAILABLE  $(cut -d' ' -f2- "$INFRA_RUN/mongo.state")"
   else
-    echo "mongo     down"
+    status_not_up mongo
   fi
 }

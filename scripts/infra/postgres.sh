@@ -116,9 +116,7 @@ postgres_down() {
 postgres_status() {
   if [[ -f "$INFRA_RUN/postgres.db" ]] && pg_ready; then
     echo "postgres  up    $INFRA_HOST:$PG_PORT  database $(cat "$INFRA_RUN/postgres.db")$([[ -f "$INFRA_RUN/postgres.datadir" ]] && echo "  private cluster $(cat "$INFRA_RUN/postgres.datadir")")"
-  elif [[ -f "$INFRA_RUN/postgres.state" ]] && grep -q '^unavailable' "$INFRA_RUN/postgres.state"; then
-    echo "postgres  UNAVAILABLE  $(cut -d' ' -f2- "$INFRA_RUN/postgres.state")"
   else
-    echo "postgres  down"
+    status_not_up postgres
   fi
 }

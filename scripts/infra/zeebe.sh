@@ -171,9 +171,7 @@ zeebe_status() {
     echo "zeebe     up    gRPC $INFRA_HOST:$ZEEBE_GRPC_PORT  REST http://$INFRA_HOST:$ZEEBE_REST_PORT  (Camunda $ZEEBE_VERSION broker, management $ZEEBE_MANAGEMENT_PORT, pid $(cat "$INFRA_RUN/zeebe.pid"))"
     echo "          user tasks and process instances: exported to $ZEEBE_EXPORT_FILE"
     echo "          note: $ZEEBE_SEARCH_GAP"
-  elif [[ -f "$INFRA_RUN/zeebe.state" ]] && grep -q '^unavailable' "$INFRA_RUN/zeebe.state"; then
-    echo "zeebe     UNAVAILABLE  $(cut -d' ' -f2- "$INFRA_RUN/zeebe.state")"
   else
-    echo "zeebe     down"
+    status_not_up zeebe
   fi
 }
