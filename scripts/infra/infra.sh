@@ -5,7 +5,7 @@
 #   bash scripts/infra/infra.sh down   [server...]   stop what `up` started, drop the test database
 #   bash scripts/infra/infra.sh status               what runs where, and why a server is missing
 #
-# Servers: postgres, kafka, mongo, zeebe (all by default). A server that cannot be had is
+# Servers: postgres, kafka, mongo (all by default). A server that cannot be had is
 # reported with the reason (here, in .infra/status and as EDDY_TEST_<NAME>_UNAVAILABLE in
 # .infra/env) and the others still start; `up` exits 0 so that the tests run and fail loudly
 # with that reason. Ports and the like: docs/real-servers.md.
@@ -20,10 +20,8 @@ source "$SCRIPT_DIR/postgres.sh"
 source "$SCRIPT_DIR/kafka.sh"
 # shellcheck source=mongo.sh
 source "$SCRIPT_DIR/mongo.sh"
-# shellcheck source=zeebe.sh
-source "$SCRIPT_DIR/zeebe.sh"
 
-ALL_SERVERS=(postgres kafka mongo zeebe)
+ALL_SERVERS=(postgres kafka mongo)
 
 selected_servers() {
   local name known
@@ -83,7 +81,7 @@ case "$cmd" in
     status
     ;;
   *)
-    echo "usage: $0 up|down|status [postgres|kafka|mongo|zeebe ...]" >&2
+    echo "usage: $0 up|down|status [postgres|kafka|mongo ...]" >&2
     exit 2
     ;;
 esac

@@ -16,17 +16,8 @@ INFRA_DATA="$INFRA_DIR/data"
 INFRA_CACHE="${EDDY_INFRA_CACHE:-$HOME/.cache/eddy-infra}"
 INFRA_HOST=127.0.0.1
 
-# Java 21+ is needed by Camunda 8; Kafka and the MongoDB-compatible server run on the default java.
+# Kafka and the MongoDB-compatible server run on the default java.
 INFRA_JAVA17="${EDDY_INFRA_JAVA:-java}"
-INFRA_JAVA_HOME_21="${EDDY_INFRA_JAVA21_HOME:-}"
-if [[ -z "$INFRA_JAVA_HOME_21" ]]; then
-  for candidate in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-21-jdk-amd64 /usr/lib/jvm/java-25-openjdk-amd64 /usr/lib/jvm/java-21-openjdk-amd64; do
-    if [[ -x "$candidate/bin/java" ]]; then
-      INFRA_JAVA_HOME_21="$candidate"
-      break
-    fi
-  done
-fi
 
 mkdir -p "$INFRA_LOGS" "$INFRA_RUN" "$INFRA_DATA"
 

@@ -8,7 +8,7 @@
  */
 
 /** The servers that `npm run infra:up` provides. */
-export type ServerName = 'postgres' | 'kafka' | 'mongo' | 'zeebe';
+export type ServerName = 'postgres' | 'kafka' | 'mongo';
 
 /** How to reach each server. */
 export interface ServerSettings {
@@ -23,16 +23,6 @@ export interface ServerSettings {
   mongo: {
     /** e.g. `mongodb://127.0.0.1:27017`. */
     url: string;
-  };
-  zeebe: {
-    /** The gateway's gRPC address as `host:port`. */
-    grpcAddress: string;
-    /** The REST v2 base address, e.g. `http://127.0.0.1:8080`. */
-    restAddress: string;
-    /** The Camunda version that runs, when infra:up reported it. */
-    version?: string;
-    /** Why the REST v2 search endpoints (user tasks, process instances) are not served, if they are not. */
-    searchUnavailable?: string;
   };
 }
 
@@ -59,11 +49,6 @@ export function requireServer<N extends ServerName>(
     }
     return value.trim();
   };
-  const optional = (key: string): string | undefined => {
-    const value = env[key]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  };
-
   // Each branch builds exactly the settings of its server; the casts only tell TypeScript which.
   switch (name) {
     case 'postgres':
@@ -77,17 +62,10 @@ export function requireServer<N extends ServerName>(
       } as ServerSettings[N];
     case 'mongo':
       return { url: read('EDDY_TEST_MONGO_URL') } as ServerSettings[N];
-    case 'zeebe':
-      return {
-        grpcAddress: read('EDDY_TEST_ZEEBE_GRPC_ADDRESS'),
-        restAddress: read('EDDY_TEST_ZEEBE_REST_ADDRESS'),
-        version: optional('EDDY_TEST_ZEEBE_VERSION'),
-        searchUnavailable: optional('EDDY_TEST_ZEEBE_SEARCH_UNAVAILABLE'),
-      } as ServerSettings[N];
     default: {
       const unknown: never = name;
       throw new Error(
-        `TESTING-001 unknown server '${String(unknown)}' (known: postgres, kafka, mongo, zeebe)`,
+        `TESTING-001 unknown server '${String(unknown)}' (known: postgres, kafka, mongo)`,
       );
     }
   }

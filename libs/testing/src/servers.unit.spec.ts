@@ -7,19 +7,10 @@ describe('requireServer', () => {
       EDDY_TEST_POSTGRES_URL: 'postgres://postgres@127.0.0.1:5432/eddy_test_1',
       EDDY_TEST_KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9094',
       EDDY_TEST_MONGO_URL: 'mongodb://127.0.0.1:27017',
-      EDDY_TEST_ZEEBE_GRPC_ADDRESS: '127.0.0.1:26500',
-      EDDY_TEST_ZEEBE_REST_ADDRESS: 'http://127.0.0.1:8080',
-      EDDY_TEST_ZEEBE_SEARCH_UNAVAILABLE: 'no secondary storage',
     };
     expect(requireServer('postgres', env)).toEqual({ url: 'postgres://postgres@127.0.0.1:5432/eddy_test_1' });
     expect(requireServer('kafka', env)).toEqual({ brokers: ['127.0.0.1:9092', '127.0.0.1:9094'] });
     expect(requireServer('mongo', env)).toEqual({ url: 'mongodb://127.0.0.1:27017' });
-    expect(requireServer('zeebe', env)).toEqual({
-      grpcAddress: '127.0.0.1:26500',
-      restAddress: 'http://127.0.0.1:8080',
-      version: undefined,
-      searchUnavailable: 'no secondary storage',
-    });
   });
 
   it('throws with the server and the reason infra:up gave', () => {
@@ -36,8 +27,8 @@ describe('requireServer', () => {
     expect(() => requireServer('kafka', {})).toThrow(
       /server 'kafka' is unavailable: not started: run npm run test:int/,
     );
-    expect(() => requireServer('zeebe', { EDDY_TEST_ZEEBE_GRPC_ADDRESS: '127.0.0.1:26500' })).toThrow(
-      /EDDY_TEST_ZEEBE_REST_ADDRESS is not set/,
+    expect(() => requireServer('postgres', { EDDY_TEST_KAFKA_BROKERS: '127.0.0.1:9092' })).toThrow(
+      /EDDY_TEST_POSTGRES_URL is not set/,
     );
   });
 });
