@@ -64,9 +64,7 @@ export function requireServer<N extends ServerName>(
       return { url: read('EDDY_TEST_MONGO_URL') } as ServerSettings[N];
     default: {
       const unknown: never = name;
-      throw new Error(
-        `TESTING-001 unknown server '${String(unknown)}' (known: postgres, kafka, mongo)`,
-      );
+      throw new Error(`TESTING-001 unknown server '${String(unknown)}' (known: postgres, kafka, mongo)`);
     }
   }
 }
