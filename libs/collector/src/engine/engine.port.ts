@@ -8,9 +8,9 @@
  * - user tasks are `zeebe:userTask` elements; their attributes come from `zeebe:assignmentDefinition`,
  *   `zeebe:priorityDefinition`, `zeebe:formDefinition`, `zeebe:taskSchedule` and `zeebe:properties`;
  * - the task lifecycle events match Camunda 8's task listener event types (`creating`, `assigning`,
- *   `updating`, `completing`, `canceling`): {@link TaskCreated}, {@link TaskAssigned},
- *   {@link TaskAttributesChanged} / {@link TaskCandidatesChanged}, {@link TaskCompleted},
- *   {@link TaskCancelled}; besides, {@link TaskVariablesChanged} tells that the variables an open task
+ *   `updating`, `completing`, `canceling`): {@link EngineTaskCreated}, {@link EngineTaskAssigned},
+ *   {@link EngineTaskAttributesChanged} / {@link EngineTaskCandidatesChanged}, {@link EngineTaskCompleted},
+ *   {@link EngineTaskCancelled}; besides, {@link EngineTaskVariablesChanged} tells that the variables an open task
  *   sees changed (Camunda 8 reports these as variable records of the instance, not through the listeners);
  * - the actions (assign, complete, update, correlate message, cancel instance) are the ones Camunda 8's
  *   REST API offers for user tasks and process instances.
@@ -136,13 +136,13 @@ interface EngineEventBase {
 }
 
 /** A user task was created (Camunda 8 `creating`). `task` holds its attributes as evaluated. */
-export interface TaskCreated extends EngineEventBase {
+export interface EngineTaskCreated extends EngineEventBase {
   type: 'task.created';
   task: EngineTask;
 }
 
 /** The assignee changed (Camunda 8 `assigning`); `assignee` null means the task was unassigned. */
-export interface TaskAssigned extends EngineEventBase {
+export interface EngineTaskAssigned extends EngineEventBase {
   type: 'task.assigned';
   task: EngineTask;
   assignee: string | null;
@@ -153,14 +153,14 @@ export type ChangeableTaskAttribute =
   'name' | 'description' | 'priority' | 'dueDate' | 'followUpDate' | 'formKey';
 
 /** Attributes other than assignee and candidates changed (Camunda 8 `updating`). */
-export interface TaskAttributesChanged extends EngineEventBase {
+export interface EngineTaskAttributesChanged extends EngineEventBase {
   type: 'task.attributesChanged';
   task: EngineTask;
   changed: ChangeableTaskAttribute[];
 }
 
 /** Candidate users or groups changed (Camunda 8 `updating` with `candidateUsers`/`candidateGroups`). */
-export interface TaskCandidatesChanged extends EngineEventBase {
+export interface EngineTaskCandidatesChanged extends EngineEventBase {
   type: 'task.candidatesChanged';
   /** The task with its new lists. */
   task: EngineTask;
@@ -173,13 +173,13 @@ export interface TaskCandidatesChanged extends EngineEventBase {
  * task (another task completed with variables, a service task or a message set some). The transaction's
  * `variables` carry the new ones, so that the task's payload follows the process.
  */
-export interface TaskVariablesChanged extends EngineEventBase {
+export interface EngineTaskVariablesChanged extends EngineEventBase {
   type: 'task.variablesChanged';
   task: EngineTask;
 }
 
 /** The task was completed (Camunda 8 `completing`); `variables` are the ones it was completed with. */
-export interface TaskCompleted extends EngineEventBase {
+export interface EngineTaskCompleted extends EngineEventBase {
   type: 'task.completed';
   task: EngineTask;
   variables: Variables;
@@ -195,13 +195,13 @@ export type TaskCancellationReason =
   | 'instanceEnded';
 
 /** The task was deleted without completion (Camunda 8 `canceling`). */
-export interface TaskCancelled extends EngineEventBase {
+export interface EngineTaskCancelled extends EngineEventBase {
   type: 'task.cancelled';
   task: EngineTask;
   reason: TaskCancellationReason;
 }
 
-export interface ProcessInstanceStarted extends EngineEventBase {
+export interface EngineProcessInstanceStarted extends EngineEventBase {
   type: 'processInstance.started';
   instance: EngineProcessInstance;
   /** The variables the instance was started with. */
@@ -211,13 +211,13 @@ export interface ProcessInstanceStarted extends EngineEventBase {
 }
 
 /** The instance reached its end. */
-export interface ProcessInstanceFinished extends EngineEventBase {
+export interface EngineProcessInstanceFinished extends EngineEventBase {
   type: 'processInstance.finished';
   instance: EngineProcessInstance;
 }
 
 /** The instance was cancelled, or failed with an incident the embedded engine cannot resolve. */
-export interface ProcessInstanceCancelled extends EngineEventBase {
+export interface EngineProcessInstanceCancelled extends EngineEventBase {
   type: 'processInstance.cancelled';
   instance: EngineProcessInstance;
   reason: 'cancelled' | 'incident';
@@ -226,16 +226,16 @@ export interface ProcessInstanceCancelled extends EngineEventBase {
 }
 
 export type EngineTaskEvent =
-  | TaskCreated
-  | TaskAssigned
-  | TaskAttributesChanged
-  | TaskCandidatesChanged
-  | TaskVariablesChanged
-  | TaskCompleted
-  | TaskCancelled;
+  | EngineTaskCreated
+  | EngineTaskAssigned
+  | EngineTaskAttributesChanged
+  | EngineTaskCandidatesChanged
+  | EngineTaskVariablesChanged
+  | EngineTaskCompleted
+  | EngineTaskCancelled;
 
 export type EngineProcessInstanceEvent =
-  ProcessInstanceStarted | ProcessInstanceFinished | ProcessInstanceCancelled;
+  EngineProcessInstanceStarted | EngineProcessInstanceFinished | EngineProcessInstanceCancelled;
 
 export type EngineEvent = EngineTaskEvent | EngineProcessInstanceEvent;
 

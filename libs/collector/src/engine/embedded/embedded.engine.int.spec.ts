@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../engine.errors';
-import { type EngineEvent, type EngineTask, type EngineTransaction, type TaskCreated } from '../engine.port';
+import {
+  type EngineEvent,
+  type EngineTask,
+  type EngineTransaction,
+  type EngineTaskCreated,
+} from '../engine.port';
 import { EmbeddedProcessEngine, type EmbeddedProcessEngineOptions } from './embedded.engine';
 
 const repoBpmn = (name: string) => readFileSync(join(__dirname, '../../../../../bpmn', name), 'utf8');
@@ -33,7 +38,7 @@ class Received {
         this.events
           .slice(after)
           .filter(
-            (e): e is TaskCreated =>
+            (e): e is EngineTaskCreated =>
               e.type === 'task.created' &&
               e.task.taskDefinitionKey === taskDefinitionKey &&
               (!instanceId || e.task.processInstanceId === instanceId),
