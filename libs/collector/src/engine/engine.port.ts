@@ -82,10 +82,17 @@ export interface CorrelateMessageRequest {
   correlationKey: string;
   /** Merged into the variables of every instance the message is correlated to. */
   variables?: Variables;
+  /** Identifies the message: a second message with the same id changes nothing (as in Camunda 8). */
+  messageId?: string;
+  /**
+   * How long a message that finds no waiting subscription is kept and correlated to the first one that
+   * opens, in milliseconds (Camunda 8's time to live); 0 (the default) keeps nothing.
+   */
+  timeToLiveMs?: number;
 }
 
 export interface MessageCorrelationResult {
-  /** Instances the message was correlated to; empty when none was waiting (the message is not buffered). */
+  /** Instances the message was correlated to now; empty when none was waiting (then it is buffered for its time to live). */
   instanceIds: string[];
 }
 
