@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { histogram } from '@eddy/observability';
 import type { CommandMetadata, Decider } from '@eddy/contracts';
 import {
+  type AcceptedCommand,
+  DuplicateCommandError,
   DuplicateEventIdError,
   type EventStore,
   type NewEvent,
@@ -28,8 +30,13 @@ export interface HandleCommandOptions {
 }
 
 export interface HandledCommand {
-  /** `duplicate`: the stream already holds events of this command id; nothing was appended. */
+  /**
+   * `duplicate`: the store's command index holds this command id (its events went to `streamId`);
+   * nothing was appended, and the revision and position are those of the original append.
+   */
   status: 'accepted' | 'duplicate';
+  /** The stream the command's events went to: the original's for a duplicate. */
+  streamId: string;
   /** Revision of the stream after the command; -1 when the stream does not exist. */
   revision: number;
   /** Position of the last appended event, or of the stream's last event when nothing was appended. */
@@ -64,7 +71,9 @@ export function deterministicEventId(streamId: string, commandId: string, index:
  * the decider decides, and the events are appended with the revision that was read. On a conflict
  * the stream is read again and the decider decides again, a bounded number of times.
  *
- * A command whose id the stream already holds is a duplicate: nothing is decided or appended.
+ * A command whose id the store's command index holds (on any stream) is a duplicate: nothing is
+ * decided or appended, and the answer is the original append's. The index is written in the same
+ * transaction as the events, so a command raced by its own re-delivery is appended once.
  * Rejections (`DomainError` from the decider) propagate to the caller.
  */
 export async function handleCommand<C, E extends DecidedEvent, S>(
@@ -75,18 +84,17 @@ export async function handleCommand<C, E extends DecidedEvent, S>(
   metadata: CommandMetadata,
   options: HandleCommandOptions,
 ): Promise<HandledCommand> {
+  const known = await store.findCommand(metadata.commandId);
+  if (known !== undefined) return duplicateOf(known);
   for (let attempt = 0; attempt <= options.maxRetries; attempt++) {
     const history = await store.readStream(streamId);
     const last = history.at(-1);
     const revision = last ? last.revision : -1;
     const position = last ? last.position : 0;
-    if (history.some((event) => event.metadata.commandId === metadata.commandId)) {
-      return { status: 'duplicate', revision, position, appended: 0 };
-    }
     let state = decider.initialState();
     for (const event of history) state = decider.evolve(state, { type: event.type, data: event.data } as E);
     const decided = decider.decide(command, state, metadata);
-    if (decided.length === 0) return { status: 'accepted', revision, position, appended: 0 };
+    if (decided.length === 0) return { status: 'accepted', streamId, revision, position, appended: 0 };
     const events: NewEvent[] = decided.map((event, index) => ({
       id: deterministicEventId(streamId, metadata.commandId, index),
       type: event.type,
@@ -98,20 +106,28 @@ export async function handleCommand<C, E extends DecidedEvent, S>(
     try {
       const result = await store.appendToStream(streamId, events, {
         expectedRevision: revision === -1 ? 'no_stream' : revision,
+        commandId: metadata.commandId,
       });
       stopAppend({ outcome: 'appended' });
       return {
         status: 'accepted',
+        streamId,
         revision: result.nextExpectedRevision,
         position: result.position,
         appended: events.length,
       };
     } catch (error) {
       stopAppend({ outcome: error instanceof WrongExpectedRevisionError ? 'conflict' : 'failed' });
+      if (error instanceof DuplicateCommandError) return duplicateOf(error.original);
       // Another writer got there first (possibly with this very command): read again and decide again.
       if (!(error instanceof WrongExpectedRevisionError) && !(error instanceof DuplicateEventIdError))
         throw error;
     }
   }
   throw new ConcurrencyError(streamId, options.maxRetries + 1);
+}
+
+function duplicateOf(original: AcceptedCommand): HandledCommand {
+  const { streamId, revision, position } = original;
+  return { status: 'duplicate', streamId, revision, position, appended: 0 };
 }
