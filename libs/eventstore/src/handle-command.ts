@@ -9,6 +9,7 @@ import {
   type NewEvent,
   WrongExpectedRevisionError,
 } from './event-store.port';
+import { type FoldedStream, foldedStateCacheOf } from './folded-state.cache';
 
 const appendSeconds = histogram(
   'eddy_event_store_append_seconds',
@@ -67,6 +68,28 @@ export function deterministicEventId(streamId: string, commandId: string, index:
 }
 
 /**
+ * The stream folded into the decider's state: from the fold this process made last (see
+ * {@link FoldedStateCache}), reading only the events after it.
+ */
+async function loadStream<C, E extends DecidedEvent, S>(
+  store: EventStore,
+  decider: Decider<C, E, S>,
+  streamId: string,
+): Promise<FoldedStream<S>> {
+  const cache = foldedStateCacheOf<S>(store, decider);
+  const cached = cache.get(streamId);
+  let { state, revision, position } = cached ?? { state: decider.initialState(), revision: -1, position: 0 };
+  const newer = await store.readStream(streamId, { fromRevision: revision + 1 });
+  for (const event of newer) {
+    state = decider.evolve(state, { type: event.type, data: event.data } as E);
+    ({ revision, position } = event);
+  }
+  const folded = { state, revision, position };
+  if (newer.length > 0) cache.set(streamId, folded);
+  return folded;
+}
+
+/**
  * Load, decide, append: the whole of command handling. The stream is read and folded into state,
  * the decider decides, and the events are appended with the revision that was read. On a conflict
  * the stream is read again and the decider decides again, a bounded number of times.
@@ -87,12 +110,7 @@ export async function handleCommand<C, E extends DecidedEvent, S>(
   const known = await store.findCommand(metadata.commandId);
   if (known !== undefined) return duplicateOf(known);
   for (let attempt = 0; attempt <= options.maxRetries; attempt++) {
-    const history = await store.readStream(streamId);
-    const last = history.at(-1);
-    const revision = last ? last.revision : -1;
-    const position = last ? last.position : 0;
-    let state = decider.initialState();
-    for (const event of history) state = decider.evolve(state, { type: event.type, data: event.data } as E);
+    const { state, revision, position } = await loadStream(store, decider, streamId);
     const decided = decider.decide(command, state, metadata);
     if (decided.length === 0) return { status: 'accepted', streamId, revision, position, appended: 0 };
     const events: NewEvent[] = decided.map((event, index) => ({
