@@ -153,6 +153,14 @@ export interface EventStore {
 
   statistics(): Promise<EventStoreStatistics>;
 
+  /**
+   * The store's identity: a random id written into the store once, when it is created, and kept
+   * for its whole life (a restart or a restored back-up of it keeps it; an emptied, replaced or new
+   * store has another). Durable checkpoints keep it beside their position, so that a checkpoint
+   * taken on another store is recognised (see `checkpoint.guard.ts`).
+   */
+  identity(): Promise<string>;
+
   close(): Promise<void>;
 }
 

@@ -302,7 +302,7 @@ export class SqliteEventStore implements EventStore {
     readStream: Database.Statement;
     findCommand: Database.Statement;
   };
-  /** The random id written into the file when it was created (see {@link EventStore.identity}). */
+  /** The random id written into the file when it was created (see `EventStore.identity`). */
   private readonly storeIdentity: string;
 
   constructor(readonly options: SqliteEventStoreOptions) {
@@ -446,6 +446,11 @@ export class SqliteEventStore implements EventStore {
   async statistics(): Promise<EventStoreStatistics> {
     this.assertOpen();
     return { headPosition: this.head, streams: this.streamCount, events: this.eventCount };
+  }
+
+  async identity(): Promise<string> {
+    this.assertOpen();
+    return this.storeIdentity;
   }
 
   /** Commits the appends already accepted, then stops the writer, closes the file and ends subscriptions. */
