@@ -224,6 +224,21 @@ export class InvalidEventError extends Error {
   }
 }
 
+/**
+ * The store cannot be used: its storage is corrupt or cannot be opened (the message names the file or
+ * database and the cause). The store fails closed: once it has seen corruption it refuses every
+ * append and read, so that nothing is acknowledged that may not be durable and no answer is short.
+ */
+export class EventStoreUnavailableError extends Error {
+  /** The code with which the APIs answer a command the store refused. */
+  readonly code = 'EVENT_STORE_UNAVAILABLE';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EventStoreUnavailableError';
+  }
+}
+
 /** The store was closed; no append or read is accepted any more. */
 export class EventStoreClosedError extends Error {
   constructor() {
