@@ -643,6 +643,8 @@ export class SqliteEventStore implements EventStore {
     const waiting = this.pending;
     this.pending = [];
     for (const append of waiting) append.reject(this.unavailable);
+    // Waiting subscriptions look again, meet the error and end with it (their subscribers fail).
+    this.notifier.wakeAll();
     return this.unavailable;
   }
 }

@@ -1,5 +1,6 @@
 import {
   isTaskDeferred,
+  ProjectionRunner,
   VIEW_STORE,
   type DataEntryFilter,
   type DataEntrySort,
@@ -11,7 +12,7 @@ import {
   type TaskView,
   type ViewQueries,
 } from '@eddy/projections';
-import { Inject, UseFilters } from '@nestjs/common';
+import { Inject, Optional, UseFilters } from '@nestjs/common';
 import {
   Args,
   Context,
@@ -28,6 +29,7 @@ import { TaskInteractionsService, type StartedProcess } from '../task-interactio
 import type { TasklistContext } from '../tasklist.context';
 import { badInput, ClientErrorsFilter, mapQueryError } from '../tasklist.errors';
 import { TASKLIST_OPTIONS, type TasklistOptions } from '../tasklist.options';
+import { assertViewComplete } from './view-availability';
 
 interface Connection<T> {
   nodes: T[];
@@ -47,6 +49,7 @@ export class TasklistQueryResolver {
   constructor(
     @Inject(VIEW_STORE) private readonly views: ViewQueries,
     @Inject(TASKLIST_OPTIONS) private readonly options: TasklistOptions,
+    @Optional() @Inject(ProjectionRunner) private readonly runner: ProjectionRunner | null = null,
   ) {}
 
   private pageSize(first: number | null | undefined): number {
@@ -70,6 +73,7 @@ export class TasklistQueryResolver {
     @Args('after') after: string | null,
     @Context() context: TasklistContext,
   ): Promise<Connection<TaskView>> {
+    assertViewComplete(this.runner, 'tasks');
     const page = await this.views
       .findTasks({ viewer: context.viewer, filter, sort, first: this.pageSize(first), after })
       .catch(mapQueryError);
@@ -78,11 +82,13 @@ export class TasklistQueryResolver {
 
   @Query('task')
   task(@Args('id') id: string, @Context() context: TasklistContext): Promise<TaskView | null> {
+    assertViewComplete(this.runner, 'tasks');
     return this.views.getTask(id, context.viewer);
   }
 
   @Query('taskCountByApplication')
   taskCountByApplication(@Context() context: TasklistContext) {
+    assertViewComplete(this.runner, 'tasks');
     return this.views.taskCountByApplication(context.viewer);
   }
 
@@ -94,6 +100,7 @@ export class TasklistQueryResolver {
     @Args('after') after: string | null,
     @Context() context: TasklistContext,
   ): Promise<Connection<DataEntryView>> {
+    assertViewComplete(this.runner, 'data-entries');
     const page = await this.views
       .findDataEntries({ viewer: context.viewer, filter, sort, first: this.pageSize(first), after })
       .catch(mapQueryError);
@@ -106,11 +113,13 @@ export class TasklistQueryResolver {
     @Args('entryId') entryId: string,
     @Context() context: TasklistContext,
   ): Promise<DataEntryView | null> {
+    assertViewComplete(this.runner, 'data-entries');
     return context.loaders.dataEntryById.load(`${entryType}#${entryId}`);
   }
 
   @Query('startableProcesses')
   startableProcesses(@Context() context: TasklistContext): Promise<ProcessDefinitionView[]> {
+    assertViewComplete(this.runner, 'process-definitions');
     return this.views.startableProcesses(context.viewer);
   }
 }
