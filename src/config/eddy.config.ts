@@ -28,6 +28,7 @@ const environmentSchema = z
     EDDY_EVENT_STORE: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
     EDDY_POSTGRES_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     EDDY_ENGINE: z.enum(['embedded', 'none']).default('embedded'),
+    EDDY_CHECKPOINT_RESET: z.enum(['head', 'start']).optional(),
     EDDY_APPLICATION_NAME: z
       .string()
       .regex(/^[A-Za-z0-9._:@\-/+]+$/, 'may contain only letters, digits and . _ : @ - / +')
@@ -109,6 +110,8 @@ export interface EddyConfig {
   applicationName: string;
   eventStore: { kind: 'sqlite' | 'postgres' | 'memory'; postgresUrl?: string };
   engine: 'embedded' | 'none';
+  /** Where a checkpoint that does not belong to the event store goes on from; unset: start-up stops. */
+  checkpointReset?: 'head' | 'start';
   auth: AuthOptions;
   commands: { maxRetries: number; maxPerRequest: number };
   tasklist: {
@@ -167,6 +170,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     applicationName: e.EDDY_APPLICATION_NAME,
     eventStore: { kind: e.EDDY_EVENT_STORE, postgresUrl: e.EDDY_POSTGRES_URL },
     engine: e.EDDY_ENGINE,
+    checkpointReset: e.EDDY_CHECKPOINT_RESET,
     auth: {
       mode: e.EDDY_AUTH_MODE,
       jwt: {

@@ -24,6 +24,8 @@ describe('loadConfig', () => {
     });
     expect(config.http.port).toBe(8081);
     expect(config.auth.adminGroups).toEqual(['ops', 'platform-admins']);
+    expect(config.checkpointReset).toBeUndefined();
+    expect(loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_CHECKPOINT_RESET: 'head' }).checkpointReset).toBe('head');
   });
 
   it.each([
@@ -34,6 +36,7 @@ describe('loadConfig', () => {
     [{ EDDY_JWT_SECRET: 'short' }, 'EDDY_JWT_SECRET'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_EVENT_STORE: 'postgres' }, 'EDDY_POSTGRES_URL'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_JWT_JWKS_URL: 'not a url' }, 'EDDY_JWT_JWKS_URL'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_CHECKPOINT_RESET: 'yes' }, 'EDDY_CHECKPOINT_RESET'],
   ])('refuses %o naming %s', (env, variable) => {
     try {
       loadConfig(env);

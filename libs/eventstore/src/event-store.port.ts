@@ -153,6 +153,14 @@ export interface EventStore {
 
   statistics(): Promise<EventStoreStatistics>;
 
+  /**
+   * The store's identity: a random id written into the store once, when it is created, and kept
+   * for its whole life (a restart or a restored back-up of it keeps it; an emptied, replaced or new
+   * store has another). Durable checkpoints keep it beside their position, so that a checkpoint
+   * taken on another store is recognised (see `checkpoint.guard.ts`).
+   */
+  identity(): Promise<string>;
+
   close(): Promise<void>;
 }
 
@@ -213,6 +221,21 @@ export class InvalidEventError extends Error {
   ) {
     super(`${field}: ${problem}`);
     this.name = 'InvalidEventError';
+  }
+}
+
+/**
+ * The store cannot be used: its storage is corrupt or cannot be opened (the message names the file or
+ * database and the cause). The store fails closed: once it has seen corruption it refuses every
+ * append and read, so that nothing is acknowledged that may not be durable and no answer is short.
+ */
+export class EventStoreUnavailableError extends Error {
+  /** The code with which the APIs answer a command the store refused. */
+  readonly code = 'EVENT_STORE_UNAVAILABLE';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EventStoreUnavailableError';
   }
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { catchUpSubscription } from './catch-up-subscription';
 import { CommitNotifier } from './commit-notifier';
 import {
@@ -41,6 +42,7 @@ export class MemoryEventStore implements EventStore {
   private readonly commands = new Map<string, AcceptedCommand>();
   private readonly notifier = new CommitNotifier();
   private closed = false;
+  private readonly storeIdentity = randomUUID();
 
   async appendToStream(
     streamId: string,
@@ -135,6 +137,11 @@ export class MemoryEventStore implements EventStore {
   async statistics(): Promise<EventStoreStatistics> {
     this.assertOpen();
     return { headPosition: this.log.length, streams: this.streams.size, events: this.log.length };
+  }
+
+  async identity(): Promise<string> {
+    this.assertOpen();
+    return this.storeIdentity;
   }
 
   async close(): Promise<void> {

@@ -111,6 +111,12 @@ function schemaSql(schema: string): string {
       END IF;
     END
     $migrate$;
+    -- The store's identity (see EventStore.identity), written once.
+    CREATE TABLE IF NOT EXISTS ${s}.eddy_store (
+      key   text PRIMARY KEY,
+      value text NOT NULL
+    );
+    INSERT INTO ${s}.eddy_store (key, value) VALUES ('identity', gen_random_uuid()::text) ON CONFLICT DO NOTHING;
     DROP FUNCTION IF EXISTS ${s}.eddy_append(text, integer, text[], text[], integer[], text[], text[]);
     CREATE OR REPLACE FUNCTION ${s}.eddy_append(
       p_stream text, p_expected integer, p_ids text[], p_types text[], p_versions integer[],
@@ -445,6 +451,14 @@ export class PostgresEventStore implements EventStore {
       streams: Number(rows[0].streams),
       events: Number(rows[0].events),
     };
+  }
+
+  async identity(): Promise<string> {
+    this.assertOpen();
+    const { rows } = await this.pool.query<{ value: string }>(
+      `SELECT value FROM "${this.schema}".eddy_store WHERE key = 'identity'`,
+    );
+    return rows[0].value;
   }
 
   async close(): Promise<void> {

@@ -15,6 +15,7 @@ import {
   type EventStore,
   EventStoreClosedError,
   type EventStoreStatistics,
+  EventStoreUnavailableError,
   type ExpectedRevision,
   type NewEvent,
   type ReadAllOptions,
@@ -23,6 +24,12 @@ import {
   type SubscribeOptions,
   WrongExpectedRevisionError,
 } from './event-store.port';
+import {
+  describeSqliteFailure,
+  isSqliteFailure,
+  isStorageCorruption,
+  type SqliteFailure,
+} from './sqlite.storage-errors';
 import {
   validateAppend,
   validateCommandId,
@@ -103,7 +110,7 @@ type WriterOutcome =
   | { ok: false; kind: 'conflict'; actual: number }
   | { ok: false; kind: 'duplicate'; eventId: string }
   | { ok: false; kind: 'duplicateCommand'; original: AcceptedCommand }
-  | { ok: false; kind: 'failed'; message: string };
+  | { ok: false; kind: 'failed'; message: string; code?: string };
 
 type WriterMessage =
   | { type: 'ready'; journalMode: string; synchronous: number }
@@ -199,7 +206,7 @@ function writerThread(): void {
       if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' && String(e.message).includes('events.event_id')) {
         return { ok: false, kind: 'duplicate', eventId: current };
       }
-      return { ok: false, kind: 'failed', message: String(e.message ?? error) };
+      return { ok: false, kind: 'failed', message: String(e.message ?? error), code: e.code };
     }
     return {
       ok: true,
@@ -242,6 +249,7 @@ function writerThread(): void {
           ok: false,
           kind: 'failed',
           message: `commit failed: ${String(error)}`,
+          code: (error as { code?: string }).code,
         };
         outcomes = appends.map(() => failed);
       }
@@ -288,6 +296,8 @@ export class SqliteEventStore implements EventStore {
   private inFlight: { group: number; appends: PendingAppend[] } | undefined;
   private groupsSent = 0;
   private closed = false;
+  /** Set once the file was found corrupt: the store fails closed. */
+  private unavailable: EventStoreUnavailableError | undefined;
   private writerError: Error | undefined;
   private readonly writerClosed: Promise<void>;
   private drained: (() => void) | undefined;
@@ -302,7 +312,7 @@ export class SqliteEventStore implements EventStore {
     readStream: Database.Statement;
     findCommand: Database.Statement;
   };
-  /** The random id written into the file when it was created (see {@link EventStore.identity}). */
+  /** The random id written into the file when it was created (see `EventStore.identity`). */
   private readonly storeIdentity: string;
 
   constructor(readonly options: SqliteEventStoreOptions) {
@@ -311,9 +321,16 @@ export class SqliteEventStore implements EventStore {
     }
     this.defaultBatchSize = options.defaultBatchSize ?? 500;
     mkdirSync(dirname(options.filename), { recursive: true });
-    this.db = new Database(options.filename);
+    this.db = openFile(options.filename);
     try {
       this.db.pragma('journal_mode = WAL');
+      // Fail closed from the start: a damaged file is found before anything is read or acknowledged.
+      const check = this.db.pragma('quick_check(5)', { simple: false }) as Array<{ quick_check: string }>;
+      if (check.length !== 1 || check[0].quick_check !== 'ok') {
+        throw new EventStoreUnavailableError(
+          `EVENTSTORE-006 ${options.filename}: the event store file is corrupt (${check.map((row) => row.quick_check).join('; ')}); restore it from a back-up (docs/operations.md, back-ups)`,
+        );
+      }
       const version = this.db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) {
         throw new Error(
@@ -351,6 +368,18 @@ export class SqliteEventStore implements EventStore {
         .get() as number;
     } catch (error) {
       this.db.close();
+      if (isSqliteFailure(error) && isStorageCorruption(error)) {
+        throw new EventStoreUnavailableError(
+          `EVENTSTORE-006 ${options.filename}: the event store file is corrupt (${describeSqliteFailure(error)}); restore it from a back-up (docs/operations.md, back-ups)`,
+          { cause: error },
+        );
+      }
+      if (isSqliteFailure(error)) {
+        throw new EventStoreUnavailableError(
+          `EVENTSTORE-005 ${options.filename}: the event store file cannot be opened: ${describeSqliteFailure(error)}`,
+          { cause: error },
+        );
+      }
       throw error;
     }
 
@@ -403,11 +432,14 @@ export class SqliteEventStore implements EventStore {
   async readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {
     validateReadStream(streamId, options);
     this.assertOpen();
-    const rows = this.statements.readStream.all(
-      streamId,
-      options?.fromRevision ?? 0,
-      options?.maxCount ?? -1,
-    ) as EventRow[];
+    const rows = this.guarded(
+      () =>
+        this.statements.readStream.all(
+          streamId,
+          options?.fromRevision ?? 0,
+          options?.maxCount ?? -1,
+        ) as EventRow[],
+    );
     return rows.map(toStoredEvent);
   }
 
@@ -438,7 +470,9 @@ export class SqliteEventStore implements EventStore {
   async findCommand(commandId: string): Promise<AcceptedCommand | undefined> {
     validateCommandId(commandId);
     this.assertOpen();
-    const row = this.statements.findCommand.get(commandId) as [string, number, number] | undefined;
+    const row = this.guarded(
+      () => this.statements.findCommand.get(commandId) as [string, number, number] | undefined,
+    );
     if (row === undefined) return undefined;
     return { commandId, streamId: row[0], revision: row[1], position: row[2] };
   }
@@ -446,6 +480,11 @@ export class SqliteEventStore implements EventStore {
   async statistics(): Promise<EventStoreStatistics> {
     this.assertOpen();
     return { headPosition: this.head, streams: this.streamCount, events: this.eventCount };
+  }
+
+  async identity(): Promise<string> {
+    this.assertOpen();
+    return this.storeIdentity;
   }
 
   /** Commits the appends already accepted, then stops the writer, closes the file and ends subscriptions. */
@@ -468,7 +507,7 @@ export class SqliteEventStore implements EventStore {
 
   private readAfter(after: number, maxCount: number): StoredEvent[] {
     this.assertOpen();
-    return (this.statements.readAll.all(after, maxCount) as EventRow[]).map(toStoredEvent);
+    return this.guarded(() => this.statements.readAll.all(after, maxCount) as EventRow[]).map(toStoredEvent);
   }
 
   private scheduleFlush(): void {
@@ -541,6 +580,10 @@ export class SqliteEventStore implements EventStore {
           append.reject(new DuplicateCommandError(append.streamId, outcome.original));
           return;
         case 'failed':
+          if (isStorageCorruption(outcome)) {
+            append.reject(this.failClosed(outcome));
+            return;
+          }
           this.logger.error(`EVENTSTORE-003 stream ${append.streamId}: append failed: ${outcome.message}`);
           append.reject(
             new Error(`EVENTSTORE-003 stream ${append.streamId}: append failed: ${outcome.message}`),
@@ -559,6 +602,7 @@ export class SqliteEventStore implements EventStore {
 
   private onWriterFailure(error: Error): void {
     if (this.writerError) return;
+    if (isStorageCorruption(error)) this.failClosed(error);
     this.writerError = new Error(
       `EVENTSTORE-004 ${this.options.filename}: the writer stopped: ${error.message}`,
     );
@@ -572,6 +616,46 @@ export class SqliteEventStore implements EventStore {
 
   private assertOpen(): void {
     if (this.closed) throw new EventStoreClosedError();
+    if (this.unavailable) throw this.unavailable;
+  }
+
+  /** Runs a read; a corruption it meets makes the store fail closed. */
+  private guarded<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (error) {
+      if (isSqliteFailure(error) && isStorageCorruption(error)) throw this.failClosed(error);
+      throw error;
+    }
+  }
+
+  /**
+   * The file is corrupt: from now on every append and read is refused with one error naming the
+   * file (appends queued behind the failure included), and readiness, which reads the head, stays down.
+   */
+  private failClosed(failure: SqliteFailure): EventStoreUnavailableError {
+    if (this.unavailable) return this.unavailable;
+    this.unavailable = new EventStoreUnavailableError(
+      `EVENTSTORE-007 ${this.options.filename}: the event store file is corrupt (${describeSqliteFailure(failure)}); appends and reads are refused until it is restored from a back-up (docs/operations.md, back-ups)`,
+      { cause: failure },
+    );
+    this.logger.error(this.unavailable.message);
+    const waiting = this.pending;
+    this.pending = [];
+    for (const append of waiting) append.reject(this.unavailable);
+    return this.unavailable;
+  }
+}
+
+function openFile(filename: string): Database.Database {
+  try {
+    return new Database(filename);
+  } catch (error) {
+    if (!isSqliteFailure(error)) throw error;
+    throw new EventStoreUnavailableError(
+      `EVENTSTORE-005 ${filename}: the event store file cannot be opened: ${describeSqliteFailure(error)}`,
+      { cause: error },
+    );
   }
 }
 

@@ -29,6 +29,7 @@ export function withUpcasting(store: EventStore, upcast: (event: StoredEvent) =>
     headPosition: () => store.headPosition(),
     findCommand: (commandId: string) => store.findCommand(commandId),
     statistics: (): Promise<EventStoreStatistics> => store.statistics(),
+    identity: () => store.identity(),
     close: () => store.close(),
   };
 }

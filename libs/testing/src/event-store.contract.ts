@@ -336,6 +336,17 @@ export function eventStoreContract(name: string, factory: EventStoreContractFact
       });
     });
 
+    describe('identity', () => {
+      it('has an identity of its own, the same at every call', async () => {
+        const store = await fresh();
+        const identity = await store.identity();
+        expect(identity).toMatch(/^\S{16,}$/);
+        await store.appendToStream('s', someEvents(1));
+        expect(await store.identity()).toBe(identity);
+        expect(await (await fresh()).identity()).not.toBe(identity);
+      });
+    });
+
     describe('bad input', () => {
       it('names the bad field', async () => {
         const store = await fresh();
@@ -550,6 +561,13 @@ export function eventStoreContract(name: string, factory: EventStoreContractFact
           await expect(
             reopened.appendToStream('b', [{ ...anEvent(), id: before[0].id }]),
           ).rejects.toBeInstanceOf(DuplicateEventIdError);
+        });
+
+        it('keeps its identity across a restart', async () => {
+          const store = await fresh();
+          const identity = await store.identity();
+          await store.close();
+          expect(await track(await reopen()).identity()).toBe(identity);
         });
 
         it('keeps the command index across a restart', async () => {
