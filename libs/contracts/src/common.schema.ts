@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { payloadProblem } from './payload.validation';
 
 /**
  * Building blocks of the runtime schemas. Every command is validated against its schema before it
@@ -28,8 +29,18 @@ export const nameSchema = z
 /** ISO-8601 date and time with an offset or Z, e.g. 2026-11-22T10:00:00Z. */
 export const dateTimeSchema = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' });
 
-/** A JSON object (process variables, data entry payloads). */
-export const payloadSchema = z.record(z.string(), z.unknown());
+/**
+ * A JSON object (process variables, data entry payloads) without reserved keys at any level. Checked on the
+ * input: copied into an object, a `__proto__` key would vanish instead of being refused. How deep it may nest
+ * is a setting: `parseCommand` and `validateCommand` check it.
+ */
+export const payloadSchema = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    const found = payloadProblem(value, Number.POSITIVE_INFINITY);
+    if (found) ctx.addIssue({ code: 'custom', message: found.problem, path: found.path });
+  })
+  .pipe(z.record(z.string(), z.unknown()));
 
 export const dataEntryRefSchema = z.strictObject({ entryType: idSchema, entryId: idSchema });
 export type DataEntryRef = z.infer<typeof dataEntryRefSchema>;
