@@ -164,4 +164,35 @@ describe('command API: bad input', () => {
     expect(answer.status).toBe(400);
     expect(answer.body.message).toMatch(/^variables: .*64 levels/);
   });
+
+  it('refuses an impossible date in GraphQL as the command API does, in arguments, variables and filters', async () => {
+    const impossible = '2026-02-31T23:00:00Z';
+    const [command] = await submit([
+      {
+        type: 'DeferTask',
+        commandId: 'defer-impossible',
+        data: { id: 'to-complete', followUpDate: impossible },
+      },
+    ]);
+    expect(command).toMatchObject({ status: 'rejected', error: { path: 'data.followUpDate' } });
+
+    const literal = await graphqlWithRawVariables(
+      url,
+      carol,
+      `mutation { deferTask(id: "to-complete", followUpDate: "${impossible}") { followUpDate } }`,
+      '{}',
+    );
+    const variable = await graphqlWithRawVariables(
+      url,
+      carol,
+      'query($before: DateTime) { tasks(filter: { dueBefore: $before }) { totalCount } }',
+      JSON.stringify({ before: impossible }),
+    );
+    for (const answer of [literal, variable]) {
+      expect(answer.data ?? null).toBeNull();
+      expect(answer.errors?.[0].message).toContain(impossible);
+    }
+    expect(literal.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(variable.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+  });
 });

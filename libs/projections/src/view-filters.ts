@@ -1,3 +1,4 @@
+import { parseIsoDateTime } from '@eddy/contracts';
 import type { DataEntryView, TaskView } from './view.types';
 import {
   type DataEntryFilter,
@@ -149,9 +150,9 @@ function allOf<T>(tests: ((value: T) => boolean)[]): (value: T) => boolean {
 
 function parseTime(value: string | null | undefined, field: string): number | undefined {
   if (value === null || value === undefined) return undefined;
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new ViewQueryError(field, `'${value}' is not an ISO-8601 date-time`);
-  return t;
+  const instant = parseIsoDateTime(value);
+  if (instant === null) throw new ViewQueryError(field, `'${value}' is not an ISO-8601 date-time`);
+  return Date.parse(instant);
 }
 
 const parsedTimes = new Map<string, number>();
