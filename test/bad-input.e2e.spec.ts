@@ -195,4 +195,58 @@ describe('command API: bad input', () => {
     expect(literal.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(variable.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
+
+  it('refuses __proto__, constructor and prototype in payloads, variables and filter paths, naming the field', async () => {
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      const [top, nested] = await submit([
+        JSON.parse(createTask(`top-${key}`, `{"${key}": {"admin": true}}`)),
+        JSON.parse(createTask(`nested-${key}`, `{"customer": {"${key}": {"admin": true}}}`)),
+      ]);
+      expect(top).toMatchObject({ status: 'rejected', error: { path: `data.payload.${key}` } });
+      expect(nested).toMatchObject({ status: 'rejected', error: { path: `data.payload.customer.${key}` } });
+
+      const started = await graphqlWithRawVariables(
+        url,
+        carol,
+        'mutation($v: JSON) { startProcess(processDefinitionKey: "invoice-approval", variables: $v) { processInstanceId } }',
+        `{"v":{"${key}":{"amount":1}}}`,
+      );
+      expect(started.errors?.[0]).toMatchObject({
+        extensions: { code: 'BAD_USER_INPUT', field: `variables.${key}` },
+      });
+
+      const filtered = await graphqlWithRawVariables(
+        url,
+        carol,
+        'query($path: String!) { tasks(filter: { payload: [{ path: $path, op: EQ, value: {} }] }) { totalCount } }',
+        JSON.stringify({ path: `order.${key}` }),
+      );
+      expect(filtered.data ?? null).toBeNull();
+      expect(filtered.errors?.[0]).toMatchObject({
+        extensions: { code: 'BAD_USER_INPUT', field: 'filter.payload[0].path' },
+      });
+    }
+    const message = await post<{ message: string }>(
+      url,
+      '/api/messages',
+      '{"name":"payment-confirmed","correlationKey":"CLM-1","variables":{"__proto__":{"paid":true}}}',
+      serviceHeaders,
+    );
+    expect(message.status).toBe(400);
+    expect(message.body.message).toMatch(/^variables\.__proto__: /);
+  });
+
+  it('a filter on __proto__ no longer matches every visible task', async () => {
+    const answer = await graphqlWithRawVariables(
+      url,
+      carol,
+      'query { tasks(filter: { payload: [{ path: "__proto__", op: EQ, value: {} }] }) { totalCount } }',
+      '{}',
+    );
+    expect(answer.data ?? null).toBeNull();
+    expect(answer.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'filter.payload[0].path',
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import { parseIsoDateTime } from '@eddy/contracts';
+import { isReservedKey, parseIsoDateTime, reservedKeyProblem } from '@eddy/contracts';
 import type { DataEntryView, TaskView } from './view.types';
 import {
   type DataEntryFilter,
@@ -55,6 +55,9 @@ export function compilePayloadCondition(
       `'${condition.path}' may contain only letters, digits, _ and - between dots`,
     );
   }
+  // Payloads never hold these keys (the commands refuse them); read, they would reach Object.prototype.
+  const reserved = segments.find(isReservedKey);
+  if (reserved !== undefined) throw new ViewQueryError(`${field}.path`, reservedKeyProblem(reserved));
   if (!OPERATORS.has(condition.op))
     throw new ViewQueryError(`${field}.op`, `unknown operator '${String(condition.op)}'`);
   const { op, value } = condition;
@@ -62,6 +65,7 @@ export function compilePayloadCondition(
     let current: unknown = payload;
     for (const s of segments) {
       if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
+      if (!Object.hasOwn(current, s)) return undefined;
       current = (current as Record<string, unknown>)[s];
     }
     return current;
