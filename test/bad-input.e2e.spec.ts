@@ -133,6 +133,15 @@ describe('command API: bad input', () => {
     expectVariablesRefused(answer);
   });
 
+  it('refuses a variables literal nested too deep in startProcess', async () => {
+    const mutation = (levels: number) =>
+      `mutation { startProcess(processDefinitionKey: "invoice-approval", variables: ${'{a:'.repeat(levels)}{}${'}'.repeat(levels)}) { processInstanceId } }`;
+    expectVariablesRefused(await graphqlWithRawVariables(url, carol, mutation(100), '{}'));
+    // Far deeper, the GraphQL parser itself gives up: refused as a document it cannot parse, not a 500.
+    const unparsable = await graphqlWithRawVariables(url, carol, mutation(6_000), '{}');
+    expect(unparsable.errors?.[0].extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+  });
+
   it('refuses variables nested too deep in completeTask, naming the argument, and leaves the task open', async () => {
     const [created] = await submit([JSON.parse(createTask('to-complete'))]);
     expect(created.status).toBe('accepted');
