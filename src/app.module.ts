@@ -81,7 +81,10 @@ export class AppModule {
           : EventStoreModule.forRoot(eventStoreSettings(config)),
         AuthModule.forRoot(config.auth),
         CoreModule.forRoot({ maxRetries: config.commands.maxRetries }),
-        CommandApiModule.forRoot({ maxCommandsPerRequest: config.commands.maxPerRequest }),
+        CommandApiModule.forRoot({
+          maxCommandsPerRequest: config.commands.maxPerRequest,
+          maxPayloadDepth: config.commands.maxPayloadDepth,
+        }),
         ProjectionsModule.forRoot(),
         AdminModule,
         TasklistModule.forRoot(
@@ -92,6 +95,7 @@ export class AppModule {
             maxPageSize: config.tasklist.maxPageSize,
             maxSubscriptionsPerConnection: config.tasklist.maxSubscriptionsPerConnection,
             maxPayloadBytes: config.tasklist.maxPayloadBytes,
+            maxPayloadDepth: config.commands.maxPayloadDepth,
           },
           // The tasklist starts processes on the engine, when this node runs one.
           engine,
@@ -99,7 +103,9 @@ export class AppModule {
         // The page that `npm run build` writes beside the compiled application (dist/tasklist-web).
         TasklistPageModule.forRoot({ dir: join(__dirname, '..', 'tasklist-web') }),
         ...engine,
-        ...(engine.length > 0 ? [MessagesApiModule.forRoot(engine)] : []),
+        ...(engine.length > 0
+          ? [MessagesApiModule.forRoot(engine, { maxPayloadDepth: config.commands.maxPayloadDepth })]
+          : []),
       ],
       controllers: [HealthController],
       providers: [

@@ -46,6 +46,7 @@ const environmentSchema = z
     EDDY_COMMAND_GROUPS: list.default(['process-applications']),
     EDDY_MAX_BODY_BYTES: integer(1_024, 64 * 1024 * 1024).default(1024 * 1024),
     EDDY_COMMAND_RETRIES: integer(0, 100).default(5),
+    EDDY_MAX_PAYLOAD_DEPTH: integer(1, 1_000).default(64),
     EDDY_READ_YOUR_WRITES_TIMEOUT_MS: integer(1, 600_000).default(5_000),
     EDDY_GRAPHQL_MAX_DEPTH: integer(1, 100).default(10),
     EDDY_GRAPHQL_MAX_COST: integer(1, 10_000_000).default(20_000),
@@ -113,7 +114,8 @@ export interface EddyConfig {
   /** Where a checkpoint that does not belong to the event store goes on from; unset: start-up stops. */
   checkpointReset?: 'head' | 'start';
   auth: AuthOptions;
-  commands: { maxRetries: number; maxPerRequest: number };
+  /** `maxPayloadDepth`: how deep payloads and variables may nest, in every API. */
+  commands: { maxRetries: number; maxPerRequest: number; maxPayloadDepth: number };
   tasklist: {
     readYourWritesTimeoutMs: number;
     maxDepth: number;
@@ -185,7 +187,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       adminGroups: e.EDDY_ADMIN_GROUPS,
       commandGroups: e.EDDY_COMMAND_GROUPS,
     },
-    commands: { maxRetries: e.EDDY_COMMAND_RETRIES, maxPerRequest: 1000 },
+    commands: {
+      maxRetries: e.EDDY_COMMAND_RETRIES,
+      maxPerRequest: 1000,
+      maxPayloadDepth: e.EDDY_MAX_PAYLOAD_DEPTH,
+    },
     tasklist: {
       readYourWritesTimeoutMs: e.EDDY_READ_YOUR_WRITES_TIMEOUT_MS,
       maxDepth: e.EDDY_GRAPHQL_MAX_DEPTH,

@@ -14,6 +14,7 @@ describe('loadConfig', () => {
     expect(config.auth.adminGroups).toEqual(['admins']);
     expect(config.auth.commandGroups).toEqual(['process-applications']);
     expect(config.http.maxBodyBytes).toBe(1024 * 1024);
+    expect(config.commands.maxPayloadDepth).toBe(64);
   });
 
   it('reads lists and numbers', () => {
@@ -21,8 +22,10 @@ describe('loadConfig', () => {
       EDDY_AUTH_MODE: 'dev',
       EDDY_HTTP_PORT: '8081',
       EDDY_ADMIN_GROUPS: 'ops, platform-admins',
+      EDDY_MAX_PAYLOAD_DEPTH: '16',
     });
     expect(config.http.port).toBe(8081);
+    expect(config.commands.maxPayloadDepth).toBe(16);
     expect(config.auth.adminGroups).toEqual(['ops', 'platform-admins']);
     expect(config.checkpointReset).toBeUndefined();
     expect(loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_CHECKPOINT_RESET: 'head' }).checkpointReset).toBe('head');
@@ -32,6 +35,7 @@ describe('loadConfig', () => {
     [{ EDDY_HTTP_PORT: 'eighty' }, 'EDDY_HTTP_PORT'],
     [{ EDDY_HTTP_PORT: '70000' }, 'EDDY_HTTP_PORT'],
     [{ EDDY_AUTH_MODE: 'none' }, 'EDDY_AUTH_MODE'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_MAX_PAYLOAD_DEPTH: '0' }, 'EDDY_MAX_PAYLOAD_DEPTH'],
     [{ EDDY_AUTH_MODE: 'jwt' }, 'EDDY_JWT_SECRET'],
     [{ EDDY_JWT_SECRET: 'short' }, 'EDDY_JWT_SECRET'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_EVENT_STORE: 'postgres' }, 'EDDY_POSTGRES_URL'],

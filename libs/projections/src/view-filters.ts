@@ -1,3 +1,4 @@
+import { isReservedKey, parseIsoDateTime, reservedKeyProblem } from '@eddy/contracts';
 import type { DataEntryView, TaskView } from './view.types';
 import {
   type DataEntryFilter,
@@ -54,6 +55,9 @@ export function compilePayloadCondition(
       `'${condition.path}' may contain only letters, digits, _ and - between dots`,
     );
   }
+  // Payloads never hold these keys (the commands refuse them); read, they would reach Object.prototype.
+  const reserved = segments.find(isReservedKey);
+  if (reserved !== undefined) throw new ViewQueryError(`${field}.path`, reservedKeyProblem(reserved));
   if (!OPERATORS.has(condition.op))
     throw new ViewQueryError(`${field}.op`, `unknown operator '${String(condition.op)}'`);
   const { op, value } = condition;
@@ -61,6 +65,7 @@ export function compilePayloadCondition(
     let current: unknown = payload;
     for (const s of segments) {
       if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
+      if (!Object.hasOwn(current, s)) return undefined;
       current = (current as Record<string, unknown>)[s];
     }
     return current;
@@ -149,9 +154,9 @@ function allOf<T>(tests: ((value: T) => boolean)[]): (value: T) => boolean {
 
 function parseTime(value: string | null | undefined, field: string): number | undefined {
   if (value === null || value === undefined) return undefined;
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new ViewQueryError(field, `'${value}' is not an ISO-8601 date-time`);
-  return t;
+  const instant = parseIsoDateTime(value);
+  if (instant === null) throw new ViewQueryError(field, `'${value}' is not an ISO-8601 date-time`);
+  return Date.parse(instant);
 }
 
 const parsedTimes = new Map<string, number>();

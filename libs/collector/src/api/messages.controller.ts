@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { z } from 'zod';
 import { AuthGuard, CurrentIdentity, type Identity, RequirePermission } from '@eddy/auth';
-import { firstIssue } from '@eddy/contracts';
+import { firstIssue, payloadProblem, payloadSchema } from '@eddy/contracts';
 import { counter } from '@eddy/observability';
 import { EngineError } from '../engine/engine.errors';
 import { PROCESS_ENGINE, type ProcessEngine } from '../engine/engine.port';
@@ -19,8 +19,11 @@ import { PROCESS_ENGINE, type ProcessEngine } from '../engine/engine.port';
 const messageSchema = z.strictObject({
   name: z.string().min(1).max(256),
   correlationKey: z.string().max(256),
-  variables: z.record(z.string(), z.unknown()).optional(),
+  variables: payloadSchema.optional(),
 });
+
+/** Injection token of how deep a message's variables may nest (`EDDY_MAX_PAYLOAD_DEPTH`). */
+export const MESSAGE_MAX_PAYLOAD_DEPTH = Symbol('MESSAGE_MAX_PAYLOAD_DEPTH');
 
 const messages = counter(
   'eddy_messages_total',
@@ -46,7 +49,10 @@ export interface MessageCorrelationBody {
 export class MessagesController {
   private readonly logger = new Logger('MessagesApi');
 
-  constructor(@Inject(PROCESS_ENGINE) private readonly engine: ProcessEngine) {}
+  constructor(
+    @Inject(PROCESS_ENGINE) private readonly engine: ProcessEngine,
+    @Inject(MESSAGE_MAX_PAYLOAD_DEPTH) private readonly maxPayloadDepth: number,
+  ) {}
 
   @Post()
   @HttpCode(200)
@@ -55,10 +61,14 @@ export class MessagesController {
     @Body() body: unknown,
     @CurrentIdentity() identity: Identity,
   ): Promise<MessageCorrelationBody> {
+    const variables = (body as { variables?: unknown } | null)?.variables;
+    const tooDeep = payloadProblem(variables, this.maxPayloadDepth);
     const parsed = messageSchema.safeParse(body);
-    if (!parsed.success) {
+    if (tooDeep || !parsed.success) {
       messages.inc({ outcome: 'invalid' });
-      const { path, problem } = firstIssue(parsed.error);
+      const { path, problem } = tooDeep
+        ? { path: ['variables', ...tooDeep.path].join('.'), problem: tooDeep.problem }
+        : firstIssue(parsed.error!);
       throw new BadRequestException(`${path || 'body'}: ${problem}`);
     }
     try {
