@@ -408,6 +408,37 @@ describe('tasklist API end to end', () => {
       expect(codeOf(unclaim)).toBe('FORBIDDEN');
     });
 
+    it('lets only the assignee defer or undefer an assigned task, and anyone who may claim an unassigned one', async () => {
+      const later = new Date(Date.now() + 86_400_000).toISOString();
+      const defer = (id: string, user: Record<string, string>) =>
+        harness.graphql<{ deferTask: TaskNode }>(
+          `mutation($d: DateTime!) { deferTask(id: "${id}", followUpDate: $d) { deferred assignee } }`,
+          { d: later },
+          user,
+        );
+      const undefer = (id: string, user: Record<string, string>) =>
+        harness.graphql<{ undeferTask: TaskNode }>(
+          `mutation { undeferTask(id: "${id}") { deferred } }`,
+          {},
+          user,
+        );
+      await harness.createTask('m-8', { candidateGroups: ['sales'], assignee: 'carol' });
+      const foreign = await defer('m-8', alice);
+      expect(codeOf(foreign)).toBe('FORBIDDEN');
+      expect(foreign.errors?.[0].message).toMatch(/only the assignee of task m-8 may defer it/);
+      expect((await defer('m-8', carol)).data?.deferTask).toEqual({ deferred: true, assignee: 'carol' });
+      expect(codeOf(await undefer('m-8', alice))).toBe('FORBIDDEN');
+      const task = await harness.graphql<{ task: TaskNode }>('{ task(id: "m-8") { deferred } }', {}, carol);
+      expect(task.data!.task.deferred).toBe(true);
+      expect((await undefer('m-8', carol)).data?.undeferTask).toEqual({ deferred: false });
+
+      await harness.createTask('m-9', { candidateGroups: ['sales'] });
+      expect((await defer('m-9', alice)).data?.deferTask).toEqual({ deferred: true, assignee: null });
+      expect((await undefer('m-9', carol)).data?.undeferTask).toEqual({ deferred: false });
+      // A user who may not claim it does not see it either.
+      expect(codeOf(await defer('m-9', bob))).toBe('NOT_FOUND');
+    });
+
     it('answers BAD_USER_INPUT for malformed arguments', async () => {
       const date = await harness.graphql(
         'mutation($d: DateTime!) { deferTask(id: "s-1", followUpDate: $d) { id } }',
