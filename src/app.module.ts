@@ -7,7 +7,7 @@ import { AdminModule } from '@eddy/admin';
 import { CollectorModule, MessagesApiModule, type CollectorOptions } from '@eddy/collector';
 import { CommandApiModule } from '@eddy/messaging';
 import { ProjectionRunner, projectionsReadinessCheck, ProjectionsModule } from '@eddy/projections';
-import { TasklistModule } from '@eddy/tasklist';
+import { TasklistModule, TasklistPageModule } from '@eddy/tasklist';
 import { CoreModule } from '@eddy/taskpool';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -95,6 +95,8 @@ export class AppModule {
           // The tasklist starts processes on the engine, when this node runs one.
           engine,
         ),
+        // The page that `npm run build` writes beside the compiled application (dist/tasklist-web).
+        TasklistPageModule.forRoot({ dir: join(__dirname, '..', 'tasklist-web') }),
         ...engine,
         ...(engine.length > 0 ? [MessagesApiModule.forRoot(engine)] : []),
       ],

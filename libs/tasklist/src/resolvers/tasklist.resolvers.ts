@@ -107,7 +107,7 @@ export class TasklistQueryResolver {
     @Args('entryId') entryId: string,
     @Context() context: TasklistContext,
   ): Promise<DataEntryView | null> {
-    return context.loaders.dataEntryById.load(`${entryType}#${entryId}`);
+    return context.loaders.dataEntryById.load(dataEntryId(entryType, entryId));
   }
 
   @Query('startableProcesses')
