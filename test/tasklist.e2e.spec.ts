@@ -262,6 +262,48 @@ describe('tasklist API end to end', () => {
       }
     });
 
+    it('shows only the correlations to data entries the viewer may see, of tasks and of data entries', async () => {
+      await harness.dispatch({
+        type: 'CreateOrUpdateDataEntry',
+        data: {
+          entryType: 'order',
+          entryId: 'O-3',
+          type: 'Order',
+          name: 'Order 3',
+          applicationName: 'shop',
+          authorizations: [
+            { kind: 'ADD_GROUP', principal: 'sales' },
+            { kind: 'ADD_GROUP', principal: 'support' },
+          ],
+          correlations: [
+            { entryType: 'order', entryId: 'O-1' },
+            { entryType: 'order', entryId: 'O-2' },
+            { entryType: 'order', entryId: 'O-unknown' },
+          ],
+        },
+      });
+      await harness.settle();
+      const query = `{ task(id: "j-1") { correlations { entryType entryId } }
+        dataEntry(entryType: "order", entryId: "O-3") { correlations { entryId } } }`;
+      const ofAlice = await harness.graphql(query, {}, alice);
+      expect(ofAlice.data).toEqual({
+        task: { correlations: [{ entryType: 'order', entryId: 'O-1' }] },
+        dataEntry: { correlations: [{ entryId: 'O-1' }] },
+      });
+      const ofBob = await harness.graphql(query, {}, bob);
+      expect(ofBob.data).toEqual({
+        task: { correlations: [{ entryType: 'order', entryId: 'O-2' }] },
+        dataEntry: { correlations: [{ entryId: 'O-2' }] },
+      });
+      const dave = await harness.as('dave', ['sales', 'support']);
+      const ofDave = await harness.graphql<{ task: { correlations: { entryId: string }[] } }>(
+        query,
+        {},
+        dave,
+      );
+      expect(ofDave.data!.task.correlations.map((c) => c.entryId)).toEqual(['O-1', 'O-2']);
+    });
+
     it('refuses a page larger than the maximum with BAD_USER_INPUT', async () => {
       const answer = await harness.graphql('{ tasks(first: 101) { totalCount } }', {}, alice);
       expect(codeOf(answer)).toBe('BAD_USER_INPUT');
@@ -408,6 +450,37 @@ describe('tasklist API end to end', () => {
       expect(codeOf(unclaim)).toBe('FORBIDDEN');
     });
 
+    it('lets only the assignee defer or undefer an assigned task, and anyone who may claim an unassigned one', async () => {
+      const later = new Date(Date.now() + 86_400_000).toISOString();
+      const defer = (id: string, user: Record<string, string>) =>
+        harness.graphql<{ deferTask: TaskNode }>(
+          `mutation($d: DateTime!) { deferTask(id: "${id}", followUpDate: $d) { deferred assignee } }`,
+          { d: later },
+          user,
+        );
+      const undefer = (id: string, user: Record<string, string>) =>
+        harness.graphql<{ undeferTask: TaskNode }>(
+          `mutation { undeferTask(id: "${id}") { deferred } }`,
+          {},
+          user,
+        );
+      await harness.createTask('m-8', { candidateGroups: ['sales'], assignee: 'carol' });
+      const foreign = await defer('m-8', alice);
+      expect(codeOf(foreign)).toBe('FORBIDDEN');
+      expect(foreign.errors?.[0].message).toMatch(/only the assignee of task m-8 may defer it/);
+      expect((await defer('m-8', carol)).data?.deferTask).toEqual({ deferred: true, assignee: 'carol' });
+      expect(codeOf(await undefer('m-8', alice))).toBe('FORBIDDEN');
+      const task = await harness.graphql<{ task: TaskNode }>('{ task(id: "m-8") { deferred } }', {}, carol);
+      expect(task.data!.task.deferred).toBe(true);
+      expect((await undefer('m-8', carol)).data?.undeferTask).toEqual({ deferred: false });
+
+      await harness.createTask('m-9', { candidateGroups: ['sales'] });
+      expect((await defer('m-9', alice)).data?.deferTask).toEqual({ deferred: true, assignee: null });
+      expect((await undefer('m-9', carol)).data?.undeferTask).toEqual({ deferred: false });
+      // A user who may not claim it does not see it either.
+      expect(codeOf(await defer('m-9', bob))).toBe('NOT_FOUND');
+    });
+
     it('answers BAD_USER_INPUT for malformed arguments', async () => {
       const date = await harness.graphql(
         'mutation($d: DateTime!) { deferTask(id: "s-1", followUpDate: $d) { id } }',
@@ -532,6 +605,29 @@ describe('tasklist API end to end', () => {
           .flatMap((c) => c.tasks.map((t) => t.id)),
       ).toEqual(['l-support']);
       ofBob.close();
+    });
+
+    it('pushes only the correlations and joined data entries the subscriber may see', async () => {
+      const query = `subscription { taskChanges(filter: { text: "Ship order" }) {
+        kind tasks { id correlations { entryId } dataEntries { id } } } }`;
+      type Correlated = SubscriptionProbe<{
+        taskChanges: {
+          kind: string;
+          tasks: { id: string; correlations: { entryId: string }[]; dataEntries: { id: string }[] }[];
+        };
+      }>;
+      const ofAlice: Correlated = new SubscriptionProbe(client(alice), query);
+      await ofAlice.until(() => ofAlice.results.length >= 1, 10_000, 'snapshot');
+      await harness.dispatch({ type: 'UpdateTaskAttributes', data: { id: 'j-1', priority: 7 } });
+      await ofAlice.until(() => ofAlice.results.length >= 2, 10_000, 'UPSERTED');
+      const pushed = ofAlice.results.map((r) => r.data!.taskChanges);
+      expect(pushed.map((c) => c.kind)).toEqual(['SNAPSHOT', 'UPSERTED']);
+      for (const change of pushed) {
+        expect(change.tasks).toEqual([
+          { id: 'j-1', correlations: [{ entryId: 'O-1' }], dataEntries: [{ id: 'order#O-1' }] },
+        ]);
+      }
+      ofAlice.close();
     });
 
     it('a snapshot taken during a burst of writes, followed by the stream, equals a fresh query at the end', async () => {

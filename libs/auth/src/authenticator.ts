@@ -57,8 +57,12 @@ export class Authenticator {
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
       if (!match) throw new AuthenticationError('Authorization must be "Bearer <token>"');
-      if (this.key) return this.verifyToken(match[1]);
-      if (this.options.mode === 'jwt') throw new AuthenticationError('no key to verify tokens with');
+      // Development mode without a key: a token is refused rather than ignored in favour of x-user.
+      if (!this.key)
+        throw new AuthenticationError(
+          'a bearer token cannot be verified without EDDY_JWT_SECRET or EDDY_JWT_JWKS_URL',
+        );
+      return this.verifyToken(match[1]);
     }
     if (this.options.mode === 'dev') {
       const user = header('x-user');

@@ -125,6 +125,14 @@ describe('Authenticator', () => {
     );
   });
 
+  it('refuses a bearer token in development mode without a key, instead of ignoring it', async () => {
+    const auth = new Authenticator(options({ mode: 'dev' }, { secret: undefined }));
+    const token = await sign({ sub: 'alice' });
+    await expect(
+      auth.authenticate({ Authorization: `Bearer ${token}`, 'x-user': 'mallory' }),
+    ).rejects.toThrow(/cannot be verified without EDDY_JWT_SECRET/);
+  });
+
   it('fails fast in jwt mode without a secret or a JWKS URL', () => {
     expect(() => new Authenticator(options({}, { secret: undefined }))).toThrow(/EDDY_JWT_SECRET/);
   });
