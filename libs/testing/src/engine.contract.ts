@@ -118,6 +118,18 @@ export function processEngineContract(name: string, factory: ProcessEngineContra
         expect((error as EngineError).message).toContain(UNRUNNABLE_PROCESS.unrunnableElementId);
       });
 
+      it('rejects a FEEL expression that does not parse, naming the element', async () => {
+        const { engine } = await fresh();
+        const xml = REVIEW_PROCESS.xml.replace('assignee="=submitter"', 'assignee="=submitter +"');
+        expect(xml).not.toBe(REVIEW_PROCESS.xml);
+        const error = await engine
+          .deploy({ xml, resourceName: REVIEW_PROCESS.resourceName })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(EngineError);
+        expect(error).toMatchObject({ code: 'UNSUPPORTED_ELEMENT' });
+        expect((error as EngineError).details.map((d) => d.elementId)).toEqual(['Review']);
+      });
+
       it('refuses to start a process that was never deployed', async () => {
         const { engine } = await fresh();
         await expect(
