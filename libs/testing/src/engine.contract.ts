@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EngineError } from '@eddy/collector/engine/engine.errors';
 import {
+  type CorrelateMessageRequest,
   type EngineEvent,
   type EngineTask,
   type EngineTransaction,
@@ -25,6 +26,11 @@ export interface ProcessEngineContractFactory {
    * for adapters that keep nothing across a restart.
    */
   restart?(engine: ProcessEngine): Promise<ProcessEngine>;
+  /**
+   * Moves the engine's clock forward, for the end of a message's time to live. Omit when the adapter's
+   * clock cannot be driven (those tests are then not registered).
+   */
+  advanceClock?(engine: ProcessEngine, ms: number): void;
   /** Releases an engine after a test. Default `close()`. */
   dispose?(engine: ProcessEngine): Promise<void>;
   /** How long to wait for a transaction before a test fails. Default 10 s. */
@@ -67,6 +73,20 @@ export function processEngineContract(name: string, factory: ProcessEngineContra
       return { ...started, businessKey };
     };
 
+    /** Sends the payment message of an order. */
+    const pay = (
+      engine: ProcessEngine,
+      orderId: string,
+      paidAmount: number,
+      extra: Partial<CorrelateMessageRequest> = {},
+    ) =>
+      engine.correlateMessage({
+        name: PAYMENT_PROCESS.messageName,
+        correlationKey: orderId,
+        variables: { paidAmount },
+        ...extra,
+      });
+
     describe('deployment', () => {
       it('deploys a process and lists its latest version; the same XML again keeps the version', async () => {
         const { engine } = await fresh();
@@ -96,6 +116,18 @@ export function processEngineContract(name: string, factory: ProcessEngineContra
           UNRUNNABLE_PROCESS.unrunnableElementId,
         );
         expect((error as EngineError).message).toContain(UNRUNNABLE_PROCESS.unrunnableElementId);
+      });
+
+      it('rejects a FEEL expression that does not parse, naming the element', async () => {
+        const { engine } = await fresh();
+        const xml = REVIEW_PROCESS.xml.replace('assignee="=submitter"', 'assignee="=submitter +"');
+        expect(xml).not.toBe(REVIEW_PROCESS.xml);
+        const error = await engine
+          .deploy({ xml, resourceName: REVIEW_PROCESS.resourceName })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(EngineError);
+        expect(error).toMatchObject({ code: 'UNSUPPORTED_ELEMENT' });
+        expect((error as EngineError).details.map((d) => d.elementId)).toEqual(['Review']);
       });
 
       it('refuses to start a process that was never deployed', async () => {
@@ -264,14 +296,86 @@ export function processEngineContract(name: string, factory: ProcessEngineContra
         });
         expect(other.instanceIds).toEqual([]);
 
-        const result = await engine.correlateMessage({
-          name: PAYMENT_PROCESS.messageName,
-          correlationKey: orderId,
-          variables: { paidAmount: 99 },
-        });
+        const result = await pay(engine, orderId, 99);
         expect(result.instanceIds).toEqual([instanceId]);
-        const ship = await log.taskEvent(instanceId, 'task.created', 'Ship');
-        expect(ship.tx.variables[ship.event.task.id]).toMatchObject({ orderId, paidAmount: 99 });
+        expect(await log.variablesAt(instanceId, 'Ship')).toMatchObject({ orderId, paidAmount: 99 });
+      });
+
+      it('buffers a message no instance waits for during its time to live, for the first that waits', async () => {
+        const { engine, log } = await fresh();
+        const { instanceId, orderId, prepare } = await startPayment(engine, log);
+        const early = await pay(engine, orderId, 10, { timeToLiveMs: 60_000 });
+        expect(early.instanceIds).toEqual([]);
+
+        await engine.completeTask(prepare.id);
+        expect(await log.variablesAt(instanceId, 'Ship')).toMatchObject({ paidAmount: 10 });
+      });
+
+      it('keeps nothing of a message without a time to live', async () => {
+        const { engine, log } = await fresh();
+        const { instanceId, orderId, prepare } = await startPayment(engine, log);
+        const dropped = await pay(engine, orderId, 1);
+        expect(dropped.instanceIds).toEqual([]);
+
+        await engine.completeTask(prepare.id);
+        const caught = await pay(engine, orderId, 2);
+        expect(caught.instanceIds).toEqual([instanceId]);
+        expect(await log.variablesAt(instanceId, 'Ship')).toMatchObject({ paidAmount: 2 });
+      });
+
+      it('changes nothing for a message whose id it received before', async () => {
+        const { engine, log } = await fresh();
+        const first = await startPayment(engine, log);
+        const second = await engine.startProcessInstance({
+          definitionKey: PAYMENT_PROCESS.key,
+          variables: { orderId: first.orderId },
+        });
+        const secondPrepare = await log.task(second.instanceId, 'Prepare');
+        const message = {
+          name: PAYMENT_PROCESS.messageName,
+          correlationKey: first.orderId,
+          messageId: `payment-${randomUUID()}`,
+          variables: { paidAmount: 5 },
+          timeToLiveMs: 60_000,
+        };
+        expect((await engine.correlateMessage(message)).instanceIds).toEqual([]);
+        const repeated = await engine.correlateMessage({ ...message, variables: { paidAmount: 6 } });
+        expect(repeated.instanceIds).toEqual([]);
+
+        await engine.completeTask(first.prepare.id);
+        expect(await log.variablesAt(first.instanceId, 'Ship')).toMatchObject({ paidAmount: 5 });
+
+        // Only one message was kept: the second instance still waits, and takes the next one.
+        await engine.completeTask(secondPrepare.id);
+        const next = await pay(engine, first.orderId, 7);
+        expect(next.instanceIds).toEqual([second.instanceId]);
+      });
+
+      if (factory.advanceClock) {
+        const advanceClock = factory.advanceClock;
+        it('forgets a buffered message once its time to live has ended', async () => {
+          const { engine, log } = await fresh();
+          const { instanceId, orderId, prepare } = await startPayment(engine, log);
+          await pay(engine, orderId, 1, { timeToLiveMs: 1_000 });
+          advanceClock(engine, 2_000);
+
+          await engine.completeTask(prepare.id);
+          const caught = await pay(engine, orderId, 2);
+          expect(caught.instanceIds).toEqual([instanceId]);
+        });
+      }
+
+      it('refuses bad messages, naming the field', async () => {
+        const { engine } = await fresh();
+        const message = { name: PAYMENT_PROCESS.messageName, correlationKey: 'k' };
+        await expect(engine.correlateMessage({ ...message, timeToLiveMs: -1 })).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+          message: expect.stringContaining('timeToLive'),
+        });
+        await expect(engine.correlateMessage({ ...message, messageId: '' })).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+          message: expect.stringContaining('messageId'),
+        });
       });
 
       it('refuses a message without a correlation key, naming the field', async () => {
@@ -332,11 +436,30 @@ export function processEngineContract(name: string, factory: ProcessEngineContra
           const { event: created, tx } = await log.taskEvent(instanceId, 'task.created', 'Review');
           expect(tx.id).toBe(unacknowledged.id);
           await reopened.completeTask(created.task.id, { approved: true });
-          const approve = await log.taskEvent(instanceId, 'task.created', 'Approve');
-          expect(approve.tx.variables[approve.event.task.id]).toMatchObject({
+          expect(await log.variablesAt(instanceId, 'Approve')).toMatchObject({
             submitter: 'sue',
             approved: true,
           });
+        });
+
+        it('keeps a buffered message across a restart', async () => {
+          const { engine, log: before } = await fresh();
+          await engine.deploy({ xml: PAYMENT_PROCESS.xml, resourceName: PAYMENT_PROCESS.resourceName });
+          const orderId = `ORDER-${randomUUID()}`;
+          const { instanceId } = await engine.startProcessInstance({
+            definitionKey: PAYMENT_PROCESS.key,
+            variables: { orderId },
+          });
+          const prepare = await before.task(instanceId, 'Prepare');
+          await pay(engine, orderId, 42, { timeToLiveMs: 60_000 });
+
+          const reopened = await restart(engine);
+          engines = engines.filter((e) => e !== engine);
+          engines.push(reopened);
+          const log = new TransactionLog(timeoutMs);
+          log.attach(reopened);
+          await reopened.completeTask(prepare.id);
+          expect(await log.variablesAt(instanceId, 'Ship')).toMatchObject({ paidAmount: 42 });
         });
       });
     }
@@ -403,6 +526,12 @@ class TransactionLog {
       `${type} of ${taskDefinitionKey} in instance ${instanceId}`,
     );
     return { event: found.event as EventOf<T>, tx: found.tx };
+  }
+
+  /** The variables visible at the task created for an element, in the transaction that created it. */
+  async variablesAt(instanceId: string, taskDefinitionKey: string): Promise<Variables> {
+    const { event, tx } = await this.taskEvent(instanceId, 'task.created', taskDefinitionKey);
+    return tx.variables[event.task.id];
   }
 
   /** The task created for an element. */

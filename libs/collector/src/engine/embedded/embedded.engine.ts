@@ -17,6 +17,7 @@ import { EmbeddedEngineStore, type EngineDurability } from './embedded-engine.st
 import { recoverStoredState } from './engine-recovery';
 import { isObject } from './instance-state';
 import { InstanceRuntimes } from './instance-runtime';
+import { MessageBuffer } from './message-buffer';
 import { MessageCorrelation } from './message-correlation';
 import { MessageSubscriptions } from './message-subscriptions';
 import { ProcessDefinitions } from './process-definitions';
@@ -69,7 +70,8 @@ export interface EmbeddedProcessEngineOptions {
  * - `instance-runtime.ts`: the running instances, their steps and each step's commit (`instance-state.ts`
  *   holds the shapes they share);
  * - `user-tasks.ts` and `user-task.operations.ts`: the tasks' lifecycle and the port's actions on them;
- * - `message-subscriptions.ts` and `message-correlation.ts`: waiting message events and correlation;
+ * - `message-subscriptions.ts`, `message-correlation.ts` and `message-buffer.ts`: waiting message events,
+ *   correlation, and messages kept for their time to live;
  * - `service-task.runner.ts`: service task handlers with their retries; `runtime-timers.ts`: timers;
  * - `engine-recovery.ts`: what is read back when the engine opens; `transaction-outbox.ts`: delivery;
  * - `embedded-engine.store.ts`: the SQLite file, written in group commits.
@@ -85,6 +87,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
   private readonly subscriptions: MessageSubscriptions;
   private readonly runtimes: InstanceRuntimes;
   private readonly taskOperations: UserTaskOperations;
+  private readonly messageBuffer: MessageBuffer;
   private readonly messages: MessageCorrelation;
   private closed = false;
 
@@ -110,7 +113,14 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       this.logger,
     );
     this.taskOperations = new UserTaskOperations(this.runtimes, this.userTasks, () => this.assertOpen());
-    this.messages = new MessageCorrelation(this.runtimes, this.subscriptions);
+    this.messageBuffer = new MessageBuffer(this.store, () => clock().getTime());
+    this.messages = new MessageCorrelation(
+      this.runtimes,
+      this.subscriptions,
+      this.messageBuffer,
+      this.logger,
+    );
+    this.runtimes.subscriptionOpened = (rt, elementId) => this.messages.subscriptionOpened(rt, elementId);
   }
 
   /** Opens (or creates) the engine in `options.dataDir` and resumes the instances stored there. */
@@ -124,7 +134,9 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       userTasks: engine.userTasks,
       subscriptions: engine.subscriptions,
       outbox: engine.outbox,
+      messageBuffer: engine.messageBuffer,
     });
+    engine.messages.offerBuffered();
     engine.logger.log(
       `ENGINE-002 opened ${options.dataDir}: ${engine.definitions.size} definitions, ${engine.runtimes.size} running instances, ${engine.outbox.size} undelivered transactions`,
     );

@@ -1,6 +1,7 @@
 import { type EmbeddedEngineStore } from './embedded-engine.store';
 import { type InstanceMeta, type Runtime } from './instance-state';
 import { type InstanceRuntimes } from './instance-runtime';
+import { type MessageBuffer } from './message-buffer';
 import { type MessageSubscriptions } from './message-subscriptions';
 import { type ProcessDefinitions } from './process-definitions';
 import { type TransactionOutbox } from './transaction-outbox';
@@ -14,11 +15,12 @@ export interface RecoveredParts {
   userTasks: UserTasks;
   subscriptions: MessageSubscriptions;
   outbox: TransactionOutbox;
+  messageBuffer: MessageBuffer;
 }
 
 /**
  * Reads what the engine stored when it opens: definitions, running instances (their open tasks and message
- * subscriptions indexed, their engines loaded on demand) and undelivered transactions. Instances that had
+ * subscriptions indexed, their engines loaded on demand), undelivered transactions and buffered messages. Instances that had
  * timers or running service task handlers are loaded at once, so that their timers run again and an
  * interrupted handler is called again.
  */
@@ -34,5 +36,6 @@ export async function recoverStoredState(parts: RecoveredParts): Promise<void> {
     if (meta.hasTimers) withTimers.push(rt);
   }
   parts.outbox.load();
+  parts.messageBuffer.load();
   await Promise.all(withTimers.map((rt) => parts.runtimes.step(rt, () => parts.runtimes.ensureEngine(rt))));
 }

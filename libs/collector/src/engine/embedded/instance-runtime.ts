@@ -37,6 +37,8 @@ export interface InstanceRuntimesOptions {
  * Idle engines beyond `maxLiveInstances` are dropped and reloaded from their stored state on demand.
  */
 export class InstanceRuntimes {
+  /** Told when an instance starts waiting at a message event (a buffered message may be for it). */
+  subscriptionOpened: ((rt: Runtime, elementId: string) => void) | null = null;
   private readonly runtimes = new Map<string, Runtime>();
   /** Instances whose engine is in memory, least recently used first. */
   private readonly live = new Map<string, Runtime>();
@@ -82,6 +84,7 @@ export class InstanceRuntimes {
       incident: null,
       queue: Promise.resolve(),
       busy: 0,
+      consumedMessages: [],
       inFlight: 0,
     };
     rt.timers = new RuntimeTimers((fire) => {
@@ -233,7 +236,9 @@ export class InstanceRuntimes {
     }
     rt.engineMoved = false;
     rt.metaChanged = false;
-    const entry = await this.store.commitStep(meta.instance.id, write, tx);
+    const consumed = rt.consumedMessages;
+    rt.consumedMessages = [];
+    const entry = await this.store.commitStep(meta.instance.id, write, tx, consumed);
     if (rt.ended) this.forget(rt);
     if (entry) this.outbox.add(entry);
   }
@@ -282,7 +287,9 @@ export class InstanceRuntimes {
           return;
         }
         const spec = rt.definition.compiled.messageEvents.get(api.id);
-        if (spec && !meta.subscriptions[api.id]) this.subscriptions.subscribe(rt, spec.elementId);
+        if (spec && !meta.subscriptions[api.id] && this.subscriptions.subscribe(rt, spec.elementId)) {
+          this.subscriptionOpened?.(rt, spec.elementId);
+        }
         return;
       }
       case 'activity.end': {

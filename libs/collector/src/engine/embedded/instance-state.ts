@@ -68,6 +68,8 @@ export interface Runtime {
   incident: Error | null;
   queue: Promise<unknown>;
   busy: number;
+  /** Ids of the buffered messages this step delivered: removed from the store with its commit. */
+  consumedMessages: string[];
   /** Service task handlers that have not finished (their promise, or the wait before another attempt). */
   inFlight: number;
 }
