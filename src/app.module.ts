@@ -91,6 +91,7 @@ export class AppModule {
             maxPageSize: config.tasklist.maxPageSize,
             maxSubscriptionsPerConnection: config.tasklist.maxSubscriptionsPerConnection,
             maxPayloadBytes: config.tasklist.maxPayloadBytes,
+            formsDir: config.bpmnDir,
           },
           // The tasklist starts processes on the engine, when this node runs one.
           engine,

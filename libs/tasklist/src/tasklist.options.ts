@@ -27,6 +27,8 @@ export interface TasklistOptions {
   snapshotPageSize: number;
   /** Serve GraphQL introspection (the schema compare test and tools need it). Default true. */
   introspection: boolean;
+  /** Folder whose `*.form` files (Camunda Forms) `form(key)` serves; none when null. */
+  formsDir: string | null;
 }
 
 /** Injection token of the {@link TasklistOptions}. */
@@ -45,6 +47,7 @@ export const DEFAULT_TASKLIST_OPTIONS: TasklistOptions = {
   maxQueuedChanges: 10_000,
   snapshotPageSize: 1_000,
   introspection: true,
+  formsDir: null,
 };
 
 /**
