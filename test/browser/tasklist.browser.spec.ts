@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { BuiltApp } from '../support/built-app';
 import { launchChromium, screenshot } from './browser';
 
@@ -27,6 +27,8 @@ describe('web tasklist', () => {
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     contexts.push(context);
     const page = await context.newPage();
+    // What each page showed when a step failed, to look at beside the error.
+    onTestFailed(() => screenshot(page, `failed-${user}`));
     await page.goto(app.url);
     await page.getByRole('note').filter({ hasText: 'Development identity mode' }).waitFor();
     if (shot) await screenshot(page, shot);
@@ -64,9 +66,11 @@ describe('web tasklist', () => {
     // Carol starts an invoice approval from the page.
     await carol.getByRole('button', { name: 'Start a process' }).click();
     await carol.getByLabel('Process', { exact: true }).selectOption({ label: 'Invoice approval' });
-    await carol
-      .getByLabel('Variables (JSON object)')
-      .fill('{"invoiceNumber": "INV-7", "supplier": "ACME", "amount": 1200, "submitter": "carol"}');
+    // The start form (bpmn/forms/invoice-start.form), rendered by form-js.
+    await carol.getByLabel('Invoice number').fill('INV-7');
+    await carol.getByLabel('Supplier').fill('ACME');
+    await carol.getByLabel('Amount').fill('1200');
+    await carol.getByLabel('Submitted by (user)').fill('carol');
     await screenshot(carol, 'start-process');
     await carol.getByRole('button', { name: 'Start process' }).click();
     await carol.getByRole('status').filter({ hasText: 'Started Invoice approval' }).waitFor();
@@ -92,9 +96,14 @@ describe('web tasklist', () => {
     await screenshot(bob, 'claim-lost');
     await count(bob, 'group', 0);
 
-    // Alice sends it back for clarification: the next task appears in Carol's list.
-    await alice.getByLabel('Variables to complete with (JSON object)').fill('{"approved": false}');
-    await screenshot(alice, 'task-detail');
+    // Alice sends it back for clarification through the review form; form-js checks it first.
+    await alice.getByText('From ACME, over 1200.').waitFor();
+    await alice.getByRole('button', { name: 'Complete', exact: true }).click();
+    await alice.getByRole('alert').filter({ hasText: 'One field does not hold a valid value' }).waitFor();
+    await screenshot(alice, 'task-form-invalid');
+    expect(await alice.getByTestId('assignee').textContent()).toBe('alice');
+    await alice.getByLabel('Comment for the submitter').fill('Which order is this for?');
+    await screenshot(alice, 'task-form');
     await alice.getByRole('button', { name: 'Complete', exact: true }).click();
     await alice.getByRole('status').filter({ hasText: 'Completed Review invoice.' }).waitFor();
     await count(alice, 'mine', 0);
@@ -103,6 +112,8 @@ describe('web tasklist', () => {
     await carol.getByRole('tab', { name: /My tasks/ }).click();
     await taskRow(carol, 'Clarify invoice').waitFor();
     await count(carol, 'mine', 1);
+    await taskRow(carol, 'Clarify invoice').click();
+    await carol.getByText('The reviewer wrote: Which order is this for?').waitFor();
     await screenshot(carol, 'next-task');
   });
 });

@@ -32,3 +32,6 @@ export const STARTABLE_PROCESSES = `query Startable {
 export const START_PROCESS = `mutation Start($key: String!, $variables: JSON) {
   startProcess(processDefinitionKey: $key, variables: $variables) { processInstanceId processDefinitionKey }
 }`;
+
+/** Added beside the contract: the Camunda Form a formKey names. */
+export const FORM = `query Form($key: String!) { form(key: $key) { key schema } }`;
