@@ -116,4 +116,118 @@ describe('web tasklist', () => {
     await carol.getByText('The reviewer wrote: Which order is this for?').waitFor();
     await screenshot(carol, 'next-task');
   });
+
+  /** Commands of a process application, as the command API takes them. */
+  async function command(type: string, data: Record<string, unknown>): Promise<void> {
+    const answer = await fetch(`${app.url}/api/commands`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-user': 'billing-app',
+        'x-groups': 'process-applications',
+      },
+      body: JSON.stringify({ commands: [{ type, commandId: `${type}-${Math.random()}`, data }] }),
+    });
+    const body = (await answer.json()) as { results: { status: string; error?: unknown }[] };
+    expect(body.results[0], JSON.stringify(body)).toMatchObject({ status: 'accepted' });
+  }
+
+  it('sorts, filters, defers and undefers', async () => {
+    const source = (n: number) => ({
+      type: 'generic',
+      instanceId: `call-${n}`,
+      definitionId: 'callbacks',
+      definitionKey: 'callbacks',
+      name: 'Call-backs',
+      applicationName: 'crm',
+    });
+    for (const [n, priority] of [
+      [1, 10],
+      [2, 90],
+      [3, 50],
+    ]) {
+      await command('CreateTask', {
+        id: `call-${n}`,
+        name: `Call back customer ${n}`,
+        taskDefinitionKey: 'call-back',
+        sourceReference: source(n),
+        priority,
+        candidateUsers: ['dave'],
+      });
+    }
+    const dave = await openAs('dave', 'assessors');
+    await dave.getByRole('tab', { name: /All tasks/ }).click();
+    await count(dave, 'all', 3);
+
+    await dave.getByLabel('Sort by').selectOption('PRIORITY');
+    await dave.getByLabel('Order').selectOption('DESC');
+    const names = dave.getByRole('list', { name: 'All tasks' }).getByRole('button');
+    await names.first().filter({ hasText: 'Call back customer 2' }).waitFor();
+    expect(await names.allTextContents()).toEqual([
+      expect.stringContaining('customer 2'),
+      expect.stringContaining('customer 3'),
+      expect.stringContaining('customer 1'),
+    ]);
+
+    await dave.getByText('Filters', { exact: true }).click();
+    await dave.getByLabel('Priority from').fill('40');
+    await dave.getByRole('button', { name: 'Apply filters' }).click();
+    await count(dave, 'all', 2);
+    await screenshot(dave, 'filtered');
+
+    // Deferred to tomorrow, the task leaves the list until deferred tasks are included.
+    await taskRow(dave, 'Call back customer 3').click();
+    await dave.getByRole('button', { name: 'Defer', exact: true }).click();
+    await count(dave, 'all', 1);
+    await dave.getByLabel('Include deferred tasks').check();
+    await dave.getByRole('button', { name: 'Apply filters' }).click();
+    await count(dave, 'all', 2);
+    await taskRow(dave, 'Call back customer 3').filter({ hasText: 'deferred' }).waitFor();
+    await dave.getByRole('button', { name: 'Undefer' }).click();
+    await dave.getByText('(deferred)').waitFor({ state: 'detached' });
+    await taskRow(dave, 'Call back customer 3').filter({ hasNotText: 'deferred' }).waitFor();
+
+    // A filter that cannot hold names its field and changes nothing.
+    await dave.getByLabel('Priority from').fill('60');
+    await dave.getByLabel('Priority to').fill('20');
+    await dave.getByRole('button', { name: 'Apply filters' }).click();
+    await dave.getByRole('alert').filter({ hasText: 'priorityMax' }).waitFor();
+    await count(dave, 'all', 2);
+  });
+
+  it('shows data entries live, with their state and protocol', async () => {
+    const entry = (state: string, processingType: string, log: string) => ({
+      entryType: 'invoice',
+      entryId: 'INV-9',
+      type: 'Invoice',
+      name: 'Invoice INV-9',
+      applicationName: 'billing',
+      state: { processingType, state },
+      payload: { amount: 300 },
+      authorizations: [{ kind: 'ADD_GROUP', principal: 'accounting' }],
+      modification: { username: 'billing-app', log },
+    });
+    const erin = await openAs('erin', 'accounting');
+    await erin.getByRole('button', { name: 'Data entries' }).click();
+    await erin.getByTestId('count-entries').filter({ hasText: /^\d+$/ }).waitFor();
+    await command('CreateOrUpdateDataEntry', entry('In review', 'IN_PROGRESS', 'Received'));
+    const row = erin
+      .getByRole('list', { name: 'Data entries' })
+      .getByRole('button', { name: /Invoice INV-9/ });
+    await row.waitFor();
+    await row.click();
+    await erin.getByTestId('entry-state').filter({ hasText: 'IN_PROGRESS · In review' }).waitFor();
+    await erin
+      .getByRole('list', { name: 'Protocol of Invoice INV-9' })
+      .getByText(/Received/)
+      .waitFor();
+
+    await command('CreateOrUpdateDataEntry', entry('Paid', 'COMPLETED', 'Paid in full'));
+    await erin.getByTestId('entry-state').filter({ hasText: 'COMPLETED · Paid' }).waitFor();
+    await erin
+      .getByRole('list', { name: 'Protocol of Invoice INV-9' })
+      .getByText(/Paid in full/)
+      .waitFor();
+    await screenshot(erin, 'data-entry');
+  });
 });

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { CLAIM, COMPLETE, DEFER, TASK, UNCLAIM, UNDEFER } from '../api/documents';
 import type { TasklistApi } from '../api/graphql-client';
+import { ProtocolList } from '../components/protocol-list';
 import { CamundaFormView } from '../forms/camunda-form-view';
 import { useForm } from '../forms/use-form';
 import { formatDateTime, parseVariables } from '../format';
@@ -251,16 +252,7 @@ export function TaskDetail({ api, taskId, liveVersion, me, onClose }: Props) {
             State: {entry.state.processingType}
             {entry.state.state && ` · ${entry.state.state}`}
           </p>
-          <ol class="protocol" aria-label={`Protocol of ${entry.name}`}>
-            {entry.protocol.map((p, i) => (
-              <li key={i}>
-                {formatDateTime(p.time)} · {p.processingType}
-                {p.state && ` · ${p.state}`}
-                {p.username && ` · ${p.username}`}
-                {p.logMessage && `: ${p.logMessage}`}
-              </li>
-            ))}
-          </ol>
+          <ProtocolList name={entry.name} protocol={entry.protocol} />
         </article>
       ))}
     </section>
