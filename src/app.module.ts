@@ -96,6 +96,8 @@ export class AppModule {
             maxSubscriptionsPerConnection: config.tasklist.maxSubscriptionsPerConnection,
             maxPayloadBytes: config.tasklist.maxPayloadBytes,
             maxPayloadDepth: config.commands.maxPayloadDepth,
+
+            formsDir: config.bpmnDir,
           },
           // The tasklist starts processes on the engine, when this node runs one.
           engine,
