@@ -6,7 +6,14 @@ import { EventStoreModule, type EventStoreSettings } from '@eddy/eventstore/even
 import { AdminModule } from '@eddy/admin';
 import { CollectorModule, MessagesApiModule, type CollectorOptions } from '@eddy/collector';
 import { CommandApiModule } from '@eddy/messaging';
-import { ProjectionRunner, projectionsReadinessCheck, ProjectionsModule } from '@eddy/projections';
+import {
+  MongoViewStore,
+  ProjectionRunner,
+  projectionsReadinessCheck,
+  ProjectionsModule,
+  VIEW_STORE,
+  type ViewStore,
+} from '@eddy/projections';
 import { TasklistModule } from '@eddy/tasklist';
 import { CoreModule } from '@eddy/taskpool';
 import { existsSync, readFileSync } from 'node:fs';
@@ -81,7 +88,11 @@ export class AppModule {
         AuthModule.forRoot(config.auth),
         CoreModule.forRoot({ maxRetries: config.commands.maxRetries }),
         CommandApiModule.forRoot({ maxCommandsPerRequest: config.commands.maxPerRequest }),
-        ProjectionsModule.forRoot(),
+        ProjectionsModule.forRoot(
+          config.viewStore.kind === 'mongodb'
+            ? { mongodb: { url: config.viewStore.mongodbUrl!, database: config.viewStore.mongodbDatabase } }
+            : {},
+        ),
         AdminModule,
         TasklistModule.forRoot(
           {
@@ -102,13 +113,14 @@ export class AppModule {
       providers: [
         {
           provide: READINESS_CHECKS,
-          inject: [EVENT_STORE, ProjectionRunner],
-          useFactory: (store: EventStore, runner: ProjectionRunner): ReadinessCheck[] => [
+          inject: [EVENT_STORE, ProjectionRunner, VIEW_STORE],
+          useFactory: (store: EventStore, runner: ProjectionRunner, views: ViewStore): ReadinessCheck[] => [
             {
               name: 'event-store',
               check: async () => ({ ready: true, detail: { headPosition: await store.headPosition() } }),
             },
             projectionsReadinessCheck(runner),
+            ...(views instanceof MongoViewStore ? [views.readinessCheck()] : []),
           ],
         },
       ],

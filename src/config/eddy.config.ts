@@ -28,6 +28,15 @@ const environmentSchema = z
     EDDY_EVENT_STORE: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
     EDDY_POSTGRES_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     EDDY_ENGINE: z.enum(['embedded', 'none']).default('embedded'),
+    EDDY_VIEW_STORE: z.enum(['memory', 'mongodb']).default('memory'),
+    EDDY_MONGODB_URL: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\/\S+$/, 'must be a mongodb:// or mongodb+srv:// connection string')
+      .optional(),
+    EDDY_MONGODB_DATABASE: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1 to 63 letters, digits, _ or -')
+      .default('eddy'),
     EDDY_APPLICATION_NAME: z
       .string()
       .regex(/^[A-Za-z0-9._:@\-/+]+$/, 'may contain only letters, digits and . _ : @ - / +')
@@ -73,6 +82,13 @@ const environmentSchema = z
         message: 'is required when EDDY_EVENT_STORE=postgres',
       });
     }
+    if (env.EDDY_VIEW_STORE === 'mongodb' && !env.EDDY_MONGODB_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EDDY_MONGODB_URL'],
+        message: 'is required when EDDY_VIEW_STORE=mongodb',
+      });
+    }
   });
 
 export type EddyEnvironment = z.infer<typeof environmentSchema>;
@@ -85,6 +101,7 @@ export interface EddyConfig {
   applicationName: string;
   eventStore: { kind: 'sqlite' | 'postgres' | 'memory'; postgresUrl?: string };
   engine: 'embedded' | 'none';
+  viewStore: { kind: 'memory' | 'mongodb'; mongodbUrl?: string; mongodbDatabase: string };
   auth: AuthOptions;
   commands: { maxRetries: number; maxPerRequest: number };
   tasklist: {
@@ -130,6 +147,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     applicationName: e.EDDY_APPLICATION_NAME,
     eventStore: { kind: e.EDDY_EVENT_STORE, postgresUrl: e.EDDY_POSTGRES_URL },
     engine: e.EDDY_ENGINE,
+    viewStore: {
+      kind: e.EDDY_VIEW_STORE,
+      mongodbUrl: e.EDDY_MONGODB_URL,
+      mongodbDatabase: e.EDDY_MONGODB_DATABASE,
+    },
     auth: {
       mode: e.EDDY_AUTH_MODE,
       jwt: {

@@ -319,6 +319,89 @@ export function viewStoreContract(name: string, factory: ViewStoreContractFactor
       });
     });
 
+    describe('bad input', () => {
+      const fieldOf = async (query: Parameters<ViewStore['findTasks']>[0], store: ViewStore) => {
+        try {
+          await store.findTasks(query);
+        } catch (e) {
+          expect(e).toBeInstanceOf(ViewQueryError);
+          return (e as ViewQueryError).field;
+        }
+        throw new Error('expected an error');
+      };
+
+      it('refuses payload paths with $, dots at the ends or more than 16 levels, naming the field', async () => {
+        const store = await create();
+        for (const path of [
+          '$where',
+          'a.$gt',
+          'customer.',
+          '.customer',
+          'a b',
+          Array(17).fill('a').join('.'),
+        ]) {
+          expect(
+            await fieldOf({ viewer: clerk, filter: { payload: [{ path, op: 'EQ', value: 1 }] } }, store),
+          ).toBe('filter.payload[0].path');
+        }
+        const sixteen = Array(16).fill('a').join('.');
+        await expect(
+          store.findTasks({ viewer: clerk, filter: { payload: [{ path: sixteen, op: 'EQ', value: 1 }] } }),
+        ).resolves.toMatchObject({ totalCount: 0 });
+      });
+
+      it('compares operator-looking filter values literally: they cannot widen a query', async () => {
+        const store = await create();
+        await upsertTasks(store, [
+          aTask('open', { payload: { amount: 5, customer: { city: 'Hamburg' } } }),
+          aTask('hidden', { candidateGroups: ['board'], payload: { amount: 5 } }),
+          aTask('literal', { payload: { amount: { $ne: null } } }),
+        ]);
+        const injected = { $ne: null } as unknown;
+        const found = async (filter: TaskFilter) => findIds(store, filter);
+        expect(await found({ payload: [{ path: 'amount', op: 'EQ', value: injected }] })).toEqual([
+          'literal',
+        ]);
+        expect(await found({ payload: [{ path: 'customer.city', op: 'EQ', value: injected }] })).toEqual([]);
+        expect(await found({ payload: [{ path: 'amount', op: 'IN', value: [injected] }] })).toEqual([
+          'literal',
+        ]);
+        expect(await found({ payload: [{ path: 'customer.city', op: 'LIKE', value: '.*' }] })).toEqual([]);
+        expect(await found({ text: '.*' })).toEqual([]);
+        expect(await found({ applicationName: injected as string })).toEqual([]);
+        expect(await found({ processInstanceId: { $gt: '' } as unknown as string })).toEqual([]);
+        expect(await store.getTask({ $gt: '' } as unknown as string, clerk)).toBeNull();
+        expect(
+          await findIds(
+            store,
+            {},
+            { userId: { $ne: null } as unknown as string, groups: [{ $gt: '' }] as never },
+          ),
+        ).toEqual([]);
+      });
+
+      it('stores ids with odd characters and payload keys with $ and dots safely', async () => {
+        const store = await create();
+        const odd = ['a.b', '$where', 'with space', 'ümlaut/ß#1', '{"$gt":""}', 'x'.repeat(500)];
+        await upsertTasks(
+          store,
+          odd.map((id) =>
+            aTask(id, { payload: { $set: { owner: 'mallory' }, 'a.b': 1, nested: { $x: [1] } } }),
+          ),
+        );
+        expect(await findIds(store, {})).toEqual([...odd].sort());
+        for (const id of odd) {
+          const task = await store.getTask(id, clerk);
+          expect(task?.id).toBe(id);
+          expect(task?.payload).toEqual({ $set: { owner: 'mallory' }, 'a.b': 1, nested: { $x: [1] } });
+        }
+        expect((await store.getTask('a.b', clerk))?.assignee).toBeNull();
+        expect(await findIds(store, { payload: [{ path: 'a', op: 'EQ', value: null }] })).toEqual(
+          [...odd].sort(),
+        );
+      });
+    });
+
     describe('task sorting and paging', () => {
       it('sorts by every field in both directions, missing values first, ties by id', async () => {
         const store = await create();
