@@ -35,6 +35,7 @@ import {
 } from '../view-store.port';
 import { deliverLater } from '../change-delivery';
 import { PositionWaiters } from '../position-waiters';
+import { isNewer, storedRevision, writeRevision } from '../view-revision';
 import {
   type DataEntryView,
   isTaskDeferred,
@@ -349,6 +350,16 @@ export class MemoryViewStore implements ViewStore {
     const changes: ViewChange[] = [];
     for (const write of batch.writes) {
       const previous = copy.docs.get(write.id);
+      // Only a newer revision replaces what is stored: duplicates and late events change nothing.
+      if (
+        previous &&
+        !isNewer(
+          writeRevision(target.view, write),
+          storedRevision(target.view, previous as StoredViewDocument<V>),
+        )
+      ) {
+        continue;
+      }
       const previousDocument = previous && !previous.removed ? previous.document : undefined;
       if (write.kind === 'upsert') {
         const next = deepFreeze(write.document);

@@ -1,6 +1,7 @@
 import { dataEntryId } from '@eddy/contracts';
 import type { StoredViewDocument, ViewWrite } from '../view-store.port';
-import type { DataEntryView, ProcessDefinitionView, TaskView, ViewDocuments, ViewName } from '../view.types';
+import { type Revision, revisionOf, tombstoneRevision } from '../view-revision';
+import type { DataEntryView, TaskView, ViewDocuments, ViewName } from '../view.types';
 
 /**
  * How a view document is stored in MongoDB: the document's own fields at the top level (so that
@@ -13,7 +14,7 @@ import type { DataEntryView, ProcessDefinitionView, TaskView, ViewDocuments, Vie
  * - `_c`: the correlated data entry ids (`entryType#entryId`) of a task;
  * - `_s`: sort keys that are not stored as sortable values: ISO times as epoch milliseconds, so that
  *   `2026-01-01T00:00:00Z` and `2026-01-01T00:00:00.000Z` sort and compare as the same instant;
- * - `_rev`: the revision a write is conditional on ({@link revisionOf}).
+ * - `_rev`: the revision a write is conditional on (`view-revision.ts`).
  */
 export interface StoredMeta {
   _id: string;
@@ -26,17 +27,6 @@ export interface StoredMeta {
   position: number;
 }
 
-/**
- * What makes a write newer than the stored document, compared in order: `v` the stream revision
- * (for process definitions the definition version), `s` the stream revision of a process
- * definition's latest version (0 elsewhere), `p` the global position of the event.
- */
-export interface Revision {
-  v: number;
-  s: number;
-  p: number;
-}
-
 /** A stored view document or tombstone, as the driver types it. */
 export type ViewRecord = { _id: string } & Record<string, unknown>;
 
@@ -47,16 +37,6 @@ const timeOrNull = (value: string | null | undefined): number | null => {
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? null : ms;
 };
-
-/** The revision a write of `document` carries. */
-export function revisionOf<V extends ViewName>(view: V, document: ViewDocuments[V]): Revision {
-  if (view === 'process-definitions') {
-    const d = document as ProcessDefinitionView;
-    return { v: d.version, s: d.streamRevision, p: d.position };
-  }
-  const d = document as TaskView;
-  return { v: d.version, s: 0, p: d.position };
-}
 
 /** Principal keys of a document, as the memory store's principal index has them. */
 export function principalsOf(view: ViewName, document: unknown): string[] | undefined {
@@ -117,7 +97,7 @@ export function encodeTombstone(
   return {
     _id: write.id,
     _r: true,
-    _rev: { v: write.version, s: 0, p: write.position },
+    _rev: tombstoneRevision(write),
     position: write.position,
     version: write.version,
     _last: last ?? null,

@@ -90,7 +90,7 @@ interface CheckpointRecord {
  * read, follow the change feed and wait for positions through the checkpoint collection's stream.
  *
  * Writes are idempotent in the store: a document is replaced only when the stored revision
- * (`revisionOf` in `mongo.view-documents.ts`) is lower, so a duplicate, a late event or a second projector racing over the
+ * (`view-revision.ts`) is lower, so a duplicate, a late event or a second projector racing over the
  * same events changes nothing. A batch's documents are written first, then its checkpoint (with
  * `$max`, so it never goes back): a crash between them only repeats work.
  *
