@@ -90,6 +90,20 @@ describe('Camunda8ProcessEngine against the Camunda 8 REST stub', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  it('deploys the shipped example processes, each with its user tasks', async () => {
+    const engine = open();
+    for (const file of ['invoice-approval.bpmn', 'leave-request.bpmn', 'insurance-claim.bpmn']) {
+      const xml = readFileSync(join(__dirname, '..', '..', '..', '..', '..', 'bpmn', file), 'utf8');
+      const [deployed] = await engine.deploy({ xml, resourceName: file });
+      expect(deployed).toMatchObject({ key: file.replace('.bpmn', ''), version: 1, resourceName: file });
+    }
+    expect((await engine.listProcessDefinitions()).map((d) => d.key).sort()).toEqual([
+      'insurance-claim',
+      'invoice-approval',
+      'leave-request',
+    ]);
+  });
+
   it('deploys with Eddy listeners and reads the definitions', async () => {
     const engine = open();
     const [deployed] = await engine.deploy({ xml: ORDER, resourceName: 'order-fulfilment.bpmn' });
