@@ -8,7 +8,14 @@ import { CLOSE_TOO_MANY_CONNECTIONS, CLOSE_UNAUTHORIZED } from '@eddy/tasklist';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { SubscriptionProbe, TasklistHarness } from './support/tasklist-harness';
+import { SignJWT } from 'jose';
+import {
+  HARNESS_JWT_AUDIENCE,
+  HARNESS_JWT_ISSUER,
+  HARNESS_JWT_SECRET,
+  SubscriptionProbe,
+  TasklistHarness,
+} from './support/tasklist-harness';
 
 /**
  * Test doubles around the real dispatcher: the next command of `lagging.type` answers a position far
@@ -703,12 +710,40 @@ describe('tasklist API end to end', () => {
     it('closes a connection with 4401 when its token expires', async () => {
       const token = await harness.token('alice', ['sales'], 2);
       const c = client({ Authorization: `Bearer ${token}` });
-      const closed = new Promise<number>((resolve) =>
-        c.on('closed', (event) => resolve((event as { code: number }).code)),
+      const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+        c.on('closed', (event) => resolve(event as { code: number; reason: string })),
       );
       const probe: Changes = new SubscriptionProbe(c, TASK_CHANGES, {});
       await probe.until(() => probe.results.length >= 1);
-      expect(await closed).toBe(CLOSE_UNAUTHORIZED);
+      expect(await closed).toMatchObject({ code: CLOSE_UNAUTHORIZED, reason: 'Unauthorized: token expired' });
+    });
+
+    it('refuses a token without exp or living too long, over HTTP and graphql-ws alike', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const signed = (exp?: number) => {
+        const jwt = new SignJWT({ groups: ['sales'] })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('alice')
+          .setIssuer(HARNESS_JWT_ISSUER)
+          .setAudience(HARNESS_JWT_AUDIENCE)
+          .setIssuedAt(now);
+        return (exp === undefined ? jwt : jwt.setExpirationTime(exp)).sign(
+          new TextEncoder().encode(HARNESS_JWT_SECRET),
+        );
+      };
+      for (const [token, why] of [
+        [await signed(), /no exp claim/],
+        [await signed(now + 25 * 3600), /longer than the allowed 86400 s/],
+      ] as const) {
+        const headers = { Authorization: `Bearer ${token}` };
+        const answer = await harness.graphql('{ me { id } }', {}, headers);
+        expect(answer.status).toBe(401);
+        expect(codeOf(answer)).toBe('UNAUTHENTICATED');
+        expect(answer.errors?.[0].message).toMatch(why);
+        const close = await closeOf(headers);
+        expect(close.code).toBe(CLOSE_UNAUTHORIZED);
+        expect(close.reason).toMatch(why);
+      }
     });
 
     it('refuses a user more connections than the limit with 4429, and takes one again after a close', async () => {

@@ -58,6 +58,23 @@ export interface StoredEvent<TType extends string = string, TData = Record<strin
 export interface AppendOptions {
   /** Default `any`. */
   expectedRevision?: ExpectedRevision;
+  /**
+   * Id of the command whose events these are. When given (and the append holds events), the store
+   * records it in its store-wide index of accepted commands in the same transaction as the events;
+   * an id the index holds already fails the append with {@link DuplicateCommandError}, which names
+   * where the command went the first time, and nothing of the append is written.
+   */
+  commandId?: string;
+}
+
+/** An entry of the store-wide index of accepted commands: where the command's events went. */
+export interface AcceptedCommand {
+  commandId: string;
+  streamId: string;
+  /** Revision of the command's last event in its stream. */
+  revision: number;
+  /** Global position of the command's last event. */
+  position: number;
 }
 
 export interface AppendResult {
@@ -128,6 +145,12 @@ export interface EventStore {
   /** Position of the last committed event; 0 when the store is empty. */
   headPosition(): Promise<number>;
 
+  /**
+   * Looks a command id up in the store-wide index of accepted commands (filled by appends that
+   * carry {@link AppendOptions.commandId}); `undefined` when no append of it was committed.
+   */
+  findCommand(commandId: string): Promise<AcceptedCommand | undefined>;
+
   statistics(): Promise<EventStoreStatistics>;
 
   close(): Promise<void>;
@@ -162,6 +185,23 @@ export class DuplicateEventIdError extends Error {
   ) {
     super(`stream ${streamId}: duplicate event id${eventId === undefined ? '' : ` ${eventId}`}`);
     this.name = 'DuplicateEventIdError';
+  }
+}
+
+/**
+ * The append's {@link AppendOptions.commandId} is in the store-wide index already: the command was
+ * accepted before (possibly on another stream). Nothing of the append was written.
+ */
+export class DuplicateCommandError extends Error {
+  constructor(
+    readonly streamId: string,
+    /** Where the command's events went when it was accepted. */
+    readonly original: AcceptedCommand,
+  ) {
+    super(
+      `stream ${streamId}: command ${original.commandId} was accepted before on stream ${original.streamId} at position ${original.position}`,
+    );
+    this.name = 'DuplicateCommandError';
   }
 }
 

@@ -1,13 +1,16 @@
 import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { catchUpSubscription } from './catch-up-subscription';
 import { CommitNotifier } from './commit-notifier';
 import {
+  type AcceptedCommand,
   type AppendOptions,
   type AppendResult,
+  DuplicateCommandError,
   DuplicateEventIdError,
   type EventStore,
   EventStoreClosedError,
@@ -22,6 +25,7 @@ import {
 } from './event-store.port';
 import {
   validateAppend,
+  validateCommandId,
   validateReadAll,
   validateReadStream,
   validateSubscribe,
@@ -40,7 +44,8 @@ export interface SqliteEventStoreOptions {
   defaultBatchSize?: number;
 }
 
-const SCHEMA_VERSION = 1;
+/** 1: events; 2: the store-wide index of accepted commands and the store's identity. */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -55,6 +60,26 @@ const SCHEMA = `
   );
   CREATE UNIQUE INDEX IF NOT EXISTS events_event_id ON events (event_id);
   CREATE UNIQUE INDEX IF NOT EXISTS events_stream_revision ON events (stream_id, revision);
+  CREATE TABLE IF NOT EXISTS commands (
+    command_id TEXT    PRIMARY KEY,
+    stream_id  TEXT    NOT NULL,
+    revision   INTEGER NOT NULL,
+    position   INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS store (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) WITHOUT ROWID;
+`;
+
+/**
+ * Fills the command index from the events of a version 1 file. A command id found on several
+ * streams (version 1 de-duplicated per stream only) keeps the stream it reached first.
+ */
+const INDEX_EXISTING_COMMANDS = `
+  INSERT OR IGNORE INTO commands (command_id, stream_id, revision, position)
+    SELECT json_extract(metadata, '$.commandId'), stream_id, max(revision), max(position)
+    FROM events GROUP BY json_extract(metadata, '$.commandId'), stream_id ORDER BY min(position)
 `;
 
 const COLUMNS = 'position, event_id, stream_id, revision, type, schema_version, data, metadata';
@@ -69,6 +94,7 @@ interface WriterAppend {
   streamId: string;
   expected: ExpectedRevision;
   events: SerialisedEvent[];
+  commandId: string | undefined;
 }
 
 /** What the writer thread answers for one append of a group. */
@@ -76,6 +102,7 @@ type WriterOutcome =
   | { ok: true; nextExpectedRevision: number; position: number; created: boolean; count: number }
   | { ok: false; kind: 'conflict'; actual: number }
   | { ok: false; kind: 'duplicate'; eventId: string }
+  | { ok: false; kind: 'duplicateCommand'; original: AcceptedCommand }
   | { ok: false; kind: 'failed'; message: string };
 
 type WriterMessage =
@@ -113,6 +140,12 @@ function writerThread(): void {
   const insert = db.prepare(
     'INSERT INTO events (position, event_id, stream_id, revision, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
+  const commandById = db
+    .prepare('SELECT stream_id, revision, position FROM commands WHERE command_id = ?')
+    .raw();
+  const insertCommand = db.prepare(
+    'INSERT INTO commands (command_id, stream_id, revision, position) VALUES (?, ?, ?, ?)',
+  );
   const streamRevision = db
     .prepare('SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1')
     .pluck();
@@ -135,6 +168,14 @@ function writerThread(): void {
     if (append.events.length === 0) {
       return { ok: true, nextExpectedRevision: actual, position: head, created: false, count: 0 };
     }
+    const { commandId } = append;
+    if (commandId !== undefined) {
+      const original = commandById.get(commandId) as [string, number, number] | undefined;
+      if (original !== undefined) {
+        const [streamId, revision, position] = original;
+        return { ok: false, kind: 'duplicateCommand', original: { commandId, streamId, revision, position } };
+      }
+    }
     const headBefore = head;
     let revision = actual;
     let current = '';
@@ -146,6 +187,7 @@ function writerThread(): void {
         insert.run(head + 1, event[0], append.streamId, revision, event[1], event[2], event[3], event[4]);
         head += 1;
       }
+      if (commandId !== undefined) insertCommand.run(commandId, append.streamId, revision, head);
       if (useSavepoint) release.run();
     } catch (error) {
       if (useSavepoint) {
@@ -183,7 +225,13 @@ function writerThread(): void {
       try {
         begin.run();
         for (const append of appends)
-          outcomes.push(apply(append, appends.length > 1 && append.events.length > 1));
+          // A lone insert that fails writes nothing; several inserts need a savepoint to be undone.
+          outcomes.push(
+            apply(
+              append,
+              appends.length > 1 && append.events.length + (append.commandId === undefined ? 0 : 1) > 1,
+            ),
+          );
         if (appends.length === 1 && !outcomes[0].ok) rollback.run();
         else commit.run();
       } catch (error) {
@@ -252,7 +300,10 @@ export class SqliteEventStore implements EventStore {
   private readonly statements: {
     readAll: Database.Statement;
     readStream: Database.Statement;
+    findCommand: Database.Statement;
   };
+  /** The random id written into the file when it was created (see {@link EventStore.identity}). */
+  private readonly storeIdentity: string;
 
   constructor(readonly options: SqliteEventStoreOptions) {
     if (options.filename === ':memory:' || options.filename === '') {
@@ -269,8 +320,16 @@ export class SqliteEventStore implements EventStore {
           `EVENTSTORE-001 ${options.filename}: schema version ${version} is newer than this version of Eddy (${SCHEMA_VERSION})`,
         );
       }
-      this.db.exec(SCHEMA);
-      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      this.db.transaction(() => {
+        this.db.exec(SCHEMA);
+        if (version === 1) this.db.exec(INDEX_EXISTING_COMMANDS);
+        this.db.prepare("INSERT OR IGNORE INTO store (key, value) VALUES ('identity', ?)").run(randomUUID());
+        this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })();
+      this.storeIdentity = this.db
+        .prepare("SELECT value FROM store WHERE key = 'identity'")
+        .pluck()
+        .get() as string;
       this.statements = {
         readAll: this.db
           .prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
@@ -279,6 +338,9 @@ export class SqliteEventStore implements EventStore {
           .prepare(
             `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`,
           )
+          .raw(),
+        findCommand: this.db
+          .prepare('SELECT stream_id, revision, position FROM commands WHERE command_id = ?')
           .raw(),
       };
       this.head = (this.db.prepare('SELECT max(position) FROM events').pluck().get() as number | null) ?? 0;
@@ -329,7 +391,8 @@ export class SqliteEventStore implements EventStore {
         JSON.stringify(e.metadata),
       ]);
       return new Promise<AppendResult>((resolve, reject) => {
-        this.pending.push({ streamId, expected, events: serialised, resolve, reject });
+        const commandId = options?.commandId;
+        this.pending.push({ streamId, expected, events: serialised, commandId, resolve, reject });
         this.scheduleFlush();
       });
     } catch (error) {
@@ -370,6 +433,14 @@ export class SqliteEventStore implements EventStore {
   async headPosition(): Promise<number> {
     this.assertOpen();
     return this.head;
+  }
+
+  async findCommand(commandId: string): Promise<AcceptedCommand | undefined> {
+    validateCommandId(commandId);
+    this.assertOpen();
+    const row = this.statements.findCommand.get(commandId) as [string, number, number] | undefined;
+    if (row === undefined) return undefined;
+    return { commandId, streamId: row[0], revision: row[1], position: row[2] };
   }
 
   async statistics(): Promise<EventStoreStatistics> {
@@ -425,7 +496,12 @@ export class SqliteEventStore implements EventStore {
     this.writer.postMessage({
       type: 'commit',
       group: this.groupsSent,
-      appends: appends.map(({ streamId, expected, events }) => ({ streamId, expected, events })),
+      appends: appends.map(({ streamId, expected, events, commandId }) => ({
+        streamId,
+        expected,
+        events,
+        commandId,
+      })),
     });
   }
 
@@ -460,6 +536,9 @@ export class SqliteEventStore implements EventStore {
           return;
         case 'duplicate':
           append.reject(new DuplicateEventIdError(append.streamId, outcome.eventId));
+          return;
+        case 'duplicateCommand':
+          append.reject(new DuplicateCommandError(append.streamId, outcome.original));
           return;
         case 'failed':
           this.logger.error(`EVENTSTORE-003 stream ${append.streamId}: append failed: ${outcome.message}`);

@@ -1,3 +1,4 @@
+import { dataEntryId } from '@eddy/contracts';
 import {
   isTaskDeferred,
   VIEW_STORE,
@@ -106,7 +107,7 @@ export class TasklistQueryResolver {
     @Args('entryId') entryId: string,
     @Context() context: TasklistContext,
   ): Promise<DataEntryView | null> {
-    return context.loaders.dataEntryById.load(`${entryType}#${entryId}`);
+    return context.loaders.dataEntryById.load(dataEntryId(entryType, entryId));
   }
 
   @Query('startableProcesses')
@@ -127,7 +128,7 @@ export class TaskFieldsResolver {
   async dataEntries(@Parent() task: TaskView, @Context() context: TasklistContext): Promise<DataEntryView[]> {
     if (task.correlations.length === 0) return [];
     const entries = await context.loaders.dataEntryById.loadMany(
-      task.correlations.map((c) => `${c.entryType}#${c.entryId}`),
+      task.correlations.map((c) => dataEntryId(c.entryType, c.entryId)),
     );
     return entries.filter((e): e is DataEntryView => e !== null && !(e instanceof Error));
   }

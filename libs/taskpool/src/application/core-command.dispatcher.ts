@@ -98,7 +98,7 @@ export class CoreCommandDispatcher implements CommandDispatcher {
       return {
         commandId,
         status: outcome.status,
-        streamId,
+        streamId: outcome.streamId,
         revision: outcome.revision,
         position: outcome.position,
       };
