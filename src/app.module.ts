@@ -4,14 +4,21 @@ import { AuthModule } from '@eddy/auth';
 import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
 import { EventStoreModule, type EventStoreSettings } from '@eddy/eventstore/event-store.module';
 import { AdminModule } from '@eddy/admin';
-import { CollectorModule, MessagesApiModule, type CollectorOptions } from '@eddy/collector';
-import { CommandApiModule } from '@eddy/messaging';
-import { ProjectionRunner, projectionsReadinessCheck, ProjectionsModule } from '@eddy/projections';
-import { TasklistModule } from '@eddy/tasklist';
+import { CollectorModule, type CollectorOptions } from '@eddy/collector';
+import { CommandApiModule, MessagesApiModule } from '@eddy/messaging';
+import {
+  MongoViewStore,
+  ProjectionRunner,
+  projectionsReadinessCheck,
+  ProjectionsModule,
+  VIEW_STORE,
+  type ViewStore,
+} from '@eddy/projections';
+import { TasklistModule, TasklistPageModule } from '@eddy/tasklist';
 import { CoreModule } from '@eddy/taskpool';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EddyConfig } from './config/eddy.config';
+import { ConfigurationFileError, type EddyConfig } from './config/eddy.config';
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from './health/health.controller';
 
 export function eventStoreSettings(config: EddyConfig): EventStoreSettings {
@@ -35,7 +42,7 @@ function collectorSettings(bpmnDir: string): Pick<CollectorOptions, 'variableFil
     const { variableFilters, correlations } = JSON.parse(readFileSync(file, 'utf8')) as CollectorOptions;
     return { variableFilters, correlations };
   } catch (error) {
-    throw new Error(`CONFIG-002 ${file}: ${(error as Error).message}`);
+    throw new ConfigurationFileError(file, (error as Error).message);
   }
 }
 
@@ -81,8 +88,15 @@ export class AppModule {
           : EventStoreModule.forRoot(eventStoreSettings(config)),
         AuthModule.forRoot(config.auth),
         CoreModule.forRoot({ maxRetries: config.commands.maxRetries }),
-        CommandApiModule.forRoot({ maxCommandsPerRequest: config.commands.maxPerRequest }),
-        ProjectionsModule.forRoot(),
+        CommandApiModule.forRoot({
+          maxCommandsPerRequest: config.commands.maxPerRequest,
+          maxPayloadDepth: config.commands.maxPayloadDepth,
+        }),
+        ProjectionsModule.forRoot(
+          config.viewStore.kind === 'mongodb'
+            ? { mongodb: { url: config.viewStore.mongodbUrl!, database: config.viewStore.mongodbDatabase } }
+            : {},
+        ),
         AdminModule,
         TasklistModule.forRoot(
           {
@@ -92,24 +106,31 @@ export class AppModule {
             maxPageSize: config.tasklist.maxPageSize,
             maxSubscriptionsPerConnection: config.tasklist.maxSubscriptionsPerConnection,
             maxPayloadBytes: config.tasklist.maxPayloadBytes,
+            maxPayloadDepth: config.commands.maxPayloadDepth,
+            formsDir: config.bpmnDir,
           },
           // The tasklist starts processes on the engine, when this node runs one.
           engine,
         ),
+        // The page that `npm run build` writes beside the compiled application (dist/tasklist-web).
+        TasklistPageModule.forRoot({ dir: join(__dirname, '..', 'tasklist-web') }),
         ...engine,
-        ...(engine.length > 0 ? [MessagesApiModule.forRoot(engine)] : []),
+        ...(engine.length > 0
+          ? [MessagesApiModule.forRoot(engine, { maxPayloadDepth: config.commands.maxPayloadDepth })]
+          : []),
       ],
       controllers: [HealthController],
       providers: [
         {
           provide: READINESS_CHECKS,
-          inject: [EVENT_STORE, ProjectionRunner],
-          useFactory: (store: EventStore, runner: ProjectionRunner): ReadinessCheck[] => [
+          inject: [EVENT_STORE, ProjectionRunner, VIEW_STORE],
+          useFactory: (store: EventStore, runner: ProjectionRunner, views: ViewStore): ReadinessCheck[] => [
             {
               name: 'event-store',
               check: async () => ({ ready: true, detail: { headPosition: await store.headPosition() } }),
             },
             projectionsReadinessCheck(runner),
+            ...(views instanceof MongoViewStore ? [views.readinessCheck()] : []),
           ],
         },
       ],

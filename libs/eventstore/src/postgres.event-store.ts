@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Client, Pool } from 'pg';
+import { backoffDelay, type Backoff } from '@eddy/observability';
 import { catchUpSubscription } from './catch-up-subscription';
 import { CommitNotifier } from './commit-notifier';
 import {
@@ -47,8 +48,7 @@ const DUPLICATE_COMMAND = 'ED003';
 /** Key of the session lock under which an append takes its transaction id and positions. */
 const ALLOCATION_LOCK = 4_711_471_147;
 /** While a subscriber waits for an older transaction to finish, it looks again after this long, doubling. */
-const HELD_BACK_FIRST_DELAY_MS = 2;
-const HELD_BACK_MAX_DELAY_MS = 250;
+const HELD_BACK_BACKOFF: Backoff = { initialDelayMs: 2, maxDelayMs: 250 };
 /** While the LISTEN connection is down, waiting subscriptions look again this often. */
 const DISCONNECTED_POLL_MS = 1_000;
 /**
@@ -374,20 +374,22 @@ export class PostgresEventStore implements EventStore {
   subscribeToAll(options?: SubscribeOptions): AsyncIterable<readonly StoredEvent[]> {
     validateSubscribe(options);
     this.assertOpen();
-    let delay = HELD_BACK_FIRST_DELAY_MS;
+    let heldBackWaits = 0;
     let lastWaitAfter = -1;
     return catchUpSubscription(
       {
         readAfter: (after, max) => this.readAfter(after, max),
         waitForEvents: (after, signal) => {
-          if (after !== lastWaitAfter) delay = HELD_BACK_FIRST_DELAY_MS;
+          if (after !== lastWaitAfter) heldBackWaits = 0;
           lastWaitAfter = after;
           if (this.notifier.latest > after) {
             // Committed events exist beyond what is readable: an older transaction still runs.
             // Its commit may bring no notification (it may have written nothing), so look again soon.
-            const wait = this.notifier.waitBeyond(this.notifier.latest, signal, delay);
-            delay = Math.min(delay * 2, HELD_BACK_MAX_DELAY_MS);
-            return wait;
+            return this.notifier.waitBeyond(
+              this.notifier.latest,
+              signal,
+              backoffDelay(HELD_BACK_BACKOFF, ++heldBackWaits),
+            );
           }
           return this.notifier.waitBeyond(
             after,

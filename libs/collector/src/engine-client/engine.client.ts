@@ -7,7 +7,7 @@ import {
   type EventStore,
   type StoredEvent,
 } from '@eddy/eventstore';
-import { counter } from '@eddy/observability';
+import { counter, retryWithBackoff } from '@eddy/observability';
 import { EngineError } from '../engine/engine.errors';
 import { PROCESS_ENGINE, type ProcessEngine } from '../engine/engine.port';
 import { CHECKPOINT_STORE, type CheckpointStore } from './checkpoint.store';
@@ -190,53 +190,49 @@ export class EngineClient {
     signal: AbortSignal,
   ): Promise<void> {
     const maxAttempts = this.options.maxAttempts ?? 5;
-    let delay = this.options.initialDelayMs ?? 100;
-    const maxDelay = this.options.maxDelayMs ?? 5_000;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await call();
-        calls.inc({ action, outcome: 'done' });
-        return;
-      } catch (error) {
-        const message = (error as Error).message;
-        const code = error instanceof EngineError ? error.code : null;
-        if (code === 'UNKNOWN_TASK') {
-          calls.inc({ action, outcome: 'unknown_task' });
-          this.logger.warn(
-            `ENGINE-CLIENT-002 task ${taskId}: ${action} (event at ${position}) skipped, the engine has no such open task: ${message}`,
-          );
-          return;
-        }
-        if (code === 'CLOSED' || signal.aborted) {
-          // Shutting down: the checkpoint stays before this event, so the call is made after the restart.
-          throw error;
-        }
-        if (code === 'INVALID_ARGUMENT' || attempt >= maxAttempts) {
-          calls.inc({ action, outcome: 'failed' });
-          this.logger.error(
-            `ENGINE-CLIENT-003 task ${taskId}: ${action} (event at ${position}) failed after ${attempt} attempt(s), given up; the task keeps its state in the task pool: ${message}`,
-          );
-          return;
-        }
-        calls.inc({ action, outcome: 'retried' });
+    let attempts = 0;
+    try {
+      await retryWithBackoff(
+        (attempt) => {
+          attempts = attempt;
+          return call();
+        },
+        {
+          maxAttempts,
+          initialDelayMs: this.options.initialDelayMs ?? 100,
+          maxDelayMs: this.options.maxDelayMs ?? 5_000,
+          signal,
+          shouldRetry: (error) => {
+            const code = error instanceof EngineError ? error.code : null;
+            return code !== 'UNKNOWN_TASK' && code !== 'CLOSED' && code !== 'INVALID_ARGUMENT';
+          },
+          onRetry: (error, attempt, delay) => {
+            calls.inc({ action, outcome: 'retried' });
+            this.logger.warn(
+              `ENGINE-CLIENT-004 task ${taskId}: ${action} failed (attempt ${attempt} of ${maxAttempts}), retrying in ${delay} ms: ${(error as Error).message}`,
+            );
+          },
+        },
+      );
+      calls.inc({ action, outcome: 'done' });
+    } catch (error) {
+      const message = (error as Error).message;
+      const code = error instanceof EngineError ? error.code : null;
+      if (code === 'UNKNOWN_TASK') {
+        calls.inc({ action, outcome: 'unknown_task' });
         this.logger.warn(
-          `ENGINE-CLIENT-004 task ${taskId}: ${action} failed (attempt ${attempt} of ${maxAttempts}), retrying in ${delay} ms: ${message}`,
+          `ENGINE-CLIENT-002 task ${taskId}: ${action} (event at ${position}) skipped, the engine has no such open task: ${message}`,
         );
-        await sleep(delay, signal);
-        delay = Math.min(delay * 2, maxDelay);
+        return;
       }
+      if (code === 'CLOSED' || signal.aborted) {
+        // Shutting down: the checkpoint stays before this event, so the call is made after the restart.
+        throw error;
+      }
+      calls.inc({ action, outcome: 'failed' });
+      this.logger.error(
+        `ENGINE-CLIENT-003 task ${taskId}: ${action} (event at ${position}) failed after ${attempts} attempt(s), given up; the task keeps its state in the task pool: ${message}`,
+      );
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
