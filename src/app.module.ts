@@ -59,6 +59,7 @@ export class AppModule {
               // either: kept ones would run ahead of it (tasks the core never heard of).
               checkpoints: config.eventStore.kind === 'memory' ? 'memory' : 'sqlite',
               engine: { inMemory: config.eventStore.kind === 'memory' },
+              maxPayloadDepth: config.commands.maxPayloadDepth,
               ...collectorSettings(config.bpmnDir),
             }),
           ]
