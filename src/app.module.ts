@@ -4,14 +4,14 @@ import { AuthModule } from '@eddy/auth';
 import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
 import { EventStoreModule, type EventStoreSettings } from '@eddy/eventstore/event-store.module';
 import { AdminModule } from '@eddy/admin';
-import { CollectorModule, MessagesApiModule, type CollectorOptions } from '@eddy/collector';
-import { CommandApiModule } from '@eddy/messaging';
+import { CollectorModule, type CollectorOptions } from '@eddy/collector';
+import { CommandApiModule, MessagesApiModule } from '@eddy/messaging';
 import { ProjectionRunner, projectionsReadinessCheck, ProjectionsModule } from '@eddy/projections';
-import { TasklistModule } from '@eddy/tasklist';
+import { TasklistModule, TasklistPageModule } from '@eddy/tasklist';
 import { CoreModule } from '@eddy/taskpool';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EddyConfig } from './config/eddy.config';
+import { ConfigurationFileError, type EddyConfig } from './config/eddy.config';
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from './health/health.controller';
 
 export function eventStoreSettings(config: EddyConfig): EventStoreSettings {
@@ -35,7 +35,7 @@ function collectorSettings(bpmnDir: string): Pick<CollectorOptions, 'variableFil
     const { variableFilters, correlations } = JSON.parse(readFileSync(file, 'utf8')) as CollectorOptions;
     return { variableFilters, correlations };
   } catch (error) {
-    throw new Error(`CONFIG-002 ${file}: ${(error as Error).message}`);
+    throw new ConfigurationFileError(file, (error as Error).message);
   }
 }
 
@@ -59,6 +59,7 @@ export class AppModule {
               // either: kept ones would run ahead of it (tasks the core never heard of).
               checkpoints: config.eventStore.kind === 'memory' ? 'memory' : 'sqlite',
               engine: { inMemory: config.eventStore.kind === 'memory' },
+              engineClient: { checkpointReset: config.checkpointReset },
               maxPayloadDepth: config.commands.maxPayloadDepth,
               ...collectorSettings(config.bpmnDir),
             }),
@@ -100,6 +101,8 @@ export class AppModule {
           // The tasklist starts processes on the engine, when this node runs one.
           engine,
         ),
+        // The page that `npm run build` writes beside the compiled application (dist/tasklist-web).
+        TasklistPageModule.forRoot({ dir: join(__dirname, '..', 'tasklist-web') }),
         ...engine,
         ...(engine.length > 0
           ? [MessagesApiModule.forRoot(engine, { maxPayloadDepth: config.commands.maxPayloadDepth })]

@@ -28,17 +28,20 @@ const environmentSchema = z
     EDDY_EVENT_STORE: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
     EDDY_POSTGRES_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     EDDY_ENGINE: z.enum(['embedded', 'none']).default('embedded'),
+    EDDY_CHECKPOINT_RESET: z.enum(['head', 'start']).optional(),
     EDDY_APPLICATION_NAME: z
       .string()
       .regex(/^[A-Za-z0-9._:@\-/+]+$/, 'may contain only letters, digits and . _ : @ - / +')
       .default('eddy'),
     EDDY_AUTH_MODE: z.enum(['jwt', 'dev']).default('jwt'),
+    EDDY_AUTH_ALLOW_DEV_MODE: flag.default(false),
     EDDY_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     EDDY_JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
     EDDY_JWT_ISSUER: z.string().min(1).optional(),
     EDDY_JWT_AUDIENCE: z.string().min(1).optional(),
     EDDY_JWT_USER_CLAIM: z.string().min(1).default('sub'),
     EDDY_JWT_GROUPS_CLAIM: z.string().min(1).default('groups'),
+    EDDY_JWT_MAX_LIFETIME_SECONDS: integer(1, 31_536_000).default(86_400),
     EDDY_ADMIN_GROUPS: list.default(['admins']),
     EDDY_COMMAND_GROUPS: list.default(['process-applications']),
     EDDY_MAX_BODY_BYTES: integer(1_024, 64 * 1024 * 1024).default(1024 * 1024),
@@ -76,6 +79,28 @@ const environmentSchema = z
     }
   });
 
+/**
+ * The development identity mode lets anyone be anyone, so it is refused where the environment looks
+ * like a real deployment: `NODE_ENV=production`, or any JWT setting present (someone meant tokens to
+ * count). `EDDY_AUTH_ALLOW_DEV_MODE=true` starts it anyway.
+ */
+function devModeProblem(
+  settings: Record<string, string | undefined>,
+  nodeEnv: string | undefined,
+): { variable: string; message: string } | null {
+  if (settings.EDDY_AUTH_MODE !== 'dev' || settings.EDDY_AUTH_ALLOW_DEV_MODE === 'true') return null;
+  const jwtSettings = Object.keys(settings).filter((key) => key.startsWith('EDDY_JWT_'));
+  const reasons = [
+    ...(nodeEnv === 'production' ? ['NODE_ENV=production'] : []),
+    ...(jwtSettings.length > 0 ? [`JWT settings are present (${jwtSettings.join(', ')})`] : []),
+  ];
+  if (reasons.length === 0) return null;
+  return {
+    variable: 'EDDY_AUTH_MODE',
+    message: `dev is refused: ${reasons.join(' and ')}; set EDDY_AUTH_ALLOW_DEV_MODE=true to start the development identity mode anyway`,
+  };
+}
+
 export type EddyEnvironment = z.infer<typeof environmentSchema>;
 
 /** The typed configuration of one Eddy process. */
@@ -86,6 +111,8 @@ export interface EddyConfig {
   applicationName: string;
   eventStore: { kind: 'sqlite' | 'postgres' | 'memory'; postgresUrl?: string };
   engine: 'embedded' | 'none';
+  /** Where a checkpoint that does not belong to the event store goes on from; unset: start-up stops. */
+  checkpointReset?: 'head' | 'start';
   auth: AuthOptions;
   /** `maxPayloadDepth`: how deep payloads and variables may nest, in every API. */
   commands: { maxRetries: number; maxPerRequest: number; maxPayloadDepth: number };
@@ -108,6 +135,17 @@ export class ConfigurationError extends Error {
   }
 }
 
+/** A settings file (such as `eddy-collector.json`) cannot be read: start-up stops with its name. */
+export class ConfigurationFileError extends Error {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+    this.name = 'ConfigurationFileError';
+  }
+}
+
 /** Reads and validates the configuration; throws {@link ConfigurationError} naming every bad setting. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): EddyConfig {
   const relevant = Object.fromEntries(
@@ -116,13 +154,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ),
   );
   const parsed = environmentSchema.safeParse(relevant);
-  if (!parsed.success) {
-    throw new ConfigurationError(
-      parsed.error.issues.map((issue) => ({
+  const devMode = devModeProblem(relevant, env.NODE_ENV);
+  if (!parsed.success || devMode) {
+    throw new ConfigurationError([
+      ...(parsed.error?.issues ?? []).map((issue) => ({
         variable: String(issue.path[0] ?? 'EDDY_*'),
         message: issue.message,
       })),
-    );
+      ...(devMode ? [devMode] : []),
+    ]);
   }
   const e = parsed.data;
   return {
@@ -132,6 +172,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     applicationName: e.EDDY_APPLICATION_NAME,
     eventStore: { kind: e.EDDY_EVENT_STORE, postgresUrl: e.EDDY_POSTGRES_URL },
     engine: e.EDDY_ENGINE,
+    checkpointReset: e.EDDY_CHECKPOINT_RESET,
     auth: {
       mode: e.EDDY_AUTH_MODE,
       jwt: {
@@ -141,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         audience: e.EDDY_JWT_AUDIENCE,
         userClaim: e.EDDY_JWT_USER_CLAIM,
         groupsClaim: e.EDDY_JWT_GROUPS_CLAIM,
+        maxLifetimeSeconds: e.EDDY_JWT_MAX_LIFETIME_SECONDS,
       },
       adminGroups: e.EDDY_ADMIN_GROUPS,
       commandGroups: e.EDDY_COMMAND_GROUPS,

@@ -27,6 +27,8 @@ describe('loadConfig', () => {
     expect(config.http.port).toBe(8081);
     expect(config.commands.maxPayloadDepth).toBe(16);
     expect(config.auth.adminGroups).toEqual(['ops', 'platform-admins']);
+    expect(config.checkpointReset).toBeUndefined();
+    expect(loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_CHECKPOINT_RESET: 'head' }).checkpointReset).toBe('head');
   });
 
   it.each([
@@ -38,6 +40,7 @@ describe('loadConfig', () => {
     [{ EDDY_JWT_SECRET: 'short' }, 'EDDY_JWT_SECRET'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_EVENT_STORE: 'postgres' }, 'EDDY_POSTGRES_URL'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_JWT_JWKS_URL: 'not a url' }, 'EDDY_JWT_JWKS_URL'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_CHECKPOINT_RESET: 'yes' }, 'EDDY_CHECKPOINT_RESET'],
   ])('refuses %o naming %s', (env, variable) => {
     try {
       loadConfig(env);
@@ -47,5 +50,63 @@ describe('loadConfig', () => {
       expect((error as ConfigurationError).problems.map((p) => p.variable)).toContain(variable);
       expect((error as Error).message).toContain(variable);
     }
+  });
+
+  describe('development identity mode', () => {
+    const refusal = (env: Record<string, string | undefined>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigurationError);
+        return (error as ConfigurationError).problems.find((p) => p.variable === 'EDDY_AUTH_MODE')?.message;
+      }
+      return undefined;
+    };
+
+    it('starts on a developer machine', () => {
+      expect(loadConfig({ EDDY_AUTH_MODE: 'dev', NODE_ENV: 'development' }).auth.mode).toBe('dev');
+    });
+
+    it('is refused with NODE_ENV=production, naming the override', () => {
+      expect(refusal({ EDDY_AUTH_MODE: 'dev', NODE_ENV: 'production' })).toMatch(
+        /NODE_ENV=production.*EDDY_AUTH_ALLOW_DEV_MODE=true/,
+      );
+    });
+
+    it.each([
+      { EDDY_JWT_SECRET: secret },
+      { EDDY_JWT_JWKS_URL: 'https://idp.example.test/jwks' },
+      { EDDY_JWT_ISSUER: 'https://idp.example.test' },
+      { EDDY_JWT_AUDIENCE: 'eddy' },
+      { EDDY_JWT_USER_CLAIM: 'preferred_username' },
+      { EDDY_JWT_MAX_LIFETIME_SECONDS: '3600' },
+    ])('is refused when a JWT setting is present: %o', (jwt) => {
+      const message = refusal({ EDDY_AUTH_MODE: 'dev', ...jwt });
+      expect(message).toContain(Object.keys(jwt)[0]);
+      expect(message).toContain('EDDY_AUTH_ALLOW_DEV_MODE');
+    });
+
+    it('starts anyway with EDDY_AUTH_ALLOW_DEV_MODE=true', () => {
+      const config = loadConfig({
+        EDDY_AUTH_MODE: 'dev',
+        EDDY_AUTH_ALLOW_DEV_MODE: 'true',
+        EDDY_JWT_SECRET: secret,
+        NODE_ENV: 'production',
+      });
+      expect(config.auth.mode).toBe('dev');
+      expect(config.auth.jwt.secret).toBe(secret);
+    });
+
+    it('ignores JWT settings that are set but empty', () => {
+      expect(loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_JWT_SECRET: '' }).auth.mode).toBe('dev');
+    });
+  });
+
+  it('bounds the lifetime of tokens, 24 hours by default', () => {
+    expect(loadConfig({ EDDY_JWT_SECRET: secret }).auth.jwt.maxLifetimeSeconds).toBe(86_400);
+    expect(
+      loadConfig({ EDDY_JWT_SECRET: secret, EDDY_JWT_MAX_LIFETIME_SECONDS: '900' }).auth.jwt
+        .maxLifetimeSeconds,
+    ).toBe(900);
   });
 });

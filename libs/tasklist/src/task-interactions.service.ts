@@ -81,16 +81,23 @@ export class TaskInteractionsService {
     });
   }
 
+  /**
+   * Only the assignee may defer an assigned task (deferring takes it out of their default list); an
+   * unassigned one, anyone who may claim it, that is anyone who sees it.
+   */
   defer(context: TasklistContext, id: string, followUpDate: string): Promise<TaskView> {
     return this.oneAtATime(id, async () => {
       const task = await this.visibleTask(context, id);
+      this.requireAssigneeIfAssigned(context, task, 'defer');
       return this.send(context, task, { type: 'DeferTask', data: { id, followUpDate } });
     });
   }
 
+  /** The same rule as {@link defer}. */
   undefer(context: TasklistContext, id: string): Promise<TaskView> {
     return this.oneAtATime(id, async () => {
       const task = await this.visibleTask(context, id);
+      this.requireAssigneeIfAssigned(context, task, 'undefer');
       return this.send(context, task, { type: 'UndeferTask', data: { id } });
     });
   }
@@ -182,7 +189,11 @@ export class TaskInteractionsService {
         reason: 'TASK_NOT_ASSIGNED',
       });
     }
-    if (task.assignee !== context.viewer.userId) {
+    this.requireAssigneeIfAssigned(context, task, action);
+  }
+
+  private requireAssigneeIfAssigned(context: TasklistContext, task: TaskView, action: string): void {
+    if (task.assignee !== null && task.assignee !== context.viewer.userId) {
       throw tasklistError('FORBIDDEN', `only the assignee of task ${task.id} may ${action} it`);
     }
   }

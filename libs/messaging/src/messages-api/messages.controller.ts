@@ -9,16 +9,32 @@ import {
   ServiceUnavailableException,
   UseGuards,
 } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AuthGuard, CurrentIdentity, type Identity, RequirePermission } from '@eddy/auth';
+import { EngineError, PROCESS_ENGINE, type ProcessEngine } from '@eddy/collector';
 import { firstIssue, payloadProblem, payloadSchema } from '@eddy/contracts';
 import { counter } from '@eddy/observability';
-import { EngineError } from '../engine/engine.errors';
-import { PROCESS_ENGINE, type ProcessEngine } from '../engine/engine.port';
+import { timeToLiveMs } from './time-to-live';
 
 const messageSchema = z.strictObject({
   name: z.string().min(1).max(256),
   correlationKey: z.string().max(256),
+  messageId: z.string().min(1).max(256).optional(),
+  timeToLive: z
+    .string()
+    .transform((text, ctx) => {
+      const ms = timeToLiveMs(text);
+      if (ms === null) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'an ISO-8601 duration of days, hours, minutes or seconds is required (PT0S, PT1H, P2D)',
+        });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .optional(),
   variables: payloadSchema.optional(),
 });
 
@@ -31,16 +47,18 @@ const messages = counter(
   ['outcome'],
 );
 
-/** What `POST /api/messages` answers: the instances whose waiting message event caught the message. */
+/** What `POST /api/messages` answers: the message's id and the instances whose waiting event caught it now. */
 export interface MessageCorrelationBody {
+  messageId: string;
   instanceIds: string[];
 }
 
 /**
  * `POST /api/messages`: process applications send a message to the process engine, as Camunda 8's message
- * correlation does. Every instance waiting for a message of that name with that correlation key receives it
- * (its variables are merged into the instance's); a message nobody waits for is not kept, and the answer lists
- * no instance.
+ * publication does. Every instance waiting for a message of that name with that correlation key receives it
+ * (its variables are merged into the instance's); a message nobody waits for is kept for its `timeToLive`
+ * (default `PT0S`: not kept) and goes to the first instance that starts waiting. A repeated `messageId`
+ * changes nothing.
  *
  * Log codes: `MESSAGES-0xx`.
  */
@@ -61,8 +79,7 @@ export class MessagesController {
     @Body() body: unknown,
     @CurrentIdentity() identity: Identity,
   ): Promise<MessageCorrelationBody> {
-    const variables = (body as { variables?: unknown } | null)?.variables;
-    const tooDeep = payloadProblem(variables, this.maxPayloadDepth);
+    const tooDeep = payloadProblem((body as { variables?: unknown } | null)?.variables, this.maxPayloadDepth);
     const parsed = messageSchema.safeParse(body);
     if (tooDeep || !parsed.success) {
       messages.inc({ outcome: 'invalid' });
@@ -71,13 +88,21 @@ export class MessagesController {
         : firstIssue(parsed.error!);
       throw new BadRequestException(`${path || 'body'}: ${problem}`);
     }
+    const { name, correlationKey, variables, timeToLive } = parsed.data;
+    const messageId = parsed.data.messageId ?? randomUUID();
     try {
-      const result = await this.engine.correlateMessage(parsed.data);
+      const result = await this.engine.correlateMessage({
+        name,
+        correlationKey,
+        variables,
+        messageId,
+        timeToLiveMs: timeToLive ?? 0,
+      });
       messages.inc({ outcome: result.instanceIds.length > 0 ? 'correlated' : 'unmatched' });
       this.logger.log(
-        `MESSAGES-001 ${identity.userId} sent ${parsed.data.name} (${parsed.data.correlationKey}): ${result.instanceIds.length} instances`,
+        `MESSAGES-001 ${identity.userId} sent ${name} (${correlationKey}) id ${messageId}, time to live ${timeToLive ?? 0} ms: ${result.instanceIds.length} instances`,
       );
-      return { instanceIds: result.instanceIds };
+      return { messageId, instanceIds: result.instanceIds };
     } catch (error) {
       if (error instanceof EngineError && error.code === 'INVALID_ARGUMENT')
         throw new BadRequestException(error.message);

@@ -1,0 +1,34 @@
+/** The GraphQL operations of the page: only what the tasklist contract offers. */
+
+export const TASK_ROW_FIELDS = `id name description processName processDefinitionKey priority createTime
+  dueDate followUpDate deferred assignee candidateUsers candidateGroups formKey version`;
+
+export const TASK_DETAIL_FIELDS = `${TASK_ROW_FIELDS} taskDefinitionKey businessKey applicationName
+  processInstanceId owner payload
+  dataEntries { id name type state { processingType state }
+    protocol { time processingType state username logMessage } }`;
+
+export const ME = `query Me { me { id groups } }`;
+
+export const TASK_CHANGES = `subscription TaskChanges($filter: TaskFilter) {
+  taskChanges(filter: $filter) { kind position removedIds tasks { ${TASK_ROW_FIELDS} } }
+}`;
+
+export const TASK = `query Task($id: ID!) { task(id: $id) { ${TASK_DETAIL_FIELDS} } }`;
+
+export const CLAIM = `mutation Claim($id: ID!) { claimTask(id: $id) { ${TASK_DETAIL_FIELDS} } }`;
+export const UNCLAIM = `mutation Unclaim($id: ID!) { unclaimTask(id: $id) { ${TASK_DETAIL_FIELDS} } }`;
+export const COMPLETE = `mutation Complete($id: ID!, $variables: JSON) {
+  completeTask(id: $id, variables: $variables) { id }
+}`;
+export const DEFER = `mutation Defer($id: ID!, $followUpDate: DateTime!) {
+  deferTask(id: $id, followUpDate: $followUpDate) { ${TASK_DETAIL_FIELDS} }
+}`;
+export const UNDEFER = `mutation Undefer($id: ID!) { undeferTask(id: $id) { ${TASK_DETAIL_FIELDS} } }`;
+
+export const STARTABLE_PROCESSES = `query Startable {
+  startableProcesses { id key name description formKey }
+}`;
+export const START_PROCESS = `mutation Start($key: String!, $variables: JSON) {
+  startProcess(processDefinitionKey: $key, variables: $variables) { processInstanceId processDefinitionKey }
+}`;
