@@ -6,7 +6,14 @@ import { EventStoreModule, type EventStoreSettings } from '@eddy/eventstore/even
 import { AdminModule } from '@eddy/admin';
 import { CollectorModule, type CollectorOptions } from '@eddy/collector';
 import { CommandApiModule, MessagesApiModule } from '@eddy/messaging';
-import { ProjectionRunner, projectionsReadinessCheck, ProjectionsModule } from '@eddy/projections';
+import {
+  MongoViewStore,
+  ProjectionRunner,
+  projectionsReadinessCheck,
+  ProjectionsModule,
+  VIEW_STORE,
+  type ViewStore,
+} from '@eddy/projections';
 import { TasklistModule, TasklistPageModule } from '@eddy/tasklist';
 import { CoreModule } from '@eddy/taskpool';
 import { existsSync, readFileSync } from 'node:fs';
@@ -86,7 +93,11 @@ export class AppModule {
           maxCommandsPerRequest: config.commands.maxPerRequest,
           maxPayloadDepth: config.commands.maxPayloadDepth,
         }),
-        ProjectionsModule.forRoot(),
+        ProjectionsModule.forRoot(
+          config.viewStore.kind === 'mongodb'
+            ? { mongodb: { url: config.viewStore.mongodbUrl!, database: config.viewStore.mongodbDatabase } }
+            : {},
+        ),
         AdminModule,
         TasklistModule.forRoot(
           {
@@ -97,6 +108,7 @@ export class AppModule {
             maxSubscriptionsPerConnection: config.tasklist.maxSubscriptionsPerConnection,
             maxPayloadBytes: config.tasklist.maxPayloadBytes,
             maxPayloadDepth: config.commands.maxPayloadDepth,
+            formsDir: config.bpmnDir,
           },
           // The tasklist starts processes on the engine, when this node runs one.
           engine,
@@ -112,13 +124,14 @@ export class AppModule {
       providers: [
         {
           provide: READINESS_CHECKS,
-          inject: [EVENT_STORE, ProjectionRunner],
-          useFactory: (store: EventStore, runner: ProjectionRunner): ReadinessCheck[] => [
+          inject: [EVENT_STORE, ProjectionRunner, VIEW_STORE],
+          useFactory: (store: EventStore, runner: ProjectionRunner, views: ViewStore): ReadinessCheck[] => [
             {
               name: 'event-store',
               check: async () => ({ ready: true, detail: { headPosition: await store.headPosition() } }),
             },
             projectionsReadinessCheck(runner),
+            ...(views instanceof MongoViewStore ? [views.readinessCheck()] : []),
           ],
         },
       ],

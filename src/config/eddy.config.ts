@@ -29,6 +29,16 @@ const environmentSchema = z
     EDDY_POSTGRES_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     EDDY_ENGINE: z.enum(['embedded', 'none']).default('embedded'),
     EDDY_CHECKPOINT_RESET: z.enum(['head', 'start']).optional(),
+
+    EDDY_VIEW_STORE: z.enum(['memory', 'mongodb']).default('memory'),
+    EDDY_MONGODB_URL: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\/\S+$/, 'must be a mongodb:// or mongodb+srv:// connection string')
+      .optional(),
+    EDDY_MONGODB_DATABASE: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1 to 63 letters, digits, _ or -')
+      .default('eddy'),
     EDDY_APPLICATION_NAME: z
       .string()
       .regex(/^[A-Za-z0-9._:@\-/+]+$/, 'may contain only letters, digits and . _ : @ - / +')
@@ -77,6 +87,13 @@ const environmentSchema = z
         message: 'is required when EDDY_EVENT_STORE=postgres',
       });
     }
+    if (env.EDDY_VIEW_STORE === 'mongodb' && !env.EDDY_MONGODB_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EDDY_MONGODB_URL'],
+        message: 'is required when EDDY_VIEW_STORE=mongodb',
+      });
+    }
   });
 
 /**
@@ -113,6 +130,8 @@ export interface EddyConfig {
   engine: 'embedded' | 'none';
   /** Where a checkpoint that does not belong to the event store goes on from; unset: start-up stops. */
   checkpointReset?: 'head' | 'start';
+
+  viewStore: { kind: 'memory' | 'mongodb'; mongodbUrl?: string; mongodbDatabase: string };
   auth: AuthOptions;
   /** `maxPayloadDepth`: how deep payloads and variables may nest, in every API. */
   commands: { maxRetries: number; maxPerRequest: number; maxPayloadDepth: number };
@@ -173,6 +192,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     eventStore: { kind: e.EDDY_EVENT_STORE, postgresUrl: e.EDDY_POSTGRES_URL },
     engine: e.EDDY_ENGINE,
     checkpointReset: e.EDDY_CHECKPOINT_RESET,
+
+    viewStore: {
+      kind: e.EDDY_VIEW_STORE,
+      mongodbUrl: e.EDDY_MONGODB_URL,
+      mongodbDatabase: e.EDDY_MONGODB_DATABASE,
+    },
     auth: {
       mode: e.EDDY_AUTH_MODE,
       jwt: {

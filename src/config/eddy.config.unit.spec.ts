@@ -15,6 +15,22 @@ describe('loadConfig', () => {
     expect(config.auth.commandGroups).toEqual(['process-applications']);
     expect(config.http.maxBodyBytes).toBe(1024 * 1024);
     expect(config.commands.maxPayloadDepth).toBe(64);
+
+    expect(config.viewStore).toEqual({ kind: 'memory', mongodbUrl: undefined, mongodbDatabase: 'eddy' });
+  });
+
+  it('reads the MongoDB view store settings', () => {
+    const config = loadConfig({
+      EDDY_AUTH_MODE: 'dev',
+      EDDY_VIEW_STORE: 'mongodb',
+      EDDY_MONGODB_URL: 'mongodb://a.example:27017,b.example:27017/?replicaSet=rs0',
+      EDDY_MONGODB_DATABASE: 'eddy_views',
+    });
+    expect(config.viewStore).toEqual({
+      kind: 'mongodb',
+      mongodbUrl: 'mongodb://a.example:27017,b.example:27017/?replicaSet=rs0',
+      mongodbDatabase: 'eddy_views',
+    });
   });
 
   it('reads lists and numbers', () => {
@@ -41,6 +57,11 @@ describe('loadConfig', () => {
     [{ EDDY_AUTH_MODE: 'dev', EDDY_EVENT_STORE: 'postgres' }, 'EDDY_POSTGRES_URL'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_JWT_JWKS_URL: 'not a url' }, 'EDDY_JWT_JWKS_URL'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_CHECKPOINT_RESET: 'yes' }, 'EDDY_CHECKPOINT_RESET'],
+
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_VIEW_STORE: 'mongodb' }, 'EDDY_MONGODB_URL'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_VIEW_STORE: 'redis' }, 'EDDY_VIEW_STORE'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_MONGODB_URL: 'http://127.0.0.1:27017' }, 'EDDY_MONGODB_URL'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_MONGODB_DATABASE: 'a.b' }, 'EDDY_MONGODB_DATABASE'],
   ])('refuses %o naming %s', (env, variable) => {
     try {
       loadConfig(env);

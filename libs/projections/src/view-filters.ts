@@ -36,6 +36,8 @@ export function canSeeDataEntry(
 }
 
 const PATH_SEGMENT = /^[A-Za-z0-9_-]+$/;
+/** Deepest payload path a condition may name (MongoDB nests documents 100 levels deep; payloads far less). */
+export const MAX_PAYLOAD_PATH_DEPTH = 16;
 const OPERATORS = new Set(['EQ', 'NE', 'LT', 'LTE', 'GT', 'GTE', 'IN', 'LIKE']);
 
 export type CompiledPayloadCondition = (payload: Record<string, unknown>) => boolean;
@@ -49,6 +51,9 @@ export function compilePayloadCondition(
     throw new ViewQueryError(`${field}.path`, 'must be a non-empty dot-separated path');
   }
   const segments = condition.path.split('.');
+  if (segments.length > MAX_PAYLOAD_PATH_DEPTH) {
+    throw new ViewQueryError(`${field}.path`, `has more than ${MAX_PAYLOAD_PATH_DEPTH} levels`);
+  }
   if (!segments.every((s) => PATH_SEGMENT.test(s))) {
     throw new ViewQueryError(
       `${field}.path`,

@@ -31,6 +31,8 @@ export interface TasklistOptions {
   maxPayloadDepth: number;
   /** Serve GraphQL introspection (the schema compare test and tools need it). Default true. */
   introspection: boolean;
+  /** Folder whose `*.form` files (Camunda Forms) `form(key)` serves; none when null. */
+  formsDir: string | null;
 }
 
 /** Injection token of the {@link TasklistOptions}. */
@@ -50,6 +52,7 @@ export const DEFAULT_TASKLIST_OPTIONS: TasklistOptions = {
   snapshotPageSize: 1_000,
   maxPayloadDepth: DEFAULT_MAX_PAYLOAD_DEPTH,
   introspection: true,
+  formsDir: null,
 };
 
 /**

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ME } from './api/documents';
+import { DataEntriesView } from './data-entries/data-entries-view';
 import { TasklistApi } from './api/graphql-client';
 import { DevIdentityPicker, DevModeBanner } from './identity/dev-identity';
 import { identityHeaders, loadIdentity, saveIdentity, type DevIdentity } from './identity/identity';
@@ -108,7 +109,7 @@ function Workspace({
       .catch((error: Error) => setMeError(error.message));
   }, [api]);
 
-  const [view, setView] = useState<'tasks' | 'start'>('tasks');
+  const [view, setView] = useState<'tasks' | 'start' | 'entries'>('tasks');
   const [tab, setTab] = useState<TabId>('group');
   const [form, setForm] = useState<FilterForm>(EMPTY_FILTER_FORM);
   const [formError, setFormError] = useState<FilterFormError | null>(null);
@@ -169,6 +170,9 @@ function Workspace({
           <button type="button" aria-pressed={view === 'tasks'} onClick={() => setView('tasks')}>
             Tasks
           </button>
+          <button type="button" aria-pressed={view === 'entries'} onClick={() => setView('entries')}>
+            Data entries
+          </button>
           <button type="button" aria-pressed={view === 'start'} onClick={() => setView('start')}>
             Start a process
           </button>
@@ -183,9 +187,9 @@ function Workspace({
             {meError}
           </p>
         )}
-        {view === 'start' ? (
-          <StartProcess api={api} />
-        ) : (
+        {view === 'start' && <StartProcess api={api} />}
+        {view === 'entries' && <DataEntriesView api={api} />}
+        {view === 'tasks' && (
           <div class={`workspace${selected ? ' with-detail' : ''}`}>
             <section class="lists" aria-label="Task lists">
               <div role="tablist" aria-label="Task lists" class="tabs">

@@ -32,3 +32,21 @@ export const STARTABLE_PROCESSES = `query Startable {
 export const START_PROCESS = `mutation Start($key: String!, $variables: JSON) {
   startProcess(processDefinitionKey: $key, variables: $variables) { processInstanceId processDefinitionKey }
 }`;
+
+/** Added beside the contract: the Camunda Form a formKey names. */
+export const FORM = `query Form($key: String!) { form(key: $key) { key schema } }`;
+
+export const DATA_ENTRY_ROW_FIELDS = `id entryType entryId type name applicationName
+  state { processingType state } version`;
+
+export const DATA_ENTRY_CHANGES = `subscription DataEntryChanges($filter: DataEntryFilter) {
+  dataEntryChanges(filter: $filter) { kind position removedIds dataEntries { ${DATA_ENTRY_ROW_FIELDS} } }
+}`;
+
+export const DATA_ENTRY = `query DataEntry($entryType: String!, $entryId: String!) {
+  dataEntry(entryType: $entryType, entryId: $entryId) {
+    ${DATA_ENTRY_ROW_FIELDS} description formKey payload
+    protocol { time processingType state username logMessage logDetails }
+    tasks { id name assignee processName }
+  }
+}`;

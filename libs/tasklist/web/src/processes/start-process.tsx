@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { START_PROCESS, STARTABLE_PROCESSES } from '../api/documents';
 import type { TasklistApi } from '../api/graphql-client';
+import { CamundaFormView } from '../forms/camunda-form-view';
+import { useForm } from '../forms/use-form';
 import { parseVariables } from '../format';
 
 interface ProcessDefinition {
@@ -31,14 +33,16 @@ export function StartProcess({ api }: { api: TasklistApi }) {
       );
   }, [api]);
 
-  const start = async (event: Event) => {
-    event.preventDefault();
+  const process = processes?.find((p) => p.key === chosen);
+  const form = useForm(api, process?.formKey);
+
+  const start = async (values: () => Record<string, unknown>) => {
     setBusy(true);
     setMessage(null);
     try {
       const answer = await api.request<{ startProcess: { processInstanceId: string } }>(START_PROCESS, {
         key: chosen,
-        variables: parseVariables(variables, 'variables'),
+        variables: values(),
       });
       const name = processes?.find((p) => p.key === chosen)?.name ?? chosen;
       setMessage({
@@ -55,9 +59,8 @@ export function StartProcess({ api }: { api: TasklistApi }) {
   if (processes !== null && processes.length === 0) {
     return <p class="muted">There is no process you may start.</p>;
   }
-  const description = processes?.find((p) => p.key === chosen)?.description;
   return (
-    <form class="start-process" onSubmit={start} aria-labelledby="start-title">
+    <section class="start-process" aria-labelledby="start-title">
       <h2 id="start-title">Start a process</h2>
       <label for="start-process">Process</label>
       <select id="start-process" value={chosen} onChange={(e) => setChosen(e.currentTarget.value)}>
@@ -67,22 +70,42 @@ export function StartProcess({ api }: { api: TasklistApi }) {
           </option>
         ))}
       </select>
-      {description && <p class="muted">{description}</p>}
-      <label for="start-variables">Variables (JSON object)</label>
-      <textarea
-        id="start-variables"
-        rows={4}
-        value={variables}
-        onInput={(e) => setVariables(e.currentTarget.value)}
-      />
-      <button type="submit" disabled={busy || !chosen}>
-        Start process
-      </button>
+      {process?.description && <p class="muted">{process.description}</p>}
+      {form.state === 'loading' && <p class="muted">Loading the start form…</p>}
+      {form.state === 'found' && (
+        <CamundaFormView
+          key={chosen}
+          schema={form.schema}
+          data={{}}
+          submitLabel="Start process"
+          busy={busy}
+          onSubmit={(values) => void start(() => values)}
+        />
+      )}
+      {(form.state === 'none' || form.state === 'error') && (
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            void start(() => parseVariables(variables, 'variables'));
+          }}
+        >
+          <label for="start-variables">Variables (JSON object)</label>
+          <textarea
+            id="start-variables"
+            rows={4}
+            value={variables}
+            onInput={(e) => setVariables(e.currentTarget.value)}
+          />
+          <button type="submit" disabled={busy || !chosen}>
+            Start process
+          </button>
+        </form>
+      )}
       {message && (
         <p class={message.error ? 'error' : 'done'} role={message.error ? 'alert' : 'status'}>
           {message.text}
         </p>
       )}
-    </form>
+    </section>
   );
 }

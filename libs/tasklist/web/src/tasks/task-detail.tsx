@@ -1,6 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { CLAIM, COMPLETE, DEFER, TASK, UNCLAIM, UNDEFER } from '../api/documents';
 import type { TasklistApi } from '../api/graphql-client';
+import { ProtocolList } from '../components/protocol-list';
+import { CamundaFormView } from '../forms/camunda-form-view';
+import { useForm } from '../forms/use-form';
 import { formatDateTime, parseVariables } from '../format';
 import type { TaskDetail as Task } from './task.types';
 
@@ -29,6 +32,7 @@ export function TaskDetail({ api, taskId, liveVersion, me, onClose }: Props) {
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
   const [variables, setVariables] = useState('{}');
   const [deferTo, setDeferTo] = useState(tomorrow());
+  const form = useForm(api, task?.formKey);
 
   useEffect(() => {
     let current = true;
@@ -98,16 +102,18 @@ export function TaskDetail({ api, taskId, liveVersion, me, onClose }: Props) {
       'Unclaim',
       async () => (await api.request<{ unclaimTask: Task }>(UNCLAIM, { id: task.id })).unclaimTask,
     );
-  const complete = (event: Event) => {
-    event.preventDefault();
-    void run(
+  const completeWith = (values: () => Record<string, unknown>) =>
+    run(
       'Complete',
       async () => {
-        await api.request(COMPLETE, { id: task.id, variables: parseVariables(variables, 'variables') });
+        await api.request(COMPLETE, { id: task.id, variables: values() });
         return null;
       },
       `Completed ${task.name}.`,
     );
+  const complete = (event: Event) => {
+    event.preventDefault();
+    void completeWith(() => parseVariables(variables, 'variables'));
   };
   const defer = (event: Event) => {
     event.preventDefault();
@@ -200,7 +206,24 @@ export function TaskDetail({ api, taskId, liveVersion, me, onClose }: Props) {
         </p>
       )}
 
-      {mine && (
+      {mine && form.state === 'loading' && <p class="muted">Loading the form…</p>}
+      {mine && form.state === 'error' && (
+        <p class="error" role="alert">
+          The form {task.formKey} cannot be loaded: {form.message}
+        </p>
+      )}
+      {mine && form.state === 'found' && (
+        <section class="complete-form" aria-label="Form">
+          <CamundaFormView
+            schema={form.schema}
+            data={task.payload}
+            submitLabel="Complete"
+            busy={busy}
+            onSubmit={(values) => void completeWith(() => values)}
+          />
+        </section>
+      )}
+      {mine && (form.state === 'none' || form.state === 'error') && (
         <form class="complete-form" onSubmit={complete}>
           <label for="complete-variables">Variables to complete with (JSON object)</label>
           <textarea
@@ -229,16 +252,7 @@ export function TaskDetail({ api, taskId, liveVersion, me, onClose }: Props) {
             State: {entry.state.processingType}
             {entry.state.state && ` · ${entry.state.state}`}
           </p>
-          <ol class="protocol" aria-label={`Protocol of ${entry.name}`}>
-            {entry.protocol.map((p, i) => (
-              <li key={i}>
-                {formatDateTime(p.time)} · {p.processingType}
-                {p.state && ` · ${p.state}`}
-                {p.username && ` · ${p.username}`}
-                {p.logMessage && `: ${p.logMessage}`}
-              </li>
-            ))}
-          </ol>
+          <ProtocolList name={entry.name} protocol={entry.protocol} />
         </article>
       ))}
     </section>

@@ -1,4 +1,5 @@
 import { useMemo } from 'preact/hooks';
+import { Pager } from '../components/pager';
 import { formatDate } from '../format';
 import { pageOf, taskComparator } from './task-order';
 import type { TaskRow, TaskSort } from './task.types';
@@ -51,23 +52,7 @@ export function TaskList({ label, live, sort, page, onPage, selectedId, onSelect
           </li>
         ))}
       </ul>
-      {current.pages > 1 && (
-        <nav class="pager" aria-label={`${label} pages`}>
-          <button type="button" disabled={current.page === 0} onClick={() => onPage(current.page - 1)}>
-            Previous page
-          </button>
-          <span>
-            Page {current.page + 1} of {current.pages}
-          </span>
-          <button
-            type="button"
-            disabled={current.page >= current.pages - 1}
-            onClick={() => onPage(current.page + 1)}
-          >
-            Next page
-          </button>
-        </nav>
-      )}
+      <Pager label={`${label} pages`} page={current.page} pages={current.pages} onPage={onPage} />
     </div>
   );
 }

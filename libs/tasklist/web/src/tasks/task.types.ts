@@ -1,3 +1,5 @@
+import type { ChangeKind } from '../live/live-set';
+
 /** The task fields the lists show (a selection of the contract's `Task`). */
 export interface TaskRow {
   id: string;
@@ -43,8 +45,6 @@ export interface TaskDetail extends TaskRow {
   payload: Record<string, unknown>;
   dataEntries: DataEntrySummary[];
 }
-
-export type ChangeKind = 'SNAPSHOT' | 'UPSERTED' | 'REMOVED';
 
 /** One message of the contract's `taskChanges` subscription. */
 export interface TaskChange<T extends { id: string }> {

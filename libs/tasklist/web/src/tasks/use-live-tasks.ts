@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { TASK_CHANGES } from '../api/documents';
 import type { GraphqlError, TasklistApi } from '../api/graphql-client';
-import { applyTaskChange } from './live-task-set';
+import { applyLiveChange } from '../live/live-set';
 import type { TaskChange, TaskFilter, TaskRow } from './task.types';
 
 export interface LiveTasks {
@@ -22,7 +22,11 @@ export function useLiveTasks(api: TasklistApi, filter: TaskFilter | null): LiveT
       TASK_CHANGES,
       { filter },
       ({ taskChanges }) =>
-        setState((s) => ({ tasks: applyTaskChange(s.tasks, taskChanges), ready: true, error: null })),
+        setState((s) => ({
+          tasks: applyLiveChange(s.tasks, { ...taskChanges, items: taskChanges.tasks }),
+          ready: true,
+          error: null,
+        })),
       (error) => setState((s) => ({ ...s, error })),
     );
     // The filter is compared by its JSON: a new object with the same conditions keeps the subscription.

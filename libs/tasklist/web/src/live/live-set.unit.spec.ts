@@ -1,43 +1,39 @@
 import { describe, expect, it } from 'vitest';
-import { applyTaskChange } from './live-task-set';
+import { applyLiveChange } from './live-set';
 
 const task = (id: string, version = 1) => ({ id, version, name: id });
 
-describe('applyTaskChange', () => {
+describe('applyLiveChange', () => {
   it('replaces the set with a snapshot, then adds, replaces and removes', () => {
-    let set = applyTaskChange(new Map([['old', task('old')]]), {
+    let set = applyLiveChange(new Map([['old', task('old')]]), {
       kind: 'SNAPSHOT',
-      tasks: [task('a'), task('b')],
+      items: [task('a'), task('b')],
       removedIds: [],
-      position: '1',
     });
     expect([...set.keys()]).toEqual(['a', 'b']);
-    set = applyTaskChange(set, {
+    set = applyLiveChange(set, {
       kind: 'UPSERTED',
-      tasks: [task('c'), task('a', 2)],
+      items: [task('c'), task('a', 2)],
       removedIds: [],
-      position: '2',
     });
     expect(set.get('a')?.version).toBe(2);
     expect(set.size).toBe(3);
-    set = applyTaskChange(set, { kind: 'REMOVED', tasks: [], removedIds: ['b'], position: '3' });
+    set = applyLiveChange(set, { kind: 'REMOVED', items: [], removedIds: ['b'] });
     expect([...set.keys()].sort()).toEqual(['a', 'c']);
   });
 
   it('keeps the newer task when an older version arrives, and leaves the old map unchanged', () => {
     const before = new Map([['a', task('a', 5)]]);
-    const after = applyTaskChange(before, {
+    const after = applyLiveChange(before, {
       kind: 'UPSERTED',
-      tasks: [task('a', 4)],
+      items: [task('a', 4)],
       removedIds: [],
-      position: '9',
     });
     expect(after.get('a')?.version).toBe(5);
-    const removed = applyTaskChange(before, {
+    const removed = applyLiveChange(before, {
       kind: 'REMOVED',
-      tasks: [],
+      items: [],
       removedIds: ['a'],
-      position: '10',
     });
     expect(removed.size).toBe(0);
     expect(before.size).toBe(1);
