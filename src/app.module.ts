@@ -67,6 +67,7 @@ export class AppModule {
               checkpoints: config.eventStore.kind === 'memory' ? 'memory' : 'sqlite',
               engine: { inMemory: config.eventStore.kind === 'memory' },
               engineClient: { checkpointReset: config.checkpointReset },
+              maxPayloadDepth: config.commands.maxPayloadDepth,
               ...collectorSettings(config.bpmnDir),
             }),
           ]

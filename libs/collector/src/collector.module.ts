@@ -84,6 +84,7 @@ export class CollectorModule {
       applicationName: options.applicationName,
       variableFilters: options.variableFilters,
       correlations: options.correlations,
+      maxPayloadDepth: options.maxPayloadDepth,
     });
     if (typeof options.dataDir !== 'string' || options.dataDir === '') {
       throw new Error('collector options: dataDir: a folder is required');

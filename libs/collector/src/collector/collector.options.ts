@@ -9,6 +9,8 @@ export interface CollectorOptions {
   variableFilters?: VariableFilter[];
   /** Variables whose values name data entries that the task is about. */
   correlations?: CorrelationMapping[];
+  /** How deep payloads and variables may nest (`EDDY_MAX_PAYLOAD_DEPTH`). Default 64. */
+  maxPayloadDepth?: number;
 }
 
 /**
@@ -79,5 +81,9 @@ export function validateCollectorOptions(options: CollectorOptions): CollectorOp
     nonEmpty(mapping.variable, `${at}.variable`);
     nonEmpty(mapping.entryType, `${at}.entryType`);
   });
+  const depth = options.maxPayloadDepth;
+  if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) {
+    fail('maxPayloadDepth', 'a positive whole number is required');
+  }
   return options;
 }

@@ -1,7 +1,7 @@
 import {
   assertNever,
-  commandSchemas,
-  firstIssue,
+  DEFAULT_MAX_PAYLOAD_DEPTH,
+  validateCommand,
   type Command,
   type CommandWithMetadata,
   type CreateTaskData,
@@ -145,10 +145,12 @@ export function collectTransaction(tx: EngineTransaction, options: CollectorOpti
   const commands: CommandWithMetadata[] = [];
   const problems: CollectionProblem[] = [];
   const push = (subject: string, eventId: string, occurredAt: string, command: Command) => {
-    const parsed = commandSchemas[command.type].safeParse(command.data);
-    if (!parsed.success) {
-      const { path, problem } = firstIssue(parsed.error, ['data']);
-      problems.push({ code: 'INVALID_COMMAND', subject, message: `${command.type} ${path}: ${problem}` });
+    // The command API's checks, nesting limit included: what the engine reports is input like any other.
+    const invalid = validateCommand(command, {
+      maxPayloadDepth: options.maxPayloadDepth ?? DEFAULT_MAX_PAYLOAD_DEPTH,
+    });
+    if (invalid) {
+      problems.push({ code: 'INVALID_COMMAND', subject, message: `${command.type} ${invalid.message}` });
       return;
     }
     commands.push({

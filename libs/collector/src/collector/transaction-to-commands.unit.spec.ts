@@ -326,6 +326,26 @@ describe('transactionToCommands', () => {
     ]);
   });
 
+  it("holds the engine's variables to the payload nesting limit and reports the field", () => {
+    const created = ev({ type: 'task.created', task: task() });
+    const variables = { 't-1': { order: { lines: [{ note: 'deep' }] } } };
+    expect(collectTransaction(tx([created], variables), { ...options, maxPayloadDepth: 4 }).problems).toEqual(
+      [],
+    );
+    const { commands, problems } = collectTransaction(tx([created], variables), {
+      ...options,
+      maxPayloadDepth: 3,
+    });
+    expect(commands).toEqual([]);
+    expect(problems).toEqual([
+      {
+        code: 'INVALID_COMMAND',
+        subject: 'task t-1',
+        message: 'CreateTask data.payload: must be nested at most 3 levels deep',
+      },
+    ]);
+  });
+
   it('puts the tenant on the source reference when the engine has one', () => {
     const created = ev({ type: 'task.created', task: task({ tenantId: 'acme' }) });
     const [command] = transactionToCommands(tx([created]), options);
