@@ -39,6 +39,8 @@ const environmentSchema = z
     EDDY_JWT_AUDIENCE: z.string().min(1).optional(),
     EDDY_JWT_USER_CLAIM: z.string().min(1).default('sub'),
     EDDY_JWT_GROUPS_CLAIM: z.string().min(1).default('groups'),
+    EDDY_OIDC_CLIENT_ID: z.string().min(1).optional(),
+    EDDY_OIDC_SCOPES: z.string().min(1).default('openid profile'),
     EDDY_ADMIN_GROUPS: list.default(['admins']),
     EDDY_COMMAND_GROUPS: list.default(['process-applications']),
     EDDY_MAX_BODY_BYTES: integer(1_024, 64 * 1024 * 1024).default(1024 * 1024),
@@ -64,6 +66,13 @@ const environmentSchema = z
         code: 'custom',
         path: ['EDDY_JWT_JWKS_URL'],
         message: 'set either it or EDDY_JWT_SECRET, not both',
+      });
+    }
+    if (env.EDDY_OIDC_CLIENT_ID && !URL.canParse(env.EDDY_JWT_ISSUER ?? '')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EDDY_JWT_ISSUER'],
+        message: 'must be the issuer URL when EDDY_OIDC_CLIENT_ID is set (the web tasklist signs in there)',
       });
     }
     if (env.EDDY_EVENT_STORE === 'postgres' && !env.EDDY_POSTGRES_URL) {
@@ -96,6 +105,8 @@ export interface EddyConfig {
     maxPayloadBytes: number;
   };
   log: { level: EddyEnvironment['EDDY_LOG_LEVEL']; pretty: boolean };
+  /** Where the web tasklist signs its users in (jwt mode), when it does. */
+  oidc: { issuer: string; clientId: string; scopes: string } | null;
 }
 
 /** A setting is missing or bad: start-up stops with its name. */
@@ -153,5 +164,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPayloadBytes: e.EDDY_MAX_BODY_BYTES,
     },
     log: { level: e.EDDY_LOG_LEVEL, pretty: e.EDDY_LOG_PRETTY },
+    oidc: e.EDDY_OIDC_CLIENT_ID
+      ? { issuer: e.EDDY_JWT_ISSUER!, clientId: e.EDDY_OIDC_CLIENT_ID, scopes: e.EDDY_OIDC_SCOPES }
+      : null,
   };
 }
