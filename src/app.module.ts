@@ -114,7 +114,7 @@ export class AppModule {
           engine,
         ),
         // The page that `npm run build` writes beside the compiled application (dist/tasklist-web).
-        TasklistPageModule.forRoot({ dir: join(__dirname, '..', 'tasklist-web') }),
+        TasklistPageModule.forRoot({ dir: join(__dirname, '..', 'tasklist-web'), oidc: config.oidc }),
         ...engine,
         ...(engine.length > 0
           ? [MessagesApiModule.forRoot(engine, { maxPayloadDepth: config.commands.maxPayloadDepth })]

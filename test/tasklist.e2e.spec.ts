@@ -308,6 +308,15 @@ describe('tasklist API end to end', () => {
       const answer = await harness.graphql('{ tasks(first: 101) { totalCount } }', {}, alice);
       expect(codeOf(answer)).toBe('BAD_USER_INPUT');
       expect(answer.errors?.[0].message).toMatch(/first: must be at most 100/);
+      // Far above it, with fields that would make the page costly: still the page size, not the cost.
+      const huge = await harness.graphql(
+        '{ tasks(first: 100000) { nodes { id dataEntries { id } } } }',
+        {},
+        alice,
+      );
+      expect(codeOf(huge)).toBe('BAD_USER_INPUT');
+      expect(huge.errors?.[0].message).toMatch(/first: must be at most 100/);
+      expect(huge.errors?.[0].extensions?.field).toBe('first');
     });
 
     it('refuses queries that are too deep or too costly before running them', async () => {

@@ -29,7 +29,6 @@ const environmentSchema = z
     EDDY_POSTGRES_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     EDDY_ENGINE: z.enum(['embedded', 'none']).default('embedded'),
     EDDY_CHECKPOINT_RESET: z.enum(['head', 'start']).optional(),
-
     EDDY_VIEW_STORE: z.enum(['memory', 'mongodb']).default('memory'),
     EDDY_MONGODB_URL: z
       .string()
@@ -52,6 +51,8 @@ const environmentSchema = z
     EDDY_JWT_USER_CLAIM: z.string().min(1).default('sub'),
     EDDY_JWT_GROUPS_CLAIM: z.string().min(1).default('groups'),
     EDDY_JWT_MAX_LIFETIME_SECONDS: integer(1, 31_536_000).default(86_400),
+    EDDY_OIDC_CLIENT_ID: z.string().min(1).optional(),
+    EDDY_OIDC_SCOPES: z.string().min(1).default('openid profile'),
     EDDY_ADMIN_GROUPS: list.default(['admins']),
     EDDY_COMMAND_GROUPS: list.default(['process-applications']),
     EDDY_MAX_BODY_BYTES: integer(1_024, 64 * 1024 * 1024).default(1024 * 1024),
@@ -78,6 +79,13 @@ const environmentSchema = z
         code: 'custom',
         path: ['EDDY_JWT_JWKS_URL'],
         message: 'set either it or EDDY_JWT_SECRET, not both',
+      });
+    }
+    if (env.EDDY_OIDC_CLIENT_ID && !URL.canParse(env.EDDY_JWT_ISSUER ?? '')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EDDY_JWT_ISSUER'],
+        message: 'must be the issuer URL when EDDY_OIDC_CLIENT_ID is set (the web tasklist signs in there)',
       });
     }
     if (env.EDDY_EVENT_STORE === 'postgres' && !env.EDDY_POSTGRES_URL) {
@@ -130,7 +138,6 @@ export interface EddyConfig {
   engine: 'embedded' | 'none';
   /** Where a checkpoint that does not belong to the event store goes on from; unset: start-up stops. */
   checkpointReset?: 'head' | 'start';
-
   viewStore: { kind: 'memory' | 'mongodb'; mongodbUrl?: string; mongodbDatabase: string };
   auth: AuthOptions;
   /** `maxPayloadDepth`: how deep payloads and variables may nest, in every API. */
@@ -144,6 +151,8 @@ export interface EddyConfig {
     maxPayloadBytes: number;
   };
   log: { level: EddyEnvironment['EDDY_LOG_LEVEL']; pretty: boolean };
+  /** Where the web tasklist signs its users in (jwt mode), when it does. */
+  oidc: { issuer: string; clientId: string; scopes: string } | null;
 }
 
 /** A setting is missing or bad: start-up stops with its name. */
@@ -192,7 +201,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     eventStore: { kind: e.EDDY_EVENT_STORE, postgresUrl: e.EDDY_POSTGRES_URL },
     engine: e.EDDY_ENGINE,
     checkpointReset: e.EDDY_CHECKPOINT_RESET,
-
     viewStore: {
       kind: e.EDDY_VIEW_STORE,
       mongodbUrl: e.EDDY_MONGODB_URL,
@@ -226,5 +234,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPayloadBytes: e.EDDY_MAX_BODY_BYTES,
     },
     log: { level: e.EDDY_LOG_LEVEL, pretty: e.EDDY_LOG_PRETTY },
+    oidc: e.EDDY_OIDC_CLIENT_ID
+      ? { issuer: e.EDDY_JWT_ISSUER!, clientId: e.EDDY_OIDC_CLIENT_ID, scopes: e.EDDY_OIDC_SCOPES }
+      : null,
   };
 }

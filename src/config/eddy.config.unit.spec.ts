@@ -33,6 +33,23 @@ describe('loadConfig', () => {
     });
   });
 
+  it('gives the web tasklist its OpenID provider only with an issuer URL', () => {
+    expect(loadConfig({ EDDY_JWT_SECRET: secret }).oidc).toBeNull();
+    const config = loadConfig({
+      EDDY_JWT_JWKS_URL: 'https://id.example/jwks',
+      EDDY_JWT_ISSUER: 'https://id.example',
+      EDDY_OIDC_CLIENT_ID: 'tasklist',
+    });
+    expect(config.oidc).toEqual({
+      issuer: 'https://id.example',
+      clientId: 'tasklist',
+      scopes: 'openid profile',
+    });
+    expect(() => loadConfig({ EDDY_JWT_SECRET: secret, EDDY_OIDC_CLIENT_ID: 'tasklist' })).toThrow(
+      /EDDY_JWT_ISSUER must be the issuer URL/,
+    );
+  });
+
   it('reads lists and numbers', () => {
     const config = loadConfig({
       EDDY_AUTH_MODE: 'dev',

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 /** Debian's Chromium, which `.ci/run` installs; playwright-core brings no browser of its own. */
 export const CHROMIUM = process.env.EDDY_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -19,4 +19,43 @@ export const SCREENSHOTS = resolve(__dirname, '..', '..', 'test-results', 'brows
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/*
+ * Page-side checks. They run in the browser, so they are written as script text: the tests are
+ * compiled without the DOM's types.
+ */
+
+/** Adds up every layout shift of a page that no input caused (installed before the page loads). */
+export const RECORD_LAYOUT_SHIFTS = `
+  window.layoutShift = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.layoutShift += entry.value;
+  }).observe({ type: 'layout-shift', buffered: true });
+`;
+
+/** The page's layout shift so far, once the browser has painted what it was given. */
+export function layoutShift(page: Page): Promise<number> {
+  return page.evaluate(
+    'new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(window.layoutShift))))',
+  ) as Promise<number>;
+}
+
+/** True when the page is wider than the window (it would scroll sideways). */
+export function overflowsWidth(page: Page): Promise<boolean> {
+  return page.evaluate(
+    'document.documentElement.scrollWidth > document.documentElement.clientWidth',
+  ) as Promise<boolean>;
+}
+
+export function hasFocus(locator: Locator): Promise<boolean> {
+  type PageGlobals = { document: { activeElement: unknown } };
+  return locator.evaluate(
+    (element) => element === (globalThis as unknown as PageGlobals).document.activeElement,
+  );
+}
+
+/** The id of the element that has the focus. */
+export function focusedId(page: Page): Promise<string> {
+  return page.evaluate('document.activeElement?.id ?? ""') as Promise<string>;
 }

@@ -1,7 +1,15 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { BuiltApp } from '../support/built-app';
-import { launchChromium, screenshot } from './browser';
+import {
+  focusedId,
+  hasFocus,
+  launchChromium,
+  layoutShift,
+  overflowsWidth,
+  RECORD_LAYOUT_SHIFTS,
+  screenshot,
+} from './browser';
 
 /**
  * The web tasklist in a real browser against the built application: three users in three browser
@@ -23,9 +31,15 @@ describe('web tasklist', () => {
   });
 
   /** A page of its own browser context, signed in through the development identity picker. */
-  async function openAs(user: string, groups: string, shot?: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    contexts.push(context);
+  async function openAs(
+    user: string,
+    groups: string,
+    shot?: string,
+    viewport = { width: 1200, height: 900 },
+  ): Promise<Page> {
+    const context = await browser.newContext({ viewport });
+    // Every layout shift of the page, for the check that live changes move nothing.
+    await context.addInitScript({ content: RECORD_LAYOUT_SHIFTS });
     const page = await context.newPage();
     // What each page showed when a step failed, to look at beside the error.
     onTestFailed(() => screenshot(page, `failed-${user}`));
@@ -229,5 +243,72 @@ describe('web tasklist', () => {
       .getByText(/Paid in full/)
       .waitFor();
     await screenshot(erin, 'data-entry');
+  });
+
+  /** Controls the accessibility tree shows without a name (a screen reader could not say what they do). */
+  async function unnamedControls(page: Page): Promise<string[]> {
+    const tree = await page.locator('body').ariaSnapshot();
+    return tree
+      .split('\n')
+      .filter((line) =>
+        /^\s*- (button|link|textbox|combobox|checkbox|spinbutton|tab|radio)\b(?! ")/.test(line),
+      );
+  }
+
+  it('works by keyboard, names every control, fits 360 px and does not shift when a change arrives', async () => {
+    const task = (n: number) => ({
+      id: `letter-${n}`,
+      name: `Answer letter ${n}`,
+      taskDefinitionKey: 'answer-letter',
+      sourceReference: {
+        type: 'generic',
+        instanceId: `letter-${n}`,
+        definitionId: 'letters',
+        definitionKey: 'letters',
+        name: 'Letters',
+        applicationName: 'crm',
+      },
+      candidateUsers: ['frank'],
+    });
+    await command('CreateTask', task(1));
+    const frank = await openAs('frank', 'clerks', undefined, { width: 360, height: 740 });
+    await count(frank, 'group', 1);
+    expect(await overflowsWidth(frank)).toBe(false);
+    expect(await unnamedControls(frank)).toEqual([]);
+
+    // Keyboard only: from the tabs (arrow keys move between them) to a row, Enter opens it.
+    await frank.getByRole('tab', { name: /Group tasks/ }).focus();
+    await frank.keyboard.press('ArrowRight');
+    await frank.getByRole('tab', { name: /All tasks/, selected: true }).waitFor();
+    expect(await focusedId(frank)).toBe('tab-all');
+    for (let i = 0; i < 20 && !(await hasFocus(taskRow(frank, 'Answer letter 1'))); i++) {
+      await frank.keyboard.press('Tab');
+    }
+    await frank.keyboard.press('Enter');
+    await frank.getByRole('heading', { name: 'Answer letter 1' }).waitFor();
+    await frank.getByRole('button', { name: 'Claim' }).focus();
+    await frank.keyboard.press('Enter');
+    await frank.getByTestId('assignee').filter({ hasText: 'frank' }).waitFor();
+    expect(await overflowsWidth(frank)).toBe(false);
+    expect(await unnamedControls(frank)).toEqual([]);
+    await screenshot(frank, 'narrow-task-detail');
+    await frank.getByRole('button', { name: 'Close task' }).press('Enter');
+
+    // A live change adds a row below the others: nothing on the page moves.
+    const before = await layoutShift(frank);
+    await command('CreateTask', task(2));
+    await taskRow(frank, 'Answer letter 2').waitFor();
+    await count(frank, 'all', 2);
+    expect((await layoutShift(frank)) - before).toBe(0);
+    await screenshot(frank, 'narrow-task-list');
+
+    for (const view of ['Data entries', 'Start a process']) {
+      await frank.getByRole('button', { name: view }).click();
+      await frank
+        .getByRole('heading', { name: view === 'Data entries' ? /Data entries/ : 'Start a process' })
+        .waitFor();
+      expect(await overflowsWidth(frank), view).toBe(false);
+      expect(await unnamedControls(frank), view).toEqual([]);
+    }
   });
 });

@@ -21,17 +21,20 @@ const LIST_FACTOR = 10;
 /**
  * The cost estimate: 1 per object field (scalars are free), times the page size for fields with
  * `first`, times {@link LIST_FACTOR} for other lists. `nodes` of a connection is already paid for
- * by the connection's `first`.
+ * by the connection's `first`. A `first` above `maxPageSize` counts as `maxPageSize`: the resolver
+ * refuses it with `BAD_USER_INPUT` naming `first`, which says more than a cost error would.
  */
-export const tasklistCostEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
-  const fieldType = getNullableType(field.type);
-  const first = args?.first;
-  let multiplier = 1;
-  if (typeof first === 'number') multiplier = Math.max(first, 1);
-  else if (isListType(fieldType) && !type.name.endsWith('Connection')) multiplier = LIST_FACTOR;
-  const own = childComplexity > 0 || !isLeafNamed(field.type) ? 1 : 0;
-  return own + multiplier * childComplexity;
-};
+export const tasklistCostEstimator =
+  (maxPageSize: number): ComplexityEstimator =>
+  ({ type, field, args, childComplexity }) => {
+    const fieldType = getNullableType(field.type);
+    const first = args?.first;
+    let multiplier = 1;
+    if (typeof first === 'number') multiplier = Math.min(Math.max(first, 1), maxPageSize);
+    else if (isListType(fieldType) && !type.name.endsWith('Connection')) multiplier = LIST_FACTOR;
+    const own = childComplexity > 0 || !isLeafNamed(field.type) ? 1 : 0;
+    return own + multiplier * childComplexity;
+  };
 
 function isLeafNamed(type: Parameters<typeof getNamedType>[0]): boolean {
   const named = getNamedType(type);
@@ -108,7 +111,7 @@ export class QueryLimits {
         query: document,
         operationName: operationName ?? undefined,
         variables: variables ?? {},
-        estimators: [tasklistCostEstimator],
+        estimators: [tasklistCostEstimator(this.options.maxPageSize)],
       });
     } catch (error) {
       // Bad variables: execution reports them with their own message.

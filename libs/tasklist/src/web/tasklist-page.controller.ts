@@ -8,6 +8,16 @@ import { join } from 'node:path';
 export interface TasklistPageOptions {
   /** Folder of the built page (`npm run build` writes it to `dist/tasklist-web`). */
   dir: string;
+  /** The OpenID provider the page signs users in at (jwt mode); none: the page cannot sign in. */
+  oidc?: TasklistOidcSettings | null;
+}
+
+/** Authorization code flow with PKCE of the page at `issuer`, as the public client `clientId`. */
+export interface TasklistOidcSettings {
+  issuer: string;
+  clientId: string;
+  /** Space separated. */
+  scopes: string;
 }
 
 /** Injection token of the {@link TasklistPageOptions}. */
@@ -17,19 +27,23 @@ export const TASKLIST_PAGE_OPTIONS = Symbol('TASKLIST_PAGE_OPTIONS');
 export interface TasklistPageSettings {
   authMode: 'jwt' | 'dev';
   graphqlPath: string;
+  oidc: TasklistOidcSettings | null;
 }
 
-/** The page may talk to its own origin only; no inline script, nothing from elsewhere. */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-].join('; ');
+/** The page may talk to its own origin and its OpenID provider only; no inline script. */
+function contentSecurityPolicy(oidc: TasklistOidcSettings | null | undefined): string {
+  const issuer = oidc ? ` ${new URL(oidc.issuer).origin}` : '';
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self'${issuer}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    `form-action 'self'${issuer}`,
+  ].join('; ');
+}
 
 /**
  * Serves the built web tasklist at `/tasklist` (and redirects `/` there). The files carry no user
@@ -58,7 +72,7 @@ export class TasklistPageController {
   @Get('tasklist/settings.json')
   settings(@Res({ passthrough: true }) res: Response): TasklistPageSettings {
     res.setHeader('cache-control', 'no-store');
-    return { authMode: this.authenticator.mode, graphqlPath: '/graphql' };
+    return { authMode: this.authenticator.mode, graphqlPath: '/graphql', oidc: this.options.oidc ?? null };
   }
 
   @Get('tasklist/assets/:file')
@@ -88,7 +102,7 @@ export class TasklistPageController {
         .send('TASKLIST-101 the web tasklist is not built: run npm run build (npm start does)');
       return;
     }
-    res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
+    res.setHeader('content-security-policy', contentSecurityPolicy(this.options.oidc));
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('cache-control', 'no-cache');
     res.sendFile('index.html', { root: this.options.dir });

@@ -4,6 +4,7 @@ import { DataEntriesView } from './data-entries/data-entries-view';
 import { TasklistApi } from './api/graphql-client';
 import { DevIdentityPicker, DevModeBanner } from './identity/dev-identity';
 import { identityHeaders, loadIdentity, saveIdentity, type DevIdentity } from './identity/identity';
+import { OidcSession, type OidcSettings } from './identity/oidc-session';
 import { StartProcess } from './processes/start-process';
 import { TaskDetail } from './tasks/task-detail';
 import { EMPTY_FILTER_FORM, FilterFormError, taskFilterOf, type FilterForm } from './tasks/task-filter';
@@ -16,6 +17,7 @@ import { useLiveTasks } from './tasks/use-live-tasks';
 interface PageSettings {
   authMode: 'jwt' | 'dev';
   graphqlPath: string;
+  oidc: OidcSettings | null;
 }
 
 type TabId = 'mine' | 'group' | 'all';
@@ -55,15 +57,18 @@ export function App() {
   }
   if (!settings) return <main class="muted">Loading…</main>;
   if (settings.authMode !== 'dev') {
-    return (
-      <main>
-        <h1>Eddy tasklist</h1>
-        <p class="error" role="alert">
-          This server authenticates with tokens (EDDY_AUTH_MODE=jwt); signing in from this page is not
-          available yet.
-        </p>
-      </main>
-    );
+    if (!settings.oidc) {
+      return (
+        <main>
+          <h1>Eddy tasklist</h1>
+          <p class="error" role="alert">
+            This server authenticates with tokens, but no OpenID provider is configured for this page
+            (EDDY_OIDC_CLIENT_ID).
+          </p>
+        </main>
+      );
+    }
+    return <OidcGate settings={settings} oidc={settings.oidc} />;
   }
   return (
     <>
@@ -72,7 +77,8 @@ export function App() {
         <Workspace
           key={`${identity.user}|${identity.groups.join(',')}`}
           settings={settings}
-          identity={identity}
+          credentials={() => identityHeaders(identity)}
+          signOutLabel="Change user"
           onSignOut={() => pick(null)}
         />
       ) : (
@@ -85,19 +91,66 @@ export function App() {
   );
 }
 
-function Workspace({
-  settings,
-  identity,
-  onSignOut,
-}: {
-  settings: PageSettings;
-  identity: DevIdentity;
-  onSignOut: () => void;
-}) {
-  const api = useMemo(
-    () => new TasklistApi(settings.graphqlPath, () => identityHeaders(identity)),
-    [settings, identity],
+/** Signs in at the OpenID provider (jwt mode), then shows the workspace until the session ends. */
+function OidcGate({ settings, oidc }: { settings: PageSettings; oidc: OidcSettings }) {
+  const session = useMemo(() => new OidcSession(oidc), [oidc]);
+  const [state, setState] = useState<'restoring' | 'signed-out' | 'expired' | 'signed-in'>('restoring');
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    session
+      .restore()
+      .then((user) => setState(user ? 'signed-in' : 'signed-out'))
+      .catch((e: Error) => {
+        setError(`Signing in failed: ${e.message}`);
+        setState('signed-out');
+      });
+    return session.watch(() => setState('expired'));
+  }, [session]);
+  if (state === 'restoring') return <main class="muted">Signing in…</main>;
+  if (state === 'signed-in') {
+    return (
+      <Workspace
+        settings={settings}
+        credentials={() => session.credentials()}
+        signOutLabel="Sign out"
+        onSignOut={() => void session.signOut().then(() => setState('signed-out'))}
+      />
+    );
+  }
+  return (
+    <main>
+      <h1>Eddy tasklist</h1>
+      {state === 'expired' && (
+        <p class="error" role="alert">
+          Your session has expired: sign in again.
+        </p>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button
+        type="button"
+        onClick={() => void session.signIn().catch((e: Error) => setError(`Signing in failed: ${e.message}`))}
+      >
+        Sign in
+      </button>
+    </main>
   );
+}
+
+interface WorkspaceProps {
+  settings: PageSettings;
+  /** Called for every request and connection, so that a renewed token is used at once. */
+  credentials: () => Record<string, string>;
+  signOutLabel: string;
+  onSignOut: () => void;
+}
+
+function Workspace({ settings, credentials, signOutLabel, onSignOut }: WorkspaceProps) {
+  // One API client per workspace: `credentials` reads the current identity each time.
+  const [api] = useState(() => new TasklistApi(settings.graphqlPath, credentials));
   useEffect(() => () => api.dispose(), [api]);
 
   const [me, setMe] = useState<{ id: string; groups: string[] } | null>(null);
@@ -163,8 +216,8 @@ function Workspace({
       <header class="top">
         <h1>Eddy tasklist</h1>
         <p class="who">
-          Working as <strong>{identity.user}</strong>
-          {identity.groups.length > 0 && <> ({identity.groups.join(', ')})</>}
+          Working as <strong>{me?.id ?? '…'}</strong>
+          {me && me.groups.length > 0 && <> ({me.groups.join(', ')})</>}
         </p>
         <nav aria-label="Views" class="views">
           <button type="button" aria-pressed={view === 'tasks'} onClick={() => setView('tasks')}>
@@ -177,7 +230,7 @@ function Workspace({
             Start a process
           </button>
           <button type="button" class="secondary" onClick={onSignOut}>
-            Change user
+            {signOutLabel}
           </button>
         </nav>
       </header>
