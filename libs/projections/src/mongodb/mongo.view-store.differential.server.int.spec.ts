@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { MongoClient } from 'mongodb';
-import { afterAll, describe, expect, it } from 'vitest';
-import { requireServer } from '@eddy/testing/servers';
+import { describe, expect, it } from 'vitest';
+import { mongoTestDatabases } from '@eddy/testing/mongo-test-databases';
 import { aDataEntry, aTask } from '@eddy/testing/view-store.contract';
 import { MemoryViewStore } from '../memory/memory.view-store';
 import {
@@ -21,17 +19,7 @@ import { MongoViewStore } from './mongo.view-store';
 // MongoDB store (here mongo-java-server, or a real MongoDB through EDDY_TEST_MONGO_URL) must give
 // the same pages and totals.
 
-const { url } = requireServer('mongo');
-const client = new MongoClient(url);
-const databases: string[] = [];
-afterAll(async () => {
-  for (const name of databases)
-    await client
-      .db(name)
-      .dropDatabase()
-      .catch(() => undefined);
-  await client.close();
-});
+const { client, fresh } = mongoTestDatabases('eddy_diff');
 
 const NOW = new Date('2026-06-01T00:00:00.000Z');
 const users = ['ann', 'bob', 'cid'];
@@ -218,8 +206,7 @@ describe('memory and MongoDB view stores (differential property)', () => {
           { maxLength: 4 },
         ),
         async (tasks, entries, taskQueries, entryQueries) => {
-          const database = `eddy_diff_${randomUUID().slice(0, 8)}`;
-          databases.push(database);
+          const database = fresh();
           const mongo = await MongoViewStore.open({ client, database });
           const memory = new MemoryViewStore();
           try {
