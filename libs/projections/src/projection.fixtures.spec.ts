@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type {
   DataEntryCreated,
   ProcessDefinitionRegistered,
@@ -6,6 +7,17 @@ import type {
 } from '@eddy/contracts';
 
 /** Test data shared by the projection specs (not a spec itself: no tier in its name). */
+
+/** An event to append to an event store in a test. */
+export function eventDraft(type: string, data: object) {
+  return {
+    id: randomUUID(),
+    type,
+    schemaVersion: 1,
+    data: data as Record<string, unknown>,
+    metadata: { commandId: randomUUID(), correlationId: 'c', timestamp: '2026-01-01T00:00:00.000Z' },
+  };
+}
 
 export const source = (overrides: Partial<SourceReference> = {}): SourceReference => ({
   type: 'process',

@@ -66,35 +66,21 @@ export function compilePayloadCondition(
   if (!OPERATORS.has(condition.op))
     throw new ViewQueryError(`${field}.op`, `unknown operator '${String(condition.op)}'`);
   const { op, value } = condition;
-  const read = (payload: Record<string, unknown>): unknown => {
-    let current: unknown = payload;
-    for (const s of segments) {
-      if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
-      if (!Object.hasOwn(current, s)) return undefined;
-      current = (current as Record<string, unknown>)[s];
-    }
-    return current;
-  };
+  const read = (payload: Record<string, unknown>): unknown[] => valuesAt(payload, segments);
   switch (op) {
     case 'EQ':
-      return (p) => matchesEq(read(p), value);
+      return (p) => read(p).some((v) => matchesEq(v, value));
     case 'NE':
-      return (p) => !matchesEq(read(p), value);
+      return (p) => !read(p).some((v) => matchesEq(v, value));
     case 'IN': {
       if (!Array.isArray(value)) throw new ViewQueryError(`${field}.value`, 'IN needs an array');
-      return (p) => {
-        const actual = read(p);
-        return value.some((v) => matchesEq(actual, v));
-      };
+      return (p) => read(p).some((actual) => value.some((v) => matchesEq(actual, v)));
     }
     case 'LIKE': {
       if (typeof value !== 'string') throw new ViewQueryError(`${field}.value`, 'LIKE needs a string');
       const needle = value.toLowerCase();
       const like = (v: unknown) => typeof v === 'string' && v.toLowerCase().includes(needle);
-      return (p) => {
-        const actual = read(p);
-        return Array.isArray(actual) ? actual.some(like) : like(actual);
-      };
+      return (p) => read(p).some((actual) => (Array.isArray(actual) ? actual.some(like) : like(actual)));
     }
     case 'LT':
     case 'LTE':
@@ -111,16 +97,45 @@ export function compilePayloadCondition(
         if (op === 'GT') return a > value;
         return a >= value;
       };
-      return (p) => {
-        const actual = read(p);
-        return Array.isArray(actual) ? actual.some(test) : test(actual);
-      };
+      return (p) => read(p).some((actual) => (Array.isArray(actual) ? actual.some(test) : test(actual)));
     }
     default: {
       const unknownOp: never = op;
       throw new ViewQueryError(`${field}.op`, `unknown operator '${String(unknownOp)}'`);
     }
   }
+}
+
+/**
+ * The values a dotted path reaches, as MongoDB resolves it: through an array, the path goes on in
+ * each of its documents; a document without the field contributes `undefined` (missing), so
+ * `EQ null` matches it.
+ */
+function valuesAt(payload: unknown, segments: readonly string[]): unknown[] {
+  let current: unknown[] = [payload];
+  for (const segment of segments) {
+    const next: unknown[] = [];
+    for (const value of current) {
+      if (Array.isArray(value)) {
+        for (const element of value) {
+          if (element !== null && typeof element === 'object' && !Array.isArray(element)) {
+            next.push(ownValue(element, segment));
+          }
+        }
+      } else if (value !== null && typeof value === 'object') {
+        next.push(ownValue(value, segment));
+      } else {
+        next.push(undefined);
+      }
+    }
+    current = next;
+  }
+  return current;
+}
+
+/** A payload's own key only: `constructor` or `__proto__` never reach an object's prototype. */
+function ownValue(value: object, key: string): unknown {
+  return Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
 }
 
 function matchesEq(actual: unknown, expected: unknown): boolean {

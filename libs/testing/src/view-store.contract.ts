@@ -281,6 +281,30 @@ export function viewStoreContract(name: string, factory: ViewStoreContractFactor
         ).toEqual(['t1']);
       });
 
+      it('follows payload paths through arrays of documents, as MongoDB does', async () => {
+        const store = await create();
+        await upsertTasks(store, [
+          aTask('items', {
+            payload: {
+              items: [
+                { sku: 'a', qty: 1 },
+                { sku: 'b', qty: 5 },
+              ],
+            },
+          }),
+          aTask('none', { payload: { items: [] } }),
+        ]);
+        const p = (path: string, op: string, value: unknown) =>
+          findIds(store, { payload: [{ path, op: op as 'EQ', value }] });
+        expect(await p('items.sku', 'EQ', 'b')).toEqual(['items']);
+        expect(await p('items.sku', 'NE', 'b')).toEqual(['none']);
+        expect(await p('items.sku', 'IN', ['x', 'a'])).toEqual(['items']);
+        expect(await p('items.qty', 'GT', 4)).toEqual(['items']);
+        expect(await p('items.sku', 'LIKE', 'B')).toEqual(['items']);
+        // An empty array holds no document whose field could be missing (mongo-java-server agrees).
+        expect(await p('items.sku', 'EQ', null)).toEqual([]);
+      });
+
       it('rejects a bad query with an error naming the field', async () => {
         const store = await seed();
         const error = async (query: Parameters<ViewStore['findTasks']>[0]) => {

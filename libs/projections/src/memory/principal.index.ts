@@ -180,7 +180,9 @@ function isPlain(value: unknown): boolean {
 function encode(column: PayloadColumn, payload: Record<string, unknown>): number {
   let value: unknown = payload;
   for (const segment of column.segments) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    // A path through an array reaches several values (MongoDB's semantics): the document decides.
+    if (Array.isArray(value)) return COMPLEX;
+    if (value === null || typeof value !== 'object') {
       value = undefined;
       break;
     }

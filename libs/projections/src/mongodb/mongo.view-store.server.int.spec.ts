@@ -1,31 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import { MongoClient } from 'mongodb';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { requireServer } from '@eddy/testing/servers';
+import { afterEach, describe, expect, it } from 'vitest';
+import { mongoTestDatabases } from '@eddy/testing/mongo-test-databases';
 import { aTask, viewStoreContract } from '@eddy/testing/view-store.contract';
 import { LIVE_COPY, type Viewer } from '../view-store.port';
 import { MongoViewStore } from './mongo.view-store';
 
 // Against the MongoDB-compatible server of `npm run test:int`, or a real MongoDB when
 // EDDY_TEST_MONGO_URL points at one.
-const { url } = requireServer('mongo');
-const client = new MongoClient(url);
-const databases: string[] = [];
-
-afterAll(async () => {
-  for (const name of databases)
-    await client
-      .db(name)
-      .dropDatabase()
-      .catch(() => undefined);
-  await client.close();
-});
+const { client, fresh } = mongoTestDatabases('eddy_views');
 
 viewStoreContract('mongodb', {
   boundedHistory: false,
   create: async () => {
-    const database = `eddy_views_${randomUUID().slice(0, 8)}`;
-    databases.push(database);
+    const database = fresh();
     return MongoViewStore.open({ client, database });
   },
 });
@@ -36,8 +22,7 @@ describe('MongoDB view store beyond the contract', () => {
     await Promise.all(open.splice(0).map((s) => s.close()));
   });
   const create = async () => {
-    const database = `eddy_views_${randomUUID().slice(0, 8)}`;
-    databases.push(database);
+    const database = fresh();
     const store = await MongoViewStore.open({ client, database });
     open.push(store);
     return store;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { MemoryEventStore, type StoredEvent } from '@eddy/eventstore';
 import { taskStreamId } from '@eddy/contracts';
 import { applyEvents, liveDocuments } from '@eddy/testing/projection-specification';
@@ -8,7 +7,7 @@ import { MemoryViewStore } from '../memory/memory.view-store';
 import { processDefinitionsProjection } from '../process-definitions/process-definitions.projection';
 import { processInstancesProjection } from '../process-instances/process-instances.projection';
 import type { Projection } from '../projection';
-import { taskCreated } from '../projection.fixtures.spec';
+import { eventDraft, taskCreated } from '../projection.fixtures.spec';
 import { tasksProjection } from '../tasks/tasks.projection';
 import { LIVE_COPY } from '../view-store.port';
 import { ProjectionRunner, UnknownProjectionError } from './projection-runner';
@@ -21,15 +20,7 @@ const all = [
 ];
 const clerk = { userId: 'carl', groups: ['clerks'] };
 
-function event(type: string, data: object) {
-  return {
-    id: randomUUID(),
-    type,
-    schemaVersion: 1,
-    data: data as Record<string, unknown>,
-    metadata: { commandId: randomUUID(), correlationId: 'c', timestamp: '2026-01-01T00:00:00.000Z' },
-  };
-}
+const event = eventDraft;
 
 const until = async (check: () => boolean | Promise<boolean>, what: string) => {
   for (let i = 0; i < 1_000; i++) {
