@@ -49,7 +49,7 @@ export interface AppOverrides {
 export class AppModule {
   static forRoot(config: EddyConfig, overrides: AppOverrides = {}): DynamicModule {
     const engine =
-      config.engine === 'embedded'
+      config.engine !== 'none'
         ? [
             CollectorModule.forRoot({
               applicationName: config.applicationName,
@@ -59,6 +59,8 @@ export class AppModule {
               // either: kept ones would run ahead of it (tasks the core never heard of).
               checkpoints: config.eventStore.kind === 'memory' ? 'memory' : 'sqlite',
               engine: { inMemory: config.eventStore.kind === 'memory' },
+              engineKind: config.engine,
+              camunda8: { sdkConfig: config.camunda8Sdk, inMemory: config.eventStore.kind === 'memory' },
               ...collectorSettings(config.bpmnDir),
             }),
           ]

@@ -27,7 +27,7 @@ const environmentSchema = z
     EDDY_BPMN_DIR: z.string().min(1).default('./bpmn'),
     EDDY_EVENT_STORE: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
     EDDY_POSTGRES_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-    EDDY_ENGINE: z.enum(['embedded', 'none']).default('embedded'),
+    EDDY_ENGINE: z.enum(['embedded', 'camunda8', 'none']).default('embedded'),
     EDDY_APPLICATION_NAME: z
       .string()
       .regex(/^[A-Za-z0-9._:@\-/+]+$/, 'may contain only letters, digits and . _ : @ - / +')
@@ -108,7 +108,7 @@ export interface EddyConfig {
   bpmnDir: string;
   applicationName: string;
   eventStore: { kind: 'sqlite' | 'postgres' | 'memory'; postgresUrl?: string };
-  engine: 'embedded' | 'none';
+  engine: 'embedded' | 'camunda8' | 'none';
   auth: AuthOptions;
   commands: { maxRetries: number; maxPerRequest: number };
   tasklist: {
@@ -120,6 +120,8 @@ export interface EddyConfig {
     maxPayloadBytes: number;
   };
   log: { level: EddyEnvironment['EDDY_LOG_LEVEL']; pretty: boolean };
+  /** With `EDDY_ENGINE=camunda8`: the `@camunda8/sdk`'s own settings (`ZEEBE_*`, `CAMUNDA_*`), passed through. */
+  camunda8Sdk: Record<string, string>;
 }
 
 /** A setting is missing or bad: start-up stops with its name. */
@@ -150,13 +152,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   );
   const parsed = environmentSchema.safeParse(relevant);
   const devMode = devModeProblem(relevant, env.NODE_ENV);
-  if (!parsed.success || devMode) {
+  // The Camunda 8 SDK reads its own settings; without an address it would quietly try localhost.
+  const camunda8 =
+    relevant.EDDY_ENGINE === 'camunda8' && !env.ZEEBE_REST_ADDRESS
+      ? { variable: 'ZEEBE_REST_ADDRESS', message: 'is required when EDDY_ENGINE=camunda8' }
+      : null;
+  if (!parsed.success || devMode || camunda8) {
     throw new ConfigurationError([
       ...(parsed.error?.issues ?? []).map((issue) => ({
         variable: String(issue.path[0] ?? 'EDDY_*'),
         message: issue.message,
       })),
       ...(devMode ? [devMode] : []),
+      ...(camunda8 ? [camunda8] : []),
     ]);
   }
   const e = parsed.data;
@@ -191,5 +199,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPayloadBytes: e.EDDY_MAX_BODY_BYTES,
     },
     log: { level: e.EDDY_LOG_LEVEL, pretty: e.EDDY_LOG_PRETTY },
+    camunda8Sdk: Object.fromEntries(
+      Object.entries(env).filter(
+        (entry): entry is [string, string] =>
+          /^(ZEEBE|CAMUNDA)_/.test(entry[0]) && entry[1] !== undefined && entry[1] !== '',
+      ),
+    ),
   };
 }

@@ -16,6 +16,16 @@ describe('loadConfig', () => {
     expect(config.http.maxBodyBytes).toBe(1024 * 1024);
   });
 
+  it('takes the Camunda 8 engine with the SDK address', () => {
+    const config = loadConfig({
+      EDDY_AUTH_MODE: 'dev',
+      EDDY_ENGINE: 'camunda8',
+      ZEEBE_REST_ADDRESS: 'https://cluster.example',
+    });
+    expect(config.engine).toBe('camunda8');
+    expect(config.camunda8Sdk).toEqual({ ZEEBE_REST_ADDRESS: 'https://cluster.example' });
+  });
+
   it('reads lists and numbers', () => {
     const config = loadConfig({
       EDDY_AUTH_MODE: 'dev',
@@ -33,6 +43,7 @@ describe('loadConfig', () => {
     [{ EDDY_AUTH_MODE: 'jwt' }, 'EDDY_JWT_SECRET'],
     [{ EDDY_JWT_SECRET: 'short' }, 'EDDY_JWT_SECRET'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_EVENT_STORE: 'postgres' }, 'EDDY_POSTGRES_URL'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_ENGINE: 'camunda8' }, 'ZEEBE_REST_ADDRESS'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_JWT_JWKS_URL: 'not a url' }, 'EDDY_JWT_JWKS_URL'],
   ])('refuses %o naming %s', (env, variable) => {
     try {
