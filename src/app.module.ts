@@ -56,7 +56,7 @@ export interface AppOverrides {
 export class AppModule {
   static forRoot(config: EddyConfig, overrides: AppOverrides = {}): DynamicModule {
     const engine =
-      config.engine === 'embedded'
+      config.engine !== 'none'
         ? [
             CollectorModule.forRoot({
               applicationName: config.applicationName,
@@ -68,6 +68,8 @@ export class AppModule {
               engine: { inMemory: config.eventStore.kind === 'memory' },
               engineClient: { checkpointReset: config.checkpointReset },
               maxPayloadDepth: config.commands.maxPayloadDepth,
+              engineKind: config.engine,
+              camunda8: { sdkConfig: config.camunda8Sdk, inMemory: config.eventStore.kind === 'memory' },
               ...collectorSettings(config.bpmnDir),
             }),
           ]

@@ -27,7 +27,7 @@ const environmentSchema = z
     EDDY_BPMN_DIR: z.string().min(1).default('./bpmn'),
     EDDY_EVENT_STORE: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
     EDDY_POSTGRES_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-    EDDY_ENGINE: z.enum(['embedded', 'none']).default('embedded'),
+    EDDY_ENGINE: z.enum(['embedded', 'camunda8', 'none']).default('embedded'),
     EDDY_CHECKPOINT_RESET: z.enum(['head', 'start']).optional(),
     EDDY_VIEW_STORE: z.enum(['memory', 'mongodb']).default('memory'),
     EDDY_MONGODB_URL: z
@@ -135,7 +135,7 @@ export interface EddyConfig {
   bpmnDir: string;
   applicationName: string;
   eventStore: { kind: 'sqlite' | 'postgres' | 'memory'; postgresUrl?: string };
-  engine: 'embedded' | 'none';
+  engine: 'embedded' | 'camunda8' | 'none';
   /** Where a checkpoint that does not belong to the event store goes on from; unset: start-up stops. */
   checkpointReset?: 'head' | 'start';
   viewStore: { kind: 'memory' | 'mongodb'; mongodbUrl?: string; mongodbDatabase: string };
@@ -153,6 +153,8 @@ export interface EddyConfig {
   log: { level: EddyEnvironment['EDDY_LOG_LEVEL']; pretty: boolean };
   /** Where the web tasklist signs its users in (jwt mode), when it does. */
   oidc: { issuer: string; clientId: string; scopes: string } | null;
+  /** With `EDDY_ENGINE=camunda8`: the `@camunda8/sdk`'s own settings (`ZEEBE_*`, `CAMUNDA_*`), passed through. */
+  camunda8Sdk: Record<string, string>;
 }
 
 /** A setting is missing or bad: start-up stops with its name. */
@@ -183,13 +185,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   );
   const parsed = environmentSchema.safeParse(relevant);
   const devMode = devModeProblem(relevant, env.NODE_ENV);
-  if (!parsed.success || devMode) {
+  // The Camunda 8 SDK reads its own settings; without an address it would quietly try localhost.
+  const camunda8 =
+    relevant.EDDY_ENGINE === 'camunda8' && !env.ZEEBE_REST_ADDRESS
+      ? { variable: 'ZEEBE_REST_ADDRESS', message: 'is required when EDDY_ENGINE=camunda8' }
+      : null;
+  if (!parsed.success || devMode || camunda8) {
     throw new ConfigurationError([
       ...(parsed.error?.issues ?? []).map((issue) => ({
         variable: String(issue.path[0] ?? 'EDDY_*'),
         message: issue.message,
       })),
       ...(devMode ? [devMode] : []),
+      ...(camunda8 ? [camunda8] : []),
     ]);
   }
   const e = parsed.data;
@@ -237,5 +245,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     oidc: e.EDDY_OIDC_CLIENT_ID
       ? { issuer: e.EDDY_JWT_ISSUER!, clientId: e.EDDY_OIDC_CLIENT_ID, scopes: e.EDDY_OIDC_SCOPES }
       : null,
+    camunda8Sdk: Object.fromEntries(
+      Object.entries(env).filter(
+        (entry): entry is [string, string] =>
+          /^(ZEEBE|CAMUNDA)_/.test(entry[0]) && entry[1] !== undefined && entry[1] !== '',
+      ),
+    ),
   };
 }

@@ -50,6 +50,16 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes the Camunda 8 engine with the SDK address', () => {
+    const config = loadConfig({
+      EDDY_AUTH_MODE: 'dev',
+      EDDY_ENGINE: 'camunda8',
+      ZEEBE_REST_ADDRESS: 'https://cluster.example',
+    });
+    expect(config.engine).toBe('camunda8');
+    expect(config.camunda8Sdk).toEqual({ ZEEBE_REST_ADDRESS: 'https://cluster.example' });
+  });
+
   it('reads lists and numbers', () => {
     const config = loadConfig({
       EDDY_AUTH_MODE: 'dev',
@@ -72,6 +82,7 @@ describe('loadConfig', () => {
     [{ EDDY_AUTH_MODE: 'jwt' }, 'EDDY_JWT_SECRET'],
     [{ EDDY_JWT_SECRET: 'short' }, 'EDDY_JWT_SECRET'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_EVENT_STORE: 'postgres' }, 'EDDY_POSTGRES_URL'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_ENGINE: 'camunda8' }, 'ZEEBE_REST_ADDRESS'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_JWT_JWKS_URL: 'not a url' }, 'EDDY_JWT_JWKS_URL'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_CHECKPOINT_RESET: 'yes' }, 'EDDY_CHECKPOINT_RESET'],
 

@@ -21,6 +21,7 @@ import {
   type CheckpointStore,
 } from './engine-client/checkpoint.store';
 import { ENGINE_CLIENT_OPTIONS, EngineClient, type EngineClientOptions } from './engine-client/engine.client';
+import { Camunda8ProcessEngine, type Camunda8ProcessEngineOptions } from './engine/camunda8/camunda8.engine';
 import { EmbeddedProcessEngine, type EmbeddedProcessEngineOptions } from './engine/embedded/embedded.engine';
 import { PROCESS_ENGINE, type ProcessEngine } from './engine/engine.port';
 
@@ -32,6 +33,10 @@ export interface CollectorModuleOptions extends CollectorOptions {
   bpmnDir: string | null;
   /** Settings of the embedded engine beyond its folder (durability, service task handlers, redelivery). */
   engine?: Omit<EmbeddedProcessEngineOptions, 'dataDir'>;
+  /** Which engine is `PROCESS_ENGINE`: the embedded one (default) or Camunda 8 (`EDDY_ENGINE=camunda8`). */
+  engineKind?: 'embedded' | 'camunda8';
+  /** Settings of the Camunda 8 adapter; its connection is the SDK's own configuration (ZEEBE_REST_ADDRESS ...). */
+  camunda8?: Omit<Camunda8ProcessEngineOptions, 'dataDir'> & { inMemory?: boolean };
   /** Retries of the engine client's calls. */
   engineClient?: Omit<EngineClientOptions, 'applicationName'>;
   /** Where the engine client keeps its position in the event log. Default `sqlite` (in `dataDir`). */
@@ -72,7 +77,7 @@ export class CollectorLifecycle implements OnApplicationBootstrap, BeforeApplica
 }
 
 /**
- * The process side of Eddy in one module: the embedded engine (`PROCESS_ENGINE`), the collector that turns
+ * The process side of Eddy in one module: the engine (`PROCESS_ENGINE`: embedded, or Camunda 8), the collector that turns
  * its transactions into commands, the deployer of the BPMN folder and the engine client that carries
  * tasklist actions to the engine. Needs `COMMAND_DISPATCHER` (the core) and `EVENT_STORE` from the
  * application.
@@ -103,7 +108,13 @@ export class CollectorModule {
         },
         {
           provide: PROCESS_ENGINE,
-          useFactory: () => EmbeddedProcessEngine.open({ ...options.engine, dataDir: options.dataDir }),
+          useFactory: () =>
+            options.engineKind === 'camunda8'
+              ? Camunda8ProcessEngine.open({
+                  ...options.camunda8,
+                  dataDir: options.camunda8?.inMemory ? null : options.dataDir,
+                })
+              : EmbeddedProcessEngine.open({ ...options.engine, dataDir: options.dataDir }),
         },
         {
           provide: CHECKPOINT_STORE,

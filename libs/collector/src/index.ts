@@ -6,6 +6,7 @@ export {
   type ServiceTaskHandler,
   type ServiceTaskJob,
 } from './engine/embedded/embedded.engine';
+export { Camunda8ProcessEngine, type Camunda8ProcessEngineOptions } from './engine/camunda8/camunda8.engine';
 export * from './collector/collector.options';
 export {
   collectTransaction,

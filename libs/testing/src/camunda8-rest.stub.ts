@@ -173,6 +173,9 @@ function list(value: unknown): string[] {
   return [];
 }
 
+/** Element types Camunda 8.8 refuses to deploy, of those a test might use. */
+const UNSUPPORTED_TYPES = new Set(['bpmn:ComplexGateway']);
+
 async function readDefinitions(
   xml: string,
   resourceName: string,
@@ -185,6 +188,27 @@ async function readDefinitions(
     const elements = new Map<string, StubElement>();
     const flows = (process['flowElements'] as ModdleNode[] | undefined) ?? [];
     let startEventId: string | null = null;
+    // A flow is known by its sourceRef and targetRef; the nodes' <outgoing> children are optional.
+    const outgoing = new Map<string, string[]>();
+    for (const flow of flows.filter((f) => f.$type === 'bpmn:SequenceFlow')) {
+      const source = (flow['sourceRef'] as ModdleNode | undefined)?.id ?? '';
+      outgoing.set(source, [
+        ...(outgoing.get(source) ?? []),
+        (flow['targetRef'] as ModdleNode | undefined)?.id ?? '',
+      ]);
+    }
+    const unsupported = flows.filter((f) => UNSUPPORTED_TYPES.has(f.$type));
+    if (unsupported.length > 0) {
+      // The shape of Camunda's validation message: each element with its errors.
+      throw new Error(
+        unsupported
+          .map(
+            (f) =>
+              `- Element: ${f.id}\n    - ERROR: Elements of type '${f.$type.replace('bpmn:', '')}' are currently not supported`,
+          )
+          .join('\n'),
+      );
+    }
     for (const node of flows) {
       if (node.$type === 'bpmn:SequenceFlow') continue;
       const assignment = ext(node, 'zeebe:AssignmentDefinition');
@@ -201,9 +225,7 @@ async function readDefinitions(
         id: node.id ?? '',
         type: node.$type,
         name: node.name ?? null,
-        outgoing: ((node['outgoing'] as ModdleNode[] | undefined) ?? []).map(
-          (f) => (f['targetRef'] as ModdleNode).id ?? '',
-        ),
+        outgoing: outgoing.get(node.id ?? '') ?? [],
         taskListeners: listenersOf(node, 'zeebe:TaskListeners'),
         assignee: str(assignment?.['assignee']),
         candidateUsers: str(assignment?.['candidateUsers']),
@@ -549,7 +571,7 @@ export class Camunda8RestStub {
       throw new ProblemError(
         400,
         'INVALID_ARGUMENT',
-        `Command 'CREATE' rejected: ${resourceName}: ${(error as Error).message}`,
+        `Command 'CREATE' rejected with code 'INVALID_ARGUMENT': Expected to deploy new resources, but encountered the following errors:\n'${resourceName}':\n${(error as Error).message}`,
       );
     }
     return read.map((r) => {

@@ -6,3 +6,4 @@ export {
   type ServiceTaskHandler,
   type ServiceTaskJob,
 } from './embedded/embedded.engine';
+export { Camunda8ProcessEngine, type Camunda8ProcessEngineOptions } from './camunda8/camunda8.engine';

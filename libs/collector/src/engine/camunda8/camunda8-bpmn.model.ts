@@ -35,7 +35,7 @@ function moddle(): Moddle {
 export interface Camunda8ListenerTypes {
   /** Job type of the user task listeners (every event type: creating, assigning, updating, completing, canceling). */
   userTask: string;
-  /** Job type of the process's start and end execution listeners. */
+  /** Job type of the process's end execution listener. */
   processInstance: string;
 }
 
@@ -52,6 +52,8 @@ export const TASK_LISTENER_EVENT_TYPES = [
 export interface Camunda8UserTaskModel {
   name: string | null;
   description: string | null;
+  /** `zeebe:assignmentDefinition assignee` as modelled (a literal or a FEEL expression). */
+  assignee: string | null;
 }
 
 /** One process of a BPMN resource, as far as Eddy reads it: what a deployed definition reports of it, and its tasks. */
@@ -117,10 +119,13 @@ function splitList(value: string | undefined): string[] {
     .filter((s) => s !== '');
 }
 
+function stringAttribute(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
 function formKeyOf(element: ModdleElement): string | null {
   const form = extension(element, 'zeebe:FormDefinition');
-  const key = form?.['formKey'] ?? form?.['externalReference'] ?? form?.['formId'];
-  return typeof key === 'string' && key !== '' ? key : null;
+  return stringAttribute(form?.['formKey'] ?? form?.['externalReference'] ?? form?.['formId']);
 }
 
 function documentation(element: ModdleElement): string | null {
@@ -159,13 +164,13 @@ export async function readProcessModels(xml: string, resourceName: string): Prom
       userTasks.set(element.id, {
         name: element.name ?? null,
         description: zeebeProperties(element).get('description') ?? documentation(element),
+        assignee: stringAttribute(extension(element, 'zeebe:AssignmentDefinition')?.['assignee']),
       });
     }
-    const versionTag = extension(process, 'zeebe:VersionTag')?.['value'];
     return {
       id,
       name: process.name ?? null,
-      versionTag: typeof versionTag === 'string' && versionTag !== '' ? versionTag : null,
+      versionTag: stringAttribute(extension(process, 'zeebe:VersionTag')?.['value']),
       formKey: noneStart ? formKeyOf(noneStart) : null,
       startableFromTasklist: startable === undefined ? noneStart !== undefined : startable === 'true',
       candidateStarterGroups: splitList(properties.get('eddy:candidateStarterGroups')),
@@ -205,8 +210,9 @@ function addListeners(
 /**
  * Adds Eddy's listeners to a BPMN resource before it is deployed to Camunda 8: a user task listener of
  * `types.userTask` for each of the five task listener event types on every Camunda user task
- * (`zeebe:userTask`), and start and end execution listeners of `types.processInstance` on every executable
- * process. Listeners of the model itself stay, and run before Eddy's. Applying it twice adds nothing.
+ * (`zeebe:userTask`), and an end execution listener of `types.processInstance` on every executable process
+ * (a start listener would hold the instance until Eddy accepted it; the start is reported with the
+ * instance's first job instead). Listeners of the model itself stay, and run before Eddy's. Applying it twice adds nothing.
  */
 export async function withEddyListeners(
   xml: string,
@@ -216,7 +222,7 @@ export async function withEddyListeners(
   const m = moddle();
   const definitions = await parse(xml, resourceName);
   for (const process of executableProcesses(definitions)) {
-    addListeners(m, process, 'Execution', types.processInstance, ['start', 'end']);
+    addListeners(m, process, 'Execution', types.processInstance, ['end']);
     for (const element of allFlowElements(process)) {
       if (element.$type !== 'bpmn:UserTask' || !extension(element, 'zeebe:UserTask')) continue;
       addListeners(m, element, 'Task', types.userTask, TASK_LISTENER_EVENT_TYPES);

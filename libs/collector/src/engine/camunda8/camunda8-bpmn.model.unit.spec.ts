@@ -11,7 +11,7 @@ const ORDER = `<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:startEvent id="Start"><bpmn:extensionElements><zeebe:formDefinition formKey="start-form" /></bpmn:extensionElements></bpmn:startEvent>
     <bpmn:userTask id="ReviewOrder" name="Review order">
       <bpmn:documentation>Check the order against the customer's credit.</bpmn:documentation>
-      <bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements>
+      <bpmn:extensionElements><zeebe:userTask /><zeebe:assignmentDefinition assignee="=submitter" /></bpmn:extensionElements>
     </bpmn:userTask>
     <bpmn:subProcess id="Shipping">
       <bpmn:userTask id="ShipOrder" name="Ship order">
@@ -46,9 +46,13 @@ describe('readProcessModels', () => {
       userTasks: new Map([
         [
           'ReviewOrder',
-          { name: 'Review order', description: "Check the order against the customer's credit." },
+          {
+            name: 'Review order',
+            description: "Check the order against the customer's credit.",
+            assignee: '=submitter',
+          },
         ],
-        ['ShipOrder', { name: 'Ship order', description: 'Pack and ship' }],
+        ['ShipOrder', { name: 'Ship order', description: 'Pack and ship', assignee: null }],
       ]),
     });
   });
@@ -82,7 +86,7 @@ describe('readProcessModels', () => {
 });
 
 describe('withEddyListeners', () => {
-  it('adds the five task listeners to every Camunda user task and start and end listeners to the process', async () => {
+  it('adds the five task listeners to every Camunda user task and an end listener to the process', async () => {
     const xml = await withEddyListeners(ORDER, 'order-fulfilment.bpmn', TYPES);
     for (const eventType of ['creating', 'assigning', 'updating', 'completing', 'canceling']) {
       expect(
@@ -91,9 +95,7 @@ describe('withEddyListeners', () => {
         ),
       ).toHaveLength(2);
     }
-    expect(xml).toContain(
-      '<zeebe:executionListener eventType="start" retries="3" type="eddy-process-instance"',
-    );
+    expect(xml).not.toContain('eventType="start"');
     expect(xml).toContain(
       '<zeebe:executionListener eventType="end" retries="3" type="eddy-process-instance"',
     );

@@ -9,6 +9,7 @@ import type {
   TaskCancellationReason,
   Variables,
 } from '../engine.port';
+import { resolveAttribute } from '../embedded/feel';
 import type { Camunda8ProcessModel } from './camunda8-bpmn.model';
 
 /** Camunda 8's id of the default tenant; Eddy calls it "no tenant" (null). */
@@ -64,12 +65,28 @@ export interface ListenerJobContext {
   businessKeyVariable: string;
   /** Instances the adapter itself cancelled: their cancelled tasks get reason `instanceCancelled`. */
   cancelledByEddy: boolean;
+  /**
+   * Whether the instance's start has been reported. Camunda's start execution listener would block the
+   * instance until Eddy accepted it, so the start is reported instead with the instance's first listener job
+   * (its first task's creation, or its end), in one transaction, as the embedded engine reports a start up
+   * to the first wait state. A cancelled task of an unreported instance reports no start.
+   */
+  instanceReported: boolean;
   /** Time of the mapping: the event's `occurredAt`, and `createTime` of a new task. */
   now: string;
 }
 
 export type ListenerJobMapping =
-  | { ok: true; transaction: EngineTransaction; task: EngineTask | null; taskEnded: boolean }
+  | {
+      ok: true;
+      transaction: EngineTransaction;
+      /** The task as reported now, for the store of reported tasks; null for an instance's end. */
+      task: EngineTask | null;
+      taskEnded: boolean;
+      /** The transaction reports the instance's start. */
+      instanceStarted: boolean;
+      instanceEnded: boolean;
+    }
   | { ok: false; reason: string };
 
 function describe(job: unknown): string {
@@ -93,10 +110,28 @@ export function businessKeyOf(variables: Variables, name: string): string | null
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
+/**
+ * Camunda 8.8 applies the modelled assignee only after the creating listeners have completed (the task's
+ * assigning listeners report it next), so a creating job carries none. The task is reported with the
+ * assignee the model gives it, as the embedded engine reports it; the assigning job then confirms it.
+ */
+function modelledAssignee(expression: string | null | undefined, variables: Variables): string | null {
+  if (!expression) return null;
+  try {
+    const value = resolveAttribute(expression, variables);
+    return typeof value === 'string' && value !== '' ? value : null;
+  } catch {
+    return null;
+  }
+}
+
 function taskOf(job: Camunda8ListenerJob, context: ListenerJobContext): EngineTask {
   const userTask = job.userTask!;
   const element = context.model?.userTasks.get(job.elementId);
   const previous = context.previous;
+  const assignee =
+    userTask.assignee ||
+    (job.listenerEventType === 'CREATING' ? modelledAssignee(element?.assignee, job.variables) : null);
   return {
     id: userTask.userTaskKey,
     name: element?.name ?? previous?.name ?? null,
@@ -107,7 +142,7 @@ function taskOf(job: Camunda8ListenerJob, context: ListenerJobContext): EngineTa
     createTime: previous?.createTime ?? context.now,
     dueDate: isoDateOrNull(userTask.dueDate),
     followUpDate: isoDateOrNull(userTask.followUpDate),
-    assignee: userTask.assignee ? userTask.assignee : null,
+    assignee: assignee || null,
     candidateUsers: userTask.candidateUsers ?? [],
     candidateGroups: userTask.candidateGroups ?? [],
     processInstanceId: job.processInstanceKey,
@@ -169,27 +204,14 @@ export function mapListenerJob(raw: unknown, context: ListenerJobContext): Liste
           reason: `${describe(job)}: elementId: Eddy listens to the start and end of processes only`,
         };
       }
-      const instance: EngineProcessInstance = {
-        id: job.processInstanceKey,
-        processDefinitionId: job.processDefinitionKey,
-        processDefinitionKey: job.processDefinitionId,
-        processName: context.model?.name ?? null,
-        businessKey: businessKeyOf(job.variables, context.businessKeyVariable),
-        tenantId: tenantOrNull(job.tenantId),
-        startTime: occurredAt,
-      };
-      events.push(
-        job.listenerEventType === 'START'
-          ? {
-              type: 'processInstance.started',
-              eventId: base,
-              occurredAt,
-              instance,
-              variables: job.variables,
-              startUserId: null,
-            }
-          : { type: 'processInstance.finished', eventId: base, occurredAt, instance },
-      );
+      if (job.listenerEventType === 'END') {
+        events.push({
+          type: 'processInstance.finished',
+          eventId: base,
+          occurredAt,
+          instance: instanceOf(job, context),
+        });
+      }
       break;
     }
     case 'CREATING':
@@ -243,6 +265,18 @@ export function mapListenerJob(raw: unknown, context: ListenerJobContext): Liste
       };
     }
   }
+  // The first job of an instance also reports its start, in the same transaction (see ListenerJobContext).
+  const instanceStarted = !context.instanceReported && job.listenerEventType !== 'CANCELING';
+  if (instanceStarted) {
+    events.unshift({
+      type: 'processInstance.started',
+      eventId: `${job.processInstanceKey}:${job.processInstanceKey}:started`,
+      occurredAt,
+      instance: instanceOf(job, context),
+      variables: job.variables,
+      startUserId: null,
+    });
+  }
   return {
     ok: true,
     transaction: {
@@ -253,5 +287,19 @@ export function mapListenerJob(raw: unknown, context: ListenerJobContext): Liste
     },
     task,
     taskEnded,
+    instanceStarted,
+    instanceEnded: job.listenerEventType === 'END',
+  };
+}
+
+function instanceOf(job: Camunda8ListenerJob, context: ListenerJobContext): EngineProcessInstance {
+  return {
+    id: job.processInstanceKey,
+    processDefinitionId: job.processDefinitionKey,
+    processDefinitionKey: job.processDefinitionId,
+    processName: context.model?.name ?? null,
+    businessKey: businessKeyOf(job.variables, context.businessKeyVariable),
+    tenantId: tenantOrNull(job.tenantId),
+    startTime: context.now,
   };
 }

@@ -10,6 +10,7 @@ const context = (over: Partial<ListenerJobContext> = {}): ListenerJobContext => 
   previous: undefined,
   businessKeyVariable: 'businessKey',
   cancelledByEddy: false,
+  instanceReported: true,
   now: '2030-01-01T10:00:00.000Z',
   ...over,
 });
@@ -174,45 +175,64 @@ describe('mapListenerJob', () => {
     expect(other.taskEnded).toBe(true);
   });
 
-  it('maps the process start and end listeners to processInstance.started and .finished', () => {
-    const processJob = (listenerEventType: string) => ({
-      ...taskJob(listenerEventType),
+  it("reports an instance's start with its first job, in the same transaction, and its end from the end listener", () => {
+    const first = ok(mapListenerJob(taskJob('CREATING'), context({ instanceReported: false })));
+    expect(first.instanceStarted).toBe(true);
+    expect(first.transaction.events.map((e) => e.type)).toEqual(['processInstance.started', 'task.created']);
+    expect(first.transaction.events[0]).toEqual({
+      type: 'processInstance.started',
+      eventId: '100:100:started',
+      occurredAt: '2030-01-01T10:00:00.000Z',
+      startUserId: null,
+      variables: { orderId: 'O-1', businessKey: 'O-1' },
+      instance: {
+        id: '100',
+        processDefinitionId: '10',
+        processDefinitionKey: 'order',
+        processName: 'Order',
+        businessKey: 'O-1',
+        tenantId: null,
+        startTime: '2030-01-01T10:00:00.000Z',
+      },
+    });
+    // A cancelled task of an unreported instance reports no start.
+    expect(
+      ok(mapListenerJob(taskJob('CANCELING'), context({ instanceReported: false }))).instanceStarted,
+    ).toBe(false);
+
+    const endJob = {
+      ...taskJob('END'),
       kind: 'EXECUTION_LISTENER',
       type: 'eddy-process-instance',
       elementId: 'order',
       elementInstanceKey: '100',
       userTask: undefined,
       tenantId: 'emea',
-    });
-    const started = ok(mapListenerJob(processJob('START'), context()));
-    expect(started.transaction).toEqual({
-      id: 'camunda8:900',
-      processInstanceId: '100',
-      events: [
-        {
-          type: 'processInstance.started',
-          eventId: '100:100:900',
-          occurredAt: '2030-01-01T10:00:00.000Z',
-          startUserId: null,
-          variables: { orderId: 'O-1', businessKey: 'O-1' },
-          instance: {
-            id: '100',
-            processDefinitionId: '10',
-            processDefinitionKey: 'order',
-            processName: 'Order',
-            businessKey: 'O-1',
-            tenantId: 'emea',
-            startTime: '2030-01-01T10:00:00.000Z',
-          },
-        },
-      ],
-      variables: {},
-    });
-    expect(started.task).toBeNull();
-    expect(ok(mapListenerJob(processJob('END'), context())).transaction.events[0]).toMatchObject({
-      type: 'processInstance.finished',
-      instance: { id: '100' },
-    });
+    };
+    const end = ok(mapListenerJob(endJob, context()));
+    expect(end.transaction.events).toEqual([
+      expect.objectContaining({
+        type: 'processInstance.finished',
+        eventId: '100:100:900',
+        instance: expect.objectContaining({ id: '100', tenantId: 'emea' }),
+      }),
+    ]);
+    expect(end).toMatchObject({ task: null, instanceEnded: true, instanceStarted: false });
+    // An instance that ends before any task: its start and end in one transaction.
+    expect(
+      ok(mapListenerJob(endJob, context({ instanceReported: false }))).transaction.events.map((e) => e.type),
+    ).toEqual(['processInstance.started', 'processInstance.finished']);
+  });
+
+  it('reports the modelled assignee at creation, which Camunda applies right after (its assigning job follows)', () => {
+    const created = ok(
+      mapListenerJob(taskJob('CREATING', {}, { variables: { submitter: 'sue' } }), context()),
+    );
+    expect(created.task?.assignee).toBe('sue');
+    const assigning = ok(
+      mapListenerJob(taskJob('ASSIGNING', { assignee: '' }, { variables: { submitter: 'sue' } }), context()),
+    );
+    expect(assigning.task?.assignee).toBeNull();
   });
 
   it('is deterministic: the same job gives the same transaction, so a redelivery is a duplicate', () => {

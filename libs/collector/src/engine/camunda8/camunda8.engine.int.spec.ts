@@ -249,13 +249,13 @@ describe('Camunda8ProcessEngine against the Camunda 8 REST stub', () => {
     await engine.deploy({ xml: ORDER, resourceName: 'order-fulfilment.bpmn' });
     await engine.startProcessInstance({ definitionKey: 'order-fulfilment', variables: { orderId: 'O-3' } });
     await received.event((e) => e.type === 'task.created', 'task.created after the core came back');
-    const startJob = stub.jobs().find((j) => j.listenerEventType === 'START')!;
-    expect(startJob.activations).toBe(4);
-    expect(startJob.retries).toBe(3);
-    expect(startJob.state).toBe('COMPLETED');
+    const creatingJob = stub.jobs().find((j) => j.listenerEventType === 'CREATING')!;
+    expect(creatingJob.activations).toBe(4);
+    expect(creatingJob.retries).toBe(3);
+    await stub.until(() => creatingJob.state === 'COMPLETED', 'the creating job to be completed');
     expect(stub.jobs().filter((j) => j.state === 'INCIDENT')).toEqual([]);
     // The redelivered transaction is the same one: same id, delivered once accepted.
-    expect(received.transactions.filter((t) => t.id === `camunda8:${startJob.jobKey}`)).toHaveLength(1);
+    expect(received.transactions.filter((t) => t.id === `camunda8:${creatingJob.jobKey}`)).toHaveLength(1);
   });
 
   it('fails a listener job whose variables do not fit back to Camunda with the reason, which raises an incident', async () => {
@@ -269,7 +269,7 @@ describe('Camunda8ProcessEngine against the Camunda 8 REST stub', () => {
     });
     await stub.until(() => stub.jobs().some((j) => j.state === 'INCIDENT'), 'an incident');
     const [incident] = stub.jobs().filter((j) => j.state === 'INCIDENT');
-    expect(incident.listenerEventType).toBe('START');
+    expect(incident.listenerEventType).toBe('CREATING');
     expect(incident.errorMessage).toContain('variables.businessKey');
     expect(received.transactions).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Camunda8 } from '@camunda8/sdk';
-import { counter } from '@eddy/observability';
-import { EngineError } from '../engine.errors';
+import { counter, retryWithBackoff, sleep } from '@eddy/observability';
+import { EngineError, type UnsupportedElement } from '../engine.errors';
 import type {
   BpmnResource,
   CorrelateMessageRequest,
@@ -22,11 +22,7 @@ import {
   type Camunda8ProcessModel,
 } from './camunda8-bpmn.model';
 import { isoDateOrNull, mapListenerJob, tenantOrNull } from './camunda8-listener-job.mapping';
-import {
-  MemoryReportedTasksStore,
-  SqliteReportedTasksStore,
-  type ReportedTasksStore,
-} from './camunda8-reported-tasks.store';
+import { MemoryReportedStore, SqliteReportedStore, type ReportedStore } from './camunda8-reported.store';
 import {
   correctionTransaction,
   diffOpenTasks,
@@ -64,6 +60,11 @@ export interface Camunda8ProcessEngineOptions {
   redeliveryBackoffMs?: number;
   /** Re-sync of the open user tasks, after the first one at start. Default 5 minutes; 0: only at start. */
   resyncIntervalMs?: number;
+  /**
+   * Attempts of a task action while the task is busy with a listener job (Camunda answers 409), 25 ms
+   * doubling to 0.5 s apart. Default 40 (about 18 s).
+   */
+  busyTaskAttempts?: number;
   /** Process variable that carries the business key (Camunda 8 has none). Default `businessKey`. */
   businessKeyVariable?: string;
   clock?: () => Date;
@@ -101,6 +102,32 @@ function detailOf(error: unknown): string {
   return e.detail ?? e.title ?? e.message ?? String(error);
 }
 
+/**
+ * The error of a deployment Camunda refused. Its validation message lists each element with its errors
+ * (`- Element: Decide` then `- ERROR: ...` lines): those become the `UNSUPPORTED_ELEMENT` details.
+ */
+export function deploymentRefused(resourceName: string, detail: string): EngineError {
+  const details: UnsupportedElement[] = [];
+  let current: UnsupportedElement | null = null;
+  for (const line of detail.split('\n')) {
+    const element = line.match(/^\s*- Element: (\S+)/);
+    const problem = line.match(/^\s*- ERROR: (.*)$/);
+    if (element) {
+      current = { elementId: element[1], elementType: '', reason: '' };
+      details.push(current);
+    } else if (problem && current) {
+      current.reason = current.reason ? `${current.reason}; ${problem[1]}` : problem[1];
+    }
+  }
+  const message = `${resourceName}: Camunda 8 refused the deployment: ${detail}`;
+  return details.length > 0
+    ? new EngineError('UNSUPPORTED_ELEMENT', message, details)
+    : new EngineError('INVALID_BPMN', message);
+}
+
+/** Longest wait for the canceling listeners of an instance Eddy cancelled before it reports the instance cancelled. */
+const CANCELLATION_WAIT_MS = 60_000;
+
 /** Keeps a task id out of the re-sync's "missing" for this long after its end was reported. */
 const RECENTLY_ENDED_MS = 10 * 60_000;
 
@@ -127,6 +154,8 @@ export class Camunda8ProcessEngine implements ProcessEngine {
   private readonly clock: () => Date;
   private readonly models = new Map<string, Camunda8ProcessModel>();
   private readonly cancelledByEddy = new Set<string>();
+  private readonly jobTimes = new Map<string, string>();
+  private readonly pendingCancellations = new Map<string, { tx: EngineTransaction; timer: NodeJS.Timeout }>();
   private readonly recentlyEnded = new Map<string, number>();
   private readonly ownDeliveries = new Set<Promise<void>>();
   private handler: EngineTransactionHandler | null = null;
@@ -141,7 +170,7 @@ export class Camunda8ProcessEngine implements ProcessEngine {
 
   private constructor(
     private readonly client: CamundaClient,
-    private readonly reported: ReportedTasksStore,
+    private readonly reported: ReportedStore,
     private readonly options: Camunda8ProcessEngineOptions,
   ) {
     this.types = options.listenerTypes ?? DEFAULT_LISTENER_TYPES;
@@ -154,9 +183,7 @@ export class Camunda8ProcessEngine implements ProcessEngine {
     const sdk = new Camunda8(options.sdkConfig ?? {});
     const client = sdk.getOrchestrationClusterApiClientLoose();
     const reported =
-      options.dataDir === null
-        ? new MemoryReportedTasksStore()
-        : SqliteReportedTasksStore.inFolder(options.dataDir);
+      options.dataDir === null ? new MemoryReportedStore() : SqliteReportedStore.inFolder(options.dataDir);
     return new Camunda8ProcessEngine(client, reported, options);
   }
 
@@ -175,12 +202,7 @@ export class Camunda8ProcessEngine implements ProcessEngine {
         resources: [new File([xml], name, { type: 'application/xml' }) as never],
       });
     } catch (error) {
-      if (statusOf(error) === 400) {
-        throw new EngineError(
-          'INVALID_BPMN',
-          `${name}: Camunda 8 refused the deployment: ${detailOf(error)}`,
-        );
-      }
+      if (statusOf(error) === 400) throw deploymentRefused(name, detailOf(error));
       throw error;
     }
     return result.processes.map((p) => {
@@ -305,7 +327,12 @@ export class Camunda8ProcessEngine implements ProcessEngine {
       ],
       variables: {},
     };
-    this.deliverOwn(tx);
+    // Camunda cancels the open tasks through their canceling listeners; the instance is reported cancelled
+    // after them, as the port orders it (or after a minute, should a listener never come).
+    const timer = setTimeout(() => this.finishCancellation(instanceId), CANCELLATION_WAIT_MS);
+    timer.unref();
+    this.pendingCancellations.set(instanceId, { tx, timer });
+    this.taskEndedFor(instanceId);
   }
 
   async assignTask(taskId: string, assignee: string | null): Promise<void> {
@@ -470,6 +497,7 @@ export class Camunda8ProcessEngine implements ProcessEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.stopDelivery();
+    for (const pending of this.pendingCancellations.values()) clearTimeout(pending.timer);
     this.closed = true;
     await Promise.allSettled([...this.ownDeliveries, this.resyncRunning, this.delivery]);
     this.reported.close();
@@ -497,11 +525,13 @@ export class Camunda8ProcessEngine implements ProcessEngine {
       previous: taskKey ? this.reported.get(taskKey) : undefined,
       businessKeyVariable: this.businessKeyVariable,
       cancelledByEddy: this.cancelledByEddy.has(String(job.processInstanceKey)),
-      now: this.clock().toISOString(),
+      instanceReported: this.reported.hasInstance(String(job.processInstanceKey)),
+      now: this.firstSeen(String(job.jobKey)),
     });
     if (!mapping.ok) {
       listenerJobs.inc({ outcome: 'failed' });
       this.logger.error(`CAMUNDA8-020 listener job refused, Camunda 8 raises an incident: ${mapping.reason}`);
+      this.jobTimes.delete(String(job.jobKey));
       return job.fail({ errorMessage: mapping.reason, retries: 0 });
     }
     try {
@@ -509,15 +539,16 @@ export class Camunda8ProcessEngine implements ProcessEngine {
     } catch (error) {
       return this.redeliver(job, (error as Error).message);
     }
+    const instanceId = mapping.transaction.processInstanceId;
+    if (mapping.instanceStarted) this.reported.putInstance(instanceId);
+    if (mapping.instanceEnded) this.reported.removeInstance(instanceId);
     if (mapping.task) {
       if (mapping.taskEnded) this.markEnded(mapping.task.id);
       else this.reported.put(mapping.task);
+      if (mapping.taskEnded) this.taskEndedFor(instanceId);
     }
-    const finished = mapping.transaction.events.some(
-      (e) => e.type === 'processInstance.finished' || e.type === 'processInstance.cancelled',
-    );
-    if (finished) this.cancelledByEddy.delete(mapping.transaction.processInstanceId);
     listenerJobs.inc({ outcome: 'completed' });
+    this.jobTimes.delete(String(job.jobKey));
     return job.complete();
   }
 
@@ -531,6 +562,36 @@ export class Camunda8ProcessEngine implements ProcessEngine {
       retries: job.retries,
       retryBackOff: this.options.redeliveryBackoffMs ?? 1000,
     });
+  }
+
+  /** Reports a pending cancellation of the instance once none of its tasks is reported open any more. */
+  private taskEndedFor(instanceId: string): void {
+    if (!this.pendingCancellations.has(instanceId)) return;
+    if (this.reported.all().some((t) => t.processInstanceId === instanceId)) return;
+    this.finishCancellation(instanceId);
+  }
+
+  private finishCancellation(instanceId: string): void {
+    const pending = this.pendingCancellations.get(instanceId);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.pendingCancellations.delete(instanceId);
+    this.cancelledByEddy.delete(instanceId);
+    this.reported.removeInstance(instanceId);
+    this.deliverOwn(pending.tx);
+  }
+
+  /**
+   * When the job was first handed to this adapter: the time of its events, so that a redelivered job yields
+   * the same transaction (Camunda's job carries no time of its own).
+   */
+  private firstSeen(jobKey: string): string {
+    let at = this.jobTimes.get(jobKey);
+    if (!at) {
+      at = this.clock().toISOString();
+      this.jobTimes.set(jobKey, at);
+    }
+    return at;
   }
 
   private markEnded(taskId: string): void {
@@ -565,7 +626,7 @@ export class Camunda8ProcessEngine implements ProcessEngine {
           this.logger.warn(
             `CAMUNDA8-011 transaction ${tx.id} not acknowledged, delivered again: ${(error as Error).message}`,
           );
-          await new Promise((resolve) => setTimeout(resolve, backoff).unref());
+          await sleep(backoff);
         }
       }
     })();
@@ -678,10 +739,17 @@ export class Camunda8ProcessEngine implements ProcessEngine {
       throw new EngineError('INVALID_ARGUMENT', 'taskId: a user task key is required');
     }
     try {
-      await call();
+      // A task whose listener job is open refuses other changes (409) until the job is completed.
+      await retryWithBackoff(() => call(), {
+        initialDelayMs: 25,
+        maxDelayMs: 500,
+        maxAttempts: this.options.busyTaskAttempts ?? 40,
+        shouldRetry: (error) => statusOf(error) === 409,
+      });
     } catch (error) {
-      if (statusOf(error) === 404)
+      if (statusOf(error) === 404) {
         throw new EngineError('UNKNOWN_TASK', `taskId: no open user task ${taskId}`);
+      }
       if (statusOf(error) === 400) throw new EngineError('INVALID_ARGUMENT', `${taskId}: ${detailOf(error)}`);
       throw error;
     }
