@@ -358,7 +358,7 @@ export function viewStoreContract(name: string, factory: ViewStoreContractFactor
         throw new Error('expected an error');
       };
 
-      it('refuses payload paths with $, dots at the ends or more than 16 levels, naming the field', async () => {
+      it('refuses payload paths with $, dots at the ends, more than 16 levels or reserved names, naming the field', async () => {
         const store = await create();
         for (const path of [
           '$where',
@@ -367,6 +367,9 @@ export function viewStoreContract(name: string, factory: ViewStoreContractFactor
           '.customer',
           'a b',
           Array(17).fill('a').join('.'),
+          '__proto__',
+          'customer.constructor',
+          'prototype.x',
         ]) {
           expect(
             await fieldOf({ viewer: clerk, filter: { payload: [{ path, op: 'EQ', value: 1 }] } }, store),
