@@ -59,7 +59,11 @@ export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
-const contains = (text: string) => ({ $regex: escapeRegex(text), $options: 'i' });
+/**
+ * A case-insensitive substring of a string value. `$type` keeps MongoDB's rule that only strings
+ * match a `$regex`: mongo-java-server 1.47 also matches numbers (`2` matches `''`).
+ */
+const contains = (text: string) => ({ $type: 'string', $regex: escapeRegex(text), $options: 'i' });
 
 /** Authorisation of a viewer as a query clause, on the `_p` principal keys. */
 export function visibleTo(viewer: Viewer): Filter<ViewRecord> {

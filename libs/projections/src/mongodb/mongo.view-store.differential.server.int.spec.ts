@@ -64,7 +64,8 @@ const condition: fc.Arbitrary<PayloadCondition> = fc.oneof(
     value: fc.array(scalar, { minLength: 1, maxLength: 3 }),
   }),
   fc.record({
-    path: fc.constantFrom('tier', 'customer.city'),
+    // Not on 'tier': through arrays holding numbers mongo-java-server matches a $regex (see README).
+    path: fc.constantFrom('customer.city', 'amount'),
     op: fc.constant('LIKE' as const),
     value: fc.constantFrom('a', 'HAM', 'b', ''),
   }),
