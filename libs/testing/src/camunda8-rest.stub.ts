@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventEmitter } from 'node:events';
+import { evaluate as parseExpression } from 'feelin';
 
 /**
  * A STUB of the Camunda 8.8 Orchestration Cluster REST API (`/v2`): the endpoints the Eddy Camunda 8 adapter
@@ -173,6 +174,22 @@ function list(value: unknown): string[] {
   return [];
 }
 
+/** The first zeebe attribute of `node` that holds a FEEL expression feelin cannot parse, as Camunda reports it. */
+function feelProblem(node: ModdleNode): string | null {
+  const values = (node['extensionElements'] as { values?: ModdleNode[] } | undefined)?.values ?? [];
+  for (const value of values) {
+    for (const [attribute, raw] of Object.entries(value)) {
+      if (typeof raw !== 'string' || !raw.trimStart().startsWith('=')) continue;
+      try {
+        parseExpression(raw.trimStart().slice(1));
+      } catch (error) {
+        return `failed to parse expression '${raw.slice(1)}' of ${attribute}: ${(error as Error).message}`;
+      }
+    }
+  }
+  return null;
+}
+
 /** Element types Camunda 8.8 refuses to deploy, of those a test might use. */
 const UNSUPPORTED_TYPES = new Set(['bpmn:ComplexGateway']);
 
@@ -198,6 +215,11 @@ async function readDefinitions(
       ]);
     }
     const unsupported = flows.filter((f) => UNSUPPORTED_TYPES.has(f.$type));
+    const badFeel = flows.flatMap((f) => {
+      const problem = feelProblem(f);
+      return problem ? [`- Element: ${f.id}\n    - ERROR: ${problem}`] : [];
+    });
+    if (badFeel.length > 0) throw new Error(badFeel.join('\n'));
     if (unsupported.length > 0) {
       // The shape of Camunda's validation message: each element with its errors.
       throw new Error(
@@ -490,7 +512,7 @@ export class Camunda8RestStub {
     if (method === 'POST' && (m = path.match(/^\/user-tasks\/(\d+)\/assignment$/))) {
       const body = json();
       const assignee = String(body['assignee'] ?? '');
-      this.transition(
+      await this.transition(
         this.openTask(m[1]),
         'ASSIGNING',
         'assigning',
@@ -500,7 +522,7 @@ export class Camunda8RestStub {
       return undefined;
     }
     if (method === 'DELETE' && (m = path.match(/^\/user-tasks\/(\d+)\/assignee$/))) {
-      this.transition(
+      await this.transition(
         this.openTask(m[1]),
         'ASSIGNING',
         'assigning',
@@ -512,7 +534,7 @@ export class Camunda8RestStub {
     if (method === 'PATCH' && (m = path.match(/^\/user-tasks\/(\d+)$/))) {
       const changeset = (json()['changeset'] as Record<string, unknown> | undefined) ?? {};
       const changedAttributes = Object.keys(changeset);
-      this.transition(
+      await this.transition(
         this.openTask(m[1]),
         'UPDATING',
         'updating',
@@ -530,7 +552,7 @@ export class Camunda8RestStub {
       return undefined;
     }
     if (method === 'POST' && (m = path.match(/^\/user-tasks\/(\d+)\/completion$/))) {
-      this.completeTask(this.openTask(m[1]), (json()['variables'] as Variables | null) ?? {});
+      await this.completeTask(this.openTask(m[1]), (json()['variables'] as Variables | null) ?? {});
       return undefined;
     }
     if (method === 'POST' && path === '/messages/publication') return this.publish(json());
@@ -725,7 +747,7 @@ export class Camunda8RestStub {
       task.state = 'CREATED';
       // As in Camunda 8.8: the modelled assignee is assigned once the task is created.
       if (typeof assignee === 'string' && assignee !== '') {
-        this.transition(task, 'ASSIGNING', 'assigning', { assignee }, (t) => (t.assignee = assignee));
+        void this.transition(task, 'ASSIGNING', 'assigning', { assignee }, (t) => (t.assignee = assignee));
       }
     });
   }
@@ -736,7 +758,7 @@ export class Camunda8RestStub {
     eventType: string,
     changes: Record<string, unknown>,
     apply: (task: StubUserTask) => void,
-  ): void {
+  ): Promise<void> {
     if (task.state !== 'CREATED') {
       throw new ProblemError(
         409,
@@ -745,13 +767,17 @@ export class Camunda8RestStub {
       );
     }
     task.state = state;
-    this.runTaskListeners(task, eventType, changes, () => {
-      apply(task);
-      task.state = 'CREATED';
-    });
+    // As Camunda 8.8 does, the request is answered once the transition's listeners have completed.
+    return new Promise((resolve) =>
+      this.runTaskListeners(task, eventType, changes, () => {
+        apply(task);
+        task.state = 'CREATED';
+        resolve();
+      }),
+    );
   }
 
-  private completeTask(task: StubUserTask, variables: Variables): void {
+  private completeTask(task: StubUserTask, variables: Variables): Promise<void> {
     if (task.state !== 'CREATED') {
       throw new ProblemError(
         409,
@@ -760,18 +786,21 @@ export class Camunda8RestStub {
       );
     }
     task.state = 'COMPLETING';
-    this.runTaskListeners(
-      task,
-      'completing',
-      {},
-      () => {
-        const instance = this.instances.get(task.processInstanceKey)!;
-        Object.assign(instance.variables, variables);
-        task.state = 'COMPLETED';
-        task.completionDate = new Date().toISOString();
-        this.advance(instance, task.elementId);
-      },
-      variables,
+    return new Promise((resolve) =>
+      this.runTaskListeners(
+        task,
+        'completing',
+        {},
+        () => {
+          const instance = this.instances.get(task.processInstanceKey)!;
+          Object.assign(instance.variables, variables);
+          task.state = 'COMPLETED';
+          task.completionDate = new Date().toISOString();
+          this.advance(instance, task.elementId);
+          resolve();
+        },
+        variables,
+      ),
     );
   }
 

@@ -375,6 +375,12 @@ export class Camunda8ProcessEngine implements ProcessEngine {
     if (typeof request.correlationKey !== 'string') {
       throw new EngineError('INVALID_ARGUMENT', 'correlationKey: a string is required');
     }
+    if (
+      request.messageId !== undefined &&
+      (typeof request.messageId !== 'string' || request.messageId === '')
+    ) {
+      throw new EngineError('INVALID_ARGUMENT', 'messageId: a non-empty string is required when given');
+    }
     const ttl = request.timeToLiveMs ?? 0;
     if (!Number.isInteger(ttl) || ttl < 0) {
       throw new EngineError(
