@@ -22,6 +22,8 @@ export function eventStoreSettings(config: EddyConfig): EventStoreSettings {
       return { kind: 'sqlite', filename: join(config.dataDir, 'events.sqlite') };
     case 'postgres':
       return { kind: 'postgres', url: config.eventStore.postgresUrl! };
+    case 'eventstoredb':
+      return { kind: 'eventstoredb', url: config.eventStore.eventStoreDbUrl! };
   }
 }
 

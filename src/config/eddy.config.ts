@@ -25,8 +25,9 @@ const environmentSchema = z
     EDDY_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
     EDDY_DATA_DIR: z.string().min(1).default('./data'),
     EDDY_BPMN_DIR: z.string().min(1).default('./bpmn'),
-    EDDY_EVENT_STORE: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
+    EDDY_EVENT_STORE: z.enum(['sqlite', 'postgres', 'eventstoredb', 'memory']).default('sqlite'),
     EDDY_POSTGRES_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    EDDY_EVENTSTOREDB_URL: z.url({ protocol: /^esdb(\+discover)?$/ }).optional(),
     EDDY_ENGINE: z.enum(['embedded', 'none']).default('embedded'),
     EDDY_APPLICATION_NAME: z
       .string()
@@ -73,6 +74,13 @@ const environmentSchema = z
         message: 'is required when EDDY_EVENT_STORE=postgres',
       });
     }
+    if (env.EDDY_EVENT_STORE === 'eventstoredb' && !env.EDDY_EVENTSTOREDB_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EDDY_EVENTSTOREDB_URL'],
+        message: 'is required when EDDY_EVENT_STORE=eventstoredb',
+      });
+    }
   });
 
 export type EddyEnvironment = z.infer<typeof environmentSchema>;
@@ -83,7 +91,11 @@ export interface EddyConfig {
   dataDir: string;
   bpmnDir: string;
   applicationName: string;
-  eventStore: { kind: 'sqlite' | 'postgres' | 'memory'; postgresUrl?: string };
+  eventStore: {
+    kind: 'sqlite' | 'postgres' | 'eventstoredb' | 'memory';
+    postgresUrl?: string;
+    eventStoreDbUrl?: string;
+  };
   engine: 'embedded' | 'none';
   auth: AuthOptions;
   commands: { maxRetries: number; maxPerRequest: number };
@@ -128,7 +140,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.EDDY_DATA_DIR,
     bpmnDir: e.EDDY_BPMN_DIR,
     applicationName: e.EDDY_APPLICATION_NAME,
-    eventStore: { kind: e.EDDY_EVENT_STORE, postgresUrl: e.EDDY_POSTGRES_URL },
+    eventStore: {
+      kind: e.EDDY_EVENT_STORE,
+      postgresUrl: e.EDDY_POSTGRES_URL,
+      eventStoreDbUrl: e.EDDY_EVENTSTOREDB_URL,
+    },
     engine: e.EDDY_ENGINE,
     auth: {
       mode: e.EDDY_AUTH_MODE,

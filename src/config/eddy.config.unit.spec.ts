@@ -26,6 +26,18 @@ describe('loadConfig', () => {
     expect(config.auth.adminGroups).toEqual(['ops', 'platform-admins']);
   });
 
+  it('reads the EventStoreDB connection string', () => {
+    const config = loadConfig({
+      EDDY_AUTH_MODE: 'dev',
+      EDDY_EVENT_STORE: 'eventstoredb',
+      EDDY_EVENTSTOREDB_URL: 'esdb://admin:changeit@127.0.0.1:2113?tls=false',
+    });
+    expect(config.eventStore).toMatchObject({
+      kind: 'eventstoredb',
+      eventStoreDbUrl: 'esdb://admin:changeit@127.0.0.1:2113?tls=false',
+    });
+  });
+
   it.each([
     [{ EDDY_HTTP_PORT: 'eighty' }, 'EDDY_HTTP_PORT'],
     [{ EDDY_HTTP_PORT: '70000' }, 'EDDY_HTTP_PORT'],
@@ -33,6 +45,11 @@ describe('loadConfig', () => {
     [{ EDDY_AUTH_MODE: 'jwt' }, 'EDDY_JWT_SECRET'],
     [{ EDDY_JWT_SECRET: 'short' }, 'EDDY_JWT_SECRET'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_EVENT_STORE: 'postgres' }, 'EDDY_POSTGRES_URL'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_EVENT_STORE: 'eventstoredb' }, 'EDDY_EVENTSTOREDB_URL'],
+    [
+      { EDDY_AUTH_MODE: 'dev', EDDY_EVENT_STORE: 'eventstoredb', EDDY_EVENTSTOREDB_URL: 'http://es:2113' },
+      'EDDY_EVENTSTOREDB_URL',
+    ],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_JWT_JWKS_URL: 'not a url' }, 'EDDY_JWT_JWKS_URL'],
   ])('refuses %o naming %s', (env, variable) => {
     try {
