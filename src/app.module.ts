@@ -4,13 +4,13 @@ import { AuthModule } from '@eddy/auth';
 import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
 import { EventStoreModule, type EventStoreSettings } from '@eddy/eventstore/event-store.module';
 import { AdminModule } from '@eddy/admin';
-import { CollectorModule, MessagesApiModule, type CollectorOptions } from '@eddy/collector';
+import { CollectorModule, MessagesApiModule } from '@eddy/collector';
 import { CommandApiModule } from '@eddy/messaging';
 import { ProjectionRunner, projectionsReadinessCheck, ProjectionsModule } from '@eddy/projections';
 import { TasklistModule } from '@eddy/tasklist';
 import { CoreModule } from '@eddy/taskpool';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readCollectorSettings } from './config/collector-settings';
 import type { EddyConfig } from './config/eddy.config';
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from './health/health.controller';
 
@@ -24,20 +24,6 @@ export function eventStoreSettings(config: EddyConfig): EventStoreSettings {
       return { kind: 'postgres', url: config.eventStore.postgresUrl! };
     case 'eventstoredb':
       return { kind: 'eventstoredb', url: config.eventStore.eventStoreDbUrl! };
-  }
-}
-
-/** The file in the BPMN folder that says which variables of which process reach tasks and data entries. */
-export const COLLECTOR_SETTINGS_FILE = 'eddy-collector.json';
-
-function collectorSettings(bpmnDir: string): Pick<CollectorOptions, 'variableFilters' | 'correlations'> {
-  const file = join(bpmnDir, COLLECTOR_SETTINGS_FILE);
-  if (!existsSync(file)) return {};
-  try {
-    const { variableFilters, correlations } = JSON.parse(readFileSync(file, 'utf8')) as CollectorOptions;
-    return { variableFilters, correlations };
-  } catch (error) {
-    throw new Error(`CONFIG-002 ${file}: ${(error as Error).message}`);
   }
 }
 
@@ -61,7 +47,7 @@ export class AppModule {
               // either: kept ones would run ahead of it (tasks the core never heard of).
               checkpoints: config.eventStore.kind === 'memory' ? 'memory' : 'sqlite',
               engine: { inMemory: config.eventStore.kind === 'memory' },
-              ...collectorSettings(config.bpmnDir),
+              ...readCollectorSettings(config.bpmnDir, config.applicationName),
             }),
           ]
         : [];
