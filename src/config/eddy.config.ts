@@ -44,6 +44,7 @@ const environmentSchema = z
     EDDY_COMMAND_GROUPS: list.default(['process-applications']),
     EDDY_MAX_BODY_BYTES: integer(1_024, 64 * 1024 * 1024).default(1024 * 1024),
     EDDY_COMMAND_RETRIES: integer(0, 100).default(5),
+    EDDY_MAX_COMMANDS_PER_REQUEST: integer(1, 100_000).default(1_000),
     EDDY_READ_YOUR_WRITES_TIMEOUT_MS: integer(1, 600_000).default(5_000),
     EDDY_GRAPHQL_MAX_DEPTH: integer(1, 100).default(10),
     EDDY_GRAPHQL_MAX_COST: integer(1, 10_000_000).default(20_000),
@@ -84,6 +85,15 @@ const environmentSchema = z
   });
 
 export type EddyEnvironment = z.infer<typeof environmentSchema>;
+
+/** Every setting's default (`undefined`: none), as the README's configuration table lists them. */
+export function settingDefaults(): Record<keyof EddyEnvironment, unknown> {
+  // The settings alone, without the checks across settings (which need a secret or a URL).
+  const defaults: Record<string, unknown> = z.object(environmentSchema.shape).parse({});
+  return Object.fromEntries(
+    Object.keys(environmentSchema.shape).map((name) => [name, defaults[name]]),
+  ) as Record<keyof EddyEnvironment, unknown>;
+}
 
 /** The typed configuration of one Eddy process. */
 export interface EddyConfig {
@@ -159,7 +169,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       adminGroups: e.EDDY_ADMIN_GROUPS,
       commandGroups: e.EDDY_COMMAND_GROUPS,
     },
-    commands: { maxRetries: e.EDDY_COMMAND_RETRIES, maxPerRequest: 1000 },
+    commands: { maxRetries: e.EDDY_COMMAND_RETRIES, maxPerRequest: e.EDDY_MAX_COMMANDS_PER_REQUEST },
     tasklist: {
       readYourWritesTimeoutMs: e.EDDY_READ_YOUR_WRITES_TIMEOUT_MS,
       maxDepth: e.EDDY_GRAPHQL_MAX_DEPTH,

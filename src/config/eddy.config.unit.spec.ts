@@ -26,6 +26,13 @@ describe('loadConfig', () => {
     expect(config.auth.adminGroups).toEqual(['ops', 'platform-admins']);
   });
 
+  it('reads the largest number of commands of one request, 1000 by default', () => {
+    expect(loadConfig({ EDDY_AUTH_MODE: 'dev' }).commands.maxPerRequest).toBe(1000);
+    expect(
+      loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_MAX_COMMANDS_PER_REQUEST: '50' }).commands.maxPerRequest,
+    ).toBe(50);
+  });
+
   it('reads the EventStoreDB connection string', () => {
     const config = loadConfig({
       EDDY_AUTH_MODE: 'dev',
@@ -46,6 +53,7 @@ describe('loadConfig', () => {
     [{ EDDY_JWT_SECRET: 'short' }, 'EDDY_JWT_SECRET'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_EVENT_STORE: 'postgres' }, 'EDDY_POSTGRES_URL'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_EVENT_STORE: 'eventstoredb' }, 'EDDY_EVENTSTOREDB_URL'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_MAX_COMMANDS_PER_REQUEST: '0' }, 'EDDY_MAX_COMMANDS_PER_REQUEST'],
     [
       { EDDY_AUTH_MODE: 'dev', EDDY_EVENT_STORE: 'eventstoredb', EDDY_EVENTSTOREDB_URL: 'http://es:2113' },
       'EDDY_EVENTSTOREDB_URL',
