@@ -1,5 +1,4 @@
-import { eventStoreContract } from '@eddy/testing/event-store.contract';
-import { anEvent } from '@eddy/testing/event-store.test-events';
+import { eventStoreContract, anEvent } from '@eddy/testing';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DuplicateEventIdError } from './event-store.port';

@@ -8,7 +8,7 @@ import {
   STREAM_EXISTS,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
-import { anEvent } from '@eddy/testing/event-store.test-events';
+import { anEvent } from '@eddy/testing';
 import { describe, expect, it } from 'vitest';
 import {
   DuplicateEventIdError,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { projectionSpecification } from '@eddy/testing/projection-specification';
+import { projectionSpecification } from '@eddy/testing';
 import { taskCreated } from '../projection.fixtures.spec';
 import { tasksProjection } from './tasks.projection';
 
