@@ -54,6 +54,16 @@ export default defineConfig({
         },
       },
       {
+        // The web tasklist in Debian's Chromium against the built application (npm run test:browser).
+        ...shared,
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.browser.spec.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
         // Integration specs that need the real servers started by `npm run infra:up`.
         ...shared,
         test: {

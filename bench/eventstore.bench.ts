@@ -8,6 +8,7 @@
 import { type NewEvent, openSqliteEventStore } from '@eddy/eventstore';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
+import { commandHandlingFigures } from './lib/command-handling.bench';
 import { benchEvents } from './lib/event-store.bench-data';
 import { adapterFigures, type WorkloadSizes } from './lib/event-store.workloads';
 import { fsyncLatencyMs } from './lib/measure';
@@ -27,6 +28,7 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
   const probeDir = context.tempDir('fsync');
   const fsyncBefore = fsyncLatencyMs(probeDir);
   const results = await sqliteFigures(context);
+  results.push(...(await commandHandlingFigures(context)));
   const postgresUrl = process.env.EDDY_BENCH_POSTGRES_URL ?? process.env.EDDY_TEST_POSTGRES_URL;
   if (postgresUrl === undefined || postgresUrl === '') {
     context.log('PostgreSQL skipped: neither EDDY_BENCH_POSTGRES_URL nor EDDY_TEST_POSTGRES_URL is set');

@@ -4,10 +4,17 @@ import { AuthModule } from '@eddy/auth';
 import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
 import { EventStoreModule, type EventStoreSettings } from '@eddy/eventstore/event-store.module';
 import { AdminModule } from '@eddy/admin';
-import { CollectorModule, MessagesApiModule } from '@eddy/collector';
-import { CommandApiModule } from '@eddy/messaging';
-import { ProjectionRunner, projectionsReadinessCheck, ProjectionsModule } from '@eddy/projections';
-import { TasklistModule } from '@eddy/tasklist';
+import { CollectorModule } from '@eddy/collector';
+import { CommandApiModule, MessagesApiModule } from '@eddy/messaging';
+import {
+  MongoViewStore,
+  ProjectionRunner,
+  projectionsReadinessCheck,
+  ProjectionsModule,
+  VIEW_STORE,
+  type ViewStore,
+} from '@eddy/projections';
+import { TasklistModule, TasklistPageModule } from '@eddy/tasklist';
 import { CoreModule } from '@eddy/taskpool';
 import { join } from 'node:path';
 import { readCollectorSettings } from './config/collector-settings';
@@ -47,6 +54,7 @@ export class AppModule {
               // either: kept ones would run ahead of it (tasks the core never heard of).
               checkpoints: config.eventStore.kind === 'memory' ? 'memory' : 'sqlite',
               engine: { inMemory: config.eventStore.kind === 'memory' },
+              engineClient: { checkpointReset: config.checkpointReset },
               ...readCollectorSettings(config.bpmnDir, config.applicationName),
             }),
           ]
@@ -68,8 +76,15 @@ export class AppModule {
           : EventStoreModule.forRoot(eventStoreSettings(config)),
         AuthModule.forRoot(config.auth),
         CoreModule.forRoot({ maxRetries: config.commands.maxRetries }),
-        CommandApiModule.forRoot({ maxCommandsPerRequest: config.commands.maxPerRequest }),
-        ProjectionsModule.forRoot(),
+        CommandApiModule.forRoot({
+          maxCommandsPerRequest: config.commands.maxPerRequest,
+          maxPayloadDepth: config.commands.maxPayloadDepth,
+        }),
+        ProjectionsModule.forRoot(
+          config.viewStore.kind === 'mongodb'
+            ? { mongodb: { url: config.viewStore.mongodbUrl!, database: config.viewStore.mongodbDatabase } }
+            : {},
+        ),
         AdminModule,
         TasklistModule.forRoot(
           {
@@ -79,24 +94,31 @@ export class AppModule {
             maxPageSize: config.tasklist.maxPageSize,
             maxSubscriptionsPerConnection: config.tasklist.maxSubscriptionsPerConnection,
             maxPayloadBytes: config.tasklist.maxPayloadBytes,
+            maxPayloadDepth: config.commands.maxPayloadDepth,
+            formsDir: config.bpmnDir,
           },
           // The tasklist starts processes on the engine, when this node runs one.
           engine,
         ),
+        // The page that `npm run build` writes beside the compiled application (dist/tasklist-web).
+        TasklistPageModule.forRoot({ dir: join(__dirname, '..', 'tasklist-web') }),
         ...engine,
-        ...(engine.length > 0 ? [MessagesApiModule.forRoot(engine)] : []),
+        ...(engine.length > 0
+          ? [MessagesApiModule.forRoot(engine, { maxPayloadDepth: config.commands.maxPayloadDepth })]
+          : []),
       ],
       controllers: [HealthController],
       providers: [
         {
           provide: READINESS_CHECKS,
-          inject: [EVENT_STORE, ProjectionRunner],
-          useFactory: (store: EventStore, runner: ProjectionRunner): ReadinessCheck[] => [
+          inject: [EVENT_STORE, ProjectionRunner, VIEW_STORE],
+          useFactory: (store: EventStore, runner: ProjectionRunner, views: ViewStore): ReadinessCheck[] => [
             {
               name: 'event-store',
               check: async () => ({ ready: true, detail: { headPosition: await store.headPosition() } }),
             },
             projectionsReadinessCheck(runner),
+            ...(views instanceof MongoViewStore ? [views.readinessCheck()] : []),
           ],
         },
       ],

@@ -55,6 +55,10 @@ export async function createApp(config: EddyConfig, overrides: AppOverrides = {}
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, overrides), {
     bodyParser: false,
     bufferLogs: true,
+    // A failure while the modules are built is thrown to the caller, which logs it with its cause
+    // (src/startup), instead of Nest's coloured stack trace and exit.
+    abortOnError: false,
+    logger: false,
   });
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: config.http.maxBodyBytes });

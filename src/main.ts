@@ -1,28 +1,29 @@
+import { DEV_MODE_WARNING } from '@eddy/auth';
 import { Logger } from 'nestjs-pino';
-import { createApp } from './app';
-import { ConfigurationError, loadConfig } from './config/eddy.config';
+import { loadConfig, type EddyConfig } from './config/eddy.config';
+import { logStartupFailure } from './startup/startup-failure';
+import { startupLogger } from './startup/startup.logger';
+
+const startup = startupLogger();
 
 async function main(): Promise<void> {
-  let config;
+  let config: EddyConfig | undefined;
   try {
     config = loadConfig();
+    // Whatever the log level: nobody may run this mode without being told.
+    if (config.auth.mode === 'dev')
+      for (const line of DEV_MODE_WARNING) startup.warn({ context: 'Auth' }, line);
+    // Loaded once the settings are good: a bad one is reported without loading the whole platform.
+    const { createApp } = await import('./app');
+    const app = await createApp(config);
+    await app.listen(config.http.port, config.http.host);
+    const url = (await app.getUrl()).replace('[::1]', 'localhost');
+    app
+      .get(Logger)
+      .log(`MAIN-000 Eddy is listening on ${url}: GraphQL ${url}/graphql, commands ${url}/api/commands`);
   } catch (error) {
-    if (error instanceof ConfigurationError) {
-      for (const problem of error.problems)
-        console.error(`CONFIG-001 ${problem.variable} ${problem.message}`);
-      process.exit(78);
-    }
-    throw error;
+    process.exit(logStartupFailure(startup, error, config));
   }
-  const app = await createApp(config);
-  await app.listen(config.http.port, config.http.host);
-  const url = (await app.getUrl()).replace('[::1]', 'localhost');
-  app
-    .get(Logger)
-    .log(`MAIN-000 Eddy is listening on ${url}: GraphQL ${url}/graphql, commands ${url}/api/commands`);
 }
 
-main().catch((error: unknown) => {
-  console.error('MAIN-001 start-up failed:', error);
-  process.exit(1);
-});
+void main();

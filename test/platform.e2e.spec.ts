@@ -361,18 +361,26 @@ describe('the insurance claim, with the payment confirmed through the messages A
     const invalid = await sendMessage(claimsBot, { correlationKey: 'CLM-1' });
     expect(invalid.status).toBe(400);
     expect(((await invalid.json()) as { message: string }).message).toContain('name');
+    const badTimeToLive = await sendMessage(claimsBot, { ...payment, timeToLive: 'soon' });
+    expect(badTimeToLive.status).toBe(400);
+    expect(((await badTimeToLive.json()) as { message: string }).message).toContain('timeToLive');
     const other = await sendMessage(claimsBot, { ...payment, correlationKey: 'CLM-2' });
-    expect(await other.json()).toEqual({ instanceIds: [] });
+    expect(await other.json()).toMatchObject({ instanceIds: [] });
 
-    // The payment application confirms: the claim moves on to closing, with the paid amount in its payload.
-    await expect
-      .poll(async () => (await (await sendMessage(claimsBot, payment)).json()) as unknown, {
-        timeout: 15_000,
-      })
-      .toEqual({ instanceIds: [instanceId] });
+    // The payment application confirms, once, with a time to live: whether the claim already waits for the
+    // payment or gets there later, it receives the message; the same message sent again changes nothing.
+    const confirmation = { ...payment, messageId: 'payment-CLM-1', timeToLive: 'PT1M' };
+    const confirmed = await sendMessage(claimsBot, confirmation);
+    expect(confirmed.status).toBe(200);
+    const answer = (await confirmed.json()) as { messageId: string; instanceIds: string[] };
+    expect(answer.messageId).toBe('payment-CLM-1');
+    expect([[], [instanceId]]).toContainEqual(answer.instanceIds);
+    expect(await (await sendMessage(claimsBot, confirmation)).json()).toEqual({
+      messageId: 'payment-CLM-1',
+      instanceIds: [],
+    });
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    expect(metrics).toMatch(/eddy_messages_total\{outcome="correlated"\} 1\b/);
-    expect(metrics).toMatch(/eddy_messages_total\{outcome="invalid"\} 1\b/);
+    expect(metrics).toMatch(/eddy_messages_total\{outcome="invalid"\} 2\b/);
     const close = await firstTaskOf(handler);
     expect(close).toMatchObject({
       taskDefinitionKey: 'CloseClaim',

@@ -8,7 +8,14 @@ import { CLOSE_TOO_MANY_CONNECTIONS, CLOSE_UNAUTHORIZED } from '@eddy/tasklist';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { SubscriptionProbe, TasklistHarness } from './support/tasklist-harness';
+import { SignJWT } from 'jose';
+import {
+  HARNESS_JWT_AUDIENCE,
+  HARNESS_JWT_ISSUER,
+  HARNESS_JWT_SECRET,
+  SubscriptionProbe,
+  TasklistHarness,
+} from './support/tasklist-harness';
 
 /**
  * Test doubles around the real dispatcher: the next command of `lagging.type` answers a position far
@@ -255,6 +262,48 @@ describe('tasklist API end to end', () => {
       }
     });
 
+    it('shows only the correlations to data entries the viewer may see, of tasks and of data entries', async () => {
+      await harness.dispatch({
+        type: 'CreateOrUpdateDataEntry',
+        data: {
+          entryType: 'order',
+          entryId: 'O-3',
+          type: 'Order',
+          name: 'Order 3',
+          applicationName: 'shop',
+          authorizations: [
+            { kind: 'ADD_GROUP', principal: 'sales' },
+            { kind: 'ADD_GROUP', principal: 'support' },
+          ],
+          correlations: [
+            { entryType: 'order', entryId: 'O-1' },
+            { entryType: 'order', entryId: 'O-2' },
+            { entryType: 'order', entryId: 'O-unknown' },
+          ],
+        },
+      });
+      await harness.settle();
+      const query = `{ task(id: "j-1") { correlations { entryType entryId } }
+        dataEntry(entryType: "order", entryId: "O-3") { correlations { entryId } } }`;
+      const ofAlice = await harness.graphql(query, {}, alice);
+      expect(ofAlice.data).toEqual({
+        task: { correlations: [{ entryType: 'order', entryId: 'O-1' }] },
+        dataEntry: { correlations: [{ entryId: 'O-1' }] },
+      });
+      const ofBob = await harness.graphql(query, {}, bob);
+      expect(ofBob.data).toEqual({
+        task: { correlations: [{ entryType: 'order', entryId: 'O-2' }] },
+        dataEntry: { correlations: [{ entryId: 'O-2' }] },
+      });
+      const dave = await harness.as('dave', ['sales', 'support']);
+      const ofDave = await harness.graphql<{ task: { correlations: { entryId: string }[] } }>(
+        query,
+        {},
+        dave,
+      );
+      expect(ofDave.data!.task.correlations.map((c) => c.entryId)).toEqual(['O-1', 'O-2']);
+    });
+
     it('refuses a page larger than the maximum with BAD_USER_INPUT', async () => {
       const answer = await harness.graphql('{ tasks(first: 101) { totalCount } }', {}, alice);
       expect(codeOf(answer)).toBe('BAD_USER_INPUT');
@@ -421,6 +470,37 @@ describe('tasklist API end to end', () => {
       expect(codeOf(unclaim)).toBe('FORBIDDEN');
     });
 
+    it('lets only the assignee defer or undefer an assigned task, and anyone who may claim an unassigned one', async () => {
+      const later = new Date(Date.now() + 86_400_000).toISOString();
+      const defer = (id: string, user: Record<string, string>) =>
+        harness.graphql<{ deferTask: TaskNode }>(
+          `mutation($d: DateTime!) { deferTask(id: "${id}", followUpDate: $d) { deferred assignee } }`,
+          { d: later },
+          user,
+        );
+      const undefer = (id: string, user: Record<string, string>) =>
+        harness.graphql<{ undeferTask: TaskNode }>(
+          `mutation { undeferTask(id: "${id}") { deferred } }`,
+          {},
+          user,
+        );
+      await harness.createTask('m-8', { candidateGroups: ['sales'], assignee: 'carol' });
+      const foreign = await defer('m-8', alice);
+      expect(codeOf(foreign)).toBe('FORBIDDEN');
+      expect(foreign.errors?.[0].message).toMatch(/only the assignee of task m-8 may defer it/);
+      expect((await defer('m-8', carol)).data?.deferTask).toEqual({ deferred: true, assignee: 'carol' });
+      expect(codeOf(await undefer('m-8', alice))).toBe('FORBIDDEN');
+      const task = await harness.graphql<{ task: TaskNode }>('{ task(id: "m-8") { deferred } }', {}, carol);
+      expect(task.data!.task.deferred).toBe(true);
+      expect((await undefer('m-8', carol)).data?.undeferTask).toEqual({ deferred: false });
+
+      await harness.createTask('m-9', { candidateGroups: ['sales'] });
+      expect((await defer('m-9', alice)).data?.deferTask).toEqual({ deferred: true, assignee: null });
+      expect((await undefer('m-9', carol)).data?.undeferTask).toEqual({ deferred: false });
+      // A user who may not claim it does not see it either.
+      expect(codeOf(await defer('m-9', bob))).toBe('NOT_FOUND');
+    });
+
     it('answers BAD_USER_INPUT for malformed arguments', async () => {
       const date = await harness.graphql(
         'mutation($d: DateTime!) { deferTask(id: "s-1", followUpDate: $d) { id } }',
@@ -545,6 +625,29 @@ describe('tasklist API end to end', () => {
           .flatMap((c) => c.tasks.map((t) => t.id)),
       ).toEqual(['l-support']);
       ofBob.close();
+    });
+
+    it('pushes only the correlations and joined data entries the subscriber may see', async () => {
+      const query = `subscription { taskChanges(filter: { text: "Ship order" }) {
+        kind tasks { id correlations { entryId } dataEntries { id } } } }`;
+      type Correlated = SubscriptionProbe<{
+        taskChanges: {
+          kind: string;
+          tasks: { id: string; correlations: { entryId: string }[]; dataEntries: { id: string }[] }[];
+        };
+      }>;
+      const ofAlice: Correlated = new SubscriptionProbe(client(alice), query);
+      await ofAlice.until(() => ofAlice.results.length >= 1, 10_000, 'snapshot');
+      await harness.dispatch({ type: 'UpdateTaskAttributes', data: { id: 'j-1', priority: 7 } });
+      await ofAlice.until(() => ofAlice.results.length >= 2, 10_000, 'UPSERTED');
+      const pushed = ofAlice.results.map((r) => r.data!.taskChanges);
+      expect(pushed.map((c) => c.kind)).toEqual(['SNAPSHOT', 'UPSERTED']);
+      for (const change of pushed) {
+        expect(change.tasks).toEqual([
+          { id: 'j-1', correlations: [{ entryId: 'O-1' }], dataEntries: [{ id: 'order#O-1' }] },
+        ]);
+      }
+      ofAlice.close();
     });
 
     it('a snapshot taken during a burst of writes, followed by the stream, equals a fresh query at the end', async () => {
@@ -723,12 +826,40 @@ describe('tasklist API end to end', () => {
     it('closes a connection with 4401 when its token expires', async () => {
       const token = await harness.token('alice', ['sales'], 2);
       const c = client({ Authorization: `Bearer ${token}` });
-      const closed = new Promise<number>((resolve) =>
-        c.on('closed', (event) => resolve((event as { code: number }).code)),
+      const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+        c.on('closed', (event) => resolve(event as { code: number; reason: string })),
       );
       const probe: Changes = new SubscriptionProbe(c, TASK_CHANGES, {});
       await probe.until(() => probe.results.length >= 1);
-      expect(await closed).toBe(CLOSE_UNAUTHORIZED);
+      expect(await closed).toMatchObject({ code: CLOSE_UNAUTHORIZED, reason: 'Unauthorized: token expired' });
+    });
+
+    it('refuses a token without exp or living too long, over HTTP and graphql-ws alike', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const signed = (exp?: number) => {
+        const jwt = new SignJWT({ groups: ['sales'] })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('alice')
+          .setIssuer(HARNESS_JWT_ISSUER)
+          .setAudience(HARNESS_JWT_AUDIENCE)
+          .setIssuedAt(now);
+        return (exp === undefined ? jwt : jwt.setExpirationTime(exp)).sign(
+          new TextEncoder().encode(HARNESS_JWT_SECRET),
+        );
+      };
+      for (const [token, why] of [
+        [await signed(), /no exp claim/],
+        [await signed(now + 25 * 3600), /longer than the allowed 86400 s/],
+      ] as const) {
+        const headers = { Authorization: `Bearer ${token}` };
+        const answer = await harness.graphql('{ me { id } }', {}, headers);
+        expect(answer.status).toBe(401);
+        expect(codeOf(answer)).toBe('UNAUTHENTICATED');
+        expect(answer.errors?.[0].message).toMatch(why);
+        const close = await closeOf(headers);
+        expect(close.code).toBe(CLOSE_UNAUTHORIZED);
+        expect(close.reason).toMatch(why);
+      }
     });
 
     it('refuses a user more connections than the limit with 4429, and takes one again after a close', async () => {

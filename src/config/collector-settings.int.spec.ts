@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { describeStartupFailure } from '../startup/startup-failure';
 import { COLLECTOR_SETTINGS_FILE, readCollectorSettings } from './collector-settings';
+import { ConfigurationFileError } from './eddy.config';
 
 describe('readCollectorSettings', () => {
   const dirs: string[] = [];
@@ -63,9 +65,16 @@ describe('readCollectorSettings', () => {
     ],
   ])('stops start-up with CONFIG-002 for %s', (_, content, problem) => {
     const dir = folderWith(content);
-    const read = (): unknown => readCollectorSettings(dir, 'eddy');
-    expect(read).toThrow(/^CONFIG-002 /);
-    expect(read).toThrow(COLLECTOR_SETTINGS_FILE);
-    expect(read).toThrow(problem);
+    const error = (() => {
+      try {
+        readCollectorSettings(dir, 'eddy');
+      } catch (thrown) {
+        return thrown;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigurationFileError);
+    expect(describeStartupFailure(error).code).toBe('CONFIG-002');
+    expect((error as Error).message).toContain(COLLECTOR_SETTINGS_FILE);
+    expect((error as Error).message).toMatch(problem);
   });
 });

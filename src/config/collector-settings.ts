@@ -1,6 +1,7 @@
 import { type CollectorOptions, validateCollectorOptions } from '@eddy/collector';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigurationFileError } from './eddy.config';
 
 /** The file in the BPMN folder that says which variables of which process reach tasks and data entries. */
 export const COLLECTOR_SETTINGS_FILE = 'eddy-collector.json';
@@ -11,7 +12,8 @@ const KEYS: readonly (keyof CollectorSettings)[] = ['variableFilters', 'correlat
 /**
  * Reads `eddy-collector.json` of the BPMN folder, when there is one. A file that is not JSON, or whose
  * shape is not that of the collector's settings (an unknown key, a filter without a process, a list
- * that is none ...), stops start-up with `CONFIG-002`, the file and the field.
+ * that is none ...), throws {@link ConfigurationFileError} naming the file and the field: start-up
+ * stops with `CONFIG-002`.
  */
 export function readCollectorSettings(bpmnDir: string, applicationName: string): CollectorSettings {
   const file = join(bpmnDir, COLLECTOR_SETTINGS_FILE);
@@ -29,6 +31,6 @@ export function readCollectorSettings(bpmnDir: string, applicationName: string):
     validateCollectorOptions({ applicationName, variableFilters, correlations });
     return { variableFilters, correlations };
   } catch (error) {
-    throw new Error(`CONFIG-002 ${file}: ${(error as Error).message}`);
+    throw new ConfigurationFileError(file, (error as Error).message);
   }
 }

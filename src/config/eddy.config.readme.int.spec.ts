@@ -22,7 +22,7 @@ function documentedDefaults(): { variables: string[]; defaults: string[] | 'none
       const variables = [...variableCell.matchAll(/`(EDDY_[A-Z_]+)`/g)].map((m) => m[1]);
       // `jwt` (`npm start` sets `dev`): the default is what comes before the parenthesis.
       const stated = defaultCell.split(' (')[0];
-      const none = stated === 'none' || stated.startsWith('required');
+      const none = stated.startsWith('none') || stated.startsWith('required');
       const defaults = none ? 'none' : [...stated.matchAll(/`([^`]*)`/g)].map((m) => m[1]);
       return { variables, defaults, cell: defaultCell };
     });

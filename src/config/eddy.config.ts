@@ -29,22 +29,36 @@ const environmentSchema = z
     EDDY_POSTGRES_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     EDDY_EVENTSTOREDB_URL: z.url({ protocol: /^esdb(\+discover)?$/ }).optional(),
     EDDY_ENGINE: z.enum(['embedded', 'none']).default('embedded'),
+    EDDY_CHECKPOINT_RESET: z.enum(['head', 'start']).optional(),
+
+    EDDY_VIEW_STORE: z.enum(['memory', 'mongodb']).default('memory'),
+    EDDY_MONGODB_URL: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\/\S+$/, 'must be a mongodb:// or mongodb+srv:// connection string')
+      .optional(),
+    EDDY_MONGODB_DATABASE: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1 to 63 letters, digits, _ or -')
+      .default('eddy'),
     EDDY_APPLICATION_NAME: z
       .string()
       .regex(/^[A-Za-z0-9._:@\-/+]+$/, 'may contain only letters, digits and . _ : @ - / +')
       .default('eddy'),
     EDDY_AUTH_MODE: z.enum(['jwt', 'dev']).default('jwt'),
+    EDDY_AUTH_ALLOW_DEV_MODE: flag.default(false),
     EDDY_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     EDDY_JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
     EDDY_JWT_ISSUER: z.string().min(1).optional(),
     EDDY_JWT_AUDIENCE: z.string().min(1).optional(),
     EDDY_JWT_USER_CLAIM: z.string().min(1).default('sub'),
     EDDY_JWT_GROUPS_CLAIM: z.string().min(1).default('groups'),
+    EDDY_JWT_MAX_LIFETIME_SECONDS: integer(1, 31_536_000).default(86_400),
     EDDY_ADMIN_GROUPS: list.default(['admins']),
     EDDY_COMMAND_GROUPS: list.default(['process-applications']),
     EDDY_MAX_BODY_BYTES: integer(1_024, 64 * 1024 * 1024).default(1024 * 1024),
     EDDY_COMMAND_RETRIES: integer(0, 100).default(5),
     EDDY_MAX_COMMANDS_PER_REQUEST: integer(1, 100_000).default(1_000),
+    EDDY_MAX_PAYLOAD_DEPTH: integer(1, 1_000).default(64),
     EDDY_READ_YOUR_WRITES_TIMEOUT_MS: integer(1, 600_000).default(5_000),
     EDDY_GRAPHQL_MAX_DEPTH: integer(1, 100).default(10),
     EDDY_GRAPHQL_MAX_COST: integer(1, 10_000_000).default(20_000),
@@ -82,7 +96,36 @@ const environmentSchema = z
         message: 'is required when EDDY_EVENT_STORE=eventstoredb',
       });
     }
+    if (env.EDDY_VIEW_STORE === 'mongodb' && !env.EDDY_MONGODB_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EDDY_MONGODB_URL'],
+        message: 'is required when EDDY_VIEW_STORE=mongodb',
+      });
+    }
   });
+
+/**
+ * The development identity mode lets anyone be anyone, so it is refused where the environment looks
+ * like a real deployment: `NODE_ENV=production`, or any JWT setting present (someone meant tokens to
+ * count). `EDDY_AUTH_ALLOW_DEV_MODE=true` starts it anyway.
+ */
+function devModeProblem(
+  settings: Record<string, string | undefined>,
+  nodeEnv: string | undefined,
+): { variable: string; message: string } | null {
+  if (settings.EDDY_AUTH_MODE !== 'dev' || settings.EDDY_AUTH_ALLOW_DEV_MODE === 'true') return null;
+  const jwtSettings = Object.keys(settings).filter((key) => key.startsWith('EDDY_JWT_'));
+  const reasons = [
+    ...(nodeEnv === 'production' ? ['NODE_ENV=production'] : []),
+    ...(jwtSettings.length > 0 ? [`JWT settings are present (${jwtSettings.join(', ')})`] : []),
+  ];
+  if (reasons.length === 0) return null;
+  return {
+    variable: 'EDDY_AUTH_MODE',
+    message: `dev is refused: ${reasons.join(' and ')}; set EDDY_AUTH_ALLOW_DEV_MODE=true to start the development identity mode anyway`,
+  };
+}
 
 export type EddyEnvironment = z.infer<typeof environmentSchema>;
 
@@ -107,8 +150,13 @@ export interface EddyConfig {
     eventStoreDbUrl?: string;
   };
   engine: 'embedded' | 'none';
+  /** Where a checkpoint that does not belong to the event store goes on from; unset: start-up stops. */
+  checkpointReset?: 'head' | 'start';
+
+  viewStore: { kind: 'memory' | 'mongodb'; mongodbUrl?: string; mongodbDatabase: string };
   auth: AuthOptions;
-  commands: { maxRetries: number; maxPerRequest: number };
+  /** `maxPayloadDepth`: how deep payloads and variables may nest, in every API. */
+  commands: { maxRetries: number; maxPerRequest: number; maxPayloadDepth: number };
   tasklist: {
     readYourWritesTimeoutMs: number;
     maxDepth: number;
@@ -128,6 +176,17 @@ export class ConfigurationError extends Error {
   }
 }
 
+/** A settings file (such as `eddy-collector.json`) cannot be read: start-up stops with its name. */
+export class ConfigurationFileError extends Error {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+    this.name = 'ConfigurationFileError';
+  }
+}
+
 /** Reads and validates the configuration; throws {@link ConfigurationError} naming every bad setting. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): EddyConfig {
   const relevant = Object.fromEntries(
@@ -136,13 +195,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ),
   );
   const parsed = environmentSchema.safeParse(relevant);
-  if (!parsed.success) {
-    throw new ConfigurationError(
-      parsed.error.issues.map((issue) => ({
+  const devMode = devModeProblem(relevant, env.NODE_ENV);
+  if (!parsed.success || devMode) {
+    throw new ConfigurationError([
+      ...(parsed.error?.issues ?? []).map((issue) => ({
         variable: String(issue.path[0] ?? 'EDDY_*'),
         message: issue.message,
       })),
-    );
+      ...(devMode ? [devMode] : []),
+    ]);
   }
   const e = parsed.data;
   return {
@@ -156,6 +217,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       eventStoreDbUrl: e.EDDY_EVENTSTOREDB_URL,
     },
     engine: e.EDDY_ENGINE,
+    checkpointReset: e.EDDY_CHECKPOINT_RESET,
+
+    viewStore: {
+      kind: e.EDDY_VIEW_STORE,
+      mongodbUrl: e.EDDY_MONGODB_URL,
+      mongodbDatabase: e.EDDY_MONGODB_DATABASE,
+    },
     auth: {
       mode: e.EDDY_AUTH_MODE,
       jwt: {
@@ -165,11 +233,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         audience: e.EDDY_JWT_AUDIENCE,
         userClaim: e.EDDY_JWT_USER_CLAIM,
         groupsClaim: e.EDDY_JWT_GROUPS_CLAIM,
+        maxLifetimeSeconds: e.EDDY_JWT_MAX_LIFETIME_SECONDS,
       },
       adminGroups: e.EDDY_ADMIN_GROUPS,
       commandGroups: e.EDDY_COMMAND_GROUPS,
     },
-    commands: { maxRetries: e.EDDY_COMMAND_RETRIES, maxPerRequest: e.EDDY_MAX_COMMANDS_PER_REQUEST },
+    commands: {
+      maxRetries: e.EDDY_COMMAND_RETRIES,
+      maxPerRequest: e.EDDY_MAX_COMMANDS_PER_REQUEST,
+      maxPayloadDepth: e.EDDY_MAX_PAYLOAD_DEPTH,
+    },
     tasklist: {
       readYourWritesTimeoutMs: e.EDDY_READ_YOUR_WRITES_TIMEOUT_MS,
       maxDepth: e.EDDY_GRAPHQL_MAX_DEPTH,

@@ -14,6 +14,23 @@ describe('loadConfig', () => {
     expect(config.auth.adminGroups).toEqual(['admins']);
     expect(config.auth.commandGroups).toEqual(['process-applications']);
     expect(config.http.maxBodyBytes).toBe(1024 * 1024);
+    expect(config.commands.maxPayloadDepth).toBe(64);
+
+    expect(config.viewStore).toEqual({ kind: 'memory', mongodbUrl: undefined, mongodbDatabase: 'eddy' });
+  });
+
+  it('reads the MongoDB view store settings', () => {
+    const config = loadConfig({
+      EDDY_AUTH_MODE: 'dev',
+      EDDY_VIEW_STORE: 'mongodb',
+      EDDY_MONGODB_URL: 'mongodb://a.example:27017,b.example:27017/?replicaSet=rs0',
+      EDDY_MONGODB_DATABASE: 'eddy_views',
+    });
+    expect(config.viewStore).toEqual({
+      kind: 'mongodb',
+      mongodbUrl: 'mongodb://a.example:27017,b.example:27017/?replicaSet=rs0',
+      mongodbDatabase: 'eddy_views',
+    });
   });
 
   it('reads lists and numbers', () => {
@@ -21,9 +38,13 @@ describe('loadConfig', () => {
       EDDY_AUTH_MODE: 'dev',
       EDDY_HTTP_PORT: '8081',
       EDDY_ADMIN_GROUPS: 'ops, platform-admins',
+      EDDY_MAX_PAYLOAD_DEPTH: '16',
     });
     expect(config.http.port).toBe(8081);
+    expect(config.commands.maxPayloadDepth).toBe(16);
     expect(config.auth.adminGroups).toEqual(['ops', 'platform-admins']);
+    expect(config.checkpointReset).toBeUndefined();
+    expect(loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_CHECKPOINT_RESET: 'head' }).checkpointReset).toBe('head');
   });
 
   it('reads the largest number of commands of one request, 1000 by default', () => {
@@ -49,6 +70,7 @@ describe('loadConfig', () => {
     [{ EDDY_HTTP_PORT: 'eighty' }, 'EDDY_HTTP_PORT'],
     [{ EDDY_HTTP_PORT: '70000' }, 'EDDY_HTTP_PORT'],
     [{ EDDY_AUTH_MODE: 'none' }, 'EDDY_AUTH_MODE'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_MAX_PAYLOAD_DEPTH: '0' }, 'EDDY_MAX_PAYLOAD_DEPTH'],
     [{ EDDY_AUTH_MODE: 'jwt' }, 'EDDY_JWT_SECRET'],
     [{ EDDY_JWT_SECRET: 'short' }, 'EDDY_JWT_SECRET'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_EVENT_STORE: 'postgres' }, 'EDDY_POSTGRES_URL'],
@@ -59,6 +81,12 @@ describe('loadConfig', () => {
       'EDDY_EVENTSTOREDB_URL',
     ],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_JWT_JWKS_URL: 'not a url' }, 'EDDY_JWT_JWKS_URL'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_CHECKPOINT_RESET: 'yes' }, 'EDDY_CHECKPOINT_RESET'],
+
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_VIEW_STORE: 'mongodb' }, 'EDDY_MONGODB_URL'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_VIEW_STORE: 'redis' }, 'EDDY_VIEW_STORE'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_MONGODB_URL: 'http://127.0.0.1:27017' }, 'EDDY_MONGODB_URL'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_MONGODB_DATABASE: 'a.b' }, 'EDDY_MONGODB_DATABASE'],
   ])('refuses %o naming %s', (env, variable) => {
     try {
       loadConfig(env);
@@ -68,5 +96,63 @@ describe('loadConfig', () => {
       expect((error as ConfigurationError).problems.map((p) => p.variable)).toContain(variable);
       expect((error as Error).message).toContain(variable);
     }
+  });
+
+  describe('development identity mode', () => {
+    const refusal = (env: Record<string, string | undefined>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigurationError);
+        return (error as ConfigurationError).problems.find((p) => p.variable === 'EDDY_AUTH_MODE')?.message;
+      }
+      return undefined;
+    };
+
+    it('starts on a developer machine', () => {
+      expect(loadConfig({ EDDY_AUTH_MODE: 'dev', NODE_ENV: 'development' }).auth.mode).toBe('dev');
+    });
+
+    it('is refused with NODE_ENV=production, naming the override', () => {
+      expect(refusal({ EDDY_AUTH_MODE: 'dev', NODE_ENV: 'production' })).toMatch(
+        /NODE_ENV=production.*EDDY_AUTH_ALLOW_DEV_MODE=true/,
+      );
+    });
+
+    it.each([
+      { EDDY_JWT_SECRET: secret },
+      { EDDY_JWT_JWKS_URL: 'https://idp.example.test/jwks' },
+      { EDDY_JWT_ISSUER: 'https://idp.example.test' },
+      { EDDY_JWT_AUDIENCE: 'eddy' },
+      { EDDY_JWT_USER_CLAIM: 'preferred_username' },
+      { EDDY_JWT_MAX_LIFETIME_SECONDS: '3600' },
+    ])('is refused when a JWT setting is present: %o', (jwt) => {
+      const message = refusal({ EDDY_AUTH_MODE: 'dev', ...jwt });
+      expect(message).toContain(Object.keys(jwt)[0]);
+      expect(message).toContain('EDDY_AUTH_ALLOW_DEV_MODE');
+    });
+
+    it('starts anyway with EDDY_AUTH_ALLOW_DEV_MODE=true', () => {
+      const config = loadConfig({
+        EDDY_AUTH_MODE: 'dev',
+        EDDY_AUTH_ALLOW_DEV_MODE: 'true',
+        EDDY_JWT_SECRET: secret,
+        NODE_ENV: 'production',
+      });
+      expect(config.auth.mode).toBe('dev');
+      expect(config.auth.jwt.secret).toBe(secret);
+    });
+
+    it('ignores JWT settings that are set but empty', () => {
+      expect(loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_JWT_SECRET: '' }).auth.mode).toBe('dev');
+    });
+  });
+
+  it('bounds the lifetime of tokens, 24 hours by default', () => {
+    expect(loadConfig({ EDDY_JWT_SECRET: secret }).auth.jwt.maxLifetimeSeconds).toBe(86_400);
+    expect(
+      loadConfig({ EDDY_JWT_SECRET: secret, EDDY_JWT_MAX_LIFETIME_SECONDS: '900' }).auth.jwt
+        .maxLifetimeSeconds,
+    ).toBe(900);
   });
 });

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   createRemoteJWKSet,
   errors as joseErrors,
@@ -10,6 +10,7 @@ import { createSecretKey, type KeyObject } from 'node:crypto';
 import {
   AUTH_OPTIONS,
   AuthenticationError,
+  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   permissionsOf,
   type Authentication,
   type AuthOptions,
@@ -23,29 +24,18 @@ const userPattern = /^[^\s,#]{1,256}$/;
 /**
  * Turns credentials into an identity. Every API (commands, admin, GraphQL over HTTP and over
  * WebSocket) authenticates through this one class, so they all accept and refuse the same callers.
+ * A token must carry `exp` and may live at most `jwt.maxLifetimeSeconds`.
  */
 @Injectable()
-export class Authenticator implements OnModuleInit {
-  private readonly logger = new Logger('Auth');
+export class Authenticator {
   private readonly key: KeyObject | JWTVerifyGetKey | undefined;
 
   constructor(@Inject(AUTH_OPTIONS) private readonly options: AuthOptions) {
-    if (options.mode === 'jwt') {
-      if (options.jwt.jwksUrl) this.key = createRemoteJWKSet(new URL(options.jwt.jwksUrl));
-      else if (options.jwt.secret) this.key = createSecretKey(Buffer.from(options.jwt.secret, 'utf8'));
-      else throw new Error('AUTH-001 jwt mode needs EDDY_JWT_SECRET or EDDY_JWT_JWKS_URL');
-    }
-  }
-
-  onModuleInit(): void {
-    if (this.options.mode === 'dev') {
-      const banner = '!'.repeat(78);
-      this.logger.warn(banner);
-      this.logger.warn('AUTH-000 DEVELOPMENT IDENTITY MODE IS ON (EDDY_AUTH_MODE=dev).');
-      this.logger.warn('AUTH-000 Any caller can claim to be any user with the x-user and x-groups headers.');
-      this.logger.warn('AUTH-000 Never run this mode where anyone but you can reach the server.');
-      this.logger.warn(banner);
-    }
+    // Configured keys count in dev mode too: a bearer token is verified there, never ignored.
+    if (options.jwt.jwksUrl) this.key = createRemoteJWKSet(new URL(options.jwt.jwksUrl));
+    else if (options.jwt.secret) this.key = createSecretKey(Buffer.from(options.jwt.secret, 'utf8'));
+    else if (options.mode === 'jwt')
+      throw new Error('AUTH-001 jwt mode needs EDDY_JWT_SECRET or EDDY_JWT_JWKS_URL');
   }
 
   get mode(): AuthOptions['mode'] {
@@ -67,7 +57,12 @@ export class Authenticator implements OnModuleInit {
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
       if (!match) throw new AuthenticationError('Authorization must be "Bearer <token>"');
-      if (this.options.mode === 'jwt' || this.key) return this.verifyToken(match[1]);
+      // Development mode without a key: a token is refused rather than ignored in favour of x-user.
+      if (!this.key)
+        throw new AuthenticationError(
+          'a bearer token cannot be verified without EDDY_JWT_SECRET or EDDY_JWT_JWKS_URL',
+        );
+      return this.verifyToken(match[1]);
     }
     if (this.options.mode === 'dev') {
       const user = header('x-user');
@@ -90,7 +85,11 @@ export class Authenticator implements OnModuleInit {
   private async verifyToken(token: string): Promise<Authentication> {
     let payload: JWTPayload;
     try {
-      const options = { issuer: this.options.jwt.issuer, audience: this.options.jwt.audience };
+      const options = {
+        issuer: this.options.jwt.issuer,
+        audience: this.options.jwt.audience,
+        requiredClaims: ['exp'],
+      };
       const result =
         typeof this.key === 'function'
           ? await jwtVerify(token, this.key, options)
@@ -98,9 +97,20 @@ export class Authenticator implements OnModuleInit {
       payload = result.payload;
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new AuthenticationError('token expired');
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'exp')
+        throw new AuthenticationError('token has no exp claim: tokens must expire');
       if (error instanceof joseErrors.JOSEError)
         throw new AuthenticationError(`invalid token: ${error.code}`);
       throw error;
+    }
+    // jwtVerify has checked that exp is a number in the future.
+    const expiresAt = (payload.exp as number) * 1000;
+    const maxLifetimeSeconds = this.options.jwt.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+    const issuedAt = typeof payload.iat === 'number' ? payload.iat * 1000 : Date.now();
+    if (expiresAt - Math.min(issuedAt, Date.now()) > maxLifetimeSeconds * 1000) {
+      throw new AuthenticationError(
+        `token lives longer than the allowed ${maxLifetimeSeconds} s (EDDY_JWT_MAX_LIFETIME_SECONDS)`,
+      );
     }
     const userId = payload[this.options.jwt.userClaim];
     if (typeof userId !== 'string' || !userPattern.test(userId)) {
@@ -120,7 +130,7 @@ export class Authenticator implements OnModuleInit {
             : [];
     return {
       identity: { userId, groups, permissions: permissionsOf(groups, this.options) },
-      expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : null,
+      expiresAt,
     };
   }
 }

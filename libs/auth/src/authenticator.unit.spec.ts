@@ -76,6 +76,63 @@ describe('Authenticator', () => {
     await expect(auth.authenticate({ 'x-user': 'has space' })).rejects.toThrow(/x-user/);
   });
 
+  it('refuses a token without exp', async () => {
+    const auth = new Authenticator(options());
+    const token = await new SignJWT({ sub: 'eve' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .sign(new TextEncoder().encode(secret));
+    await expect(auth.authenticate({ Authorization: `Bearer ${token}` })).rejects.toThrow(/no exp claim/);
+  });
+
+  it('refuses a token that lives longer than the maximum, from iat or from now', async () => {
+    const auth = new Authenticator(options({}, { maxLifetimeSeconds: 3600 }));
+    const now = Math.floor(Date.now() / 1000);
+    const withIat = (iat: number, exp: number) =>
+      new SignJWT({ sub: 'eve' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuedAt(iat)
+        .setExpirationTime(exp)
+        .sign(new TextEncoder().encode(secret));
+    const refused = [await sign({ sub: 'eve' }, now + 3700), await withIat(now - 600, now + 3300)];
+    for (const token of refused) {
+      await expect(auth.authenticate({ Authorization: `Bearer ${token}` })).rejects.toThrow(
+        /longer than the allowed 3600 s/,
+      );
+    }
+    const accepted = await withIat(now - 60, now + 3500);
+    const { expiresAt } = await auth.authenticate({ Authorization: `Bearer ${accepted}` });
+    expect(expiresAt).toBe((now + 3500) * 1000);
+  });
+
+  it('refuses a token of more than 24 hours by default', async () => {
+    const auth = new Authenticator(options());
+    const token = await sign({ sub: 'eve' }, '25h');
+    await expect(auth.authenticate({ Authorization: `Bearer ${token}` })).rejects.toThrow(/86400 s/);
+    expect(
+      (await auth.authenticate({ Authorization: `Bearer ${await sign({ sub: 'eve' }, '23h')}` })).identity
+        .userId,
+    ).toBe('eve');
+  });
+
+  it('verifies a bearer token in development mode when a key is configured, never ignoring it', async () => {
+    const auth = new Authenticator(options({ mode: 'dev' }));
+    const token = await sign({ sub: 'alice' });
+    const { identity } = await auth.authenticate({ Authorization: `Bearer ${token}`, 'x-user': 'mallory' });
+    expect(identity.userId).toBe('alice');
+    await expect(auth.authenticate({ Authorization: 'Bearer forged', 'x-user': 'mallory' })).rejects.toThrow(
+      /invalid token/,
+    );
+  });
+
+  it('refuses a bearer token in development mode without a key, instead of ignoring it', async () => {
+    const auth = new Authenticator(options({ mode: 'dev' }, { secret: undefined }));
+    const token = await sign({ sub: 'alice' });
+    await expect(
+      auth.authenticate({ Authorization: `Bearer ${token}`, 'x-user': 'mallory' }),
+    ).rejects.toThrow(/cannot be verified without EDDY_JWT_SECRET/);
+  });
+
   it('fails fast in jwt mode without a secret or a JWKS URL', () => {
     expect(() => new Authenticator(options({}, { secret: undefined }))).toThrow(/EDDY_JWT_SECRET/);
   });

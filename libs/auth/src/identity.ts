@@ -28,12 +28,30 @@ export interface AuthOptions {
     userClaim: string;
     /** Claim holding the user's groups (an array of strings, or a comma separated string). */
     groupsClaim: string;
+    /**
+     * Longest lifetime a token may have, in seconds (from `iat`, or from now without it); a longer
+     * one is refused, as is a token without `exp`. Default {@link DEFAULT_MAX_TOKEN_LIFETIME_SECONDS}.
+     */
+    maxLifetimeSeconds?: number;
   };
   /** Members of these groups hold `admin`. */
   adminGroups: readonly string[];
   /** Members of these groups hold `commands:write`. */
   commandGroups: readonly string[];
 }
+
+/** 24 hours: the default longest lifetime of a token. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
+
+/**
+ * What the development identity mode prints when it starts, as warnings that no log level hides
+ * (the application writes them; see `src/main.ts`).
+ */
+export const DEV_MODE_WARNING: readonly string[] = [
+  'AUTH-000 DEVELOPMENT IDENTITY MODE IS ON (EDDY_AUTH_MODE=dev).',
+  'AUTH-000 Any caller can claim to be any user with the x-user and x-groups headers.',
+  'AUTH-000 Never run this mode where anyone but you can reach the server.',
+];
 
 /** Injection token of the {@link AuthOptions}. */
 export const AUTH_OPTIONS = Symbol('AUTH_OPTIONS');

@@ -19,4 +19,3 @@ export * from './deployment/bpmn.deployer';
 export * from './engine-client/checkpoint.store';
 export * from './engine-client/engine.client';
 export * from './collector.module';
-export { MessagesApiModule } from './api/messages-api.module';

@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import type { CommandMetadata } from './common.schema';
+import {
+  DEFAULT_MAX_PAYLOAD_DEPTH,
+  isReservedKey,
+  payloadProblem,
+  reservedKeyProblem,
+} from './payload.validation';
 import { dataEntryCommandSchemas, type DataEntryCommand } from './data-entry.commands';
 import {
   processCommandSchemas,
@@ -59,11 +65,71 @@ export function firstIssue(
   return { path: [...prefix, ...issue.path].map(String).join('.'), problem: issue.message };
 }
 
+/** Limits of what a sender may put in a command. */
+export interface CommandLimits {
+  /** How deep a payload or a set of variables may nest (`EDDY_MAX_PAYLOAD_DEPTH`). */
+  maxPayloadDepth: number;
+}
+
+export const DEFAULT_COMMAND_LIMITS: CommandLimits = { maxPayloadDepth: DEFAULT_MAX_PAYLOAD_DEPTH };
+
+/**
+ * The first problem of a command's `data` against its schema and the limits, with the path of the bad
+ * field after `prefix`. Nesting and reserved keys are checked first, on the raw input, so that no deep value
+ * reaches code that recurses.
+ */
+function checkCommandData(
+  schema: z.ZodType,
+  data: unknown,
+  limits: CommandLimits,
+  prefix: readonly PropertyKey[],
+): { ok: true; data: unknown } | { ok: false; error: CommandError } {
+  const invalid = (path: string, problem: string) =>
+    ({ ok: false, error: { code: 'INVALID_COMMAND', message: `${path}: ${problem}`, path } }) as const;
+  if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
+    // Every field is checked, payloads and variables among them; no other field nests anywhere near the limit.
+    for (const [field, value] of Object.entries(data)) {
+      const found = isReservedKey(field)
+        ? { path: [], problem: reservedKeyProblem(field) }
+        : payloadProblem(value, limits.maxPayloadDepth);
+      if (found) return invalid([...prefix, field, ...found.path].map(String).join('.'), found.problem);
+    }
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const { path, problem } = firstIssue(parsed.error, prefix);
+    return invalid(path, problem);
+  }
+  return { ok: true, data: parsed.data };
+}
+
+/**
+ * Validates a command built in process (the tasklist's interactions) as `parseCommand` validates one
+ * received: `null` when it is valid, otherwise the error naming the first bad field. Paths start after
+ * `prefix` (default `data`, as in the command API).
+ */
+export function validateCommand(
+  command: Command,
+  limits: CommandLimits = DEFAULT_COMMAND_LIMITS,
+  prefix: readonly PropertyKey[] = ['data'],
+): CommandError | null {
+  const schema = Object.hasOwn(commandSchemas, command.type) ? commandSchemas[command.type] : undefined;
+  if (!schema) {
+    return {
+      code: 'UNKNOWN_COMMAND_TYPE',
+      message: `type: unknown command type '${command.type}'`,
+      path: 'type',
+    };
+  }
+  const checked = checkCommandData(schema, command.data, limits, prefix);
+  return checked.ok ? null : checked.error;
+}
+
 /**
  * Validates one command in its wire form. Errors name the first bad field with its path, so a
  * sender can find its mistake; nothing that fails here ever reaches a decider.
  */
-export function parseCommand(input: unknown): ParsedCommand {
+export function parseCommand(input: unknown, limits: CommandLimits = DEFAULT_COMMAND_LIMITS): ParsedCommand {
   const envelope = commandEnvelopeSchema.safeParse(input);
   if (!envelope.success) {
     const { path, problem } = firstIssue(envelope.error);
@@ -95,16 +161,9 @@ export function parseCommand(input: unknown): ParsedCommand {
       error: { code: 'UNKNOWN_COMMAND_TYPE', message: `type: unknown command type '${type}'`, path: 'type' },
     };
   }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    const { path, problem } = firstIssue(parsed.error, ['data']);
-    return {
-      ok: false,
-      commandId,
-      error: { code: 'INVALID_COMMAND', message: `${path}: ${problem}`, path },
-    };
-  }
-  return { ok: true, commandId, command: { type, data: parsed.data } as Command };
+  const checked = checkCommandData(schema, data, limits, ['data']);
+  if (!checked.ok) return { ok: false, commandId, error: checked.error };
+  return { ok: true, commandId, command: { type, data: checked.data } as Command };
 }
 
 /** A command that a decider refused: the code is part of the public API (`TASK_CLOSED`, ...). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { payloadProblem } from './payload.validation';
 
 /**
  * Building blocks of the runtime schemas. Every command is validated against its schema before it
@@ -25,11 +26,33 @@ export const nameSchema = z
   .min(1, 'must not be empty')
   .max(1_000, 'must be at most 1000 characters');
 
-/** ISO-8601 date and time with an offset or Z, e.g. 2026-11-22T10:00:00Z. */
+/**
+ * ISO-8601 date and time with seconds and an offset or Z, e.g. 2026-11-22T10:00:00Z. Strict: a day the
+ * month does not have (2026-02-31) or an hour 24 is refused, never rolled over into the next month.
+ */
 export const dateTimeSchema = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' });
 
-/** A JSON object (process variables, data entry payloads). */
-export const payloadSchema = z.record(z.string(), z.unknown());
+/**
+ * The one reading of an ISO-8601 date-time for every API (commands, GraphQL, filters): by
+ * {@link dateTimeSchema}'s rules, answered as the instant in UTC (`2026-11-22T10:00:00.000Z`), so that stores
+ * compare like with like; `null` when the value is not such a date-time.
+ */
+export function parseIsoDateTime(value: unknown): string | null {
+  return dateTimeSchema.safeParse(value).success ? new Date(value as string).toISOString() : null;
+}
+
+/**
+ * A JSON object (process variables, data entry payloads) without reserved keys at any level. Checked on the
+ * input: copied into an object, a `__proto__` key would vanish instead of being refused. How deep it may nest
+ * is a setting: `parseCommand` and `validateCommand` check it.
+ */
+export const payloadSchema = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    const found = payloadProblem(value, Number.POSITIVE_INFINITY);
+    if (found) ctx.addIssue({ code: 'custom', message: found.problem, path: found.path });
+  })
+  .pipe(z.record(z.string(), z.unknown()));
 
 export const dataEntryRefSchema = z.strictObject({ entryType: idSchema, entryId: idSchema });
 export type DataEntryRef = z.infer<typeof dataEntryRefSchema>;

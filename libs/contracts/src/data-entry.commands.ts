@@ -10,6 +10,7 @@ import {
   principalSchema,
   textSchema,
 } from './common.schema';
+import { joinIdParts } from './id-parts';
 
 export const createOrUpdateDataEntrySchema = z.strictObject({
   entryType: idSchema,
@@ -55,8 +56,9 @@ export const dataEntryCommandSchemas = {
   AnonymizeDataEntry: anonymizeDataEntrySchema,
 } as const satisfies Record<DataEntryCommand['type'], z.ZodType>;
 
-/** A data entry's identity: `entryType#entryId`. */
-export const dataEntryId = (entryType: string, entryId: string): string => `${entryType}#${entryId}`;
+/** A data entry's identity: `entryType#entryId` (a `#` inside a part is encoded, so identities never collide). */
+export const dataEntryId = (entryType: string, entryId: string): string =>
+  joinIdParts('#', [entryType, entryId]);
 
 /** The stream of one data entry. */
 export const dataEntryStreamId = (entryType: string, entryId: string): string =>

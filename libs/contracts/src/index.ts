@@ -1,4 +1,5 @@
 export * from './common.schema';
+export * from './payload.validation';
 export * from './task.commands';
 export * from './task.events';
 export * from './data-entry.commands';

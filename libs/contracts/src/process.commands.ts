@@ -7,6 +7,7 @@ import {
   sourceReferenceSchema,
   textSchema,
 } from './common.schema';
+import { joinIdParts } from './id-parts';
 
 export const registerProcessDefinitionSchema = z.strictObject({
   id: idSchema,
@@ -72,6 +73,9 @@ export const processCommandSchemas = {
 export const processDefinitionStreamId = (definitionId: string): string =>
   `process-definition-${definitionId}`;
 
-/** Instance ids are unique per application (engine), not across engines. */
+/**
+ * Instance ids are unique per application (engine), not across engines. The parts are joined so that a `/`
+ * inside one cannot make two instances share a stream.
+ */
 export const processInstanceStreamId = (applicationName: string, instanceId: string): string =>
-  `process-instance-${applicationName}/${instanceId}`;
+  `process-instance-${joinIdParts('/', [applicationName, instanceId])}`;

@@ -58,6 +58,23 @@ export interface StoredEvent<TType extends string = string, TData = Record<strin
 export interface AppendOptions {
   /** Default `any`. */
   expectedRevision?: ExpectedRevision;
+  /**
+   * Id of the command whose events these are. When given (and the append holds events), the store
+   * records it in its store-wide index of accepted commands in the same transaction as the events;
+   * an id the index holds already fails the append with {@link DuplicateCommandError}, which names
+   * where the command went the first time, and nothing of the append is written.
+   */
+  commandId?: string;
+}
+
+/** An entry of the store-wide index of accepted commands: where the command's events went. */
+export interface AcceptedCommand {
+  commandId: string;
+  streamId: string;
+  /** Revision of the command's last event in its stream. */
+  revision: number;
+  /** Global position of the command's last event. */
+  position: number;
 }
 
 export interface AppendResult {
@@ -128,7 +145,21 @@ export interface EventStore {
   /** Position of the last committed event; 0 when the store is empty. */
   headPosition(): Promise<number>;
 
+  /**
+   * Looks a command id up in the store-wide index of accepted commands (filled by appends that
+   * carry {@link AppendOptions.commandId}); `undefined` when no append of it was committed.
+   */
+  findCommand(commandId: string): Promise<AcceptedCommand | undefined>;
+
   statistics(): Promise<EventStoreStatistics>;
+
+  /**
+   * The store's identity: a random id written into the store once, when it is created, and kept
+   * for its whole life (a restart or a restored back-up of it keeps it; an emptied, replaced or new
+   * store has another). Durable checkpoints keep it beside their position, so that a checkpoint
+   * taken on another store is recognised (see `checkpoint.guard.ts`).
+   */
+  identity(): Promise<string>;
 
   close(): Promise<void>;
 }
@@ -165,6 +196,23 @@ export class DuplicateEventIdError extends Error {
   }
 }
 
+/**
+ * The append's {@link AppendOptions.commandId} is in the store-wide index already: the command was
+ * accepted before (possibly on another stream). Nothing of the append was written.
+ */
+export class DuplicateCommandError extends Error {
+  constructor(
+    readonly streamId: string,
+    /** Where the command's events went when it was accepted. */
+    readonly original: AcceptedCommand,
+  ) {
+    super(
+      `stream ${streamId}: command ${original.commandId} was accepted before on stream ${original.streamId} at position ${original.position}`,
+    );
+    this.name = 'DuplicateCommandError';
+  }
+}
+
 /** An argument of an append or a read is malformed; `field` names it (e.g. `events[2].metadata.commandId`). */
 export class InvalidEventError extends Error {
   constructor(
@@ -173,6 +221,21 @@ export class InvalidEventError extends Error {
   ) {
     super(`${field}: ${problem}`);
     this.name = 'InvalidEventError';
+  }
+}
+
+/**
+ * The store cannot be used: its storage is corrupt or cannot be opened (the message names the file or
+ * database and the cause). The store fails closed: once it has seen corruption it refuses every
+ * append and read, so that nothing is acknowledged that may not be durable and no answer is short.
+ */
+export class EventStoreUnavailableError extends Error {
+  /** The code with which the APIs answer a command the store refused. */
+  readonly code = 'EVENT_STORE_UNAVAILABLE';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EventStoreUnavailableError';
   }
 }
 

@@ -64,6 +64,7 @@ export function validateAppend(
   events.forEach((event: unknown, i) => validateNewEvent(event, `events[${i}]`));
   const expected = options?.expectedRevision ?? 'any';
   validateExpectedRevision(expected);
+  optionalString(options?.commandId, 'commandId');
   return expected;
 }
 
@@ -87,6 +88,11 @@ export function validateNewEvent(event: unknown, field: string): asserts event i
   optionalString(metadata.causationId, `${field}.metadata.causationId`);
   optionalString(metadata.userId, `${field}.metadata.userId`);
   requireString(metadata.timestamp, `${field}.metadata.timestamp`, { maxLength: 64 });
+}
+
+/** Checks a command id to look up. */
+export function validateCommandId(commandId: unknown): asserts commandId is string {
+  requireString(commandId, 'commandId');
 }
 
 /** Checks stream read options. */

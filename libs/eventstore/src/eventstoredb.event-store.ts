@@ -14,8 +14,11 @@ import {
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import {
+  type AcceptedCommand,
   type AppendOptions,
   type AppendResult,
+  DuplicateCommandError,
+  DuplicateEventIdError,
   type EventStore,
   EventStoreClosedError,
   type EventStoreStatistics,
@@ -29,17 +32,19 @@ import {
 } from './event-store.port';
 import {
   satisfiesExpectedRevision,
+  validateCommandId,
   validateAppend,
   validateReadAll,
   validateReadStream,
   validateSubscribe,
 } from './event-store.validation';
 import {
-  type CommandReservation,
-  commandReservationEvent,
+  commandEvent,
+  type CommandRecord,
   commandStreamName,
-  DuplicateCommandIdError,
-  fromCommandReservation,
+  fromCommandEvent,
+  IDENTITY_STREAM,
+  identityEvent,
   fromEsdbAppendError,
   fromEsdbAppendResult,
   fromEsdbEvent,
@@ -62,6 +67,12 @@ export interface EventStoreDbEventStoreOptions {
   streamPrefix?: string;
   /** Largest batch a subscription delivers when the subscriber does not choose. Default 500. */
   defaultBatchSize?: number;
+}
+
+/** A reserved command id: the revision of its stream after the reservation. */
+interface CommandReservation {
+  commandId: string;
+  revision: number;
 }
 
 /** Events read from `$all` per request while scanning. */
@@ -101,16 +112,38 @@ export class EventStoreDbEventStore implements EventStore {
     // Mapped (and copied) before the first await: the caller may change its objects meanwhile.
     const esdbEvents = events.map(toEsdbEvent);
     if (esdbEvents.length === 0) return this.checkRevision(streamId, expected);
-    const commandIds = [...new Set(events.map((event) => event.metadata.commandId))];
-    await Promise.all(commandIds.map((commandId) => this.reserveCommand(commandId, streamId)));
+    const commandId = options?.commandId;
+    const reservation = commandId === undefined ? undefined : await this.reserveCommand(commandId, streamId);
+    let result: AppendResult;
     try {
-      const result = await this.client.appendToStream(this.prefix + streamId, esdbEvents, {
-        expectedRevision: toEsdbExpectedRevision(expected),
-      });
-      return fromEsdbAppendResult(streamId, result);
+      result = fromEsdbAppendResult(
+        streamId,
+        await this.client.appendToStream(this.prefix + streamId, esdbEvents, {
+          expectedRevision: toEsdbExpectedRevision(expected),
+        }),
+      );
     } catch (error) {
-      throw fromEsdbAppendError(streamId, expected, error);
+      const mapped = fromEsdbAppendError(streamId, expected, error);
+      // Refused by the server: nothing was written, so the command id is free again. After any other
+      // failure (a lost answer) the events may be in: the reservation stays.
+      if (
+        reservation !== undefined &&
+        (mapped instanceof WrongExpectedRevisionError || mapped instanceof DuplicateEventIdError)
+      ) {
+        await this.recordCommand(reservation, { state: 'released' }).catch(() => undefined);
+      }
+      throw mapped;
     }
+    if (reservation !== undefined) {
+      const accepted = {
+        commandId: reservation.commandId,
+        streamId,
+        revision: result.nextExpectedRevision,
+        position: result.position,
+      };
+      await this.recordCommand(reservation, { state: 'accepted', accepted });
+    }
+    return result;
   }
 
   async readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {
@@ -176,23 +209,39 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   /**
-   * Where `commandId` was appended, read from its reservation stream (one event), or `undefined`
-   * when no append has reserved it. A reservation whose append then failed stays: the same command
-   * may be appended again to the same stream, not to another one.
+   * Where the command's events went, from the last event of its stream (one read, not the command's
+   * stream of events): `undefined` unless an append of it was accepted.
    */
-  async findCommand(commandId: string): Promise<CommandReservation | undefined> {
+  async findCommand(commandId: string): Promise<AcceptedCommand | undefined> {
+    validateCommandId(commandId);
     this.assertOpen();
-    try {
-      for await (const resolved of this.client.readStream(commandStreamName(this.prefix, commandId), {
-        maxCount: 1,
-      })) {
-        return fromCommandReservation(resolved);
+    const { record } = await this.readCommand(commandId);
+    return record?.state === 'accepted' ? record.accepted : undefined;
+  }
+
+  /**
+   * The store's identity: the first event of its identity stream, written by the first instance
+   * that asks (EventStoreDB's concurrency check lets one of several racing instances write it).
+   */
+  async identity(): Promise<string> {
+    this.assertOpen();
+    const stream = this.prefix + IDENTITY_STREAM;
+    for (;;) {
+      try {
+        for await (const resolved of this.client.readStream(stream, { maxCount: 1 })) {
+          const data = resolved.event?.data as { identity?: unknown } | undefined;
+          if (typeof data?.identity === 'string') return data.identity;
+          throw new Error(`EVENTSTORE-206 ${stream} holds no store identity`);
+        }
+      } catch (error) {
+        if (!(error instanceof StreamNotFoundError)) throw error;
       }
-    } catch (error) {
-      if (error instanceof StreamNotFoundError) return undefined;
-      throw error;
+      try {
+        await this.client.appendToStream(stream, identityEvent(), { expectedRevision: NO_STREAM });
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+      }
     }
-    return undefined;
   }
 
   async close(): Promise<void> {
@@ -203,23 +252,64 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   /**
-   * EventStoreDB has no transaction across streams, so the reservation is a stream of its own,
-   * written before the events: the first append to reserve a command id wins, and the same
-   * reservation made again (a retry, a re-decision after a conflict) is an idempotent append.
+   * EventStoreDB has no transaction across streams, so each command id has a stream of its own,
+   * written before the events and after them: `reserved` (the concurrency check on that stream lets
+   * one append win), then `accepted` with where the events went, or `released` when the server
+   * refused the append. A command id that is accepted, or reserved by an append to another stream
+   * that is under way, is a duplicate; one reserved for the same stream (a retry after a lost
+   * answer) may go on.
    */
-  private async reserveCommand(commandId: string, streamId: string): Promise<void> {
-    try {
-      await this.client.appendToStream(
-        commandStreamName(this.prefix, commandId),
-        commandReservationEvent(commandId, streamId),
-        { expectedRevision: NO_STREAM },
-      );
-    } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError)) throw error;
-      const reservation = await this.findCommand(commandId);
-      if (reservation?.streamId === streamId) return;
-      throw new DuplicateCommandIdError(streamId, commandId, reservation?.streamId);
+  private async reserveCommand(commandId: string, streamId: string): Promise<CommandReservation> {
+    for (;;) {
+      const { record, revision } = await this.readCommand(commandId);
+      if (record?.state === 'accepted') throw new DuplicateCommandError(streamId, record.accepted);
+      if (record?.state === 'reserved' && record.streamId !== streamId) {
+        throw new DuplicateCommandError(streamId, {
+          commandId,
+          streamId: record.streamId,
+          revision: -1,
+          position: 0,
+        });
+      }
+      if (record?.state === 'reserved') return { commandId, revision };
+      try {
+        const result = await this.client.appendToStream(
+          commandStreamName(this.prefix, commandId),
+          commandEvent(commandId, { state: 'reserved', streamId }),
+          { expectedRevision: revision === -1 ? NO_STREAM : BigInt(revision) },
+        );
+        return { commandId, revision: Number(result.nextExpectedRevision) };
+      } catch (error) {
+        // Another append reserved or released it meanwhile: look again.
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+      }
     }
+  }
+
+  /** Appends the next state of a reserved command id after the reservation. */
+  private async recordCommand(reservation: CommandReservation, record: CommandRecord): Promise<void> {
+    await this.client.appendToStream(
+      commandStreamName(this.prefix, reservation.commandId),
+      commandEvent(reservation.commandId, record),
+      { expectedRevision: BigInt(reservation.revision) },
+    );
+  }
+
+  /** The last event of a command id's stream and its revision (-1: no stream). */
+  private async readCommand(commandId: string): Promise<{ record?: CommandRecord; revision: number }> {
+    try {
+      const read = this.client.readStream(commandStreamName(this.prefix, commandId), {
+        direction: BACKWARDS,
+        fromRevision: END,
+        maxCount: 1,
+      });
+      for await (const resolved of read) {
+        return { record: fromCommandEvent(resolved), revision: Number(resolved.event?.revision ?? -1n) };
+      }
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+    return { revision: -1 };
   }
 
   /** An empty append: checks the revision, writes nothing. */

@@ -1,9 +1,8 @@
-import { eventStoreContract, anEvent, someEvents } from '@eddy/testing';
+import { eventStoreContract, someEvents } from '@eddy/testing';
 import { describe, expect, it } from 'vitest';
-import { DuplicateEventIdError } from './event-store.port';
+import { DuplicateCommandError } from './event-store.port';
 import { EventStoreDbEventStore } from './eventstoredb.event-store';
 import { FakeEventStoreDb } from './eventstoredb.fake-client';
-import { DuplicateCommandIdError } from './eventstoredb.mapping';
 
 /**
  * The adapter's own logic (paging through `$all`, prefixes, reservations, batching) on an in-memory
@@ -52,22 +51,22 @@ describe('EventStoreDB event store on the stand-in', () => {
     expect(await other.statistics()).toMatchObject({ streams: 12, events: 36 });
   });
 
-  it('reserves each command id once across streams; the same stream may take it again', async () => {
+  it('keeps a command id reserved by a running append from another stream, and frees a refused one', async () => {
     const store = new EventStoreDbEventStore(new FakeEventStoreDb().client());
-    const event = anEvent();
-    await expect(store.appendToStream('task-1', [event], { expectedRevision: 3 })).rejects.toThrow();
-    await store.appendToStream('task-1', [event], { expectedRevision: 'no_stream' });
-    expect(await store.findCommand(event.metadata.commandId)).toEqual({
-      commandId: event.metadata.commandId,
-      streamId: 'task-1',
-    });
-    const again = { ...anEvent(), metadata: { ...anEvent().metadata, commandId: event.metadata.commandId } };
-    const error = await store.appendToStream('task-2', [again]).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DuplicateCommandIdError);
-    expect(error).toBeInstanceOf(DuplicateEventIdError);
-    expect(await store.readStream('task-2')).toEqual([]);
-    expect(await store.findCommand('never-sent')).toBeUndefined();
-    // Reservations are not events of the port.
+    await expect(
+      store.appendToStream('task-1', someEvents(1), { expectedRevision: 3, commandId: 'cmd-1' }),
+    ).rejects.toThrow();
+    expect(await store.findCommand('cmd-1')).toBeUndefined();
+    const [first, second] = await Promise.allSettled([
+      store.appendToStream('task-1', someEvents(1), { commandId: 'cmd-1' }),
+      store.appendToStream('task-2', someEvents(1), { commandId: 'cmd-1' }),
+    ]);
+    expect(first.status).toBe('fulfilled');
+    expect((second as PromiseRejectedResult).reason).toBeInstanceOf(DuplicateCommandError);
+    expect(await store.findCommand('cmd-1')).toMatchObject({ streamId: 'task-1', revision: 0 });
+    // The adapter's own streams are not events of the port.
+    expect((await store.readAll()).map((e) => e.streamId)).toEqual(['task-1']);
+    expect(await store.identity()).toBe(await store.identity());
     expect((await store.readAll()).map((e) => e.streamId)).toEqual(['task-1']);
   });
 });

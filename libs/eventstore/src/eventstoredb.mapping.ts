@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   ANY,
   type AllStreamResolvedEvent,
@@ -16,6 +16,7 @@ import {
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import {
+  type AcceptedCommand,
   type AppendResult,
   DuplicateEventIdError,
   type EventMetadata,
@@ -35,13 +36,15 @@ import { deterministicUuid } from './deterministic-uuid';
  *   one database (the contract suite gives each test its own).
  * - A port position is the event's commit position in EventStoreDB's transaction log. Every event
  *   of an append has its own, growing, with large holes between them: readers tolerate holes.
- * - Each command id is reserved in a stream of its own, `<prefix>eddy-command-<sha256>`, holding one
- *   `EddyCommandReserved` event that names the stream the command was appended to.
+ * - Each command id of an append that names one has a stream of its own,
+ *   `<prefix>eddy-store-command-<sha256>`, whose last event says where the command stands (reserved,
+ *   accepted, released).
  */
 
-/** Type of the one event of a command's reservation stream. */
-export const COMMAND_RESERVED_TYPE = 'EddyCommandReserved';
-const COMMAND_STREAM_INFIX = 'eddy-command-';
+/** Every stream of the adapter's own (command ids, the store's identity) starts with this. */
+const ADAPTER_STREAM_INFIX = 'eddy-store-';
+/** The stream whose first event holds the store's identity. */
+export const IDENTITY_STREAM = `${ADAPTER_STREAM_INFIX}identity`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** What the adapter keeps in an EventStoreDB event's metadata. */
@@ -57,13 +60,6 @@ export type EsdbEventMetadata = {
   timestamp: string;
 };
 
-/** The reservation of a command id. */
-export interface CommandReservation {
-  commandId: string;
-  /** The port stream the command's events were appended to. */
-  streamId: string;
-}
-
 /**
  * Refuses what EventStoreDB would treat otherwise than the other adapters: stream names starting
  * with `$` are system streams, event types starting with `$` are system events (filtered out of
@@ -73,10 +69,10 @@ export function validateEsdbAppend(streamId: string, events: readonly NewEvent[]
   if (streamId.startsWith('$')) {
     throw new InvalidEventError('streamId', 'must not start with $ (EventStoreDB system streams)');
   }
-  if (streamId.startsWith(COMMAND_STREAM_INFIX)) {
+  if (streamId.startsWith(ADAPTER_STREAM_INFIX)) {
     throw new InvalidEventError(
       'streamId',
-      `must not start with ${COMMAND_STREAM_INFIX} (command reservations)`,
+      `must not start with ${ADAPTER_STREAM_INFIX} (the adapter's own streams)`,
     );
   }
   events.forEach((event, i) => {
@@ -179,7 +175,7 @@ export function fromEsdbEvent(
   if (recorded.type.startsWith('$') || recorded.streamId.startsWith('$')) return undefined;
   if (!recorded.streamId.startsWith(prefix)) return undefined;
   const streamId = recorded.streamId.slice(prefix.length);
-  if (streamId.startsWith(COMMAND_STREAM_INFIX)) return undefined;
+  if (streamId.startsWith(ADAPTER_STREAM_INFIX)) return undefined;
   const where = `EventStoreDB event ${recorded.id} (${recorded.streamId}@${recorded.revision})`;
   if (!recorded.isJson || !isObject(recorded.data) || !isObject(recorded.metadata)) {
     throw new Error(
@@ -240,59 +236,79 @@ export function fromEsdbAppendError(streamId: string, expected: ExpectedRevision
   return error;
 }
 
-/**
- * The command id of the append is reserved for another stream: EventStoreDB holds each command id
- * once across the store, as the port's command-id index will.
- */
-export class DuplicateCommandIdError extends DuplicateEventIdError {
-  constructor(
-    streamId: string,
-    readonly commandId: string,
-    /** The stream the command id is reserved for, when the reservation could be read. */
-    readonly reservedFor: string | undefined,
-  ) {
-    super(streamId);
-    this.name = 'DuplicateCommandIdError';
-    this.message = `stream ${streamId}: command id ${commandId} is already reserved for stream ${reservedFor ?? '(unknown)'}`;
-  }
-}
+/** What the stream of one command id holds, from its last event. */
+export type CommandRecord =
+  /** An append of the command to `streamId` is under way (or died before it could say how it ended). */
+  | { state: 'reserved'; streamId: string }
+  /** The command's events are in the store. */
+  | { state: 'accepted'; accepted: AcceptedCommand }
+  /** The append failed: the command id is free again. */
+  | { state: 'released' };
 
-/** The EventStoreDB stream that reserves `commandId`. */
+/** Types of the events of a command's stream. */
+export const COMMAND_EVENT_TYPES = {
+  reserved: 'EddyCommandReserved',
+  accepted: 'EddyCommandAccepted',
+  released: 'EddyCommandReleased',
+} as const;
+
+/** The EventStoreDB stream of `commandId`. */
 export function commandStreamName(prefix: string, commandId: string): string {
-  return `${prefix}${COMMAND_STREAM_INFIX}${createHash('sha256').update(commandId).digest('hex')}`;
+  return `${prefix}${ADAPTER_STREAM_INFIX}command-${createHash('sha256').update(commandId).digest('hex')}`;
 }
 
-/**
- * The reservation event of `commandId` for `streamId`. Its id depends on both, so that reserving
- * again for the same stream is an idempotent append and reserving for another stream conflicts.
- */
-export function commandReservationEvent(
+/** The event that moves a command's stream to `record`. */
+export function commandEvent(
   commandId: string,
-  streamId: string,
-): EventData<JSONEventType<string, CommandReservation & Record<string, unknown>>> {
+  record: CommandRecord,
+): EventData<JSONEventType<string, Record<string, unknown>>> {
+  const data =
+    record.state === 'reserved'
+      ? { commandId, streamId: record.streamId }
+      : record.state === 'accepted'
+        ? { ...record.accepted }
+        : { commandId };
   return {
-    id: deterministicUuid('eddy-command', commandId, streamId),
+    id: randomUUID(),
     contentType: 'application/json',
-    type: COMMAND_RESERVED_TYPE,
-    data: { commandId, streamId },
+    type: COMMAND_EVENT_TYPES[record.state],
+    data,
     metadata: undefined,
   };
 }
 
-/** The reservation an event of a command stream holds. */
-export function fromCommandReservation(resolved: ResolvedEvent): CommandReservation {
-  const data = resolved.event?.data;
-  if (
-    resolved.event?.type !== COMMAND_RESERVED_TYPE ||
-    !isObject(data) ||
-    typeof data.commandId !== 'string' ||
-    typeof data.streamId !== 'string'
-  ) {
-    throw new Error(
-      `EVENTSTORE-203 ${resolved.event?.streamId ?? 'a command stream'} holds no command reservation`,
-    );
+/** What the last event of a command's stream says. */
+export function fromCommandEvent(resolved: ResolvedEvent): CommandRecord {
+  const event = resolved.event;
+  const data = event?.data;
+  const fail = (): never => {
+    throw new Error(`EVENTSTORE-203 ${event?.streamId ?? 'a command stream'} holds no command record`);
+  };
+  if (event === undefined || !isObject(data) || typeof data.commandId !== 'string') return fail();
+  switch (event.type) {
+    case COMMAND_EVENT_TYPES.reserved:
+      return typeof data.streamId === 'string' ? { state: 'reserved', streamId: data.streamId } : fail();
+    case COMMAND_EVENT_TYPES.accepted:
+      if (
+        typeof data.streamId !== 'string' ||
+        typeof data.revision !== 'number' ||
+        typeof data.position !== 'number'
+      )
+        return fail();
+      return {
+        state: 'accepted',
+        accepted: {
+          commandId: data.commandId,
+          streamId: data.streamId,
+          revision: data.revision,
+          position: data.position,
+        },
+      };
+    case COMMAND_EVENT_TYPES.released:
+      return { state: 'released' };
+    default:
+      return fail();
   }
-  return { commandId: data.commandId, streamId: data.streamId };
 }
 
 function toSafeNumber(value: bigint, what: string): number {
@@ -306,4 +322,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return (
     typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array)
   );
+}
+
+/** The first event of the identity stream: a random id for the store's whole life. */
+export function identityEvent(): EventData<JSONEventType<string, { identity: string }>> {
+  return {
+    id: randomUUID(),
+    contentType: 'application/json',
+    type: 'EddyStoreCreated',
+    data: { identity: randomUUID() },
+    metadata: undefined,
+  };
 }

@@ -17,11 +17,11 @@ import {
   WrongExpectedRevisionError,
 } from './event-store.port';
 import {
-  COMMAND_RESERVED_TYPE,
-  commandReservationEvent,
+  COMMAND_EVENT_TYPES,
+  commandEvent,
+  type CommandRecord,
   commandStreamName,
-  DuplicateCommandIdError,
-  fromCommandReservation,
+  fromCommandEvent,
   fromEsdbAppendError,
   fromEsdbAppendResult,
   fromEsdbEvent,
@@ -218,7 +218,7 @@ describe('EventStoreDB mapping', () => {
     it('refuses system stream names, reservation stream names, system event types and an id twice', () => {
       expect(() => validateEsdbAppend('$task', [anEvent()])).toThrow(InvalidEventError);
       expect(() => validateEsdbAppend('$task', [anEvent()])).toThrow(/streamId/);
-      expect(() => validateEsdbAppend('eddy-command-x', [anEvent()])).toThrow(/streamId/);
+      expect(() => validateEsdbAppend('eddy-store-x', [anEvent()])).toThrow(/streamId/);
       expect(() => validateEsdbAppend('task', [anEvent(), anEvent('$>')])).toThrow(/events\[1\]\.type/);
       const event = anEvent();
       expect(() => validateEsdbAppend('task', [event, { ...event }])).toThrow(DuplicateEventIdError);
@@ -226,46 +226,41 @@ describe('EventStoreDB mapping', () => {
     });
   });
 
-  describe('command reservations', () => {
+  describe('command records', () => {
     it('gives each command id one stream under the prefix, whatever characters the id holds', () => {
       const name = commandStreamName('p1-', 'cmd/ü 1');
-      expect(name).toMatch(/^p1-eddy-command-[0-9a-f]{64}$/);
+      expect(name).toMatch(/^p1-eddy-store-command-[0-9a-f]{64}$/);
       expect(commandStreamName('p1-', 'cmd/ü 1')).toBe(name);
       expect(commandStreamName('p1-', 'cmd/ü 2')).not.toBe(name);
     });
 
-    it('reserves with the same event id for the same stream (idempotent) and another for another stream', () => {
-      const first = commandReservationEvent('cmd-1', 'task-1');
-      expect(commandReservationEvent('cmd-1', 'task-1').id).toBe(first.id);
-      expect(commandReservationEvent('cmd-1', 'task-2').id).not.toBe(first.id);
-      expect(first).toMatchObject({
-        type: COMMAND_RESERVED_TYPE,
-        data: { commandId: 'cmd-1', streamId: 'task-1' },
-      });
-    });
-
-    it('reads a reservation back and refuses an event that is none', () => {
-      const written = commandReservationEvent('cmd-1', 'task-1');
-      const resolved: ResolvedEvent = {
-        event: {
-          streamId: commandStreamName('', 'cmd-1'),
-          id: written.id,
-          isJson: true,
-          revision: 0n,
-          type: written.type,
-          created: new Date(),
-          data: written.data,
-          metadata: undefined,
+    it('reads back each state a command stream records, and refuses an event that is none', () => {
+      const records: CommandRecord[] = [
+        { state: 'reserved', streamId: 'task-1' },
+        {
+          state: 'accepted',
+          accepted: { commandId: 'cmd-1', streamId: 'task-1', revision: 3, position: 99 },
         },
-      };
-      expect(fromCommandReservation(resolved)).toEqual({ commandId: 'cmd-1', streamId: 'task-1' });
-      expect(() => fromCommandReservation({})).toThrow(/EVENTSTORE-203/);
-    });
-
-    it('answers a command id reserved for another stream as a duplicate naming both streams', () => {
-      const error = new DuplicateCommandIdError('task-2', 'cmd-1', 'task-1');
-      expect(error).toBeInstanceOf(DuplicateEventIdError);
-      expect(error.message).toBe('stream task-2: command id cmd-1 is already reserved for stream task-1');
+        { state: 'released' },
+      ];
+      for (const record of records) {
+        const written = commandEvent('cmd-1', record);
+        expect(written.type).toBe(COMMAND_EVENT_TYPES[record.state]);
+        const resolved: ResolvedEvent = {
+          event: {
+            streamId: commandStreamName('', 'cmd-1'),
+            id: written.id,
+            isJson: true,
+            revision: 0n,
+            type: written.type,
+            created: new Date(),
+            data: written.data,
+            metadata: undefined,
+          },
+        };
+        expect(fromCommandEvent(resolved)).toEqual(record);
+      }
+      expect(() => fromCommandEvent({})).toThrow(/EVENTSTORE-203/);
     });
   });
 });

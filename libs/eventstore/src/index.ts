@@ -10,3 +10,4 @@ export {
   openPostgresEventStore,
   type PostgresEventStoreOptions,
 } from './postgres.event-store';
+export * from './checkpoint.guard';

@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { catchUpSubscription } from './catch-up-subscription';
 import { CommitNotifier } from './commit-notifier';
 import {
+  type AcceptedCommand,
   type AppendOptions,
   type AppendResult,
+  DuplicateCommandError,
   DuplicateEventIdError,
   type EventStore,
   EventStoreClosedError,
@@ -17,6 +20,7 @@ import {
 import {
   satisfiesExpectedRevision,
   validateAppend,
+  validateCommandId,
   validateReadAll,
   validateReadStream,
   validateSubscribe,
@@ -35,8 +39,10 @@ export class MemoryEventStore implements EventStore {
   private readonly log: StoredEvent[] = [];
   private readonly streams = new Map<string, StoredEvent[]>();
   private readonly eventIds = new Set<string>();
+  private readonly commands = new Map<string, AcceptedCommand>();
   private readonly notifier = new CommitNotifier();
   private closed = false;
+  private readonly storeIdentity = randomUUID();
 
   async appendToStream(
     streamId: string,
@@ -50,6 +56,9 @@ export class MemoryEventStore implements EventStore {
     if (!satisfiesExpectedRevision(expected, actual)) {
       throw new WrongExpectedRevisionError(streamId, expected, actual);
     }
+    const commandId = events.length === 0 ? undefined : options?.commandId;
+    const original = commandId === undefined ? undefined : this.commands.get(commandId);
+    if (original !== undefined) throw new DuplicateCommandError(streamId, { ...original });
     const seen = new Set<string>();
     for (const event of events) {
       if (this.eventIds.has(event.id) || seen.has(event.id))
@@ -71,8 +80,24 @@ export class MemoryEventStore implements EventStore {
       this.log.push(stored);
       this.eventIds.add(event.id);
     }
+    const result = { nextExpectedRevision: target.length - 1, position: this.log.length };
+    if (commandId !== undefined) {
+      this.commands.set(commandId, {
+        commandId,
+        streamId,
+        revision: result.nextExpectedRevision,
+        position: result.position,
+      });
+    }
     this.notifier.notify(this.log.length);
-    return { nextExpectedRevision: target.length - 1, position: this.log.length };
+    return result;
+  }
+
+  async findCommand(commandId: string): Promise<AcceptedCommand | undefined> {
+    validateCommandId(commandId);
+    this.assertOpen();
+    const found = this.commands.get(commandId);
+    return found === undefined ? undefined : { ...found };
   }
 
   async readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {
@@ -112,6 +137,11 @@ export class MemoryEventStore implements EventStore {
   async statistics(): Promise<EventStoreStatistics> {
     this.assertOpen();
     return { headPosition: this.log.length, streams: this.streams.size, events: this.log.length };
+  }
+
+  async identity(): Promise<string> {
+    this.assertOpen();
+    return this.storeIdentity;
   }
 
   async close(): Promise<void> {

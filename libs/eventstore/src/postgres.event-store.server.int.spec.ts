@@ -196,6 +196,33 @@ if (url === undefined) {
       expect(after.position).toBeGreaterThan(all[0].position + 1);
     });
 
+    it('indexes the commands of a schema written before the command index, keeping the first stream of a repeated id', async () => {
+      const schema = freshSchema();
+      const before = await openPostgresEventStore({ connectionString, schema });
+      const withCommand = (commandId: string) => ({
+        ...anEvent(),
+        metadata: { ...anEvent().metadata, commandId },
+      });
+      await before.appendToStream('a', [withCommand('c1'), withCommand('c1')]);
+      const b = await before.appendToStream('b', [withCommand('c2')]);
+      await before.appendToStream('a', [withCommand('c2')]);
+      await before.close();
+      const client = new Client({ connectionString });
+      await client.connect();
+      cleanup.push(() => client.end());
+      await client.query(`DROP TABLE "${schema}".eddy_commands`);
+
+      const store = await openPostgresEventStore({ connectionString, schema });
+      cleanup.push(() => store.close());
+      expect(await store.findCommand('c1')).toMatchObject({ streamId: 'a', revision: 1 });
+      expect(await store.findCommand('c2')).toEqual({
+        commandId: 'c2',
+        streamId: 'b',
+        revision: 0,
+        position: b.position,
+      });
+    });
+
     it('creates its schema idempotently, also when instances start at the same time', async () => {
       const schema = freshSchema();
       const stores = await Promise.all(

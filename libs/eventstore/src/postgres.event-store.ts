@@ -1,10 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { Client, Pool } from 'pg';
+import { backoffDelay, type Backoff } from '@eddy/observability';
 import { catchUpSubscription } from './catch-up-subscription';
 import { CommitNotifier } from './commit-notifier';
 import {
+  type AcceptedCommand,
   type AppendOptions,
   type AppendResult,
+  DuplicateCommandError,
   DuplicateEventIdError,
   type EventStore,
   EventStoreClosedError,
@@ -20,6 +23,7 @@ import {
 import { deliverablePrefix } from './postgres.deliverable-prefix';
 import {
   validateAppend,
+  validateCommandId,
   validateReadAll,
   validateReadStream,
   validateSubscribe,
@@ -39,11 +43,12 @@ export interface PostgresEventStoreOptions {
 
 /** SQLSTATE raised by the append function when the expected revision does not hold. */
 const WRONG_EXPECTED_REVISION = 'ED001';
+/** SQLSTATE raised by the append function when its command id is in the command index already. */
+const DUPLICATE_COMMAND = 'ED003';
 /** Key of the session lock under which an append takes its transaction id and positions. */
 const ALLOCATION_LOCK = 4_711_471_147;
 /** While a subscriber waits for an older transaction to finish, it looks again after this long, doubling. */
-const HELD_BACK_FIRST_DELAY_MS = 2;
-const HELD_BACK_MAX_DELAY_MS = 250;
+const HELD_BACK_BACKOFF: Backoff = { initialDelayMs: 2, maxDelayMs: 250 };
 /** While the LISTEN connection is down, waiting subscriptions look again this often. */
 const DISCONNECTED_POLL_MS = 1_000;
 /**
@@ -86,16 +91,44 @@ function schemaSql(schema: string): string {
       stream_id text    PRIMARY KEY,
       revision  integer NOT NULL
     );
+    -- The store-wide index of accepted commands; a store created before it is indexed from its events
+    -- (a command id found on several streams keeps the stream it reached first).
+    DO $migrate$
+    BEGIN
+      IF to_regclass('${s}.eddy_commands') IS NULL THEN
+        CREATE TABLE ${s}.eddy_commands (
+          command_id text    PRIMARY KEY,
+          stream_id  text    NOT NULL,
+          revision   integer NOT NULL,
+          position   bigint  NOT NULL
+        );
+        INSERT INTO ${s}.eddy_commands (command_id, stream_id, revision, position)
+          SELECT DISTINCT ON (command_id) command_id, stream_id, revision, position
+          FROM (SELECT metadata->>'commandId' AS command_id, stream_id, max(revision) AS revision,
+                       max(position) AS position, min(position) AS first
+                FROM ${s}.eddy_events GROUP BY 1, 2) AS per_stream
+          ORDER BY command_id, first;
+      END IF;
+    END
+    $migrate$;
+    -- The store's identity (see EventStore.identity), written once.
+    CREATE TABLE IF NOT EXISTS ${s}.eddy_store (
+      key   text PRIMARY KEY,
+      value text NOT NULL
+    );
+    INSERT INTO ${s}.eddy_store (key, value) VALUES ('identity', gen_random_uuid()::text) ON CONFLICT DO NOTHING;
+    DROP FUNCTION IF EXISTS ${s}.eddy_append(text, integer, text[], text[], integer[], text[], text[]);
     CREATE OR REPLACE FUNCTION ${s}.eddy_append(
       p_stream text, p_expected integer, p_ids text[], p_types text[], p_versions integer[],
-      p_data text[], p_metadata text[],
+      p_data text[], p_metadata text[], p_command text DEFAULT NULL,
       OUT next_revision integer, OUT last_position bigint)
     LANGUAGE plpgsql AS $fn$
     DECLARE
-      v_count   integer := coalesce(array_length(p_ids, 1), 0);
-      v_tx      xid8;
-      v_first   bigint;
-      v_current integer;
+      v_count    integer := coalesce(array_length(p_ids, 1), 0);
+      v_tx       xid8;
+      v_first    bigint;
+      v_current  integer;
+      v_original text;
     BEGIN
       IF v_count = 0 THEN
         SELECT revision INTO v_current FROM ${s}.eddy_streams WHERE stream_id = p_stream;
@@ -139,6 +172,18 @@ function schemaSql(schema: string): string {
         next_revision := v_current;
         last_position := 0;
         RETURN;
+      END IF;
+
+      IF p_command IS NOT NULL THEN
+        -- Waits for a concurrent append of the same command; conflicts once that one committed.
+        INSERT INTO ${s}.eddy_commands (command_id, stream_id, revision, position)
+          VALUES (p_command, p_stream, v_current + v_count, v_first + v_count - 1) ON CONFLICT DO NOTHING;
+        IF NOT FOUND THEN
+          SELECT json_build_object('streamId', stream_id, 'revision', revision, 'position', position)::text
+            INTO v_original FROM ${s}.eddy_commands WHERE command_id = p_command;
+          RAISE EXCEPTION USING ERRCODE = '${DUPLICATE_COMMAND}',
+            MESSAGE = format('command %s: accepted before', p_command), DETAIL = v_original;
+        END IF;
       END IF;
 
       UPDATE ${s}.eddy_streams SET revision = v_current + v_count WHERE stream_id = p_stream;
@@ -271,13 +316,14 @@ export class PostgresEventStore implements EventStore {
       events.map((e) => e.schemaVersion),
       events.map((e) => JSON.stringify(e.data)),
       events.map((e) => JSON.stringify(e.metadata)),
+      options?.commandId ?? null,
     ];
     const client = await this.pool.connect();
     let broken = false;
     try {
       const { rows } = await client.query<{ next_revision: number; last_position: string }>({
         name: `eddy_append_${this.schema}`,
-        text: `SELECT next_revision, last_position FROM "${this.schema}".eddy_append($1, $2, $3, $4, $5, $6, $7)`,
+        text: `SELECT next_revision, last_position FROM "${this.schema}".eddy_append($1, $2, $3, $4, $5, $6, $7, $8)`,
         values,
       });
       if (events.length === 0) {
@@ -291,6 +337,10 @@ export class PostgresEventStore implements EventStore {
       const pgError = error as { code?: string; constraint?: string; detail?: string };
       if (pgError.code === WRONG_EXPECTED_REVISION) {
         throw new WrongExpectedRevisionError(streamId, expected, Number(pgError.detail));
+      }
+      if (pgError.code === DUPLICATE_COMMAND) {
+        const original = JSON.parse(pgError.detail ?? '{}') as Omit<AcceptedCommand, 'commandId'>;
+        throw new DuplicateCommandError(streamId, { commandId: options!.commandId!, ...original });
       }
       if (pgError.code === '23505' && pgError.constraint === 'eddy_events_event_id_key') {
         throw new DuplicateEventIdError(streamId, /=\((.*)\)/.exec(pgError.detail ?? '')?.[1]);
@@ -324,20 +374,22 @@ export class PostgresEventStore implements EventStore {
   subscribeToAll(options?: SubscribeOptions): AsyncIterable<readonly StoredEvent[]> {
     validateSubscribe(options);
     this.assertOpen();
-    let delay = HELD_BACK_FIRST_DELAY_MS;
+    let heldBackWaits = 0;
     let lastWaitAfter = -1;
     return catchUpSubscription(
       {
         readAfter: (after, max) => this.readAfter(after, max),
         waitForEvents: (after, signal) => {
-          if (after !== lastWaitAfter) delay = HELD_BACK_FIRST_DELAY_MS;
+          if (after !== lastWaitAfter) heldBackWaits = 0;
           lastWaitAfter = after;
           if (this.notifier.latest > after) {
             // Committed events exist beyond what is readable: an older transaction still runs.
             // Its commit may bring no notification (it may have written nothing), so look again soon.
-            const wait = this.notifier.waitBeyond(this.notifier.latest, signal, delay);
-            delay = Math.min(delay * 2, HELD_BACK_MAX_DELAY_MS);
-            return wait;
+            return this.notifier.waitBeyond(
+              this.notifier.latest,
+              signal,
+              backoffDelay(HELD_BACK_BACKOFF, ++heldBackWaits),
+            );
           }
           return this.notifier.waitBeyond(
             after,
@@ -371,6 +423,23 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  async findCommand(commandId: string): Promise<AcceptedCommand | undefined> {
+    validateCommandId(commandId);
+    this.assertOpen();
+    const { rows } = await this.pool.query<{ stream_id: string; revision: number; position: string }>({
+      name: `eddy_find_command_${this.schema}`,
+      text: `SELECT stream_id, revision, position FROM "${this.schema}".eddy_commands WHERE command_id = $1`,
+      values: [commandId],
+    });
+    if (rows.length === 0) return undefined;
+    return {
+      commandId,
+      streamId: rows[0].stream_id,
+      revision: rows[0].revision,
+      position: Number(rows[0].position),
+    };
+  }
+
   async statistics(): Promise<EventStoreStatistics> {
     this.assertOpen();
     const { rows } = await this.pool.query<{ streams: string; events: string }>(
@@ -382,6 +451,14 @@ export class PostgresEventStore implements EventStore {
       streams: Number(rows[0].streams),
       events: Number(rows[0].events),
     };
+  }
+
+  async identity(): Promise<string> {
+    this.assertOpen();
+    const { rows } = await this.pool.query<{ value: string }>(
+      `SELECT value FROM "${this.schema}".eddy_store WHERE key = 'identity'`,
+    );
+    return rows[0].value;
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { eventStoreContract } from '@eddy/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteEventStore, SqliteEventStore } from './sqlite.event-store';
 
@@ -77,6 +78,40 @@ describe('sqlite event store', () => {
     (store as unknown as { db: import('better-sqlite3').Database }).db.pragma('user_version = 99');
     await store.close();
     expect(() => new SqliteEventStore({ filename })).toThrow(/EVENTSTORE-001.*schema version 99/);
+  });
+
+  it('indexes the commands of a file written before the command index, keeping the first stream of a repeated id', async () => {
+    const filename = join(dir, 'version-1.sqlite');
+    const v1 = new Database(filename);
+    v1.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY, event_id TEXT NOT NULL, stream_id TEXT NOT NULL,
+      revision INTEGER NOT NULL, type TEXT NOT NULL, schema_version INTEGER NOT NULL, data TEXT NOT NULL,
+      metadata TEXT NOT NULL)`);
+    const insert = v1.prepare("INSERT INTO events VALUES (?, ?, ?, ?, 'T', 1, '{}', ?)");
+    const metadata = (commandId: string) => JSON.stringify({ commandId, correlationId: 'k', timestamp: 't' });
+    insert.run(1, 'e1', 'a', 0, metadata('c1'));
+    insert.run(2, 'e2', 'a', 1, metadata('c1'));
+    insert.run(3, 'e3', 'b', 0, metadata('c2'));
+    insert.run(4, 'e4', 'a', 2, metadata('c2'));
+    v1.pragma('user_version = 1');
+    v1.close();
+
+    const store = openSqliteEventStore({ filename });
+    expect(await store.findCommand('c1')).toEqual({
+      commandId: 'c1',
+      streamId: 'a',
+      revision: 1,
+      position: 2,
+    });
+    expect(await store.findCommand('c2')).toEqual({
+      commandId: 'c2',
+      streamId: 'b',
+      revision: 0,
+      position: 3,
+    });
+    await expect(store.appendToStream('c', [event('e5')], { commandId: 'c1' })).rejects.toThrow(
+      /accepted before/,
+    );
+    await store.close();
   });
 
   it('needs a file', () => {

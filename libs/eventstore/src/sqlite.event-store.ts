@@ -1,17 +1,21 @@
 import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { catchUpSubscription } from './catch-up-subscription';
 import { CommitNotifier } from './commit-notifier';
 import {
+  type AcceptedCommand,
   type AppendOptions,
   type AppendResult,
+  DuplicateCommandError,
   DuplicateEventIdError,
   type EventStore,
   EventStoreClosedError,
   type EventStoreStatistics,
+  EventStoreUnavailableError,
   type ExpectedRevision,
   type NewEvent,
   type ReadAllOptions,
@@ -21,7 +25,14 @@ import {
   WrongExpectedRevisionError,
 } from './event-store.port';
 import {
+  describeSqliteFailure,
+  isSqliteFailure,
+  isStorageCorruption,
+  type SqliteFailure,
+} from './sqlite.storage-errors';
+import {
   validateAppend,
+  validateCommandId,
   validateReadAll,
   validateReadStream,
   validateSubscribe,
@@ -40,7 +51,8 @@ export interface SqliteEventStoreOptions {
   defaultBatchSize?: number;
 }
 
-const SCHEMA_VERSION = 1;
+/** 1: events; 2: the store-wide index of accepted commands and the store's identity. */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -55,6 +67,26 @@ const SCHEMA = `
   );
   CREATE UNIQUE INDEX IF NOT EXISTS events_event_id ON events (event_id);
   CREATE UNIQUE INDEX IF NOT EXISTS events_stream_revision ON events (stream_id, revision);
+  CREATE TABLE IF NOT EXISTS commands (
+    command_id TEXT    PRIMARY KEY,
+    stream_id  TEXT    NOT NULL,
+    revision   INTEGER NOT NULL,
+    position   INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS store (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) WITHOUT ROWID;
+`;
+
+/**
+ * Fills the command index from the events of a version 1 file. A command id found on several
+ * streams (version 1 de-duplicated per stream only) keeps the stream it reached first.
+ */
+const INDEX_EXISTING_COMMANDS = `
+  INSERT OR IGNORE INTO commands (command_id, stream_id, revision, position)
+    SELECT json_extract(metadata, '$.commandId'), stream_id, max(revision), max(position)
+    FROM events GROUP BY json_extract(metadata, '$.commandId'), stream_id ORDER BY min(position)
 `;
 
 const COLUMNS = 'position, event_id, stream_id, revision, type, schema_version, data, metadata';
@@ -69,6 +101,7 @@ interface WriterAppend {
   streamId: string;
   expected: ExpectedRevision;
   events: SerialisedEvent[];
+  commandId: string | undefined;
 }
 
 /** What the writer thread answers for one append of a group. */
@@ -76,7 +109,8 @@ type WriterOutcome =
   | { ok: true; nextExpectedRevision: number; position: number; created: boolean; count: number }
   | { ok: false; kind: 'conflict'; actual: number }
   | { ok: false; kind: 'duplicate'; eventId: string }
-  | { ok: false; kind: 'failed'; message: string };
+  | { ok: false; kind: 'duplicateCommand'; original: AcceptedCommand }
+  | { ok: false; kind: 'failed'; message: string; code?: string };
 
 type WriterMessage =
   | { type: 'ready'; journalMode: string; synchronous: number }
@@ -113,6 +147,12 @@ function writerThread(): void {
   const insert = db.prepare(
     'INSERT INTO events (position, event_id, stream_id, revision, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
+  const commandById = db
+    .prepare('SELECT stream_id, revision, position FROM commands WHERE command_id = ?')
+    .raw();
+  const insertCommand = db.prepare(
+    'INSERT INTO commands (command_id, stream_id, revision, position) VALUES (?, ?, ?, ?)',
+  );
   const streamRevision = db
     .prepare('SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1')
     .pluck();
@@ -135,6 +175,14 @@ function writerThread(): void {
     if (append.events.length === 0) {
       return { ok: true, nextExpectedRevision: actual, position: head, created: false, count: 0 };
     }
+    const { commandId } = append;
+    if (commandId !== undefined) {
+      const original = commandById.get(commandId) as [string, number, number] | undefined;
+      if (original !== undefined) {
+        const [streamId, revision, position] = original;
+        return { ok: false, kind: 'duplicateCommand', original: { commandId, streamId, revision, position } };
+      }
+    }
     const headBefore = head;
     let revision = actual;
     let current = '';
@@ -146,6 +194,7 @@ function writerThread(): void {
         insert.run(head + 1, event[0], append.streamId, revision, event[1], event[2], event[3], event[4]);
         head += 1;
       }
+      if (commandId !== undefined) insertCommand.run(commandId, append.streamId, revision, head);
       if (useSavepoint) release.run();
     } catch (error) {
       if (useSavepoint) {
@@ -157,7 +206,7 @@ function writerThread(): void {
       if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' && String(e.message).includes('events.event_id')) {
         return { ok: false, kind: 'duplicate', eventId: current };
       }
-      return { ok: false, kind: 'failed', message: String(e.message ?? error) };
+      return { ok: false, kind: 'failed', message: String(e.message ?? error), code: e.code };
     }
     return {
       ok: true,
@@ -183,7 +232,13 @@ function writerThread(): void {
       try {
         begin.run();
         for (const append of appends)
-          outcomes.push(apply(append, appends.length > 1 && append.events.length > 1));
+          // A lone insert that fails writes nothing; several inserts need a savepoint to be undone.
+          outcomes.push(
+            apply(
+              append,
+              appends.length > 1 && append.events.length + (append.commandId === undefined ? 0 : 1) > 1,
+            ),
+          );
         if (appends.length === 1 && !outcomes[0].ok) rollback.run();
         else commit.run();
       } catch (error) {
@@ -194,6 +249,7 @@ function writerThread(): void {
           ok: false,
           kind: 'failed',
           message: `commit failed: ${String(error)}`,
+          code: (error as { code?: string }).code,
         };
         outcomes = appends.map(() => failed);
       }
@@ -240,6 +296,8 @@ export class SqliteEventStore implements EventStore {
   private inFlight: { group: number; appends: PendingAppend[] } | undefined;
   private groupsSent = 0;
   private closed = false;
+  /** Set once the file was found corrupt: the store fails closed. */
+  private unavailable: EventStoreUnavailableError | undefined;
   private writerError: Error | undefined;
   private readonly writerClosed: Promise<void>;
   private drained: (() => void) | undefined;
@@ -252,7 +310,10 @@ export class SqliteEventStore implements EventStore {
   private readonly statements: {
     readAll: Database.Statement;
     readStream: Database.Statement;
+    findCommand: Database.Statement;
   };
+  /** The random id written into the file when it was created (see `EventStore.identity`). */
+  private readonly storeIdentity: string;
 
   constructor(readonly options: SqliteEventStoreOptions) {
     if (options.filename === ':memory:' || options.filename === '') {
@@ -260,17 +321,32 @@ export class SqliteEventStore implements EventStore {
     }
     this.defaultBatchSize = options.defaultBatchSize ?? 500;
     mkdirSync(dirname(options.filename), { recursive: true });
-    this.db = new Database(options.filename);
+    this.db = openFile(options.filename);
     try {
       this.db.pragma('journal_mode = WAL');
+      // Fail closed from the start: a damaged file is found before anything is read or acknowledged.
+      const check = this.db.pragma('quick_check(5)', { simple: false }) as Array<{ quick_check: string }>;
+      if (check.length !== 1 || check[0].quick_check !== 'ok') {
+        throw new EventStoreUnavailableError(
+          `EVENTSTORE-006 ${options.filename}: the event store file is corrupt (${check.map((row) => row.quick_check).join('; ')}); restore it from a back-up (docs/operations.md, back-ups)`,
+        );
+      }
       const version = this.db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) {
         throw new Error(
           `EVENTSTORE-001 ${options.filename}: schema version ${version} is newer than this version of Eddy (${SCHEMA_VERSION})`,
         );
       }
-      this.db.exec(SCHEMA);
-      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      this.db.transaction(() => {
+        this.db.exec(SCHEMA);
+        if (version === 1) this.db.exec(INDEX_EXISTING_COMMANDS);
+        this.db.prepare("INSERT OR IGNORE INTO store (key, value) VALUES ('identity', ?)").run(randomUUID());
+        this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })();
+      this.storeIdentity = this.db
+        .prepare("SELECT value FROM store WHERE key = 'identity'")
+        .pluck()
+        .get() as string;
       this.statements = {
         readAll: this.db
           .prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
@@ -279,6 +355,9 @@ export class SqliteEventStore implements EventStore {
           .prepare(
             `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`,
           )
+          .raw(),
+        findCommand: this.db
+          .prepare('SELECT stream_id, revision, position FROM commands WHERE command_id = ?')
           .raw(),
       };
       this.head = (this.db.prepare('SELECT max(position) FROM events').pluck().get() as number | null) ?? 0;
@@ -289,6 +368,18 @@ export class SqliteEventStore implements EventStore {
         .get() as number;
     } catch (error) {
       this.db.close();
+      if (isSqliteFailure(error) && isStorageCorruption(error)) {
+        throw new EventStoreUnavailableError(
+          `EVENTSTORE-006 ${options.filename}: the event store file is corrupt (${describeSqliteFailure(error)}); restore it from a back-up (docs/operations.md, back-ups)`,
+          { cause: error },
+        );
+      }
+      if (isSqliteFailure(error)) {
+        throw new EventStoreUnavailableError(
+          `EVENTSTORE-005 ${options.filename}: the event store file cannot be opened: ${describeSqliteFailure(error)}`,
+          { cause: error },
+        );
+      }
       throw error;
     }
 
@@ -329,7 +420,8 @@ export class SqliteEventStore implements EventStore {
         JSON.stringify(e.metadata),
       ]);
       return new Promise<AppendResult>((resolve, reject) => {
-        this.pending.push({ streamId, expected, events: serialised, resolve, reject });
+        const commandId = options?.commandId;
+        this.pending.push({ streamId, expected, events: serialised, commandId, resolve, reject });
         this.scheduleFlush();
       });
     } catch (error) {
@@ -340,11 +432,14 @@ export class SqliteEventStore implements EventStore {
   async readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {
     validateReadStream(streamId, options);
     this.assertOpen();
-    const rows = this.statements.readStream.all(
-      streamId,
-      options?.fromRevision ?? 0,
-      options?.maxCount ?? -1,
-    ) as EventRow[];
+    const rows = this.guarded(
+      () =>
+        this.statements.readStream.all(
+          streamId,
+          options?.fromRevision ?? 0,
+          options?.maxCount ?? -1,
+        ) as EventRow[],
+    );
     return rows.map(toStoredEvent);
   }
 
@@ -372,9 +467,24 @@ export class SqliteEventStore implements EventStore {
     return this.head;
   }
 
+  async findCommand(commandId: string): Promise<AcceptedCommand | undefined> {
+    validateCommandId(commandId);
+    this.assertOpen();
+    const row = this.guarded(
+      () => this.statements.findCommand.get(commandId) as [string, number, number] | undefined,
+    );
+    if (row === undefined) return undefined;
+    return { commandId, streamId: row[0], revision: row[1], position: row[2] };
+  }
+
   async statistics(): Promise<EventStoreStatistics> {
     this.assertOpen();
     return { headPosition: this.head, streams: this.streamCount, events: this.eventCount };
+  }
+
+  async identity(): Promise<string> {
+    this.assertOpen();
+    return this.storeIdentity;
   }
 
   /** Commits the appends already accepted, then stops the writer, closes the file and ends subscriptions. */
@@ -397,7 +507,7 @@ export class SqliteEventStore implements EventStore {
 
   private readAfter(after: number, maxCount: number): StoredEvent[] {
     this.assertOpen();
-    return (this.statements.readAll.all(after, maxCount) as EventRow[]).map(toStoredEvent);
+    return this.guarded(() => this.statements.readAll.all(after, maxCount) as EventRow[]).map(toStoredEvent);
   }
 
   private scheduleFlush(): void {
@@ -425,7 +535,12 @@ export class SqliteEventStore implements EventStore {
     this.writer.postMessage({
       type: 'commit',
       group: this.groupsSent,
-      appends: appends.map(({ streamId, expected, events }) => ({ streamId, expected, events })),
+      appends: appends.map(({ streamId, expected, events, commandId }) => ({
+        streamId,
+        expected,
+        events,
+        commandId,
+      })),
     });
   }
 
@@ -461,7 +576,14 @@ export class SqliteEventStore implements EventStore {
         case 'duplicate':
           append.reject(new DuplicateEventIdError(append.streamId, outcome.eventId));
           return;
+        case 'duplicateCommand':
+          append.reject(new DuplicateCommandError(append.streamId, outcome.original));
+          return;
         case 'failed':
+          if (isStorageCorruption(outcome)) {
+            append.reject(this.failClosed(outcome));
+            return;
+          }
           this.logger.error(`EVENTSTORE-003 stream ${append.streamId}: append failed: ${outcome.message}`);
           append.reject(
             new Error(`EVENTSTORE-003 stream ${append.streamId}: append failed: ${outcome.message}`),
@@ -480,6 +602,7 @@ export class SqliteEventStore implements EventStore {
 
   private onWriterFailure(error: Error): void {
     if (this.writerError) return;
+    if (isStorageCorruption(error)) this.failClosed(error);
     this.writerError = new Error(
       `EVENTSTORE-004 ${this.options.filename}: the writer stopped: ${error.message}`,
     );
@@ -493,6 +616,46 @@ export class SqliteEventStore implements EventStore {
 
   private assertOpen(): void {
     if (this.closed) throw new EventStoreClosedError();
+    if (this.unavailable) throw this.unavailable;
+  }
+
+  /** Runs a read; a corruption it meets makes the store fail closed. */
+  private guarded<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (error) {
+      if (isSqliteFailure(error) && isStorageCorruption(error)) throw this.failClosed(error);
+      throw error;
+    }
+  }
+
+  /**
+   * The file is corrupt: from now on every append and read is refused with one error naming the
+   * file (appends queued behind the failure included), and readiness, which reads the head, stays down.
+   */
+  private failClosed(failure: SqliteFailure): EventStoreUnavailableError {
+    if (this.unavailable) return this.unavailable;
+    this.unavailable = new EventStoreUnavailableError(
+      `EVENTSTORE-007 ${this.options.filename}: the event store file is corrupt (${describeSqliteFailure(failure)}); appends and reads are refused until it is restored from a back-up (docs/operations.md, back-ups)`,
+      { cause: failure },
+    );
+    this.logger.error(this.unavailable.message);
+    const waiting = this.pending;
+    this.pending = [];
+    for (const append of waiting) append.reject(this.unavailable);
+    return this.unavailable;
+  }
+}
+
+function openFile(filename: string): Database.Database {
+  try {
+    return new Database(filename);
+  } catch (error) {
+    if (!isSqliteFailure(error)) throw error;
+    throw new EventStoreUnavailableError(
+      `EVENTSTORE-005 ${filename}: the event store file cannot be opened: ${describeSqliteFailure(error)}`,
+      { cause: error },
+    );
   }
 }
 

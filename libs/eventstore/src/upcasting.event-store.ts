@@ -27,7 +27,9 @@ export function withUpcasting(store: EventStore, upcast: (event: StoredEvent) =>
     readAll: async (options?: ReadAllOptions) => (await store.readAll(options)).map(upcast),
     subscribeToAll: (options?: SubscribeOptions) => upcastBatches(store.subscribeToAll(options), upcast),
     headPosition: () => store.headPosition(),
+    findCommand: (commandId: string) => store.findCommand(commandId),
     statistics: (): Promise<EventStoreStatistics> => store.statistics(),
+    identity: () => store.identity(),
     close: () => store.close(),
   };
 }

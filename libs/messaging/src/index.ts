@@ -1,2 +1,4 @@
 export * from './command-api/commands.controller';
 export * from './command-api.module';
+export * from './messages-api/messages.controller';
+export * from './messages-api.module';

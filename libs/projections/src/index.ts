@@ -7,6 +7,7 @@ export * from './data-entries/data-entries.projection';
 export * from './process-definitions/process-definitions.projection';
 export * from './process-instances/process-instances.projection';
 export * from './memory/memory.view-store';
+export * from './mongodb/mongo.view-store';
 export * from './runner/projection-worker';
 export * from './runner/projection-runner';
 export * from './projections.module';

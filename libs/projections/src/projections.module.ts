@@ -11,6 +11,7 @@ import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
 import { gauge } from '@eddy/observability';
 import { dataEntriesProjection } from './data-entries/data-entries.projection';
 import { MemoryViewStore, type MemoryViewStoreOptions } from './memory/memory.view-store';
+import { MongoViewStore } from './mongodb/mongo.view-store';
 import { processDefinitionsProjection } from './process-definitions/process-definitions.projection';
 import { processInstancesProjection } from './process-instances/process-instances.projection';
 import type { Projection } from './projection';
@@ -31,6 +32,21 @@ export interface ProjectionsModuleOptions {
   projections?: readonly Projection[];
   runner?: ProjectionRunnerOptions;
   viewStore?: MemoryViewStoreOptions;
+  /** Keep the views in MongoDB instead of memory (`EDDY_VIEW_STORE=mongodb`). */
+  mongodb?: { url: string; database: string; serverSelectionTimeoutMS?: number };
+}
+
+/** The configured view store; a MongoDB that cannot be reached stops start-up naming the setting. */
+export async function createViewStore(options: ProjectionsModuleOptions): Promise<ViewStore> {
+  if (!options.mongodb) return new MemoryViewStore(options.viewStore);
+  const { url, database } = options.mongodb;
+  try {
+    return await MongoViewStore.connect(url, database, options.mongodb);
+  } catch (error) {
+    throw new Error(
+      `CONFIG-010 EDDY_MONGODB_URL: cannot open the view store in database '${database}': ${(error as Error).message}`,
+    );
+  }
 }
 
 /** Injection token of the {@link ProjectionsModuleOptions}. */
@@ -110,7 +126,7 @@ export class ProjectionsModule
       module: ProjectionsModule,
       providers: [
         { provide: PROJECTIONS_OPTIONS, useValue: options },
-        { provide: VIEW_STORE, useFactory: () => new MemoryViewStore(options.viewStore) },
+        { provide: VIEW_STORE, useFactory: () => createViewStore(options) },
         {
           provide: ProjectionRunner,
           inject: [EVENT_STORE, VIEW_STORE],

@@ -1,3 +1,4 @@
+import { isReservedKey, parseIsoDateTime, reservedKeyProblem } from '@eddy/contracts';
 import type { DataEntryView, TaskView } from './view.types';
 import {
   type DataEntryFilter,
@@ -35,6 +36,8 @@ export function canSeeDataEntry(
 }
 
 const PATH_SEGMENT = /^[A-Za-z0-9_-]+$/;
+/** Deepest payload path a condition may name (MongoDB nests documents 100 levels deep; payloads far less). */
+export const MAX_PAYLOAD_PATH_DEPTH = 16;
 const OPERATORS = new Set(['EQ', 'NE', 'LT', 'LTE', 'GT', 'GTE', 'IN', 'LIKE']);
 
 export type CompiledPayloadCondition = (payload: Record<string, unknown>) => boolean;
@@ -48,12 +51,18 @@ export function compilePayloadCondition(
     throw new ViewQueryError(`${field}.path`, 'must be a non-empty dot-separated path');
   }
   const segments = condition.path.split('.');
+  if (segments.length > MAX_PAYLOAD_PATH_DEPTH) {
+    throw new ViewQueryError(`${field}.path`, `has more than ${MAX_PAYLOAD_PATH_DEPTH} levels`);
+  }
   if (!segments.every((s) => PATH_SEGMENT.test(s))) {
     throw new ViewQueryError(
       `${field}.path`,
       `'${condition.path}' may contain only letters, digits, _ and - between dots`,
     );
   }
+  // Payloads never hold these keys (the commands refuse them); read, they would reach Object.prototype.
+  const reserved = segments.find(isReservedKey);
+  if (reserved !== undefined) throw new ViewQueryError(`${field}.path`, reservedKeyProblem(reserved));
   if (!OPERATORS.has(condition.op))
     throw new ViewQueryError(`${field}.op`, `unknown operator '${String(condition.op)}'`);
   const { op, value } = condition;
@@ -61,6 +70,7 @@ export function compilePayloadCondition(
     let current: unknown = payload;
     for (const s of segments) {
       if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
+      if (!Object.hasOwn(current, s)) return undefined;
       current = (current as Record<string, unknown>)[s];
     }
     return current;
@@ -149,9 +159,9 @@ function allOf<T>(tests: ((value: T) => boolean)[]): (value: T) => boolean {
 
 function parseTime(value: string | null | undefined, field: string): number | undefined {
   if (value === null || value === undefined) return undefined;
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new ViewQueryError(field, `'${value}' is not an ISO-8601 date-time`);
-  return t;
+  const instant = parseIsoDateTime(value);
+  if (instant === null) throw new ViewQueryError(field, `'${value}' is not an ISO-8601 date-time`);
+  return Date.parse(instant);
 }
 
 const parsedTimes = new Map<string, number>();

@@ -1,6 +1,8 @@
 import { PROCESS_ENGINE, type ProcessEngine } from '@eddy/collector/engine/engine.port';
 import {
   COMMAND_DISPATCHER,
+  payloadProblem,
+  validateCommand,
   type CommandDispatcher,
   type CommandResult,
   type TaskInteractionCommand,
@@ -18,7 +20,7 @@ import { readTaskState } from '@eddy/taskpool';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { TasklistContext } from './tasklist.context';
-import { commandRejected, tasklistError } from './tasklist.errors';
+import { badInput, commandRejected, tasklistError } from './tasklist.errors';
 import { TASKLIST_OPTIONS, type TasklistOptions } from './tasklist.options';
 
 export interface StartedProcess {
@@ -73,13 +75,7 @@ export class TaskInteractionsService {
 
   /** Only the assignee may complete. */
   async complete(context: TasklistContext, id: string, variables: unknown): Promise<TaskView> {
-    if (
-      variables !== null &&
-      variables !== undefined &&
-      (typeof variables !== 'object' || Array.isArray(variables))
-    ) {
-      throw tasklistError('BAD_USER_INPUT', 'variables: must be a JSON object', { field: 'variables' });
-    }
+    this.checkVariables(variables);
     return this.oneAtATime(id, async () => {
       const task = await this.visibleTask(context, id);
       this.requireAssignee(context, task, 'complete');
@@ -94,29 +90,30 @@ export class TaskInteractionsService {
     });
   }
 
+  /**
+   * Only the assignee may defer an assigned task (deferring takes it out of their default list); an
+   * unassigned one, anyone who may claim it, that is anyone who sees it.
+   */
   defer(context: TasklistContext, id: string, followUpDate: string): Promise<TaskView> {
     return this.oneAtATime(id, async () => {
       const task = await this.visibleTask(context, id);
+      this.requireAssigneeIfAssigned(context, task, 'defer');
       return this.send(context, task, { type: 'DeferTask', data: { id, followUpDate } });
     });
   }
 
+  /** The same rule as {@link defer}. */
   undefer(context: TasklistContext, id: string): Promise<TaskView> {
     return this.oneAtATime(id, async () => {
       const task = await this.visibleTask(context, id);
+      this.requireAssigneeIfAssigned(context, task, 'undefer');
       return this.send(context, task, { type: 'UndeferTask', data: { id } });
     });
   }
 
   /** Starts the latest version of a process the user may start from the tasklist. */
   async startProcess(context: TasklistContext, key: string, variables: unknown): Promise<StartedProcess> {
-    if (
-      variables !== null &&
-      variables !== undefined &&
-      (typeof variables !== 'object' || Array.isArray(variables))
-    ) {
-      throw tasklistError('BAD_USER_INPUT', 'variables: must be a JSON object', { field: 'variables' });
-    }
+    this.checkVariables(variables);
     const startable = await this.views.startableProcesses(context.viewer);
     if (!startable.some((d) => d.key === key)) {
       const exists = await this.views.getProcessDefinition(key);
@@ -175,6 +172,19 @@ export class TaskInteractionsService {
   }
 
   /**
+   * Variables are a JSON object within the payload limits (nesting, reserved names), checked before
+   * anything else so that no deep value reaches the engine or the core.
+   */
+  private checkVariables(variables: unknown): void {
+    if (variables === null || variables === undefined) return;
+    if (typeof variables !== 'object' || Array.isArray(variables)) {
+      throw badInput('variables', 'must be a JSON object');
+    }
+    const found = payloadProblem(variables, this.options.maxPayloadDepth);
+    if (found) throw badInput(['variables', ...found.path].join('.'), found.problem);
+  }
+
+  /**
    * Tasks the user may not see are answered like tasks that do not exist: nothing leaks. A task that
    * left the view because it was completed or deleted is answered `TASK_CLOSED`, as the core would,
    * to the users who could see it when it closed.
@@ -201,7 +211,11 @@ export class TaskInteractionsService {
         reason: 'TASK_NOT_ASSIGNED',
       });
     }
-    if (task.assignee !== context.viewer.userId) {
+    this.requireAssigneeIfAssigned(context, task, action);
+  }
+
+  private requireAssigneeIfAssigned(context: TasklistContext, task: TaskView, action: string): void {
+    if (task.assignee !== null && task.assignee !== context.viewer.userId) {
       throw tasklistError('FORBIDDEN', `only the assignee of task ${task.id} may ${action} it`);
     }
   }
@@ -211,6 +225,9 @@ export class TaskInteractionsService {
     before: TaskView,
     command: TaskInteractionCommand,
   ): Promise<TaskView> {
+    // Checked like the command API checks what it receives; paths name the mutation's arguments.
+    const invalid = validateCommand(command, { maxPayloadDepth: this.options.maxPayloadDepth }, []);
+    if (invalid) throw commandRejected(invalid);
     const commandId = randomUUID();
     let result: CommandResult;
     try {

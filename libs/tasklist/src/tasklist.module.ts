@@ -9,6 +9,8 @@ import {
 } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { join } from 'node:path';
+import { FormCatalog } from './forms/form-catalog';
+import { FormQueryResolver } from './forms/form.resolver';
 import { LiveListsService } from './live/live-lists.service';
 import { operationLatencyPlugin } from './observability/tasklist.metrics';
 import { QueryLimits } from './protection/query-limits';
@@ -71,6 +73,7 @@ export class TasklistModule {
         QueryLimits,
         LiveListsService,
         TaskInteractionsService,
+        FormCatalog,
       ],
       exports: [
         TASKLIST_OPTIONS,
@@ -78,6 +81,7 @@ export class TasklistModule {
         QueryLimits,
         LiveListsService,
         TaskInteractionsService,
+        FormCatalog,
       ],
     };
     const graphql = GraphQLModule.forRootAsync<ApolloDriverConfig>({
@@ -125,6 +129,7 @@ export class TasklistModule {
         DataEntryFieldsResolver,
         TasklistMutationResolver,
         TasklistSubscriptionResolver,
+        FormQueryResolver,
         GraphqlWsServer,
       ],
       exports: [core],

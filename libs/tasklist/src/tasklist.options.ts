@@ -1,3 +1,5 @@
+import { DEFAULT_MAX_PAYLOAD_DEPTH } from '@eddy/contracts';
+
 /** Settings of the tasklist API. The application's configuration maps environment variables onto it. */
 export interface TasklistOptions {
   /** HTTP path of queries, mutations and (graphql-ws) subscriptions. Default `/graphql`. */
@@ -25,8 +27,12 @@ export interface TasklistOptions {
   maxQueuedChanges: number;
   /** Page size of the reads that build a subscription's SNAPSHOT (1..1000). */
   snapshotPageSize: number;
+  /** How deep `completeTask` and `startProcess` variables may nest (`EDDY_MAX_PAYLOAD_DEPTH`). */
+  maxPayloadDepth: number;
   /** Serve GraphQL introspection (the schema compare test and tools need it). Default true. */
   introspection: boolean;
+  /** Folder whose `*.form` files (Camunda Forms) `form(key)` serves; none when null. */
+  formsDir: string | null;
 }
 
 /** Injection token of the {@link TasklistOptions}. */
@@ -44,7 +50,9 @@ export const DEFAULT_TASKLIST_OPTIONS: TasklistOptions = {
   maxSnapshotItems: 10_000,
   maxQueuedChanges: 10_000,
   snapshotPageSize: 1_000,
+  maxPayloadDepth: DEFAULT_MAX_PAYLOAD_DEPTH,
   introspection: true,
+  formsDir: null,
 };
 
 /**
@@ -67,6 +75,7 @@ export function resolveTasklistOptions(partial: Partial<TasklistOptions> = {}): 
     'maxSnapshotItems',
     'maxQueuedChanges',
     'snapshotPageSize',
+    'maxPayloadDepth',
   ];
   for (const key of positive) {
     const value = options[key];

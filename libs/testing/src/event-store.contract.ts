@@ -1,4 +1,5 @@
 import {
+  DuplicateCommandError,
   DuplicateEventIdError,
   type EventStore,
   EventStoreClosedError,
@@ -279,6 +280,106 @@ export function eventStoreContract(name: string, factory: EventStoreContractFact
       });
     }
 
+    describe('the command index', () => {
+      it('records where an append of a command went: its stream, last revision and position', async () => {
+        const store = await fresh();
+        await store.appendToStream('other', someEvents(2));
+        expect(await store.findCommand('cmd-a')).toBeUndefined();
+        const result = await store.appendToStream('s', someEvents(3), { commandId: 'cmd-a' });
+        expect(await store.findCommand('cmd-a')).toEqual({
+          commandId: 'cmd-a',
+          streamId: 's',
+          revision: 2,
+          position: result.position,
+        });
+        expect(await store.findCommand('cmd-b')).toBeUndefined();
+      });
+
+      it('refuses the same command id on any stream, naming the original append and writing nothing', async () => {
+        const store = await fresh();
+        const first = await store.appendToStream('one', someEvents(2), { commandId: 'cmd-x' });
+        for (const streamId of ['two', 'one']) {
+          const error = await store
+            .appendToStream(streamId, someEvents(1), { commandId: 'cmd-x' })
+            .catch((e) => e);
+          expect(error).toBeInstanceOf(DuplicateCommandError);
+          expect(error).toMatchObject({
+            streamId,
+            original: { commandId: 'cmd-x', streamId: 'one', revision: 1, position: first.position },
+          });
+        }
+        expect(await store.readStream('two')).toEqual([]);
+        expect((await store.statistics()).events).toBe(2);
+      });
+
+      it('records nothing for an empty append or a failed one', async () => {
+        const store = await fresh();
+        await store.appendToStream('s', [], { commandId: 'empty' });
+        expect(await store.findCommand('empty')).toBeUndefined();
+        await store.appendToStream('s', someEvents(1));
+        await expect(
+          store.appendToStream('s', someEvents(1), {
+            expectedRevision: 'no_stream',
+            commandId: 'conflicted',
+          }),
+        ).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        const [stored] = await store.readStream('s');
+        // Where event ids are unique per append only, the append holds one id twice.
+        const twice = anEvent();
+        const duplicated = storeWideEventIds
+          ? [anEvent(), { ...anEvent(), id: stored.id }]
+          : [twice, { ...anEvent(), id: twice.id }];
+        await expect(
+          store.appendToStream('t', duplicated, { commandId: 'dup-event' }),
+        ).rejects.toBeInstanceOf(DuplicateEventIdError);
+        expect(await store.findCommand('conflicted')).toBeUndefined();
+        expect(await store.findCommand('dup-event')).toBeUndefined();
+        // Neither failed append used up its command id.
+        await expect(
+          store.appendToStream('t', someEvents(1), { commandId: 'dup-event' }),
+        ).resolves.toMatchObject({ nextExpectedRevision: 0 });
+      });
+
+      it('lets exactly one of several concurrent appends of one command id on distinct streams win', async () => {
+        const store = await fresh();
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 6 }, (_, i) =>
+            store.appendToStream(`racer-${i}`, someEvents(2), { commandId: 'raced' }),
+          ),
+        );
+        const won = outcomes.findIndex((o) => o.status === 'fulfilled');
+        expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+        for (const outcome of outcomes.filter((o) => o.status === 'rejected')) {
+          expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(DuplicateCommandError);
+          expect((outcome as PromiseRejectedResult).reason).toMatchObject({
+            original: { streamId: `racer-${won}` },
+          });
+        }
+        expect((await store.statistics()).events).toBe(2);
+        expect(await store.findCommand('raced')).toMatchObject({ streamId: `racer-${won}`, revision: 1 });
+      });
+
+      it('names a bad command id', async () => {
+        const store = await fresh();
+        await expect(store.findCommand('')).rejects.toThrow(/commandId/);
+        await expect(store.appendToStream('s', someEvents(1), { commandId: '' })).rejects.toThrow(
+          /commandId/,
+        );
+        expect((await store.statistics()).events).toBe(0);
+      });
+    });
+
+    describe('identity', () => {
+      it('has an identity of its own, the same at every call', async () => {
+        const store = await fresh();
+        const identity = await store.identity();
+        expect(identity).toMatch(/^\S{16,}$/);
+        await store.appendToStream('s', someEvents(1));
+        expect(await store.identity()).toBe(identity);
+        expect(await (await fresh()).identity()).not.toBe(identity);
+      });
+    });
+
     describe('bad input', () => {
       it('names the bad field', async () => {
         const store = await fresh();
@@ -495,6 +596,30 @@ export function eventStoreContract(name: string, factory: EventStoreContractFact
               reopened.appendToStream('b', [{ ...anEvent(), id: before[0].id }]),
             ).rejects.toBeInstanceOf(DuplicateEventIdError);
           }
+        });
+
+        it('keeps its identity across a restart', async () => {
+          const store = await fresh();
+          const identity = await store.identity();
+          await store.close();
+          expect(await track(await reopen()).identity()).toBe(identity);
+        });
+
+        it('keeps the command index across a restart', async () => {
+          const store = await fresh();
+          const first = await store.appendToStream('a', someEvents(2), { commandId: 'kept' });
+          await store.close();
+
+          const reopened = track(await reopen());
+          expect(await reopened.findCommand('kept')).toEqual({
+            commandId: 'kept',
+            streamId: 'a',
+            revision: 1,
+            position: first.position,
+          });
+          await expect(
+            reopened.appendToStream('b', someEvents(1), { commandId: 'kept' }),
+          ).rejects.toBeInstanceOf(DuplicateCommandError);
         });
       });
     }

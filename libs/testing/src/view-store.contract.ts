@@ -11,7 +11,11 @@ import {
   type ViewStore,
   WaitForPositionTimeoutError,
 } from '@eddy/projections';
+import { taskStreamId } from '@eddy/contracts';
+import { MemoryEventStore } from '@eddy/eventstore';
+import { ProjectionWorker, tasksProjection } from '@eddy/projections';
 import { afterEach, describe, expect, it } from 'vitest';
+import { applyEvents, liveDocuments } from './projection-specification';
 
 /** How the contract suite gets stores of the adapter under test. */
 export interface ViewStoreContractFactory {
@@ -319,6 +323,89 @@ export function viewStoreContract(name: string, factory: ViewStoreContractFactor
       });
     });
 
+    describe('bad input', () => {
+      const fieldOf = async (query: Parameters<ViewStore['findTasks']>[0], store: ViewStore) => {
+        try {
+          await store.findTasks(query);
+        } catch (e) {
+          expect(e).toBeInstanceOf(ViewQueryError);
+          return (e as ViewQueryError).field;
+        }
+        throw new Error('expected an error');
+      };
+
+      it('refuses payload paths with $, dots at the ends or more than 16 levels, naming the field', async () => {
+        const store = await create();
+        for (const path of [
+          '$where',
+          'a.$gt',
+          'customer.',
+          '.customer',
+          'a b',
+          Array(17).fill('a').join('.'),
+        ]) {
+          expect(
+            await fieldOf({ viewer: clerk, filter: { payload: [{ path, op: 'EQ', value: 1 }] } }, store),
+          ).toBe('filter.payload[0].path');
+        }
+        const sixteen = Array(16).fill('a').join('.');
+        await expect(
+          store.findTasks({ viewer: clerk, filter: { payload: [{ path: sixteen, op: 'EQ', value: 1 }] } }),
+        ).resolves.toMatchObject({ totalCount: 0 });
+      });
+
+      it('compares operator-looking filter values literally: they cannot widen a query', async () => {
+        const store = await create();
+        await upsertTasks(store, [
+          aTask('open', { payload: { amount: 5, customer: { city: 'Hamburg' } } }),
+          aTask('hidden', { candidateGroups: ['board'], payload: { amount: 5 } }),
+          aTask('literal', { payload: { amount: { $ne: null } } }),
+        ]);
+        const injected = { $ne: null } as unknown;
+        const found = async (filter: TaskFilter) => findIds(store, filter);
+        expect(await found({ payload: [{ path: 'amount', op: 'EQ', value: injected }] })).toEqual([
+          'literal',
+        ]);
+        expect(await found({ payload: [{ path: 'customer.city', op: 'EQ', value: injected }] })).toEqual([]);
+        expect(await found({ payload: [{ path: 'amount', op: 'IN', value: [injected] }] })).toEqual([
+          'literal',
+        ]);
+        expect(await found({ payload: [{ path: 'customer.city', op: 'LIKE', value: '.*' }] })).toEqual([]);
+        expect(await found({ text: '.*' })).toEqual([]);
+        expect(await found({ applicationName: injected as string })).toEqual([]);
+        expect(await found({ processInstanceId: { $gt: '' } as unknown as string })).toEqual([]);
+        expect(await store.getTask({ $gt: '' } as unknown as string, clerk)).toBeNull();
+        expect(
+          await findIds(
+            store,
+            {},
+            { userId: { $ne: null } as unknown as string, groups: [{ $gt: '' }] as never },
+          ),
+        ).toEqual([]);
+      });
+
+      it('stores ids with odd characters and payload keys with $ and dots safely', async () => {
+        const store = await create();
+        const odd = ['a.b', '$where', 'with space', 'ümlaut/ß#1', '{"$gt":""}', 'x'.repeat(500)];
+        await upsertTasks(
+          store,
+          odd.map((id) =>
+            aTask(id, { payload: { $set: { owner: 'mallory' }, 'a.b': 1, nested: { $x: [1] } } }),
+          ),
+        );
+        expect(await findIds(store, {})).toEqual([...odd].sort());
+        for (const id of odd) {
+          const task = await store.getTask(id, clerk);
+          expect(task?.id).toBe(id);
+          expect(task?.payload).toEqual({ $set: { owner: 'mallory' }, 'a.b': 1, nested: { $x: [1] } });
+        }
+        expect((await store.getTask('a.b', clerk))?.assignee).toBeNull();
+        expect(await findIds(store, { payload: [{ path: 'a', op: 'EQ', value: null }] })).toEqual(
+          [...odd].sort(),
+        );
+      });
+    });
+
     describe('task sorting and paging', () => {
       it('sorts by every field in both directions, missing values first, ties by id', async () => {
         const store = await create();
@@ -523,6 +610,128 @@ export function viewStoreContract(name: string, factory: ViewStoreContractFactor
         expect(await store.getTask('t1', clerk)).toBeNull();
         await expect(store.commit(live, { writes: [], checkpoint: 1 })).rejects.toThrow();
         expect(await store.checkpoint('tasks')).toBe(2);
+      });
+
+      it('applies a write only when it is newer than the stored document or tombstone', async () => {
+        const store = await create();
+        const live = { view: 'tasks' as const, copy: LIVE_COPY };
+        const feed: ViewChange[] = [];
+        await store.subscribe({ after: 0, views: ['tasks'] }, { next: (c) => feed.push(...c) });
+        const at = (version: number, position: number, name = `v${version}`) =>
+          aTask('t1', { version, position, name });
+        await store.commit(live, {
+          writes: [{ kind: 'upsert', id: 't1', document: at(5, 10) }],
+          checkpoint: 10,
+        });
+        // Late (lower revision) and duplicate writes change nothing, even with a later checkpoint.
+        await store.commit(live, {
+          writes: [{ kind: 'upsert', id: 't1', document: at(3, 11) }],
+          checkpoint: 11,
+        });
+        await store.commit(live, {
+          writes: [{ kind: 'upsert', id: 't1', document: at(5, 10, 'duplicate') }],
+          checkpoint: 12,
+        });
+        expect((await store.getTask('t1', clerk))?.name).toBe('v5');
+        expect(await store.checkpoint('tasks')).toBe(12);
+        // A removal at a higher revision wins; a late upsert cannot bring the task back.
+        await store.commit(live, {
+          writes: [{ kind: 'remove', id: 't1', version: 6, position: 13 }],
+          checkpoint: 13,
+        });
+        await store.commit(live, {
+          writes: [{ kind: 'upsert', id: 't1', document: at(5, 14) }],
+          checkpoint: 14,
+        });
+        expect(await store.getTask('t1', clerk)).toBeNull();
+        expect((await store.load(live, ['t1'])).get('t1')).toEqual({
+          id: 't1',
+          removed: true,
+          version: 6,
+          position: 13,
+        });
+        await store.waitForPosition(14, 5_000, ['tasks']);
+        for (let i = 0; i < 200 && feed.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+        expect(feed.map((c) => [c.kind, c.position])).toEqual([
+          ['upserted', 10],
+          ['removed', 13],
+        ]);
+      });
+
+      it('two projectors applying the same events at once leave the view as one would', async () => {
+        const store = await create();
+        const events = new MemoryEventStore();
+        const ids = Array.from({ length: 12 }, (_, i) => `race-${i}`);
+        const steps: ((id: string) => { type: string; data: object })[] = [
+          (id) => ({ type: 'TaskCreated', data: { ...aTask(id), candidateGroups: ['clerks'] } }),
+          (id) => ({ type: 'TaskClaimed', data: { id, assignee: 'ann' } }),
+          (id) => ({ type: 'TaskUnclaimed', data: { id, previousAssignee: 'ann' } }),
+          (id) => ({ type: 'TaskClaimed', data: { id, assignee: 'bob' } }),
+        ];
+        // Round-robin over the tasks, so that each task's events are spread over the log.
+        for (const step of steps) {
+          for (const id of ids) {
+            const { type, data } = step(id);
+            await events.appendToStream(taskStreamId(id), [
+              {
+                id: `${id}-${type}-${Math.random()}`,
+                type,
+                schemaVersion: 1,
+                data: data as Record<string, unknown>,
+                metadata: { commandId: 'c', correlationId: 'c', timestamp: '2026-01-01T00:00:00.000Z' },
+              },
+            ]);
+          }
+        }
+        for (const id of ids.filter((_, i) => i % 3 === 0)) {
+          await events.appendToStream(taskStreamId(id), [
+            {
+              id: `${id}-completed`,
+              type: 'TaskCompleted',
+              schemaVersion: 1,
+              data: { id, assignee: 'bob' },
+              metadata: { commandId: 'c', correlationId: 'c', timestamp: '2026-01-01T00:00:00.000Z' },
+            },
+          ]);
+        }
+        const head = await events.headPosition();
+        const live = { view: 'tasks' as const, copy: LIVE_COPY };
+        const versions = new Map<string, number>();
+        let regressions = 0;
+        await store.subscribe(
+          { after: 0, views: ['tasks'] },
+          {
+            next: (changes) => {
+              for (const c of changes) {
+                const version = c.kind === 'upserted' ? c.document.version : c.last.version + 1;
+                if (version < (versions.get(c.id) ?? -1)) regressions++;
+                versions.set(c.id, version);
+              }
+            },
+          },
+        );
+        const workers = [3, 7].map(
+          (batchSize) =>
+            new ProjectionWorker(tasksProjection, live, events, store, {
+              batchSize,
+              retry: { attempts: 2, initialDelayMs: 1, maxDelayMs: 2 },
+            }),
+        );
+        await Promise.all(workers.map((w) => w.init()));
+        const finished = await Promise.all(workers.map((w) => w.catchUpTo(head)));
+        // One may be refused for a checkpoint behind the other's (VIEWSTORE-001); one finishes.
+        expect(finished).toContain(true);
+        for (const w of workers) if (w.failure) expect(w.failure.message).toMatch(/VIEWSTORE-001/);
+        const expected = liveDocuments(
+          applyEvents(tasksProjection, await events.readAll({ after: 0, maxCount: 10_000 })),
+        );
+        expect(await store.documents(live)).toEqual(
+          [...expected.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
+        );
+        expect(await store.checkpoint('tasks')).toBe(head);
+        await store.waitForPosition(head, 5_000, ['tasks']);
+        expect(regressions).toBe(0);
+        await events.close();
       });
 
       it('builds a fresh copy beside the live one and serves it once promoted', async () => {

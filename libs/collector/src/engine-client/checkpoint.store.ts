@@ -1,16 +1,18 @@
 import Database from 'better-sqlite3';
+import type { Checkpoint } from '@eddy/eventstore';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
  * Where a subscriber of the event store's global log keeps the position up to which it has done its work,
- * so that it goes on from there after a restart.
+ * with the identity of the store it was taken on, so that it goes on from there after a restart, and only
+ * on the same store (see `checkCheckpoint` of `@eddy/eventstore`).
  */
 export interface CheckpointStore {
-  /** The stored position of `name`; 0 (before the first event) when none is stored. */
-  load(name: string): Promise<number>;
-  /** Stores the position of `name`; once it resolves, a restart goes on from there. */
-  save(name: string, position: number): Promise<void>;
+  /** The stored checkpoint of `name`; `undefined` when none is stored. */
+  load(name: string): Promise<Checkpoint | undefined>;
+  /** Stores the checkpoint of `name`; once it resolves, a restart goes on from there. */
+  save(name: string, checkpoint: Checkpoint): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -19,14 +21,15 @@ export const CHECKPOINT_STORE = Symbol('CHECKPOINT_STORE');
 
 /** Keeps checkpoints in memory: for tests and for a memory event store, which loses its log anyway. */
 export class MemoryCheckpointStore implements CheckpointStore {
-  private readonly positions = new Map<string, number>();
+  private readonly checkpoints = new Map<string, Checkpoint>();
 
-  async load(name: string): Promise<number> {
-    return this.positions.get(name) ?? 0;
+  async load(name: string): Promise<Checkpoint | undefined> {
+    const checkpoint = this.checkpoints.get(name);
+    return checkpoint === undefined ? undefined : { ...checkpoint };
   }
 
-  async save(name: string, position: number): Promise<void> {
-    this.positions.set(name, position);
+  async save(name: string, checkpoint: Checkpoint): Promise<void> {
+    this.checkpoints.set(name, { ...checkpoint });
   }
 
   async close(): Promise<void> {}
@@ -35,16 +38,22 @@ export class MemoryCheckpointStore implements CheckpointStore {
 /** Keeps checkpoints in a small SQLite file of their own (`engine-client.sqlite` in the data folder). */
 export class SqliteCheckpointStore implements CheckpointStore {
   private readonly db: Database.Database;
-  private readonly select: Database.Statement<[string], { position: number }>;
-  private readonly upsert: Database.Statement<[string, number]>;
+  private readonly select: Database.Statement<[string], { position: number; store_identity: string | null }>;
+  private readonly upsert: Database.Statement<[string, number, string | null]>;
 
   constructor(filename: string) {
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
     this.db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
-    this.select = this.db.prepare('SELECT position FROM checkpoints WHERE name = ?');
+    const columns = this.db.pragma('table_info(checkpoints)') as Array<{ name: string }>;
+    // Files written before checkpoints carried their store's identity get the column, empty.
+    if (!columns.some((column) => column.name === 'store_identity')) {
+      this.db.exec('ALTER TABLE checkpoints ADD COLUMN store_identity TEXT');
+    }
+    this.select = this.db.prepare('SELECT position, store_identity FROM checkpoints WHERE name = ?');
     this.upsert = this.db.prepare(
-      'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
+      'INSERT INTO checkpoints (name, position, store_identity) VALUES (?, ?, ?) ' +
+        'ON CONFLICT (name) DO UPDATE SET position = excluded.position, store_identity = excluded.store_identity',
     );
   }
 
@@ -54,12 +63,13 @@ export class SqliteCheckpointStore implements CheckpointStore {
     return new SqliteCheckpointStore(join(dataDir, 'engine-client.sqlite'));
   }
 
-  async load(name: string): Promise<number> {
-    return this.select.get(name)?.position ?? 0;
+  async load(name: string): Promise<Checkpoint | undefined> {
+    const row = this.select.get(name);
+    return row === undefined ? undefined : { position: row.position, storeIdentity: row.store_identity };
   }
 
-  async save(name: string, position: number): Promise<void> {
-    this.upsert.run(name, position);
+  async save(name: string, checkpoint: Checkpoint): Promise<void> {
+    this.upsert.run(name, checkpoint.position, checkpoint.storeIdentity);
   }
 
   async close(): Promise<void> {

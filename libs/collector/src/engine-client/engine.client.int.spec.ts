@@ -1,8 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryEventStore, type EventStore } from '@eddy/eventstore';
+import {
+  CheckpointMismatchError,
+  type CheckpointReset,
+  MemoryEventStore,
+  openSqliteEventStore,
+  type EventStore,
+} from '@eddy/eventstore';
+import Database from 'better-sqlite3';
 import { EngineError } from '../engine/engine.errors';
 import type { ProcessEngine } from '../engine/engine.port';
 import { MemoryCheckpointStore, SqliteCheckpointStore, type CheckpointStore } from './checkpoint.store';
@@ -48,12 +55,14 @@ describe('EngineClient', () => {
     store: EventStore,
     engine: ProcessEngine,
     checkpoints: CheckpointStore = new MemoryCheckpointStore(),
+    checkpointReset?: CheckpointReset,
   ) {
     const client = new EngineClient(store, engine, checkpoints, {
       applicationName: 'eddy',
       maxAttempts: 3,
       initialDelayMs: 1,
       maxDelayMs: 2,
+      checkpointReset,
     });
     clients.push(client);
     return client.start().then(() => client);
@@ -127,7 +136,10 @@ describe('EngineClient', () => {
     const first = await start(store, engine, SqliteCheckpointStore.inFolder(dir));
     await vi.waitFor(() => expect(engine.assignTask).toHaveBeenCalledTimes(1));
     const probe = SqliteCheckpointStore.inFolder(dir);
-    await vi.waitFor(async () => expect(await probe.load('engine-client:eddy')).toBe(2));
+    const identity = await store.identity();
+    await vi.waitFor(async () =>
+      expect(await probe.load('engine-client:eddy')).toEqual({ position: 2, storeIdentity: identity }),
+    );
     await probe.close();
     await first.stop();
 
@@ -136,5 +148,117 @@ describe('EngineClient', () => {
     await start(store, again, SqliteCheckpointStore.inFolder(dir));
     await vi.waitFor(() => expect(again.completeTask).toHaveBeenCalledWith('t1', {}));
     expect(again.assignTask).not.toHaveBeenCalled();
+  });
+
+  describe('a checkpoint that does not belong to the event store', () => {
+    const stores: EventStore[] = [];
+    afterEach(async () => {
+      for (const store of stores.splice(0)) await store.close().catch(() => undefined);
+    });
+
+    /**
+     * A data folder whose SQLite event store the client has followed to its head (position 3); with
+     * `backup`, a copy of the store at position 1 is kept as `backup.sqlite`.
+     */
+    async function followedFolder({ backup = false } = {}) {
+      const dir = mkdtempSync(join(tmpdir(), 'eddy-engine-client-'));
+      dirs.push(dir);
+      const filename = join(dir, 'events.sqlite');
+      let store = openSqliteEventStore({ filename });
+      await append(store, 't1', 'TaskCreated', created('eddy'));
+      if (backup) {
+        await store.close();
+        copyFileSync(filename, join(dir, 'backup.sqlite'));
+        store = openSqliteEventStore({ filename });
+      }
+      await append(store, 't1', 'TaskClaimed', { assignee: 'ann' });
+      await append(store, 't1', 'TaskUnclaimed', { previousAssignee: 'ann' });
+      const engine = fakeEngine();
+      const client = await start(store, engine, SqliteCheckpointStore.inFolder(dir));
+      await vi.waitFor(() => expect(engine.assignTask).toHaveBeenCalledTimes(2));
+      await client.stop();
+      clients.splice(clients.indexOf(client), 1);
+      await store.close();
+      return { dir, filename };
+    }
+
+    const reopen = (filename: string) => {
+      const store = openSqliteEventStore({ filename });
+      stores.push(store);
+      return store;
+    };
+
+    /** The folder of {@link followedFolder} after `truncate -s 0 events.sqlite`, with two new events. */
+    async function emptiedStore() {
+      const { dir, filename } = await followedFolder();
+      truncateSync(filename, 0);
+      const store = reopen(filename);
+      await append(store, 't2', 'TaskCreated', created('eddy'));
+      await append(store, 't2', 'TaskClaimed', { assignee: 'bob' });
+      return { dir, store };
+    }
+
+    it('stops the start when the store was emptied, naming both positions, and carries nothing to the engine', async () => {
+      const { dir, store } = await emptiedStore();
+      const engine = fakeEngine();
+      const error = await start(store, engine, SqliteCheckpointStore.inFolder(dir)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CheckpointMismatchError);
+      expect((error as Error).message).toMatch(
+        /^CHECKPOINT-001 engine-client:eddy: the checkpoint at position 3 was taken on event store \S+, but this event store is \S+ \(head position 2\).*EDDY_CHECKPOINT_RESET=head/,
+      );
+      expect(engine.assignTask).not.toHaveBeenCalled();
+    });
+
+    it('stops the start when an older back-up of the store was put back (checkpoint beyond the head)', async () => {
+      const { dir, filename } = await followedFolder({ backup: true });
+      copyFileSync(join(dir, 'backup.sqlite'), filename);
+
+      const restored = reopen(filename);
+      await expect(start(restored, fakeEngine(), SqliteCheckpointStore.inFolder(dir))).rejects.toThrow(
+        /CHECKPOINT-001 engine-client:eddy: the checkpoint at position 3 lies beyond the head position 1 of event store/,
+      );
+    });
+
+    it('goes on from the head of the new store with EDDY_CHECKPOINT_RESET=head, and carries what follows', async () => {
+      const { dir, store } = await emptiedStore();
+      const engine = fakeEngine();
+      const checkpoints = SqliteCheckpointStore.inFolder(dir);
+      await start(store, engine, checkpoints, 'head');
+      expect(await checkpoints.load('engine-client:eddy')).toEqual({
+        position: 2,
+        storeIdentity: await store.identity(),
+      });
+      await append(store, 't2', 'TaskToBeCompleted', { assignee: 'bob', variables: { ok: true } });
+      await vi.waitFor(() => expect(engine.completeTask).toHaveBeenCalledWith('t2', { ok: true }));
+      expect(engine.assignTask).not.toHaveBeenCalled();
+    });
+
+    it('deals with the new store from its first event with EDDY_CHECKPOINT_RESET=start', async () => {
+      const { dir, store } = await emptiedStore();
+      const engine = fakeEngine();
+      await start(store, engine, SqliteCheckpointStore.inFolder(dir), 'start');
+      await vi.waitFor(() => expect(engine.assignTask).toHaveBeenCalledWith('t2', 'bob'));
+    });
+
+    it('adopts a checkpoint kept before checkpoints carried their store, when it lies within the store', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'eddy-engine-client-'));
+      dirs.push(dir);
+      const old = new Database(join(dir, 'engine-client.sqlite'));
+      old.exec('CREATE TABLE checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
+      old.prepare("INSERT INTO checkpoints VALUES ('engine-client:eddy', 2)").run();
+      old.close();
+      const store = reopen(join(dir, 'events.sqlite'));
+      await append(store, 't1', 'TaskCreated', created('eddy'));
+      await append(store, 't1', 'TaskClaimed', { assignee: 'ann' });
+      await append(store, 't1', 'TaskUnclaimed', { previousAssignee: 'ann' });
+      const engine = fakeEngine();
+      const checkpoints = SqliteCheckpointStore.inFolder(dir);
+      await start(store, engine, checkpoints);
+      await vi.waitFor(() => expect(engine.assignTask).toHaveBeenCalledWith('t1', null));
+      expect(engine.assignTask).toHaveBeenCalledTimes(1);
+      expect(await checkpoints.load('engine-client:eddy')).toMatchObject({
+        storeIdentity: await store.identity(),
+      });
+    });
   });
 });

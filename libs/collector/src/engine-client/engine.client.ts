@@ -1,7 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { taskStreamId, type TaskCreated, type TaskInteractionEvent } from '@eddy/contracts';
-import { EVENT_STORE, type EventStore, type StoredEvent } from '@eddy/eventstore';
-import { counter } from '@eddy/observability';
+import {
+  type CheckpointReset,
+  checkCheckpoint,
+  EVENT_STORE,
+  type EventStore,
+  type StoredEvent,
+} from '@eddy/eventstore';
+import { counter, retryWithBackoff } from '@eddy/observability';
 import { EngineError } from '../engine/engine.errors';
 import { PROCESS_ENGINE, type ProcessEngine } from '../engine/engine.port';
 import { CHECKPOINT_STORE, type CheckpointStore } from './checkpoint.store';
@@ -16,6 +22,11 @@ export interface EngineClientOptions {
   initialDelayMs?: number;
   /** Largest delay between attempts. Default 5 s. */
   maxDelayMs?: number;
+  /**
+   * Where to go on from when the stored checkpoint does not belong to the event store
+   * (`EDDY_CHECKPOINT_RESET`); unset: such a checkpoint stops the start.
+   */
+  checkpointReset?: CheckpointReset;
 }
 
 /** Injection token of the {@link EngineClientOptions}. */
@@ -56,6 +67,7 @@ export class EngineClient {
   private abort: AbortController | null = null;
   private running: Promise<void> | null = null;
   private readonly checkpointName: string;
+  private storeIdentity: string | null = null;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -66,12 +78,30 @@ export class EngineClient {
     this.checkpointName = `engine-client:${options.applicationName}`;
   }
 
-  /** Starts following the log from the stored checkpoint. */
+  /**
+   * Starts following the log from the stored checkpoint. Rejects with `CheckpointMismatchError`
+   * (`CHECKPOINT-001`) when the checkpoint was taken on another store or lies beyond its head, unless
+   * {@link EngineClientOptions.checkpointReset} says where to go on from.
+   */
   async start(): Promise<void> {
     if (this.running) return;
+    const checked = await checkCheckpoint(
+      this.store,
+      this.checkpointName,
+      await this.checkpoints.load(this.checkpointName),
+      this.options.checkpointReset,
+    );
+    if (checked.reset) {
+      this.logger.warn(
+        `ENGINE-CLIENT-005 checkpoint reset (EDDY_CHECKPOINT_RESET=${this.options.checkpointReset}): going on after position ${checked.position} of event store ${checked.checkpoint.storeIdentity}`,
+      );
+    }
+    // Stamped with the store's identity at once, so that even a client that never moves belongs to its store.
+    await this.checkpoints.save(this.checkpointName, checked.checkpoint);
+    this.storeIdentity = checked.checkpoint.storeIdentity;
+    const after = checked.position;
     const abort = new AbortController();
     this.abort = abort;
-    const after = await this.checkpoints.load(this.checkpointName);
     this.logger.log(`ENGINE-CLIENT-001 following the event log after position ${after}`);
     this.running = this.follow(after, abort.signal).catch((error: unknown) => {
       if (abort.signal.aborted) return;
@@ -95,7 +125,10 @@ export class EngineClient {
       }
       if (signal.aborted) return;
       if (batch.length > 0)
-        await this.checkpoints.save(this.checkpointName, batch[batch.length - 1].position);
+        await this.checkpoints.save(this.checkpointName, {
+          position: batch[batch.length - 1].position,
+          storeIdentity: this.storeIdentity,
+        });
     }
   }
 
@@ -157,53 +190,49 @@ export class EngineClient {
     signal: AbortSignal,
   ): Promise<void> {
     const maxAttempts = this.options.maxAttempts ?? 5;
-    let delay = this.options.initialDelayMs ?? 100;
-    const maxDelay = this.options.maxDelayMs ?? 5_000;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await call();
-        calls.inc({ action, outcome: 'done' });
-        return;
-      } catch (error) {
-        const message = (error as Error).message;
-        const code = error instanceof EngineError ? error.code : null;
-        if (code === 'UNKNOWN_TASK') {
-          calls.inc({ action, outcome: 'unknown_task' });
-          this.logger.warn(
-            `ENGINE-CLIENT-002 task ${taskId}: ${action} (event at ${position}) skipped, the engine has no such open task: ${message}`,
-          );
-          return;
-        }
-        if (code === 'CLOSED' || signal.aborted) {
-          // Shutting down: the checkpoint stays before this event, so the call is made after the restart.
-          throw error;
-        }
-        if (code === 'INVALID_ARGUMENT' || attempt >= maxAttempts) {
-          calls.inc({ action, outcome: 'failed' });
-          this.logger.error(
-            `ENGINE-CLIENT-003 task ${taskId}: ${action} (event at ${position}) failed after ${attempt} attempt(s), given up; the task keeps its state in the task pool: ${message}`,
-          );
-          return;
-        }
-        calls.inc({ action, outcome: 'retried' });
+    let attempts = 0;
+    try {
+      await retryWithBackoff(
+        (attempt) => {
+          attempts = attempt;
+          return call();
+        },
+        {
+          maxAttempts,
+          initialDelayMs: this.options.initialDelayMs ?? 100,
+          maxDelayMs: this.options.maxDelayMs ?? 5_000,
+          signal,
+          shouldRetry: (error) => {
+            const code = error instanceof EngineError ? error.code : null;
+            return code !== 'UNKNOWN_TASK' && code !== 'CLOSED' && code !== 'INVALID_ARGUMENT';
+          },
+          onRetry: (error, attempt, delay) => {
+            calls.inc({ action, outcome: 'retried' });
+            this.logger.warn(
+              `ENGINE-CLIENT-004 task ${taskId}: ${action} failed (attempt ${attempt} of ${maxAttempts}), retrying in ${delay} ms: ${(error as Error).message}`,
+            );
+          },
+        },
+      );
+      calls.inc({ action, outcome: 'done' });
+    } catch (error) {
+      const message = (error as Error).message;
+      const code = error instanceof EngineError ? error.code : null;
+      if (code === 'UNKNOWN_TASK') {
+        calls.inc({ action, outcome: 'unknown_task' });
         this.logger.warn(
-          `ENGINE-CLIENT-004 task ${taskId}: ${action} failed (attempt ${attempt} of ${maxAttempts}), retrying in ${delay} ms: ${message}`,
+          `ENGINE-CLIENT-002 task ${taskId}: ${action} (event at ${position}) skipped, the engine has no such open task: ${message}`,
         );
-        await sleep(delay, signal);
-        delay = Math.min(delay * 2, maxDelay);
+        return;
       }
+      if (code === 'CLOSED' || signal.aborted) {
+        // Shutting down: the checkpoint stays before this event, so the call is made after the restart.
+        throw error;
+      }
+      calls.inc({ action, outcome: 'failed' });
+      this.logger.error(
+        `ENGINE-CLIENT-003 task ${taskId}: ${action} (event at ${position}) failed after ${attempts} attempt(s), given up; the task keeps its state in the task pool: ${message}`,
+      );
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

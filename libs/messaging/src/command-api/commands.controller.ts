@@ -13,6 +13,7 @@ import {
   COMMAND_DISPATCHER,
   parseCommand,
   type CommandDispatcher,
+  type CommandLimits,
   type CommandResult,
   type CommandWithMetadata,
 } from '@eddy/contracts';
@@ -30,6 +31,9 @@ export interface CommandResultBody {
 
 /** Injection token of the largest number of commands one request may carry. */
 export const MAX_COMMANDS_PER_REQUEST = Symbol('MAX_COMMANDS_PER_REQUEST');
+
+/** Injection token of the {@link CommandLimits} that every command of a request is checked against. */
+export const COMMAND_LIMITS = Symbol('COMMAND_LIMITS');
 
 const correlationPattern = /^[\x21-\x7e]{1,256}$/;
 
@@ -63,6 +67,7 @@ export class CommandsController {
   constructor(
     @Inject(COMMAND_DISPATCHER) private readonly dispatcher: CommandDispatcher,
     @Inject(MAX_COMMANDS_PER_REQUEST) private readonly maxCommands: number,
+    @Inject(COMMAND_LIMITS) private readonly limits: CommandLimits,
   ) {}
 
   @Post()
@@ -91,7 +96,7 @@ export class CommandsController {
     const results: CommandResultBody[] = new Array(commands.length);
     const byStream = new Map<string, { index: number; command: CommandWithMetadata }[]>();
     commands.forEach((input, index) => {
-      const parsed = parseCommand(input);
+      const parsed = parseCommand(input, this.limits);
       if (!parsed.ok) {
         results[index] = {
           commandId: parsed.commandId,
@@ -119,10 +124,32 @@ export class CommandsController {
     });
     await Promise.all(
       [...byStream.values()].map(async (queue) => {
-        for (const { index, command } of queue)
-          results[index] = toBody(await this.dispatcher.dispatch(command));
+        for (const { index, command } of queue) results[index] = await this.dispatch(command);
       }),
     );
     return { results };
+  }
+
+  /**
+   * One command's result. A failure the core did not expect (it logged it, `CORE-001`) is that command's
+   * rejection: the request's other commands are answered as they were handled, never hidden behind a 500.
+   */
+  private async dispatch(command: CommandWithMetadata): Promise<CommandResultBody> {
+    try {
+      return toBody(await this.dispatcher.dispatch(command));
+    } catch {
+      return {
+        commandId: command.metadata.commandId,
+        status: 'rejected',
+        streamId: routeCommand(command).streamId,
+        revision: null,
+        position: null,
+        error: {
+          code: 'COMMAND_FAILED',
+          message:
+            'the command failed in the core (the server log has it as CORE-001); send it again: a repeated commandId changes nothing',
+        },
+      };
+    }
   }
 }

@@ -32,8 +32,10 @@ import {
   type Viewer,
   type ViewStore,
   ViewQueryError,
-  WaitForPositionTimeoutError,
 } from '../view-store.port';
+import { deliverLater } from '../change-delivery';
+import { PositionWaiters } from '../position-waiters';
+import { isNewer, storedRevision, writeRevision } from '../view-revision';
 import {
   type DataEntryView,
   isTaskDeferred,
@@ -66,12 +68,6 @@ interface History {
   droppedUpTo: number;
 }
 
-interface Waiter {
-  position: number;
-  views: readonly ViewName[];
-  resolve: () => void;
-}
-
 interface Subscriber {
   views: ReadonlySet<ViewName>;
   listener: ChangeListener;
@@ -95,7 +91,7 @@ export class MemoryViewStore implements ViewStore {
   private readonly live = new Map<ViewName, string>();
   private readonly history = new Map<ViewName, History>();
   private readonly subscribers = new Set<Subscriber>();
-  private waiters: Waiter[] = [];
+  private readonly waiters = new PositionWaiters((views) => this.reached(views));
   private copySequence = 0;
   private readonly historyLimit: number;
 
@@ -308,22 +304,7 @@ export class MemoryViewStore implements ViewStore {
     timeoutMs: number,
     views: readonly ViewName[] = VIEW_NAMES,
   ): Promise<void> {
-    if (this.reached(views) >= position) return;
-    await new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        position,
-        views,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new WaitForPositionTimeoutError(position, timeoutMs, this.reached(views)));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
+    return this.waiters.wait(position, timeoutMs, views);
   }
 
   async checkpoint(view: ViewName): Promise<number> {
@@ -369,6 +350,16 @@ export class MemoryViewStore implements ViewStore {
     const changes: ViewChange[] = [];
     for (const write of batch.writes) {
       const previous = copy.docs.get(write.id);
+      // Only a newer revision replaces what is stored: duplicates and late events change nothing.
+      if (
+        previous &&
+        !isNewer(
+          writeRevision(target.view, write),
+          storedRevision(target.view, previous as StoredViewDocument<V>),
+        )
+      ) {
+        continue;
+      }
       const previousDocument = previous && !previous.removed ? previous.document : undefined;
       if (write.kind === 'upsert') {
         const next = deepFreeze(write.document);
@@ -405,7 +396,7 @@ export class MemoryViewStore implements ViewStore {
     copy.checkpoint = batch.checkpoint;
     if (isLive) {
       this.publish(target.view, changes);
-      this.wakeWaiters();
+      this.waiters.wake();
     }
   }
 
@@ -467,7 +458,7 @@ export class MemoryViewStore implements ViewStore {
       `VIEWSTORE-010 view ${target.view}: copy ${target.copy} is live at position ${next.checkpoint}, ${changes.length} documents differed`,
     );
     this.publish(target.view, changes);
-    this.wakeWaiters();
+    this.waiters.wake();
   }
 
   async dropCopy(target: ViewCopy): Promise<void> {
@@ -522,16 +513,6 @@ export class MemoryViewStore implements ViewStore {
     return Math.min(...views.map((v) => this.liveCopy(v).checkpoint));
   }
 
-  private wakeWaiters(): void {
-    if (this.waiters.length === 0) return;
-    const pending: Waiter[] = [];
-    for (const waiter of this.waiters) {
-      if (this.reached(waiter.views) >= waiter.position) waiter.resolve();
-      else pending.push(waiter);
-    }
-    this.waiters = pending;
-  }
-
   private publish(view: ViewName, changes: ViewChange[]): void {
     if (changes.length === 0) return;
     changes.sort((a, b) => a.position - b.position);
@@ -548,14 +529,7 @@ export class MemoryViewStore implements ViewStore {
   }
 
   private deliver(subscriber: Subscriber, changes: readonly ViewChange[]): void {
-    queueMicrotask(() => {
-      if (subscriber.closed) return;
-      try {
-        subscriber.listener.next(changes);
-      } catch (error) {
-        this.logger.error(`VIEWSTORE-011 change listener failed: ${(error as Error).message}`);
-      }
-    });
+    deliverLater(subscriber, changes);
   }
 }
 

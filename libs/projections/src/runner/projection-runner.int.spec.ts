@@ -184,14 +184,20 @@ describe('projection runner', () => {
     const live = { view: 'tasks' as const, copy: LIVE_COPY };
     const t1 = (await views.getTask('t1', clerk))!;
     await views.commit(live, {
-      writes: [{ kind: 'upsert', id: 't1', document: { ...t1, assignee: 'mallory' } }],
+      // A later revision, or the store would keep the document it holds.
+      writes: [
+        { kind: 'upsert', id: 't1', document: { ...t1, assignee: 'mallory', version: t1.version + 1 } },
+      ],
       checkpoint: position,
     });
     const result = await runner.verify('tasks');
     expect(result).toEqual({
       consistent: false,
       checked: 2,
-      differences: [{ id: 't1', field: 'assignee', live: 'mallory', rebuilt: 'carl' }],
+      differences: [
+        { id: 't1', field: 'assignee', live: 'mallory', rebuilt: 'carl' },
+        { id: 't1', field: 'version', live: t1.version + 1, rebuilt: t1.version },
+      ],
     });
     // A replay repairs it.
     runner.replay('tasks');

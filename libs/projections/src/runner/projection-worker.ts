@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { upcastEvent } from '@eddy/contracts';
 import type { EventStore, StoredEvent } from '@eddy/eventstore';
+import { backoffDelay, sleep } from '@eddy/observability';
 import type { Projection } from '../projection';
 import type { StoredViewDocument, ViewCopy, ViewStore, ViewWrite } from '../view-store.port';
 import type { ViewName } from '../view.types';
@@ -159,7 +160,7 @@ export class ProjectionWorker<V extends ViewName = ViewName> {
         this.fail(failing.position, outcome.error);
         return false;
       }
-      const delay = Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** (attempt - 1));
+      const delay = backoffDelay(this.retry, attempt);
       this.logger.warn(
         `PROJECTION-002 projection ${this.target.view} (${this.target.copy}) position ${failing.position}: ${describe(outcome.error)}; retry ${attempt}/${this.retry.attempts} in ${delay} ms`,
       );
@@ -248,20 +249,4 @@ export class ProjectionWorker<V extends ViewName = ViewName> {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Resolves true after `ms`, or false at once when `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

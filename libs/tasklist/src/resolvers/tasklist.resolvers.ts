@@ -1,3 +1,4 @@
+import { dataEntryId, type DataEntryRef } from '@eddy/contracts';
 import {
   isTaskDeferred,
   VIEW_STORE,
@@ -106,13 +107,38 @@ export class TasklistQueryResolver {
     @Args('entryId') entryId: string,
     @Context() context: TasklistContext,
   ): Promise<DataEntryView | null> {
-    return context.loaders.dataEntryById.load(`${entryType}#${entryId}`);
+    return context.loaders.dataEntryById.load(dataEntryId(entryType, entryId));
   }
 
   @Query('startableProcesses')
   startableProcesses(@Context() context: TasklistContext): Promise<ProcessDefinitionView[]> {
     return this.views.startableProcesses(context.viewer);
   }
+}
+
+/** The data entries of these correlations that the viewer may see, in their order. */
+async function visibleEntries(
+  correlations: DataEntryRef[],
+  context: TasklistContext,
+): Promise<DataEntryView[]> {
+  if (correlations.length === 0) return [];
+  const entries = await context.loaders.dataEntryById.loadMany(
+    correlations.map((c) => dataEntryId(c.entryType, c.entryId)),
+  );
+  return entries.filter((e): e is DataEntryView => e !== null && !(e instanceof Error));
+}
+
+/**
+ * Only the correlations to data entries the viewer may see: the ids of the others are not shown
+ * (nor are those of entries not reported yet, whose visibility is not known). Over HTTP and in
+ * every pushed change alike, since both resolve these fields.
+ */
+async function visibleCorrelations(
+  correlations: DataEntryRef[],
+  context: TasklistContext,
+): Promise<DataEntryRef[]> {
+  const visible = new Set((await visibleEntries(correlations, context)).map((e) => e.id));
+  return correlations.filter((c) => visible.has(dataEntryId(c.entryType, c.entryId)));
 }
 
 @UseFilters(new ClientErrorsFilter())
@@ -123,19 +149,25 @@ export class TaskFieldsResolver {
     return isTaskDeferred(task);
   }
 
+  @ResolveField('correlations')
+  correlations(@Parent() task: TaskView, @Context() context: TasklistContext): Promise<DataEntryRef[]> {
+    return visibleCorrelations(task.correlations, context);
+  }
+
   @ResolveField('dataEntries')
-  async dataEntries(@Parent() task: TaskView, @Context() context: TasklistContext): Promise<DataEntryView[]> {
-    if (task.correlations.length === 0) return [];
-    const entries = await context.loaders.dataEntryById.loadMany(
-      task.correlations.map((c) => `${c.entryType}#${c.entryId}`),
-    );
-    return entries.filter((e): e is DataEntryView => e !== null && !(e instanceof Error));
+  dataEntries(@Parent() task: TaskView, @Context() context: TasklistContext): Promise<DataEntryView[]> {
+    return visibleEntries(task.correlations, context);
   }
 }
 
 @UseFilters(new ClientErrorsFilter())
 @Resolver('DataEntry')
 export class DataEntryFieldsResolver {
+  @ResolveField('correlations')
+  correlations(@Parent() entry: DataEntryView, @Context() context: TasklistContext): Promise<DataEntryRef[]> {
+    return visibleCorrelations(entry.correlations, context);
+  }
+
   @ResolveField('tasks')
   tasks(@Parent() entry: DataEntryView, @Context() context: TasklistContext): Promise<TaskView[]> {
     return context.loaders.tasksByDataEntry.load(entry.id);

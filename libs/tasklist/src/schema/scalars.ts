@@ -1,21 +1,19 @@
+import { parseIsoDateTime } from '@eddy/contracts';
 import type { ValueNode } from 'graphql';
 import { graphql } from '../graphql-runtime';
 
 const { GraphQLError, GraphQLScalarType, Kind } = graphql;
 
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
-
 function parseDateTime(value: unknown): string {
-  if (typeof value !== 'string' || !ISO_DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) {
+  // The command API's reading, so that no API rolls 2026-02-31 over into March.
+  const instant = parseIsoDateTime(value);
+  if (instant === null) {
     throw new GraphQLError(
-      `DateTime must be an ISO-8601 date-time with an offset or Z, got ${JSON.stringify(value)}`,
-      {
-        extensions: { code: 'BAD_USER_INPUT' },
-      },
+      `DateTime must be an ISO-8601 date-time with seconds and an offset or Z, got ${JSON.stringify(value)}`,
+      { extensions: { code: 'BAD_USER_INPUT' } },
     );
   }
-  // One form for every input, so that the view store compares like with like.
-  return new Date(value).toISOString();
+  return instant;
 }
 
 /** ISO-8601 date and time. Inputs are normalised to UTC (`2026-11-22T10:00:00.000Z`). */

@@ -18,7 +18,7 @@ import {
   type TaskCommand,
 } from '@eddy/contracts';
 import { ExecuteDataEntryCommand } from '@eddy/datapool';
-import { InvalidEventError } from '@eddy/eventstore';
+import { EventStoreUnavailableError, InvalidEventError } from '@eddy/eventstore';
 import { ConcurrencyError, type HandledCommand } from '@eddy/eventstore/handle-command';
 import { counter, histogram } from '@eddy/observability';
 import { ExecuteProcessDefinitionCommand, ExecuteProcessInstanceCommand } from './process-command.handlers';
@@ -98,7 +98,7 @@ export class CoreCommandDispatcher implements CommandDispatcher {
       return {
         commandId,
         status: outcome.status,
-        streamId,
+        streamId: outcome.streamId,
         revision: outcome.revision,
         position: outcome.position,
       };
@@ -110,7 +110,9 @@ export class CoreCommandDispatcher implements CommandDispatcher {
             ? 'CONCURRENCY_CONFLICT'
             : error instanceof InvalidEventError
               ? 'INVALID_EVENT'
-              : null;
+              : error instanceof EventStoreUnavailableError
+                ? error.code
+                : null;
       if (code === null) {
         this.logger.error(
           `CORE-001 command ${commandId} (${command.type}) on ${streamId ?? '?'} failed: ${String(error)}`,

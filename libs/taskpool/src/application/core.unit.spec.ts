@@ -72,6 +72,28 @@ describe('core command handling', () => {
     expect(await store.headPosition()).toBe(1);
   });
 
+  it('answers a command id accepted on another stream as a duplicate with the original result', async () => {
+    const { dispatcher, store } = await setUp();
+    const first = await dispatcher.dispatch(withMetadata(createTask('t-a'), 'create-once'));
+    await dispatcher.dispatch(withMetadata(createTask('t-b')));
+    for (const id of ['t-c', 't-d']) {
+      const again = await dispatcher.dispatch(withMetadata(createTask(id), 'create-once'));
+      expect(again).toEqual({ ...first, status: 'duplicate' });
+    }
+    expect(first).toMatchObject({ status: 'accepted', streamId: 'task-t-a', revision: 0, position: 1 });
+    expect(await store.readStream(taskStreamId('t-c'))).toEqual([]);
+    expect(await store.headPosition()).toBe(2);
+  });
+
+  it('appends a command raced by its own re-delivery once', async () => {
+    const { dispatcher, store } = await setUp();
+    const outcomes = await Promise.all(
+      ['t-e', 't-f', 't-g'].map((id) => dispatcher.dispatch(withMetadata(createTask(id), 'raced'))),
+    );
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['accepted', 'duplicate', 'duplicate']);
+    expect(await store.headPosition()).toBe(1);
+  });
+
   it('rejects a second CreateTask for an existing id with TASK_EXISTS', async () => {
     const { dispatcher } = await setUp();
     await dispatcher.dispatch(withMetadata(createTask('t-3')));

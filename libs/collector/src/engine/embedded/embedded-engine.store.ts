@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DeployedProcessDefinition, type EngineTransaction } from '../engine.port';
+import { type DeployedProcessDefinition, type EngineTransaction, type Variables } from '../engine.port';
 
 /** A stored process definition version with the XML it was deployed from. */
 export interface StoredDefinition {
@@ -16,6 +16,16 @@ export interface OutboxEntry {
   tx: EngineTransaction;
 }
 
+/** A message that found no waiting instance, kept until `expiresAt` (epoch ms) for one that starts waiting. */
+export interface BufferedMessage {
+  id: string;
+  name: string;
+  correlationKey: string;
+  variables: Variables;
+  messageId: string | null;
+  expiresAt: number;
+}
+
 /** Pending writes of one instance: its metadata, and its engine state when the engine moved. */
 interface InstanceWrite {
   meta: string;
@@ -27,6 +37,9 @@ interface Batch {
   deletes: Set<string>;
   outbox: { tx: EngineTransaction; entry?: OutboxEntry }[];
   acks: number[];
+  bufferedMessages: BufferedMessage[];
+  consumedMessages: string[];
+  messageIds: { messageId: string; expiresAt: number }[];
   waiters: { resolve: () => void; reject: (error: unknown) => void }[];
 }
 
@@ -34,8 +47,8 @@ interface Batch {
 export type EngineDurability = 'full' | 'normal';
 
 /**
- * The embedded engine's SQLite file: deployments, the state of running instances, and the outbox of
- * transactions not yet acknowledged.
+ * The embedded engine's SQLite file: deployments, the state of running instances, the outbox of
+ * transactions not yet acknowledged, and the messages buffered for their time to live.
  *
  * Writes are group-committed: every step adds its instance state and its transaction to the current batch,
  * and one SQLite transaction (one fsync) writes the whole batch on the next turn of the event loop. A step
@@ -75,6 +88,15 @@ export class EmbeddedEngineStore {
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         tx TEXT NOT NULL
       );
+      CREATE TABLE IF NOT EXISTS buffered_messages (
+        id TEXT PRIMARY KEY,
+        message TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS message_ids (
+        message_id TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+      );
     `);
     this.statements = {
       insertDefinition: this.db.prepare(
@@ -89,6 +111,14 @@ export class EmbeddedEngineStore {
       engineState: this.db.prepare('SELECT engine_state FROM instances WHERE id = ?').pluck(),
       insertOutbox: this.db.prepare('INSERT INTO outbox (tx) VALUES (?)'),
       deleteOutbox: this.db.prepare('DELETE FROM outbox WHERE seq = ?'),
+      insertMessage: this.db.prepare(
+        'INSERT INTO buffered_messages (id, message, expires_at) VALUES (?, ?, ?)',
+      ),
+      deleteMessage: this.db.prepare('DELETE FROM buffered_messages WHERE id = ?'),
+      upsertMessageId: this.db.prepare(
+        `INSERT INTO message_ids (message_id, expires_at) VALUES (?, ?)
+         ON CONFLICT (message_id) DO UPDATE SET expires_at = MAX(expires_at, excluded.expires_at)`,
+      ),
     };
   }
 
@@ -125,15 +155,48 @@ export class EmbeddedEngineStore {
   }
 
   /**
-   * Adds one step's writes to the current batch. Resolves with the outbox entry of `tx` (if any) once the
+   * The buffered messages and remembered message ids that have not expired at `now` (epoch ms); the
+   * expired ones are deleted.
+   */
+  loadMessages(now: number): { messages: BufferedMessage[]; messageIds: Map<string, number> } {
+    this.db.prepare('DELETE FROM buffered_messages WHERE expires_at <= ?').run(now);
+    this.db.prepare('DELETE FROM message_ids WHERE expires_at <= ?').run(now);
+    const messages = (
+      this.db.prepare('SELECT message FROM buffered_messages ORDER BY rowid').pluck().all() as string[]
+    ).map((m) => JSON.parse(m) as BufferedMessage);
+    const rows = this.db.prepare('SELECT message_id, expires_at FROM message_ids').all() as {
+      message_id: string;
+      expires_at: number;
+    }[];
+    return { messages, messageIds: new Map(rows.map((r) => [r.message_id, r.expires_at])) };
+  }
+
+  /**
+   * Buffers a message and remembers its id (if any) with the next batch; resolves once it is written.
+   * `message` null only remembers the id.
+   */
+  storeMessage(
+    message: BufferedMessage | null,
+    messageId: { messageId: string; expiresAt: number } | null,
+  ): Promise<void> {
+    const batch = this.currentBatch();
+    if (message) batch.bufferedMessages.push(message);
+    if (messageId) batch.messageIds.push(messageId);
+    return new Promise((resolve, reject) => batch.waiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Adds one step's writes to the current batch, with the buffered messages it consumed. Resolves with the outbox entry of `tx` (if any) once the
    * batch is written.
    */
   commitStep(
     instanceId: string,
     write: InstanceWrite | 'delete',
     tx: EngineTransaction | null,
+    consumedMessages: readonly string[] = [],
   ): Promise<OutboxEntry | undefined> {
     const batch = this.currentBatch();
+    batch.consumedMessages.push(...consumedMessages);
     if (write === 'delete') {
       batch.instances.delete(instanceId);
       batch.deletes.add(instanceId);
@@ -175,6 +238,9 @@ export class EmbeddedEngineStore {
           slot.entry = { seq: Number(info.lastInsertRowid), tx: slot.tx };
         }
         for (const seq of batch.acks) s.deleteOutbox.run(seq);
+        for (const m of batch.bufferedMessages) s.insertMessage.run(m.id, JSON.stringify(m), m.expiresAt);
+        for (const id of batch.consumedMessages) s.deleteMessage.run(id);
+        for (const m of batch.messageIds) s.upsertMessageId.run(m.messageId, m.expiresAt);
       })();
     } catch (error) {
       for (const w of batch.waiters) w.reject(error);
@@ -190,7 +256,16 @@ export class EmbeddedEngineStore {
 
   private currentBatch(): Batch {
     if (!this.batch) {
-      this.batch = { instances: new Map(), deletes: new Set(), outbox: [], acks: [], waiters: [] };
+      this.batch = {
+        instances: new Map(),
+        deletes: new Set(),
+        outbox: [],
+        acks: [],
+        bufferedMessages: [],
+        consumedMessages: [],
+        messageIds: [],
+        waiters: [],
+      };
       setImmediate(() => this.flush());
     }
     return this.batch;

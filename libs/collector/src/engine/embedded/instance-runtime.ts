@@ -1,0 +1,357 @@
+import { type Logger } from '@nestjs/common';
+import { jsonEquals } from '@eddy/contracts';
+import { Engine } from 'bpmn-engine';
+import { EngineError } from '../engine.errors';
+import { type EngineTransaction, type TaskCancellationReason, type Variables } from '../engine.port';
+import { type EmbeddedEngineStore } from './embedded-engine.store';
+import { evaluateFeel, isFeel } from './feel';
+import {
+  emitEvent,
+  type CompiledDefinition,
+  type ElementApi,
+  type InstanceMeta,
+  type NewEngineEvent,
+  type Runtime,
+} from './instance-state';
+import { type MessageSubscriptions } from './message-subscriptions';
+import { RuntimeTimers } from './runtime-timers';
+import {
+  serviceTaskBehaviour,
+  type ServiceRetryOptions,
+  type ServiceTaskHandler,
+} from './service-task.runner';
+import { type TransactionOutbox } from './transaction-outbox';
+import { type UserTasks } from './user-tasks';
+
+export interface InstanceRuntimesOptions {
+  serviceHandlers: Record<string, ServiceTaskHandler>;
+  serviceRetries: ServiceRetryOptions;
+  maxLiveInstances: number;
+}
+
+/**
+ * The running instances and their steps. Each instance has its own bpmn-engine `Engine`; a step (start,
+ * complete, a timer that fires, a message) runs it up to its next wait states, and the events it caused form
+ * one transaction, stored with the instance's new state in one batch of the store before it goes to the
+ * outbox. Steps of one instance run one after the other; steps of different instances interleave freely.
+ * Idle engines beyond `maxLiveInstances` are dropped and reloaded from their stored state on demand.
+ */
+export class InstanceRuntimes {
+  /** Told when an instance starts waiting at a message event (a buffered message may be for it). */
+  subscriptionOpened: ((rt: Runtime, elementId: string) => void) | null = null;
+  private readonly runtimes = new Map<string, Runtime>();
+  /** Instances whose engine is in memory, least recently used first. */
+  private readonly live = new Map<string, Runtime>();
+  /** bpmn-engine's default logger (debug) costs more than the steps themselves: keep only its errors. */
+  private readonly engineLogger = (scope: string) => ({
+    debug: () => undefined,
+    warn: () => undefined,
+    error: (...args: unknown[]) => this.logger.error(`ENGINE-031 ${scope}: ${args.map(String).join(' ')}`),
+  });
+
+  constructor(
+    private readonly store: EmbeddedEngineStore,
+    private readonly outbox: TransactionOutbox,
+    private readonly userTasks: UserTasks,
+    private readonly subscriptions: MessageSubscriptions,
+    private readonly options: InstanceRuntimesOptions,
+    readonly now: () => string,
+    private readonly logger: Logger,
+  ) {}
+
+  get size(): number {
+    return this.runtimes.size;
+  }
+
+  get(instanceId: string): Runtime | undefined {
+    return this.runtimes.get(instanceId);
+  }
+
+  /** Adds an instance, new or read from the store; its engine is created or loaded by its first step. */
+  add(definition: CompiledDefinition, meta: InstanceMeta): Runtime {
+    const rt: Runtime = {
+      meta,
+      definition,
+      engine: null,
+      timers: undefined as unknown as RuntimeTimers,
+      waiting: new Map(),
+      pending: [],
+      completing: null,
+      engineMoved: false,
+      metaChanged: false,
+      variablesChanged: false,
+      ended: false,
+      incident: null,
+      queue: Promise.resolve(),
+      busy: 0,
+      consumedMessages: [],
+      inFlight: 0,
+    };
+    rt.timers = new RuntimeTimers((fire) => {
+      this.step(rt, async () => {
+        await this.ensureEngine(rt);
+        rt.engineMoved = true;
+        fire();
+      }).catch((error: unknown) =>
+        this.logger.error(
+          `ENGINE-010 instance ${meta.instance.id}: timer step failed: ${(error as Error).message}`,
+        ),
+      );
+    });
+    this.runtimes.set(meta.instance.id, rt);
+    return rt;
+  }
+
+  /** Runs a new instance's first step: its start event, up to its first wait states. */
+  async start(rt: Runtime, startUserId: string | null): Promise<void> {
+    await this.step(rt, async () => {
+      this.emit(rt, rt.meta.instance.id, {
+        type: 'processInstance.started',
+        instance: rt.meta.instance,
+        variables: { ...rt.meta.variables },
+        startUserId,
+      });
+      const engine = this.createEngine(rt);
+      rt.engine = engine;
+      this.touchLive(rt);
+      rt.engineMoved = true;
+      await engine.execute();
+    });
+  }
+
+  /**
+   * Runs one step of an instance after the previous one, then stores its state and its transaction in the
+   * next batch and waits for the batch to be written.
+   */
+  step<T>(rt: Runtime, action: () => Promise<T> | T): Promise<T> {
+    const run = async (): Promise<T> => {
+      rt.busy++;
+      try {
+        let result: T;
+        try {
+          result = await action();
+        } finally {
+          this.checkIncident(rt);
+        }
+        await this.commit(rt);
+        return result;
+      } catch (error) {
+        // The action refused before changing anything, or failed midway: keep what it changed.
+        if (rt.pending.length > 0 || rt.engineMoved || rt.metaChanged) await this.commit(rt);
+        throw error;
+      } finally {
+        rt.busy--;
+        this.evictIdle();
+      }
+    };
+    const result = rt.queue.then(run, run);
+    rt.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Loads the instance's engine from its stored state when it is not in memory. */
+  async ensureEngine(rt: Runtime): Promise<void> {
+    if (rt.engine) {
+      this.touchLive(rt);
+      return;
+    }
+    const state = this.store.loadEngineState(rt.meta.instance.id);
+    if (!state)
+      throw new EngineError('UNKNOWN_PROCESS_INSTANCE', `no stored state of instance ${rt.meta.instance.id}`);
+    const engine = this.createEngine(rt);
+    engine.recover(JSON.parse(state));
+    rt.engine = engine;
+    this.touchLive(rt);
+    await engine.resume();
+  }
+
+  /** Merges variables into the instance's; an actual change is reported to the open tasks at commit. */
+  setVariables(rt: Runtime, variables: Variables): void {
+    for (const [name, value] of Object.entries(variables)) {
+      if (!Object.hasOwn(rt.meta.variables, name) || !jsonEquals(rt.meta.variables[name], value)) {
+        rt.variablesChanged = true;
+      }
+      rt.meta.variables[name] = value;
+    }
+  }
+
+  emit(rt: Runtime, elementInstanceId: string, event: NewEngineEvent): void {
+    emitEvent(rt, elementInstanceId, event, this.now());
+  }
+
+  /** Cancels what is still open, records the end event and stops the engine. */
+  endInstance(rt: Runtime, taskReason: TaskCancellationReason, event: NewEngineEvent): void {
+    for (const open of Object.values(rt.meta.tasks)) this.userTasks.cancel(rt, open, taskReason);
+    for (const elementId of Object.keys(rt.meta.subscriptions)) this.subscriptions.unsubscribe(rt, elementId);
+    this.emit(rt, rt.meta.instance.id, event);
+    rt.ended = true;
+    rt.timers.clearAll();
+  }
+
+  /** Stops every timer and waits for the steps under way. */
+  async close(): Promise<void> {
+    for (const rt of this.runtimes.values()) rt.timers.clearAll();
+    await Promise.all([...this.runtimes.values()].map((rt) => rt.queue));
+  }
+
+  private async commit(rt: Runtime): Promise<void> {
+    if (rt.pending.length === 0 && !rt.engineMoved && !rt.metaChanged) return;
+    const meta = rt.meta;
+    if (rt.variablesChanged && !rt.ended) {
+      const reported = new Set(rt.pending.flatMap((event) => ('task' in event ? [event.task.id] : [])));
+      for (const open of Object.values(meta.tasks)) {
+        if (!reported.has(open.task.id)) {
+          this.emit(rt, open.executionId, { type: 'task.variablesChanged', task: open.task });
+        }
+      }
+    }
+    rt.variablesChanged = false;
+    const events = rt.pending;
+    rt.pending = [];
+    let tx: EngineTransaction | null = null;
+    if (events.length > 0) {
+      const snapshot = { ...meta.variables };
+      const variables: Record<string, Variables> = {};
+      for (const event of events) if ('task' in event) variables[event.task.id] = snapshot;
+      tx = {
+        id: `${meta.instance.id}:${++meta.txSeq}`,
+        processInstanceId: meta.instance.id,
+        events,
+        variables,
+      };
+    }
+    let write: { meta: string; engineState: string | undefined } | 'delete';
+    if (rt.ended) {
+      write = 'delete';
+    } else {
+      meta.hasTimers = rt.timers.size > 0 || rt.inFlight > 0;
+      const engineState =
+        rt.engineMoved && rt.engine
+          ? JSON.stringify({
+              name: meta.instance.id,
+              definitions: [rt.engine.execution.definitions[0].getState()],
+            })
+          : undefined;
+      write = { meta: JSON.stringify(meta), engineState };
+    }
+    rt.engineMoved = false;
+    rt.metaChanged = false;
+    const consumed = rt.consumedMessages;
+    rt.consumedMessages = [];
+    const entry = await this.store.commitStep(meta.instance.id, write, tx, consumed);
+    if (rt.ended) this.forget(rt);
+    if (entry) this.outbox.add(entry);
+  }
+
+  private createEngine(rt: Runtime): Engine {
+    const engine = new Engine({
+      name: rt.meta.instance.id,
+      sourceContext: rt.definition.compiled.sourceContext as never,
+      listener: { emit: (name: string, api: ElementApi) => this.onEngineEvent(rt, name, api) },
+      timers: rt.timers as never,
+      Logger: this.engineLogger,
+      expressions: {
+        resolveExpression: (expression: string) =>
+          isFeel(expression) ? evaluateFeel(expression, rt.meta.variables) : expression,
+        isExpression: (text: string) => isFeel(text),
+        hasExpression: (text: string) => isFeel(text),
+      },
+      extensions: {
+        eddyServiceTasks: (activity: { type: string; behaviour: Record<string, unknown> }) => {
+          if (activity.type === 'bpmn:ServiceTask') {
+            activity.behaviour.Service = serviceTaskBehaviour(rt, {
+              handlers: this.options.serviceHandlers,
+              retries: this.options.serviceRetries,
+              step: (target, action) => this.step(target, action),
+              setVariables: (target, variables) => this.setVariables(target, variables),
+              logger: this.logger,
+            });
+          }
+        },
+      },
+    } as never);
+    engine.on('error', (error: Error) => {
+      rt.incident = error;
+    });
+    return engine;
+  }
+
+  private onEngineEvent(rt: Runtime, name: string, api: ElementApi): void {
+    if (rt.ended) return;
+    const meta = rt.meta;
+    switch (name) {
+      case 'activity.wait': {
+        if (api.type === 'bpmn:UserTask') {
+          rt.waiting.set(api.executionId, api);
+          if (!meta.tasks[api.executionId]) this.userTasks.create(rt, api);
+          return;
+        }
+        const spec = rt.definition.compiled.messageEvents.get(api.id);
+        if (spec && !meta.subscriptions[api.id] && this.subscriptions.subscribe(rt, spec.elementId)) {
+          this.subscriptionOpened?.(rt, spec.elementId);
+        }
+        return;
+      }
+      case 'activity.end': {
+        const open = meta.tasks[api.executionId];
+        if (open && rt.completing?.executionId === api.executionId) {
+          this.userTasks.close(rt, open);
+          this.emit(rt, open.executionId, {
+            type: 'task.completed',
+            task: open.task,
+            variables: rt.completing.variables,
+          });
+        }
+        return;
+      }
+      case 'activity.leave':
+      case 'activity.discard': {
+        const open = meta.tasks[api.executionId];
+        if (open) this.userTasks.cancel(rt, open, 'boundaryEvent');
+        if (meta.subscriptions[api.id]) this.subscriptions.unsubscribe(rt, api.id);
+        return;
+      }
+      case 'process.end':
+        this.endInstance(rt, 'instanceEnded', { type: 'processInstance.finished', instance: meta.instance });
+        return;
+    }
+  }
+
+  private checkIncident(rt: Runtime): void {
+    if (!rt.incident || rt.ended) return;
+    const error = rt.incident;
+    this.logger.error(`ENGINE-030 instance ${rt.meta.instance.id}: ended by an incident: ${error.message}`);
+    this.endInstance(rt, 'instanceEnded', {
+      type: 'processInstance.cancelled',
+      instance: rt.meta.instance,
+      reason: 'incident',
+      error: error.message,
+    });
+  }
+
+  private forget(rt: Runtime): void {
+    const id = rt.meta.instance.id;
+    this.runtimes.delete(id);
+    this.live.delete(id);
+    rt.engine = null;
+    rt.waiting.clear();
+  }
+
+  private touchLive(rt: Runtime): void {
+    this.live.delete(rt.meta.instance.id);
+    this.live.set(rt.meta.instance.id, rt);
+  }
+
+  /** Drops the engines of idle instances without timers beyond `maxLiveInstances`; they reload on demand. */
+  private evictIdle(): void {
+    if (this.live.size <= this.options.maxLiveInstances) return;
+    for (const [id, rt] of this.live) {
+      if (this.live.size <= this.options.maxLiveInstances) break;
+      // A handler still running reports back to this engine; it must not be replaced by a reloaded one.
+      if (rt.busy > 0 || rt.timers.size > 0 || rt.inFlight > 0) continue;
+      this.live.delete(id);
+      rt.engine = null;
+      rt.waiting.clear();
+    }
+  }
+}

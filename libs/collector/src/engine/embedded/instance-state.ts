@@ -1,0 +1,100 @@
+import { type Engine } from 'bpmn-engine';
+import {
+  type DeployedProcessDefinition,
+  type EngineEvent,
+  type EngineProcessInstance,
+  type EngineTask,
+  type Variables,
+} from '../engine.port';
+import { type RuntimeTimers } from './runtime-timers';
+import { type CompiledProcess } from './zeebe-model.compiler';
+
+/** A deployed definition with what the compiler read from its XML. */
+export interface CompiledDefinition {
+  deployed: DeployedProcessDefinition;
+  compiled: CompiledProcess;
+}
+
+/** An open user task and the bpmn-engine execution it waits in. */
+export interface OpenTask {
+  executionId: string;
+  task: EngineTask;
+}
+
+/** A message catch event an instance waits at, with its name and correlation key as evaluated. */
+export interface Subscription {
+  elementId: string;
+  messageName: string;
+  correlationKey: string;
+}
+
+/** What is stored of an instance beside bpmn-engine's state. */
+export interface InstanceMeta {
+  instance: EngineProcessInstance;
+  variables: Variables;
+  /** By bpmn-engine execution id of the user task. */
+  tasks: Record<string, OpenTask>;
+  /** By element id of the waiting message event. */
+  subscriptions: Record<string, Subscription>;
+  seq: number;
+  txSeq: number;
+  /** Timers or service task handlers were running: the instance is loaded when the engine opens. */
+  hasTimers: boolean;
+}
+
+/** bpmn-engine's element API as used here. */
+export interface ElementApi {
+  id: string;
+  type: string;
+  executionId: string;
+  signal(message?: unknown): void;
+}
+
+/** A running instance in memory: its stored part, its engine (when loaded) and what the current step did. */
+export interface Runtime {
+  meta: InstanceMeta;
+  definition: CompiledDefinition;
+  engine: Engine | null;
+  timers: RuntimeTimers;
+  /** Waiting user tasks by execution id (refreshed by every wait, including those replayed on resume). */
+  waiting: Map<string, ElementApi>;
+  pending: EngineEvent[];
+  completing: { executionId: string; variables: Variables } | null;
+  engineMoved: boolean;
+  metaChanged: boolean;
+  /** The step changed process variables: open tasks that nothing else happened to are told so. */
+  variablesChanged: boolean;
+  ended: boolean;
+  incident: Error | null;
+  queue: Promise<unknown>;
+  busy: number;
+  /** Ids of the buffered messages this step delivered: removed from the store with its commit. */
+  consumedMessages: string[];
+  /** Service task handlers that have not finished (their promise, or the wait before another attempt). */
+  inFlight: number;
+}
+
+/** An engine event before the engine gives it its id and time. */
+export type NewEngineEvent = DistributiveOmit<EngineEvent, 'eventId' | 'occurredAt'>;
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** Adds an event to the step's transaction; its id is unique per instance and stable across redeliveries. */
+export function emitEvent(
+  rt: Runtime,
+  elementInstanceId: string,
+  event: NewEngineEvent,
+  occurredAt: string,
+): void {
+  const meta = rt.meta;
+  rt.metaChanged = true;
+  rt.pending.push({
+    ...event,
+    eventId: `${meta.instance.id}:${elementInstanceId}:${++meta.seq}`,
+    occurredAt,
+  } as EngineEvent);
+}
+
+export function isObject(value: unknown): value is Variables {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,28 @@
+import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
+import { DEFAULT_MAX_PAYLOAD_DEPTH } from '@eddy/contracts';
+import { MESSAGE_MAX_PAYLOAD_DEPTH, MessagesController } from './messages-api/messages.controller';
+
+/**
+ * `POST /api/messages`, beside the command API: process applications' messages to the process engine.
+ * Needs the auth module and a provider of `PROCESS_ENGINE`.
+ */
+@Module({})
+export class MessagesApiModule {
+  /** `engine`: the modules that provide `PROCESS_ENGINE`, usually the `CollectorModule.forRoot(...)` one. */
+  static forRoot(
+    engine: ModuleMetadata['imports'],
+    options: { maxPayloadDepth?: number } = {},
+  ): DynamicModule {
+    return {
+      module: MessagesApiModule,
+      imports: engine,
+      controllers: [MessagesController],
+      providers: [
+        {
+          provide: MESSAGE_MAX_PAYLOAD_DEPTH,
+          useValue: options.maxPayloadDepth ?? DEFAULT_MAX_PAYLOAD_DEPTH,
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,114 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  HttpCode,
+  Inject,
+  Logger,
+  Post,
+  ServiceUnavailableException,
+  UseGuards,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { AuthGuard, CurrentIdentity, type Identity, RequirePermission } from '@eddy/auth';
+import { EngineError, PROCESS_ENGINE, type ProcessEngine } from '@eddy/collector';
+import { firstIssue, payloadProblem, payloadSchema } from '@eddy/contracts';
+import { counter } from '@eddy/observability';
+import { timeToLiveMs } from './time-to-live';
+
+const messageSchema = z.strictObject({
+  name: z.string().min(1).max(256),
+  correlationKey: z.string().max(256),
+  messageId: z.string().min(1).max(256).optional(),
+  timeToLive: z
+    .string()
+    .transform((text, ctx) => {
+      const ms = timeToLiveMs(text);
+      if (ms === null) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'an ISO-8601 duration of days, hours, minutes or seconds is required (PT0S, PT1H, P2D)',
+        });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .optional(),
+  variables: payloadSchema.optional(),
+});
+
+/** Injection token of how deep a message's variables may nest (`EDDY_MAX_PAYLOAD_DEPTH`). */
+export const MESSAGE_MAX_PAYLOAD_DEPTH = Symbol('MESSAGE_MAX_PAYLOAD_DEPTH');
+
+const messages = counter(
+  'eddy_messages_total',
+  'Messages sent through the messages API, by outcome (correlated, unmatched, invalid)',
+  ['outcome'],
+);
+
+/** What `POST /api/messages` answers: the message's id and the instances whose waiting event caught it now. */
+export interface MessageCorrelationBody {
+  messageId: string;
+  instanceIds: string[];
+}
+
+/**
+ * `POST /api/messages`: process applications send a message to the process engine, as Camunda 8's message
+ * publication does. Every instance waiting for a message of that name with that correlation key receives it
+ * (its variables are merged into the instance's); a message nobody waits for is kept for its `timeToLive`
+ * (default `PT0S`: not kept) and goes to the first instance that starts waiting. A repeated `messageId`
+ * changes nothing.
+ *
+ * Log codes: `MESSAGES-0xx`.
+ */
+@Controller('api/messages')
+@UseGuards(AuthGuard)
+export class MessagesController {
+  private readonly logger = new Logger('MessagesApi');
+
+  constructor(
+    @Inject(PROCESS_ENGINE) private readonly engine: ProcessEngine,
+    @Inject(MESSAGE_MAX_PAYLOAD_DEPTH) private readonly maxPayloadDepth: number,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  @RequirePermission('commands:write')
+  async correlate(
+    @Body() body: unknown,
+    @CurrentIdentity() identity: Identity,
+  ): Promise<MessageCorrelationBody> {
+    const tooDeep = payloadProblem((body as { variables?: unknown } | null)?.variables, this.maxPayloadDepth);
+    const parsed = messageSchema.safeParse(body);
+    if (tooDeep || !parsed.success) {
+      messages.inc({ outcome: 'invalid' });
+      const { path, problem } = tooDeep
+        ? { path: ['variables', ...tooDeep.path].join('.'), problem: tooDeep.problem }
+        : firstIssue(parsed.error!);
+      throw new BadRequestException(`${path || 'body'}: ${problem}`);
+    }
+    const { name, correlationKey, variables, timeToLive } = parsed.data;
+    const messageId = parsed.data.messageId ?? randomUUID();
+    try {
+      const result = await this.engine.correlateMessage({
+        name,
+        correlationKey,
+        variables,
+        messageId,
+        timeToLiveMs: timeToLive ?? 0,
+      });
+      messages.inc({ outcome: result.instanceIds.length > 0 ? 'correlated' : 'unmatched' });
+      this.logger.log(
+        `MESSAGES-001 ${identity.userId} sent ${name} (${correlationKey}) id ${messageId}, time to live ${timeToLive ?? 0} ms: ${result.instanceIds.length} instances`,
+      );
+      return { messageId, instanceIds: result.instanceIds };
+    } catch (error) {
+      if (error instanceof EngineError && error.code === 'INVALID_ARGUMENT')
+        throw new BadRequestException(error.message);
+      if (error instanceof EngineError && error.code === 'CLOSED')
+        throw new ServiceUnavailableException('the process engine is shutting down');
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { Logger } from '@nestjs/common';
+import type { ChangeStream, ChangeStreamDocument, Collection, Document, ResumeToken } from 'mongodb';
+
+/**
+ * One change stream on one collection (the MongoDB-compatible server of the tests has collection
+ * streams only), delivering each inserted, updated or replaced document in full. {@link open}
+ * resolves once the server has set the stream up, so every write after it is seen. The driver
+ * resumes by itself after a resumable error (a failover, a dropped connection) from the last token;
+ * when it cannot (the token fell off the oplog, the collection was dropped) the stream ends and
+ * `onEnd` is told why.
+ */
+export class CollectionWatch<T extends Document = Document> {
+  private readonly logger = new Logger('MongoViewStore');
+  private stream: ChangeStream<T> | undefined;
+  private closed = false;
+  private loop: Promise<void> | undefined;
+  /** The token of the last change seen: where a new stream would resume. */
+  resumeToken: ResumeToken | undefined;
+
+  constructor(
+    private readonly collection: Collection<T>,
+    private readonly onDocument: (document: Document) => void,
+    private readonly onEnd: (error: Error | undefined) => void,
+  ) {}
+
+  async open(): Promise<void> {
+    const stream = this.collection.watch<T, ChangeStreamDocument<T>>([], { fullDocument: 'updateLookup' });
+    this.stream = stream;
+    const first = await stream.tryNext();
+    if (first) this.handle(first);
+    this.loop = this.run(stream);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.stream?.close().catch(() => undefined);
+    await this.loop;
+  }
+
+  private async run(stream: ChangeStream<T>): Promise<void> {
+    try {
+      while (!this.closed) {
+        const change = await stream.next();
+        this.handle(change);
+        if (this.ends(change)) {
+          if (!this.closed) this.onEnd(undefined);
+          return;
+        }
+      }
+    } catch (error) {
+      if (this.closed) return;
+      this.logger.warn(
+        `VIEWSTORE-201 change stream on ${this.collection.collectionName} ended: ${(error as Error).message}`,
+      );
+      this.onEnd(error as Error);
+    }
+  }
+
+  /**
+   * The stream's collection is gone. mongo-java-server 1.47 sends the drop of any collection to
+   * every stream, without `ns`: only a drop naming this collection, or an invalidate, ends it.
+   */
+  private ends(change: ChangeStreamDocument<T>): boolean {
+    if (change.operationType === 'invalidate') return true;
+    return change.operationType === 'drop' && change.ns?.coll === this.collection.collectionName;
+  }
+
+  private handle(change: ChangeStreamDocument<T>): void {
+    this.resumeToken = change._id;
+    if ('fullDocument' in change && change.fullDocument) this.onDocument(change.fullDocument);
+  }
+}

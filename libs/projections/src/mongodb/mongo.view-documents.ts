@@ -1,0 +1,137 @@
+import { dataEntryId } from '@eddy/contracts';
+import type { StoredViewDocument, ViewWrite } from '../view-store.port';
+import { type Revision, revisionOf, tombstoneRevision } from '../view-revision';
+import type { DataEntryView, TaskView, ViewDocuments, ViewName } from '../view.types';
+
+/**
+ * How a view document is stored in MongoDB: the document's own fields at the top level (so that
+ * `payload.<path>` conditions are plain MongoDB paths), `_id` = its id, and a few derived fields
+ * whose names start with `_` (no view field does), written with every document:
+ *
+ * - `_r`: true for a tombstone (a removed document: `_rev` and `position` kept, `_last` = the
+ *   document as it was, for the change feed's `removed` change);
+ * - `_p`: who may see it (`u:<user>`, `g:<group>`): authorisation is one indexed `$in`;
+ * - `_c`: the correlated data entry ids (`entryType#entryId`) of a task;
+ * - `_s`: sort keys that are not stored as sortable values: ISO times as epoch milliseconds, so that
+ *   `2026-01-01T00:00:00Z` and `2026-01-01T00:00:00.000Z` sort and compare as the same instant;
+ * - `_rev`: the revision a write is conditional on (`view-revision.ts`).
+ */
+export interface StoredMeta {
+  _id: string;
+  _r: boolean;
+  _p?: string[];
+  _c?: string[];
+  _s?: Record<string, number | null>;
+  _rev: Revision;
+  _last?: unknown;
+  position: number;
+}
+
+/** A stored view document or tombstone, as the driver types it. */
+export type ViewRecord = { _id: string } & Record<string, unknown>;
+
+const META_FIELDS = ['_id', '_r', '_p', '_c', '_s', '_rev', '_last'] as const;
+
+const timeOrNull = (value: string | null | undefined): number | null => {
+  if (value === null || value === undefined) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
+};
+
+/** Principal keys of a document, as the memory store's principal index has them. */
+export function principalsOf(view: ViewName, document: unknown): string[] | undefined {
+  if (view === 'tasks') {
+    const t = document as TaskView;
+    const keys = t.candidateUsers.map((u) => `u:${u}`).concat(t.candidateGroups.map((g) => `g:${g}`));
+    if (t.assignee !== null) keys.push(`u:${t.assignee}`);
+    return [...new Set(keys)];
+  }
+  if (view === 'data-entries') {
+    const e = document as DataEntryView;
+    return [
+      ...new Set(e.authorizedUsers.map((u) => `u:${u}`).concat(e.authorizedGroups.map((g) => `g:${g}`))),
+    ];
+  }
+  return undefined;
+}
+
+/** The principal keys of a viewer: what `_p` is matched against. */
+export function viewerPrincipals(viewer: { userId: string; groups: readonly string[] }): string[] {
+  return [`u:${viewer.userId}`, ...viewer.groups.map((g) => `g:${g}`)];
+}
+
+/** A live document as stored. */
+export function encodeDocument<V extends ViewName>(
+  view: V,
+  id: string,
+  document: ViewDocuments[V],
+): StoredMeta & Record<string, unknown> {
+  const stored: StoredMeta & Record<string, unknown> = {
+    ...(document as object),
+    _id: id,
+    _r: false,
+    _rev: revisionOf(view, document),
+    position: (document as { position: number }).position,
+  };
+  const principals = principalsOf(view, document);
+  if (principals) stored._p = principals;
+  if (view === 'tasks') {
+    const t = document as TaskView;
+    stored._c = t.correlations.map((c) => dataEntryId(c.entryType, c.entryId));
+    stored._s = {
+      createTime: timeOrNull(t.createTime),
+      dueDate: timeOrNull(t.dueDate),
+      followUpDate: timeOrNull(t.followUpDate),
+    };
+  } else if (view === 'data-entries') {
+    stored._s = { lastModified: timeOrNull((document as DataEntryView).lastModified) };
+  }
+  return stored;
+}
+
+/** A tombstone as stored: no principals, so no query of a viewer can reach it. */
+export function encodeTombstone(
+  write: Extract<ViewWrite, { kind: 'remove' }>,
+  last: unknown,
+): StoredMeta & Record<string, unknown> {
+  return {
+    _id: write.id,
+    _r: true,
+    _rev: tombstoneRevision(write),
+    position: write.position,
+    version: write.version,
+    _last: last ?? null,
+  };
+}
+
+/** The view document of a stored live document: the derived fields left out. */
+export function decodeDocument<T>(stored: Record<string, unknown>): T {
+  const document: Record<string, unknown> = { ...stored };
+  for (const field of META_FIELDS) delete document[field];
+  return document as T;
+}
+
+/** What the writer's `load` returns for a stored document or tombstone. */
+export function decodeStored<V extends ViewName>(stored: Record<string, unknown>): StoredViewDocument<V> {
+  const meta = stored as unknown as StoredMeta & { version: number };
+  if (meta._r) {
+    return { id: meta._id, removed: true, version: meta.version, position: meta.position };
+  }
+  return { id: meta._id, removed: false, document: decodeDocument<ViewDocuments[V]>(stored) };
+}
+
+/**
+ * The filter a conditional write matches: the stored revision is lower than `rev`. With an upsert,
+ * a document whose revision is not lower makes the insert fail with a duplicate key (11000), which
+ * the writer takes as "already applied".
+ */
+export function olderThan(id: string, rev: Revision): Record<string, unknown> {
+  return {
+    _id: id,
+    $or: [
+      { '_rev.v': { $lt: rev.v } },
+      { '_rev.v': rev.v, '_rev.s': { $lt: rev.s } },
+      { '_rev.v': rev.v, '_rev.s': rev.s, '_rev.p': { $lt: rev.p } },
+    ],
+  };
+}

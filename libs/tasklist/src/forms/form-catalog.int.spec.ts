@@ -1,0 +1,49 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { resolveTasklistOptions } from '../tasklist.options';
+import { FormCatalog, formProblem } from './form-catalog';
+
+const catalogOf = (formsDir: string) => new FormCatalog(resolveTasklistOptions({ formsDir }));
+
+describe('FormCatalog', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eddy-forms-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('finds every form that a model in bpmn/ names, each a Camunda Form', () => {
+    const bpmnDir = resolve(__dirname, '../../../../bpmn');
+    const catalog = catalogOf(bpmnDir);
+    const keys = new Set<string>();
+    for (const file of readdirSync(bpmnDir).filter((f) => f.endsWith('.bpmn'))) {
+      const xml = readFileSync(join(bpmnDir, file), 'utf8');
+      for (const m of xml.matchAll(/<zeebe:formDefinition (?:formKey|externalReference|formId)="([^"]+)"/g)) {
+        keys.add(m[1]);
+      }
+    }
+    expect(keys.size).toBeGreaterThanOrEqual(10);
+    for (const key of keys) {
+      const form = catalog.get(key);
+      expect(form, `form ${key}`).not.toBeNull();
+      expect(formProblem(form!.schema)).toBeNull();
+    }
+  });
+
+  it('finds a form by its path and by its id, and leaves out files that are not forms', () => {
+    mkdirSync(join(dir, 'forms'));
+    writeFileSync(join(dir, 'forms', 'review.form'), JSON.stringify({ id: 'review-form', components: [] }));
+    writeFileSync(join(dir, 'forms', 'broken.form'), '{ not json');
+    writeFileSync(join(dir, 'forms', 'list.form'), JSON.stringify({ components: 'none' }));
+    const catalog = catalogOf(dir);
+    expect(catalog.get('forms/review')?.schema).toEqual({ id: 'review-form', components: [] });
+    expect(catalog.get('review-form')?.key).toBe('review-form');
+    expect(catalog.get('forms/broken')).toBeNull();
+    expect(catalog.get('forms/list')).toBeNull();
+    expect(catalog.size).toBe(1);
+  });
+
+  it('has no forms without a folder', () => {
+    expect(new FormCatalog(resolveTasklistOptions({})).get('forms/review')).toBeNull();
+    expect(catalogOf(join(dir, 'missing')).size).toBe(0);
+  });
+});

@@ -1,0 +1,245 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { ME } from './api/documents';
+import { DataEntriesView } from './data-entries/data-entries-view';
+import { TasklistApi } from './api/graphql-client';
+import { DevIdentityPicker, DevModeBanner } from './identity/dev-identity';
+import { identityHeaders, loadIdentity, saveIdentity, type DevIdentity } from './identity/identity';
+import { StartProcess } from './processes/start-process';
+import { TaskDetail } from './tasks/task-detail';
+import { EMPTY_FILTER_FORM, FilterFormError, taskFilterOf, type FilterForm } from './tasks/task-filter';
+import { TaskFilters } from './tasks/task-filters';
+import { TaskList } from './tasks/task-list';
+import type { TaskFilter, TaskSort } from './tasks/task.types';
+import { useLiveTasks } from './tasks/use-live-tasks';
+
+/** What `/tasklist/settings.json` tells the page. */
+interface PageSettings {
+  authMode: 'jwt' | 'dev';
+  graphqlPath: string;
+}
+
+type TabId = 'mine' | 'group' | 'all';
+const TABS: { id: TabId; label: string; filter: TaskFilter }[] = [
+  { id: 'mine', label: 'My tasks', filter: { assignedToMe: true } },
+  { id: 'group', label: 'Group tasks', filter: { unassigned: true } },
+  { id: 'all', label: 'All tasks', filter: {} },
+];
+
+export function App() {
+  const [settings, setSettings] = useState<PageSettings | null>(null);
+  const [settingsError, setSettingsError] = useState<string | null>(null);
+  const [identity, setIdentity] = useState<DevIdentity | null>(loadIdentity());
+
+  useEffect(() => {
+    fetch('settings.json')
+      .then(async (r) => {
+        if (!r.ok) throw new Error(`settings.json answered ${r.status}`);
+        setSettings((await r.json()) as PageSettings);
+      })
+      .catch((error: Error) => setSettingsError(`The server cannot be reached: ${error.message}`));
+  }, []);
+
+  const pick = (next: DevIdentity | null) => {
+    saveIdentity(next);
+    setIdentity(next);
+  };
+
+  if (settingsError) {
+    return (
+      <main>
+        <p class="error" role="alert">
+          {settingsError}
+        </p>
+      </main>
+    );
+  }
+  if (!settings) return <main class="muted">Loading…</main>;
+  if (settings.authMode !== 'dev') {
+    return (
+      <main>
+        <h1>Eddy tasklist</h1>
+        <p class="error" role="alert">
+          This server authenticates with tokens (EDDY_AUTH_MODE=jwt); signing in from this page is not
+          available yet.
+        </p>
+      </main>
+    );
+  }
+  return (
+    <>
+      <DevModeBanner />
+      {identity ? (
+        <Workspace
+          key={`${identity.user}|${identity.groups.join(',')}`}
+          settings={settings}
+          identity={identity}
+          onSignOut={() => pick(null)}
+        />
+      ) : (
+        <main>
+          <h1>Eddy tasklist</h1>
+          <DevIdentityPicker current={null} onPick={pick} />
+        </main>
+      )}
+    </>
+  );
+}
+
+function Workspace({
+  settings,
+  identity,
+  onSignOut,
+}: {
+  settings: PageSettings;
+  identity: DevIdentity;
+  onSignOut: () => void;
+}) {
+  const api = useMemo(
+    () => new TasklistApi(settings.graphqlPath, () => identityHeaders(identity)),
+    [settings, identity],
+  );
+  useEffect(() => () => api.dispose(), [api]);
+
+  const [me, setMe] = useState<{ id: string; groups: string[] } | null>(null);
+  const [meError, setMeError] = useState<string | null>(null);
+  useEffect(() => {
+    api
+      .request<{ me: { id: string; groups: string[] } }>(ME)
+      .then((r) => setMe(r.me))
+      .catch((error: Error) => setMeError(error.message));
+  }, [api]);
+
+  const [view, setView] = useState<'tasks' | 'start' | 'entries'>('tasks');
+  const [tab, setTab] = useState<TabId>('group');
+  const [form, setForm] = useState<FilterForm>(EMPTY_FILTER_FORM);
+  const [formError, setFormError] = useState<FilterFormError | null>(null);
+  const [sort, setSort] = useState<TaskSort>({ field: 'CREATE_TIME', direction: 'ASC' });
+  const [pages, setPages] = useState<Record<TabId, number>>({ mine: 0, group: 0, all: 0 });
+  const [selected, setSelected] = useState<string | null>(null);
+
+  const filters = useMemo(() => {
+    try {
+      return Object.fromEntries(TABS.map((t) => [t.id, taskFilterOf(form, t.filter)])) as Record<
+        TabId,
+        TaskFilter
+      >;
+    } catch {
+      return null;
+    }
+  }, [form]);
+  const apply = (next: FilterForm) => {
+    try {
+      TABS.forEach((t) => taskFilterOf(next, t.filter));
+      setFormError(null);
+      setForm(next);
+      setPages({ mine: 0, group: 0, all: 0 });
+    } catch (error) {
+      if (error instanceof FilterFormError) setFormError(error);
+      else throw error;
+    }
+  };
+
+  const lists: Record<TabId, ReturnType<typeof useLiveTasks>> = {
+    mine: useLiveTasks(api, filters?.mine ?? null),
+    group: useLiveTasks(api, filters?.group ?? null),
+    all: useLiveTasks(api, filters?.all ?? null),
+  };
+  const liveVersion = selected
+    ? (lists.all.tasks.get(selected) ?? lists.mine.tasks.get(selected) ?? lists.group.tasks.get(selected))
+        ?.version
+    : undefined;
+
+  const onTabKey = (event: KeyboardEvent, index: number) => {
+    const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+    if (step === 0) return;
+    event.preventDefault();
+    const next = TABS[(index + step + TABS.length) % TABS.length];
+    setTab(next.id);
+    document.getElementById(`tab-${next.id}`)?.focus();
+  };
+
+  return (
+    <>
+      <header class="top">
+        <h1>Eddy tasklist</h1>
+        <p class="who">
+          Working as <strong>{identity.user}</strong>
+          {identity.groups.length > 0 && <> ({identity.groups.join(', ')})</>}
+        </p>
+        <nav aria-label="Views" class="views">
+          <button type="button" aria-pressed={view === 'tasks'} onClick={() => setView('tasks')}>
+            Tasks
+          </button>
+          <button type="button" aria-pressed={view === 'entries'} onClick={() => setView('entries')}>
+            Data entries
+          </button>
+          <button type="button" aria-pressed={view === 'start'} onClick={() => setView('start')}>
+            Start a process
+          </button>
+          <button type="button" class="secondary" onClick={onSignOut}>
+            Change user
+          </button>
+        </nav>
+      </header>
+      <main>
+        {meError && (
+          <p class="error" role="alert">
+            {meError}
+          </p>
+        )}
+        {view === 'start' && <StartProcess api={api} />}
+        {view === 'entries' && <DataEntriesView api={api} />}
+        {view === 'tasks' && (
+          <div class={`workspace${selected ? ' with-detail' : ''}`}>
+            <section class="lists" aria-label="Task lists">
+              <div role="tablist" aria-label="Task lists" class="tabs">
+                {TABS.map((t, i) => (
+                  <button
+                    key={t.id}
+                    id={`tab-${t.id}`}
+                    type="button"
+                    role="tab"
+                    aria-selected={tab === t.id}
+                    aria-controls={`panel-${t.id}`}
+                    tabIndex={tab === t.id ? 0 : -1}
+                    onClick={() => setTab(t.id)}
+                    onKeyDown={(e) => onTabKey(e, i)}
+                  >
+                    {t.label}{' '}
+                    <span class="count" data-testid={`count-${t.id}`}>
+                      {lists[t.id].ready ? lists[t.id].tasks.size : '…'}
+                    </span>
+                  </button>
+                ))}
+              </div>
+              <TaskFilters form={form} error={formError} onApply={apply} sort={sort} onSort={setSort} />
+              {TABS.filter((t) => t.id === tab).map((t) => (
+                <div key={t.id} id={`panel-${t.id}`} role="tabpanel" aria-labelledby={`tab-${t.id}`}>
+                  <TaskList
+                    label={t.label}
+                    live={lists[t.id]}
+                    sort={sort}
+                    page={pages[t.id]}
+                    onPage={(p) => setPages({ ...pages, [t.id]: p })}
+                    selectedId={selected}
+                    onSelect={(task) => setSelected(task.id)}
+                  />
+                </div>
+              ))}
+            </section>
+            {selected && me && (
+              <TaskDetail
+                key={selected}
+                api={api}
+                taskId={selected}
+                liveVersion={liveVersion}
+                me={me.id}
+                onClose={() => setSelected(null)}
+              />
+            )}
+          </div>
+        )}
+      </main>
+    </>
+  );
+}

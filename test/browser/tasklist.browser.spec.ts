@@ -1,0 +1,233 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { BuiltApp } from '../support/built-app';
+import { launchChromium, screenshot } from './browser';
+
+/**
+ * The web tasklist in a real browser against the built application: three users in three browser
+ * contexts (each its own session storage, so its own identity) work one invoice approval.
+ */
+describe('web tasklist', () => {
+  let app: BuiltApp;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([BuiltApp.start(), launchChromium()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all(contexts.map((c) => c.close()));
+    await browser?.close();
+    await app?.stop();
+  });
+
+  /** A page of its own browser context, signed in through the development identity picker. */
+  async function openAs(user: string, groups: string, shot?: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    // What each page showed when a step failed, to look at beside the error.
+    onTestFailed(() => screenshot(page, `failed-${user}`));
+    await page.goto(app.url);
+    await page.getByRole('note').filter({ hasText: 'Development identity mode' }).waitFor();
+    if (shot) await screenshot(page, shot);
+    await page.getByLabel('User', { exact: true }).fill(user);
+    await page.getByLabel('Groups (comma separated)').fill(groups);
+    await page.getByRole('button', { name: 'Work as this user' }).click();
+    await page.getByText(`Working as ${user}`).waitFor();
+    return page;
+  }
+
+  const count = (page: Page, tab: 'mine' | 'group' | 'all', n: number) =>
+    page
+      .getByTestId(`count-${tab}`)
+      .filter({ hasText: new RegExp(`^${n}$`) })
+      .waitFor();
+
+  const taskRow = (page: Page, name: string) =>
+    page.getByRole('listitem').getByRole('button', { name: new RegExp(`^${name}`) });
+
+  it('serves the page at /tasklist and redirects / there', async () => {
+    const root = await fetch(app.url, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/tasklist/');
+    const page = await fetch(`${app.url}/tasklist/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+
+  it('a started process shows live in other users’ lists; claim, a lost claim race, complete, the next task', async () => {
+    const alice = await openAs('alice', 'accounting', 'identity-picker');
+    const bob = await openAs('bob', 'accounting');
+    const carol = await openAs('carol', 'clerks');
+    await Promise.all([count(alice, 'group', 0), count(bob, 'group', 0), count(carol, 'mine', 0)]);
+
+    // Carol starts an invoice approval from the page.
+    await carol.getByRole('button', { name: 'Start a process' }).click();
+    await carol.getByLabel('Process', { exact: true }).selectOption({ label: 'Invoice approval' });
+    // The start form (bpmn/forms/invoice-start.form), rendered by form-js.
+    await carol.getByLabel('Invoice number').fill('INV-7');
+    await carol.getByLabel('Supplier').fill('ACME');
+    await carol.getByLabel('Amount').fill('1200');
+    await carol.getByLabel('Submitted by (user)').fill('carol');
+    await screenshot(carol, 'start-process');
+    await carol.getByRole('button', { name: 'Start process' }).click();
+    await carol.getByRole('status').filter({ hasText: 'Started Invoice approval' }).waitFor();
+
+    // The review task appears in Alice's and Bob's open pages, without a reload.
+    await Promise.all([taskRow(alice, 'Review invoice').waitFor(), taskRow(bob, 'Review invoice').waitFor()]);
+    await Promise.all([count(alice, 'group', 1), count(bob, 'all', 1)]);
+    await screenshot(alice, 'group-tasks');
+
+    await taskRow(alice, 'Review invoice').click();
+    await taskRow(bob, 'Review invoice').click();
+    await alice.getByRole('heading', { name: 'Review invoice' }).waitFor();
+    await alice.getByText('Invoice INV-7 from ACME over 1200').first().waitFor();
+
+    // Alice claims; Bob's claim a moment later loses and says why.
+    await alice.getByRole('button', { name: 'Claim' }).click();
+    await alice.getByTestId('assignee').filter({ hasText: 'alice' }).waitFor();
+    await count(alice, 'mine', 1);
+    await bob.getByRole('button', { name: 'Claim' }).click();
+    const lost = bob.getByRole('alert').filter({ hasText: 'Claim failed' });
+    await lost.waitFor();
+    expect(await lost.textContent()).toContain('assigned to someone else');
+    await screenshot(bob, 'claim-lost');
+    await count(bob, 'group', 0);
+
+    // Alice sends it back for clarification through the review form; form-js checks it first.
+    await alice.getByText('From ACME, over 1200.').waitFor();
+    await alice.getByRole('button', { name: 'Complete', exact: true }).click();
+    await alice.getByRole('alert').filter({ hasText: 'One field does not hold a valid value' }).waitFor();
+    await screenshot(alice, 'task-form-invalid');
+    expect(await alice.getByTestId('assignee').textContent()).toBe('alice');
+    await alice.getByLabel('Comment for the submitter').fill('Which order is this for?');
+    await screenshot(alice, 'task-form');
+    await alice.getByRole('button', { name: 'Complete', exact: true }).click();
+    await alice.getByRole('status').filter({ hasText: 'Completed Review invoice.' }).waitFor();
+    await count(alice, 'mine', 0);
+
+    await carol.getByRole('button', { name: 'Tasks', exact: true }).click();
+    await carol.getByRole('tab', { name: /My tasks/ }).click();
+    await taskRow(carol, 'Clarify invoice').waitFor();
+    await count(carol, 'mine', 1);
+    await taskRow(carol, 'Clarify invoice').click();
+    await carol.getByText('The reviewer wrote: Which order is this for?').waitFor();
+    await screenshot(carol, 'next-task');
+  });
+
+  /** Commands of a process application, as the command API takes them. */
+  async function command(type: string, data: Record<string, unknown>): Promise<void> {
+    const answer = await fetch(`${app.url}/api/commands`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-user': 'billing-app',
+        'x-groups': 'process-applications',
+      },
+      body: JSON.stringify({ commands: [{ type, commandId: `${type}-${Math.random()}`, data }] }),
+    });
+    const body = (await answer.json()) as { results: { status: string; error?: unknown }[] };
+    expect(body.results[0], JSON.stringify(body)).toMatchObject({ status: 'accepted' });
+  }
+
+  it('sorts, filters, defers and undefers', async () => {
+    const source = (n: number) => ({
+      type: 'generic',
+      instanceId: `call-${n}`,
+      definitionId: 'callbacks',
+      definitionKey: 'callbacks',
+      name: 'Call-backs',
+      applicationName: 'crm',
+    });
+    for (const [n, priority] of [
+      [1, 10],
+      [2, 90],
+      [3, 50],
+    ]) {
+      await command('CreateTask', {
+        id: `call-${n}`,
+        name: `Call back customer ${n}`,
+        taskDefinitionKey: 'call-back',
+        sourceReference: source(n),
+        priority,
+        candidateUsers: ['dave'],
+      });
+    }
+    const dave = await openAs('dave', 'assessors');
+    await dave.getByRole('tab', { name: /All tasks/ }).click();
+    await count(dave, 'all', 3);
+
+    await dave.getByLabel('Sort by').selectOption('PRIORITY');
+    await dave.getByLabel('Order').selectOption('DESC');
+    const names = dave.getByRole('list', { name: 'All tasks' }).getByRole('button');
+    await names.first().filter({ hasText: 'Call back customer 2' }).waitFor();
+    expect(await names.allTextContents()).toEqual([
+      expect.stringContaining('customer 2'),
+      expect.stringContaining('customer 3'),
+      expect.stringContaining('customer 1'),
+    ]);
+
+    await dave.getByText('Filters', { exact: true }).click();
+    await dave.getByLabel('Priority from').fill('40');
+    await dave.getByRole('button', { name: 'Apply filters' }).click();
+    await count(dave, 'all', 2);
+    await screenshot(dave, 'filtered');
+
+    // Deferred to tomorrow, the task leaves the list until deferred tasks are included.
+    await taskRow(dave, 'Call back customer 3').click();
+    await dave.getByRole('button', { name: 'Defer', exact: true }).click();
+    await count(dave, 'all', 1);
+    await dave.getByLabel('Include deferred tasks').check();
+    await dave.getByRole('button', { name: 'Apply filters' }).click();
+    await count(dave, 'all', 2);
+    await taskRow(dave, 'Call back customer 3').filter({ hasText: 'deferred' }).waitFor();
+    await dave.getByRole('button', { name: 'Undefer' }).click();
+    await dave.getByText('(deferred)').waitFor({ state: 'detached' });
+    await taskRow(dave, 'Call back customer 3').filter({ hasNotText: 'deferred' }).waitFor();
+
+    // A filter that cannot hold names its field and changes nothing.
+    await dave.getByLabel('Priority from').fill('60');
+    await dave.getByLabel('Priority to').fill('20');
+    await dave.getByRole('button', { name: 'Apply filters' }).click();
+    await dave.getByRole('alert').filter({ hasText: 'priorityMax' }).waitFor();
+    await count(dave, 'all', 2);
+  });
+
+  it('shows data entries live, with their state and protocol', async () => {
+    const entry = (state: string, processingType: string, log: string) => ({
+      entryType: 'invoice',
+      entryId: 'INV-9',
+      type: 'Invoice',
+      name: 'Invoice INV-9',
+      applicationName: 'billing',
+      state: { processingType, state },
+      payload: { amount: 300 },
+      authorizations: [{ kind: 'ADD_GROUP', principal: 'accounting' }],
+      modification: { username: 'billing-app', log },
+    });
+    const erin = await openAs('erin', 'accounting');
+    await erin.getByRole('button', { name: 'Data entries' }).click();
+    await erin.getByTestId('count-entries').filter({ hasText: /^\d+$/ }).waitFor();
+    await command('CreateOrUpdateDataEntry', entry('In review', 'IN_PROGRESS', 'Received'));
+    const row = erin
+      .getByRole('list', { name: 'Data entries' })
+      .getByRole('button', { name: /Invoice INV-9/ });
+    await row.waitFor();
+    await row.click();
+    await erin.getByTestId('entry-state').filter({ hasText: 'IN_PROGRESS · In review' }).waitFor();
+    await erin
+      .getByRole('list', { name: 'Protocol of Invoice INV-9' })
+      .getByText(/Received/)
+      .waitFor();
+
+    await command('CreateOrUpdateDataEntry', entry('Paid', 'COMPLETED', 'Paid in full'));
+    await erin.getByTestId('entry-state').filter({ hasText: 'COMPLETED · Paid' }).waitFor();
+    await erin
+      .getByRole('list', { name: 'Protocol of Invoice INV-9' })
+      .getByText(/Paid in full/)
+      .waitFor();
+    await screenshot(erin, 'data-entry');
+  });
+});
