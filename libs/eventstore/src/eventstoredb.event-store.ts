@@ -18,7 +18,6 @@ import {
   type AppendOptions,
   type AppendResult,
   DuplicateCommandError,
-  DuplicateEventIdError,
   type EventStore,
   EventStoreClosedError,
   type EventStoreStatistics,
@@ -124,12 +123,10 @@ export class EventStoreDbEventStore implements EventStore {
       );
     } catch (error) {
       const mapped = fromEsdbAppendError(streamId, expected, error);
-      // Refused by the server: nothing was written, so the command id is free again. After any other
-      // failure (a lost answer) the events may be in: the reservation stays.
-      if (
-        reservation !== undefined &&
-        (mapped instanceof WrongExpectedRevisionError || mapped instanceof DuplicateEventIdError)
-      ) {
+      // A conflict: nothing was written, so the command id is free again. After any other failure
+      // the events may be in (a lost answer, or an idempotent retry of events already stored): the
+      // reservation stays.
+      if (reservation !== undefined && mapped instanceof WrongExpectedRevisionError) {
         await this.recordCommand(reservation, { state: 'released' }).catch(() => undefined);
       }
       throw mapped;
