@@ -73,6 +73,17 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
+      {
+        // The EventStoreDB adapter against a server of its own (EDDY_TEST_EVENTSTOREDB_URL): not in CI,
+        // since no EventStoreDB server can be had on this project's machines.
+        ...shared,
+        test: {
+          name: 'eventstoredb',
+          include: ['libs/**/*.esdb.spec.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

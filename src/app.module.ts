@@ -4,7 +4,7 @@ import { AuthModule } from '@eddy/auth';
 import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
 import { EventStoreModule, type EventStoreSettings } from '@eddy/eventstore/event-store.module';
 import { AdminModule } from '@eddy/admin';
-import { CollectorModule, type CollectorOptions } from '@eddy/collector';
+import { CollectorModule } from '@eddy/collector';
 import { CommandApiModule, MessagesApiModule } from '@eddy/messaging';
 import {
   MongoViewStore,
@@ -16,9 +16,9 @@ import {
 } from '@eddy/projections';
 import { TasklistModule, TasklistPageModule } from '@eddy/tasklist';
 import { CoreModule } from '@eddy/taskpool';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigurationFileError, type EddyConfig } from './config/eddy.config';
+import { readCollectorSettings } from './config/collector-settings';
+import type { EddyConfig } from './config/eddy.config';
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from './health/health.controller';
 
 export function eventStoreSettings(config: EddyConfig): EventStoreSettings {
@@ -29,20 +29,8 @@ export function eventStoreSettings(config: EddyConfig): EventStoreSettings {
       return { kind: 'sqlite', filename: join(config.dataDir, 'events.sqlite') };
     case 'postgres':
       return { kind: 'postgres', url: config.eventStore.postgresUrl! };
-  }
-}
-
-/** The file in the BPMN folder that says which variables of which process reach tasks and data entries. */
-export const COLLECTOR_SETTINGS_FILE = 'eddy-collector.json';
-
-function collectorSettings(bpmnDir: string): Pick<CollectorOptions, 'variableFilters' | 'correlations'> {
-  const file = join(bpmnDir, COLLECTOR_SETTINGS_FILE);
-  if (!existsSync(file)) return {};
-  try {
-    const { variableFilters, correlations } = JSON.parse(readFileSync(file, 'utf8')) as CollectorOptions;
-    return { variableFilters, correlations };
-  } catch (error) {
-    throw new ConfigurationFileError(file, (error as Error).message);
+    case 'eventstoredb':
+      return { kind: 'eventstoredb', url: config.eventStore.eventStoreDbUrl! };
   }
 }
 
@@ -70,7 +58,7 @@ export class AppModule {
               maxPayloadDepth: config.commands.maxPayloadDepth,
               engineKind: config.engine,
               camunda8: { sdkConfig: config.camunda8Sdk, inMemory: config.eventStore.kind === 'memory' },
-              ...collectorSettings(config.bpmnDir),
+              ...readCollectorSettings(config.bpmnDir, config.applicationName),
             }),
           ]
         : [];

@@ -33,6 +33,19 @@ function bodyErrors(
   }
 }
 
+/** The APIs whose bodies are JSON: another content type is told so, not that its body lacks a field. */
+const JSON_APIS = ['/api/commands', '/api/messages'];
+
+function requireJsonContentType(req: Request, res: Response, next: NextFunction) {
+  if (req.method !== 'POST' || req.is('application/json')) return next();
+  const given = req.headers['content-type'];
+  res.status(415).json({
+    statusCode: 415,
+    error: 'Unsupported Media Type',
+    message: `the body must be JSON with content-type: application/json (${given ? `got ${given}` : 'no content-type was sent'})`,
+  });
+}
+
 /** Creates the application (not yet listening), configured from `config`. */
 export async function createApp(config: EddyConfig, overrides: AppOverrides = {}): Promise<INestApplication> {
   if (!defaultMetricsCollected) {
@@ -50,6 +63,7 @@ export async function createApp(config: EddyConfig, overrides: AppOverrides = {}
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: config.http.maxBodyBytes });
   app.use(bodyErrors);
+  app.use(JSON_APIS, requireJsonContentType);
   app.enableShutdownHooks();
   return app;
 }

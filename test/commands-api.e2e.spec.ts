@@ -190,6 +190,23 @@ describe('command API (development identity mode)', () => {
     expect(tooMany.body.message).toMatch(/at most 1000/);
   });
 
+  it('tells a request without a JSON content type so, with 415', async () => {
+    const body = JSON.stringify({ commands: [createTask('ct-1', 'ct-1')] });
+    const send = async (headers: Record<string, string>) => {
+      const response = await fetch(`${url}/api/commands`, { method: 'POST', headers, body });
+      return { status: response.status, body: (await response.json()) as { message: string } };
+    };
+    const plain = await send({ ...serviceHeaders, 'content-type': 'text/plain' });
+    expect(plain.status).toBe(415);
+    expect(plain.body.message).toBe(
+      'the body must be JSON with content-type: application/json (got text/plain)',
+    );
+    const form = await send({ ...serviceHeaders, 'content-type': 'application/x-www-form-urlencoded' });
+    expect(form.status).toBe(415);
+    const charset = await send({ ...serviceHeaders, 'content-type': 'application/json; charset=utf-8' });
+    expect(charset.status).toBe(200);
+  });
+
   it('refuses a body over the size limit with 413 and keeps serving', async () => {
     const big = createTask('big-1', 'big-1', { payload: { blob: 'x'.repeat(1024 * 1024 + 10) } });
     const answer = await post<{ statusCode: number }>(

@@ -347,6 +347,17 @@ describe('the insurance claim, with the payment confirmed through the messages A
     const payment = { name: 'payment-confirmed', correlationKey: 'CLM-1', variables: { paidAmount: 1800 } };
     expect((await sendMessage(null, payment)).status).toBe(401);
     expect((await sendMessage(handler, payment)).status).toBe(403);
+    const asText = await fetch(`${url}/api/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'text/plain',
+        'x-user': claimsBot.id,
+        'x-groups': claimsBot.groups.join(','),
+      },
+      body: JSON.stringify(payment),
+    });
+    expect(asText.status).toBe(415);
+    expect(((await asText.json()) as { message: string }).message).toMatch(/content-type: application\/json/);
     const invalid = await sendMessage(claimsBot, { correlationKey: 'CLM-1' });
     expect(invalid.status).toBe(400);
     expect(((await invalid.json()) as { message: string }).message).toContain('name');

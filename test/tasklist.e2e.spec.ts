@@ -403,6 +403,26 @@ describe('tasklist API end to end', () => {
       }
     });
 
+    it('answers CONFLICT with reason TASK_CLOSED for a completed task, and NOT_FOUND to who never saw it', async () => {
+      await harness.createTask('m-closed', { candidateGroups: ['sales'] });
+      await harness.graphql('mutation { claimTask(id: "m-closed") { id } }', {}, alice);
+      const completed = await harness.graphql('mutation { completeTask(id: "m-closed") { id } }', {}, alice);
+      expect(completed.errors).toBeUndefined();
+      // The engine reports the completion (there is no engine here: the harness sends its command).
+      await harness.dispatch({ type: 'CompleteTask', data: { id: 'm-closed' } });
+      await harness.settle();
+      for (const mutation of ['claimTask(id: "m-closed") { id }', 'completeTask(id: "m-closed") { id }']) {
+        for (const user of [alice, carol]) {
+          const answer = await harness.graphql(`mutation { ${mutation} }`, {}, user);
+          expect(codeOf(answer)).toBe('CONFLICT');
+          expect(answer.errors![0].extensions).toMatchObject({ reason: 'TASK_CLOSED' });
+          expect(answer.errors![0].message).toBe('task m-closed is completed');
+        }
+      }
+      const stranger = await harness.graphql('mutation { claimTask(id: "m-closed") { id } }', {}, bob);
+      expect(codeOf(stranger)).toBe('NOT_FOUND');
+    });
+
     it('answers CONFLICT for a claim of a task someone else holds', async () => {
       await harness.createTask('m-2', { candidateGroups: ['sales'] });
       await harness.graphql('mutation { claimTask(id: "m-2") { id } }', {}, carol);

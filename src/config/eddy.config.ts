@@ -25,8 +25,9 @@ const environmentSchema = z
     EDDY_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
     EDDY_DATA_DIR: z.string().min(1).default('./data'),
     EDDY_BPMN_DIR: z.string().min(1).default('./bpmn'),
-    EDDY_EVENT_STORE: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
+    EDDY_EVENT_STORE: z.enum(['sqlite', 'postgres', 'eventstoredb', 'memory']).default('sqlite'),
     EDDY_POSTGRES_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    EDDY_EVENTSTOREDB_URL: z.url({ protocol: /^esdb(\+discover)?$/ }).optional(),
     EDDY_ENGINE: z.enum(['embedded', 'camunda8', 'none']).default('embedded'),
     EDDY_CHECKPOINT_RESET: z.enum(['head', 'start']).optional(),
     EDDY_VIEW_STORE: z.enum(['memory', 'mongodb']).default('memory'),
@@ -57,6 +58,7 @@ const environmentSchema = z
     EDDY_COMMAND_GROUPS: list.default(['process-applications']),
     EDDY_MAX_BODY_BYTES: integer(1_024, 64 * 1024 * 1024).default(1024 * 1024),
     EDDY_COMMAND_RETRIES: integer(0, 100).default(5),
+    EDDY_MAX_COMMANDS_PER_REQUEST: integer(1, 100_000).default(1_000),
     EDDY_MAX_PAYLOAD_DEPTH: integer(1, 1_000).default(64),
     EDDY_READ_YOUR_WRITES_TIMEOUT_MS: integer(1, 600_000).default(5_000),
     EDDY_GRAPHQL_MAX_DEPTH: integer(1, 100).default(10),
@@ -95,6 +97,13 @@ const environmentSchema = z
         message: 'is required when EDDY_EVENT_STORE=postgres',
       });
     }
+    if (env.EDDY_EVENT_STORE === 'eventstoredb' && !env.EDDY_EVENTSTOREDB_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EDDY_EVENTSTOREDB_URL'],
+        message: 'is required when EDDY_EVENT_STORE=eventstoredb',
+      });
+    }
     if (env.EDDY_VIEW_STORE === 'mongodb' && !env.EDDY_MONGODB_URL) {
       ctx.addIssue({
         code: 'custom',
@@ -128,13 +137,26 @@ function devModeProblem(
 
 export type EddyEnvironment = z.infer<typeof environmentSchema>;
 
+/** Every setting's default (`undefined`: none), as the README's configuration table lists them. */
+export function settingDefaults(): Record<keyof EddyEnvironment, unknown> {
+  // The settings alone, without the checks across settings (which need a secret or a URL).
+  const defaults: Record<string, unknown> = z.object(environmentSchema.shape).parse({});
+  return Object.fromEntries(
+    Object.keys(environmentSchema.shape).map((name) => [name, defaults[name]]),
+  ) as Record<keyof EddyEnvironment, unknown>;
+}
+
 /** The typed configuration of one Eddy process. */
 export interface EddyConfig {
   http: { port: number; host: string; maxBodyBytes: number };
   dataDir: string;
   bpmnDir: string;
   applicationName: string;
-  eventStore: { kind: 'sqlite' | 'postgres' | 'memory'; postgresUrl?: string };
+  eventStore: {
+    kind: 'sqlite' | 'postgres' | 'eventstoredb' | 'memory';
+    postgresUrl?: string;
+    eventStoreDbUrl?: string;
+  };
   engine: 'embedded' | 'camunda8' | 'none';
   /** Where a checkpoint that does not belong to the event store goes on from; unset: start-up stops. */
   checkpointReset?: 'head' | 'start';
@@ -206,7 +228,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.EDDY_DATA_DIR,
     bpmnDir: e.EDDY_BPMN_DIR,
     applicationName: e.EDDY_APPLICATION_NAME,
-    eventStore: { kind: e.EDDY_EVENT_STORE, postgresUrl: e.EDDY_POSTGRES_URL },
+    eventStore: {
+      kind: e.EDDY_EVENT_STORE,
+      postgresUrl: e.EDDY_POSTGRES_URL,
+      eventStoreDbUrl: e.EDDY_EVENTSTOREDB_URL,
+    },
     engine: e.EDDY_ENGINE,
     checkpointReset: e.EDDY_CHECKPOINT_RESET,
     viewStore: {
@@ -230,7 +256,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     commands: {
       maxRetries: e.EDDY_COMMAND_RETRIES,
-      maxPerRequest: 1000,
+      maxPerRequest: e.EDDY_MAX_COMMANDS_PER_REQUEST,
       maxPayloadDepth: e.EDDY_MAX_PAYLOAD_DEPTH,
     },
     tasklist: {

@@ -74,6 +74,25 @@ describe('loadConfig', () => {
     expect(loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_CHECKPOINT_RESET: 'head' }).checkpointReset).toBe('head');
   });
 
+  it('reads the largest number of commands of one request, 1000 by default', () => {
+    expect(loadConfig({ EDDY_AUTH_MODE: 'dev' }).commands.maxPerRequest).toBe(1000);
+    expect(
+      loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_MAX_COMMANDS_PER_REQUEST: '50' }).commands.maxPerRequest,
+    ).toBe(50);
+  });
+
+  it('reads the EventStoreDB connection string', () => {
+    const config = loadConfig({
+      EDDY_AUTH_MODE: 'dev',
+      EDDY_EVENT_STORE: 'eventstoredb',
+      EDDY_EVENTSTOREDB_URL: 'esdb://admin:changeit@127.0.0.1:2113?tls=false',
+    });
+    expect(config.eventStore).toMatchObject({
+      kind: 'eventstoredb',
+      eventStoreDbUrl: 'esdb://admin:changeit@127.0.0.1:2113?tls=false',
+    });
+  });
+
   it.each([
     [{ EDDY_HTTP_PORT: 'eighty' }, 'EDDY_HTTP_PORT'],
     [{ EDDY_HTTP_PORT: '70000' }, 'EDDY_HTTP_PORT'],
@@ -83,6 +102,12 @@ describe('loadConfig', () => {
     [{ EDDY_JWT_SECRET: 'short' }, 'EDDY_JWT_SECRET'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_EVENT_STORE: 'postgres' }, 'EDDY_POSTGRES_URL'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_ENGINE: 'camunda8' }, 'ZEEBE_REST_ADDRESS'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_EVENT_STORE: 'eventstoredb' }, 'EDDY_EVENTSTOREDB_URL'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_MAX_COMMANDS_PER_REQUEST: '0' }, 'EDDY_MAX_COMMANDS_PER_REQUEST'],
+    [
+      { EDDY_AUTH_MODE: 'dev', EDDY_EVENT_STORE: 'eventstoredb', EDDY_EVENTSTOREDB_URL: 'http://es:2113' },
+      'EDDY_EVENTSTOREDB_URL',
+    ],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_JWT_JWKS_URL: 'not a url' }, 'EDDY_JWT_JWKS_URL'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_CHECKPOINT_RESET: 'yes' }, 'EDDY_CHECKPOINT_RESET'],
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { requireServer } from '@eddy/testing/servers';
+import { requireServer } from '@eddy/testing';
 
 /** Consumes from `topic` in `groupId` until `count` messages arrived, then stops the consumer. */
 async function consume(consumer: Consumer, topic: string, count: number): Promise<string[]> {

@@ -7,7 +7,7 @@ import {
   type ResumeToken,
 } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { requireServer } from '@eddy/testing/servers';
+import { requireServer } from '@eddy/testing';
 
 /** The next change of `stream`, failing after `ms` instead of hanging the run. */
 async function nextChange(stream: ChangeStream, ms = 20_000): Promise<ChangeStreamDocument<Document>> {

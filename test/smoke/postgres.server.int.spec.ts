@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireServer } from '@eddy/testing/servers';
+import { requireServer } from '@eddy/testing';
 
 describe('PostgreSQL (pg) against the real server', () => {
   const { url } = requireServer('postgres');

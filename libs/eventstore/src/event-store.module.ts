@@ -7,7 +7,10 @@ import { withUpcasting } from './upcasting.event-store';
 
 /** Which event store the application runs on. */
 export type EventStoreSettings =
-  { kind: 'memory' } | { kind: 'sqlite'; filename: string } | { kind: 'postgres'; url: string };
+  | { kind: 'memory' }
+  | { kind: 'sqlite'; filename: string }
+  | { kind: 'postgres'; url: string }
+  | { kind: 'eventstoredb'; url: string };
 
 /** Creates the configured store; every event read from it passes the upcaster chain. */
 export async function createEventStore(settings: EventStoreSettings): Promise<EventStore> {
@@ -20,6 +23,11 @@ export async function createEventStore(settings: EventStoreSettings): Promise<Ev
       // Loaded on demand so that the embedded default never touches the PostgreSQL driver.
       const { openPostgresEventStore } = await import('./postgres.event-store');
       return withUpcasting(await openPostgresEventStore({ connectionString: settings.url }), upcastEvent);
+    }
+    case 'eventstoredb': {
+      // Loaded on demand, like the PostgreSQL driver: the embedded default never loads gRPC.
+      const { openEventStoreDbEventStore } = await import('./eventstoredb.event-store');
+      return withUpcasting(await openEventStoreDbEventStore({ connectionString: settings.url }), upcastEvent);
     }
   }
 }

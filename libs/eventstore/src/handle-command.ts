@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { histogram } from '@eddy/observability';
 import type { CommandMetadata, Decider } from '@eddy/contracts';
 import {
@@ -9,6 +8,7 @@ import {
   type NewEvent,
   WrongExpectedRevisionError,
 } from './event-store.port';
+import { deterministicUuid } from './deterministic-uuid';
 import { type FoldedStream, foldedStateCacheOf } from './folded-state.cache';
 
 const appendSeconds = histogram(
@@ -62,9 +62,7 @@ export class ConcurrencyError extends Error {
  * EventStoreDB's idempotent appends) then see a re-delivery for what it is.
  */
 export function deterministicEventId(streamId: string, commandId: string, index: number): string {
-  const hex = createHash('sha256').update(`${streamId}\u0000${commandId}\u0000${index}`).digest('hex');
-  // Laid out as a version-8 (custom) UUID.
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return deterministicUuid(streamId, commandId, String(index));
 }
 
 /**

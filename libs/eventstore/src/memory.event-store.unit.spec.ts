@@ -1,4 +1,4 @@
-import { eventStoreContract } from '@eddy/testing/event-store.contract';
+import { eventStoreContract } from '@eddy/testing';
 import { MemoryEventStore } from './memory.event-store';
 
 eventStoreContract('memory', { create: async () => new MemoryEventStore() });

@@ -1,6 +1,4 @@
-import { eventStoreContract } from '@eddy/testing/event-store.contract';
-import { anEvent } from '@eddy/testing/event-store.test-events';
-import { requireServer } from '@eddy/testing/servers';
+import { eventStoreContract, anEvent, requireServer } from '@eddy/testing';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Client } from 'pg';

@@ -1,4 +1,4 @@
-import { eventStoreContract } from '@eddy/testing/event-store.contract';
+import { eventStoreContract } from '@eddy/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

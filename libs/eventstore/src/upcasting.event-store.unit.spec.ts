@@ -1,4 +1,4 @@
-import { anEvent } from '@eddy/testing/event-store.test-events';
+import { anEvent } from '@eddy/testing';
 import { describe, expect, it } from 'vitest';
 import { type StoredEvent } from './event-store.port';
 import { MemoryEventStore } from './memory.event-store';

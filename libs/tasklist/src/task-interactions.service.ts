@@ -8,7 +8,15 @@ import {
   type TaskInteractionCommand,
 } from '@eddy/contracts';
 import { EngineError } from '@eddy/collector/engine/engine.errors';
-import { VIEW_STORE, WaitForPositionTimeoutError, type TaskView, type ViewStore } from '@eddy/projections';
+import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
+import {
+  canSeeTask,
+  VIEW_STORE,
+  WaitForPositionTimeoutError,
+  type TaskView,
+  type ViewStore,
+} from '@eddy/projections';
+import { readTaskState } from '@eddy/taskpool';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { TasklistContext } from './tasklist.context';
@@ -35,6 +43,7 @@ export class TaskInteractionsService {
     @Inject(COMMAND_DISPATCHER) private readonly dispatcher: CommandDispatcher,
     @Inject(VIEW_STORE) private readonly views: ViewStore,
     @Inject(TASKLIST_OPTIONS) private readonly options: TasklistOptions,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
     @Optional() @Inject(PROCESS_ENGINE) private readonly engine: ProcessEngine | null = null,
   ) {}
 
@@ -175,12 +184,25 @@ export class TaskInteractionsService {
     if (found) throw badInput(['variables', ...found.path].join('.'), found.problem);
   }
 
-  /** Tasks the user may not see are answered like tasks that do not exist: nothing leaks. */
+  /**
+   * Tasks the user may not see are answered like tasks that do not exist: nothing leaks. A task that
+   * left the view because it was completed or deleted is answered `TASK_CLOSED`, as the core would,
+   * to the users who could see it when it closed.
+   */
   private async visibleTask(context: TasklistContext, id: string): Promise<TaskView> {
     const task = await this.views.getTask(id, context.viewer);
-    if (!task)
-      throw tasklistError('NOT_FOUND', `task ${id} does not exist or is not visible to you`, { field: 'id' });
-    return task;
+    if (task) return task;
+    const state = await readTaskState(this.store, id);
+    if (
+      (state.status === 'completed' || state.status === 'deleted') &&
+      canSeeTask(state.task, context.viewer)
+    ) {
+      throw tasklistError('CONFLICT', `task ${id} is ${state.status}`, {
+        reason: 'TASK_CLOSED',
+        field: 'id',
+      });
+    }
+    throw tasklistError('NOT_FOUND', `task ${id} does not exist or is not visible to you`, { field: 'id' });
   }
 
   private requireAssignee(context: TasklistContext, task: TaskView, action: string): void {

@@ -63,9 +63,18 @@ export function validateCollectorOptions(options: CollectorOptions): CollectorOp
     if (!Array.isArray(value)) fail(field, 'a list of variable names is required');
     (value as unknown[]).forEach((name, i) => nonEmpty(name, `${field}[${i}]`));
   };
-  (options.variableFilters ?? []).forEach((filter, i) => {
+  const list = <T>(value: T[] | undefined, field: string): T[] => {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) fail(field, 'a list is required');
+    value.forEach((item, i) => {
+      if (typeof item !== 'object' || item === null || Array.isArray(item))
+        fail(`${field}[${i}]`, 'an object is required');
+    });
+    return value;
+  };
+  list(options.variableFilters, 'variableFilters').forEach((filter, i) => {
     const at = `variableFilters[${i}]`;
-    nonEmpty(filter?.processDefinitionKey, `${at}.processDefinitionKey`);
+    nonEmpty(filter.processDefinitionKey, `${at}.processDefinitionKey`);
     if (filter.taskDefinitionKey !== undefined) nonEmpty(filter.taskDefinitionKey, `${at}.taskDefinitionKey`);
     names(filter.include, `${at}.include`);
     names(filter.exclude, `${at}.exclude`);
@@ -73,9 +82,9 @@ export function validateCollectorOptions(options: CollectorOptions): CollectorOp
       fail(at, 'include or exclude is required');
     }
   });
-  (options.correlations ?? []).forEach((mapping, i) => {
+  list(options.correlations, 'correlations').forEach((mapping, i) => {
     const at = `correlations[${i}]`;
-    nonEmpty(mapping?.processDefinitionKey, `${at}.processDefinitionKey`);
+    nonEmpty(mapping.processDefinitionKey, `${at}.processDefinitionKey`);
     if (mapping.taskDefinitionKey !== undefined)
       nonEmpty(mapping.taskDefinitionKey, `${at}.taskDefinitionKey`);
     nonEmpty(mapping.variable, `${at}.variable`);

@@ -9,7 +9,7 @@ import {
   type DataEntryUpdated,
   type ProtocolEntry,
 } from '@eddy/contracts';
-import { DeciderSpecification, defaultTestMetadata, testMetadata } from '@eddy/testing/decider-specification';
+import { DeciderSpecification, defaultTestMetadata, testMetadata } from '@eddy/testing';
 import { dataEntryDecider } from './data-entry.decider';
 
 const key = { entryType: 'order', entryId: '17' };

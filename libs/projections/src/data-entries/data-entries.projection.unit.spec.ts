@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { projectionSpecification } from '@eddy/testing/projection-specification';
+import { projectionSpecification } from '@eddy/testing';
 import { dataEntryCreated } from '../projection.fixtures.spec';
 import { dataEntriesProjection } from './data-entries.projection';
 

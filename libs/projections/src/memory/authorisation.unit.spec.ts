@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { aDataEntry, aTask } from '@eddy/testing/view-store.contract';
+import { aDataEntry, aTask } from '@eddy/testing';
 import { describe, expect, it } from 'vitest';
 import { compileTaskFilter, compileTaskSort } from '../view-filters';
 import { LIVE_COPY, type PayloadCondition, type Viewer } from '../view-store.port';

@@ -1,4 +1,4 @@
-import { viewStoreContract } from '@eddy/testing/view-store.contract';
+import { viewStoreContract } from '@eddy/testing';
 import { MemoryViewStore } from './memory.view-store';
 
 // In memory, but named int so it runs with the other adapters' contract suites.

@@ -1,4 +1,4 @@
-import { aTask } from '@eddy/testing/view-store.contract';
+import { aTask } from '@eddy/testing';
 import { describe, expect, it } from 'vitest';
 import { LIVE_COPY } from '../view-store.port';
 import { MemoryViewStore } from './memory.view-store';

@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { projectionSpecification } from '@eddy/testing/projection-specification';
+import { projectionSpecification } from '@eddy/testing';
 import { definitionRegistered } from '../projection.fixtures.spec';
 import { processDefinitionsProjection } from './process-definitions.projection';
 

@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { projectionSpecification } from '@eddy/testing/projection-specification';
+import { projectionSpecification } from '@eddy/testing';
 import { source } from '../projection.fixtures.spec';
 import { processInstancesProjection } from './process-instances.projection';
 

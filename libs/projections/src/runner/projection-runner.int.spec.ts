@@ -1,6 +1,6 @@
 import { MemoryEventStore, type StoredEvent } from '@eddy/eventstore';
 import { taskStreamId } from '@eddy/contracts';
-import { applyEvents, liveDocuments } from '@eddy/testing/projection-specification';
+import { applyEvents, liveDocuments } from '@eddy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dataEntriesProjection } from '../data-entries/data-entries.projection';
 import { MemoryViewStore } from '../memory/memory.view-store';

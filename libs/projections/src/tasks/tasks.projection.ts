@@ -79,9 +79,13 @@ export const tasksProjection: Projection<'tasks'> = {
       removed: false,
       document: { ...task, ...changes, ...at },
     });
+    // A pending completion belonged to the previous assignee: it ends when the assignee changes,
+    // as in the task decider's state.
+    const reassign = (assignee: string | null): Stored =>
+      assignee === task.assignee ? update({}) : update({ assignee, toBeCompleted: false });
     switch (event.type) {
       case 'TaskAssigned':
-        return update({ assignee: event.data.assignee });
+        return reassign(event.data.assignee);
       case 'TaskAttributesUpdated': {
         const changes = event.data.changes;
         const next: Partial<TaskView> = {};
@@ -98,9 +102,9 @@ export const tasksProjection: Projection<'tasks'> = {
       case 'TaskDeleted':
         return { id: task.id, removed: true, ...at };
       case 'TaskClaimed':
-        return update({ assignee: event.data.assignee });
+        return reassign(event.data.assignee);
       case 'TaskUnclaimed':
-        return update({ assignee: null });
+        return reassign(null);
       case 'TaskToBeCompleted':
         return update({ toBeCompleted: true });
       case 'TaskDeferred':

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { projectionSpecification } from '@eddy/testing/projection-specification';
+import { projectionSpecification } from '@eddy/testing';
 import { taskCreated } from '../projection.fixtures.spec';
+import { taskDecider } from '@eddy/taskpool';
 import { tasksProjection } from './tasks.projection';
 
 const spec = projectionSpecification(tasksProjection);
@@ -98,6 +99,56 @@ describe('tasks projection', () => {
       .when({ type: 'TaskToBeCompleted', data: { id: 't1', assignee: 'alice', variables: { ok: true } } })
       .thenDocument('t1', { toBeCompleted: true })
       .thenReplayGivesSameView();
+  });
+
+  describe('a pending completion (toBeCompleted), as the task decider keeps it', () => {
+    const claimedAndToBeCompleted = [
+      taskCreated('t1'),
+      { type: 'TaskClaimed' as const, data: { id: 't1', assignee: 'alice' } },
+      { type: 'TaskToBeCompleted' as const, data: { id: 't1', assignee: 'alice', variables: {} } },
+    ];
+    const changes = {
+      'an assignment to someone else': { type: 'TaskAssigned' as const, data: { id: 't1', assignee: 'bob' } },
+      'an unclaim': { type: 'TaskUnclaimed' as const, data: { id: 't1', previousAssignee: 'alice' } },
+      'a claim by someone else': { type: 'TaskClaimed' as const, data: { id: 't1', assignee: 'carol' } },
+      'an assignment to the same assignee': {
+        type: 'TaskAssigned' as const,
+        data: { id: 't1', assignee: 'alice' },
+      },
+      'an attribute update': {
+        type: 'TaskAttributesUpdated' as const,
+        data: { id: 't1', changes: { priority: 7 } },
+      },
+    };
+
+    it.each(Object.entries(changes))('after %s is what the decider has', (_, change) => {
+      let decided = taskDecider.initialState();
+      for (const event of [...claimedAndToBeCompleted, change]) decided = taskDecider.evolve(decided, event);
+      const pending = decided.status === 'open' && decided.toBeCompleted;
+      spec
+        .given(...claimedAndToBeCompleted)
+        .when(change)
+        .thenDocument('t1', { toBeCompleted: pending })
+        .thenReplayGivesSameView();
+    });
+
+    it('is cleared when the assignee changes and kept otherwise', () => {
+      spec
+        .given(...claimedAndToBeCompleted)
+        .when(changes['an unclaim'])
+        .thenDocument('t1', {
+          assignee: null,
+          toBeCompleted: false,
+        });
+      spec
+        .given(...claimedAndToBeCompleted)
+        .when(changes['an assignment to someone else'])
+        .thenDocument('t1', { assignee: 'bob', toBeCompleted: false });
+      spec
+        .given(...claimedAndToBeCompleted)
+        .when(changes['an assignment to the same assignee'])
+        .thenDocument('t1', { assignee: 'alice', toBeCompleted: true });
+    });
   });
 
   it('completed and deleted tasks leave the view and late events cannot bring them back', () => {

@@ -3,3 +3,4 @@ export * from './core.module';
 export * from './core-command.dispatcher';
 export * from './task-command.handler';
 export * from './process-command.handlers';
+export * from './task-state.reader';

@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import type { ProcessDefinitionRegistered, RegisterProcessDefinitionData } from '@eddy/contracts';
-import { DeciderSpecification } from '@eddy/testing/decider-specification';
+import { DeciderSpecification } from '@eddy/testing';
 import { processDefinitionDecider } from './process-definition.decider';
 
 const command: RegisterProcessDefinitionData = {

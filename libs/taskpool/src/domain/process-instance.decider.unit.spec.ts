@@ -6,7 +6,7 @@ import {
   type ProcessInstanceEvent,
   type SourceReference,
 } from '@eddy/contracts';
-import { DeciderSpecification, defaultTestMetadata, testMetadata } from '@eddy/testing/decider-specification';
+import { DeciderSpecification, defaultTestMetadata, testMetadata } from '@eddy/testing';
 import { processInstanceDecider } from './process-instance.decider';
 
 const sourceReference: SourceReference = {

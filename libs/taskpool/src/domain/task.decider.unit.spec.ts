@@ -7,7 +7,7 @@ import {
   type TaskCreated,
   type TaskEvent,
 } from '@eddy/contracts';
-import { DeciderSpecification, testMetadata } from '@eddy/testing/decider-specification';
+import { DeciderSpecification, testMetadata } from '@eddy/testing';
 import { taskDecider, type TaskState } from './task.decider';
 
 const id = 'task-1';
