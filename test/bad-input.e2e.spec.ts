@@ -4,7 +4,7 @@ import { MemoryEventStore } from '@eddy/eventstore';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config/eddy.config';
 import { resolve } from 'node:path';
-import { aCreateTaskCommand, aSourceReference } from '@eddy/testing/command.fixtures';
+import { aCreateTaskCommand, aSourceReference } from '@eddy/testing';
 import { post, serviceHeaders } from './helpers/http';
 
 /**

@@ -2,23 +2,13 @@ import type { INestApplication } from '@nestjs/common';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '@eddy/eventstore';
+import { aCreateTaskCommand, aSourceReference } from '@eddy/testing';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config/eddy.config';
 import { get, post, serviceHeaders } from './helpers/http';
 
-const sourceReference = {
-  type: 'generic',
-  instanceId: 'case-1',
-  definitionId: 'claims:1',
-  definitionKey: 'claims',
-  name: 'Claims',
-  applicationName: 'claims-app',
-};
-const createTask = (commandId: string, id: string, extra: Record<string, unknown> = {}) => ({
-  type: 'CreateTask',
-  commandId,
-  data: { id, name: 'Check claim', taskDefinitionKey: 'check', sourceReference, ...extra },
-});
+const sourceReference = aSourceReference();
+const createTask = aCreateTaskCommand;
 
 let okCount = 0;
 

@@ -5,31 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openSqliteEventStore, type SqliteEventStore } from '@eddy/eventstore';
+import { aCreateTaskCommand } from '@eddy/testing';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config/eddy.config';
 import { gql } from './helpers/graphql';
 import { adminHeaders, get, post, serviceHeaders } from './helpers/http';
 
-const sourceReference = {
-  type: 'generic',
-  instanceId: 'case-1',
-  definitionId: 'claims:1',
-  definitionKey: 'claims',
-  name: 'Claims',
-  applicationName: 'claims-app',
-};
-const createTask = (id: string) => ({
-  type: 'CreateTask',
-  commandId: `create-${id}`,
-  data: {
-    id,
-    name: 'Check claim',
-    taskDefinitionKey: 'check',
-    sourceReference,
+const createTask = (id: string) =>
+  aCreateTaskCommand(`create-${id}`, id, {
     candidateGroups: ['claims'],
     payload: { notes: 'x'.repeat(1_000) },
-  },
-});
+  });
 
 describe('a SQLite event store file damaged while the platform runs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'eddy-corrupt-e2e-'));

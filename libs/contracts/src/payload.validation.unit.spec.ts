@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aCreateTaskCommand } from '@eddy/testing/command.fixtures';
+import { aCreateTaskCommand } from '@eddy/testing';
 import { parseCommand, validateCommand } from './commands';
 import { payloadSchema } from './common.schema';
 import { payloadProblem } from './payload.validation';

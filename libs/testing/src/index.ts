@@ -3,6 +3,7 @@
  * projections, the contract suites every adapter of a port runs, test events, and the settings of
  * the real servers. For specs only: the contract suites register vitest tests when called.
  */
+export * from './command.fixtures';
 export * from './decider-specification';
 export * from './projection-specification';
 export * from './event-store.contract';

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
 import type { CommandDispatcher, CommandResult, CommandWithMetadata } from '@eddy/contracts';
-import { aCreateTaskCommand } from '@eddy/testing/command.fixtures';
+import { aCreateTaskCommand } from '@eddy/testing';
 import { CommandsController } from './commands.controller';
 
 const identity = {
