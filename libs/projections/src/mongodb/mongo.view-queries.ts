@@ -60,10 +60,13 @@ export function escapeRegex(text: string): string {
 }
 
 /**
- * A case-insensitive substring of a string value. `$type` keeps MongoDB's rule that only strings
- * match a `$regex`: mongo-java-server 1.47 also matches numbers (`2` matches `''`).
+ * A case-insensitive substring of a string value at `path`. The `$type` clause keeps MongoDB's rule
+ * that only strings match a `$regex`: mongo-java-server 1.47 also matches numbers (`0` matches `''`),
+ * and ignores a `$type` written in the same operator object as the `$regex`, so the two stand apart.
  */
-const contains = (text: string) => ({ $type: 'string', $regex: escapeRegex(text), $options: 'i' });
+const contains = (path: string, text: string): Filter<ViewRecord> => ({
+  $and: [{ [path]: { $type: 'string' } }, { [path]: { $regex: escapeRegex(text), $options: 'i' } }],
+});
 
 /** Authorisation of a viewer as a query clause, on the `_p` principal keys. */
 export function visibleTo(viewer: Viewer): Filter<ViewRecord> {
@@ -82,7 +85,7 @@ export function payloadClause(condition: PayloadCondition): Filter<ViewRecord> {
     case 'IN':
       return { [path]: { $in: value as unknown[] } };
     case 'LIKE':
-      return { [path]: contains(value as string) };
+      return contains(path, value as string);
     case 'LT':
       return { [path]: { $lt: value } };
     case 'LTE':
@@ -99,7 +102,7 @@ export function payloadClause(condition: PayloadCondition): Filter<ViewRecord> {
 }
 
 const textClause = (fields: string[], text: string): Filter<ViewRecord> => ({
-  $or: fields.map((f) => ({ [f]: contains(text) })),
+  $or: fields.map((f) => contains(f, text)),
 });
 
 const timeOf = (value: string | null | undefined): number | undefined =>

@@ -20,7 +20,10 @@ describe('MongoDB queries of the view store', () => {
       'payload.a': { $in: [injected] },
     });
     expect(payloadClause({ path: 'a', op: 'LIKE', value: 'a.*(b)' })).toEqual({
-      'payload.a': { $type: 'string', $regex: 'a\\.\\*\\(b\\)', $options: 'i' },
+      $and: [
+        { 'payload.a': { $type: 'string' } },
+        { 'payload.a': { $regex: 'a\\.\\*\\(b\\)', $options: 'i' } },
+      ],
     });
     expect(new RegExp(escapeRegex('^[x]+$|\\/-')).test('^[x]+$|\\/-')).toBe(true);
   });
