@@ -114,6 +114,34 @@ export function aDefinition(
 const clerk: Viewer = { userId: 'carl', groups: ['clerks'] };
 
 /**
+ * Collects what a change feed delivers; `until(count)` resolves once `count` changes arrived (woken by
+ * the listener, not by polling), or after one second with what arrived, for the assertion to name.
+ */
+function collect() {
+  const received: ViewChange[] = [];
+  let wake: () => void = () => undefined;
+  return {
+    received,
+    listener: {
+      next: (changes: readonly ViewChange[]) => {
+        received.push(...changes);
+        wake();
+      },
+    },
+    until: async (count: number): Promise<ViewChange[]> => {
+      const deadline = Date.now() + 1_000;
+      while (received.length < count && Date.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, deadline - Date.now());
+        });
+      }
+      return received;
+    },
+  };
+}
+
+/**
  * The behaviour every view store adapter must have: queries with authorisation, filters, sorts and
  * paging; the writer with tombstones and copies; the change feed and read-your-writes. Call it from
  * an adapter's spec: `viewStoreContract('memory', { create: async (o) => new MemoryViewStore(o) })`.
@@ -642,8 +670,8 @@ export function viewStoreContract(name: string, factory: ViewStoreContractFactor
       it('applies a write only when it is newer than the stored document or tombstone', async () => {
         const store = await create();
         const live = { view: 'tasks' as const, copy: LIVE_COPY };
-        const feed: ViewChange[] = [];
-        await store.subscribe({ after: 0, views: ['tasks'] }, { next: (c) => feed.push(...c) });
+        const feed = collect();
+        await store.subscribe({ after: 0, views: ['tasks'] }, feed.listener);
         const at = (version: number, position: number, name = `v${version}`) =>
           aTask('t1', { version, position, name });
         await store.commit(live, {
@@ -678,8 +706,7 @@ export function viewStoreContract(name: string, factory: ViewStoreContractFactor
           position: 13,
         });
         await store.waitForPosition(14, 5_000, ['tasks']);
-        for (let i = 0; i < 200 && feed.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
-        expect(feed.map((c) => [c.kind, c.position])).toEqual([
+        expect((await feed.until(2)).map((c) => [c.kind, c.position])).toEqual([
           ['upserted', 10],
           ['removed', 13],
         ]);
@@ -782,19 +809,6 @@ export function viewStoreContract(name: string, factory: ViewStoreContractFactor
     });
 
     describe('change feed and read-your-writes', () => {
-      const collect = () => {
-        const received: ViewChange[] = [];
-        return {
-          received,
-          listener: { next: (changes: readonly ViewChange[]) => received.push(...changes) },
-          until: async (count: number) => {
-            for (let i = 0; i < 200 && received.length < count; i++)
-              await new Promise((r) => setTimeout(r, 5));
-            return received;
-          },
-        };
-      };
-
       it('delivers every change after the requested position, in position order, with the last state of removed ones', async () => {
         const store = await create();
         const live = { view: 'tasks' as const, copy: LIVE_COPY };
