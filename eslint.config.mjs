@@ -12,6 +12,15 @@ export default tseslint.config(
     },
   },
   {
+    // jest reads its configuration as CommonJS.
+    files: ['jest.config.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['bench/**/*.ts', 'scripts/**/*.ts', 'src/admin-cli.ts'],
     rules: { 'no-console': 'off' },
   },

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs every `*.server.int.spec.ts` (vitest project int-servers) against real servers:
+# Runs every `*.server.int.spec.ts` (jest project int-servers) against real servers:
 # brings them up (scripts/infra/infra.sh), exports .infra/env, runs the specs, and brings the
 # servers down again, also when the specs fail or the run is interrupted. Exits with the specs'
-# status. Extra arguments go to vitest (e.g. a path to run one spec).
+# status. Extra arguments go to jest (e.g. a path to run one spec).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +21,7 @@ trap down EXIT
 tests_pid=''
 on_signal() {
   if [[ -n "$tests_pid" ]]; then
-    pkill -TERM -P "$tests_pid" 2>/dev/null # vitest's workers
+    pkill -TERM -P "$tests_pid" 2>/dev/null # jest's workers
     kill -TERM "$tests_pid" 2>/dev/null
   fi
   exit "$1"
@@ -36,7 +36,7 @@ set -a
 source .infra/env
 set +a
 
-# The vitest binary itself (not npx, which would not pass a signal on), so that it can be stopped.
-node_modules/.bin/vitest run --project int-servers "$@" &
+# The jest binary itself (not npx, which would not pass a signal on), so that it can be stopped.
+node_modules/.bin/jest --selectProjects int-servers "$@" &
 tests_pid=$!
 wait "$tests_pid"

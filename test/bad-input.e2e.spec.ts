@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MemoryEventStore } from '@eddy/eventstore';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config/eddy.config';

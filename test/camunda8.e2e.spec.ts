@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Camunda8RestStub } from '@eddy/testing/camunda8-rest.stub';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config/eddy.config';

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MemoryEventStore } from '@eddy/eventstore';
 import { aCreateTaskCommand, aSourceReference } from '@eddy/testing';
 import { createApp } from '../src/app';

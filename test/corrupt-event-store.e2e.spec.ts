@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { waitFor } from '@eddy/testing/wait-for';
 import { openSqliteEventStore, type SqliteEventStore } from '@eddy/eventstore';
 import { aCreateTaskCommand } from '@eddy/testing';
 import { createApp } from '../src/app';
@@ -74,7 +75,7 @@ describe('a SQLite event store file damaged while the platform runs', () => {
     }
 
     // The projections' subscriptions meet the refusal and fail.
-    await vi.waitFor(
+    await waitFor(
       async () => {
         const ready = await get<{ checks: { name: string; ready: boolean; detail?: unknown }[] }>(
           url,

@@ -2,7 +2,8 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { waitFor } from '@eddy/testing/wait-for';
 import {
   COMMAND_DISPATCHER,
   upcastEvent,
@@ -182,7 +183,7 @@ describe('process lifecycle through the collector (embedded engine, core, event 
     const { engine, store, dispatcher } = platform;
     const engineCommands: CommandWithMetadata[] = [];
     const dispatch = dispatcher.dispatch.bind(dispatcher);
-    vi.spyOn(dispatcher, 'dispatch').mockImplementation(async (c) => {
+    jest.spyOn(dispatcher, 'dispatch').mockImplementation(async (c) => {
       if (c.metadata.commandId.startsWith('engine:')) engineCommands.push(c);
       return dispatch(c);
     });
@@ -199,7 +200,7 @@ describe('process lifecycle through the collector (embedded engine, core, event 
       },
     );
     // The engine's own assignment comes back as an engine command, which changes nothing in the core.
-    await vi.waitFor(
+    await waitFor(
       () =>
         expect(engineCommands).toContainEqual(
           expect.objectContaining({ type: 'AssignTask', data: { id: review.id, assignee: 'ann' } }),
@@ -224,7 +225,7 @@ describe('process lifecycle through the collector (embedded engine, core, event 
   it('defers a task in the engine and removes the open tasks of a cancelled instance', async () => {
     platform = await openPlatform(new MemoryEventStore(), collectorOptions(dir));
     const { engine, store, dispatcher } = platform;
-    const setFollowUp = vi.spyOn(engine, 'setTaskFollowUpDate');
+    const setFollowUp = jest.spyOn(engine, 'setTaskFollowUpDate');
     const { instanceId } = await engine.startProcessInstance({
       definitionKey: 'invoice-approval',
       variables: invoice,
@@ -232,7 +233,7 @@ describe('process lifecycle through the collector (embedded engine, core, event 
     const review = await eventually(store, (events) => tasksOf(events, instanceId, 'ReviewInvoice')[0]);
 
     await dispatcher.dispatch(command('DeferTask', { id: review.id, followUpDate: '2030-01-01T08:00:00Z' }));
-    await vi.waitFor(() => expect(setFollowUp).toHaveBeenCalledWith(review.id, '2030-01-01T08:00:00Z'), {
+    await waitFor(() => expect(setFollowUp).toHaveBeenCalledWith(review.id, '2030-01-01T08:00:00Z'), {
       timeout: 15_000,
     });
 
@@ -287,7 +288,7 @@ describe('process lifecycle through the collector (embedded engine, core, event 
     const dispatch = dispatcher.dispatch.bind(dispatcher);
     let failures = 0;
     // The store goes down after the task of the first delivery was stored.
-    vi.spyOn(dispatcher, 'dispatch').mockImplementation(async (c) => {
+    jest.spyOn(dispatcher, 'dispatch').mockImplementation(async (c) => {
       const result = await dispatch(c);
       if (c.type === 'CreateTask' && failures++ < 2) throw new Error('event store unavailable');
       return result;
@@ -308,7 +309,7 @@ describe('process lifecycle through the collector (embedded engine, core, event 
     const collector = platform.module.get(TransactionCollector);
     const results: string[] = [];
     const dispatch = platform.dispatcher.dispatch.bind(platform.dispatcher);
-    vi.spyOn(platform.dispatcher, 'dispatch').mockImplementation(async (c) => {
+    jest.spyOn(platform.dispatcher, 'dispatch').mockImplementation(async (c) => {
       const result = await dispatch(c);
       results.push(`${c.type}:${result.status}`);
       return result;

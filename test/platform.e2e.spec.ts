@@ -2,7 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { waitFor } from '@eddy/testing/wait-for';
 import { VIEW_STORE, type ViewStore } from '@eddy/projections';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config/eddy.config';
@@ -78,11 +79,11 @@ describe('the platform (embedded defaults)', () => {
     expect(started.errors).toBeUndefined();
     const instanceId = started.data!.startProcess.processInstanceId;
     const instances = app!.get<ViewStore>(VIEW_STORE);
-    await expect
-      .poll(async () => (await instances.getProcessInstance(`eddy/${instanceId}`))?.startUserId, {
-        timeout: 15_000,
-      })
-      .toBe('carol');
+    await waitFor(
+      async () =>
+        expect((await instances.getProcessInstance(`eddy/${instanceId}`))?.startUserId).toBe('carol'),
+      { timeout: 15_000 },
+    );
 
     // The review task reaches Alice's live list (she is in its candidate group).
     const arrived = await aliceList.next(
@@ -127,10 +128,14 @@ describe('the platform (embedded defaults)', () => {
           `{ task(id: "${review.id}") { correlations { entryType entryId } dataEntries { id } } }`,
         )
       ).data!.task;
-    await expect.poll(correlated, { timeout: 15_000 }).toEqual({
-      correlations: [{ entryType: 'invoice', entryId: 'INV-7' }],
-      dataEntries: [{ id: 'invoice#INV-7' }],
-    });
+    await waitFor(
+      async () =>
+        expect(await correlated()).toEqual({
+          correlations: [{ entryType: 'invoice', entryId: 'INV-7' }],
+          dataEntries: [{ id: 'invoice#INV-7' }],
+        }),
+      { timeout: 15_000 },
+    );
 
     const claimed = await gql<{ claimTask: { assignee: string; description: string } }>(
       url,
@@ -164,16 +169,25 @@ describe('the platform (embedded defaults)', () => {
           `{ tasks(filter: { processInstanceId: "${instanceId}" }) { nodes { id taskDefinitionKey assignee } } }`,
         )
       ).data!.tasks.nodes;
-    await expect
-      .poll(carolTasks, { timeout: 15_000 })
-      .toEqual([expect.objectContaining({ taskDefinitionKey: 'ClarifyInvoice', assignee: 'carol' })]);
+    await waitFor(
+      async () =>
+        expect(await carolTasks()).toEqual([
+          expect.objectContaining({ taskDefinitionKey: 'ClarifyInvoice', assignee: 'carol' }),
+        ]),
+      { timeout: 15_000 },
+    );
     const [clarify] = await carolTasks();
 
     // Restart in the middle of the process: the task is still there and the process goes on.
     closers.splice(0).forEach((close) => close());
     await app!.close();
     url = await start();
-    await expect.poll(carolTasks, { timeout: 15_000 }).toEqual([expect.objectContaining({ id: clarify.id })]);
+    await waitFor(
+      async () => expect(await carolTasks()).toEqual([expect.objectContaining({ id: clarify.id })]),
+      {
+        timeout: 15_000,
+      },
+    );
 
     const aliceAgain = wsClient(url, alice);
     closers.push(() => void aliceAgain.dispose());
@@ -213,7 +227,7 @@ describe('the platform (embedded defaults)', () => {
     await aliceList2.next(
       (m) => m.taskChanges.kind === 'REMOVED' && m.taskChanges.removedIds.includes(secondReview.id),
     );
-    await expect.poll(carolTasks, { timeout: 15_000 }).toEqual([]);
+    await waitFor(async () => expect(await carolTasks()).toEqual([]), { timeout: 15_000 });
 
     // What commands.md asks of /metrics, as this run left it (Alice's subscription is still open).
     const metrics = await (await fetch(`${url}/metrics`)).text();
@@ -262,7 +276,13 @@ describe('the platform on the memory event store', () => {
         { v: { invoiceNumber, supplier: 'ACME', amount: 5, submitter: 'carol' } },
       );
       expect(started.errors).toBeUndefined();
-      await expect.poll(reviews(url), { timeout: 15_000 }).toEqual([{ taskDefinitionKey: 'ReviewInvoice' }]);
+      const reviewsNow = reviews(url);
+      await waitFor(
+        async () => expect(await reviewsNow()).toEqual([{ taskDefinitionKey: 'ReviewInvoice' }]),
+        {
+          timeout: 15_000,
+        },
+      );
       expect(readdirSync(dataDir)).toEqual([]);
       await app!.close();
       app = undefined;
@@ -297,7 +317,7 @@ describe('the insurance claim, with the payment confirmed through the messages A
         )
       ).data!.tasks.nodes;
     const firstTaskOf = async (user: { id: string; groups: string[] }) => {
-      await expect.poll(async () => (await tasksOf(user)()).length, { timeout: 15_000 }).toBe(1);
+      await waitFor(async () => expect(await tasksOf(user)()).toHaveLength(1), { timeout: 15_000 });
       return (await tasksOf(user)())[0];
     };
     const claimAndComplete = async (
@@ -338,9 +358,11 @@ describe('the insurance claim, with the payment confirmed through the messages A
     expect([assess.taskDefinitionKey, policy.taskDefinitionKey]).toEqual(['AssessDamage', 'CheckPolicy']);
     await claimAndComplete(assessor, assess.id, { damage: 1800 });
     // The policy check, still open, now sees the assessed damage.
-    await expect
-      .poll(async () => (await tasksOf(underwriter)())[0]?.payload, { timeout: 15_000 })
-      .toMatchObject({ claimId: 'CLM-1', damage: 1800 });
+    await waitFor(
+      async () =>
+        expect((await tasksOf(underwriter)())[0]?.payload).toMatchObject({ claimId: 'CLM-1', damage: 1800 }),
+      { timeout: 15_000 },
+    );
     await claimAndComplete(underwriter, policy.id, { covered: true });
 
     // The process waits for the payment. Only process applications may send messages, and bad ones are named.

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TasklistHarness } from './support/tasklist-harness';
 
 const FORM = `query($key: String!) { form(key: $key) { key schema } }`;

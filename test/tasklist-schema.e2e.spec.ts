@@ -14,7 +14,7 @@ import {
 } from 'graphql';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TasklistHarness } from './support/tasklist-harness';
 
 /** The public contract lives beside the repository (`../shared/api/tasklist.graphql`). */

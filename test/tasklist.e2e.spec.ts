@@ -6,7 +6,7 @@ import {
 import type { CommandDispatcher } from '@eddy/contracts';
 import { CLOSE_TOO_MANY_CONNECTIONS, CLOSE_UNAUTHORIZED } from '@eddy/tasklist';
 import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import WebSocket from 'ws';
 import { SignJWT } from 'jose';
 import {
@@ -233,8 +233,8 @@ describe('tasklist API end to end', () => {
     });
 
     it('joins tasks and data entries in one batch per level, each authorised for the viewer', async () => {
-      const getDataEntries = vi.spyOn(harness.viewStore, 'getDataEntries');
-      const tasksCorrelatedTo = vi.spyOn(harness.viewStore, 'tasksCorrelatedTo');
+      const getDataEntries = jest.spyOn(harness.viewStore, 'getDataEntries');
+      const tasksCorrelatedTo = jest.spyOn(harness.viewStore, 'tasksCorrelatedTo');
       try {
         const answer = await harness.graphql<{
           tasks: { nodes: { id: string; dataEntries: { id: string; tasks: { id: string }[] }[] }[] };
@@ -337,7 +337,7 @@ describe('tasklist API end to end', () => {
     });
 
     it('answers an unexpected failure as INTERNAL_SERVER_ERROR without its details, over HTTP and graphql-ws', async () => {
-      const failing = vi
+      const failing = jest
         .spyOn(harness.viewStore, 'findTasks')
         .mockRejectedValue(new Error('connection to view-db:27017 failed, user admin'));
       try {
@@ -676,7 +676,7 @@ describe('tasklist API end to end', () => {
       // an early createTime (it sorts into page 1), a page-1 task deleted and another changed.
       const findTasks = harness.viewStore.findTasks.bind(harness.viewStore);
       let writesBetweenPages = 0;
-      const spy = vi.spyOn(harness.viewStore, 'findTasks').mockImplementation(async (query) => {
+      const spy = jest.spyOn(harness.viewStore, 'findTasks').mockImplementation(async (query) => {
         if (query.after && query.filter?.text === 'burst' && writesBetweenPages < 3) {
           const n = writesBetweenPages++;
           await harness.createTask(

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { describeStartupFailure } from '../startup/startup-failure';
 import { COLLECTOR_SETTINGS_FILE, readCollectorSettings } from './collector-settings';
 import { ConfigurationFileError } from './eddy.config';

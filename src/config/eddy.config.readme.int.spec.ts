@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { settingDefaults } from './eddy.config';
 
 /** The rows of the README's configuration table: the variables of a row and the defaults it names. */

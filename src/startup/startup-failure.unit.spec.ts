@@ -2,7 +2,7 @@ import { BpmnDeploymentError } from '@eddy/collector';
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { ConfigurationError, ConfigurationFileError, loadConfig } from '../config/eddy.config';
 import { describeStartupFailure, logStartupFailure } from './startup-failure';
 

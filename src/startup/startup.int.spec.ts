@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 
 const root = resolve(__dirname, '../..');
 
@@ -62,7 +62,9 @@ function failureOf(run: Run): LogLine {
   return failures[0];
 }
 
-describe('start-up failures, run as a process', { timeout: 120_000 }, () => {
+describe('start-up failures, run as a process', () => {
+  jest.setTimeout(120_000);
+
   let dir: string;
   let occupied: Server;
   let occupiedPort: number;

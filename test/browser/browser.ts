@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { FAILURE_HOOKS } from './failure-hooks.environment';
 
 /** Debian's Chromium, which `.ci/run` installs; playwright-core brings no browser of its own. */
 export const CHROMIUM = process.env.EDDY_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -19,6 +20,12 @@ export const SCREENSHOTS = resolve(__dirname, '..', '..', 'test-results', 'brows
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Runs `hook` if the current test fails (the browser tier's environment calls it). */
+export function onTestFailed(hook: () => Promise<void>): void {
+  const hooks = (globalThis as Record<string, unknown>)[FAILURE_HOOKS] as (() => Promise<void>)[] | undefined;
+  hooks?.push(hook);
 }
 
 /*

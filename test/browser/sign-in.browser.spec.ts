@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { BuiltApp } from '../support/built-app';
-import { launchChromium, screenshot } from './browser';
+import { launchChromium, onTestFailed, screenshot } from './browser';
 import {
   freePort,
   startOpenIdProvider,

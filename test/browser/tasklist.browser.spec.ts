@@ -1,11 +1,12 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { BuiltApp } from '../support/built-app';
 import {
   focusedId,
   hasFocus,
   launchChromium,
   layoutShift,
+  onTestFailed,
   overflowsWidth,
   RECORD_LAYOUT_SHIFTS,
   screenshot,
@@ -143,7 +144,7 @@ describe('web tasklist', () => {
       body: JSON.stringify({ commands: [{ type, commandId: `${type}-${Math.random()}`, data }] }),
     });
     const body = (await answer.json()) as { results: { status: string; error?: unknown }[] };
-    expect(body.results[0], JSON.stringify(body)).toMatchObject({ status: 'accepted' });
+    expect(body).toMatchObject({ results: [{ status: 'accepted' }] });
   }
 
   it('sorts, filters, defers and undefers', async () => {
@@ -307,8 +308,8 @@ describe('web tasklist', () => {
       await frank
         .getByRole('heading', { name: view === 'Data entries' ? /Data entries/ : 'Start a process' })
         .waitFor();
-      expect(await overflowsWidth(frank), view).toBe(false);
-      expect(await unnamedControls(frank), view).toEqual([]);
+      expect({ view, overflows: await overflowsWidth(frank) }).toEqual({ view, overflows: false });
+      expect({ view, unnamed: await unnamedControls(frank) }).toEqual({ view, unnamed: [] });
     }
   });
 });

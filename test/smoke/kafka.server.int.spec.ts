@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { requireServer } from '@eddy/testing';
 
 /** Consumes from `topic` in `groupId` until `count` messages arrived, then stops the consumer. */

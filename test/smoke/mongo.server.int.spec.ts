@@ -6,7 +6,7 @@ import {
   type Document,
   type ResumeToken,
 } from 'mongodb';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { requireServer } from '@eddy/testing';
 
 /** The next change of `stream`, failing after `ms` instead of hanging the run. */

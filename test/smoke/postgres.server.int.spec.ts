@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { requireServer } from '@eddy/testing';
 
 describe('PostgreSQL (pg) against the real server', () => {

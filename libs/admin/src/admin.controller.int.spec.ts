@@ -14,7 +14,7 @@ import {
   VIEW_STORE,
   type ViewStore,
 } from '@eddy/projections';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AdminModule } from './admin.module';
 
 const created = (id: string) => ({

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { Authenticator } from './authenticator';
 import { AuthenticationError, type AuthOptions } from './identity';
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { distinct, foldEvents, jsonEquals, sameInstant, type Decider } from './decider';
 
 describe('decider helpers', () => {

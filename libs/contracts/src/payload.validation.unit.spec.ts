@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { aCreateTaskCommand } from '@eddy/testing';
 import { parseCommand, validateCommand } from './commands';
 import { payloadSchema } from './common.schema';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { dataEntryId, dataEntryStreamId } from './data-entry.commands';
 import { processDefinitionStreamId, processInstanceStreamId } from './process.commands';
 import { taskStreamId } from './task.commands';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { createUpcaster, eventSchemaVersions, upcastEvent, type UpcasterChain } from './upcasting';
 
 /** A test chain: `ThingRenamed` went from v1 to v3 in two steps. */

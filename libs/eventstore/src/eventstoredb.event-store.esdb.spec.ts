@@ -1,6 +1,6 @@
 import { eventStoreContract, someEvents } from '@eddy/testing';
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { DuplicateCommandError, WrongExpectedRevisionError } from './event-store.port';
 import { type EventStoreDbEventStore, openEventStoreDbEventStore } from './eventstoredb.event-store';
 

@@ -54,6 +54,7 @@ import {
   validateEsdbAppend,
 } from './eventstoredb.mapping';
 import { readableBatches } from './readable-batches';
+import type { Readable } from 'node:stream';
 
 /** Options of {@link openEventStoreDbEventStore}. */
 export interface EventStoreDbEventStoreOptions {
@@ -385,7 +386,9 @@ export class EventStoreDbEventStore implements EventStore {
     this.subscriptions.add(subscription);
     try {
       const batches = readableBatches<AllStreamResolvedEvent>(
-        subscription,
+        // A Readable; its declared listener overloads (typed against an older @types/node) do not
+        // line up with this project's Readable type, so TypeScript cannot see it.
+        subscription as unknown as Readable,
         options?.maxBatchSize ?? this.defaultBatchSize,
         signal,
       );

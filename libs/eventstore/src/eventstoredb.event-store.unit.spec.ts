@@ -1,5 +1,5 @@
 import { eventStoreContract, someEvents } from '@eddy/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { DuplicateCommandError } from './event-store.port';
 import { EventStoreDbEventStore } from './eventstoredb.event-store';
 import { FakeEventStoreDb } from './eventstoredb.fake-client';

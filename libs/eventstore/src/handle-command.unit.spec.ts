@@ -1,5 +1,5 @@
 import type { CommandMetadata, Decider } from '@eddy/contracts';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, jest } from '@jest/globals';
 import { FoldedStateCache } from './folded-state.cache';
 import { handleCommand } from './handle-command';
 import { MemoryEventStore } from './memory.event-store';
@@ -27,7 +27,7 @@ const options = { maxRetries: 3, schemaVersionOf: () => 1 };
 describe('handleCommand', () => {
   it('reads only the events after the fold it made last, and decides on every event of the stream', async () => {
     const store = new MemoryEventStore();
-    const reads = vi.spyOn(store, 'readStream');
+    const reads = jest.spyOn(store, 'readStream');
     for (let i = 0; i < 5; i++) {
       await handleCommand(store, counter, 'count', { amount: 1, limit: 100 }, metadata(), options);
     }
@@ -67,7 +67,7 @@ describe('handleCommand', () => {
       metadata('once'),
       options,
     );
-    const reads = vi.spyOn(store, 'readStream');
+    const reads = jest.spyOn(store, 'readStream');
     const again = await handleCommand(
       store,
       counter,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { deliverablePrefix, type PositionedRow } from './postgres.deliverable-prefix';
 
 const rows = (...pairs: Array<[number, number]>): PositionedRow[] =>

@@ -2,7 +2,8 @@ import { eventStoreContract, anEvent, requireServer } from '@eddy/testing';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { waitFor } from '@eddy/testing/wait-for';
 import { type StoredEvent } from './event-store.port';
 import { openPostgresEventStore, type PostgresEventStore } from './postgres.event-store';
 
@@ -121,7 +122,7 @@ if (url === undefined) {
       const first = iterator.next();
       // Append only once the reader has caught up and waits live: otherwise its catch-up read could
       // find the event first, and the test would not show the notification at work.
-      await vi.waitFor(() => expect(reader['notifier']['waiters'].size).toBeGreaterThan(0), {
+      await waitFor(() => expect(reader['notifier']['waiters'].size).toBeGreaterThan(0), {
         timeout: 10_000,
       });
 

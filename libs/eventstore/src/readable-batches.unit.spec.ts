@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { readableBatches } from './readable-batches';
 
 const objects = (): PassThrough => new PassThrough({ objectMode: true });

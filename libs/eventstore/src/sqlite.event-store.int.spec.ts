@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { openSqliteEventStore, SqliteEventStore } from './sqlite.event-store';
 
 const dir = mkdtempSync(join(tmpdir(), 'eddy-sqlite-event-store-'));

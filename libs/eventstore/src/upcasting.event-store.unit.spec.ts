@@ -1,5 +1,5 @@
 import { anEvent } from '@eddy/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { type StoredEvent } from './event-store.port';
 import { MemoryEventStore } from './memory.event-store';
 import { withUpcasting } from './upcasting.event-store';

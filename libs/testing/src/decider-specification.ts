@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { expect } from '@jest/globals';
 import { DomainError, foldEvents, type CommandMetadata, type Decider } from '@eddy/contracts';
 
 /** The metadata a specification uses when the test gives none: a fixed time, so tests are repeatable. */

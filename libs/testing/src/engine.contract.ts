@@ -8,7 +8,7 @@ import {
   type ProcessEngine,
   type Variables,
 } from '@eddy/collector/engine/engine.port';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { PAYMENT_PROCESS, REVIEW_PROCESS, UNRUNNABLE_PROCESS } from './engine.contract.bpmn';
 
 export { PAYMENT_PROCESS, REVIEW_PROCESS, UNRUNNABLE_PROCESS } from './engine.contract.bpmn';

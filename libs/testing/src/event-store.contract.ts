@@ -8,7 +8,7 @@ import {
   type StoredEvent,
   WrongExpectedRevisionError,
 } from '@eddy/eventstore';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { killedWriterAcks, type EventStoreChildOpener } from './event-store.crash-test';
 import { anEvent, someEvents } from './event-store.test-events';
 

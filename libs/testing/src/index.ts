@@ -1,7 +1,7 @@
 /**
  * Test helpers of Eddy, imported by package name (`@eddy/testing`): given/when/then for deciders and
  * projections, the contract suites every adapter of a port runs, test events, and the settings of
- * the real servers. For specs only: the contract suites register vitest tests when called.
+ * the real servers. For specs only: the contract suites register jest tests when called.
  */
 export * from './command.fixtures';
 export * from './decider-specification';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
-import { afterAll } from 'vitest';
+import { afterAll } from '@jest/globals';
 import { requireServer } from './servers';
 
 /**

@@ -14,7 +14,7 @@ import {
 import { taskStreamId } from '@eddy/contracts';
 import { MemoryEventStore } from '@eddy/eventstore';
 import { ProjectionWorker, tasksProjection } from '@eddy/projections';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { applyEvents, liveDocuments } from './projection-specification';
 
 /** How the contract suite gets stores of the adapter under test. */

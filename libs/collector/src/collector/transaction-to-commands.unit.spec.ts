@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import type { EngineEvent, EngineTask, EngineTransaction } from '../engine/engine.port';
 import type { CollectorOptions } from './collector.options';
 import { collectTransaction, transactionToCommands } from './transaction-to-commands';

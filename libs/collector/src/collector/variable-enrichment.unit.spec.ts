@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { validateCollectorOptions, type CollectorOptions } from './collector.options';
 import { taskCorrelations, taskPayload } from './variable-enrichment';
 

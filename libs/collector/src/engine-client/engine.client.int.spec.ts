@@ -1,7 +1,8 @@
 import { copyFileSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { waitFor } from '@eddy/testing/wait-for';
 import {
   CheckpointMismatchError,
   type CheckpointReset,
@@ -32,14 +33,14 @@ const created = (application: string) => ({ sourceReference: { applicationName: 
 
 function fakeEngine(overrides: Partial<ProcessEngine> = {}) {
   return {
-    assignTask: vi.fn(async () => undefined),
-    completeTask: vi.fn(async () => undefined),
-    setTaskFollowUpDate: vi.fn(async () => undefined),
+    assignTask: jest.fn(async () => undefined),
+    completeTask: jest.fn(async () => undefined),
+    setTaskFollowUpDate: jest.fn(async () => undefined),
     ...overrides,
   } as unknown as ProcessEngine & {
-    assignTask: ReturnType<typeof vi.fn>;
-    completeTask: ReturnType<typeof vi.fn>;
-    setTaskFollowUpDate: ReturnType<typeof vi.fn>;
+    assignTask: ReturnType<typeof jest.fn>;
+    completeTask: ReturnType<typeof jest.fn>;
+    setTaskFollowUpDate: ReturnType<typeof jest.fn>;
   };
 }
 
@@ -82,7 +83,7 @@ describe('EngineClient', () => {
     await append(store, 't1', 'TaskUndeferred', {});
     await append(store, 't1', 'TaskToBeCompleted', { assignee: 'ann', variables: { ok: true } });
 
-    await vi.waitFor(() => expect(engine.completeTask).toHaveBeenCalledWith('t1', { ok: true }));
+    await waitFor(() => expect(engine.completeTask).toHaveBeenCalledWith('t1', { ok: true }));
     expect(engine.assignTask.mock.calls).toEqual([
       ['t1', 'ann'],
       ['t1', null],
@@ -96,7 +97,7 @@ describe('EngineClient', () => {
   it('retries a failing call a bounded number of times, then gives up and goes on', async () => {
     const store = new MemoryEventStore();
     const engine = fakeEngine({
-      completeTask: vi.fn(async () => {
+      completeTask: jest.fn(async () => {
         throw new Error('engine busy');
       }),
     });
@@ -106,14 +107,14 @@ describe('EngineClient', () => {
     await append(store, 't2', 'TaskClaimed', { assignee: 'bob' });
     await start(store, engine);
 
-    await vi.waitFor(() => expect(engine.assignTask).toHaveBeenCalledWith('t2', 'bob'));
+    await waitFor(() => expect(engine.assignTask).toHaveBeenCalledWith('t2', 'bob'));
     expect(engine.completeTask).toHaveBeenCalledTimes(3);
   });
 
   it('skips a task the engine no longer has without retrying', async () => {
     const store = new MemoryEventStore();
     const engine = fakeEngine({
-      completeTask: vi.fn(async () => {
+      completeTask: jest.fn(async () => {
         throw new EngineError('UNKNOWN_TASK', 'taskId: no open task t1');
       }),
     });
@@ -122,7 +123,7 @@ describe('EngineClient', () => {
     await append(store, 't1', 'TaskClaimed', { assignee: 'bob' });
     await start(store, engine);
 
-    await vi.waitFor(() => expect(engine.assignTask).toHaveBeenCalledWith('t1', 'bob'));
+    await waitFor(() => expect(engine.assignTask).toHaveBeenCalledWith('t1', 'bob'));
     expect(engine.completeTask).toHaveBeenCalledTimes(1);
   });
 
@@ -134,10 +135,10 @@ describe('EngineClient', () => {
     await append(store, 't1', 'TaskCreated', created('eddy'));
     await append(store, 't1', 'TaskClaimed', { assignee: 'ann' });
     const first = await start(store, engine, SqliteCheckpointStore.inFolder(dir));
-    await vi.waitFor(() => expect(engine.assignTask).toHaveBeenCalledTimes(1));
+    await waitFor(() => expect(engine.assignTask).toHaveBeenCalledTimes(1));
     const probe = SqliteCheckpointStore.inFolder(dir);
     const identity = await store.identity();
-    await vi.waitFor(async () =>
+    await waitFor(async () =>
       expect(await probe.load('engine-client:eddy')).toEqual({ position: 2, storeIdentity: identity }),
     );
     await probe.close();
@@ -146,7 +147,7 @@ describe('EngineClient', () => {
     await append(store, 't1', 'TaskToBeCompleted', { assignee: 'ann', variables: {} });
     const again = fakeEngine();
     await start(store, again, SqliteCheckpointStore.inFolder(dir));
-    await vi.waitFor(() => expect(again.completeTask).toHaveBeenCalledWith('t1', {}));
+    await waitFor(() => expect(again.completeTask).toHaveBeenCalledWith('t1', {}));
     expect(again.assignTask).not.toHaveBeenCalled();
   });
 
@@ -175,7 +176,7 @@ describe('EngineClient', () => {
       await append(store, 't1', 'TaskUnclaimed', { previousAssignee: 'ann' });
       const engine = fakeEngine();
       const client = await start(store, engine, SqliteCheckpointStore.inFolder(dir));
-      await vi.waitFor(() => expect(engine.assignTask).toHaveBeenCalledTimes(2));
+      await waitFor(() => expect(engine.assignTask).toHaveBeenCalledTimes(2));
       await client.stop();
       clients.splice(clients.indexOf(client), 1);
       await store.close();
@@ -229,7 +230,7 @@ describe('EngineClient', () => {
         storeIdentity: await store.identity(),
       });
       await append(store, 't2', 'TaskToBeCompleted', { assignee: 'bob', variables: { ok: true } });
-      await vi.waitFor(() => expect(engine.completeTask).toHaveBeenCalledWith('t2', { ok: true }));
+      await waitFor(() => expect(engine.completeTask).toHaveBeenCalledWith('t2', { ok: true }));
       expect(engine.assignTask).not.toHaveBeenCalled();
     });
 
@@ -237,7 +238,7 @@ describe('EngineClient', () => {
       const { dir, store } = await emptiedStore();
       const engine = fakeEngine();
       await start(store, engine, SqliteCheckpointStore.inFolder(dir), 'start');
-      await vi.waitFor(() => expect(engine.assignTask).toHaveBeenCalledWith('t2', 'bob'));
+      await waitFor(() => expect(engine.assignTask).toHaveBeenCalledWith('t2', 'bob'));
     });
 
     it('adopts a checkpoint kept before checkpoints carried their store, when it lies within the store', async () => {
@@ -254,7 +255,7 @@ describe('EngineClient', () => {
       const engine = fakeEngine();
       const checkpoints = SqliteCheckpointStore.inFolder(dir);
       await start(store, engine, checkpoints);
-      await vi.waitFor(() => expect(engine.assignTask).toHaveBeenCalledWith('t1', null));
+      await waitFor(() => expect(engine.assignTask).toHaveBeenCalledWith('t1', null));
       expect(engine.assignTask).toHaveBeenCalledTimes(1);
       expect(await checkpoints.load('engine-client:eddy')).toMatchObject({
         storeIdentity: await store.identity(),

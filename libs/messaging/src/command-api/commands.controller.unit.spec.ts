@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import type { CommandDispatcher, CommandResult, CommandWithMetadata } from '@eddy/contracts';
 import { aCreateTaskCommand } from '@eddy/testing';
 import { CommandsController } from './commands.controller';

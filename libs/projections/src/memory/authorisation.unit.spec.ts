@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { aDataEntry, aTask } from '@eddy/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { compileTaskFilter, compileTaskSort } from '../view-filters';
 import { LIVE_COPY, type PayloadCondition, type Viewer } from '../view-store.port';
 import { MemoryViewStore } from './memory.view-store';

@@ -1,5 +1,5 @@
 import { aTask } from '@eddy/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { LIVE_COPY } from '../view-store.port';
 import { MemoryViewStore } from './memory.view-store';
 

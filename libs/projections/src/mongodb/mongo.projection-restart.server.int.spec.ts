@@ -1,7 +1,7 @@
 import { taskStreamId } from '@eddy/contracts';
 import { MemoryEventStore } from '@eddy/eventstore';
 import { mongoTestDatabases } from '@eddy/testing/mongo-test-databases';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { eventDraft, taskCreated } from '../projection.fixtures.spec';
 import { ProjectionRunner } from '../runner/projection-runner';
 import { tasksProjection } from '../tasks/tasks.projection';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { encodeCursor } from '../view-filters';
 import { ViewQueryError } from '../view-store.port';
 import { afterCursor, escapeRegex, payloadClause, taskQuery, taskSort } from './mongo.view-queries';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { mongoTestDatabases } from '@eddy/testing/mongo-test-databases';
 import { aDataEntry, aTask } from '@eddy/testing/view-store.contract';
 import { MemoryViewStore } from '../memory/memory.view-store';

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { mongoTestDatabases } from '@eddy/testing/mongo-test-databases';
 import { aTask, viewStoreContract } from '@eddy/testing/view-store.contract';
 import { LIVE_COPY, type Viewer } from '../view-store.port';

@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, it } from '@jest/globals';
 import { projectionSpecification } from '@eddy/testing';
 import { source } from '../projection.fixtures.spec';
 import { processInstancesProjection } from './process-instances.projection';

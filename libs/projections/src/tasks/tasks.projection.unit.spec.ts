@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { projectionSpecification } from '@eddy/testing';
 import { taskCreated } from '../projection.fixtures.spec';
 import { taskDecider } from '@eddy/taskpool';

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { resolveTasklistOptions } from '../tasklist.options';
 import { FormCatalog, formProblem } from './form-catalog';
 
@@ -24,7 +24,7 @@ describe('FormCatalog', () => {
     expect(keys.size).toBeGreaterThanOrEqual(10);
     for (const key of keys) {
       const form = catalog.get(key);
-      expect(form, `form ${key}`).not.toBeNull();
+      expect({ key, found: form !== null }).toEqual({ key, found: true });
       expect(formProblem(form!.schema)).toBeNull();
     }
   });

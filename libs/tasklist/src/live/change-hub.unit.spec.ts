@@ -6,7 +6,7 @@ import {
   type ViewChange,
   type ViewChangeFeed,
 } from '@eddy/projections';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { ChangeHub } from './change-hub';
 
 class FakeFeed implements ViewChangeFeed {

@@ -1,5 +1,5 @@
 import type { Page, TaskView, ViewChange } from '@eddy/projections';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import {
   LiveList,
   type LiveChangeListener,

@@ -1,5 +1,5 @@
 import { parseIsoDateTime } from '@eddy/contracts';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { graphql } from '../graphql-runtime';
 import { DateTimeScalar } from './scalars';
 

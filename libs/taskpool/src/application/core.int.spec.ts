@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { COMMAND_DISPATCHER, type CommandDispatcher, type CommandWithMetadata } from '@eddy/contracts';
 import { openSqliteEventStore } from '@eddy/eventstore';
 import { EventStoreModule } from '@eddy/eventstore/event-store.module';

@@ -1,5 +1,5 @@
 import { Test } from '@nestjs/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import {
   COMMAND_DISPATCHER,
   type Command,

@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, it } from '@jest/globals';
 import type { ProcessDefinitionRegistered, RegisterProcessDefinitionData } from '@eddy/contracts';
 import { DeciderSpecification } from '@eddy/testing';
 import { processDefinitionDecider } from './process-definition.decider';

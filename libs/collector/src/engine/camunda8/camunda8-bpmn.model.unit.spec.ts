@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { readProcessModels, withEddyListeners } from './camunda8-bpmn.model';
 
 const ORDER = `<?xml version="1.0" encoding="UTF-8"?>

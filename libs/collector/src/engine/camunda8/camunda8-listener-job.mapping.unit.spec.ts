@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { orderProcessModel } from './fixtures/order-process.model';
 import type { EngineTask } from '../engine.port';
 import { mapListenerJob, type ListenerJobContext } from './camunda8-listener-job.mapping';

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { Camunda8RestStub } from '@eddy/testing/camunda8-rest.stub';
 import type { EngineEvent, EngineTransaction } from '../engine.port';
 import { Camunda8ProcessEngine, type Camunda8ProcessEngineOptions } from './camunda8.engine';

@@ -1,5 +1,5 @@
 import { evaluate } from 'feelin';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { evaluateFeel, resolveAttribute } from './feel';
 
 describe('evaluateFeel', () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { applyLiveChange } from './live-set';
 
 const task = (id: string, version = 1) => ({ id, version, name: id });

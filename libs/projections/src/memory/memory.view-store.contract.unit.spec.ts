@@ -1,5 +1,5 @@
 import { viewStoreContract } from '@eddy/testing';
 import { MemoryViewStore } from './memory.view-store';
 
-// In memory, but named int so it runs with the other adapters' contract suites.
+// The view store contract suite against the memory store (no I/O: the unit tier).
 viewStoreContract('memory', { create: async (options) => new MemoryViewStore(options) });

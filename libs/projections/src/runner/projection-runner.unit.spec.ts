@@ -1,7 +1,7 @@
 import { MemoryEventStore, type StoredEvent } from '@eddy/eventstore';
 import { taskStreamId } from '@eddy/contracts';
 import { applyEvents, liveDocuments } from '@eddy/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { dataEntriesProjection } from '../data-entries/data-entries.projection';
 import { MemoryViewStore } from '../memory/memory.view-store';
 import { processDefinitionsProjection } from '../process-definitions/process-definitions.projection';
