@@ -18,9 +18,16 @@ async function main(): Promise<void> {
     const app = await createApp(config);
     await app.listen(config.http.port, config.http.host);
     const url = (await app.getUrl()).replace('[::1]', 'localhost');
+    const { composedRoles } = await import('./roles/role-modules');
+    const roles = composedRoles(config);
+    const apis = [
+      ...(roles.includes('api') ? [`GraphQL ${url}/graphql`] : []),
+      ...(roles.includes('core') ? [`commands ${url}/api/commands`] : []),
+      `health ${url}/health/ready`,
+    ];
     app
       .get(Logger)
-      .log(`MAIN-000 Eddy is listening on ${url}: GraphQL ${url}/graphql, commands ${url}/api/commands`);
+      .log(`MAIN-000 Eddy is listening on ${url} (roles ${roles.join(', ')}): ${apis.join(', ')}`);
   } catch (error) {
     process.exit(logStartupFailure(startup, error, config));
   }

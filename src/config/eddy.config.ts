@@ -1,5 +1,6 @@
 import type { AuthOptions } from '@eddy/auth';
 import { z } from 'zod';
+import { parseRoles, sharedStoreProblem, type ProcessRoles } from '../roles/roles';
 
 const list = z.string().transform((value) =>
   value
@@ -15,12 +16,38 @@ const integer = (min: number, max: number) =>
     .pipe(z.number().int().min(min).max(max));
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
+/** `EDDY_ROLES`: `all` or a comma-separated list of roles; an unknown role is named. */
+const roles = z.string().superRefine((value, ctx) => {
+  const parsed = parseRoles(value);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.problem });
+});
+const hostPorts = list.pipe(
+  z
+    .array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port items separated by commas'))
+    .min(1, 'must name at least one host:port'),
+);
+
+/**
+ * Prefixes of the test, benchmark and infrastructure tools' own variables: not settings of Eddy,
+ * and left alone by the check for unknown settings.
+ */
+const TOOL_PREFIXES = ['EDDY_TEST_', 'EDDY_BENCH_', 'EDDY_INFRA_'];
+
 /**
  * Every setting of Eddy, read from `EDDY_*` environment variables. The README's configuration
- * table lists them; a bad setting stops start-up with its name.
+ * table lists them; a bad setting stops start-up with its name, and so does an `EDDY_*` variable
+ * that is none of them (a typo).
  */
 const environmentSchema = z
   .object({
+    EDDY_ROLES: roles.default('all'),
+    EDDY_KAFKA_BROKERS: hostPorts.optional(),
+    // The command line tools' settings (npm run admin, npm run watch-tasks).
+    EDDY_ADMIN_URL: z.url({ protocol: /^https?$/ }).optional(),
+    EDDY_ADMIN_TOKEN: z.string().min(1).optional(),
+    EDDY_ADMIN_USER: z.string().min(1).default('admin'),
+    EDDY_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:4000'),
+    EDDY_WATCH_TOKEN: z.string().min(1).optional(),
     EDDY_HTTP_PORT: integer(0, 65_535).default(4000),
     EDDY_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
     EDDY_DATA_DIR: z.string().min(1).default('./data'),
@@ -69,6 +96,11 @@ const environmentSchema = z
     EDDY_LOG_PRETTY: flag.default(false),
   })
   .superRefine((env, ctx) => {
+    const roles = parseRoles(env.EDDY_ROLES);
+    const problem = roles.ok
+      ? sharedStoreProblem(roles.roles, env.EDDY_EVENT_STORE, env.EDDY_VIEW_STORE)
+      : null;
+    if (problem) ctx.addIssue({ code: 'custom', path: [problem.variable], message: problem.message });
     if (env.EDDY_AUTH_MODE === 'jwt' && !env.EDDY_JWT_SECRET && !env.EDDY_JWT_JWKS_URL) {
       ctx.addIssue({
         code: 'custom',
@@ -137,13 +169,54 @@ function devModeProblem(
 
 export type EddyEnvironment = z.infer<typeof environmentSchema>;
 
+/** The settings alone, without the checks across settings (which need a secret or a URL). */
+const settingsSchema = z.object(environmentSchema.shape);
+
+/** The names of every setting, `EDDY_ROLES` ... `EDDY_WATCH_TOKEN`. */
+export function settingNames(): string[] {
+  return Object.keys(settingsSchema.shape);
+}
+
 /** Every setting's default (`undefined`: none), as the README's configuration table lists them. */
 export function settingDefaults(): Record<keyof EddyEnvironment, unknown> {
-  // The settings alone, without the checks across settings (which need a secret or a URL).
-  const defaults: Record<string, unknown> = z.object(environmentSchema.shape).parse({});
+  const defaults: Record<string, unknown> = settingsSchema.parse({});
+  return Object.fromEntries(settingNames().map((name) => [name, defaults[name]])) as Record<
+    keyof EddyEnvironment,
+    unknown
+  >;
+}
+
+/** The `EDDY_*` variables of `env` that are no setting of Eddy (the tools' prefixes aside). */
+export function unknownSettings(env: Record<string, string | undefined>): string[] {
+  const known = new Set(settingNames());
+  return Object.keys(env)
+    .filter((key) => key.startsWith('EDDY_') && !known.has(key))
+    .filter((key) => !TOOL_PREFIXES.some((prefix) => key.startsWith(prefix)))
+    .sort();
+}
+
+function unknownSettingProblems(env: Record<string, string | undefined>) {
+  return unknownSettings(env).map((variable) => ({
+    variable,
+    message: 'is not a setting of Eddy (a typo? the settings are listed in the README)',
+  }));
+}
+
+/** The `EDDY_*` variables that are set and not empty: an empty one counts as unset. */
+function setSettings(env: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(
-    Object.keys(environmentSchema.shape).map((name) => [name, defaults[name]]),
-  ) as Record<keyof EddyEnvironment, unknown>;
+    Object.entries(env).filter(
+      (entry): entry is [string, string] =>
+        entry[0].startsWith('EDDY_') && entry[1] !== undefined && entry[1] !== '',
+    ),
+  );
+}
+
+function issueProblems(error: z.ZodError | undefined) {
+  return (error?.issues ?? []).map((issue) => ({
+    variable: String(issue.path[0] ?? 'EDDY_*'),
+    message: issue.message,
+  }));
 }
 
 /** The typed configuration of one Eddy process. */
@@ -173,6 +246,10 @@ export interface EddyConfig {
     maxPayloadBytes: number;
   };
   log: { level: EddyEnvironment['EDDY_LOG_LEVEL']; pretty: boolean };
+  /** The roles of this process (`EDDY_ROLES`): which modules it composes. */
+  roles: ProcessRoles;
+  /** Kafka bootstrap servers of the roles that use Kafka (`EDDY_KAFKA_BROKERS`); empty: none. */
+  kafka: { brokers: string[] };
   /** Where the web tasklist signs its users in (jwt mode), when it does. */
   oidc: { issuer: string; clientId: string; scopes: string } | null;
   /** With `EDDY_ENGINE=camunda8`: the `@camunda8/sdk`'s own settings (`ZEEBE_*`, `CAMUNDA_*`), passed through. */
@@ -200,11 +277,8 @@ export class ConfigurationFileError extends Error {
 
 /** Reads and validates the configuration; throws {@link ConfigurationError} naming every bad setting. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): EddyConfig {
-  const relevant = Object.fromEntries(
-    Object.entries(env).filter(
-      ([key, value]) => key.startsWith('EDDY_') && value !== undefined && value !== '',
-    ),
-  );
+  const unknown = unknownSettingProblems(env);
+  const relevant = setSettings(env);
   const parsed = environmentSchema.safeParse(relevant);
   const devMode = devModeProblem(relevant, env.NODE_ENV);
   // The Camunda 8 SDK reads its own settings; without an address it would quietly try localhost.
@@ -212,12 +286,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     relevant.EDDY_ENGINE === 'camunda8' && !env.ZEEBE_REST_ADDRESS
       ? { variable: 'ZEEBE_REST_ADDRESS', message: 'is required when EDDY_ENGINE=camunda8' }
       : null;
-  if (!parsed.success || devMode || camunda8) {
+  if (!parsed.success || devMode || camunda8 || unknown.length > 0) {
     throw new ConfigurationError([
-      ...(parsed.error?.issues ?? []).map((issue) => ({
-        variable: String(issue.path[0] ?? 'EDDY_*'),
-        message: issue.message,
-      })),
+      ...unknown,
+      ...issueProblems(parsed.error),
       ...(devMode ? [devMode] : []),
       ...(camunda8 ? [camunda8] : []),
     ]);
@@ -268,6 +340,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPayloadBytes: e.EDDY_MAX_BODY_BYTES,
     },
     log: { level: e.EDDY_LOG_LEVEL, pretty: e.EDDY_LOG_PRETTY },
+    roles: (parseRoles(e.EDDY_ROLES) as { roles: ProcessRoles }).roles,
+    kafka: { brokers: e.EDDY_KAFKA_BROKERS ?? [] },
     oidc: e.EDDY_OIDC_CLIENT_ID
       ? { issuer: e.EDDY_JWT_ISSUER!, clientId: e.EDDY_OIDC_CLIENT_ID, scopes: e.EDDY_OIDC_SCOPES }
       : null,
@@ -277,5 +351,44 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           /^(ZEEBE|CAMUNDA)_/.test(entry[0]) && entry[1] !== undefined && entry[1] !== '',
       ),
     ),
+  };
+}
+
+/** The settings of `npm run admin`: the admin API it calls and the identity it calls it with. */
+export interface AdminCliConfig {
+  url: string;
+  /** A bearer token; without it, the development identity headers of `user` in `group`. */
+  token?: string;
+  user: string;
+  group: string;
+}
+
+/**
+ * Reads the admin command line's settings through the same schema as the server's (an unknown
+ * `EDDY_*` variable is refused here too), without the server's checks across settings: the command
+ * line needs no secret of the server. Throws {@link ConfigurationError}.
+ */
+export function loadAdminCliConfig(env: Record<string, string | undefined> = process.env): AdminCliConfig {
+  const schema = settingsSchema.pick({
+    EDDY_ADMIN_URL: true,
+    EDDY_ADMIN_TOKEN: true,
+    EDDY_ADMIN_USER: true,
+    EDDY_ADMIN_GROUPS: true,
+    EDDY_HTTP_PORT: true,
+  });
+  const relevant = setSettings(env);
+  const parsed = schema.safeParse(
+    Object.fromEntries(Object.keys(schema.shape).map((name) => [name, relevant[name]])),
+  );
+  const unknown = unknownSettingProblems(env);
+  if (!parsed.success || unknown.length > 0) {
+    throw new ConfigurationError([...unknown, ...issueProblems(parsed.error)]);
+  }
+  const e = parsed.data;
+  return {
+    url: (e.EDDY_ADMIN_URL ?? `http://127.0.0.1:${e.EDDY_HTTP_PORT}`).replace(/\/+$/, ''),
+    token: e.EDDY_ADMIN_TOKEN,
+    user: e.EDDY_ADMIN_USER,
+    group: e.EDDY_ADMIN_GROUPS[0] ?? 'admins',
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, loadConfig } from './eddy.config';
+import { ConfigurationError, loadAdminCliConfig, loadConfig, unknownSettings } from './eddy.config';
 
 const secret = 'x'.repeat(32);
 
@@ -182,5 +182,96 @@ describe('loadConfig', () => {
       loadConfig({ EDDY_JWT_SECRET: secret, EDDY_JWT_MAX_LIFETIME_SECONDS: '900' }).auth.jwt
         .maxLifetimeSeconds,
     ).toBe(900);
+  });
+});
+
+describe('strict settings', () => {
+  const dev = { EDDY_AUTH_MODE: 'dev' };
+
+  it('refuse an EDDY_ variable that is no setting, naming it, empty or not', () => {
+    const attempt = () => loadConfig({ ...dev, EDDY_HTTP_PROT: '8080', EDDY_VEIW_STORE: '' });
+    expect(attempt).toThrow(ConfigurationError);
+    expect(attempt).toThrow(/EDDY_HTTP_PROT is not a setting of Eddy.*EDDY_VEIW_STORE is not a setting/);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as ConfigurationError).problems.map((p) => p.variable)).toEqual([
+        'EDDY_HTTP_PROT',
+        'EDDY_VEIW_STORE',
+      ]);
+    }
+  });
+
+  it('leave the test, benchmark and infrastructure tools their prefixes, and other variables alone', () => {
+    expect(
+      unknownSettings({ EDDY_TEST_POSTGRES_URL: 'x', EDDY_BENCH_X: '1', EDDY_INFRA_MONGO_PORT: '1' }),
+    ).toEqual([]);
+    expect(() =>
+      loadConfig({ ...dev, EDDY_TEST_MONGO_URL: 'mongodb://x', PATH: '/bin', EDDYX: '1' }),
+    ).not.toThrow();
+  });
+
+  it('takes the roles of EDDY_ROLES, and refuses an unknown one naming it', () => {
+    expect(loadConfig(dev).roles).toEqual({
+      roles: ['collector', 'core', 'relay', 'projector', 'api'],
+      singleNode: true,
+    });
+    expect(
+      loadConfig({
+        ...dev,
+        EDDY_ROLES: 'api',
+        EDDY_EVENT_STORE: 'postgres',
+        EDDY_POSTGRES_URL: 'postgres://eddy@db/eddy',
+        EDDY_VIEW_STORE: 'mongodb',
+        EDDY_MONGODB_URL: 'mongodb://views/',
+      }).roles,
+    ).toEqual({ roles: ['api'], singleNode: false });
+    expect(() => loadConfig({ ...dev, EDDY_ROLES: 'api,projecter' })).toThrow(
+      /EDDY_ROLES names unknown role 'projecter': the roles are collector, core, relay, projector, api/,
+    );
+  });
+
+  it('refuses roles spread over processes on an event store that cannot be shared', () => {
+    expect(() => loadConfig({ ...dev, EDDY_ROLES: 'collector,core' })).toThrow(
+      /EDDY_ROLES collector,core spreads the roles over processes, which needs an event store they share: EDDY_EVENT_STORE=sqlite/,
+    );
+    expect(() => loadConfig({ ...dev, EDDY_ROLES: 'api', EDDY_EVENT_STORE: 'memory' })).toThrow(
+      /EDDY_EVENT_STORE=memory/,
+    );
+  });
+
+  it('reads the Kafka brokers as host:port items', () => {
+    expect(loadConfig({ ...dev, EDDY_KAFKA_BROKERS: 'k1:9092, k2:9092' }).kafka).toEqual({
+      brokers: ['k1:9092', 'k2:9092'],
+    });
+    expect(loadConfig(dev).kafka).toEqual({ brokers: [] });
+    expect(() => loadConfig({ ...dev, EDDY_KAFKA_BROKERS: 'k1' })).toThrow(
+      /EDDY_KAFKA_BROKERS must be host:port/,
+    );
+  });
+});
+
+describe('the admin command line settings', () => {
+  it('default to the local server in the first admin group, without the server secrets', () => {
+    expect(loadAdminCliConfig({})).toEqual({ url: 'http://127.0.0.1:4000', user: 'admin', group: 'admins' });
+    expect(
+      loadAdminCliConfig({
+        EDDY_HTTP_PORT: '4100',
+        EDDY_ADMIN_GROUPS: 'ops,admins',
+        EDDY_ADMIN_USER: 'olga',
+        EDDY_AUTH_MODE: 'jwt',
+      }),
+    ).toEqual({ url: 'http://127.0.0.1:4100', user: 'olga', group: 'ops' });
+    expect(loadAdminCliConfig({ EDDY_ADMIN_URL: 'https://eddy.example/', EDDY_ADMIN_TOKEN: 't' })).toEqual({
+      url: 'https://eddy.example',
+      token: 't',
+      user: 'admin',
+      group: 'admins',
+    });
+  });
+
+  it('refuse a bad URL and an unknown EDDY_ variable, naming them', () => {
+    expect(() => loadAdminCliConfig({ EDDY_ADMIN_URL: 'ftp://x' })).toThrow(/EDDY_ADMIN_URL/);
+    expect(() => loadAdminCliConfig({ EDDY_ADMIN_TOKN: 't' })).toThrow(/EDDY_ADMIN_TOKN is not a setting/);
   });
 });

@@ -158,5 +158,10 @@ describe('admin API', () => {
     expect((await cli(['verify', 'nope'])).code).toBe(1);
     expect((await cli(['projections'], { EDDY_ADMIN_GROUPS: 'clerks' })).stdout).toContain('403');
     expect((await cli(['frobnicate'])).code).toBe(2);
+    const typo = await cli(['projections'], { EDDY_ADMIN_TOKN: 'secret' });
+    expect(typo).toMatchObject({
+      code: 2,
+      stdout: expect.stringMatching(/EDDY_ADMIN_TOKN is not a setting/),
+    });
   });
 });

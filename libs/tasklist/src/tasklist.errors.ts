@@ -49,6 +49,7 @@ const DOMAIN_CODES: Record<string, TasklistErrorCode> = {
   INVALID_COMMAND: 'BAD_USER_INPUT',
   CONCURRENCY_CONFLICT: 'CONFLICT',
   WRONG_EXPECTED_REVISION: 'CONFLICT',
+  CORE_UNAVAILABLE: 'UNAVAILABLE',
 };
 
 /** The GraphQL error of a command the core rejected; the domain code travels in `extensions.reason`. */

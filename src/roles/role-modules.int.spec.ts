@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, loadConfig } from '../config/eddy.config';
+import { composedRoles, composeRoles, ROLE_MODULES } from './role-modules';
+
+const shared = {
+  EDDY_AUTH_MODE: 'dev',
+  EDDY_EVENT_STORE: 'postgres',
+  EDDY_POSTGRES_URL: 'postgres://eddy@postgres.invalid/eddy',
+  EDDY_VIEW_STORE: 'mongodb',
+  EDDY_MONGODB_URL: 'mongodb://mongodb.invalid/',
+};
+
+/** The names of the modules composed for these roles (dynamic modules by their class). */
+function moduleNames(roles: string): string[] {
+  return composeRoles(loadConfig({ ...shared, EDDY_ROLES: roles })).map((m) =>
+    typeof m === 'function' ? m.name : 'module' in m ? m.module.name : 'forward reference',
+  );
+}
+
+describe('the composition of the roles', () => {
+  it('gives each role its own modules and nothing of the others', () => {
+    expect(moduleNames('core')).toEqual(['CoreModule', 'CommandApiModule']);
+    expect(moduleNames('projector')).toEqual(['ProjectionsModule']);
+    expect(moduleNames('collector,core')).toEqual(['CoreModule', 'CommandApiModule', 'CollectorModule']);
+    expect(moduleNames('api')).toEqual([
+      'ProjectionsModule',
+      'TasklistModule',
+      'TasklistPageModule',
+      'AdminModule',
+      'CoreUnavailableModule',
+    ]);
+    expect(moduleNames('core,api')).not.toContain('CoreUnavailableModule');
+    expect(moduleNames('collector,core,api')).toContain('MessagesApiModule');
+  });
+
+  it('composes every role it has a module for in the single node', () => {
+    const config = loadConfig({ EDDY_AUTH_MODE: 'dev' });
+    expect(composedRoles(config)).toEqual(['collector', 'core', 'projector', 'api']);
+    expect(composeRoles(config).length).toBeGreaterThan(5);
+  });
+
+  it('refuses a role this build has no module for, instead of pretending to run it', () => {
+    expect(ROLE_MODULES.relay).toBeNull();
+    const attempt = () => composeRoles(loadConfig({ ...shared, EDDY_ROLES: 'relay,projector' }));
+    expect(attempt).toThrow(ConfigurationError);
+    expect(attempt).toThrow(/EDDY_ROLES names relay, which this build has no module for/);
+  });
+
+  it('refuses a collector without the core it hands its commands to', () => {
+    expect(() => composeRoles(loadConfig({ ...shared, EDDY_ROLES: 'collector,api' }))).toThrow(
+      /EDDY_ROLES collector,api: the collector hands the engine's changes to the core in its own process; add core/,
+    );
+  });
+});
