@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { readCollectorSettings } from '../config/collector-settings';
 import { ConfigurationError, type EddyConfig } from '../config/eddy.config';
 import { CoreUnavailableDispatcher } from './core-unavailable.dispatcher';
-import { ROLES, runsProjections, type Role } from './roles';
+import { ROLES, runsProjections, type ProcessRoles, type Role } from './roles';
 
 type Imports = NonNullable<ModuleMetadata['imports']>;
 
@@ -91,10 +91,10 @@ export function composedRoles(config: EddyConfig): Role[] {
   return config.roles.roles.filter((role) => ROLE_MODULES[role] !== null);
 }
 
-/** Why this process's roles cannot be composed, or null. */
-function compositionProblem(config: EddyConfig): string | null {
-  const named = config.roles.roles;
-  const missing = config.roles.singleNode ? [] : named.filter((role) => ROLE_MODULES[role] === null);
+/** Why these roles cannot be composed in one process of this build, or null. */
+export function compositionProblem(roles: ProcessRoles): string | null {
+  const named = roles.roles;
+  const missing = roles.singleNode ? [] : named.filter((role) => ROLE_MODULES[role] === null);
   if (missing.length > 0) {
     return `names ${missing.join(', ')}, which this build has no module for (the roles it can run: ${ROLES.filter((r) => ROLE_MODULES[r] !== null).join(', ')})`;
   }
@@ -129,7 +129,7 @@ function engineModules(config: EddyConfig, roles: ReadonlySet<Role>): Imports {
  * `EDDY_ROLES` when they cannot run together in this build.
  */
 export function composeRoles(config: EddyConfig): Imports {
-  const problem = compositionProblem(config);
+  const problem = compositionProblem(config.roles);
   if (problem) throw new ConfigurationError([{ variable: 'EDDY_ROLES', message: problem }]);
   const roles = new Set(composedRoles(config));
   const context: RoleContext = { config, roles, engine: engineModules(config, roles) };
