@@ -13,47 +13,75 @@ import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/eddy.config';
 import { get, post, serviceHeaders, type HttpAnswer } from './helpers/http';
 
+interface Stores {
+  events: MemoryEventStore;
+  views: MemoryViewStore;
+  dataDir: string;
+  apps: INestApplication[];
+}
+
+function sharedStores(): Stores {
+  return {
+    events: new MemoryEventStore(),
+    views: new MemoryViewStore(),
+    dataDir: mkdtempSync(join(tmpdir(), 'eddy-roles-')),
+    apps: [],
+  };
+}
+
+async function closeAll(stores: Stores): Promise<void> {
+  for (const app of stores.apps.reverse()) await app.close();
+  rmSync(stores.dataDir, { recursive: true, force: true });
+}
+
+/**
+ * A process with these roles. The settings name PostgreSQL and MongoDB, as processes that share
+ * their stores must; the stores given here stand in for those servers.
+ */
+async function start(roles: string, stores: Stores): Promise<{ app: INestApplication; url: string }> {
+  const config = loadConfig({
+    EDDY_ROLES: roles,
+    EDDY_AUTH_MODE: 'dev',
+    EDDY_EVENT_STORE: 'postgres',
+    EDDY_POSTGRES_URL: 'postgres://eddy@postgres.invalid/eddy',
+    EDDY_VIEW_STORE: 'mongodb',
+    EDDY_MONGODB_URL: 'mongodb://mongodb.invalid/',
+    EDDY_DATA_DIR: join(stores.dataDir, roles),
+    EDDY_BPMN_DIR: resolve(__dirname, '../bpmn'),
+    EDDY_LOG_LEVEL: 'warn',
+  });
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config, { eventStore: stores.events })],
+  })
+    .overrideProvider(VIEW_STORE)
+    .useValue(stores.views)
+    .compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  stores.apps.push(app);
+  await app.listen(0, '127.0.0.1');
+  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
+
+type GraphqlAnswer = HttpAnswer<{
+  data?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  errors?: { message: string; extensions: Record<string, unknown> }[];
+}>;
+
+const graphqlAs =
+  (user: string, groups: string) =>
+  (url: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphqlAnswer> =>
+    post(url, '/graphql', { query, variables }, { 'x-user': user, 'x-groups': groups });
+
 /**
  * Three processes of the distributed layout in one test process: `collector,core`, `projector` and
  * `api`. They share one event store and one view store, as PostgreSQL and MongoDB are shared between
  * processes (the settings name those servers; the stores given here stand in for them).
  */
 describe('roles: each process composes only the modules of its roles', () => {
-  const events = new MemoryEventStore();
-  const views = new MemoryViewStore();
-  const dataDir = mkdtempSync(join(tmpdir(), 'eddy-roles-'));
-  const apps: INestApplication[] = [];
-  const clerk = { 'content-type': 'application/json', 'x-user': 'carol', 'x-groups': 'clerks' };
+  const stores = sharedStores();
+  const { events, views } = stores;
 
-  async function start(roles: string): Promise<{ app: INestApplication; url: string }> {
-    const config = loadConfig({
-      EDDY_ROLES: roles,
-      EDDY_AUTH_MODE: 'dev',
-      EDDY_EVENT_STORE: 'postgres',
-      EDDY_POSTGRES_URL: 'postgres://eddy@postgres.invalid/eddy',
-      EDDY_VIEW_STORE: 'mongodb',
-      EDDY_MONGODB_URL: 'mongodb://mongodb.invalid/',
-      EDDY_DATA_DIR: join(dataDir, roles),
-      EDDY_BPMN_DIR: resolve(__dirname, '../bpmn'),
-      EDDY_LOG_LEVEL: 'warn',
-    });
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(config, { eventStore: events })],
-    })
-      .overrideProvider(VIEW_STORE)
-      .useValue(views)
-      .compile();
-    const app = moduleRef.createNestApplication({ logger: false });
-    apps.push(app);
-    await app.listen(0, '127.0.0.1');
-    return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
-  }
-
-  const graphql = (url: string, query: string) =>
-    post<{
-      data?: Record<string, unknown>;
-      errors?: { message: string; extensions: Record<string, unknown> }[];
-    }>(url, '/graphql', { query }, clerk);
+  const graphql = graphqlAs('carol', 'clerks');
 
   let core: { app: INestApplication; url: string };
   let projector: { app: INestApplication; url: string };
@@ -61,9 +89,9 @@ describe('roles: each process composes only the modules of its roles', () => {
   let created: HttpAnswer<{ results: { status: string; position: number }[] }>;
 
   beforeAll(async () => {
-    core = await start('collector,core');
-    projector = await start('projector');
-    api = await start('api');
+    core = await start('collector,core', stores);
+    projector = await start('projector', stores);
+    api = await start('api', stores);
     // The collector deployed the models through the core at start; the projector writes them.
     await views.waitForPosition(await events.headPosition(), 30_000);
     created = await post(
@@ -74,10 +102,7 @@ describe('roles: each process composes only the modules of its roles', () => {
     );
     if (created.status === 200) await views.waitForPosition(created.body.results[0].position, 30_000);
   });
-  afterAll(async () => {
-    for (const app of apps.reverse()) await app.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => closeAll(stores));
 
   it('collector,core runs the engine and takes commands, and serves no tasklist', async () => {
     expect(core.app.get(PROCESS_ENGINE, { strict: false })).toBeDefined();
@@ -147,5 +172,64 @@ describe('roles: each process composes only the modules of its roles', () => {
     }
     expect(() => projector.app.get(PROCESS_ENGINE, { strict: false })).toThrow();
     expect(() => projector.app.get(COMMAND_DISPATCHER, { strict: false })).toThrow();
+  });
+});
+
+describe('roles: requests cross the processes through the shared event store', () => {
+  const stores = sharedStores();
+  const carol = graphqlAs('carol', 'clerks');
+  const alice = graphqlAs('alice', 'accounting');
+  let engine: { app: INestApplication; url: string };
+  let other: { app: INestApplication; url: string };
+
+  beforeAll(async () => {
+    // The engine's process serves the tasklist too (process starts); another api process has the core only.
+    engine = await start('collector,core,api', stores);
+    await start('projector', stores);
+    other = await start('api,core', stores);
+  });
+  afterAll(() => closeAll(stores));
+
+  it("a claim on an api,core process answers read your writes, and its completion drives the other process's engine", async () => {
+    const started = await carol(
+      engine.url,
+      'mutation($v: JSON) { startProcess(processDefinitionKey: "invoice-approval", variables: $v) { processInstanceId } }',
+      { v: { invoiceNumber: 'INV-9', supplier: 'ACME', amount: 900, submitter: 'carol' } },
+    );
+    expect(started.body.errors).toBeUndefined();
+    const instance = started.body.data!.startProcess.processInstanceId as string;
+    const tasksOf = async (ask: typeof carol, url: string) =>
+      ((await ask(url, '{ tasks { nodes { id taskDefinitionKey assignee processInstanceId } } }')).body.data
+        ?.tasks.nodes ?? []) as {
+        id: string;
+        taskDefinitionKey: string;
+        assignee: string | null;
+        processInstanceId: string;
+      }[];
+
+    await expect
+      .poll(async () => (await tasksOf(alice, other.url)).map((t) => t.taskDefinitionKey), {
+        timeout: 30_000,
+      })
+      .toEqual(['ReviewInvoice']);
+    const [review] = await tasksOf(alice, other.url);
+    expect(review.processInstanceId).toBe(instance);
+
+    // Handled by the core of the api process itself; the answer already shows the view's change.
+    const claimed = await alice(other.url, `mutation { claimTask(id: "${review.id}") { assignee } }`);
+    expect(claimed.body).toEqual({ data: { claimTask: { assignee: 'alice' } } });
+
+    // The completion reaches the engine of the other process, whose next task comes back to every api.
+    const completed = await alice(
+      other.url,
+      `mutation { completeTask(id: "${review.id}", variables: { approved: false }) { id } }`,
+    );
+    expect(completed.body.errors).toBeUndefined();
+    await expect
+      .poll(async () => (await tasksOf(carol, other.url)).map((t) => [t.taskDefinitionKey, t.assignee]), {
+        timeout: 30_000,
+      })
+      .toEqual([['ClarifyInvoice', 'carol']]);
+    expect((await tasksOf(carol, engine.url)).map((t) => t.taskDefinitionKey)).toEqual(['ClarifyInvoice']);
   });
 });
