@@ -5,7 +5,7 @@ import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
 import { EventStoreModule, type EventStoreSettings } from '@eddy/eventstore/event-store.module';
 import { AdminModule } from '@eddy/admin';
 import { CollectorModule } from '@eddy/collector';
-import { CommandApiModule, MessagesApiModule } from '@eddy/messaging';
+import { CommandApiModule, CommandTopicModule, MessagesApiModule } from '@eddy/messaging';
 import {
   MongoViewStore,
   ProjectionRunner,
@@ -83,6 +83,16 @@ export class AppModule {
           maxCommandsPerRequest: config.commands.maxPerRequest,
           maxPayloadDepth: config.commands.maxPayloadDepth,
         }),
+        // Commands from Kafka (EDDY_KAFKA_COMMANDS=on), beside the command API.
+        ...(config.commandTopic
+          ? [
+              CommandTopicModule.forRoot({
+                ...config.commandTopic,
+                brokers: config.kafka.brokers!,
+                maxPayloadDepth: config.commands.maxPayloadDepth,
+              }),
+            ]
+          : []),
         ProjectionsModule.forRoot(
           config.viewStore.kind === 'mongodb'
             ? { mongodb: { url: config.viewStore.mongodbUrl!, database: config.viewStore.mongodbDatabase } }
