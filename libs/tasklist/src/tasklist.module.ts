@@ -26,6 +26,7 @@ import { TaskInteractionsService } from './task-interactions.service';
 import { TasklistContextFactory } from './tasklist.context';
 import { formatForClient, tasklistError } from './tasklist.errors';
 import { resolveTasklistOptions, TASKLIST_OPTIONS, type TasklistOptions } from './tasklist.options';
+import { GraphqlExplorerController, graphqlExplorerPlugin } from './transport/graphql-explorer.controller';
 import { GraphqlWsServer, MAX_DOCUMENT_TOKENS } from './transport/graphql-ws.server';
 
 /** Where the schema files live: the contract's copy and, beside it, any additions. */
@@ -114,7 +115,13 @@ export class TasklistModule {
         includeStacktraceInErrorResponses: false,
         parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },
         // No cache hints in this API: the cache control plugin would only cost time per field.
-        plugins: [limits.apolloPlugin(), ApolloServerPluginCacheControlDisabled(), operationLatencyPlugin()],
+        plugins: [
+          limits.apolloPlugin(),
+          ApolloServerPluginCacheControlDisabled(),
+          operationLatencyPlugin(),
+          // A browser's GET of the path gets the GraphQL explorer.
+          graphqlExplorerPlugin(),
+        ],
         formatError: formatForClient,
         // graphql-ws runs in GraphqlWsServer, on the same path.
         subscriptions: undefined,
@@ -123,6 +130,7 @@ export class TasklistModule {
     return {
       module: TasklistModule,
       imports: [core, graphql],
+      controllers: [GraphqlExplorerController],
       providers: [
         TasklistQueryResolver,
         TaskFieldsResolver,
