@@ -94,7 +94,7 @@ export class CommandTopicConsumer implements OnApplicationBootstrap, BeforeAppli
         onRetry: (error, attempt, delayMs) => {
           consumerErrors.inc({ code: 'COMMAND-TOPIC-002' });
           this.logger.error(
-            `COMMAND-TOPIC-002 the Kafka brokers ${options.brokers.join(',')} cannot be reached (attempt ${attempt}, again in ${delayMs} ms): ${String(error)}`,
+            `COMMAND-TOPIC-002 cannot consume ${options.topic} from the Kafka brokers ${options.brokers.join(',')} (attempt ${attempt}, again in ${delayMs} ms): ${String(error)}`,
           );
         },
       },
