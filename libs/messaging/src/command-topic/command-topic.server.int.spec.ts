@@ -1,19 +1,11 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
-import {
-  Kafka,
-  logLevel,
-  Partitioners,
-  type Admin,
-  type Consumer,
-  type KafkaMessage,
-  type Producer,
-} from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type KafkaMessage, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventStoreUnavailableError, MemoryEventStore, type EventStore } from '@eddy/eventstore';
 import { EventStoreModule } from '@eddy/eventstore/event-store.module';
 import { CoreModule } from '@eddy/taskpool';
-import { aCreateTaskCommand, requireServer } from '@eddy/testing';
+import { aCreateTaskCommand, requireServer, TopicReader } from '@eddy/testing';
 import { CommandTopicModule } from './command-topic.module';
 
 /** A store that can be made unreachable, and tells each refused call. */
@@ -47,44 +39,6 @@ class SwitchableStore {
   /** Resolves once `count` more calls were refused. */
   refused(count: number): Promise<void> {
     return new Promise((resolve) => this.waiters.push({ count: this.refusals + count, resolve }));
-  }
-}
-
-/** Every message of some topics, read from the start, with a wait for the one a test expects. */
-class TopicReader {
-  readonly messages: { topic: string; message: KafkaMessage }[] = [];
-  private waiters: {
-    match: (topic: string, m: KafkaMessage) => boolean;
-    resolve: (m: KafkaMessage) => void;
-  }[] = [];
-
-  constructor(private readonly consumer: Consumer) {}
-
-  stop(): Promise<void> {
-    return this.consumer.disconnect();
-  }
-
-  async start(topics: string[]): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics, fromBeginning: true });
-    const joined = new Promise<void>((resolve) =>
-      this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve()),
-    );
-    await this.consumer.run({
-      eachMessage: async ({ topic, message }) => {
-        this.messages.push({ topic, message });
-        this.waiters = this.waiters.filter((w) =>
-          w.match(topic, message) ? (w.resolve(message), false) : true,
-        );
-      },
-    });
-    await joined;
-  }
-
-  next(topic: string, match: (m: KafkaMessage) => boolean): Promise<KafkaMessage> {
-    const found = this.messages.find((m) => m.topic === topic && match(m.message));
-    if (found) return Promise.resolve(found.message);
-    return new Promise((resolve) => this.waiters.push({ match: (t, m) => t === topic && match(m), resolve }));
   }
 }
 
