@@ -25,9 +25,14 @@ async function main(): Promise<void> {
       ...(roles.includes('core') ? [`commands ${url}/api/commands`] : []),
       `health ${url}/health/ready`,
     ];
-    app
-      .get(Logger)
-      .log(`MAIN-000 Eddy is listening on ${url} (roles ${roles.join(', ')}): ${apis.join(', ')}`);
+    const logger = app.get(Logger);
+    logger.log(`MAIN-000 Eddy is listening on ${url} (roles ${roles.join(', ')}): ${apis.join(', ')}`);
+    // Nest's shutdown hooks (enabled in createApp) do the stopping; this says that it began.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () =>
+        logger.log(`MAIN-005 Eddy stops (${signal}): finishing the requests in flight, closing connections`),
+      );
+    }
   } catch (error) {
     process.exit(logStartupFailure(startup, error, config));
   }

@@ -15,6 +15,9 @@ const integer = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+const kafkaTopic = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name: 1 to 249 letters, digits, . _ or -');
 
 /** `EDDY_ROLES`: `all` or a comma-separated list of roles; an unknown role is named. */
 const roles = z.string().superRefine((value, ctx) => {
@@ -92,6 +95,13 @@ const environmentSchema = z
     EDDY_GRAPHQL_MAX_COST: integer(1, 10_000_000).default(20_000),
     EDDY_GRAPHQL_MAX_PAGE_SIZE: integer(1, 1_000).default(200),
     EDDY_WS_MAX_SUBSCRIPTIONS: integer(1, 10_000).default(20),
+    // Commands from a Kafka topic (libs/messaging/src/command-topic).
+    EDDY_KAFKA_COMMANDS: z.enum(['on', 'off']).default('off'),
+    EDDY_KAFKA_COMMAND_TOPIC: kafkaTopic.default('eddy.commands'),
+    EDDY_KAFKA_COMMAND_RESULTS_TOPIC: kafkaTopic.default('eddy.command-results'),
+    EDDY_KAFKA_COMMAND_DLQ_TOPIC: kafkaTopic.default('eddy.commands.dlq'),
+    EDDY_KAFKA_COMMAND_GROUP: z.string().min(1).max(255).default('eddy-core'),
+    EDDY_KAFKA_COMMAND_MAX_BYTES: integer(1_024, 64 * 1024 * 1024).default(1024 * 1024),
     EDDY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     EDDY_LOG_PRETTY: flag.default(false),
   })
@@ -134,6 +144,13 @@ const environmentSchema = z
         code: 'custom',
         path: ['EDDY_EVENTSTOREDB_URL'],
         message: 'is required when EDDY_EVENT_STORE=eventstoredb',
+      });
+    }
+    if (env.EDDY_KAFKA_COMMANDS === 'on' && !env.EDDY_KAFKA_BROKERS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EDDY_KAFKA_BROKERS'],
+        message: 'is required when EDDY_KAFKA_COMMANDS=on',
       });
     }
     if (env.EDDY_VIEW_STORE === 'mongodb' && !env.EDDY_MONGODB_URL) {
@@ -250,6 +267,14 @@ export interface EddyConfig {
   roles: ProcessRoles;
   /** Kafka bootstrap servers of the roles that use Kafka (`EDDY_KAFKA_BROKERS`); empty: none. */
   kafka: { brokers: string[] };
+  /** Commands from a Kafka topic (`EDDY_KAFKA_COMMANDS=on`), or null. */
+  commandTopic: {
+    topic: string;
+    resultsTopic: string;
+    deadLetterTopic: string;
+    groupId: string;
+    maxMessageBytes: number;
+  } | null;
   /** Where the web tasklist signs its users in (jwt mode), when it does. */
   oidc: { issuer: string; clientId: string; scopes: string } | null;
   /** With `EDDY_ENGINE=camunda8`: the `@camunda8/sdk`'s own settings (`ZEEBE_*`, `CAMUNDA_*`), passed through. */
@@ -342,6 +367,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     log: { level: e.EDDY_LOG_LEVEL, pretty: e.EDDY_LOG_PRETTY },
     roles: (parseRoles(e.EDDY_ROLES) as { roles: ProcessRoles }).roles,
     kafka: { brokers: e.EDDY_KAFKA_BROKERS ?? [] },
+    commandTopic:
+      e.EDDY_KAFKA_COMMANDS === 'on'
+        ? {
+            topic: e.EDDY_KAFKA_COMMAND_TOPIC,
+            resultsTopic: e.EDDY_KAFKA_COMMAND_RESULTS_TOPIC,
+            deadLetterTopic: e.EDDY_KAFKA_COMMAND_DLQ_TOPIC,
+            groupId: e.EDDY_KAFKA_COMMAND_GROUP,
+            maxMessageBytes: e.EDDY_KAFKA_COMMAND_MAX_BYTES,
+          }
+        : null,
     oidc: e.EDDY_OIDC_CLIENT_ID
       ? { issuer: e.EDDY_JWT_ISSUER!, clientId: e.EDDY_OIDC_CLIENT_ID, scopes: e.EDDY_OIDC_SCOPES }
       : null,

@@ -81,6 +81,36 @@ describe('loadConfig', () => {
     ).toBe(50);
   });
 
+  it('takes commands from Kafka only with EDDY_KAFKA_COMMANDS=on and brokers', () => {
+    expect(loadConfig({ EDDY_AUTH_MODE: 'dev' }).commandTopic).toBeNull();
+    expect(() => loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_KAFKA_COMMANDS: 'on' })).toThrow(
+      'EDDY_KAFKA_BROKERS is required when EDDY_KAFKA_COMMANDS=on',
+    );
+    expect(() => loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_KAFKA_BROKERS: 'kafka-1' })).toThrow(
+      'EDDY_KAFKA_BROKERS must be host:port',
+    );
+    expect(() =>
+      loadConfig({
+        EDDY_AUTH_MODE: 'dev',
+        EDDY_KAFKA_COMMAND_TOPIC: 'eddy commands',
+        EDDY_KAFKA_BROKERS: 'k:9092',
+      }),
+    ).toThrow('EDDY_KAFKA_COMMAND_TOPIC must be a Kafka topic name');
+    const config = loadConfig({
+      EDDY_AUTH_MODE: 'dev',
+      EDDY_KAFKA_COMMANDS: 'on',
+      EDDY_KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9092',
+    });
+    expect(config.kafka.brokers).toEqual(['kafka-1:9092', 'kafka-2:9092']);
+    expect(config.commandTopic).toEqual({
+      topic: 'eddy.commands',
+      resultsTopic: 'eddy.command-results',
+      deadLetterTopic: 'eddy.commands.dlq',
+      groupId: 'eddy-core',
+      maxMessageBytes: 1024 * 1024,
+    });
+  });
+
   it('reads the EventStoreDB connection string', () => {
     const config = loadConfig({
       EDDY_AUTH_MODE: 'dev',

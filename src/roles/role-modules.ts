@@ -2,7 +2,7 @@ import { type DynamicModule, Global, Module, type ModuleMetadata } from '@nestjs
 import { AdminModule } from '@eddy/admin';
 import { CollectorModule } from '@eddy/collector';
 import { COMMAND_DISPATCHER } from '@eddy/contracts';
-import { CommandApiModule, MessagesApiModule } from '@eddy/messaging';
+import { CommandApiModule, CommandTopicModule, MessagesApiModule } from '@eddy/messaging';
 import { DEFAULT_PROJECTIONS, ProjectionsModule } from '@eddy/projections';
 import { TasklistModule, TasklistPageModule } from '@eddy/tasklist';
 import { CoreModule } from '@eddy/taskpool';
@@ -43,6 +43,16 @@ export const ROLE_MODULES: Record<Role, RoleModules> = {
       maxCommandsPerRequest: config.commands.maxPerRequest,
       maxPayloadDepth: config.commands.maxPayloadDepth,
     }),
+    // Commands from Kafka (EDDY_KAFKA_COMMANDS=on), beside the command API.
+    ...(config.commandTopic
+      ? [
+          CommandTopicModule.forRoot({
+            ...config.commandTopic,
+            brokers: config.kafka.brokers,
+            maxPayloadDepth: config.commands.maxPayloadDepth,
+          }),
+        ]
+      : []),
   ],
   // The relay of the event store's log to Kafka registers its module here.
   relay: null,
