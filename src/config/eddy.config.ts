@@ -13,6 +13,7 @@ const integer = (min: number, max: number) =>
     .regex(/^\d+$/, 'must be a whole number')
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
+const kafkaName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be 1 to 249 letters, digits, . _ or -');
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 /**
@@ -65,6 +66,11 @@ const environmentSchema = z
     EDDY_GRAPHQL_MAX_COST: integer(1, 10_000_000).default(20_000),
     EDDY_GRAPHQL_MAX_PAGE_SIZE: integer(1, 1_000).default(200),
     EDDY_WS_MAX_SUBSCRIPTIONS: integer(1, 10_000).default(20),
+    EDDY_KAFKA_BROKERS: list
+      .pipe(z.array(z.string().regex(/^[^\s,:]+:\d{1,5}$/, 'must be host:port')).min(1))
+      .optional(),
+    EDDY_KAFKA_EVENTS_TOPIC: kafkaName.default('eddy.events'),
+    EDDY_KAFKA_PROJECTOR_GROUP: kafkaName.default('eddy-projector'),
     EDDY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     EDDY_LOG_PRETTY: flag.default(false),
   })
@@ -173,6 +179,8 @@ export interface EddyConfig {
     maxPayloadBytes: number;
   };
   log: { level: EddyEnvironment['EDDY_LOG_LEVEL']; pretty: boolean };
+  /** The brokers (none: no Kafka), the event topic and the projectors' consumer group. */
+  kafka: { brokers: string[]; eventsTopic: string; projectorGroup: string };
   /** Where the web tasklist signs its users in (jwt mode), when it does. */
   oidc: { issuer: string; clientId: string; scopes: string } | null;
   /** With `EDDY_ENGINE=camunda8`: the `@camunda8/sdk`'s own settings (`ZEEBE_*`, `CAMUNDA_*`), passed through. */
@@ -268,6 +276,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPayloadBytes: e.EDDY_MAX_BODY_BYTES,
     },
     log: { level: e.EDDY_LOG_LEVEL, pretty: e.EDDY_LOG_PRETTY },
+    kafka: {
+      brokers: e.EDDY_KAFKA_BROKERS ?? [],
+      eventsTopic: e.EDDY_KAFKA_EVENTS_TOPIC,
+      projectorGroup: e.EDDY_KAFKA_PROJECTOR_GROUP,
+    },
     oidc: e.EDDY_OIDC_CLIENT_ID
       ? { issuer: e.EDDY_JWT_ISSUER!, clientId: e.EDDY_OIDC_CLIENT_ID, scopes: e.EDDY_OIDC_SCOPES }
       : null,
