@@ -6,6 +6,14 @@ import {
   type CommandWithMetadata,
 } from '@eddy/contracts';
 import { type EventStore, MemoryEventStore, type StoredEvent } from '@eddy/eventstore';
+import {
+  DEFAULT_PROJECTIONS,
+  LIVE_COPY,
+  MemoryViewStore,
+  ProjectionWorker,
+  type ViewName,
+  type ViewStore,
+} from '@eddy/projections';
 import { EventStoreModule } from '@eddy/eventstore/event-store.module';
 import { CoreModule } from '@eddy/taskpool';
 
@@ -187,4 +195,26 @@ export function shuffledAcrossStreams(events: readonly StoredEvent[], random: ()
     if (queues[i].length === 0) queues.splice(i, 1);
   }
   return shuffled;
+}
+
+export const VIEWS: ViewName[] = ['tasks', 'data-entries', 'process-definitions', 'process-instances'];
+
+/** Every document of every view, by view. */
+export async function everyView(store: ViewStore): Promise<Record<string, unknown[]>> {
+  return Object.fromEntries(
+    await Promise.all(VIEWS.map(async (view) => [view, await store.documents({ view, copy: LIVE_COPY })])),
+  ) as Record<string, unknown[]>;
+}
+
+/** The views as the in-process projection builds them from the store: every event in global order. */
+export async function inOrderViews(store: EventStore): Promise<MemoryViewStore> {
+  const views = new MemoryViewStore();
+  const head = await store.headPosition();
+  for (const projection of DEFAULT_PROJECTIONS) {
+    const worker = new ProjectionWorker(projection, { view: projection.name, copy: LIVE_COPY }, store, views);
+    await worker.init();
+    if (!(await worker.catchUpTo(head)))
+      throw new Error(`in-order projection ${projection.name} failed: ${worker.failure?.message}`);
+  }
+  return views;
 }

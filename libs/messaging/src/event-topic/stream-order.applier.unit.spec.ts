@@ -1,47 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { type StoredEvent } from '@eddy/eventstore';
+import { DEFAULT_PROJECTIONS, MemoryViewStore } from '@eddy/projections';
 import {
-  DEFAULT_PROJECTIONS,
-  LIVE_COPY,
-  MemoryViewStore,
-  ProjectionWorker,
-  type ViewName,
-  type ViewStore,
-} from '@eddy/projections';
-import { aWorkload, seededRandom, shuffledAcrossStreams } from './event-log.fixtures.spec';
+  aWorkload,
+  everyView,
+  inOrderViews,
+  seededRandom,
+  shuffledAcrossStreams,
+  VIEWS,
+} from './event-log.fixtures.spec';
 import { StreamOrderApplier } from './stream-order.applier';
-
-const VIEWS: ViewName[] = ['tasks', 'data-entries', 'process-definitions', 'process-instances'];
-
-async function everyView(store: ViewStore) {
-  return Object.fromEntries(
-    await Promise.all(VIEWS.map(async (view) => [view, await store.documents({ view, copy: LIVE_COPY })])),
-  );
-}
-
-/** The views as the in-process projection builds them: every event in global order. */
-async function inOrder(events: readonly StoredEvent[]) {
-  const { MemoryEventStore } = await import('@eddy/eventstore');
-  const store = new MemoryEventStore();
-  for (const e of events) {
-    await store.appendToStream(e.streamId, [
-      { id: e.id, type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata },
-    ]);
-  }
-  const views = new MemoryViewStore();
-  for (const projection of DEFAULT_PROJECTIONS) {
-    const worker = new ProjectionWorker(projection, { view: projection.name, copy: LIVE_COPY }, store, views);
-    await worker.init();
-    expect(await worker.catchUpTo(await store.headPosition())).toBe(true);
-  }
-  return views;
-}
 
 describe('StreamOrderApplier: events in stream order but any order across streams', () => {
   it.each([11, 2024, 77_777])(
     'builds every field of every view as the in-order projection does (seed %i), duplicates included',
     async (seed) => {
-      const log = await (await aWorkload(seed, 400)).readAll();
+      const store = await aWorkload(seed, 400);
+      const log = await store.readAll();
       const random = seededRandom(seed);
       const shuffled = shuffledAcrossStreams(log, random);
       expect(shuffled.map((e) => e.position)).not.toEqual(log.map((e) => e.position));
@@ -58,7 +32,7 @@ describe('StreamOrderApplier: events in stream order but any order across stream
       // A late duplicate of old events changes nothing either.
       await applier.apply(shuffled.slice(0, 50));
 
-      const expected = await inOrder(log);
+      const expected = await inOrderViews(store);
       const actual = await everyView(views);
       expect(actual).toEqual(await everyView(expected));
       expect((actual.tasks as unknown[]).length).toBeGreaterThan(5);
