@@ -10,3 +10,4 @@ export * from './event-store.contract';
 export * from './event-store.test-events';
 export * from './view-store.contract';
 export * from './servers';
+export * from './seeded-random';

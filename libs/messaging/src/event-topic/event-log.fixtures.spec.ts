@@ -16,20 +16,9 @@ import {
 } from '@eddy/projections';
 import { EventStoreModule } from '@eddy/eventstore/event-store.module';
 import { CoreModule } from '@eddy/taskpool';
+import { seededRandom } from '@eddy/testing';
 
 /** Test data of the event topic specs (not a spec itself: no tier in its name). */
-
-/** A seeded pseudo-random generator (mulberry32), so that a failing seed can be run again. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * Runs `steps` random commands of every kind through the core (process definitions in several

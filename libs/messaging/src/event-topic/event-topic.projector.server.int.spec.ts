@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { eventSchemaVersions } from '@eddy/contracts';
 import { openPostgresEventStore, type StoredEvent } from '@eddy/eventstore';
 import { metricsRegistry } from '@eddy/observability';
 import { DEFAULT_PROJECTIONS, LIVE_COPY, MongoViewStore } from '@eddy/projections';
-import { requireServer } from '@eddy/testing';
+import { aSourceReference, requireServer } from '@eddy/testing';
 import { mongoTestDatabases } from '@eddy/testing/mongo-test-databases';
+import { kafkaTestTopics } from '@eddy/testing/kafka-test-topics';
 import { EventRelay } from '../relay/event.relay';
 import { aWorkload, everyView, inOrderViews } from './event-log.fixtures.spec';
 import { eventMessage } from './event-message';
@@ -14,28 +14,13 @@ import { EventTopicProjector, type EventTopicProjectorOptions } from './event-to
 
 const postgres = requireServer('postgres');
 const mongo = requireServer('mongo');
-const { brokers } = requireServer('kafka');
+const { brokers, kafka, admin, fresh: freshTopic } = kafkaTestTopics('eddy-projector');
 const databases = mongoTestDatabases('eddy_event_topic');
-const kafka = new Kafka({ clientId: 'eddy-projector-spec', brokers, logLevel: logLevel.NOTHING });
-const admin = kafka.admin();
-const topics: string[] = [];
 const cleanup: Array<() => Promise<unknown>> = [];
 
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
 });
-afterAll(async () => {
-  await admin.deleteTopics({ topics }).catch(() => undefined);
-  await admin.disconnect();
-});
-
-async function freshTopic(partitions: number): Promise<string> {
-  const topic = `eddy-projector-spec-${randomUUID()}`;
-  topics.push(topic);
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  return topic;
-}
 
 async function viewStore(database: string): Promise<MongoViewStore> {
   const store = await MongoViewStore.connect(mongo.url, database);
@@ -117,14 +102,7 @@ describe('the Kafka projector against Kafka, PostgreSQL and the MongoDB-compatib
         id,
         name: `Task ${id}`,
         taskDefinitionKey: 'review',
-        sourceReference: {
-          type: 'generic',
-          instanceId: 'c-1',
-          definitionId: 'd:1',
-          definitionKey: 'd',
-          name: 'D',
-          applicationName: 'app',
-        },
+        sourceReference: aSourceReference(),
         candidateUsers: [],
         candidateGroups: ['clerks'],
         correlations: [],
@@ -198,5 +176,23 @@ describe('the Kafka projector against Kafka, PostgreSQL and the MongoDB-compatib
       interval: 100,
     });
     expect(upgraded.status().held).toEqual([]);
+  });
+
+  it('reports brokers that cannot be reached at start-up with EVENTTOPIC-010 and keeps trying', async () => {
+    const views = await viewStore(databases.fresh());
+    const p = new EventTopicProjector(
+      { brokers: ['127.0.0.1:1'], topic: 'eddy-unreachable', groupId: `g-${randomUUID()}` },
+      views,
+      DEFAULT_PROJECTIONS,
+    );
+    cleanup.push(() => p.stop());
+    p.start();
+    await vi.waitFor(
+      async () =>
+        expect(await metricsRegistry.getSingleMetricAsString('eddy_event_topic_errors_total')).toContain(
+          'code="EVENTTOPIC-010"',
+        ),
+      { timeout: 120_000, interval: 200 },
+    );
   });
 });

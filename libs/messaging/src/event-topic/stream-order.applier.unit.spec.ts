@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PROJECTIONS, MemoryViewStore } from '@eddy/projections';
-import {
-  aWorkload,
-  everyView,
-  inOrderViews,
-  seededRandom,
-  shuffledAcrossStreams,
-  VIEWS,
-} from './event-log.fixtures.spec';
+import { aWorkload, everyView, inOrderViews, shuffledAcrossStreams, VIEWS } from './event-log.fixtures.spec';
 import { StreamOrderApplier } from './stream-order.applier';
+import { seededRandom } from '@eddy/testing';
 
 describe('StreamOrderApplier: events in stream order but any order across streams', () => {
   it.each([11, 2024, 77_777])(

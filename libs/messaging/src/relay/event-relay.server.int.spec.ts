@@ -2,37 +2,22 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openPostgresEventStore, type PostgresEventStore } from '@eddy/eventstore';
 import { metricsRegistry } from '@eddy/observability';
 import { anEvent, requireServer } from '@eddy/testing';
+import { kafkaTestTopics } from '@eddy/testing/kafka-test-topics';
 import { decodeEventMessage } from '../event-topic/event-message';
 import { EventRelay } from './event.relay';
 
 const postgres = requireServer('postgres');
-const { brokers } = requireServer('kafka');
-const kafka = new Kafka({ clientId: 'eddy-relay-spec', brokers, logLevel: logLevel.NOTHING });
-const admin = kafka.admin();
-const topics: string[] = [];
+const { brokers, kafka, fresh: freshTopic } = kafkaTestTopics('eddy-relay');
 const cleanup: Array<() => Promise<unknown>> = [];
 
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
 });
-afterAll(async () => {
-  await admin.deleteTopics({ topics }).catch(() => undefined);
-  await admin.disconnect();
-});
-
-async function freshTopic(partitions: number): Promise<string> {
-  const topic = `eddy-relay-spec-${randomUUID()}`;
-  topics.push(topic);
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  return topic;
-}
 
 async function freshStore(): Promise<{ store: PostgresEventStore; schema: string }> {
   const schema = `relay_${randomUUID().replace(/-/g, '').slice(0, 16)}`;

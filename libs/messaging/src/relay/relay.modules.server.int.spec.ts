@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Global, type INestApplication, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { AuthModule } from '@eddy/auth';
 import { openPostgresEventStore } from '@eddy/eventstore';
@@ -10,13 +9,14 @@ import { metricsRegistry } from '@eddy/observability';
 import { MongoViewStore, VIEW_STORE } from '@eddy/projections';
 import { requireServer } from '@eddy/testing';
 import { mongoTestDatabases } from '@eddy/testing/mongo-test-databases';
+import { kafkaTestTopics } from '@eddy/testing/kafka-test-topics';
 import { aWorkload, everyView, inOrderViews } from '../event-topic/event-log.fixtures.spec';
 import { KafkaProjectorModule } from '../event-topic/kafka-projector.module';
 import { RelayModule } from './relay.module';
 
 const postgres = requireServer('postgres');
 const mongo = requireServer('mongo');
-const { brokers } = requireServer('kafka');
+const { brokers, fresh: freshTopic } = kafkaTestTopics('eddy-relay-modules');
 const databases = mongoTestDatabases('eddy_relay_modules');
 const auth = AuthModule.forRoot({
   mode: 'dev',
@@ -28,22 +28,13 @@ const auth = AuthModule.forRoot({
 describe('RelayModule and KafkaProjectorModule composed as the relay and projector roles would be', () => {
   const apps: INestApplication[] = [];
   let views: MongoViewStore | undefined;
-  const kafkaAdmin = new Kafka({
-    clientId: 'eddy-relay-modules-spec',
-    brokers,
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  const topic = `eddy-relay-modules-${randomUUID()}`;
   afterAll(async () => {
     for (const app of apps.reverse()) await app.close();
     await views?.close();
-    await kafkaAdmin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await kafkaAdmin.disconnect();
   });
 
   it('relays the log, answers the admin status and the metrics, and the projector process reaches the head', async () => {
-    await kafkaAdmin.connect();
-    await kafkaAdmin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    const topic = await freshTopic(2);
     const schema = `relay_modules_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     const store = await openPostgresEventStore({ connectionString: postgres.url, schema });
     await aWorkload(7, 120, store);
