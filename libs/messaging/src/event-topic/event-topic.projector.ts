@@ -84,6 +84,7 @@ export class EventTopicProjector {
   private joined!: () => void;
   private readonly joinedOnce = new Promise<void>((resolve) => (this.joined = resolve));
   private checkpoint = 0;
+  private hasJoined = false;
   private appliedCount = 0;
   private raising: Promise<void> | undefined;
   private raiseAgain = false;
@@ -131,6 +132,14 @@ export class EventTopicProjector {
     return this.joinedOnce;
   }
 
+  /** For `/health/ready`: ready once this member has joined the group; the held partitions as detail. */
+  readinessCheck(): { name: string; check(): Promise<{ ready: boolean; detail?: unknown }> } {
+    return {
+      name: 'event-topic-projector',
+      check: async () => ({ ready: this.hasJoined, detail: this.status() }),
+    };
+  }
+
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.starting;
@@ -159,7 +168,11 @@ export class EventTopicProjector {
       await admin.connect();
       await consumer.connect();
       consumer.on(consumer.events.GROUP_JOIN, () => {
+        // The assignment may have changed: what this member knew of its partitions is stale.
         this.watermarks.clear();
+        this.held.clear();
+        heldGauge().set(0);
+        this.hasJoined = true;
         this.joined();
       });
       await consumer.subscribe({ topics: [this.options.topic], fromBeginning: true });

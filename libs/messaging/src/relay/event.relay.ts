@@ -110,6 +110,20 @@ export class EventRelay {
     this.role = 'stopped';
   }
 
+  /**
+   * For `/health/ready`: ready once this relay publishes or stands by (it reached the database and
+   * knows who holds the lease); the status as detail.
+   */
+  readinessCheck(): { name: string; check(): Promise<{ ready: boolean; detail?: unknown }> } {
+    return {
+      name: 'relay',
+      check: async () => {
+        const status = await this.status();
+        return { ready: status.role === 'active' || status.role === 'standby', detail: status };
+      },
+    };
+  }
+
   async status(): Promise<RelayStatus> {
     const headPosition = await this.store.headPosition();
     return {

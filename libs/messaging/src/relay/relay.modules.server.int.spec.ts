@@ -11,7 +11,9 @@ import { requireServer } from '@eddy/testing';
 import { mongoTestDatabases } from '@eddy/testing/mongo-test-databases';
 import { kafkaTestTopics } from '@eddy/testing/kafka-test-topics';
 import { aWorkload, everyView, inOrderViews } from '../event-topic/event-log.fixtures.spec';
+import { EventTopicProjector } from '../event-topic/event-topic.projector';
 import { KafkaProjectorModule } from '../event-topic/kafka-projector.module';
+import { EventRelay } from './event.relay';
 import { RelayModule } from './relay.module';
 
 const postgres = requireServer('postgres');
@@ -88,7 +90,12 @@ describe('RelayModule and KafkaProjectorModule composed as the relay and project
     expect(metrics).toContain(`eddy_relay_position ${head}`);
     expect(metrics).toContain('eddy_relay_active 1');
 
+    expect(await relayApp.get(EventRelay).readinessCheck().check()).toMatchObject({ ready: true });
     await views.waitForPosition(head, 120_000);
+    expect(await projectorApp.get(EventTopicProjector).readinessCheck().check()).toMatchObject({
+      ready: true,
+      detail: { held: [] },
+    });
     expect(await everyView(views)).toEqual(await everyView(await inOrderViews(store)));
   });
 });
