@@ -23,6 +23,7 @@ import {
 } from '@eddy/projections';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { seededRandom as random } from '@eddy/testing/seeded-random';
 import { LatencyRecorder, now, percentile } from './lib/measure';
 import { type BenchResult, compared } from './lib/report';
 import { type BenchContext } from './lib/suite';
@@ -35,18 +36,6 @@ const USERS = 2_000;
 const QUERIES = 300;
 /** Runs of each throughput figure, alternating with its baseline; the machine is shared, so the best (least disturbed) run of each is reported. */
 const RUNS = 3;
-
-/** Small deterministic generator, so every run measures the same data. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CITIES = [
   'Hamburg',

@@ -102,6 +102,9 @@ const environmentSchema = z
     EDDY_KAFKA_COMMAND_DLQ_TOPIC: kafkaTopic.default('eddy.commands.dlq'),
     EDDY_KAFKA_COMMAND_GROUP: z.string().min(1).max(255).default('eddy-core'),
     EDDY_KAFKA_COMMAND_MAX_BYTES: integer(1_024, 64 * 1024 * 1024).default(1024 * 1024),
+    // The relay's event topic and the projectors' consumer group (libs/messaging/src/relay, event-topic).
+    EDDY_KAFKA_EVENTS_TOPIC: kafkaTopic.default('eddy.events'),
+    EDDY_KAFKA_PROJECTOR_GROUP: kafkaTopic.default('eddy-projector'),
     EDDY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     EDDY_LOG_PRETTY: flag.default(false),
   })
@@ -265,8 +268,8 @@ export interface EddyConfig {
   log: { level: EddyEnvironment['EDDY_LOG_LEVEL']; pretty: boolean };
   /** The roles of this process (`EDDY_ROLES`): which modules it composes. */
   roles: ProcessRoles;
-  /** Kafka bootstrap servers of the roles that use Kafka (`EDDY_KAFKA_BROKERS`); empty: none. */
-  kafka: { brokers: string[] };
+  /** Kafka: the brokers (`EDDY_KAFKA_BROKERS`; empty: none), the event topic and the projectors' consumer group. */
+  kafka: { brokers: string[]; eventsTopic: string; projectorGroup: string };
   /** Commands from a Kafka topic (`EDDY_KAFKA_COMMANDS=on`), or null. */
   commandTopic: {
     topic: string;
@@ -366,7 +369,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     log: { level: e.EDDY_LOG_LEVEL, pretty: e.EDDY_LOG_PRETTY },
     roles: (parseRoles(e.EDDY_ROLES) as { roles: ProcessRoles }).roles,
-    kafka: { brokers: e.EDDY_KAFKA_BROKERS ?? [] },
+    kafka: {
+      brokers: e.EDDY_KAFKA_BROKERS ?? [],
+      eventsTopic: e.EDDY_KAFKA_EVENTS_TOPIC,
+      projectorGroup: e.EDDY_KAFKA_PROJECTOR_GROUP,
+    },
     commandTopic:
       e.EDDY_KAFKA_COMMANDS === 'on'
         ? {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, loadConfig } from '../config/eddy.config';
-import { composedRoles, composeRoles, ROLE_MODULES } from './role-modules';
+import { composedRoles, composeRoles, projectsFromEventTopic, ROLE_MODULES } from './role-modules';
 
 const shared = {
   EDDY_AUTH_MODE: 'dev',
@@ -33,17 +33,30 @@ describe('the composition of the roles', () => {
     expect(moduleNames('collector,core,api')).toContain('MessagesApiModule');
   });
 
-  it('composes every role it has a module for in the single node', () => {
+  it('composes the single node without the relay when there is no Kafka, and with it when there is', () => {
     const config = loadConfig({ EDDY_AUTH_MODE: 'dev' });
     expect(composedRoles(config)).toEqual(['collector', 'core', 'projector', 'api']);
     expect(composeRoles(config).length).toBeGreaterThan(5);
+    const withKafka = loadConfig({ ...shared, EDDY_KAFKA_BROKERS: 'kafka:9092' });
+    expect(composedRoles(withKafka)).toEqual(['collector', 'core', 'relay', 'projector', 'api']);
   });
 
-  it('refuses a role this build has no module for, instead of pretending to run it', () => {
-    expect(ROLE_MODULES.relay).toBeNull();
-    const attempt = () => composeRoles(loadConfig({ ...shared, EDDY_ROLES: 'relay,projector' }));
-    expect(attempt).toThrow(ConfigurationError);
-    expect(attempt).toThrow(/EDDY_ROLES names relay, which this build has no module for/);
+  it('refuses a relay without Kafka or without a PostgreSQL event store, instead of pretending to run it', () => {
+    const withoutKafka = () => composeRoles(loadConfig({ ...shared, EDDY_ROLES: 'relay' }));
+    expect(withoutKafka).toThrow(ConfigurationError);
+    expect(withoutKafka).toThrow(/EDDY_ROLES relay: the relay needs Kafka: set EDDY_KAFKA_BROKERS/);
+    expect(ROLE_MODULES.relay).not.toBeNull();
+  });
+
+  it('projects from the event topic in the distributed layout with Kafka and MongoDB views', () => {
+    const distributed = { ...shared, EDDY_ROLES: 'projector' };
+    expect(projectsFromEventTopic(loadConfig({ ...distributed, EDDY_KAFKA_BROKERS: 'kafka:9092' }))).toBe(
+      true,
+    );
+    expect(projectsFromEventTopic(loadConfig(distributed))).toBe(false);
+    expect(
+      projectsFromEventTopic(loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_KAFKA_BROKERS: 'kafka:9092' })),
+    ).toBe(false);
   });
 
   it('refuses a collector without the core it hands its commands to', () => {

@@ -3,6 +3,9 @@ import { AdminModule } from '@eddy/admin';
 import { CollectorModule } from '@eddy/collector';
 import { COMMAND_DISPATCHER } from '@eddy/contracts';
 import { CommandApiModule, CommandTopicModule, MessagesApiModule } from '@eddy/messaging';
+// By file: only processes of these roles load kafkajs and pg for them.
+import { KafkaProjectorModule } from '@eddy/messaging/event-topic/kafka-projector.module';
+import { RelayModule } from '@eddy/messaging/relay/relay.module';
 import { DEFAULT_PROJECTIONS, ProjectionsModule } from '@eddy/projections';
 import { TasklistModule, TasklistPageModule } from '@eddy/tasklist';
 import { CoreModule } from '@eddy/taskpool';
@@ -54,10 +57,26 @@ export const ROLE_MODULES: Record<Role, RoleModules> = {
         ]
       : []),
   ],
-  // The relay of the event store's log to Kafka registers its module here.
-  relay: null,
-  // The projections run in the shared ProjectionsModule (see runsProjections).
-  projector: () => [],
+  relay: ({ config }) => [
+    RelayModule.forRoot({
+      brokers: config.kafka.brokers,
+      topic: config.kafka.eventsTopic,
+      postgres: { url: config.eventStore.postgresUrl! },
+      checkpointReset: config.checkpointReset,
+    }),
+  ],
+  // From the event topic in the distributed layout; otherwise the projections run in the shared
+  // ProjectionsModule (see runsProjections).
+  projector: ({ config }) =>
+    projectsFromEventTopic(config)
+      ? [
+          KafkaProjectorModule.forRoot({
+            brokers: config.kafka.brokers,
+            topic: config.kafka.eventsTopic,
+            groupId: config.kafka.projectorGroup,
+          }),
+        ]
+      : [],
   api: ({ config, engine, roles }) => [
     TasklistModule.forRoot(
       {
@@ -96,14 +115,48 @@ class CoreUnavailableModule {
   }
 }
 
-/** The roles this process runs: the configured ones, without those this build has no module for in `all`. */
+/**
+ * Whether the relay can run here: it publishes a PostgreSQL event store's log to Kafka (its lease
+ * and checkpoint live in that database).
+ */
+function relayProblem(config: EddyConfig): string | null {
+  if (config.kafka.brokers.length === 0) return 'the relay needs Kafka: set EDDY_KAFKA_BROKERS';
+  if (config.eventStore.kind !== 'postgres')
+    return `the relay needs EDDY_EVENT_STORE=postgres (its lease and checkpoint live there), not ${config.eventStore.kind}`;
+  return null;
+}
+
+/**
+ * Whether this process's projector reads the event topic (the distributed layout with Kafka and
+ * MongoDB views) instead of the event store.
+ */
+export function projectsFromEventTopic(config: EddyConfig): boolean {
+  return (
+    !config.roles.singleNode &&
+    config.roles.roles.includes('projector') &&
+    config.kafka.brokers.length > 0 &&
+    config.viewStore.kind === 'mongodb'
+  );
+}
+
+/**
+ * The roles this process runs: the configured ones, without those this build has no module for in
+ * `all`, and without the relay in `all` when there is no Kafka or no PostgreSQL event store.
+ */
 export function composedRoles(config: EddyConfig): Role[] {
-  return config.roles.roles.filter((role) => ROLE_MODULES[role] !== null);
+  return config.roles.roles.filter(
+    (role) =>
+      ROLE_MODULES[role] !== null && !(role === 'relay' && config.roles.singleNode && relayProblem(config)),
+  );
 }
 
 /** Why these roles cannot be composed in one process of this build, or null. */
-export function compositionProblem(roles: ProcessRoles): string | null {
+export function compositionProblem(roles: ProcessRoles, config?: EddyConfig): string | null {
   const named = roles.roles;
+  if (!roles.singleNode && named.includes('relay') && config) {
+    const relay = relayProblem(config);
+    if (relay) return `${named.join(',')}: ${relay}`;
+  }
   const missing = roles.singleNode ? [] : named.filter((role) => ROLE_MODULES[role] === null);
   if (missing.length > 0) {
     return `names ${missing.join(', ')}, which this build has no module for (the roles it can run: ${ROLES.filter((r) => ROLE_MODULES[r] !== null).join(', ')})`;
@@ -139,7 +192,7 @@ function engineModules(config: EddyConfig, roles: ReadonlySet<Role>): Imports {
  * `EDDY_ROLES` when they cannot run together in this build.
  */
 export function composeRoles(config: EddyConfig): Imports {
-  const problem = compositionProblem(config.roles);
+  const problem = compositionProblem(config.roles, config);
   if (problem) throw new ConfigurationError([{ variable: 'EDDY_ROLES', message: problem }]);
   const roles = new Set(composedRoles(config));
   const context: RoleContext = { config, roles, engine: engineModules(config, roles) };
@@ -151,7 +204,9 @@ export function composeRoles(config: EddyConfig): Imports {
               ? { mongodb: { url: config.viewStore.mongodbUrl!, database: config.viewStore.mongodbDatabase } }
               : {}),
             // A process without the projector role reads the views and writes none.
-            projections: runsProjections(config.roles) ? DEFAULT_PROJECTIONS : [],
+            // Nor does one whose projector reads the event topic (KafkaProjectorModule).
+            projections:
+              runsProjections(config.roles) && !projectsFromEventTopic(config) ? DEFAULT_PROJECTIONS : [],
           }),
         ]
       : [];

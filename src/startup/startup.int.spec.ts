@@ -121,7 +121,9 @@ describe('start-up failures, run as a process', { timeout: 120_000 }, () => {
     });
     expect(relay.exitCode).toBe(78);
     const failure = failureOf(relay);
-    expect(failure.msg).toMatch(/^CONFIG-001 .*EDDY_ROLES names relay, which this build has no module for/);
+    expect(failure.msg).toMatch(
+      /^CONFIG-001 .*EDDY_ROLES relay: the relay needs Kafka: set EDDY_KAFKA_BROKERS/,
+    );
     expect(failure.setting).toBe('EDDY_ROLES');
   });
 

@@ -11,3 +11,4 @@ export * from './event-store.test-events';
 export * from './view-store.contract';
 export * from './servers';
 export * from './kafka-topic-reader';
+export * from './seeded-random';
