@@ -274,7 +274,7 @@ describe('strict settings', () => {
     expect(loadConfig({ ...dev, EDDY_KAFKA_BROKERS: 'k1:9092, k2:9092' }).kafka).toMatchObject({
       brokers: ['k1:9092', 'k2:9092'],
     });
-    expect(loadConfig(dev).kafka).toEqual({ brokers: [] });
+    expect(loadConfig(dev).kafka).toMatchObject({ brokers: [], eventsTopic: 'eddy.events' });
     expect(() => loadConfig({ ...dev, EDDY_KAFKA_BROKERS: 'k1' })).toThrow(
       /EDDY_KAFKA_BROKERS must be host:port/,
     );
