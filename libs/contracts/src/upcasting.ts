@@ -23,6 +23,8 @@ export const eventSchemaVersions: Record<DomainEventType, number> = {
   TaskToBeCompleted: 1,
   TaskDeferred: 1,
   TaskUndeferred: 1,
+  TaskDelegated: 1,
+  TaskEdited: 1,
   DataEntryCreated: 1,
   DataEntryUpdated: 1,
   DataEntryDeleted: 1,

@@ -35,11 +35,13 @@ function fakeEngine(overrides: Partial<ProcessEngine> = {}) {
     assignTask: vi.fn(async () => undefined),
     completeTask: vi.fn(async () => undefined),
     setTaskFollowUpDate: vi.fn(async () => undefined),
+    updateTask: vi.fn(async () => undefined),
     ...overrides,
   } as unknown as ProcessEngine & {
     assignTask: ReturnType<typeof vi.fn>;
     completeTask: ReturnType<typeof vi.fn>;
     setTaskFollowUpDate: ReturnType<typeof vi.fn>;
+    updateTask: ReturnType<typeof vi.fn>;
   };
 }
 
@@ -91,6 +93,20 @@ describe('EngineClient', () => {
       ['t1', '2030-01-01T00:00:00Z'],
       ['t1', null],
     ]);
+  });
+
+  it('assigns a delegated task and updates an edited one', async () => {
+    const store = new MemoryEventStore();
+    const engine = fakeEngine();
+    await append(store, 't1', 'TaskCreated', created('eddy'));
+    await start(store, engine);
+
+    await append(store, 't1', 'TaskDelegated', { assignee: 'bob', previousAssignee: null });
+    await append(store, 't1', 'TaskEdited', { changes: { priority: 80, dueDate: null } });
+
+    await vi.waitFor(() => expect(engine.updateTask).toHaveBeenCalled());
+    expect(engine.assignTask.mock.calls).toEqual([['t1', 'bob']]);
+    expect(engine.updateTask.mock.calls).toEqual([['t1', { priority: 80, dueDate: null }]]);
   });
 
   it('retries a failing call a bounded number of times, then gives up and goes on', async () => {

@@ -38,6 +38,8 @@ const INTERACTIONS = new Set<string>([
   'TaskToBeCompleted',
   'TaskDeferred',
   'TaskUndeferred',
+  'TaskDelegated',
+  'TaskEdited',
 ]);
 
 const calls = counter(
@@ -49,8 +51,8 @@ const calls = counter(
 /**
  * Carries what users did in the tasklist to the engine. It follows the event store's global log from a
  * checkpoint of its own and, for the interaction events of tasks of its own application, calls the engine:
- * claimed -> assign, unclaimed -> unassign, to be completed -> complete with the variables, deferred and
- * undeferred -> follow-up date. The engine's resulting change comes back through the collector.
+ * claimed and delegated -> assign, unclaimed -> unassign, to be completed -> complete with the variables,
+ * deferred and undeferred -> follow-up date, edited -> priority and dates. The engine's resulting change comes back through the collector.
  *
  * A failed call is retried with back-off a bounded number of times, then logged and counted; the task stays
  * as the core has it (to be completed, say) for an operator to see. A task the engine no longer knows is
@@ -165,6 +167,10 @@ export class EngineClient {
         return ['defer', () => this.engine.setTaskFollowUpDate(id, event.data.followUpDate)];
       case 'TaskUndeferred':
         return ['undefer', () => this.engine.setTaskFollowUpDate(id, null)];
+      case 'TaskDelegated':
+        return ['delegate', () => this.engine.assignTask(id, event.data.assignee)];
+      case 'TaskEdited':
+        return ['edit', () => this.engine.updateTask(id, event.data.changes)];
       default: {
         const unexpected: never = event;
         throw new Error(`unexpected interaction event ${JSON.stringify(unexpected)}`);
