@@ -5,6 +5,7 @@ import {
   validateCommand,
   type CommandDispatcher,
   type CommandResult,
+  type EditTaskData,
   type TaskInteractionCommand,
 } from '@eddy/contracts';
 import { EngineError } from '@eddy/collector/engine/engine.errors';
@@ -14,6 +15,7 @@ import {
   VIEW_STORE,
   WaitForPositionTimeoutError,
   type TaskView,
+  type Viewer,
   type ViewStore,
 } from '@eddy/projections';
 import { readTaskState } from '@eddy/taskpool';
@@ -108,6 +110,43 @@ export class TaskInteractionsService {
       const task = await this.visibleTask(context, id);
       this.requireAssigneeIfAssigned(context, task, 'undefer');
       return this.send(context, task, { type: 'UndeferTask', data: { id } });
+    });
+  }
+
+  /**
+   * Hands a task to another user: its assignee may, and a holder of `tasks:manage` may for any task they
+   * see. A delegator who no longer sees the task afterwards is answered with it as its new assignee sees it.
+   */
+  delegate(context: TasklistContext, id: string, assignee: string): Promise<TaskView> {
+    return this.oneAtATime(id, async () => {
+      const task = await this.visibleTask(context, id);
+      if (!context.identity.permissions.has('tasks:manage')) {
+        this.requireAssignee(context, task, 'assign');
+      }
+      return this.send(
+        context,
+        task,
+        { type: 'DelegateTask', data: { id, assignee } },
+        { assignee: 'assignee', 'data.assignee': 'assignee' },
+        { userId: assignee, groups: [] },
+      );
+    });
+  }
+
+  /** Changes priority, due and follow-up date: holders of `tasks:manage`, on tasks they see. */
+  edit(context: TasklistContext, id: string, changes: Omit<EditTaskData, 'id'> | null): Promise<TaskView> {
+    return this.oneAtATime(id, async () => {
+      const task = await this.visibleTask(context, id);
+      if (!context.identity.permissions.has('tasks:manage')) {
+        throw tasklistError('FORBIDDEN', `changing task ${id} needs the tasks:manage permission`);
+      }
+      const fields = Object.fromEntries(
+        ['priority', 'dueDate', 'followUpDate'].flatMap((f) => [
+          [f, `changes.${f}`],
+          [`data.${f}`, `changes.${f}`],
+        ]),
+      );
+      return this.send(context, task, { type: 'EditTask', data: { ...changes, id } }, fields);
     });
   }
 
@@ -220,14 +259,21 @@ export class TaskInteractionsService {
     }
   }
 
+  /**
+   * `fields` renames the command's field paths (as validated, and as the core names them) to the mutation's
+   * arguments; `answerAs` is whose view of the
+   * task answers when the user no longer sees it (a delegated task).
+   */
   private async send(
     context: TasklistContext,
     before: TaskView,
     command: TaskInteractionCommand,
+    fields: Record<string, string> = {},
+    answerAs?: Viewer,
   ): Promise<TaskView> {
     // Checked like the command API checks what it receives; paths name the mutation's arguments.
     const invalid = validateCommand(command, { maxPayloadDepth: this.options.maxPayloadDepth }, []);
-    if (invalid) throw commandRejected(invalid);
+    if (invalid) throw commandRejected(invalid, fields);
     const commandId = randomUUID();
     let result: CommandResult;
     try {
@@ -246,7 +292,7 @@ export class TaskInteractionsService {
       );
       throw error;
     }
-    if (result.status === 'rejected') throw commandRejected(result.error);
+    if (result.status === 'rejected') throw commandRejected(result.error, fields);
     try {
       await this.views.waitForPosition(result.position, this.options.readYourWritesTimeoutMs, ['tasks']);
     } catch (error) {
@@ -261,6 +307,9 @@ export class TaskInteractionsService {
       throw error;
     }
     // A task that left the view meanwhile (completed by its engine) is answered as last seen.
-    return (await this.views.getTask(before.id, context.viewer)) ?? before;
+    const after =
+      (await this.views.getTask(before.id, context.viewer)) ??
+      (answerAs ? await this.views.getTask(before.id, answerAs) : null);
+    return after ?? before;
   }
 }

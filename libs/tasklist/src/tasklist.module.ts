@@ -21,6 +21,7 @@ import {
   TasklistQueryResolver,
   TasklistSubscriptionResolver,
 } from './resolvers/tasklist.resolvers';
+import { TaskEditsResolver } from './resolvers/task-edits.resolver';
 import { DateTimeScalar, JsonScalar } from './schema/scalars';
 import { TaskInteractionsService } from './task-interactions.service';
 import { TasklistContextFactory } from './tasklist.context';
@@ -130,6 +131,7 @@ export class TasklistModule {
         TasklistMutationResolver,
         TasklistSubscriptionResolver,
         FormQueryResolver,
+        TaskEditsResolver,
         GraphqlWsServer,
       ],
       exports: [core],
