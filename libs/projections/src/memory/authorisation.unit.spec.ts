@@ -104,6 +104,13 @@ describe('authorisation (property)', () => {
             });
             expect(page.nodes.map((t) => t.id).sort()).toEqual(expectedTasks);
             expect(page.totalCount).toBe(expectedTasks.length);
+            // Counts reveal no more than the list: only the tasks the viewer may see, with and without filters.
+            expect(await store.taskCount({ viewer: v, filter: { includeDeferred: true }, now: NOW })).toBe(
+              expectedTasks.length,
+            );
+            expect(await store.taskCount({ viewer: v, now: NOW })).toBe(
+              docs.filter(compileTaskFilter({}, v, NOW)).length,
+            );
             if (payloadCondition) {
               // The indexed payload path must agree with the plain filter semantics.
               const filter = { payload: [payloadCondition] };
@@ -114,6 +121,9 @@ describe('authorisation (property)', () => {
                   .filter(reference)
                   .map((t) => t.id)
                   .sort(),
+              );
+              expect(await store.taskCount({ viewer: v, filter, now: NOW })).toBe(
+                docs.filter((t) => reference(t) && mayseeTask(t, v)).length,
               );
               // Sorted and paged three at a time: the same order as sorting the reference result.
               const order = compileTaskSort(sort);

@@ -9,6 +9,7 @@ import {
   compileDataEntryFilter,
   compileDataEntrySort,
   compileTaskFilter,
+  compileProcessInstanceSort,
   compileTaskSort,
   selectPage,
   validatePageSize,
@@ -25,6 +26,8 @@ import {
   type Page,
   type PayloadCondition,
   type StoredViewDocument,
+  type ProcessInstanceQuery,
+  type TaskCountQuery,
   type TaskQuery,
   type ViewBatch,
   type ViewChange,
@@ -112,15 +115,8 @@ export class MemoryViewStore implements ViewStore {
     const now = query.now ?? new Date();
     const sort = compileTaskSort(query.sort);
     const copy = this.liveCopy('tasks');
-    const correlatedTo = query.filter?.correlatedTo;
-    if (!correlatedTo) return this.findVisibleTasks(copy, query, first, now, sort);
-    const matches = compileTaskFilter(query.filter, query.viewer, now);
-    const found: TaskView[] = [];
-    for (const id of copy.correlations.get(dataEntryId(correlatedTo.entryType, correlatedTo.entryId)) ??
-      EMPTY) {
-      const task = document<TaskView>(copy, id);
-      if (task && matches(task)) found.push(task);
-    }
+    if (!query.filter?.correlatedTo) return this.findVisibleTasks(copy, query, first, now, sort);
+    const found = this.correlatedTasks(copy, query, now);
     const page = selectPage(found, sort, first, query.after);
     return pageOf(page.nodes, page, found.length, copy.checkpoint);
   }
@@ -138,6 +134,34 @@ export class MemoryViewStore implements ViewStore {
     now: Date,
     sort: ReturnType<typeof compileTaskSort>,
   ): Page<TaskView> {
+    const index = copy.principals!;
+    const found = this.visibleTaskSlots(copy, query, now);
+    const fields = (
+      query.sort && query.sort.length > 0 ? query.sort : [{ field: 'CREATE_TIME' as const }]
+    ).map((s) => ({
+      column: TASK_COLUMNS[s.field as keyof typeof TASK_COLUMNS],
+      sign: s.direction === 'DESC' ? -1 : 1,
+    }));
+    if (fields.every((f) => f.column !== undefined)) {
+      const page = selectSlots(index, found, fields, first, query.after);
+      return pageOf(
+        page.slots.map((slot) => index.doc(slot) as TaskView),
+        page,
+        found.length,
+        copy.checkpoint,
+      );
+    }
+    const page = selectPage(
+      found.map((slot) => index.doc(slot) as TaskView),
+      sort,
+      first,
+      query.after,
+    );
+    return pageOf(page.nodes, page, found.length, copy.checkpoint);
+  }
+
+  /** The slots of the tasks the viewer may see that match the filter, from the principal index's columns. */
+  private visibleTaskSlots(copy: CopyState, query: TaskCountQuery, now: Date): number[] {
     const index = copy.principals!;
     const filter = query.filter ?? {};
     const plan = index.prefilter(filter.payload);
@@ -167,28 +191,26 @@ export class MemoryViewStore implements ViewStore {
       if (rest !== MATCH_EVERYTHING && !rest(index.doc(slot) as TaskView)) continue;
       found.push(slot);
     }
-    const fields = (
-      query.sort && query.sort.length > 0 ? query.sort : [{ field: 'CREATE_TIME' as const }]
-    ).map((s) => ({
-      column: TASK_COLUMNS[s.field as keyof typeof TASK_COLUMNS],
-      sign: s.direction === 'DESC' ? -1 : 1,
-    }));
-    if (fields.every((f) => f.column !== undefined)) {
-      const page = selectSlots(index, found, fields, first, query.after);
-      return pageOf(
-        page.slots.map((slot) => index.doc(slot) as TaskView),
-        page,
-        found.length,
-        copy.checkpoint,
-      );
+    return found;
+  }
+
+  async taskCount(query: TaskCountQuery): Promise<number> {
+    const now = query.now ?? new Date();
+    const copy = this.liveCopy('tasks');
+    if (!query.filter?.correlatedTo) return this.visibleTaskSlots(copy, query, now).length;
+    return this.correlatedTasks(copy, query, now).length;
+  }
+
+  /** The tasks of a `correlatedTo` filter that match it, from the correlation index. */
+  private correlatedTasks(copy: CopyState, query: TaskCountQuery, now: Date): TaskView[] {
+    const { entryType, entryId } = query.filter!.correlatedTo!;
+    const matches = compileTaskFilter(query.filter, query.viewer, now);
+    const found: TaskView[] = [];
+    for (const id of copy.correlations.get(dataEntryId(entryType, entryId)) ?? EMPTY) {
+      const task = document<TaskView>(copy, id);
+      if (task && matches(task)) found.push(task);
     }
-    const page = selectPage(
-      found.map((slot) => index.doc(slot) as TaskView),
-      sort,
-      first,
-      query.after,
-    );
-    return pageOf(page.nodes, page, found.length, copy.checkpoint);
+    return found;
   }
 
   async getTask(id: string, viewer: Viewer): Promise<TaskView | null> {
@@ -270,6 +292,21 @@ export class MemoryViewStore implements ViewStore {
 
   async getProcessInstance(id: string): Promise<ProcessInstanceView | null> {
     return document<ProcessInstanceView>(this.liveCopy('process-instances'), id);
+  }
+
+  async findProcessInstances(query: ProcessInstanceQuery): Promise<Page<ProcessInstanceView>> {
+    const first = validatePageSize(query.first);
+    const copy = this.liveCopy('process-instances');
+    const found: ProcessInstanceView[] = [];
+    for (const stored of copy.docs.values()) {
+      if (stored.removed) continue;
+      const instance = stored.document as ProcessInstanceView;
+      if (instance.startUserId !== query.startedBy) continue;
+      if (query.state && instance.state !== query.state) continue;
+      found.push(instance);
+    }
+    const page = selectPage(found, compileProcessInstanceSort(), first, query.after);
+    return pageOf(page.nodes, page, found.length, copy.checkpoint);
   }
 
   // ------------------------------------------------------------------ change feed
