@@ -47,6 +47,7 @@ const validData: Record<CommandType, Record<string, unknown>> = {
   DeferTask: { id: 'task-1', followUpDate: '2026-02-01T00:00:00Z' },
   UndeferTask: { id: 'task-1' },
   DelegateTask: { id: 'task-1', assignee: 'bert' },
+  RequestProcessInstanceCancellation: { sourceReference, reason: 'not needed any more' },
   EditTask: { id: 'task-1', priority: 80, dueDate: '2026-02-01T00:00:00Z', followUpDate: null },
   CreateOrUpdateDataEntry: {
     entryType: 'order',

@@ -36,6 +36,7 @@ export const eventSchemaVersions: Record<DomainEventType, number> = {
   ProcessInstanceSuspended: 1,
   ProcessInstanceResumed: 1,
   ProcessVariablesChanged: 1,
+  ProcessInstanceCancellationRequested: 1,
 };
 
 /** Turns the data of version `from` into the data of version `from + 1`. */

@@ -131,6 +131,7 @@ export function aProcessInstance(
     startTime: '2026-01-01T00:00:00.000Z',
     endTime: null,
     reason: null,
+    cancellationRequested: false,
     version: 0,
     position: 1,
     ...overrides,
