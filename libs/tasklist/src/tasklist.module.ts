@@ -21,6 +21,9 @@ import {
   TasklistQueryResolver,
   TasklistSubscriptionResolver,
 } from './resolvers/tasklist.resolvers';
+import { TaskCountsService } from './counts/task-counts.service';
+import { ProcessInstancesResolver } from './resolvers/process-instances.resolver';
+import { TaskCountsResolver } from './resolvers/task-counts.resolver';
 import { TaskEditsResolver } from './resolvers/task-edits.resolver';
 import { DateTimeScalar, JsonScalar } from './schema/scalars';
 import { TaskInteractionsService } from './task-interactions.service';
@@ -132,6 +135,9 @@ export class TasklistModule {
         TasklistSubscriptionResolver,
         FormQueryResolver,
         TaskEditsResolver,
+        TaskCountsResolver,
+        ProcessInstancesResolver,
+        TaskCountsService,
         GraphqlWsServer,
       ],
       exports: [core],
