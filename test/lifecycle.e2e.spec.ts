@@ -245,6 +245,59 @@ describe('process lifecycle through the collector (embedded engine, core, event 
     expect(cancelled.data).toMatchObject({ reason: 'cancelled', sourceReference: { instanceId } });
   });
 
+  it('carries a delegation, an edit and a requested cancellation to the engine; its reports come back', async () => {
+    platform = await openPlatform(new MemoryEventStore(), collectorOptions(dir));
+    const { engine, store, dispatcher } = platform;
+    const engineCommands: CommandWithMetadata[] = [];
+    const dispatch = dispatcher.dispatch.bind(dispatcher);
+    // Recorded once handled, so that what they did is in the store when the test reads it.
+    vi.spyOn(dispatcher, 'dispatch').mockImplementation(async (c) => {
+      const result = await dispatch(c);
+      if (c.metadata.commandId.startsWith('engine:')) engineCommands.push(c);
+      return result;
+    });
+    const { instanceId } = await engine.startProcessInstance({
+      definitionKey: 'invoice-approval',
+      variables: invoice,
+      startUserId: 'sam',
+    });
+    const review = await eventually(store, (events) => tasksOf(events, instanceId, 'ReviewInvoice')[0]);
+    const started = await eventually(store, (events) =>
+      events.find((e) => e.type === 'ProcessInstanceStarted'),
+    );
+    const sourceReference = (started.data as { sourceReference: object }).sourceReference;
+
+    await dispatcher.dispatch(command('DelegateTask', { id: review.id, assignee: 'bea' }));
+    await dispatcher.dispatch(
+      command('EditTask', { id: review.id, priority: 95, dueDate: '2031-01-01T12:00:00.000Z' }),
+    );
+    // The engine took both: its reports come back as engine commands that change nothing in the core.
+    await vi.waitFor(
+      () => {
+        expect(engineCommands).toContainEqual(
+          expect.objectContaining({ type: 'AssignTask', data: { id: review.id, assignee: 'bea' } }),
+        );
+        expect(engineCommands).toContainEqual(
+          expect.objectContaining({
+            type: 'UpdateTaskAttributes',
+            data: expect.objectContaining({ id: review.id, priority: 95 }),
+          }),
+        );
+      },
+      { timeout: 15_000 },
+    );
+    const stream = await store.readStream(`task-${review.id}`);
+    expect(stream.map((e) => e.type)).toEqual(['TaskCreated', 'TaskDelegated', 'TaskEdited']);
+
+    await dispatcher.dispatch(command('RequestProcessInstanceCancellation', { sourceReference }));
+    const deleted = await eventually(store, (events) => ofTask(events, 'TaskDeleted', review.id));
+    expect(deleted.data).toEqual({ id: review.id, deleteReason: 'instanceCancelled' });
+    const cancelled = await eventually(store, (events) =>
+      events.find((e) => e.type === 'ProcessInstanceCancelled'),
+    );
+    expect(cancelled.data).toMatchObject({ reason: 'cancelled', sourceReference: { instanceId } });
+  });
+
   it('keeps the tasks of a running instance across a restart and lets it continue', async () => {
     const openStore = () =>
       withUpcasting(openSqliteEventStore({ filename: join(dir, 'events.sqlite') }), upcastEvent);
