@@ -162,6 +162,18 @@ export class MemoryViewStore implements ViewStore {
 
   /** The slots of the tasks the viewer may see that match the filter, from the principal index's columns. */
   private visibleTaskSlots(copy: CopyState, query: TaskCountQuery, now: Date): number[] {
+    const found: number[] = [];
+    this.scanVisibleTasks(copy, query, now, (slot) => found.push(slot));
+    return found;
+  }
+
+  /** Calls `onMatch` with each slot of {@link visibleTaskSlots}, without building the list. */
+  private scanVisibleTasks(
+    copy: CopyState,
+    query: TaskCountQuery,
+    now: Date,
+    onMatch: (slot: number) => void,
+  ): void {
     const index = copy.principals!;
     const filter = query.filter ?? {};
     const plan = index.prefilter(filter.payload);
@@ -179,26 +191,26 @@ export class MemoryViewStore implements ViewStore {
     const followUp = index.numeric[TASK_COLUMNS.FOLLOW_UP_DATE];
     const nowMs = now.getTime();
     const skipDeferred = !filter.includeDeferred;
-    const found: number[] = [];
-    for (const slot of index.visible(query.viewer)) {
+    index.forEachVisible(query.viewer, (slot) => {
       const verdict = plan === null ? 'yes' : plan.test(slot);
-      if (verdict === 'no') continue;
+      if (verdict === 'no') return;
       if (verdict === 'check') {
-        if (everything(index.doc(slot) as TaskView)) found.push(slot);
-        continue;
+        if (everything(index.doc(slot) as TaskView)) onMatch(slot);
+        return;
       }
-      if (skipDeferred && followUp[slot] > nowMs) continue;
-      if (rest !== MATCH_EVERYTHING && !rest(index.doc(slot) as TaskView)) continue;
-      found.push(slot);
-    }
-    return found;
+      if (skipDeferred && followUp[slot] > nowMs) return;
+      if (rest !== MATCH_EVERYTHING && !rest(index.doc(slot) as TaskView)) return;
+      onMatch(slot);
+    });
   }
 
   async taskCount(query: TaskCountQuery): Promise<number> {
     const now = query.now ?? new Date();
     const copy = this.liveCopy('tasks');
-    if (!query.filter?.correlatedTo) return this.visibleTaskSlots(copy, query, now).length;
-    return this.correlatedTasks(copy, query, now).length;
+    if (query.filter?.correlatedTo) return this.correlatedTasks(copy, query, now).length;
+    let count = 0;
+    this.scanVisibleTasks(copy, query, now, () => count++);
+    return count;
   }
 
   /** The tasks of a `correlatedTo` filter that match it, from the correlation index. */
