@@ -94,6 +94,21 @@ const tasksOf = (events: StoredEvent[], instanceId: string, definitionKey?: stri
 const ofTask = (events: StoredEvent[], type: string, taskId: string) =>
   events.find((e) => e.type === type && (e.data as { id: string }).id === taskId);
 
+/**
+ * The commands the collector sends on the engine's behalf, each recorded once handled, so that what it did
+ * is in the store when a test reads it.
+ */
+function recordEngineCommands(dispatcher: CommandDispatcher): CommandWithMetadata[] {
+  const engineCommands: CommandWithMetadata[] = [];
+  const dispatch = dispatcher.dispatch.bind(dispatcher);
+  vi.spyOn(dispatcher, 'dispatch').mockImplementation(async (c) => {
+    const result = await dispatch(c);
+    if (c.metadata.commandId.startsWith('engine:')) engineCommands.push(c);
+    return result;
+  });
+  return engineCommands;
+}
+
 let seq = 0;
 function command<T extends CommandWithMetadata['type']>(type: T, data: object): CommandWithMetadata {
   return {
@@ -180,12 +195,7 @@ describe('process lifecycle through the collector (embedded engine, core, event 
   it('carries a claim and a completion to the engine; the completion and the next task come back', async () => {
     platform = await openPlatform(new MemoryEventStore(), collectorOptions(dir));
     const { engine, store, dispatcher } = platform;
-    const engineCommands: CommandWithMetadata[] = [];
-    const dispatch = dispatcher.dispatch.bind(dispatcher);
-    vi.spyOn(dispatcher, 'dispatch').mockImplementation(async (c) => {
-      if (c.metadata.commandId.startsWith('engine:')) engineCommands.push(c);
-      return dispatch(c);
-    });
+    const engineCommands = recordEngineCommands(dispatcher);
 
     const { instanceId } = await engine.startProcessInstance({
       definitionKey: 'invoice-approval',
@@ -248,14 +258,7 @@ describe('process lifecycle through the collector (embedded engine, core, event 
   it('carries a delegation, an edit and a requested cancellation to the engine; its reports come back', async () => {
     platform = await openPlatform(new MemoryEventStore(), collectorOptions(dir));
     const { engine, store, dispatcher } = platform;
-    const engineCommands: CommandWithMetadata[] = [];
-    const dispatch = dispatcher.dispatch.bind(dispatcher);
-    // Recorded once handled, so that what they did is in the store when the test reads it.
-    vi.spyOn(dispatcher, 'dispatch').mockImplementation(async (c) => {
-      const result = await dispatch(c);
-      if (c.metadata.commandId.startsWith('engine:')) engineCommands.push(c);
-      return result;
-    });
+    const engineCommands = recordEngineCommands(dispatcher);
     const { instanceId } = await engine.startProcessInstance({
       definitionKey: 'invoice-approval',
       variables: invoice,
