@@ -90,6 +90,24 @@ describe('task counts end to end', () => {
     probe.close();
   });
 
+  it('counts a deferred task once its follow-up date passes, without any change of the view', async () => {
+    const client = harness.client(bob);
+    clients.push(client);
+    const probe = new SubscriptionProbe<Counts>(client, COUNT_CHANGES, { filters: [{}] });
+    await probe.until(() => probe.results.length === 1, 10_000, 'the first counts');
+    const before = probe.results[0].data!.taskCountChanges.counts[0];
+    await harness.createTask('c-soon', {
+      candidateGroups: ['support'],
+      followUpDate: new Date(Date.now() + 1_500).toISOString(),
+    });
+    await probe.until(
+      () => probe.results.some((r) => r.data?.taskCountChanges.counts[0] === before + 1),
+      15_000,
+      'the count once the follow-up date passed',
+    );
+    probe.close();
+  });
+
   it('refuses an empty or too long list of filters, and names a bad filter by its place', async () => {
     const client = harness.client(bob);
     clients.push(client);

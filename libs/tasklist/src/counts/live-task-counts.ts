@@ -4,11 +4,16 @@ export interface TaskCountsMessage {
   position: number;
 }
 
+/** Longest wait a timer takes (about 24 days); a later moment is waited for in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * The counts behind one `taskCountChanges` subscription. It is told of every change of the tasks view
  * ({@link changed}) and counts again, one count at a time: changes that arrive while it counts are
  * covered by one more count after it. It pushes only counts that differ from the last ones pushed, and
- * keeps at most the newest unread message, so a slow reader costs no memory.
+ * keeps at most the newest unread message, so a slow reader costs no memory. After each count it asks
+ * `nextByTime` when the counts may change by time alone (a deferred task's follow-up date passing) and
+ * counts again then.
  */
 export class LiveTaskCounts implements AsyncIterableIterator<TaskCountsMessage | Error> {
   private last: number[] | null = null;
@@ -18,11 +23,14 @@ export class LiveTaskCounts implements AsyncIterableIterator<TaskCountsMessage |
   private dirty = false;
   private latest: number;
   private closed = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly count: () => Promise<number[]>,
     position: number,
     private readonly onClose: () => void,
+    /** Epoch milliseconds at which the counts may change without an event, or null. */
+    private readonly nextByTime: () => Promise<number | null> = async () => null,
   ) {
     this.latest = position;
   }
@@ -32,6 +40,7 @@ export class LiveTaskCounts implements AsyncIterableIterator<TaskCountsMessage |
     const counts = await this.count();
     this.last = counts;
     this.push({ counts, position: this.latest });
+    await this.wakeByTime();
   }
 
   /** The tasks view changed up to `position`: count again. */
@@ -69,6 +78,24 @@ export class LiveTaskCounts implements AsyncIterableIterator<TaskCountsMessage |
         this.push({ counts, position });
       }
     } while (this.dirty && !this.closed);
+    await this.wakeByTime().catch((error: unknown) => this.push(error as Error));
+  }
+
+  private async wakeByTime(): Promise<void> {
+    const at = await this.nextByTime();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (at === null || this.closed) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        // Past the moment: count again; a wait cut short by the timer's limit only looks again.
+        if (Date.now() >= at) this.changed(this.latest);
+        else void this.wakeByTime().catch((error: unknown) => this.push(error as Error));
+      },
+      Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())),
+    );
+    this.timer.unref?.();
   }
 
   private push(message: TaskCountsMessage | Error): void {
@@ -98,6 +125,8 @@ export class LiveTaskCounts implements AsyncIterableIterator<TaskCountsMessage |
   return(): Promise<IteratorResult<TaskCountsMessage | Error>> {
     if (!this.closed) {
       this.closed = true;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
       this.onClose();
       this.reader?.({ value: undefined, done: true });
       this.reader = null;

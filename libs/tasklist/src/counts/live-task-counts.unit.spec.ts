@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LiveTaskCounts, type TaskCountsMessage } from './live-task-counts';
 
 /** A count whose answers the test releases one by one. */
@@ -13,6 +13,29 @@ function controlledCount() {
 const next = async (live: LiveTaskCounts) => (await live.next()).value as TaskCountsMessage;
 
 describe('LiveTaskCounts', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('counts again when the next deferred task comes due, without any change of the view', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const answers = [[0], [1]];
+    const live = new LiveTaskCounts(
+      async () => answers.shift()!,
+      4,
+      () => undefined,
+      async () => (answers.length === 1 ? 60_000 : null),
+    );
+    await live.start();
+    expect(await next(live)).toEqual({ counts: [0], position: 4 });
+    await vi.advanceTimersByTimeAsync(59_999);
+    expect(answers).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await next(live)).toEqual({ counts: [1], position: 4 });
+    await live.return();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('pushes the first counts, then only counts that differ', async () => {
     const answers = [[1], [1], [2]];
     const live = new LiveTaskCounts(

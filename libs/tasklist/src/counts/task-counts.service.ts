@@ -43,6 +43,7 @@ export class TaskCountsService implements OnModuleDestroy {
       () => Promise.all(filters.map((filter, i) => this.countOne(viewer, filter, i))),
       position,
       () => this.live.delete(counts),
+      () => this.nextUndeferral(viewer, filters),
     );
     // Registered before the first count: a change during it is counted again, none is missed.
     this.live.add(counts);
@@ -62,6 +63,32 @@ export class TaskCountsService implements OnModuleDestroy {
       const field = error.field.replace(/^filter/, `filters[${index}]`);
       throw badInput(field, error.message.slice(error.field.length + 2));
     });
+  }
+
+  /**
+   * When the next deferred task that a filter leaves out reaches its follow-up date (epoch ms), from the
+   * view: the first such task by follow-up date. Null when no filter leaves deferred tasks out or none waits.
+   */
+  private async nextUndeferral(viewer: Viewer, filters: readonly TaskFilter[]): Promise<number | null> {
+    const now = new Date();
+    let next: number | null = null;
+    for (const filter of filters) {
+      if (filter.includeDeferred) continue;
+      const bound =
+        filter.followUpAfter && Date.parse(filter.followUpAfter) > now.getTime()
+          ? filter.followUpAfter
+          : now.toISOString();
+      const page = await this.views.findTasks({
+        viewer,
+        filter: { ...filter, includeDeferred: true, followUpAfter: bound },
+        sort: [{ field: 'FOLLOW_UP_DATE', direction: 'ASC' }],
+        first: 1,
+        now,
+      });
+      const at = page.nodes[0]?.followUpDate ? Date.parse(page.nodes[0].followUpDate) : null;
+      if (at !== null && (next === null || at < next)) next = at;
+    }
+    return next;
   }
 
   onModuleDestroy(): void {
