@@ -1,5 +1,6 @@
 import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TaskCountsService } from '@eddy/tasklist/counts/task-counts.service';
 import { SubscriptionProbe, TasklistHarness } from './support/tasklist-harness';
 
 const COUNT = 'query($filter: TaskFilter) { taskCount(filter: $filter) }';
@@ -87,7 +88,12 @@ describe('task counts end to end', () => {
       Number(probe.results[1].data!.taskCountChanges.position),
     );
     expect(probe.error).toBeNull();
+    // Closing the subscription releases its counts: nothing is counted for it any more.
+    const service = harness.app.get(TaskCountsService, { strict: false });
+    const open = () => (service as unknown as { live: Set<unknown> }).live.size;
+    expect(open()).toBe(1);
     probe.close();
+    await vi.waitFor(() => expect(open()).toBe(0), { timeout: 10_000 });
   });
 
   it('counts a deferred task once its follow-up date passes, without any change of the view', async () => {
