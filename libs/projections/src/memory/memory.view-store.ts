@@ -163,54 +163,74 @@ export class MemoryViewStore implements ViewStore {
   /** The slots of the tasks the viewer may see that match the filter, from the principal index's columns. */
   private visibleTaskSlots(copy: CopyState, query: TaskCountQuery, now: Date): number[] {
     const found: number[] = [];
-    this.scanVisibleTasks(copy, query, now, (slot) => found.push(slot));
+    this.scanVisibleTasks(copy, query, now, found);
     return found;
   }
 
-  /** Calls `onMatch` with each slot of {@link visibleTaskSlots}, without building the list. */
+  /**
+   * How many slots of {@link visibleTaskSlots} there are, pushing them onto `found` when given. One
+   * function per visited slot, no more: a count over 100,000 slots is mostly this loop.
+   */
   private scanVisibleTasks(
     copy: CopyState,
     query: TaskCountQuery,
     now: Date,
-    onMatch: (slot: number) => void,
-  ): void {
+    found: number[] | null,
+  ): number {
     const index = copy.principals!;
     const filter = query.filter ?? {};
     const plan = index.prefilter(filter.payload);
     const everything = compileTaskFilter(filter, query.viewer, now, { authorised: true });
+    // Deferral and the priority range are tested on the index's columns, the rest on the document.
     const rest = compileTaskFilter(
       {
         ...filter,
         includeDeferred: true,
+        priorityMin: null,
+        priorityMax: null,
         payload: (filter.payload ?? []).filter((_, i) => i !== plan?.conditionIndex),
       },
       query.viewer,
       now,
       { authorised: true },
     );
+    const restMatches = rest === MATCH_EVERYTHING ? null : rest;
     const followUp = index.numeric[TASK_COLUMNS.FOLLOW_UP_DATE];
+    const priority = index.numeric[TASK_COLUMNS.PRIORITY];
+    const min = filter.priorityMin ?? null;
+    const max = filter.priorityMax ?? null;
     const nowMs = now.getTime();
     const skipDeferred = !filter.includeDeferred;
-    index.forEachVisible(query.viewer, (slot) => {
-      const verdict = plan === null ? 'yes' : plan.test(slot);
-      if (verdict === 'no') return;
-      if (verdict === 'check') {
-        if (everything(index.doc(slot) as TaskView)) onMatch(slot);
-        return;
+    // A task assigned to the viewer is among the viewer's own slots (assignee and candidate users).
+    const visibleTo = filter.assignedToMe ? { userId: query.viewer.userId, groups: [] } : query.viewer;
+    let count = 0;
+    index.forEachVisible(visibleTo, (slot) => {
+      if (plan !== null) {
+        const verdict = plan.test(slot);
+        if (verdict === 'no') return;
+        if (verdict === 'check') {
+          if (!everything(index.doc(slot) as TaskView)) return;
+          count++;
+          found?.push(slot);
+          return;
+        }
       }
       if (skipDeferred && followUp[slot] > nowMs) return;
-      if (rest !== MATCH_EVERYTHING && !rest(index.doc(slot) as TaskView)) return;
-      onMatch(slot);
+      // A missing priority is NaN in its column and fails both bounds, as in the filter.
+      if (min !== null && !(priority[slot] >= min)) return;
+      if (max !== null && !(priority[slot] <= max)) return;
+      if (restMatches !== null && !restMatches(index.doc(slot) as TaskView)) return;
+      count++;
+      found?.push(slot);
     });
+    return count;
   }
 
   async taskCount(query: TaskCountQuery): Promise<number> {
     const now = query.now ?? new Date();
     const copy = this.liveCopy('tasks');
     if (query.filter?.correlatedTo) return this.correlatedTasks(copy, query, now).length;
-    let count = 0;
-    this.scanVisibleTasks(copy, query, now, () => count++);
-    return count;
+    return this.scanVisibleTasks(copy, query, now, null);
   }
 
   /** The tasks of a `correlatedTo` filter that match it, from the correlation index. */
