@@ -86,6 +86,7 @@ const environmentSchema = z
     EDDY_OIDC_SCOPES: z.string().min(1).default('openid profile'),
     EDDY_ADMIN_GROUPS: list.default(['admins']),
     EDDY_COMMAND_GROUPS: list.default(['process-applications']),
+    EDDY_TASK_MANAGER_GROUPS: list.default(['task-managers']),
     EDDY_MAX_BODY_BYTES: integer(1_024, 64 * 1024 * 1024).default(1024 * 1024),
     EDDY_COMMAND_RETRIES: integer(0, 100).default(5),
     EDDY_MAX_COMMANDS_PER_REQUEST: integer(1, 100_000).default(1_000),
@@ -353,6 +354,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
       adminGroups: e.EDDY_ADMIN_GROUPS,
       commandGroups: e.EDDY_COMMAND_GROUPS,
+      taskManagerGroups: e.EDDY_TASK_MANAGER_GROUPS,
     },
     commands: {
       maxRetries: e.EDDY_COMMAND_RETRIES,

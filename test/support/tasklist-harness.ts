@@ -139,6 +139,7 @@ export class TasklistHarness {
       },
       adminGroups: ['admins'],
       commandGroups: ['process-applications'],
+      taskManagerGroups: ['task-managers'],
     };
     const builder = Test.createTestingModule({
       imports: [

@@ -46,6 +46,9 @@ const validData: Record<CommandType, Record<string, unknown>> = {
   CompleteTaskInteraction: { id: 'task-1', assignee: 'anna', variables: { approved: true } },
   DeferTask: { id: 'task-1', followUpDate: '2026-02-01T00:00:00Z' },
   UndeferTask: { id: 'task-1' },
+  DelegateTask: { id: 'task-1', assignee: 'bert' },
+  RequestProcessInstanceCancellation: { sourceReference, reason: 'not needed any more' },
+  EditTask: { id: 'task-1', priority: 80, dueDate: '2026-02-01T00:00:00Z', followUpDate: null },
   CreateOrUpdateDataEntry: {
     entryType: 'order',
     entryId: '17',

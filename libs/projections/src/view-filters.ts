@@ -1,5 +1,5 @@
 import { isReservedKey, parseIsoDateTime, reservedKeyProblem } from '@eddy/contracts';
-import type { DataEntryView, TaskView } from './view.types';
+import type { DataEntryView, ProcessInstanceView, TaskView } from './view.types';
 import {
   type DataEntryFilter,
   type DataEntrySort,
@@ -369,6 +369,13 @@ export function compileTaskSort(sort: readonly TaskSort[] | null | undefined): C
     sort && sort.length > 0 ? sort : [{ field: 'CREATE_TIME', direction: 'ASC' }],
     TASK_SORT_KEYS,
   );
+}
+
+/** The one order of a user's process instances: newest first (`startTime` descending), then id. */
+export function compileProcessInstanceSort(): CompiledSort<ProcessInstanceView> {
+  return compileSort([{ field: 'START_TIME' as const, direction: 'DESC' }], {
+    START_TIME: (i: ProcessInstanceView) => i.startTime,
+  });
 }
 
 export function compileDataEntrySort(

@@ -2,6 +2,7 @@ import type { DataEntryRef, ProcessingType } from '@eddy/contracts';
 import type {
   DataEntryView,
   ProcessDefinitionView,
+  ProcessInstanceState,
   ProcessInstanceView,
   TaskView,
   ViewDocuments,
@@ -135,6 +136,21 @@ export interface TaskQuery extends PageRequest {
   now?: Date;
 }
 
+/** What {@link ViewQueries.taskCount} counts: the tasks `findTasks` would find, without paging. */
+export interface TaskCountQuery {
+  viewer: Viewer;
+  filter?: TaskFilter | null;
+  /** The time `deferred` is computed against. Default: now. */
+  now?: Date;
+}
+
+/** The process instances a user started, newest first (`startTime` descending, then id). */
+export interface ProcessInstanceQuery extends PageRequest {
+  startedBy: string;
+  /** Only instances in this state. */
+  state?: ProcessInstanceState | null;
+}
+
 export interface DataEntryQuery extends PageRequest {
   viewer: Viewer;
   filter?: DataEntryFilter | null;
@@ -179,6 +195,12 @@ export interface ViewQueries {
    */
   tasksCorrelatedTo(dataEntryIds: readonly string[], viewer: Viewer): Promise<TaskView[][]>;
 
+  /**
+   * How many open tasks the viewer may see match the filter: `findTasks`' `totalCount`, answered from the
+   * indexes without fetching documents (memory: the principal index's columns; MongoDB: `countDocuments`).
+   */
+  taskCount(query: TaskCountQuery): Promise<number>;
+
   /** Open, non-deferred tasks the viewer may see, counted per application, sorted by name. */
   taskCountByApplication(viewer: Viewer, now?: Date): Promise<ApplicationTaskCount[]>;
 
@@ -206,6 +228,9 @@ export interface ViewQueries {
 
   /** A process instance by `applicationName/processInstanceId`. */
   getProcessInstance(id: string): Promise<ProcessInstanceView | null>;
+
+  /** The process instances a user started (`startUserId`), newest first, paged. */
+  findProcessInstances(query: ProcessInstanceQuery): Promise<Page<ProcessInstanceView>>;
 }
 
 /** A query was malformed: names the field (`filter.payload[0].path`, `after`, `first` ...). */

@@ -102,6 +102,8 @@ export interface ProcessInstanceView {
   endTime: string | null;
   /** Why it was cancelled or suspended, when the engine said. */
   reason: string | null;
+  /** A user asked to cancel it and the engine has not reported its end yet. */
+  cancellationRequested: boolean;
   version: number;
   position: number;
 }

@@ -21,6 +21,10 @@ import {
   TasklistQueryResolver,
   TasklistSubscriptionResolver,
 } from './resolvers/tasklist.resolvers';
+import { TaskCountsService } from './counts/task-counts.service';
+import { ProcessInstancesResolver } from './resolvers/process-instances.resolver';
+import { TaskCountsResolver } from './resolvers/task-counts.resolver';
+import { TaskEditsResolver } from './resolvers/task-edits.resolver';
 import { DateTimeScalar, JsonScalar } from './schema/scalars';
 import { TaskInteractionsService } from './task-interactions.service';
 import { TasklistContextFactory } from './tasklist.context';
@@ -142,6 +146,10 @@ export class TasklistModule {
         TasklistMutationResolver,
         TasklistSubscriptionResolver,
         FormQueryResolver,
+        TaskEditsResolver,
+        TaskCountsResolver,
+        ProcessInstancesResolver,
+        TaskCountsService,
         GraphqlWsServer,
         { provide: GRAPHQL_WS_DRAIN, useValue: drain },
       ],

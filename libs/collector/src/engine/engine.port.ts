@@ -124,6 +124,17 @@ export interface EngineTask {
   tenantId: string | null;
 }
 
+/**
+ * The attributes of an open task that a user may edit (Camunda 8's user task update): only the given
+ * ones change; a null date removes it.
+ */
+export interface EngineTaskUpdate {
+  /** 0..100. */
+  priority?: number;
+  dueDate?: string | null;
+  followUpDate?: string | null;
+}
+
 /** A process instance as the engine sees it. */
 export interface EngineProcessInstance {
   id: string;
@@ -301,6 +312,12 @@ export interface ProcessEngine {
 
   /** Sets (or, with null, removes) the follow-up date of an open task (ISO-8601 date-time). */
   setTaskFollowUpDate(taskId: string, followUpDate: string | null): Promise<void>;
+
+  /**
+   * Changes the priority and the due and follow-up dates of an open task in one step, reported as one
+   * `task.attributesChanged` naming the attributes that changed.
+   */
+  updateTask(taskId: string, update: EngineTaskUpdate): Promise<void>;
 
   /** Correlates a message to the waiting message events whose name and correlation key match. */
   correlateMessage(request: CorrelateMessageRequest): Promise<MessageCorrelationResult>;

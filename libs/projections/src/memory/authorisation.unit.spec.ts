@@ -104,6 +104,22 @@ describe('authorisation (property)', () => {
             });
             expect(page.nodes.map((t) => t.id).sort()).toEqual(expectedTasks);
             expect(page.totalCount).toBe(expectedTasks.length);
+            // Counts reveal no more than the list: only the tasks the viewer may see, with and without filters.
+            expect(await store.taskCount({ viewer: v, filter: { includeDeferred: true }, now: NOW })).toBe(
+              expectedTasks.length,
+            );
+            // Filters answered on the index's columns and the viewer's own slots agree with the plain predicate.
+            for (const filter of [
+              {},
+              { assignedToMe: true },
+              { priorityMin: 1, priorityMax: 2 },
+              { priorityMax: 0 },
+            ]) {
+              const reference = docs.filter(compileTaskFilter(filter, v, NOW));
+              expect(await store.taskCount({ viewer: v, filter, now: NOW })).toBe(reference.length);
+              const listed = await store.findTasks({ viewer: v, filter, first: 1000, now: NOW });
+              expect(listed.nodes.map((t) => t.id).sort()).toEqual(reference.map((t) => t.id).sort());
+            }
             if (payloadCondition) {
               // The indexed payload path must agree with the plain filter semantics.
               const filter = { payload: [payloadCondition] };
@@ -114,6 +130,9 @@ describe('authorisation (property)', () => {
                   .filter(reference)
                   .map((t) => t.id)
                   .sort(),
+              );
+              expect(await store.taskCount({ viewer: v, filter, now: NOW })).toBe(
+                docs.filter((t) => reference(t) && mayseeTask(t, v)).length,
               );
               // Sorted and paged three at a time: the same order as sorting the reference result.
               const order = compileTaskSort(sort);

@@ -9,6 +9,7 @@ import {
   compileDataEntryFilter,
   compileDataEntrySort,
   compileTaskFilter,
+  compileProcessInstanceSort,
   compileTaskSort,
   selectPage,
   validatePageSize,
@@ -25,6 +26,8 @@ import {
   type Page,
   type PayloadCondition,
   type StoredViewDocument,
+  type ProcessInstanceQuery,
+  type TaskCountQuery,
   type TaskQuery,
   type ViewBatch,
   type ViewChange,
@@ -112,15 +115,8 @@ export class MemoryViewStore implements ViewStore {
     const now = query.now ?? new Date();
     const sort = compileTaskSort(query.sort);
     const copy = this.liveCopy('tasks');
-    const correlatedTo = query.filter?.correlatedTo;
-    if (!correlatedTo) return this.findVisibleTasks(copy, query, first, now, sort);
-    const matches = compileTaskFilter(query.filter, query.viewer, now);
-    const found: TaskView[] = [];
-    for (const id of copy.correlations.get(dataEntryId(correlatedTo.entryType, correlatedTo.entryId)) ??
-      EMPTY) {
-      const task = document<TaskView>(copy, id);
-      if (task && matches(task)) found.push(task);
-    }
+    if (!query.filter?.correlatedTo) return this.findVisibleTasks(copy, query, first, now, sort);
+    const found = this.correlatedTasks(copy, query, now);
     const page = selectPage(found, sort, first, query.after);
     return pageOf(page.nodes, page, found.length, copy.checkpoint);
   }
@@ -139,34 +135,7 @@ export class MemoryViewStore implements ViewStore {
     sort: ReturnType<typeof compileTaskSort>,
   ): Page<TaskView> {
     const index = copy.principals!;
-    const filter = query.filter ?? {};
-    const plan = index.prefilter(filter.payload);
-    const everything = compileTaskFilter(filter, query.viewer, now, { authorised: true });
-    const rest = compileTaskFilter(
-      {
-        ...filter,
-        includeDeferred: true,
-        payload: (filter.payload ?? []).filter((_, i) => i !== plan?.conditionIndex),
-      },
-      query.viewer,
-      now,
-      { authorised: true },
-    );
-    const followUp = index.numeric[TASK_COLUMNS.FOLLOW_UP_DATE];
-    const nowMs = now.getTime();
-    const skipDeferred = !filter.includeDeferred;
-    const found: number[] = [];
-    for (const slot of index.visible(query.viewer)) {
-      const verdict = plan === null ? 'yes' : plan.test(slot);
-      if (verdict === 'no') continue;
-      if (verdict === 'check') {
-        if (everything(index.doc(slot) as TaskView)) found.push(slot);
-        continue;
-      }
-      if (skipDeferred && followUp[slot] > nowMs) continue;
-      if (rest !== MATCH_EVERYTHING && !rest(index.doc(slot) as TaskView)) continue;
-      found.push(slot);
-    }
+    const found = this.visibleTaskSlots(copy, query, now);
     const fields = (
       query.sort && query.sort.length > 0 ? query.sort : [{ field: 'CREATE_TIME' as const }]
     ).map((s) => ({
@@ -189,6 +158,91 @@ export class MemoryViewStore implements ViewStore {
       query.after,
     );
     return pageOf(page.nodes, page, found.length, copy.checkpoint);
+  }
+
+  /** The slots of the tasks the viewer may see that match the filter, from the principal index's columns. */
+  private visibleTaskSlots(copy: CopyState, query: TaskCountQuery, now: Date): number[] {
+    const found: number[] = [];
+    this.scanVisibleTasks(copy, query, now, found);
+    return found;
+  }
+
+  /**
+   * How many slots of {@link visibleTaskSlots} there are, pushing them onto `found` when given. One
+   * function per visited slot, no more: a count over 100,000 slots is mostly this loop.
+   */
+  private scanVisibleTasks(
+    copy: CopyState,
+    query: TaskCountQuery,
+    now: Date,
+    found: number[] | null,
+  ): number {
+    const index = copy.principals!;
+    const filter = query.filter ?? {};
+    const plan = index.prefilter(filter.payload);
+    const everything = compileTaskFilter(filter, query.viewer, now, { authorised: true });
+    // Deferral and the priority range are tested on the index's columns, the rest on the document.
+    const rest = compileTaskFilter(
+      {
+        ...filter,
+        includeDeferred: true,
+        priorityMin: null,
+        priorityMax: null,
+        payload: (filter.payload ?? []).filter((_, i) => i !== plan?.conditionIndex),
+      },
+      query.viewer,
+      now,
+      { authorised: true },
+    );
+    const restMatches = rest === MATCH_EVERYTHING ? null : rest;
+    const followUp = index.numeric[TASK_COLUMNS.FOLLOW_UP_DATE];
+    const priority = index.numeric[TASK_COLUMNS.PRIORITY];
+    const min = filter.priorityMin ?? null;
+    const max = filter.priorityMax ?? null;
+    const nowMs = now.getTime();
+    const skipDeferred = !filter.includeDeferred;
+    // A task assigned to the viewer is among the viewer's own slots (assignee and candidate users).
+    const visibleTo = filter.assignedToMe ? { userId: query.viewer.userId, groups: [] } : query.viewer;
+    let count = 0;
+    index.forEachVisible(visibleTo, (slot) => {
+      if (plan !== null) {
+        const verdict = plan.test(slot);
+        if (verdict === 'no') return;
+        if (verdict === 'check') {
+          if (!everything(index.doc(slot) as TaskView)) return;
+          count++;
+          found?.push(slot);
+          return;
+        }
+      }
+      if (skipDeferred && followUp[slot] > nowMs) return;
+      // A missing priority is NaN in its column and fails both bounds, as in the filter.
+      if (min !== null && !(priority[slot] >= min)) return;
+      if (max !== null && !(priority[slot] <= max)) return;
+      if (restMatches !== null && !restMatches(index.doc(slot) as TaskView)) return;
+      count++;
+      found?.push(slot);
+    });
+    return count;
+  }
+
+  async taskCount(query: TaskCountQuery): Promise<number> {
+    const now = query.now ?? new Date();
+    const copy = this.liveCopy('tasks');
+    if (query.filter?.correlatedTo) return this.correlatedTasks(copy, query, now).length;
+    return this.scanVisibleTasks(copy, query, now, null);
+  }
+
+  /** The tasks of a `correlatedTo` filter that match it, from the correlation index. */
+  private correlatedTasks(copy: CopyState, query: TaskCountQuery, now: Date): TaskView[] {
+    const { entryType, entryId } = query.filter!.correlatedTo!;
+    const matches = compileTaskFilter(query.filter, query.viewer, now);
+    const found: TaskView[] = [];
+    for (const id of copy.correlations.get(dataEntryId(entryType, entryId)) ?? EMPTY) {
+      const task = document<TaskView>(copy, id);
+      if (task && matches(task)) found.push(task);
+    }
+    return found;
   }
 
   async getTask(id: string, viewer: Viewer): Promise<TaskView | null> {
@@ -270,6 +324,21 @@ export class MemoryViewStore implements ViewStore {
 
   async getProcessInstance(id: string): Promise<ProcessInstanceView | null> {
     return document<ProcessInstanceView>(this.liveCopy('process-instances'), id);
+  }
+
+  async findProcessInstances(query: ProcessInstanceQuery): Promise<Page<ProcessInstanceView>> {
+    const first = validatePageSize(query.first);
+    const copy = this.liveCopy('process-instances');
+    const found: ProcessInstanceView[] = [];
+    for (const stored of copy.docs.values()) {
+      if (stored.removed) continue;
+      const instance = stored.document as ProcessInstanceView;
+      if (instance.startUserId !== query.startedBy) continue;
+      if (query.state && instance.state !== query.state) continue;
+      found.push(instance);
+    }
+    const page = selectPage(found, compileProcessInstanceSort(), first, query.after);
+    return pageOf(page.nodes, page, found.length, copy.checkpoint);
   }
 
   // ------------------------------------------------------------------ change feed

@@ -24,5 +24,8 @@ export const VIEW_INDEXES: Record<ViewName, IndexDescription[]> = {
     { key: { position: 1 }, name: 'position' },
   ],
   'process-definitions': [{ key: { position: 1 }, name: 'position' }],
-  'process-instances': [{ key: { position: 1 }, name: 'position' }],
+  'process-instances': [
+    { key: { startUserId: 1, startTime: -1, _id: 1 }, name: 'startUser_startTime' },
+    { key: { position: 1 }, name: 'position' },
+  ],
 };

@@ -193,6 +193,13 @@ export function taskSort(sort: readonly TaskSort[] | null | undefined): MongoSor
   return mongoSort(sort && sort.length > 0 ? sort : [{ field: 'CREATE_TIME' }], TASK_SORT_FIELDS);
 }
 
+/** The one order of a user's process instances: `startTime` descending (ISO strings in UTC), then `_id`. */
+export function processInstanceSort(): MongoSort {
+  return mongoSort([{ field: 'START_TIME', direction: 'DESC' }], {
+    START_TIME: { path: 'startTime', numeric: false },
+  });
+}
+
 /** The sort of a data entry query (default `LAST_MODIFIED DESC`), then `_id`. */
 export function dataEntrySort(sort: readonly DataEntrySort[] | null | undefined): MongoSort {
   compileDataEntrySort(sort); // validates

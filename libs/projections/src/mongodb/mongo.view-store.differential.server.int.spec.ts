@@ -233,6 +233,10 @@ describe('memory and MongoDB view stores (differential property)', () => {
                 stores.map((s) => allPages((after) => s.findTasks({ ...q, after, now: NOW }))),
               );
               expect({ query: q, ...b }).toEqual({ query: q, ...a });
+              // A count is the list's total, in both stores.
+              const [countA, countB] = await Promise.all(stores.map((s) => s.taskCount({ ...q, now: NOW })));
+              expect({ query: q, count: countB }).toEqual({ query: q, count: a.totals[0] });
+              expect(countA).toBe(a.totals[0]);
             }
             for (const q of entryQueries) {
               const [a, b] = await Promise.all(

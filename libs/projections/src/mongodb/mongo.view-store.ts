@@ -20,6 +20,8 @@ import {
   LIVE_COPY,
   type Page,
   type StoredViewDocument,
+  type ProcessInstanceQuery,
+  type TaskCountQuery,
   type TaskQuery,
   type ViewBatch,
   type ViewChange,
@@ -55,6 +57,7 @@ import {
   dataEntryQuery,
   dataEntrySort,
   type MongoSort,
+  processInstanceSort,
   taskQuery,
   taskSort,
   visibleTo,
@@ -230,6 +233,12 @@ export class MongoViewStore implements ViewStore {
     );
   }
 
+  /** `countDocuments` on the indexed query of {@link findTasks}: no document leaves the server. */
+  async taskCount(query: TaskCountQuery): Promise<number> {
+    const filter = taskQuery(query.filter, query.viewer, query.now ?? new Date());
+    return this.liveCollection('tasks').countDocuments(filter);
+  }
+
   async taskCountByApplication(viewer: Viewer, now: Date = new Date()): Promise<ApplicationTaskCount[]> {
     const counts = await this.liveCollection('tasks')
       .aggregate<{ _id: string; count: number }>([
@@ -279,6 +288,21 @@ export class MongoViewStore implements ViewStore {
 
   async getProcessInstance(id: string): Promise<ProcessInstanceView | null> {
     return this.byId<ProcessInstanceView>('process-instances', id);
+  }
+
+  async findProcessInstances(query: ProcessInstanceQuery): Promise<Page<ProcessInstanceView>> {
+    const first = validatePageSize(query.first);
+    const filter: Filter<ViewRecord> = {
+      startUserId: { $eq: query.startedBy },
+      ...(query.state ? { state: { $eq: query.state } } : {}),
+    };
+    return this.page<ProcessInstanceView>(
+      'process-instances',
+      filter,
+      processInstanceSort(),
+      first,
+      query.after,
+    );
   }
 
   // ------------------------------------------------------------------ change feed

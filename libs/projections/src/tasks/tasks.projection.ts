@@ -17,6 +17,8 @@ const TASK_EVENT_TYPES: ReadonlySet<string> = new Set<TaskEvent['type']>([
   'TaskToBeCompleted',
   'TaskDeferred',
   'TaskUndeferred',
+  'TaskDelegated',
+  'TaskEdited',
 ]);
 
 type Stored = StoredViewDocument<'tasks'>;
@@ -111,6 +113,10 @@ export const tasksProjection: Projection<'tasks'> = {
         return update({ followUpDate: event.data.followUpDate });
       case 'TaskUndeferred':
         return update({ followUpDate: null });
+      case 'TaskDelegated':
+        return reassign(event.data.assignee);
+      case 'TaskEdited':
+        return update({ ...event.data.changes });
       default:
         return assertNever(event, 'task event');
     }

@@ -82,6 +82,34 @@ describe('tasks projection', () => {
       .thenReplayGivesSameView();
   });
 
+  it('delegation sets the assignee and ends a pending completion; edits set priority and dates', () => {
+    spec
+      .given(
+        taskCreated('t1'),
+        { type: 'TaskClaimed', data: { id: 't1', assignee: 'alice' } },
+        { type: 'TaskToBeCompleted', data: { id: 't1', assignee: 'alice', variables: {} } },
+      )
+      .when(
+        { type: 'TaskDelegated', data: { id: 't1', assignee: 'bob', previousAssignee: 'alice' } },
+        {
+          type: 'TaskEdited',
+          data: {
+            id: 't1',
+            changes: { priority: 80, dueDate: '2026-03-01T00:00:00.000Z', followUpDate: null },
+          },
+        },
+      )
+      .thenDocument('t1', {
+        assignee: 'bob',
+        toBeCompleted: false,
+        priority: 80,
+        dueDate: '2026-03-01T00:00:00.000Z',
+        followUpDate: null,
+        version: 4,
+      })
+      .thenReplayGivesSameView();
+  });
+
   it('defer and undefer set and clear the follow-up date; to-be-completed keeps the task flagged', () => {
     spec
       .given(taskCreated('t1'))

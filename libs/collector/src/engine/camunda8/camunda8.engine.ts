@@ -6,6 +6,7 @@ import type {
   BpmnResource,
   CorrelateMessageRequest,
   DeployedProcessDefinition,
+  EngineTaskUpdate,
   EngineTransaction,
   EngineTransactionHandler,
   MessageCorrelationResult,
@@ -351,14 +352,30 @@ export class Camunda8ProcessEngine implements ProcessEngine {
     );
   }
 
-  async setTaskFollowUpDate(taskId: string, followUpDate: string | null): Promise<void> {
+  setTaskFollowUpDate(taskId: string, followUpDate: string | null): Promise<void> {
+    return this.updateTask(taskId, { followUpDate });
+  }
+
+  /** One `PATCH /v2/user-tasks/{key}`; Camunda removes a date given as the empty string. */
+  async updateTask(taskId: string, update: EngineTaskUpdate): Promise<void> {
     this.ensureOpen();
-    if (followUpDate !== null && Number.isNaN(Date.parse(followUpDate))) {
-      throw new EngineError('INVALID_ARGUMENT', 'followUpDate: an ISO-8601 date-time or null is required');
+    const changeset: { priority?: number; dueDate?: string; followUpDate?: string } = {};
+    if (update.priority !== undefined) {
+      if (!Number.isInteger(update.priority) || update.priority < 0 || update.priority > 100) {
+        throw new EngineError('INVALID_ARGUMENT', 'priority: a whole number from 0 to 100 is required');
+      }
+      changeset.priority = update.priority;
     }
-    await this.taskCall(taskId, () =>
-      this.client.updateUserTask({ userTaskKey: taskId, changeset: { followUpDate: followUpDate ?? '' } }),
-    );
+    for (const field of ['dueDate', 'followUpDate'] as const) {
+      const value = update[field];
+      if (value === undefined) continue;
+      if (value !== null && Number.isNaN(Date.parse(value))) {
+        throw new EngineError('INVALID_ARGUMENT', `${field}: an ISO-8601 date-time or null is required`);
+      }
+      changeset[field] = value ?? '';
+    }
+    if (Object.keys(changeset).length === 0) return;
+    await this.taskCall(taskId, () => this.client.updateUserTask({ userTaskKey: taskId, changeset }));
   }
 
   /**

@@ -5,6 +5,7 @@ import {
   type BpmnResource,
   type CorrelateMessageRequest,
   type DeployedProcessDefinition,
+  type EngineTaskUpdate,
   type EngineTransactionHandler,
   type MessageCorrelationResult,
   type ProcessEngine,
@@ -219,6 +220,10 @@ export class EmbeddedProcessEngine implements ProcessEngine {
 
   setTaskFollowUpDate(taskId: string, followUpDate: string | null): Promise<void> {
     return this.taskOperations.setFollowUpDate(taskId, followUpDate);
+  }
+
+  updateTask(taskId: string, update: EngineTaskUpdate): Promise<void> {
+    return this.taskOperations.update(taskId, update);
   }
 
   completeTask(taskId: string, variables?: Variables): Promise<void> {
