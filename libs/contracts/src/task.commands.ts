@@ -9,6 +9,7 @@ import {
   sourceReferenceSchema,
   textSchema,
 } from './common.schema';
+import { commentTextSchema } from './comment.validation';
 
 const principals = z.array(principalSchema).max(1_000, 'must hold at most 1000 names');
 const priority = z.number().int('must be an integer').min(0).max(1_000_000);
@@ -78,6 +79,11 @@ export const completeTaskInteractionSchema = z.strictObject({
 });
 export const deferTaskSchema = z.strictObject({ id: idSchema, followUpDate: dateTimeSchema });
 export const undeferTaskSchema = z.strictObject({ id: idSchema });
+export const addTaskCommentSchema = z.strictObject({
+  id: idSchema,
+  author: principalSchema,
+  text: commentTextSchema,
+});
 
 export type CreateTaskData = z.infer<typeof createTaskSchema>;
 export type AssignTaskData = z.infer<typeof assignTaskSchema>;
@@ -91,6 +97,7 @@ export type UnclaimTaskData = z.infer<typeof unclaimTaskSchema>;
 export type CompleteTaskInteractionData = z.infer<typeof completeTaskInteractionSchema>;
 export type DeferTaskData = z.infer<typeof deferTaskSchema>;
 export type UndeferTaskData = z.infer<typeof undeferTaskSchema>;
+export type AddTaskCommentData = z.infer<typeof addTaskCommentSchema>;
 
 export type CreateTask = { type: 'CreateTask'; data: CreateTaskData };
 export type AssignTask = { type: 'AssignTask'; data: AssignTaskData };
@@ -106,6 +113,7 @@ export type UnclaimTask = { type: 'UnclaimTask'; data: UnclaimTaskData };
 export type CompleteTaskInteraction = { type: 'CompleteTaskInteraction'; data: CompleteTaskInteractionData };
 export type DeferTask = { type: 'DeferTask'; data: DeferTaskData };
 export type UndeferTask = { type: 'UndeferTask'; data: UndeferTaskData };
+export type AddTaskComment = { type: 'AddTaskComment'; data: AddTaskCommentData };
 
 /** Commands that the engines and generic task sources send. */
 export type TaskEngineCommand =
@@ -121,7 +129,7 @@ export type TaskEngineCommand =
 
 /** Commands that users send through the tasklist. */
 export type TaskInteractionCommand =
-  ClaimTask | UnclaimTask | CompleteTaskInteraction | DeferTask | UndeferTask;
+  ClaimTask | UnclaimTask | CompleteTaskInteraction | DeferTask | UndeferTask | AddTaskComment;
 
 export type TaskCommand = TaskEngineCommand | TaskInteractionCommand;
 
@@ -140,6 +148,7 @@ export const taskCommandSchemas = {
   CompleteTaskInteraction: completeTaskInteractionSchema,
   DeferTask: deferTaskSchema,
   UndeferTask: undeferTaskSchema,
+  AddTaskComment: addTaskCommentSchema,
 } as const satisfies Record<TaskCommand['type'], z.ZodType>;
 
 /** The stream of one task. */

@@ -53,6 +53,11 @@ export type TaskToBeCompleted = {
 };
 export type TaskDeferred = { type: 'TaskDeferred'; data: { id: string; followUpDate: string } };
 export type TaskUndeferred = { type: 'TaskUndeferred'; data: { id: string } };
+/** A user commented on the task; the time is the event's. Comments are not engine attributes. */
+export type TaskCommentAdded = {
+  type: 'TaskCommentAdded';
+  data: { id: string; author: string; text: string };
+};
 
 /** Every event of a task stream. */
 export type TaskEvent =
@@ -67,7 +72,8 @@ export type TaskEvent =
   | TaskUnclaimed
   | TaskToBeCompleted
   | TaskDeferred
-  | TaskUndeferred;
+  | TaskUndeferred
+  | TaskCommentAdded;
 
 /** The interaction events that the engine client turns into engine calls. */
 export type TaskInteractionEvent =

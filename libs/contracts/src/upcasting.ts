@@ -23,6 +23,7 @@ export const eventSchemaVersions: Record<DomainEventType, number> = {
   TaskToBeCompleted: 1,
   TaskDeferred: 1,
   TaskUndeferred: 1,
+  TaskCommentAdded: 1,
   DataEntryCreated: 1,
   DataEntryUpdated: 1,
   DataEntryDeleted: 1,

@@ -192,6 +192,12 @@ function decide(command: TaskCommand, state: TaskState, metadata: CommandMetadat
     }
     case 'UndeferTask':
       return task.followUpDate === null ? [] : [{ type: 'TaskUndeferred', data: { id } }];
+    case 'AddTaskComment': {
+      // Every comment is one event, also when its text repeats an earlier one: a retry of the same
+      // command is caught by its command id, not here.
+      const { author, text } = command.data;
+      return [{ type: 'TaskCommentAdded', data: { id, author, text } }];
+    }
     default:
       return assertNever(command, 'task command');
   }
@@ -226,6 +232,8 @@ function evolve(state: TaskState, event: TaskEvent): TaskState {
       return { ...state, task: { ...task, followUpDate: event.data.followUpDate } };
     case 'TaskUndeferred':
       return { ...state, task: { ...task, followUpDate: null } };
+    case 'TaskCommentAdded':
+      return state;
     case 'TaskCompleted':
       return { status: 'completed', task: { ...task, assignee: event.data.assignee } };
     case 'TaskDeleted':

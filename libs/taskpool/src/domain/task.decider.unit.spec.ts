@@ -451,6 +451,32 @@ describe('task decider: interaction commands', () => {
         .thenNothing();
     });
   });
+
+  describe('AddTaskComment', () => {
+    const comment = (text: string): TaskCommand => ({
+      type: 'AddTaskComment',
+      data: { id, author: 'anna', text },
+    });
+    it('records the comment with its author', () => {
+      spec
+        .given([created])
+        .when(comment('Checked the amount.'))
+        .then([{ type: 'TaskCommentAdded', data: { id, author: 'anna', text: 'Checked the amount.' } }]);
+    });
+    it('records a comment that repeats an earlier one again, and leaves the task as it was', () => {
+      const earlier: TaskEvent = { type: 'TaskCommentAdded', data: { id, author: 'anna', text: 'ok' } };
+      spec
+        .given([created, earlier])
+        .when(comment('ok'))
+        .then([{ type: 'TaskCommentAdded', data: { id, author: 'anna', text: 'ok' } }]);
+      spec
+        .given([created, earlier])
+        .when(comment('ok'))
+        .thenState((state) =>
+          expect(state).toEqual({ status: 'open', task: created.data, toBeCompleted: false }),
+        );
+    });
+  });
 });
 
 /** One command of every type but CreateTask, for the rejections on unknown and closed tasks. */
@@ -468,6 +494,7 @@ const everyCommandOnAnExistingTask: TaskCommand[] = [
   { type: 'CompleteTaskInteraction', data: { id, assignee: 'anna' } },
   { type: 'DeferTask', data: { id, followUpDate: '2026-02-01T00:00:00Z' } },
   { type: 'UndeferTask', data: { id } },
+  { type: 'AddTaskComment', data: { id, author: 'anna', text: 'a comment' } },
 ];
 
 describe('task decider: unknown and closed tasks', () => {
