@@ -82,6 +82,7 @@ export class AppModule {
         CommandApiModule.forRoot({
           maxCommandsPerRequest: config.commands.maxPerRequest,
           maxPayloadDepth: config.commands.maxPayloadDepth,
+          maxCommentLength: config.commands.maxCommentLength,
         }),
         ProjectionsModule.forRoot(
           config.viewStore.kind === 'mongodb'
@@ -98,6 +99,7 @@ export class AppModule {
             maxSubscriptionsPerConnection: config.tasklist.maxSubscriptionsPerConnection,
             maxPayloadBytes: config.tasklist.maxPayloadBytes,
             maxPayloadDepth: config.commands.maxPayloadDepth,
+            maxCommentLength: config.commands.maxCommentLength,
             formsDir: config.bpmnDir,
           },
           // The tasklist starts processes on the engine, when this node runs one.

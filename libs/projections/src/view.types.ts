@@ -145,8 +145,8 @@ export interface HistoryEntry {
   commandId: string;
   /** The fields whose values the event changed, with their new values. */
   changes: HistoryChange[];
-  /** The text of a `TaskCommentAdded`. */
-  comment: string | null;
+  /** The comment of a `TaskCommentAdded`. */
+  comment: { author: string; text: string } | null;
   /** The protocol line of a data entry event, when it wrote one. */
   protocolEntry: ProtocolEntry | null;
 }

@@ -14,6 +14,7 @@ import {
   VIEW_STORE,
   WaitForPositionTimeoutError,
   type TaskView,
+  type ViewName,
   type ViewStore,
 } from '@eddy/projections';
 import { readTaskState } from '@eddy/taskpool';
@@ -108,6 +109,25 @@ export class TaskInteractionsService {
       const task = await this.visibleTask(context, id);
       this.requireAssigneeIfAssigned(context, task, 'undefer');
       return this.send(context, task, { type: 'UndeferTask', data: { id } });
+    });
+  }
+
+  /**
+   * Anyone who may see an open task may comment on it. Answers once the task's history shows the
+   * comment, so that `comments` of the answer holds it.
+   */
+  comment(context: TasklistContext, id: string, text: string): Promise<TaskView> {
+    return this.oneAtATime(id, async () => {
+      const task = await this.visibleTask(context, id);
+      return this.send(
+        context,
+        task,
+        {
+          type: 'AddTaskComment',
+          data: { id, author: context.viewer.userId, text },
+        },
+        ['tasks', 'history'],
+      );
     });
   }
 
@@ -224,9 +244,14 @@ export class TaskInteractionsService {
     context: TasklistContext,
     before: TaskView,
     command: TaskInteractionCommand,
+    views: readonly ViewName[] = ['tasks'],
   ): Promise<TaskView> {
     // Checked like the command API checks what it receives; paths name the mutation's arguments.
-    const invalid = validateCommand(command, { maxPayloadDepth: this.options.maxPayloadDepth }, []);
+    const limits = {
+      maxPayloadDepth: this.options.maxPayloadDepth,
+      maxCommentLength: this.options.maxCommentLength,
+    };
+    const invalid = validateCommand(command, limits, []);
     if (invalid) throw commandRejected(invalid);
     const commandId = randomUUID();
     let result: CommandResult;
@@ -248,7 +273,7 @@ export class TaskInteractionsService {
     }
     if (result.status === 'rejected') throw commandRejected(result.error);
     try {
-      await this.views.waitForPosition(result.position, this.options.readYourWritesTimeoutMs, ['tasks']);
+      await this.views.waitForPosition(result.position, this.options.readYourWritesTimeoutMs, views);
     } catch (error) {
       if (error instanceof WaitForPositionTimeoutError) {
         this.logger.warn(`TASKLIST-102 ${command.type} task ${before.id}: ${error.message}`);

@@ -50,7 +50,7 @@ function changedFields(previous: object, next: object): HistoryChange[] {
 }
 
 /** What a task event adds to the history beside the fields of the task it changed. */
-function taskEventDetails(event: TaskEvent): { extra: HistoryChange[]; comment: string | null } {
+function taskEventDetails(event: TaskEvent): { extra: HistoryChange[]; comment: HistoryEntry['comment'] } {
   const none = { extra: [], comment: null };
   switch (event.type) {
     case 'TaskCompleted':
@@ -60,7 +60,7 @@ function taskEventDetails(event: TaskEvent): { extra: HistoryChange[]; comment: 
     case 'TaskToBeCompleted':
       return { extra: [{ field: 'variables', value: event.data.variables }], comment: null };
     case 'TaskCommentAdded':
-      return { extra: [], comment: event.data.text };
+      return { extra: [], comment: { author: event.data.author, text: event.data.text } };
     case 'TaskCreated':
     case 'TaskAssigned':
     case 'TaskAttributesUpdated':
@@ -93,7 +93,7 @@ function protocolEntryOf(event: DataEntryEvent): ProtocolEntry | null {
 const entryOf = (
   stored: StoredEvent,
   changes: HistoryChange[],
-  comment: string | null,
+  comment: HistoryEntry['comment'],
   protocolEntry: ProtocolEntry | null,
 ): HistoryEntry => ({
   revision: stored.revision,

@@ -46,7 +46,10 @@ describe('history projection', () => {
       { field: 'priority', value: 80 },
       { field: 'dueDate', value: '2026-05-01T00:00:00.000Z' },
     ]);
-    expect(comment).toMatchObject({ changes: [], comment: 'asked the supplier' });
+    expect(comment).toMatchObject({
+      changes: [],
+      comment: { author: 'alice', text: 'asked the supplier' },
+    });
     expect(completion.changes).toEqual([{ field: 'assignee', value: 'alice' }]);
   });
 
