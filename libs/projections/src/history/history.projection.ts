@@ -17,6 +17,7 @@ import {
   historyId,
   type HistoryView,
   type TaskView,
+  type ViewDocuments,
 } from '../view.types';
 
 type Stored = StoredViewDocument<'history'>;
@@ -113,13 +114,24 @@ function taskReaders(task: TaskView): Pick<HistoryView, 'authorizedUsers' | 'aut
   return { authorizedUsers: [...new Set(users)], authorizedGroups: [...task.candidateGroups] };
 }
 
+/**
+ * The subject after the event, as the tasks or data entries view would hold it; a closing event
+ * (a tombstone there) leaves it as it was, so its readers stay.
+ */
+function subjectAfter<V extends 'tasks' | 'data-entries'>(
+  projection: Projection<V>,
+  before: ViewDocuments[V] | undefined,
+  stored: StoredEvent,
+): ViewDocuments[V] {
+  const current = before ? { id: before.id, removed: false as const, document: before } : undefined;
+  const next = projection.apply(current, stored);
+  return next && !next.removed ? next.document : before!;
+}
+
 function taskHistory(current: HistoryView | undefined, stored: StoredEvent): HistoryView {
   const event = stored as unknown as TaskEvent;
   const before = current?.last as TaskView | undefined;
-  const view = before ? { id: before.id, removed: false as const, document: before } : undefined;
-  const next = tasksProjection.apply(view, stored);
-  // A closing event leaves the task as it was (the tasks view keeps a tombstone): readers stay.
-  const after = next && !next.removed ? next.document : before!;
+  const after = subjectAfter(tasksProjection, before, stored);
   const { extra, comment } = taskEventDetails(event);
   const changes = event.type === 'TaskCommentAdded' ? [] : changedFields(before ?? {}, after);
   for (const e of extra) if (!changes.some((c) => c.field === e.field)) changes.push(e);
@@ -139,9 +151,7 @@ function taskHistory(current: HistoryView | undefined, stored: StoredEvent): His
 function dataEntryHistory(current: HistoryView | undefined, stored: StoredEvent): HistoryView {
   const event = stored as unknown as DataEntryEvent;
   const before = current?.last as DataEntryView | undefined;
-  const view = before ? { id: before.id, removed: false as const, document: before } : undefined;
-  const next = dataEntriesProjection.apply(view, stored);
-  const after = next && !next.removed ? next.document : before!;
+  const after = subjectAfter(dataEntriesProjection, before, stored);
   const subjectId = after.id;
   let entries = [...(current?.entries ?? [])];
   if (event.type === 'DataEntryAnonymized') {

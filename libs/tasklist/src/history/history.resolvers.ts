@@ -13,7 +13,7 @@ import {
   type ViewStore,
 } from '@eddy/projections';
 import type { ProtocolEntry } from '@eddy/contracts';
-import { Inject, Optional, UseFilters } from '@nestjs/common';
+import { Inject, Injectable, Optional, UseFilters } from '@nestjs/common';
 import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { checkedPageSize, connection, type Connection } from '../resolvers/tasklist.resolvers';
 import { assertViewComplete } from '../resolvers/view-availability';
@@ -66,27 +66,45 @@ function entriesPage(
  * pushed to a subscriber (or answered by a mutation) may be ahead of it for a moment. Waits for the
  * history view to reach the subject's position, within the read-your-writes timeout.
  */
-class HistoryReader {
+@Injectable()
+export class HistoryReader {
   constructor(
-    private readonly views: ViewStore,
-    private readonly timeoutMs: number,
+    @Inject(VIEW_STORE) private readonly views: ViewStore,
+    @Inject(TASKLIST_OPTIONS) private readonly options: TasklistOptions,
+    @Optional() @Inject(ProjectionRunner) private readonly runner: ProjectionRunner | null = null,
   ) {}
 
+  /** The history of a subject whose view document is at `position`; null when the viewer may not read it. */
   async at(id: string, position: number, context: TasklistContext): Promise<HistoryView | null> {
+    assertViewComplete(this.runner, 'history');
     const found = await context.loaders.historyById.load(id);
     if (found && found.position >= position) return found;
+    const timeoutMs = this.options.readYourWritesTimeoutMs;
     try {
-      await this.views.waitForPosition(position, this.timeoutMs, ['history']);
+      await this.views.waitForPosition(position, timeoutMs, ['history']);
     } catch (error) {
       if (error instanceof WaitForPositionTimeoutError) {
         throw tasklistError(
           'TIMEOUT',
-          `the history view did not reach position ${position} within ${this.timeoutMs} ms`,
+          `the history view did not reach position ${position} within ${timeoutMs} ms`,
         );
       }
       throw error;
     }
     return (await this.views.getHistories([id], context.viewer))[0];
+  }
+
+  /** One page of the history of a subject, as `Task.history` and `DataEntry.history` answer it. */
+  async page(
+    id: string,
+    position: number,
+    first: number | null,
+    after: string | null,
+    context: TasklistContext,
+  ): Promise<Connection<HistoryEntry>> {
+    const size = checkedPageSize(first, this.options.maxPageSize);
+    const history = await this.at(id, position, context);
+    return entriesPage(history?.entries ?? [], size, after);
   }
 }
 
@@ -136,33 +154,23 @@ export class ClosedTaskFieldsResolver {
 @UseFilters(new ClientErrorsFilter())
 @Resolver('Task')
 export class TaskHistoryResolver {
-  private readonly histories: HistoryReader;
-
   constructor(
-    @Inject(VIEW_STORE) views: ViewStore,
-    @Inject(TASKLIST_OPTIONS) private readonly options: TasklistOptions,
+    @Inject(HistoryReader) private readonly histories: HistoryReader,
     @Inject(TaskInteractionsService) private readonly interactions: TaskInteractionsService,
-    @Optional() @Inject(ProjectionRunner) private readonly runner: ProjectionRunner | null = null,
-  ) {
-    this.histories = new HistoryReader(views, options.readYourWritesTimeoutMs);
-  }
+  ) {}
 
   @ResolveField('history')
-  async history(
+  history(
     @Parent() task: TaskView,
     @Args('first') first: number | null,
     @Args('after') after: string | null,
     @Context() context: TasklistContext,
   ): Promise<Connection<HistoryEntry>> {
-    const size = checkedPageSize(first, this.options.maxPageSize);
-    assertViewComplete(this.runner, 'history');
-    const history = await this.histories.at(historyId('TASK', task.id), task.position, context);
-    return entriesPage(history?.entries ?? [], size, after);
+    return this.histories.page(historyId('TASK', task.id), task.position, first, after, context);
   }
 
   @ResolveField('comments')
   async comments(@Parent() task: TaskView, @Context() context: TasklistContext): Promise<TaskComment[]> {
-    assertViewComplete(this.runner, 'history');
     const history = await this.histories.at(historyId('TASK', task.id), task.position, context);
     return (history?.entries ?? []).flatMap((e) => commentOf(e) ?? []);
   }
@@ -194,27 +202,16 @@ export class HistoryEntryFieldsResolver {
 @UseFilters(new ClientErrorsFilter())
 @Resolver('DataEntry')
 export class DataEntryHistoryResolver {
-  private readonly histories: HistoryReader;
-
-  constructor(
-    @Inject(VIEW_STORE) views: ViewStore,
-    @Inject(TASKLIST_OPTIONS) private readonly options: TasklistOptions,
-    @Optional() @Inject(ProjectionRunner) private readonly runner: ProjectionRunner | null = null,
-  ) {
-    this.histories = new HistoryReader(views, options.readYourWritesTimeoutMs);
-  }
+  constructor(@Inject(HistoryReader) private readonly histories: HistoryReader) {}
 
   @ResolveField('history')
-  async history(
+  history(
     @Parent() entry: DataEntryView,
     @Args('first') first: number | null,
     @Args('after') after: string | null,
     @Context() context: TasklistContext,
   ): Promise<Connection<HistoryEntry>> {
-    const size = checkedPageSize(first, this.options.maxPageSize);
-    assertViewComplete(this.runner, 'history');
-    const history = await this.histories.at(historyId('DATA_ENTRY', entry.id), entry.position, context);
-    return entriesPage(history?.entries ?? [], size, after);
+    return this.histories.page(historyId('DATA_ENTRY', entry.id), entry.position, first, after, context);
   }
 
   @ResolveField('protocol')
@@ -226,11 +223,7 @@ export class DataEntryHistoryResolver {
 @UseFilters(new ClientErrorsFilter())
 @Resolver('ProtocolEntry')
 export class ProtocolEntryHistoryResolver {
-  private readonly histories: HistoryReader;
-
-  constructor(@Inject(VIEW_STORE) views: ViewStore, @Inject(TASKLIST_OPTIONS) options: TasklistOptions) {
-    this.histories = new HistoryReader(views, options.readYourWritesTimeoutMs);
-  }
+  constructor(@Inject(HistoryReader) private readonly histories: HistoryReader) {}
 
   /** The n-th protocol line of an entry was written by the n-th of its changes that wrote one. */
   @ResolveField('historyEntry')
@@ -250,8 +243,9 @@ export class ProtocolEntryHistoryResolver {
   }
 }
 
-/** The resolvers of the closed tasks, histories and comments, for the tasklist module. */
+/** The resolvers of the closed tasks, histories and comments (and their reader), for the tasklist module. */
 export const HISTORY_RESOLVERS = [
+  HistoryReader,
   ClosedTasksQueryResolver,
   ClosedTaskFieldsResolver,
   TaskHistoryResolver,
