@@ -1,6 +1,7 @@
 import type { AuthOptions } from '@eddy/auth';
 import { z } from 'zod';
 import { parseRoles, sharedStoreProblem, type ProcessRoles } from '../roles/roles';
+import { DEFAULT_MAX_COMMENT_LENGTH, MAX_COMMENT_LENGTH_LIMIT } from '@eddy/contracts';
 
 const list = z.string().transform((value) =>
   value
@@ -91,6 +92,7 @@ const environmentSchema = z
     EDDY_COMMAND_RETRIES: integer(0, 100).default(5),
     EDDY_MAX_COMMANDS_PER_REQUEST: integer(1, 100_000).default(1_000),
     EDDY_MAX_PAYLOAD_DEPTH: integer(1, 1_000).default(64),
+    EDDY_COMMENT_MAX_LENGTH: integer(1, MAX_COMMENT_LENGTH_LIMIT).default(DEFAULT_MAX_COMMENT_LENGTH),
     EDDY_READ_YOUR_WRITES_TIMEOUT_MS: integer(1, 600_000).default(5_000),
     EDDY_GRAPHQL_MAX_DEPTH: integer(1, 100).default(10),
     EDDY_GRAPHQL_MAX_COST: integer(1, 10_000_000).default(20_000),
@@ -256,8 +258,11 @@ export interface EddyConfig {
   checkpointReset?: 'head' | 'start';
   viewStore: { kind: 'memory' | 'mongodb'; mongodbUrl?: string; mongodbDatabase: string };
   auth: AuthOptions;
-  /** `maxPayloadDepth`: how deep payloads and variables may nest, in every API. */
-  commands: { maxRetries: number; maxPerRequest: number; maxPayloadDepth: number };
+  /**
+   * `maxPayloadDepth`: how deep payloads and variables may nest, in every API; `maxCommentLength`: the
+   * longest task comment, in every API.
+   */
+  commands: { maxRetries: number; maxPerRequest: number; maxPayloadDepth: number; maxCommentLength: number };
   tasklist: {
     readYourWritesTimeoutMs: number;
     maxDepth: number;
@@ -360,6 +365,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxRetries: e.EDDY_COMMAND_RETRIES,
       maxPerRequest: e.EDDY_MAX_COMMANDS_PER_REQUEST,
       maxPayloadDepth: e.EDDY_MAX_PAYLOAD_DEPTH,
+      maxCommentLength: e.EDDY_COMMENT_MAX_LENGTH,
     },
     tasklist: {
       readYourWritesTimeoutMs: e.EDDY_READ_YOUR_WRITES_TIMEOUT_MS,

@@ -45,6 +45,7 @@ export const ROLE_MODULES: Record<Role, RoleModules> = {
     CommandApiModule.forRoot({
       maxCommandsPerRequest: config.commands.maxPerRequest,
       maxPayloadDepth: config.commands.maxPayloadDepth,
+      maxCommentLength: config.commands.maxCommentLength,
     }),
     // Commands from Kafka (EDDY_KAFKA_COMMANDS=on), beside the command API.
     ...(config.commandTopic
@@ -53,6 +54,7 @@ export const ROLE_MODULES: Record<Role, RoleModules> = {
             ...config.commandTopic,
             brokers: config.kafka.brokers,
             maxPayloadDepth: config.commands.maxPayloadDepth,
+            maxCommentLength: config.commands.maxCommentLength,
           }),
         ]
       : []),
@@ -87,6 +89,7 @@ export const ROLE_MODULES: Record<Role, RoleModules> = {
         maxSubscriptionsPerConnection: config.tasklist.maxSubscriptionsPerConnection,
         maxPayloadBytes: config.tasklist.maxPayloadBytes,
         maxPayloadDepth: config.commands.maxPayloadDepth,
+        maxCommentLength: config.commands.maxCommentLength,
         formsDir: config.bpmnDir,
       },
       // The tasklist starts processes on the engine, when this process runs one.

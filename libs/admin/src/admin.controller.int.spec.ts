@@ -100,6 +100,8 @@ describe('admin API', () => {
       'data-entries',
       'process-definitions',
       'process-instances',
+      'closed-tasks',
+      'history',
     ]);
     expect(body[0]).toMatchObject({ status: 'running', position: 10, headPosition: 10, lag: 0 });
     expect(body[0]).toHaveProperty('eventsPerSecond');

@@ -9,6 +9,7 @@ import {
   sourceReferenceSchema,
   textSchema,
 } from './common.schema';
+import { commentTextSchema } from './comment.validation';
 
 const principals = z.array(principalSchema).max(1_000, 'must hold at most 1000 names');
 const priority = z.number().int('must be an integer').min(0).max(1_000_000);
@@ -98,6 +99,11 @@ export const editTaskSchema = z
       path: ['priority'],
     },
   );
+export const addTaskCommentSchema = z.strictObject({
+  id: idSchema,
+  author: principalSchema,
+  text: commentTextSchema,
+});
 
 export type CreateTaskData = z.infer<typeof createTaskSchema>;
 export type AssignTaskData = z.infer<typeof assignTaskSchema>;
@@ -113,6 +119,7 @@ export type DeferTaskData = z.infer<typeof deferTaskSchema>;
 export type UndeferTaskData = z.infer<typeof undeferTaskSchema>;
 export type DelegateTaskData = z.infer<typeof delegateTaskSchema>;
 export type EditTaskData = z.infer<typeof editTaskSchema>;
+export type AddTaskCommentData = z.infer<typeof addTaskCommentSchema>;
 
 export type CreateTask = { type: 'CreateTask'; data: CreateTaskData };
 export type AssignTask = { type: 'AssignTask'; data: AssignTaskData };
@@ -130,6 +137,7 @@ export type DeferTask = { type: 'DeferTask'; data: DeferTaskData };
 export type UndeferTask = { type: 'UndeferTask'; data: UndeferTaskData };
 export type DelegateTask = { type: 'DelegateTask'; data: DelegateTaskData };
 export type EditTask = { type: 'EditTask'; data: EditTaskData };
+export type AddTaskComment = { type: 'AddTaskComment'; data: AddTaskCommentData };
 
 /** Commands that the engines and generic task sources send. */
 export type TaskEngineCommand =
@@ -145,7 +153,14 @@ export type TaskEngineCommand =
 
 /** Commands that users send through the tasklist. */
 export type TaskInteractionCommand =
-  ClaimTask | UnclaimTask | CompleteTaskInteraction | DeferTask | UndeferTask | DelegateTask | EditTask;
+  | ClaimTask
+  | UnclaimTask
+  | CompleteTaskInteraction
+  | DeferTask
+  | UndeferTask
+  | DelegateTask
+  | EditTask
+  | AddTaskComment;
 
 export type TaskCommand = TaskEngineCommand | TaskInteractionCommand;
 
@@ -166,6 +181,7 @@ export const taskCommandSchemas = {
   UndeferTask: undeferTaskSchema,
   DelegateTask: delegateTaskSchema,
   EditTask: editTaskSchema,
+  AddTaskComment: addTaskCommentSchema,
 } as const satisfies Record<TaskCommand['type'], z.ZodType>;
 
 /** The stream of one task. */

@@ -64,6 +64,11 @@ export type TaskEditChanges = Partial<Pick<TaskAttributes, 'dueDate' | 'followUp
 };
 /** A user changed the task's priority, due date or follow-up date. */
 export type TaskEdited = { type: 'TaskEdited'; data: { id: string; changes: TaskEditChanges } };
+/** A user commented on the task; the time is the event's. Comments are not engine attributes. */
+export type TaskCommentAdded = {
+  type: 'TaskCommentAdded';
+  data: { id: string; author: string; text: string };
+};
 
 /** Every event of a task stream. */
 export type TaskEvent =
@@ -80,7 +85,8 @@ export type TaskEvent =
   | TaskDeferred
   | TaskUndeferred
   | TaskDelegated
-  | TaskEdited;
+  | TaskEdited
+  | TaskCommentAdded;
 
 /** The interaction events that the engine client turns into engine calls. */
 export type TaskInteractionEvent =

@@ -25,6 +25,7 @@ export const eventSchemaVersions: Record<DomainEventType, number> = {
   TaskUndeferred: 1,
   TaskDelegated: 1,
   TaskEdited: 1,
+  TaskCommentAdded: 1,
   DataEntryCreated: 1,
   DataEntryUpdated: 1,
   DataEntryDeleted: 1,

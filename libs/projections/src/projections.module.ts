@@ -9,6 +9,8 @@ import {
 } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
 import { gauge } from '@eddy/observability';
+import { closedTasksProjection } from './closed-tasks/closed-tasks.projection';
+import { historyProjection } from './history/history.projection';
 import { dataEntriesProjection } from './data-entries/data-entries.projection';
 import { MemoryViewStore, type MemoryViewStoreOptions } from './memory/memory.view-store';
 import { MongoViewStore } from './mongodb/mongo.view-store';
@@ -19,12 +21,14 @@ import { ProjectionRunner, type ProjectionRunnerOptions } from './runner/project
 import { tasksProjection } from './tasks/tasks.projection';
 import { VIEW_STORE, type ViewStore } from './view-store.port';
 
-/** The projections of Eddy: the four views the tasklist reads. */
+/** The projections of Eddy: the views the tasklist reads. */
 export const DEFAULT_PROJECTIONS: readonly Projection[] = [
   tasksProjection,
   dataEntriesProjection,
   processDefinitionsProjection,
   processInstancesProjection,
+  closedTasksProjection,
+  historyProjection,
 ];
 
 export interface ProjectionsModuleOptions {

@@ -304,7 +304,7 @@ export function compileDataEntryFilter(
 // Sorting and cursors
 // ---------------------------------------------------------------------------------------------
 
-type SortValue = string | number | null;
+export type SortValue = string | number | null;
 
 export interface CompiledSort<T> {
   /** Number of sort keys (without the id). */
@@ -329,7 +329,8 @@ const DATA_ENTRY_SORT_KEYS: Record<DataEntrySort['field'], (e: DataEntryView) =>
   ENTRY_TYPE: (e) => e.entryType,
 };
 
-function compileSort<T, F extends string>(
+/** A sort on the given fields (validated, errors name the field), then ids. */
+export function compileSort<T, F extends string>(
   sort: readonly { field: F; direction?: SortDirection }[],
   keys: Record<F, (doc: T) => SortValue>,
 ): CompiledSort<T> {

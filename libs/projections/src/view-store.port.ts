@@ -1,6 +1,9 @@
 import type { DataEntryRef, ProcessingType } from '@eddy/contracts';
 import type {
+  ClosedTaskView,
   DataEntryView,
+  HistoryView,
+  TaskClosing,
   ProcessDefinitionView,
   ProcessInstanceState,
   ProcessInstanceView,
@@ -233,6 +236,48 @@ export interface ViewQueries {
   findProcessInstances(query: ProcessInstanceQuery): Promise<Page<ProcessInstanceView>>;
 }
 
+// Closed tasks and histories
+
+/**
+ * The closed tasks and the histories: the part of the view store's reading face that the
+ * closed-tasks and history views answer. Authorised like the open tasks: a viewer sees a closed task
+ * when they could see it as it closed (assignee, candidate user, member of a candidate group), and a
+ * history when they may see its subject as of its last event.
+ */
+export interface HistoryQueries {
+  /** Closed tasks the viewer may see, filtered, sorted (default `CLOSE_TIME DESC`) and paged. */
+  findClosedTasks(query: ClosedTaskQuery): Promise<Page<ClosedTaskView>>;
+
+  /** Histories by id ({@link historyId}), in order; null where there is none or the viewer may not read it. */
+  getHistories(ids: readonly string[], viewer: Viewer): Promise<(HistoryView | null)[]>;
+}
+
+/** The GraphQL `ClosedTaskFilter`. Time bounds are exclusive, as in {@link TaskFilter}. */
+export interface ClosedTaskFilter {
+  /** The conditions of open tasks, on the task as it closed (`includeDeferred` does not apply). */
+  task?: TaskFilter | null;
+  closedAs?: TaskClosing | null;
+  completedBy?: string | null;
+  /** Only tasks the viewer completed ("done by me"). */
+  completedByMe?: boolean | null;
+  /** Closed (completed or deleted) after this time. */
+  completedAfter?: string | null;
+  completedBefore?: string | null;
+}
+
+export type ClosedTaskSortField = TaskSortField | 'CLOSE_TIME';
+
+export interface ClosedTaskSort {
+  field: ClosedTaskSortField;
+  direction?: SortDirection;
+}
+
+export interface ClosedTaskQuery extends PageRequest {
+  viewer: Viewer;
+  filter?: ClosedTaskFilter | null;
+  sort?: readonly ClosedTaskSort[] | null;
+}
+
 /** A query was malformed: names the field (`filter.payload[0].path`, `after`, `first` ...). */
 export class ViewQueryError extends Error {
   constructor(
@@ -407,7 +452,7 @@ export interface ViewWriter {
 }
 
 /** The whole view store. */
-export interface ViewStore extends ViewQueries, ViewChangeFeed, ViewWriter {
+export interface ViewStore extends ViewQueries, HistoryQueries, ViewChangeFeed, ViewWriter {
   close(): Promise<void>;
 }
 

@@ -136,6 +136,27 @@ export class TaskInteractionsService {
     });
   }
 
+  /**
+   * Anyone who may see an open task may comment on it. Answers once the task's history shows the
+   * comment, so that `comments` of the answer holds it.
+   */
+  comment(context: TasklistContext, id: string, text: string): Promise<TaskView> {
+    return this.oneAtATime(id, async () => {
+      const task = await this.visibleTask(context, id);
+      return this.send(
+        context,
+        task,
+        {
+          type: 'AddTaskComment',
+          data: { id, author: context.viewer.userId, text },
+        },
+        {},
+        undefined,
+        ['tasks', 'history'],
+      );
+    });
+  }
+
   /** Changes priority, due and follow-up date: holders of `tasks:manage`, on tasks they see. */
   edit(context: TasklistContext, id: string, changes: Omit<EditTaskData, 'id'> | null): Promise<TaskView> {
     return this.oneAtATime(id, async () => {
@@ -227,7 +248,7 @@ export class TaskInteractionsService {
       context,
       { type: 'RequestProcessInstanceCancellation', data: { sourceReference } },
       `process instance ${id}`,
-      'process-instances',
+      ['process-instances'],
       { 'data.sourceReference.instanceId': 'id' },
     );
     return (await this.views.getProcessInstance(id)) ?? instance;
@@ -305,7 +326,7 @@ export class TaskInteractionsService {
   /**
    * `fields` renames the command's field paths (as validated, and as the core names them) to the mutation's
    * arguments; `answerAs` is whose view of the task answers when the user no longer sees it (a delegated
-   * task).
+   * task); `views` are those that must show the command's events before it is answered.
    */
   private async send(
     context: TasklistContext,
@@ -313,8 +334,9 @@ export class TaskInteractionsService {
     command: TaskInteractionCommand,
     fields: Record<string, string> = {},
     answerAs?: Viewer,
+    views: readonly ViewName[] = ['tasks'],
   ): Promise<TaskView> {
-    await this.dispatchAndWait(context, command, `task ${before.id}`, 'tasks', fields);
+    await this.dispatchAndWait(context, command, `task ${before.id}`, views, fields);
     // A task that left the view meanwhile (completed by its engine) is answered as last seen.
     const after =
       (await this.views.getTask(before.id, context.viewer)) ??
@@ -323,18 +345,22 @@ export class TaskInteractionsService {
   }
 
   /**
-   * Validates the command, sends it through the core as the user and waits until `view` shows its events
+   * Validates the command, sends it through the core as the user and waits until `views` show its events
    * (read your writes).
    */
   private async dispatchAndWait(
     context: TasklistContext,
     command: TaskInteractionCommand | RequestProcessInstanceCancellation,
     subject: string,
-    view: ViewName,
+    views: readonly ViewName[],
     fields: Record<string, string>,
   ): Promise<void> {
     // Checked like the command API checks what it receives; paths name the mutation's arguments.
-    const invalid = validateCommand(command, { maxPayloadDepth: this.options.maxPayloadDepth }, []);
+    const limits = {
+      maxPayloadDepth: this.options.maxPayloadDepth,
+      maxCommentLength: this.options.maxCommentLength,
+    };
+    const invalid = validateCommand(command, limits, []);
     if (invalid) throw commandRejected(invalid, fields);
     const commandId = randomUUID();
     let result: CommandResult;
@@ -354,13 +380,13 @@ export class TaskInteractionsService {
     }
     if (result.status === 'rejected') throw commandRejected(result.error, fields);
     try {
-      await this.views.waitForPosition(result.position, this.options.readYourWritesTimeoutMs, [view]);
+      await this.views.waitForPosition(result.position, this.options.readYourWritesTimeoutMs, views);
     } catch (error) {
       if (error instanceof WaitForPositionTimeoutError) {
         this.logger.warn(`TASKLIST-102 ${command.type} ${subject}: ${error.message}`);
         throw tasklistError(
           'TIMEOUT',
-          `the command was accepted, but the ${view} view did not show it within ${this.options.readYourWritesTimeoutMs} ms`,
+          `the command was accepted, but the ${views.join(' and ')} view did not show it within ${this.options.readYourWritesTimeoutMs} ms`,
           { commandId, position: result.position },
         );
       }

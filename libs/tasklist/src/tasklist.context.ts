@@ -2,6 +2,8 @@ import { AuthenticationError, Authenticator, type Identity } from '@eddy/auth';
 import {
   VIEW_STORE,
   type DataEntryView,
+  type HistoryQueries,
+  type HistoryView,
   type TaskView,
   type ViewQueries,
   type Viewer,
@@ -17,6 +19,8 @@ export interface TasklistLoaders {
   dataEntryById: DataLoader<string, DataEntryView | null>;
   /** `entryType#entryId` -> the visible open tasks correlated to it. */
   tasksByDataEntry: DataLoader<string, TaskView[]>;
+  /** History id (`task:<id>`, `data-entry:<entryType#entryId>`) -> the history, or null when not readable. */
+  historyById: DataLoader<string, HistoryView | null>;
 }
 
 /** What every resolver of the tasklist receives as its GraphQL context. */
@@ -40,7 +44,7 @@ const correlationPattern = /^[\x21-\x7e]{1,128}$/;
 export class TasklistContextFactory {
   constructor(
     @Inject(Authenticator) private readonly authenticator: Authenticator,
-    @Inject(VIEW_STORE) private readonly views: ViewQueries,
+    @Inject(VIEW_STORE) private readonly views: ViewQueries & HistoryQueries,
   ) {}
 
   /** Authenticates the request; without valid credentials the whole request fails with `UNAUTHENTICATED`. */
@@ -82,6 +86,7 @@ export class TasklistContextFactory {
       loaders: {
         dataEntryById: new DataLoader((ids) => this.views.getDataEntries(ids, viewer), { cache }),
         tasksByDataEntry: new DataLoader((ids) => this.views.tasksCorrelatedTo(ids, viewer), { cache }),
+        historyById: new DataLoader((ids) => this.views.getHistories(ids, viewer), { cache }),
       },
     };
   }

@@ -11,6 +11,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { join } from 'node:path';
 import { FormCatalog } from './forms/form-catalog';
 import { FormQueryResolver } from './forms/form.resolver';
+import { HISTORY_RESOLVERS } from './history/history.resolvers';
 import { LiveListsService } from './live/live-lists.service';
 import { operationLatencyPlugin } from './observability/tasklist.metrics';
 import { QueryLimits } from './protection/query-limits';
@@ -150,6 +151,7 @@ export class TasklistModule {
         TaskCountsResolver,
         ProcessInstancesResolver,
         TaskCountsService,
+        ...HISTORY_RESOLVERS,
         GraphqlWsServer,
         { provide: GRAPHQL_WS_DRAIN, useValue: drain },
       ],

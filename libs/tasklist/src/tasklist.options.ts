@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_PAYLOAD_DEPTH } from '@eddy/contracts';
+import { DEFAULT_MAX_COMMENT_LENGTH, DEFAULT_MAX_PAYLOAD_DEPTH } from '@eddy/contracts';
 
 /** Settings of the tasklist API. The application's configuration maps environment variables onto it. */
 export interface TasklistOptions {
@@ -29,6 +29,8 @@ export interface TasklistOptions {
   snapshotPageSize: number;
   /** How deep `completeTask` and `startProcess` variables may nest (`EDDY_MAX_PAYLOAD_DEPTH`). */
   maxPayloadDepth: number;
+  /** The longest text of `addTaskComment` (`EDDY_COMMENT_MAX_LENGTH`). */
+  maxCommentLength: number;
   /** Serve GraphQL introspection (the schema compare test and tools need it). Default true. */
   introspection: boolean;
   /** Folder whose `*.form` files (Camunda Forms) `form(key)` serves; none when null. */
@@ -51,6 +53,7 @@ export const DEFAULT_TASKLIST_OPTIONS: TasklistOptions = {
   maxQueuedChanges: 10_000,
   snapshotPageSize: 1_000,
   maxPayloadDepth: DEFAULT_MAX_PAYLOAD_DEPTH,
+  maxCommentLength: DEFAULT_MAX_COMMENT_LENGTH,
   introspection: true,
   formsDir: null,
 };
@@ -76,6 +79,7 @@ export function resolveTasklistOptions(partial: Partial<TasklistOptions> = {}): 
     'maxQueuedChanges',
     'snapshotPageSize',
     'maxPayloadDepth',
+    'maxCommentLength',
   ];
   for (const key of positive) {
     const value = options[key];

@@ -105,7 +105,11 @@ export class CommandTopicConsumer implements OnApplicationBootstrap, BeforeAppli
       {
         resultsTopic: options.resultsTopic,
         deadLetterTopic: options.deadLetterTopic,
-        limits: { maxMessageBytes: options.maxMessageBytes, maxPayloadDepth: options.maxPayloadDepth },
+        limits: {
+          maxMessageBytes: options.maxMessageBytes,
+          maxPayloadDepth: options.maxPayloadDepth,
+          maxCommentLength: options.maxCommentLength,
+        },
         backoff: options.retryBackoff ?? DEFAULT_RETRY_BACKOFF,
         userId: `kafka:${options.topic}`,
       },

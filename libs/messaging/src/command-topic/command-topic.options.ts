@@ -16,6 +16,8 @@ export interface CommandTopicOptions {
   maxMessageBytes: number;
   /** How deep payloads and variables may nest (`EDDY_MAX_PAYLOAD_DEPTH`). */
   maxPayloadDepth: number;
+  /** The longest comment text (`EDDY_COMMENT_MAX_LENGTH`). */
+  maxCommentLength?: number;
   clientId?: string;
   /** Back-off of a command whose failure can pass (the event store unreachable). */
   retryBackoff?: Backoff;

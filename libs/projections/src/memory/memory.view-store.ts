@@ -14,6 +14,7 @@ import {
   selectPage,
   validatePageSize,
 } from '../view-filters';
+import { compileClosedTaskFilter, compileClosedTaskSort } from '../closed-tasks/closed-task-filters';
 import { PrincipalIndex } from './principal.index';
 import {
   type ApplicationTaskCount,
@@ -21,6 +22,7 @@ import {
   type ChangeListener,
   type ChangeSubscription,
   type ChangeSubscriptionRequest,
+  type ClosedTaskQuery,
   type DataEntryQuery,
   LIVE_COPY,
   type Page,
@@ -40,7 +42,9 @@ import { deliverLater } from '../change-delivery';
 import { PositionWaiters } from '../position-waiters';
 import { isNewer, storedRevision, writeRevision } from '../view-revision';
 import {
+  type ClosedTaskView,
   type DataEntryView,
+  type HistoryView,
   isTaskDeferred,
   type ProcessDefinitionView,
   type ProcessInstanceView,
@@ -306,6 +310,28 @@ export class MemoryViewStore implements ViewStore {
   async getDataEntries(ids: readonly string[], viewer: Viewer): Promise<(DataEntryView | null)[]> {
     const copy = this.liveCopy('data-entries');
     return ids.map((id) => visibleDocument<DataEntryView>(copy, id, viewer, canSeeDataEntry));
+  }
+
+  async findClosedTasks(query: ClosedTaskQuery): Promise<Page<ClosedTaskView>> {
+    const first = validatePageSize(query.first);
+    const matches = compileClosedTaskFilter(query.filter, query.viewer, { authorised: true });
+    const sort = compileClosedTaskSort(query.sort);
+    const copy = this.liveCopy('closed-tasks');
+    const found: ClosedTaskView[] = [];
+    this.collectVisible(
+      copy,
+      query.viewer,
+      query.filter?.task?.payload,
+      matches as (doc: unknown) => boolean,
+      found,
+    );
+    const page = selectPage(found, sort, first, query.after);
+    return pageOf(page.nodes, page, found.length, copy.checkpoint);
+  }
+
+  async getHistories(ids: readonly string[], viewer: Viewer): Promise<(HistoryView | null)[]> {
+    const copy = this.liveCopy('history');
+    return ids.map((id) => visibleDocument<HistoryView>(copy, id, viewer, canSeeDataEntry));
   }
 
   async startableProcesses(viewer: Viewer): Promise<ProcessDefinitionView[]> {
@@ -697,11 +723,11 @@ function emptyCopy(view: ViewName): CopyState {
             (d) => (d as TaskView).payload,
             TASK_NUMERIC_FIELDS,
           )
-        : view === 'data-entries'
+        : view === 'data-entries' || view === 'closed-tasks'
           ? new PrincipalIndex<unknown>(
               (d) => principalKeys(view, d),
               (a, b) => samePrincipals(view, a, b),
-              (d) => (d as DataEntryView).payload,
+              (d) => (d as DataEntryView | ClosedTaskView).payload,
             )
           : undefined,
     correlations: new Map(),
@@ -752,7 +778,9 @@ function canStart(definition: ProcessDefinitionView, viewer: Viewer): boolean {
 }
 
 function principalKeys(view: ViewName, doc: unknown): string[] {
-  if (view === 'tasks') {
+  // An open task of the closed-tasks view is visible to nobody there.
+  if (view === 'closed-tasks' && (doc as ClosedTaskView).closedAs === null) return [];
+  if (view === 'tasks' || view === 'closed-tasks') {
     const t = doc as TaskView;
     const keys = t.candidateUsers.map((u) => `u:${u}`).concat(t.candidateGroups.map((g) => `g:${g}`));
     if (t.assignee !== null) keys.push(`u:${t.assignee}`);
@@ -777,10 +805,11 @@ function reindex(copy: CopyState, id: string, previous: unknown, next: unknown):
 }
 
 function samePrincipals(view: ViewName, a: unknown, b: unknown): boolean {
-  if (view === 'tasks') {
-    const x = a as TaskView;
-    const y = b as TaskView;
+  if (view === 'tasks' || view === 'closed-tasks') {
+    const x = a as ClosedTaskView;
+    const y = b as ClosedTaskView;
     return (
+      (view === 'tasks' || x.closedAs === y.closedAs) &&
       x.assignee === y.assignee &&
       x.candidateUsers === y.candidateUsers &&
       x.candidateGroups === y.candidateGroups

@@ -1,7 +1,14 @@
 import { dataEntryId } from '@eddy/contracts';
 import type { StoredViewDocument, ViewWrite } from '../view-store.port';
 import { type Revision, revisionOf, tombstoneRevision } from '../view-revision';
-import type { DataEntryView, TaskView, ViewDocuments, ViewName } from '../view.types';
+import type {
+  ClosedTaskView,
+  DataEntryView,
+  HistoryView,
+  TaskView,
+  ViewDocuments,
+  ViewName,
+} from '../view.types';
 
 /**
  * How a view document is stored in MongoDB: the document's own fields at the top level (so that
@@ -40,14 +47,16 @@ const timeOrNull = (value: string | null | undefined): number | null => {
 
 /** Principal keys of a document, as the memory store's principal index has them. */
 export function principalsOf(view: ViewName, document: unknown): string[] | undefined {
-  if (view === 'tasks') {
+  // An open task of the closed-tasks view is visible to nobody there.
+  if (view === 'closed-tasks' && (document as ClosedTaskView).closedAs === null) return [];
+  if (view === 'tasks' || view === 'closed-tasks') {
     const t = document as TaskView;
     const keys = t.candidateUsers.map((u) => `u:${u}`).concat(t.candidateGroups.map((g) => `g:${g}`));
     if (t.assignee !== null) keys.push(`u:${t.assignee}`);
     return [...new Set(keys)];
   }
-  if (view === 'data-entries') {
-    const e = document as DataEntryView;
+  if (view === 'data-entries' || view === 'history') {
+    const e = document as DataEntryView | HistoryView;
     return [
       ...new Set(e.authorizedUsers.map((u) => `u:${u}`).concat(e.authorizedGroups.map((g) => `g:${g}`))),
     ];
@@ -75,13 +84,14 @@ export function encodeDocument<V extends ViewName>(
   };
   const principals = principalsOf(view, document);
   if (principals) stored._p = principals;
-  if (view === 'tasks') {
-    const t = document as TaskView;
+  if (view === 'tasks' || view === 'closed-tasks') {
+    const t = document as ClosedTaskView;
     stored._c = t.correlations.map((c) => dataEntryId(c.entryType, c.entryId));
     stored._s = {
       createTime: timeOrNull(t.createTime),
       dueDate: timeOrNull(t.dueDate),
       followUpDate: timeOrNull(t.followUpDate),
+      ...(view === 'closed-tasks' ? { closedAt: timeOrNull(t.closedAt) } : {}),
     };
   } else if (view === 'data-entries') {
     stored._s = { lastModified: timeOrNull((document as DataEntryView).lastModified) };

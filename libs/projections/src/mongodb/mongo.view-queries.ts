@@ -29,12 +29,12 @@ import { viewerPrincipals, type ViewRecord } from './mongo.view-documents';
  */
 
 /** A sort key as stored: the field and whether it holds numbers (times, priority) or strings. */
-interface SortField {
+export interface SortField {
   path: string;
   numeric: boolean;
 }
 
-const TASK_SORT_FIELDS: Record<TaskSort['field'], SortField> = {
+export const TASK_SORT_FIELDS: Record<TaskSort['field'], SortField> = {
   CREATE_TIME: { path: '_s.createTime', numeric: true },
   DUE_DATE: { path: '_s.dueDate', numeric: true },
   FOLLOW_UP_DATE: { path: '_s.followUpDate', numeric: true },
@@ -176,7 +176,8 @@ export function dataEntryQuery(
   return { $and: clauses };
 }
 
-function mongoSort<F extends string>(
+/** MongoDB's sort of the given (validated) fields, then `_id`. */
+export function mongoSort<F extends string>(
   sort: readonly { field: F; direction?: 'ASC' | 'DESC' }[],
   fields: Record<F, SortField>,
 ): MongoSort {

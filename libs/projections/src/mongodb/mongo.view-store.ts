@@ -16,6 +16,7 @@ import {
   type ChangeListener,
   type ChangeSubscription,
   type ChangeSubscriptionRequest,
+  type ClosedTaskQuery,
   type DataEntryQuery,
   LIVE_COPY,
   type Page,
@@ -31,7 +32,9 @@ import {
 } from '../view-store.port';
 import { PositionWaiters } from '../position-waiters';
 import {
+  type ClosedTaskView,
   type DataEntryView,
+  type HistoryView,
   type ProcessDefinitionView,
   type ProcessInstanceView,
   type TaskView,
@@ -41,6 +44,7 @@ import {
   viewDocumentId,
 } from '../view.types';
 import { CollectionWatch } from './collection-watch';
+import { closedTaskQuery, closedTaskSort } from './mongo.history-queries';
 import { changeOf, MongoChangeFeed } from './mongo.change-feed';
 import {
   decodeDocument,
@@ -263,6 +267,17 @@ export class MongoViewStore implements ViewStore {
 
   async getDataEntries(ids: readonly string[], viewer: Viewer): Promise<(DataEntryView | null)[]> {
     return this.visibleByIds<DataEntryView>('data-entries', ids, viewer);
+  }
+
+  async findClosedTasks(query: ClosedTaskQuery): Promise<Page<ClosedTaskView>> {
+    const first = validatePageSize(query.first);
+    const sort = closedTaskSort(query.sort);
+    const filter = closedTaskQuery(query.filter, query.viewer);
+    return this.page<ClosedTaskView>('closed-tasks', filter, sort, first, query.after);
+  }
+
+  async getHistories(ids: readonly string[], viewer: Viewer): Promise<(HistoryView | null)[]> {
+    return this.visibleByIds<HistoryView>('history', ids, viewer);
   }
 
   async startableProcesses(viewer: Viewer): Promise<ProcessDefinitionView[]> {

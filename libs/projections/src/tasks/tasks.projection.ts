@@ -19,6 +19,7 @@ const TASK_EVENT_TYPES: ReadonlySet<string> = new Set<TaskEvent['type']>([
   'TaskUndeferred',
   'TaskDelegated',
   'TaskEdited',
+  'TaskCommentAdded',
 ]);
 
 type Stored = StoredViewDocument<'tasks'>;
@@ -117,6 +118,9 @@ export const tasksProjection: Projection<'tasks'> = {
         return reassign(event.data.assignee);
       case 'TaskEdited':
         return update({ ...event.data.changes });
+      case 'TaskCommentAdded':
+        // The task's fields stay; its revision moves, so that its subscribers are told of the comment.
+        return update({});
       default:
         return assertNever(event, 'task event');
     }

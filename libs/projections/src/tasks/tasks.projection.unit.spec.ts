@@ -48,6 +48,15 @@ describe('tasks projection', () => {
       .thenReplayGivesSameView();
   });
 
+  it('a comment moves the revision of the task and nothing else, so that its subscribers hear of it', () => {
+    const then = spec
+      .given(taskCreated('t1'))
+      .when({ type: 'TaskCommentAdded', data: { id: 't1', author: 'alice', text: 'looked at it' } })
+      .thenDocument('t1', { version: 1, position: 2, assignee: null, payload: {} })
+      .thenReplayGivesSameView();
+    expect(Object.keys(then.documents.get('t1')!)).not.toContain('text');
+  });
+
   it('assignment, attribute updates and candidate changes are applied', () => {
     spec
       .given(taskCreated('t1'))

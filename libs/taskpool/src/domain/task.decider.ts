@@ -224,6 +224,12 @@ function decide(command: TaskCommand, state: TaskState, metadata: CommandMetadat
       const changes = editChanges(task, command.data);
       return Object.keys(changes).length === 0 ? [] : [{ type: 'TaskEdited', data: { id, changes } }];
     }
+    case 'AddTaskComment': {
+      // Every comment is one event, also when its text repeats an earlier one: a retry of the same
+      // command is caught by its command id, not here.
+      const { author, text } = command.data;
+      return [{ type: 'TaskCommentAdded', data: { id, author, text } }];
+    }
     default:
       return assertNever(command, 'task command');
   }
@@ -262,6 +268,8 @@ function evolve(state: TaskState, event: TaskEvent): TaskState {
       return withAssignee(state, event.data.assignee);
     case 'TaskEdited':
       return { ...state, task: { ...task, ...event.data.changes } };
+    case 'TaskCommentAdded':
+      return state;
     case 'TaskCompleted':
       return { status: 'completed', task: { ...task, assignee: event.data.assignee } };
     case 'TaskDeleted':

@@ -451,6 +451,32 @@ describe('task decider: interaction commands', () => {
         .thenNothing();
     });
   });
+
+  describe('AddTaskComment', () => {
+    const comment = (text: string): TaskCommand => ({
+      type: 'AddTaskComment',
+      data: { id, author: 'anna', text },
+    });
+    it('records the comment with its author', () => {
+      spec
+        .given([created])
+        .when(comment('Checked the amount.'))
+        .then([{ type: 'TaskCommentAdded', data: { id, author: 'anna', text: 'Checked the amount.' } }]);
+    });
+    it('records a comment that repeats an earlier one again, and leaves the task as it was', () => {
+      const earlier: TaskEvent = { type: 'TaskCommentAdded', data: { id, author: 'anna', text: 'ok' } };
+      spec
+        .given([created, earlier])
+        .when(comment('ok'))
+        .then([{ type: 'TaskCommentAdded', data: { id, author: 'anna', text: 'ok' } }]);
+      spec
+        .given([created, earlier])
+        .when(comment('ok'))
+        .thenState((state) =>
+          expect(state).toEqual({ status: 'open', task: created.data, toBeCompleted: false }),
+        );
+    });
+  });
 });
 
 describe('task decider: delegation and edits', () => {
@@ -549,6 +575,8 @@ const everyCommandOnAnExistingTask: TaskCommand[] = [
   { type: 'UndeferTask', data: { id } },
   { type: 'DelegateTask', data: { id, assignee: 'bert' } },
   { type: 'EditTask', data: { id, priority: 10 } },
+
+  { type: 'AddTaskComment', data: { id, author: 'anna', text: 'a comment' } },
 ];
 
 describe('task decider: unknown and closed tasks', () => {
