@@ -8,9 +8,9 @@ import { CollectorModule } from '@eddy/collector';
 import { CommandApiModule, MessagesApiModule } from '@eddy/messaging';
 import {
   MongoViewStore,
-  ProjectionRunner,
-  projectionsReadinessCheck,
+  PROJECTIONS_READINESS,
   ProjectionsModule,
+  type ProjectionsReadiness,
   VIEW_STORE,
   type ViewStore,
 } from '@eddy/projections';
@@ -83,11 +83,12 @@ export class AppModule {
           maxCommandsPerRequest: config.commands.maxPerRequest,
           maxPayloadDepth: config.commands.maxPayloadDepth,
         }),
-        ProjectionsModule.forRoot(
-          config.viewStore.kind === 'mongodb'
+        ProjectionsModule.forRoot({
+          projecting: config.projections === 'on',
+          ...(config.viewStore.kind === 'mongodb'
             ? { mongodb: { url: config.viewStore.mongodbUrl!, database: config.viewStore.mongodbDatabase } }
-            : {},
-        ),
+            : {}),
+        }),
         AdminModule,
         TasklistModule.forRoot(
           {
@@ -114,13 +115,17 @@ export class AppModule {
       providers: [
         {
           provide: READINESS_CHECKS,
-          inject: [EVENT_STORE, ProjectionRunner, VIEW_STORE],
-          useFactory: (store: EventStore, runner: ProjectionRunner, views: ViewStore): ReadinessCheck[] => [
+          inject: [EVENT_STORE, PROJECTIONS_READINESS, VIEW_STORE],
+          useFactory: (
+            store: EventStore,
+            projections: ProjectionsReadiness,
+            views: ViewStore,
+          ): ReadinessCheck[] => [
             {
               name: 'event-store',
               check: async () => ({ ready: true, detail: { headPosition: await store.headPosition() } }),
             },
-            projectionsReadinessCheck(runner),
+            projections,
             ...(views instanceof MongoViewStore ? [views.readinessCheck()] : []),
           ],
         },
