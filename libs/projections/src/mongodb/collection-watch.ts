@@ -31,6 +31,15 @@ export class CollectionWatch<T extends Document = Document> {
     this.loop = this.run(stream);
   }
 
+  /**
+   * Ends the stream as one that cannot resume would (an expired resume token): `onEnd` is told.
+   * For tests and drills of what follows a lost stream.
+   */
+  async interrupt(): Promise<void> {
+    await this.stream?.close().catch(() => undefined);
+    await this.loop;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.stream?.close().catch(() => undefined);
