@@ -38,7 +38,7 @@ import {
   VIEW_NAMES,
   viewDocumentId,
 } from '../view.types';
-import { CollectionWatch } from './collection-watch';
+import { LastingCollectionWatch } from './collection-watch';
 import { changeOf, MongoChangeFeed } from './mongo.change-feed';
 import {
   decodeDocument,
@@ -109,8 +109,8 @@ export class MongoViewStore implements ViewStore {
   /** Checkpoints by collection, as this process last saw them (its commits and the stream). */
   private readonly checkpoints = new Map<string, number>();
   private readonly feed: MongoChangeFeed;
-  private checkpointWatch: CollectionWatch<CheckpointRecord> | undefined;
-  private pointerWatch: CollectionWatch<PointerRecord> | undefined;
+  private checkpointWatch: LastingCollectionWatch<CheckpointRecord> | undefined;
+  private pointerWatch: LastingCollectionWatch<PointerRecord> | undefined;
   private readonly waiters = new PositionWaiters((views) => this.reached(views));
 
   private constructor(
@@ -128,7 +128,7 @@ export class MongoViewStore implements ViewStore {
   /** A store on a client the caller owns: creates the collections and indexes that are missing. */
   static async open(options: MongoViewStoreOptions): Promise<MongoViewStore> {
     const store = new MongoViewStore(options.client, options.database, false);
-    await store.init();
+    await store.initOrClose();
     return store;
   }
 
@@ -146,25 +146,29 @@ export class MongoViewStore implements ViewStore {
     });
     await client.connect();
     const store = new MongoViewStore(client, database, true);
+    await store.initOrClose();
+    return store;
+  }
+
+  /** {@link init}, and on failure closes what it opened (the streams; the client when owned). */
+  private async initOrClose(): Promise<void> {
     try {
-      await store.init();
+      await this.init();
     } catch (error) {
-      await client.close();
+      await this.close().catch(() => undefined);
       throw error;
     }
-    return store;
   }
 
   private async init(): Promise<void> {
     const pointers = this.pointersCollection();
     // Watched before the pointers are read, so that no switch falls between the two.
-    this.pointerWatch = new CollectionWatch(
+    this.pointerWatch = new LastingCollectionWatch(
       pointers,
       (document) => void this.followSwitch(document as PointerRecord),
-      (error) =>
-        this.logger.error(
-          `VIEWSTORE-205 pointer stream ended${error ? `: ${error.message}` : ''}; switches by other processes are followed when a view's stream ends`,
-        ),
+      async () => {
+        for (const pointer of await pointers.find({}).toArray()) await this.followSwitch(pointer);
+      },
     );
     await this.pointerWatch.open();
     for (const view of VIEW_NAMES) {
@@ -176,15 +180,16 @@ export class MongoViewStore implements ViewStore {
       }
     }
     for (const view of VIEW_NAMES) await this.prepareCollection(view, this.live.get(view)!, LIVE_COPY);
-    this.checkpointWatch = new CollectionWatch(
+    this.checkpointWatch = new LastingCollectionWatch(
       this.checkpointCollection(),
       (document) => this.sawCheckpoint(document._id as string, document.position as number),
-      (error) =>
-        this.logger.error(
-          `VIEWSTORE-203 checkpoint stream ended${error ? `: ${error.message}` : ''}; read-your-writes waits until their timeout`,
-        ),
+      () => this.rereadCheckpoints(),
     );
     await this.checkpointWatch.open();
+    await this.rereadCheckpoints();
+  }
+
+  private async rereadCheckpoints(): Promise<void> {
     for (const c of await this.checkpointCollection().find({}).toArray())
       this.sawCheckpoint(c._id, c.position);
   }
