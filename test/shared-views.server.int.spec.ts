@@ -27,6 +27,8 @@ interface TaskChange {
     tasks: { id: string; assignee: string | null }[];
   };
 }
+/** How long a subscriber waits for a change: generous, the machine may be shared and slow. */
+const WAIT = 90_000;
 const TASK_CHANGES = 'subscription { taskChanges { kind position removedIds tasks { id assignee } } }';
 const has =
   (id: string, assignee: string | null = null) =>
@@ -67,6 +69,8 @@ describe('views shared by a projecting process and two API processes', { timeout
       EDDY_MONGODB_DATABASE: mongoDatabase,
       EDDY_ENGINE: 'none',
       EDDY_PROJECTIONS: projections,
+      // Generous: a claim must not time out on a slow, shared machine.
+      EDDY_READ_YOUR_WRITES_TIMEOUT_MS: '60000',
       EDDY_DATA_DIR: join(dir, `${name}-data`),
       EDDY_BPMN_DIR: join(dir, 'bpmn'),
     };
@@ -102,13 +106,13 @@ describe('views shared by a projecting process and two API processes', { timeout
   it('serves live lists, read-your-writes claims and every view across restarts of any process', async () => {
     const onApi1 = subscribe(api1, carl);
     const onApi2 = subscribe(api2, dora);
-    await onApi1.next((m) => m.taskChanges.kind === 'SNAPSHOT');
-    await onApi2.next((m) => m.taskChanges.kind === 'SNAPSHOT');
+    await onApi1.next((m) => m.taskChanges.kind === 'SNAPSHOT', WAIT);
+    await onApi2.next((m) => m.taskChanges.kind === 'SNAPSHOT', WAIT);
 
     // A task created through the command API reaches a live subscription on each API process.
     await submit(projector, [aCreateTaskCommand('c-1', 'task-1', { candidateGroups: ['claims'] })]);
-    await onApi1.next(has('task-1'));
-    await onApi2.next(has('task-1'));
+    await onApi1.next(has('task-1'), WAIT);
+    await onApi2.next(has('task-1'), WAIT);
 
     // A claim on one API process answers with its own change (read your writes) and reaches the
     // other's subscriber.
@@ -120,8 +124,8 @@ describe('views shared by a projecting process and two API processes', { timeout
     );
     expect(claimed.errors).toBeUndefined();
     expect(claimed.data?.claimTask).toEqual({ id: 'task-1', assignee: 'carl' });
-    await onApi2.next(has('task-1', 'carl'));
-    await onApi1.next(has('task-1', 'carl'));
+    await onApi2.next(has('task-1', 'carl'), WAIT);
+    await onApi1.next(has('task-1', 'carl'), WAIT);
 
     // The API processes run no projections: their admin calls say so; the projector answers.
     const refused = await fetch(`${api1.url}/admin/projections`, {
@@ -143,8 +147,8 @@ describe('views shared by a projecting process and two API processes', { timeout
       startsBefore
     ];
     expect(restartLine).toMatch(/starts at position [1-9]\d*/);
-    await onApi1.next(has('task-2'));
-    await onApi2.next(has('task-2'));
+    await onApi1.next(has('task-2'), WAIT);
+    await onApi2.next(has('task-2'), WAIT);
 
     // An API process restarts: its new subscription shows every view as it was. (Its old
     // subscriber leaves first: the restart is not about how a client sees its connection end.)
@@ -152,7 +156,7 @@ describe('views shared by a projecting process and two API processes', { timeout
     await clients[1].dispose();
     await api2.restart();
     const again = subscribe(api2, dora);
-    const snapshot = await again.next((m) => m.taskChanges.kind === 'SNAPSHOT');
+    const snapshot = await again.next((m) => m.taskChanges.kind === 'SNAPSHOT', WAIT);
     expect(snapshot.taskChanges.tasks.map((t) => [t.id, t.assignee]).sort()).toEqual([
       ['task-1', 'carl'],
       ['task-2', null],
@@ -160,8 +164,8 @@ describe('views shared by a projecting process and two API processes', { timeout
 
     // And the lists go on live on both API processes.
     await submit(api2, [aCreateTaskCommand('c-3', 'task-3', { candidateGroups: ['claims'] })]);
-    await onApi1.next(has('task-3'));
-    await again.next(has('task-3'));
+    await onApi1.next(has('task-3'), WAIT);
+    await again.next(has('task-3'), WAIT);
     const tasks = await gql<{ tasks: { totalCount: number } }>(api2.url, dora, '{ tasks { totalCount } }');
     expect(tasks.data?.tasks.totalCount).toBe(3);
   });

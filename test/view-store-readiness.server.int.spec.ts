@@ -88,6 +88,8 @@ describe('readiness with the MongoDB view store', { timeout: 300_000 }, () => {
       EDDY_VIEW_STORE: 'mongodb',
       EDDY_MONGODB_URL: `mongodb://127.0.0.1:${relay.port}/?directConnection=true`,
       EDDY_MONGODB_DATABASE: mongo.fresh(),
+      // Generous: the claim at the end must not fail on a slow, shared machine.
+      EDDY_READ_YOUR_WRITES_TIMEOUT_MS: '60000',
     }).start();
   });
   afterAll(async () => {
