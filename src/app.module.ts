@@ -5,8 +5,8 @@ import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
 import { EventStoreModule, type EventStoreSettings } from '@eddy/eventstore/event-store.module';
 import {
   MongoViewStore,
-  ProjectionRunner,
-  projectionsReadinessCheck,
+  PROJECTIONS_READINESS,
+  type ProjectionsReadiness,
   VIEW_STORE,
   type ViewStore,
 } from '@eddy/projections';
@@ -66,19 +66,19 @@ export class AppModule {
           // A process without the projector and api roles has neither projections nor views.
           inject: [
             EVENT_STORE,
-            { token: ProjectionRunner, optional: true },
+            { token: PROJECTIONS_READINESS, optional: true },
             { token: VIEW_STORE, optional: true },
           ],
           useFactory: (
             store: EventStore,
-            runner: ProjectionRunner | undefined,
+            projections: ProjectionsReadiness | undefined,
             views: ViewStore | undefined,
           ): ReadinessCheck[] => [
             {
               name: 'event-store',
               check: async () => ({ ready: true, detail: { headPosition: await store.headPosition() } }),
             },
-            ...(runner ? [projectionsReadinessCheck(runner)] : []),
+            ...(projections ? [projections] : []),
             ...(views instanceof MongoViewStore ? [views.readinessCheck()] : []),
           ],
         },

@@ -70,6 +70,7 @@ const environmentSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1 to 63 letters, digits, _ or -')
       .default('eddy'),
+    EDDY_PROJECTIONS: z.enum(['on', 'off']).default('on'),
     EDDY_APPLICATION_NAME: z
       .string()
       .regex(/^[A-Za-z0-9._:@\-/+]+$/, 'may contain only letters, digits and . _ : @ - / +')
@@ -166,6 +167,14 @@ const environmentSchema = z
         message: 'is required when EDDY_VIEW_STORE=mongodb',
       });
     }
+    if (env.EDDY_PROJECTIONS === 'off' && env.EDDY_VIEW_STORE === 'memory') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EDDY_PROJECTIONS'],
+        message:
+          'off needs views that another process projects (EDDY_VIEW_STORE=mongodb); the memory view store would stay empty',
+      });
+    }
   });
 
 /**
@@ -257,6 +266,8 @@ export interface EddyConfig {
   /** Where a checkpoint that does not belong to the event store goes on from; unset: start-up stops. */
   checkpointReset?: 'head' | 'start';
   viewStore: { kind: 'memory' | 'mongodb'; mongodbUrl?: string; mongodbDatabase: string };
+  /** `off`: this process runs no projections and serves the views another process projects. */
+  projections: 'on' | 'off';
   auth: AuthOptions;
   /**
    * `maxPayloadDepth`: how deep payloads and variables may nest, in every API; `maxCommentLength`: the
@@ -346,6 +357,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       mongodbUrl: e.EDDY_MONGODB_URL,
       mongodbDatabase: e.EDDY_MONGODB_DATABASE,
     },
+    projections: e.EDDY_PROJECTIONS,
     auth: {
       mode: e.EDDY_AUTH_MODE,
       jwt: {

@@ -17,6 +17,7 @@ describe('loadConfig', () => {
     expect(config.commands.maxPayloadDepth).toBe(64);
 
     expect(config.viewStore).toEqual({ kind: 'memory', mongodbUrl: undefined, mongodbDatabase: 'eddy' });
+    expect(config.projections).toBe('on');
   });
 
   it('reads the MongoDB view store settings', () => {
@@ -31,6 +32,16 @@ describe('loadConfig', () => {
       mongodbUrl: 'mongodb://a.example:27017,b.example:27017/?replicaSet=rs0',
       mongodbDatabase: 'eddy_views',
     });
+  });
+
+  it('runs no projections with EDDY_PROJECTIONS=off over MongoDB views', () => {
+    const config = loadConfig({
+      EDDY_AUTH_MODE: 'dev',
+      EDDY_VIEW_STORE: 'mongodb',
+      EDDY_MONGODB_URL: 'mongodb://127.0.0.1:27017',
+      EDDY_PROJECTIONS: 'off',
+    });
+    expect(config.projections).toBe('off');
   });
 
   it('gives the web tasklist its OpenID provider only with an issuer URL', () => {
@@ -145,6 +156,8 @@ describe('loadConfig', () => {
     [{ EDDY_AUTH_MODE: 'dev', EDDY_VIEW_STORE: 'redis' }, 'EDDY_VIEW_STORE'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_MONGODB_URL: 'http://127.0.0.1:27017' }, 'EDDY_MONGODB_URL'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_MONGODB_DATABASE: 'a.b' }, 'EDDY_MONGODB_DATABASE'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_PROJECTIONS: 'off' }, 'EDDY_PROJECTIONS'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_PROJECTIONS: 'no' }, 'EDDY_PROJECTIONS'],
   ])('refuses %o naming %s', (env, variable) => {
     try {
       loadConfig(env);

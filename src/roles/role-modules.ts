@@ -6,7 +6,7 @@ import { CommandApiModule, CommandTopicModule, MessagesApiModule } from '@eddy/m
 // By file: only processes of these roles load kafkajs and pg for them.
 import { KafkaProjectorModule } from '@eddy/messaging/event-topic/kafka-projector.module';
 import { RelayModule } from '@eddy/messaging/relay/relay.module';
-import { DEFAULT_PROJECTIONS, ProjectionsModule } from '@eddy/projections';
+import { ProjectionsModule } from '@eddy/projections';
 import { TasklistModule, TasklistPageModule } from '@eddy/tasklist';
 import { CoreModule } from '@eddy/taskpool';
 import { join } from 'node:path';
@@ -129,6 +129,11 @@ function relayProblem(config: EddyConfig): string | null {
   return null;
 }
 
+/** Whether this process runs the projections from the event store itself (the ProjectionRunner). */
+export function projectsFromEventStore(config: EddyConfig): boolean {
+  return runsProjections(config.roles) && config.projections === 'on' && !projectsFromEventTopic(config);
+}
+
 /**
  * Whether this process's projector reads the event topic (the distributed layout with Kafka and
  * MongoDB views) instead of the event store.
@@ -206,10 +211,9 @@ export function composeRoles(config: EddyConfig): Imports {
             ...(config.viewStore.kind === 'mongodb'
               ? { mongodb: { url: config.viewStore.mongodbUrl!, database: config.viewStore.mongodbDatabase } }
               : {}),
-            // A process without the projector role reads the views and writes none.
-            // Nor does one whose projector reads the event topic (KafkaProjectorModule).
-            projections:
-              runsProjections(config.roles) && !projectsFromEventTopic(config) ? DEFAULT_PROJECTIONS : [],
+            // A process without the projector role, or with EDDY_PROJECTIONS=off, reads the views
+            // and writes none; so does one whose projector reads the event topic (KafkaProjectorModule).
+            projecting: projectsFromEventStore(config),
           }),
         ]
       : [];

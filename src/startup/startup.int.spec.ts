@@ -127,6 +127,14 @@ describe('start-up failures, run as a process', { timeout: 120_000 }, () => {
     expect(failure.setting).toBe('EDDY_ROLES');
   });
 
+  it('EDDY_PROJECTIONS=off over the memory view store: CONFIG-001 naming EDDY_PROJECTIONS, exit 78', async () => {
+    const run = await runEddy({ ...base('projections'), EDDY_PROJECTIONS: 'off' });
+    expect(run.exitCode).toBe(78);
+    const failure = failureOf(run);
+    expect(failure.setting).toBe('EDDY_PROJECTIONS');
+    expect(failure.msg).toMatch(/EDDY_PROJECTIONS off needs views that another process projects/);
+  });
+
   it('the development identity mode with NODE_ENV=production: CONFIG-001 naming EDDY_AUTH_MODE', async () => {
     const run = await runEddy({ ...base('production'), NODE_ENV: 'production' });
     expect(run.exitCode).toBe(78);

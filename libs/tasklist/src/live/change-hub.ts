@@ -154,8 +154,19 @@ export class ChangeHub<V extends ViewName> {
     }
   }
 
+  /**
+   * The feed ended. Every list is told; on a `ChangeFeedPositionUnavailableError` (a stream that
+   * could not resume, a view switched to a rebuilt copy) the lists re-read their snapshots and
+   * subscribe again, which starts the hub afresh.
+   */
   private fail(error: Error): void {
-    this.logger.error(`TASKLIST-203 change feed of ${this.view} failed: ${error.message}`);
+    if (error instanceof ChangeFeedPositionUnavailableError) {
+      this.logger.warn(
+        `TASKLIST-203 change feed of ${this.view} lost its place, the live lists re-read their snapshots: ${error.message}`,
+      );
+    } else {
+      this.logger.error(`TASKLIST-203 change feed of ${this.view} failed: ${error.message}`);
+    }
     const subscribers = new Set<HubSubscriber>();
     for (const set of this.byUser.values()) set.forEach((s) => subscribers.add(s));
     this.subscription = null;
