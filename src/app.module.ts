@@ -5,7 +5,7 @@ import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
 import { EventStoreModule, type EventStoreSettings } from '@eddy/eventstore/event-store.module';
 import { AdminModule } from '@eddy/admin';
 import { CollectorModule } from '@eddy/collector';
-import { CommandApiModule, MessagesApiModule } from '@eddy/messaging';
+import { CommandApiModule, JobsApiModule, MessagesApiModule } from '@eddy/messaging';
 import {
   MongoViewStore,
   ProjectionRunner,
@@ -108,6 +108,9 @@ export class AppModule {
         ...engine,
         ...(engine.length > 0
           ? [MessagesApiModule.forRoot(engine, { maxPayloadDepth: config.commands.maxPayloadDepth })]
+          : []),
+        ...(config.engine === 'embedded'
+          ? [JobsApiModule.forRoot(engine, { maxPayloadDepth: config.commands.maxPayloadDepth })]
           : []),
       ],
       controllers: [HealthController],
