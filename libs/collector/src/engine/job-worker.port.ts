@@ -87,9 +87,10 @@ export interface JobBpmnError {
 
 /** An incident that keeps an instance waiting at a job's element. */
 export interface JobIncident {
-  /** Equal to the job's key: one incident per job. */
+  /** One incident per job (or error end event) that waits. */
   incidentKey: string;
-  jobKey: string;
+  /** Null for an error end event's error that nothing caught. */
+  jobKey: string | null;
   /** Camunda 8's error types: the job ran out of retries, or its BPMN error was not caught. */
   errorType: 'JOB_NO_RETRIES' | 'UNHANDLED_ERROR_EVENT';
   errorMessage: string;

@@ -262,13 +262,15 @@ export class InstanceRuntimes {
       },
       extensions: {
         eddyServiceTasks: (activity: { id: string; behaviour: Record<string, unknown> }) => {
-          if (rt.definition.compiled.jobElements.has(activity.id)) {
+          const compiled = rt.definition.compiled;
+          if (compiled.jobElements.has(activity.id) || compiled.uncaughtErrorEnds.has(activity.id)) {
             activity.behaviour.Service = serviceTaskBehaviour(rt, {
               handlers: this.options.serviceHandlers,
               retries: this.options.serviceRetries,
               step: (target, action) => this.step(target, action),
               setVariables: (target, variables) => this.setVariables(target, variables),
               waitForWorker: (...args) => this.jobs.wait(...args),
+              raiseUncaughtError: (...args) => this.jobs.raiseUncaughtError(...args),
               logger: this.logger,
             });
           }

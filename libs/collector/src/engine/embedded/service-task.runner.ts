@@ -39,6 +39,8 @@ export interface ServiceTaskRunnerHost {
     executionId: string,
     callback: JobCallback,
   ): void;
+  /** Makes an error end event that nothing catches wait with an incident. */
+  raiseUncaughtError(rt: Runtime, elementId: string, executionId: string, errorCode: string): void;
   logger: Logger;
 }
 
@@ -61,7 +63,11 @@ export function serviceTaskBehaviour(rt: Runtime, host: ServiceTaskRunnerHost) {
       callback: (error: Error | null, output?: unknown) => void,
     ): void {
       const elementId = this.activity.id;
-      const spec = rt.definition.compiled.jobElements.get(elementId);
+      const compiled = rt.definition.compiled;
+      const uncaught = compiled.uncaughtErrorEnds.get(elementId);
+      if (uncaught !== undefined)
+        return host.raiseUncaughtError(rt, elementId, message.content.executionId, uncaught);
+      const spec = compiled.jobElements.get(elementId);
       if (!spec) return callback(new Error(`${elementId}: no zeebe:taskDefinition`));
       let type: string;
       try {

@@ -1,8 +1,8 @@
 import { Engine } from 'bpmn-engine';
 import { EngineError, type UnsupportedElement } from '../engine.errors';
-import { errorCatchers, type ErrorCatch } from './error-events';
+import { catchesError, errorCatchers, errorEndEvents, type ErrorCatch } from './error-events';
 import { checkFeelSyntax, isFeel } from './feel';
-import { extendJobEventTypes, jobElementSpec, type JobElementSpec } from './jobs/job-elements';
+import { extendJobEventTypes, jobElementSpec, runAsService, type JobElementSpec } from './jobs/job-elements';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const zeebeModdle = require('zeebe-bpmn-moddle/resources/zeebe.json') as object;
@@ -47,8 +47,10 @@ export interface CompiledProcess {
   messageEvents: Map<string, MessageEventSpec>;
   /** Job-based elements (service and send tasks, message throw and end events ...) by element id. */
   jobElements: Map<string, JobElementSpec>;
-  /** The errors that the error boundary events of an element catch, by element id. */
+  /** What can catch an error thrown at an element (its boundary events, the scopes around it), by element id. */
   errorCatchers: Map<string, ErrorCatch>;
+  /** Error end events that nothing catches, with their error code: they raise an incident. */
+  uncaughtErrorEnds: Map<string, string>;
   /** bpmn-engine's serializable context, shared by every instance of this definition. */
   sourceContext: unknown;
 }
@@ -228,6 +230,7 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
         if (kind === 'bpmn:MessageEventDefinition' && job) {
           // Camunda 8 runs a message throw or end event with a task definition as a job.
           jobElements.set(element.id, job);
+          runAsService(element.behaviour);
           checkExtensions(element, JOB_EVENT_EXTENSIONS, report);
           break;
         }
@@ -311,6 +314,14 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
     );
   }
 
+  const catchers = errorCatchers(all);
+  const uncaughtErrorEnds = new Map<string, string>();
+  for (const [elementId, code] of errorEndEvents(all)) {
+    if (catchesError(catchers.get(elementId), code)) continue;
+    uncaughtErrorEnds.set(elementId, code);
+    runAsService(all.find((e) => e.id === elementId)!.behaviour);
+  }
+
   const startable = processProperties.get('eddy:startableFromTasklist');
   if (startable !== undefined && startable !== 'true' && startable !== 'false') {
     throw new EngineError(
@@ -330,7 +341,8 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
     userTasks,
     messageEvents,
     jobElements,
-    errorCatchers: errorCatchers(all),
+    errorCatchers: catchers,
+    uncaughtErrorEnds,
     sourceContext: context,
   };
 }

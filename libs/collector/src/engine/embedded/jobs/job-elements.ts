@@ -42,15 +42,22 @@ export function jobElementSpec(
   };
 }
 
-type Behaviour = (
-  activityDef: { behaviour?: { extensionElements?: { values?: ModdleLike[] } } },
-  context: unknown,
-) => unknown;
+type Behaviour = (activityDef: { behaviour?: object }, context: unknown) => unknown;
+
+/** Set by the compiler on the events that run with the service behaviour (see {@link extendJobEventTypes}). */
+const RUNS_AS_SERVICE = 'eddyRunsAsService';
+
+/** Marks a serialized throw or end event to run with the service behaviour. */
+export function runAsService(behaviour: Record<string, unknown>): void {
+  behaviour[RUNS_AS_SERVICE] = true;
+}
 
 /**
- * Message throw and end events with a `zeebe:taskDefinition` are jobs in Camunda 8: they run with
- * bpmn-engine's service task behaviour (so that the engine's service implementation makes them wait for a
- * worker) instead of publishing the message at once. Called from the compiler's type resolver extension.
+ * Events the compiler marks with {@link runAsService} run with bpmn-engine's service task behaviour, so that
+ * the engine's service implementation decides what they do: message throw and end events with a
+ * `zeebe:taskDefinition` are jobs in Camunda 8 (they wait for a worker instead of publishing the message at
+ * once), and an error end event that nothing catches raises an incident. Called from the compiler's type
+ * resolver extension.
  */
 export function extendJobEventTypes(typeMapper: Record<string, unknown>): void {
   const serviceTask = ServiceTask as unknown as Behaviour;
@@ -60,9 +67,8 @@ export function extendJobEventTypes(typeMapper: Record<string, unknown>): void {
   ] as unknown as [string, Behaviour][]) {
     // bpmn-elements calls the behaviour with `new`: a function (not an arrow) whose returned activity is used.
     const jobAware = function (activityDef: Parameters<Behaviour>[0], context: unknown) {
-      const values = activityDef.behaviour?.extensionElements?.values ?? [];
-      const isJob = values.some((v) => v.$type === 'zeebe:TaskDefinition');
-      return isJob ? serviceTask(activityDef, context) : original(activityDef, context);
+      const marked = (activityDef.behaviour as Record<string, unknown> | undefined)?.[RUNS_AS_SERVICE];
+      return marked ? serviceTask(activityDef, context) : original(activityDef, context);
     };
     typeMapper[type] = jobAware;
   }

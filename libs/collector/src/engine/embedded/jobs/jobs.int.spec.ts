@@ -183,6 +183,32 @@ describe('jobs of the embedded engine', () => {
     expect(eventsOf(other).map((e) => e.type)).toEqual(['processInstance.started']);
   });
 
+  it('raises an incident at an error end event that nothing catches, and keeps the instance waiting there', async () => {
+    await engine.deploy({
+      xml: readFileSync(join(__dirname, '..', 'fixtures', 'order-check-errors.bpmn'), 'utf8'),
+      resourceName: 'order-check-errors.bpmn',
+    });
+    const { instanceId } = await engine.startProcessInstance({ definitionKey: 'order-check-errors' });
+    // A boundary event that names no error catches any code; the path it starts ends in an error end event.
+    const [check] = await engine.jobs.activate(request('check-order'));
+    await engine.jobs.throwError(check.jobKey, { errorCode: 'WHATEVER' });
+    expect(engine.jobs.incidents()).toEqual([
+      expect.objectContaining({
+        processInstanceKey: instanceId,
+        elementId: 'Rejected',
+        errorType: 'UNHANDLED_ERROR_EVENT',
+        jobKey: null,
+        errorMessage: expect.stringContaining("'ORDER_REJECTED'"),
+      }),
+    ]);
+    expect(eventsOf(instanceId).map((e) => e.type)).toEqual(['processInstance.started']);
+    await engine.close();
+    await open();
+    expect(engine.jobs.incidents()).toMatchObject([
+      { processInstanceKey: instanceId, elementId: 'Rejected' },
+    ]);
+  });
+
   it('keeps jobs, their retries and their incidents across a restart', async () => {
     const running = await start();
     const stuck = await start();

@@ -96,6 +96,38 @@ export class Jobs implements JobWorkerApi {
     this.callbacks.set(job.key, callback);
   }
 
+  /**
+   * Called by the service behaviour of an error end event that nothing catches: the instance waits there with
+   * an incident, as in Camunda 8 (bpmn-engine would end the instance normally).
+   */
+  raiseUncaughtError(rt: Runtime, elementId: string, executionId: string, errorCode: string): void {
+    const meta = rt.meta;
+    meta.jobs ??= {};
+    if (meta.jobs[executionId]) return;
+    const record: StoredJob = {
+      key: this.nextKey(),
+      type: '',
+      elementId,
+      executionId,
+      retries: 0,
+      customHeaders: {},
+      state: 'incident',
+      worker: null,
+      deadline: null,
+      retryAt: null,
+      errorMessage: null,
+      incident: null,
+    };
+    meta.jobs[executionId] = record;
+    this.index(meta.instance.id, record);
+    this.raiseIncident(
+      rt,
+      record,
+      'UNHANDLED_ERROR_EVENT',
+      `Expected to throw an error event with the code '${errorCode}', but it was not caught. No error events are available in the scope.`,
+    );
+  }
+
   /** The element of a job was left (completed, interrupted, cancelled): its job is gone. */
   elementLeft(rt: Runtime, executionId: string): void {
     const job = rt.meta.jobs?.[executionId];
@@ -203,7 +235,7 @@ export class Jobs implements JobWorkerApi {
       if (!rt || !job?.incident) continue;
       found.push({
         incidentKey: jobKey,
-        jobKey,
+        jobKey: job.type === '' ? null : jobKey,
         errorType: job.incident.errorType,
         errorMessage: job.incident.errorMessage,
         processInstanceKey: rt.meta.instance.id,

@@ -2,6 +2,7 @@
 export interface StoredJob {
   /** Numeric string, unique in this engine (Camunda 8's job keys are 64-bit numbers). */
   key: string;
+  /** The job type; '' for the incident of an error end event that nothing caught (no job to hand out). */
   type: string;
   elementId: string;
   executionId: string;
