@@ -114,8 +114,9 @@ describe('job workers of @camunda8/sdk on the embedded engine', () => {
           return job.complete({ [`${type}Done`]: true });
         },
       });
+    let cardServiceUp = false;
     const charge = worker('charge-card', (v) => {
-      if (v.amount === 13) throw new Error('the card service is down');
+      if (v.amount === 13 && !cardServiceUp) throw new Error('the card service is down');
       return Number(v.amount) > 100 ? 'error' : 'complete';
     });
     const others = ['send-receipt', 'tell-shipping', 'archive-payment'].map((type) =>
@@ -156,10 +157,36 @@ describe('job workers of @camunda8/sdk on the embedded engine', () => {
     expect(await stateOf(broken)).toBe('RUNNING');
     // One charge each for the paid and the declined instance, two (its retries) for the broken one.
     expect(seen.filter((s) => s.type === 'charge-card').length).toBe(4);
+
+    // Once the card service is back, the operator gives the job a retry and resolves the incident, with the
+    // SDK's own calls: the worker gets the job again and the instance goes on to its end.
+    cardServiceUp = true;
+    const [incident] = await incidents();
+    await rest.updateJob({ jobKey: incident.jobKey as string, retries: 1 });
+    await rest.resolveIncident(incident.incidentKey as string);
+    await expect.poll(() => stateOf(broken), { timeout: 30_000 }).toBe('FINISHED');
+    expect(await incidents()).toEqual([]);
     for (const stop of stops.splice(0)) await stop();
   });
 
   it('answers bad calls as Camunda 8 does: 401, 403, 404 for an unknown or completed job, 409 on an incident, 400 naming the field', async () => {
+    // An incident to act on: a job failed for good.
+    const stuckInstance = await startPayment(70);
+    const [stuck] = (
+      (await (
+        await jobsApi('jobs/activation', {
+          type: 'charge-card',
+          timeout: 60_000,
+          maxJobsToActivate: 1,
+          requestTimeout: 20_000,
+        })
+      ).json()) as { jobs: { jobKey: string; processInstanceKey: string }[] }
+    ).jobs;
+    expect(stuck.processInstanceKey).toBe(stuckInstance);
+    expect((await jobsApi(`jobs/${stuck.jobKey}/failure`, { retries: 0, errorMessage: 'no' })).status).toBe(
+      204,
+    );
+
     expect(
       (await jobsApi('jobs/activation', { type: 'x', timeout: 1, maxJobsToActivate: 1 }, null)).status,
     ).toBe(401);
@@ -204,11 +231,13 @@ describe('job workers of @camunda8/sdk on the embedded engine', () => {
     expect(twice.status).toBe(404);
     expect(await twice.json()).toMatchObject({ detail: expect.stringContaining('completed already') });
 
-    const incident = (
-      (await (await jobsApi('incidents/search', {})).json()) as { items: { jobKey: string }[] }
-    ).items[0];
-    const onIncident = await jobsApi(`jobs/${incident.jobKey}/completion`, {});
+    const onIncident = await jobsApi(`jobs/${stuck.jobKey}/completion`, {});
     expect(onIncident.status).toBe(409);
     expect(await onIncident.json()).toMatchObject({ title: 'INVALID_STATE' });
+    // An incident of a job without retries is resolved only once the job has retries again.
+    const tooEarly = await jobsApi(`incidents/${stuck.jobKey}/resolution`, {});
+    expect(tooEarly.status).toBe(409);
+    expect(await tooEarly.json()).toMatchObject({ detail: expect.stringContaining('retries') });
+    expect((await jobsApi(`incidents/4242/resolution`, {})).status).toBe(404);
   });
 });

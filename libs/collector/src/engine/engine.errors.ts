@@ -12,6 +12,8 @@ export type EngineErrorCode =
   | 'UNKNOWN_TASK'
   /** No job has this key (never created, or already completed, failed for good or cancelled with its element). */
   | 'UNKNOWN_JOB'
+  /** No incident has this key (never raised, or resolved). */
+  | 'UNKNOWN_INCIDENT'
   /** The job exists but cannot take this action in its state (an incident waits on it). */
   | 'INVALID_JOB_STATE'
   /** The process has no none start event. */

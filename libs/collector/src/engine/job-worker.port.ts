@@ -34,6 +34,15 @@ export interface JobWorkerApi {
 
   /** The incidents that wait (jobs out of retries, errors nothing caught), oldest first. */
   incidents(): JobIncident[];
+
+  /** Sets a job's retries (also while an incident waits on it, before the incident is resolved). */
+  updateRetries(jobKey: string, retries: number): Promise<void>;
+
+  /**
+   * Resolves the incident of a job: it is handed out again. A job out of retries needs retries first
+   * (`INVALID_JOB_STATE` otherwise); the incident of an error end event cannot be resolved (cancel the instance).
+   */
+  resolveIncident(incidentKey: string): Promise<void>;
 }
 
 /** Injection token of the {@link JobWorkerApi}; provided when the engine hands its jobs out itself. */

@@ -6,11 +6,13 @@ import {
   Inject,
   Logger,
   Param,
+  Patch,
   Post,
   Req,
+  Res,
   UseGuards,
 } from '@nestjs/common';
-import { type Request } from 'express';
+import { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AuthGuard, CurrentIdentity, type Identity, RequirePermission } from '@eddy/auth';
 import {
@@ -46,6 +48,10 @@ const errorSchema = z.object({
   errorCode: z.string().min(1).max(256),
   errorMessage: z.string().max(10_000).nullish(),
   variables: payloadSchema.nullish(),
+});
+
+const updateSchema = z.object({
+  changeset: z.object({ retries: z.number().int().min(0).nullish(), timeout: z.number().int().nullish() }),
 });
 
 const jobActions = counter(
@@ -88,12 +94,14 @@ export class JobsController {
   async activate(
     @Body() body: unknown,
     @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
     @CurrentIdentity() identity: Identity,
   ): Promise<{ jobs: ActivatedJob[] }> {
     const parsed = this.parse('activation', activationSchema, body, request);
-    // A worker that gives up (or a server that shuts down) ends the long poll.
+    // A worker that gives up ends the long poll: no job is handed to a connection that is gone. (The
+    // response's close, not the request's: that one fires as soon as the body has been read.)
     const abort = new AbortController();
-    request.once('close', () => abort.abort());
+    response.once('close', () => abort.abort());
     const jobs = await this.call('activation', request, () =>
       this.jobs.activate(
         {
@@ -149,6 +157,26 @@ export class JobsController {
     );
   }
 
+  @Patch('jobs/:jobKey')
+  @HttpCode(204)
+  @RequirePermission('commands:write')
+  async update(@Param('jobKey') jobKey: string, @Body() body: unknown, @Req() request: Request) {
+    const { changeset } = this.parse('update', updateSchema, body, request);
+    if (changeset.retries === null || changeset.retries === undefined) {
+      // A new timeout is accepted and has no effect: an activated job is handed out again at its deadline.
+      return;
+    }
+    const retries = changeset.retries;
+    await this.call('update', request, () => this.jobs.updateRetries(jobKey, retries));
+  }
+
+  @Post('incidents/:incidentKey/resolution')
+  @HttpCode(204)
+  @RequirePermission('commands:write')
+  async resolveIncident(@Param('incidentKey') incidentKey: string, @Req() request: Request) {
+    await this.call('resolution', request, () => this.jobs.resolveIncident(incidentKey));
+  }
+
   @Post('incidents/search')
   @HttpCode(200)
   @RequirePermission('commands:write')
@@ -180,7 +208,7 @@ export class JobsController {
     } catch (error) {
       if (!(error instanceof EngineError)) throw error;
       const [status, title] =
-        error.code === 'UNKNOWN_JOB'
+        error.code === 'UNKNOWN_JOB' || error.code === 'UNKNOWN_INCIDENT'
           ? [404, 'NOT_FOUND']
           : error.code === 'INVALID_JOB_STATE'
             ? [409, 'INVALID_STATE']

@@ -152,6 +152,24 @@ describe('jobs of the embedded engine', () => {
     expect(engine.jobs.incidents()).toEqual([]);
   });
 
+  it('hands a job out again once its incident is resolved after its retries were set', async () => {
+    const instanceId = await start();
+    const [charge] = await engine.jobs.activate(request('charge-card'));
+    await engine.jobs.fail(charge.jobKey, { retries: 0, errorMessage: 'card service down' });
+    await expect(engine.jobs.resolveIncident(charge.jobKey)).rejects.toMatchObject({
+      code: 'INVALID_JOB_STATE',
+      message: expect.stringContaining('retries'),
+    });
+    await engine.jobs.updateRetries(charge.jobKey, 1);
+    await engine.jobs.resolveIncident(charge.jobKey);
+    expect(engine.jobs.incidents()).toEqual([]);
+    await expect(engine.jobs.resolveIncident(charge.jobKey)).rejects.toMatchObject({
+      code: 'UNKNOWN_INCIDENT',
+    });
+    const [again] = await engine.jobs.activate(request('charge-card'));
+    expect(again).toMatchObject({ jobKey: charge.jobKey, retries: 1, processInstanceKey: instanceId });
+  });
+
   it('takes the error boundary event for a caught error code and raises an incident for another one', async () => {
     const declined = await start();
     const [job] = await engine.jobs.activate(request('charge-card'));

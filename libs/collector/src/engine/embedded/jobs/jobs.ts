@@ -249,6 +249,51 @@ export class Jobs implements JobWorkerApi {
     return found.sort((a, b) => a.creationTime.localeCompare(b.creationTime));
   }
 
+  async updateRetries(jobKey: string, retries: number): Promise<void> {
+    if (!Number.isInteger(retries) || retries < 0)
+      throw new EngineError('INVALID_ARGUMENT', 'retries: a whole number of 0 or more is required');
+    await this.onJob(
+      jobKey,
+      'update',
+      (rt, job) => {
+        job.retries = retries;
+        rt.metaChanged = true;
+      },
+      { evenOnIncident: true },
+    );
+  }
+
+  async resolveIncident(incidentKey: string): Promise<void> {
+    const location = this.locations.get(incidentKey);
+    const rt = location && this.host.get(location.instanceId);
+    const job = rt && rt.meta.jobs?.[location.executionId];
+    if (!job?.incident)
+      throw new EngineError('UNKNOWN_INCIDENT', `incidentKey: no incident ${incidentKey} waits`);
+    await this.onJob(
+      incidentKey,
+      'resolve the incident of',
+      (target, stuck) => {
+        if (!stuck.incident)
+          throw new EngineError('UNKNOWN_INCIDENT', `incidentKey: no incident ${incidentKey} waits`);
+        if (stuck.type === '')
+          throw new EngineError(
+            'INVALID_JOB_STATE',
+            `incidentKey: an uncaught error end event cannot be resolved; cancel the instance`,
+          );
+        if (stuck.retries === 0)
+          throw new EngineError(
+            'INVALID_JOB_STATE',
+            `incidentKey: job ${stuck.key} has no retries left; update its retries first`,
+          );
+        Object.assign(stuck, { state: 'activatable', incident: null, retryAt: null });
+        target.metaChanged = true;
+        this.logger.log(`ENGINE-054 instance ${target.meta.instance.id} job ${stuck.key}: incident resolved`);
+      },
+      { evenOnIncident: true },
+    );
+    this.notify(job.type);
+  }
+
   /** Answers the waiting activations (with what they have) and stops the wake-ups. */
   close(): void {
     this.stopped = true;
@@ -326,6 +371,7 @@ export class Jobs implements JobWorkerApi {
     jobKey: string,
     action: string,
     run: (rt: Runtime, job: StoredJob) => void | Promise<void>,
+    options: { evenOnIncident?: boolean } = {},
   ): Promise<void> {
     this.assertOpen();
     if (typeof jobKey !== 'string' || jobKey === '')
@@ -336,7 +382,7 @@ export class Jobs implements JobWorkerApi {
     await this.host.step(rt, async () => {
       const job = rt.meta.jobs?.[location.executionId];
       if (rt.ended || !job || job.key !== jobKey) throw this.unknown(jobKey, action);
-      if (job.state === 'incident') {
+      if (job.state === 'incident' && !options.evenOnIncident) {
         throw new EngineError(
           'INVALID_JOB_STATE',
           `jobKey: cannot ${action} job ${jobKey}: an incident waits on it (${job.incident?.errorMessage ?? ''})`,
