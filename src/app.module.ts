@@ -99,6 +99,7 @@ export class AppModule {
             maxPayloadBytes: config.tasklist.maxPayloadBytes,
             maxPayloadDepth: config.commands.maxPayloadDepth,
             formsDir: config.bpmnDir,
+            tasksWithoutCandidates: config.tasklist.tasksWithoutCandidates,
           },
           // The tasklist starts processes on the engine, when this node runs one.
           engine,

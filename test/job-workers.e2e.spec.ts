@@ -142,6 +142,19 @@ describe('job workers of @camunda8/sdk on the embedded engine', () => {
       .poll(() => seen.some((s) => s.type === 'charge-card' && s.elementId === 'Charge'), { timeout: 30_000 })
       .toBe(true);
     expect(await stateOf(declined)).toBe('RUNNING');
+    // That task names no assignee and no candidates: as in Camunda 8's Tasklist, whoever may start the process
+    // sees it (here everyone, the process has no candidate starters).
+    const carolsTasks = async () => {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${userToken}` },
+        body: JSON.stringify({ query: '{ tasks { nodes { taskDefinitionKey processInstanceId } } }' }),
+      });
+      return ((await response.json()) as { data: { tasks: { nodes: unknown[] } } }).data.tasks.nodes;
+    };
+    await expect
+      .poll(carolsTasks, { timeout: 30_000 })
+      .toEqual([{ taskDefinitionKey: 'ContactCustomer', processInstanceId: declined }]);
     // The broken charge was failed by the SDK (retries - 1) until none were left: an incident, the instance waits.
     const incidents = async () =>
       ((await (await jobsApi('incidents/search', {})).json()) as { items: Record<string, unknown>[] }).items;

@@ -65,6 +65,7 @@ const environmentSchema = z
     EDDY_GRAPHQL_MAX_COST: integer(1, 10_000_000).default(20_000),
     EDDY_GRAPHQL_MAX_PAGE_SIZE: integer(1, 1_000).default(200),
     EDDY_WS_MAX_SUBSCRIPTIONS: integer(1, 10_000).default(20),
+    EDDY_TASKS_WITHOUT_CANDIDATES: z.enum(['starters', 'nobody']).default('starters'),
     EDDY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     EDDY_LOG_PRETTY: flag.default(false),
   })
@@ -171,6 +172,8 @@ export interface EddyConfig {
     maxPageSize: number;
     maxSubscriptionsPerConnection: number;
     maxPayloadBytes: number;
+    /** Who sees a task without assignee and candidates: the starters of its process, or nobody. */
+    tasksWithoutCandidates: 'starters' | 'nobody';
   };
   log: { level: EddyEnvironment['EDDY_LOG_LEVEL']; pretty: boolean };
   /** Where the web tasklist signs its users in (jwt mode), when it does. */
@@ -266,6 +269,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPageSize: e.EDDY_GRAPHQL_MAX_PAGE_SIZE,
       maxSubscriptionsPerConnection: e.EDDY_WS_MAX_SUBSCRIPTIONS,
       maxPayloadBytes: e.EDDY_MAX_BODY_BYTES,
+      tasksWithoutCandidates: e.EDDY_TASKS_WITHOUT_CANDIDATES,
     },
     log: { level: e.EDDY_LOG_LEVEL, pretty: e.EDDY_LOG_PRETTY },
     oidc: e.EDDY_OIDC_CLIENT_ID

@@ -11,6 +11,7 @@ import {
   compileTaskFilter,
   compileTaskSort,
   selectPage,
+  taskPrincipals,
   validatePageSize,
 } from '../view-filters';
 import { PrincipalIndex } from './principal.index';
@@ -683,12 +684,7 @@ function canStart(definition: ProcessDefinitionView, viewer: Viewer): boolean {
 }
 
 function principalKeys(view: ViewName, doc: unknown): string[] {
-  if (view === 'tasks') {
-    const t = doc as TaskView;
-    const keys = t.candidateUsers.map((u) => `u:${u}`).concat(t.candidateGroups.map((g) => `g:${g}`));
-    if (t.assignee !== null) keys.push(`u:${t.assignee}`);
-    return keys;
-  }
+  if (view === 'tasks') return taskPrincipals(doc as TaskView);
   if (view === 'data-entries') {
     const e = doc as DataEntryView;
     return e.authorizedUsers.map((u) => `u:${u}`).concat(e.authorizedGroups.map((g) => `g:${g}`));
