@@ -18,8 +18,10 @@ import {
  */
 
 /** What decides who sees a task. */
-export type TaskAccess = Pick<TaskView, 'assignee' | 'candidateUsers' | 'candidateGroups'> &
-  Partial<Pick<TaskView, 'processDefinitionKey'>>;
+export type TaskAccess = Pick<
+  TaskView,
+  'assignee' | 'candidateUsers' | 'candidateGroups' | 'processDefinitionKey'
+>;
 
 /**
  * The viewer may see the task: assignee, candidate user, or member of a candidate group; a task with none of
