@@ -109,6 +109,7 @@ const environmentSchema = z
     // The relay's event topic and the projectors' consumer group (libs/messaging/src/relay, event-topic).
     EDDY_KAFKA_EVENTS_TOPIC: kafkaTopic.default('eddy.events'),
     EDDY_KAFKA_PROJECTOR_GROUP: kafkaTopic.default('eddy-projector'),
+    EDDY_TASKS_WITHOUT_CANDIDATES: z.enum(['starters', 'nobody']).default('starters'),
     EDDY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     EDDY_LOG_PRETTY: flag.default(false),
   })
@@ -281,6 +282,8 @@ export interface EddyConfig {
     maxPageSize: number;
     maxSubscriptionsPerConnection: number;
     maxPayloadBytes: number;
+    /** Who sees a task without assignee and candidates: the starters of its process, or nobody. */
+    tasksWithoutCandidates: 'starters' | 'nobody';
   };
   log: { level: EddyEnvironment['EDDY_LOG_LEVEL']; pretty: boolean };
   /** The roles of this process (`EDDY_ROLES`): which modules it composes. */
@@ -386,6 +389,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPageSize: e.EDDY_GRAPHQL_MAX_PAGE_SIZE,
       maxSubscriptionsPerConnection: e.EDDY_WS_MAX_SUBSCRIPTIONS,
       maxPayloadBytes: e.EDDY_MAX_BODY_BYTES,
+      tasksWithoutCandidates: e.EDDY_TASKS_WITHOUT_CANDIDATES,
     },
     log: { level: e.EDDY_LOG_LEVEL, pretty: e.EDDY_LOG_PRETTY },
     roles: (parseRoles(e.EDDY_ROLES) as { roles: ProcessRoles }).roles,

@@ -2,7 +2,7 @@ import { type DynamicModule, Global, Module, type ModuleMetadata } from '@nestjs
 import { AdminModule } from '@eddy/admin';
 import { CollectorModule } from '@eddy/collector';
 import { COMMAND_DISPATCHER } from '@eddy/contracts';
-import { CommandApiModule, CommandTopicModule, MessagesApiModule } from '@eddy/messaging';
+import { CommandApiModule, CommandTopicModule, JobsApiModule, MessagesApiModule } from '@eddy/messaging';
 // By file: only processes of these roles load kafkajs and pg for them.
 import { KafkaProjectorModule } from '@eddy/messaging/event-topic/kafka-projector.module';
 import { RelayModule } from '@eddy/messaging/relay/relay.module';
@@ -91,6 +91,7 @@ export const ROLE_MODULES: Record<Role, RoleModules> = {
         maxPayloadDepth: config.commands.maxPayloadDepth,
         maxCommentLength: config.commands.maxCommentLength,
         formsDir: config.bpmnDir,
+        tasksWithoutCandidates: config.tasklist.tasksWithoutCandidates,
       },
       // The tasklist starts processes on the engine, when this process runs one.
       engine,
@@ -100,6 +101,10 @@ export const ROLE_MODULES: Record<Role, RoleModules> = {
     AdminModule,
     ...(engine.length > 0
       ? [MessagesApiModule.forRoot(engine, { maxPayloadDepth: config.commands.maxPayloadDepth })]
+      : []),
+    // Camunda 8's job worker endpoints, for the embedded engine in this process.
+    ...(engine.length > 0 && config.engine === 'embedded'
+      ? [JobsApiModule.forRoot(engine, { maxPayloadDepth: config.commands.maxPayloadDepth })]
       : []),
     ...(roles.has('core') ? [] : [CoreUnavailableModule.forRoles([...roles])]),
   ],

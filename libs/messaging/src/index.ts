@@ -8,3 +8,5 @@ export * from './messages-api.module';
 // (`@eddy/messaging/relay/relay.module`, `@eddy/messaging/event-topic/kafka-projector.module`).
 export * from './event-topic/event-message';
 export * from './event-topic/stream-order.applier';
+export * from './jobs-api/jobs.controller';
+export * from './jobs-api.module';

@@ -17,13 +17,49 @@ import {
  * applied again to every change), so a live list and a query never disagree.
  */
 
-/** The viewer may see the task: assignee, candidate user, or member of a candidate group. */
-export function canSeeTask(
-  task: Pick<TaskView, 'assignee' | 'candidateUsers' | 'candidateGroups'>,
-  viewer: Viewer,
-): boolean {
+/** What decides who sees a task. */
+export type TaskAccess = Pick<
+  TaskView,
+  'assignee' | 'candidateUsers' | 'candidateGroups' | 'processDefinitionKey'
+>;
+
+/**
+ * The viewer may see the task: assignee, candidate user, or member of a candidate group; a task with none of
+ * them (as Camunda 8's Tasklist shows it) to those who may start its process ({@link Viewer.startableProcesses}).
+ */
+export function canSeeTask(task: TaskAccess, viewer: Viewer): boolean {
   if (task.assignee === viewer.userId || task.candidateUsers.includes(viewer.userId)) return true;
-  return task.candidateGroups.some((g) => viewer.groups.includes(g));
+  if (task.candidateGroups.some((g) => viewer.groups.includes(g))) return true;
+  const open = openProcessOf(task);
+  return open !== null && (viewer.startableProcesses ?? []).includes(open);
+}
+
+/**
+ * Who may see a task, as principal keys (`u:<user>`, `g:<group>`, and `p:<process key>` for a task without
+ * assignee and candidates): what both view stores index, so that they agree with {@link canSeeTask}.
+ */
+export function taskPrincipals(task: TaskAccess): string[] {
+  const keys = task.candidateUsers.map((u) => `u:${u}`).concat(task.candidateGroups.map((g) => `g:${g}`));
+  if (task.assignee !== null) keys.push(`u:${task.assignee}`);
+  const open = openProcessOf(task);
+  if (open !== null) keys.push(`p:${open}`);
+  return [...new Set(keys)];
+}
+
+/** The principal keys of a viewer: what {@link taskPrincipals} (and a data entry's) are matched against. */
+export function viewerPrincipals(viewer: Viewer): string[] {
+  return [
+    `u:${viewer.userId}`,
+    ...viewer.groups.map((g) => `g:${g}`),
+    ...(viewer.startableProcesses ?? []).map((key) => `p:${key}`),
+  ];
+}
+
+/** The process whose starters see the task: only for a task without assignee and candidates. */
+export function openProcessOf(task: TaskAccess): string | null {
+  if (task.assignee !== null || task.candidateUsers.length > 0 || task.candidateGroups.length > 0)
+    return null;
+  return task.processDefinitionKey ?? null;
 }
 
 /** The viewer may see the data entry: an authorised user, or member of an authorised group. */

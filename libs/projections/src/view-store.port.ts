@@ -41,6 +41,11 @@ import type {
 export interface Viewer {
   userId: string;
   groups: readonly string[];
+  /**
+   * Keys of the processes whose tasks without assignee and candidates the viewer sees: those the viewer may
+   * start (the tasklist fills it, see `EDDY_TASKS_WITHOUT_CANDIDATES`). None when absent.
+   */
+  startableProcesses?: readonly string[];
 }
 
 export type SortDirection = 'ASC' | 'DESC';

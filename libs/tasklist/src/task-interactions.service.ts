@@ -298,7 +298,10 @@ export class TaskInteractionsService {
     const state = await readTaskState(this.store, id);
     if (
       (state.status === 'completed' || state.status === 'deleted') &&
-      canSeeTask(state.task, context.viewer)
+      canSeeTask(
+        { ...state.task, processDefinitionKey: state.task.sourceReference.definitionKey },
+        context.viewer,
+      )
     ) {
       throw tasklistError('CONFLICT', `task ${id} is ${state.status}`, {
         reason: 'TASK_CLOSED',

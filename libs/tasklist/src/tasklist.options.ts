@@ -35,6 +35,11 @@ export interface TasklistOptions {
   introspection: boolean;
   /** Folder whose `*.form` files (Camunda Forms) `form(key)` serves; none when null. */
   formsDir: string | null;
+  /**
+   * Who sees a task without assignee and candidates: `starters`, everyone who may start its process (its
+   * candidate starters, or every authenticated user when it has none), or `nobody`.
+   */
+  tasksWithoutCandidates: 'starters' | 'nobody';
 }
 
 /** Injection token of the {@link TasklistOptions}. */
@@ -56,6 +61,7 @@ export const DEFAULT_TASKLIST_OPTIONS: TasklistOptions = {
   maxCommentLength: DEFAULT_MAX_COMMENT_LENGTH,
   introspection: true,
   formsDir: null,
+  tasksWithoutCandidates: 'starters',
 };
 
 /**
@@ -91,6 +97,11 @@ export function resolveTasklistOptions(partial: Partial<TasklistOptions> = {}): 
     if (options[key] > 1_000) {
       throw new Error(`TASKLIST-001 tasklist option ${key} must be at most 1000 (the view store's limit)`);
     }
+  }
+  if (options.tasksWithoutCandidates !== 'starters' && options.tasksWithoutCandidates !== 'nobody') {
+    throw new Error(
+      `TASKLIST-001 tasklist option tasksWithoutCandidates must be starters or nobody, got ${String(options.tasksWithoutCandidates)}`,
+    );
   }
   if (typeof options.path !== 'string' || !options.path.startsWith('/')) {
     throw new Error(`TASKLIST-001 tasklist option path must start with '/', got ${String(options.path)}`);

@@ -225,6 +225,27 @@ export function viewStoreContract(name: string, factory: ViewStoreContractFactor
           null,
         ]);
       });
+
+      it('shows a task without assignee and candidates to the viewers who may start its process', async () => {
+        const store = await create();
+        await upsertTasks(store, [
+          aTask('open', { candidateGroups: [], processDefinitionKey: 'order' }),
+          aTask('other', { candidateGroups: [], processDefinitionKey: 'claim' }),
+          aTask('generic', { candidateGroups: [], processDefinitionKey: null }),
+          aTask('named', { candidateGroups: ['other'], processDefinitionKey: 'order' }),
+        ]);
+        const starter: Viewer = { userId: 'sam', groups: [], startableProcesses: ['order'] };
+        expect(await findIds(store, {}, starter)).toEqual(['open']);
+        expect((await store.getTask('open', starter))?.id).toBe('open');
+        expect(await store.getTask('other', starter)).toBeNull();
+        expect(await findIds(store, {}, { userId: 'sam', groups: [] })).toEqual([]);
+        // Once someone is named on it, only they see it.
+        await upsertTasks(store, [
+          aTask('open', { candidateGroups: ['clerks'], processDefinitionKey: 'order', version: 2 }),
+        ]);
+        expect(await findIds(store, {}, starter)).toEqual([]);
+        expect(await findIds(store, {}, clerk)).toEqual(['open']);
+      });
     });
 
     describe('task filters', () => {

@@ -20,12 +20,22 @@ const groups = ['g1', 'g2', 'g3', 'g4', 'g5'];
 const user = fc.constantFrom(...users);
 const someUsers = fc.uniqueArray(user, { maxLength: 3 });
 const someGroups = fc.uniqueArray(fc.constantFrom(...groups), { maxLength: 3 });
-const viewer: fc.Arbitrary<Viewer> = fc.record({ userId: user, groups: someGroups });
+const processes = ['order', 'claim'];
+// Who may start which process: the tasks without assignee and candidates of those processes are theirs too.
+const viewer: fc.Arbitrary<Viewer> = fc.record(
+  {
+    userId: user,
+    groups: someGroups,
+    startableProcesses: fc.uniqueArray(fc.constantFrom(...processes), { maxLength: 2 }),
+  },
+  { requiredKeys: ['userId', 'groups'] },
+);
 const tierValue = fc.constantFrom<unknown>('a', 'b', 1, '1', true, null, undefined, ['a', 'c'], { x: 1 });
 const taskAccess = fc.record({
   assignee: fc.option(user, { nil: null }),
   candidateUsers: someUsers,
   candidateGroups: someGroups,
+  processDefinitionKey: fc.option(fc.constantFrom(...processes), { nil: null }),
   payload: tierValue.map((tier): Record<string, unknown> => (tier === undefined ? {} : { tier })),
   priority: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }),
   dueDate: fc.option(fc.constantFrom('2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z'), { nil: null }),
@@ -61,12 +71,22 @@ const entryAccess = fc.record({ authorizedUsers: someUsers, authorizedGroups: so
 const NOW = new Date('2026-06-01T00:00:00Z');
 
 const mayseeTask = (
-  t: { assignee: string | null; candidateUsers: string[]; candidateGroups: string[] },
+  t: {
+    assignee: string | null;
+    candidateUsers: string[];
+    candidateGroups: string[];
+    processDefinitionKey: string | null;
+  },
   v: Viewer,
 ) =>
   t.assignee === v.userId ||
   t.candidateUsers.includes(v.userId) ||
-  t.candidateGroups.some((g) => v.groups.includes(g));
+  t.candidateGroups.some((g) => v.groups.includes(g)) ||
+  (t.assignee === null &&
+    t.candidateUsers.length === 0 &&
+    t.candidateGroups.length === 0 &&
+    t.processDefinitionKey !== null &&
+    (v.startableProcesses ?? []).includes(t.processDefinitionKey));
 
 describe('authorisation (property)', () => {
   it('never shows a task or a data entry to a viewer who may not see it, and hides none they may', async () => {
@@ -295,7 +315,9 @@ describe('authorisation of closed tasks and histories (property)', () => {
             );
           }
           for (const v of viewers) {
-            const visible = finals.filter((t) => mayseeTask(t.access, v));
+            // The starters of a process see its open tasks without candidates; closed tasks and
+            // histories stay with the assignee and the candidates.
+            const visible = finals.filter((t) => mayseeTask({ ...t.access, processDefinitionKey: null }, v));
             const closed = await store.findClosedTasks({ viewer: v, first: 1000 });
             expect(closed.nodes.map((t) => t.id).sort()).toEqual(
               visible

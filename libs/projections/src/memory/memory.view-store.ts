@@ -12,6 +12,7 @@ import {
   compileProcessInstanceSort,
   compileTaskSort,
   selectPage,
+  taskPrincipals,
   validatePageSize,
 } from '../view-filters';
 import { compileClosedTaskFilter, compileClosedTaskSort } from '../closed-tasks/closed-task-filters';
@@ -780,12 +781,9 @@ function canStart(definition: ProcessDefinitionView, viewer: Viewer): boolean {
 function principalKeys(view: ViewName, doc: unknown): string[] {
   // An open task of the closed-tasks view is visible to nobody there.
   if (view === 'closed-tasks' && (doc as ClosedTaskView).closedAs === null) return [];
-  if (view === 'tasks' || view === 'closed-tasks') {
-    const t = doc as TaskView;
-    const keys = t.candidateUsers.map((u) => `u:${u}`).concat(t.candidateGroups.map((g) => `g:${g}`));
-    if (t.assignee !== null) keys.push(`u:${t.assignee}`);
-    return keys;
-  }
+  if (view === 'tasks') return taskPrincipals(doc as TaskView);
+  // Closed tasks keep the rule of their history: their assignee and candidates only.
+  if (view === 'closed-tasks') return taskPrincipals({ ...(doc as TaskView), processDefinitionKey: null });
   if (view === 'data-entries') {
     const e = doc as DataEntryView;
     return e.authorizedUsers.map((u) => `u:${u}`).concat(e.authorizedGroups.map((g) => `g:${g}`));

@@ -1,3 +1,4 @@
+import { viewerPrincipals } from '../view-filters';
 import type { PayloadCondition, Viewer } from '../view-store.port';
 
 /** A payload path encoded per document: 0 missing or null, 1 an array or object, 2.. a plain value. */
@@ -99,8 +100,7 @@ export class PrincipalIndex<T> {
         visit(slot);
       }
     };
-    collect(this.principals.get(`u:${viewer.userId}`));
-    for (const group of new Set(viewer.groups)) collect(this.principals.get(`g:${group}`));
+    for (const key of new Set(viewerPrincipals(viewer))) collect(this.principals.get(key));
   }
 
   doc(slot: number): T {

@@ -110,7 +110,7 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
         result.errors
           ? { ...result, errors: result.errors.map((e) => formatForClient(e.toJSON(), e)) }
           : undefined,
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: async (ctx, _id, payload) => {
         const identity = ctx.extra.identity;
         if (!identity) return [tasklistError('UNAUTHENTICATED', 'not authenticated')];
         // graphql-ws registers the operation before this hook, so the count includes it.
@@ -141,7 +141,7 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: this.contexts.forSocket(identity),
+          contextValue: await this.contexts.forSocket(identity),
         };
       },
     });

@@ -14,10 +14,12 @@ import {
   type Unsubscribe,
   type Variables,
 } from '../engine.port';
+import { type JobWorkerApi } from '../job-worker.port';
 import { EmbeddedEngineStore, type EngineDurability } from './embedded-engine.store';
 import { recoverStoredState } from './engine-recovery';
 import { isObject } from './instance-state';
 import { InstanceRuntimes } from './instance-runtime';
+import { Jobs } from './jobs/jobs';
 import { MessageBuffer } from './message-buffer';
 import { MessageCorrelation } from './message-correlation';
 import { MessageSubscriptions } from './message-subscriptions';
@@ -34,7 +36,10 @@ export interface EmbeddedProcessEngineOptions {
   dataDir: string;
   /** Tenant id put on definitions, instances and tasks. Default none. */
   tenantId?: string;
-  /** Service task handlers by `zeebe:taskDefinition type`; service tasks without one complete at once. */
+  /**
+   * In-process job handlers by `zeebe:taskDefinition type`; the job-based elements of other types wait for a
+   * job worker (see {@link EmbeddedProcessEngine.jobs}), as in Camunda 8.
+   */
   serviceHandlers?: Record<string, ServiceTaskHandler>;
   /**
    * Attempts of a service task handler that throws or rejects, as Camunda 8 retries a failed job: after the
@@ -73,7 +78,8 @@ export interface EmbeddedProcessEngineOptions {
  * - `user-tasks.ts` and `user-task.operations.ts`: the tasks' lifecycle and the port's actions on them;
  * - `message-subscriptions.ts`, `message-correlation.ts` and `message-buffer.ts`: waiting message events,
  *   correlation, and messages kept for their time to live;
- * - `service-task.runner.ts`: service task handlers with their retries; `runtime-timers.ts`: timers;
+ * - `service-task.runner.ts`: in-process job handlers with their retries; `jobs/`: the jobs that wait for
+ *   workers; `error-events.ts`: which errors are caught; `runtime-timers.ts`: timers;
  * - `engine-recovery.ts`: what is read back when the engine opens; `transaction-outbox.ts`: delivery;
  * - `embedded-engine.store.ts`: the SQLite file, written in group commits.
  *
@@ -90,6 +96,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
   private readonly taskOperations: UserTaskOperations;
   private readonly messageBuffer: MessageBuffer;
   private readonly messages: MessageCorrelation;
+  private readonly workerJobs: Jobs;
   private closed = false;
 
   private constructor(private readonly options: EmbeddedProcessEngineOptions) {
@@ -122,6 +129,13 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       this.logger,
     );
     this.runtimes.subscriptionOpened = (rt, elementId) => this.messages.subscriptionOpened(rt, elementId);
+    this.workerJobs = new Jobs(this.runtimes, this.logger);
+    this.runtimes.jobs = this.workerJobs;
+  }
+
+  /** The jobs that wait for workers (`/v2/jobs/...`), as Camunda 8 hands them out. */
+  get jobs(): JobWorkerApi {
+    return this.workerJobs;
   }
 
   /** Opens (or creates) the engine in `options.dataDir` and resumes the instances stored there. */
@@ -134,6 +148,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       runtimes: engine.runtimes,
       userTasks: engine.userTasks,
       subscriptions: engine.subscriptions,
+      jobs: engine.workerJobs,
       outbox: engine.outbox,
       messageBuffer: engine.messageBuffer,
     });
@@ -242,6 +257,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.workerJobs.close();
     await this.runtimes.close();
     await this.outbox.close();
     this.store.close();

@@ -13,6 +13,7 @@ import {
   type NewEngineEvent,
   type Runtime,
 } from './instance-state';
+import { type Jobs } from './jobs/jobs';
 import { type MessageSubscriptions } from './message-subscriptions';
 import { RuntimeTimers } from './runtime-timers';
 import {
@@ -39,6 +40,8 @@ export interface InstanceRuntimesOptions {
 export class InstanceRuntimes {
   /** Told when an instance starts waiting at a message event (a buffered message may be for it). */
   subscriptionOpened: ((rt: Runtime, elementId: string) => void) | null = null;
+  /** The jobs of the job-based elements without an in-process handler (set once by the engine). */
+  jobs!: Jobs;
   private readonly runtimes = new Map<string, Runtime>();
   /** Instances whose engine is in memory, least recently used first. */
   private readonly live = new Map<string, Runtime>();
@@ -183,6 +186,7 @@ export class InstanceRuntimes {
   endInstance(rt: Runtime, taskReason: TaskCancellationReason, event: NewEngineEvent): void {
     for (const open of Object.values(rt.meta.tasks)) this.userTasks.cancel(rt, open, taskReason);
     for (const elementId of Object.keys(rt.meta.subscriptions)) this.subscriptions.unsubscribe(rt, elementId);
+    this.jobs.forget(rt);
     this.emit(rt, rt.meta.instance.id, event);
     rt.ended = true;
     rt.timers.clearAll();
@@ -257,13 +261,16 @@ export class InstanceRuntimes {
         hasExpression: (text: string) => isFeel(text),
       },
       extensions: {
-        eddyServiceTasks: (activity: { type: string; behaviour: Record<string, unknown> }) => {
-          if (activity.type === 'bpmn:ServiceTask') {
+        eddyServiceTasks: (activity: { id: string; behaviour: Record<string, unknown> }) => {
+          const compiled = rt.definition.compiled;
+          if (compiled.jobElements.has(activity.id) || compiled.uncaughtErrorEnds.has(activity.id)) {
             activity.behaviour.Service = serviceTaskBehaviour(rt, {
               handlers: this.options.serviceHandlers,
               retries: this.options.serviceRetries,
               step: (target, action) => this.step(target, action),
               setVariables: (target, variables) => this.setVariables(target, variables),
+              waitForWorker: (...args) => this.jobs.wait(...args),
+              raiseUncaughtError: (...args) => this.jobs.raiseUncaughtError(...args),
               logger: this.logger,
             });
           }
@@ -309,6 +316,7 @@ export class InstanceRuntimes {
         const open = meta.tasks[api.executionId];
         if (open) this.userTasks.cancel(rt, open, 'boundaryEvent');
         if (meta.subscriptions[api.id]) this.subscriptions.unsubscribe(rt, api.id);
+        this.jobs.elementLeft(rt, api.executionId);
         return;
       }
       case 'process.end':

@@ -6,6 +6,7 @@ import {
   type EngineTask,
   type Variables,
 } from '../engine.port';
+import { type StoredJob } from './jobs/stored-job';
 import { type RuntimeTimers } from './runtime-timers';
 import { type CompiledProcess } from './zeebe-model.compiler';
 
@@ -36,6 +37,8 @@ export interface InstanceMeta {
   tasks: Record<string, OpenTask>;
   /** By element id of the waiting message event. */
   subscriptions: Record<string, Subscription>;
+  /** Open jobs by bpmn-engine execution id of their element (absent in instances stored before jobs). */
+  jobs?: Record<string, StoredJob>;
   seq: number;
   txSeq: number;
   /** Timers or service task handlers were running: the instance is loaded when the engine opens. */

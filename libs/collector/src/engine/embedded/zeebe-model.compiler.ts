@@ -1,6 +1,8 @@
 import { Engine } from 'bpmn-engine';
 import { EngineError, type UnsupportedElement } from '../engine.errors';
+import { catchesError, errorCatchers, errorEndEvents, type ErrorCatch } from './error-events';
 import { checkFeelSyntax, isFeel } from './feel';
+import { extendJobEventTypes, jobElementSpec, runAsService, type JobElementSpec } from './jobs/job-elements';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const zeebeModdle = require('zeebe-bpmn-moddle/resources/zeebe.json') as object;
@@ -43,8 +45,12 @@ export interface CompiledProcess {
   candidateStarterUsers: string[];
   userTasks: Map<string, UserTaskSpec>;
   messageEvents: Map<string, MessageEventSpec>;
-  /** Service task element id -> `zeebe:taskDefinition type` (null when not modelled). */
-  serviceTasks: Map<string, string | null>;
+  /** Job-based elements (service and send tasks, message throw and end events ...) by element id. */
+  jobElements: Map<string, JobElementSpec>;
+  /** What can catch an error thrown at an element (its boundary events, the scopes around it), by element id. */
+  errorCatchers: Map<string, ErrorCatch>;
+  /** Error end events that nothing catches, with their error code: they raise an incident. */
+  uncaughtErrorEnds: Map<string, string>;
   /** bpmn-engine's serializable context, shared by every instance of this definition. */
   sourceContext: unknown;
 }
@@ -87,6 +93,8 @@ const SUPPORTED_TYPES = new Set([
   'bpmn:BoundaryEvent',
   'bpmn:UserTask',
   'bpmn:ServiceTask',
+  'bpmn:SendTask',
+  'bpmn:BusinessRuleTask',
   'bpmn:Task',
   'bpmn:ManualTask',
   'bpmn:ExclusiveGateway',
@@ -129,6 +137,7 @@ const USER_TASK_EXTENSIONS = new Set([
   'zeebe:TaskHeaders',
 ]);
 const SERVICE_TASK_EXTENSIONS = new Set(['zeebe:TaskDefinition', 'zeebe:TaskHeaders', 'zeebe:Properties']);
+const JOB_EVENT_EXTENSIONS = SERVICE_TASK_EXTENSIONS;
 const PROCESS_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:VersionTag']);
 const COMMON_EXTENSIONS = new Set(['zeebe:Properties']);
 
@@ -136,6 +145,7 @@ const COMMON_EXTENSIONS = new Set(['zeebe:Properties']);
 export function extendTypes(typeMapper: Record<string, unknown>): void {
   const dummy = (typeMapper['bpmn:DataObjectReference'] ?? null) as unknown;
   for (const type of TYPES_WITHOUT_BEHAVIOUR) typeMapper[type] = dummy;
+  extendJobEventTypes(typeMapper);
 }
 
 /**
@@ -183,7 +193,13 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
   const messages = new Map(all.filter((e) => e.type === 'bpmn:Message').map((m) => [m.id, m]));
   const userTasks = new Map<string, UserTaskSpec>();
   const messageEvents = new Map<string, MessageEventSpec>();
-  const serviceTasks = new Map<string, string | null>();
+  const jobElements = new Map<string, JobElementSpec>();
+  const jobOf = (element: SerializedElement) =>
+    jobElementSpec(
+      element.id,
+      extension(element.behaviour, 'zeebe:TaskDefinition'),
+      extension(element.behaviour, 'zeebe:TaskHeaders'),
+    );
   let startEvent: SerializedElement | undefined;
 
   for (const element of all) {
@@ -208,18 +224,36 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
         checkExtensions(element, new Set(['zeebe:FormDefinition', 'zeebe:Properties']), report);
         break;
       case 'bpmn:EndEvent':
-      case 'bpmn:IntermediateThrowEvent':
-        if (definitions.length > 0) report(element, `${definitions[0].type} is not supported here`);
+      case 'bpmn:IntermediateThrowEvent': {
+        const job = jobOf(element);
+        const kind = definitions[0]?.type;
+        if (kind === 'bpmn:MessageEventDefinition' && job) {
+          // Camunda 8 runs a message throw or end event with a task definition as a job.
+          jobElements.set(element.id, job);
+          runAsService(element.behaviour);
+          checkExtensions(element, JOB_EVENT_EXTENSIONS, report);
+          break;
+        }
+        if (kind === 'bpmn:MessageEventDefinition')
+          report(element, 'a message throw event needs a zeebe:taskDefinition type (it runs as a job)');
+        else if (!(kind === 'bpmn:ErrorEventDefinition' && element.type === 'bpmn:EndEvent') && kind)
+          report(element, `${kind} is not supported here`);
         checkExtensions(element, COMMON_EXTENSIONS, report);
         break;
+      }
       case 'bpmn:IntermediateCatchEvent':
       case 'bpmn:BoundaryEvent': {
         if (definitions.length !== 1) {
-          report(element, 'exactly one timer or message event definition is supported');
+          report(
+            element,
+            'exactly one timer, message or (on a boundary) error event definition is supported',
+          );
           break;
         }
         const definition = definitions[0];
-        if (definition.type === 'bpmn:TimerEventDefinition') {
+        if (definition.type === 'bpmn:ErrorEventDefinition' && element.type === 'bpmn:BoundaryEvent') {
+          if (behaviour.cancelActivity === false) report(element, 'error boundary events always interrupt');
+        } else if (definition.type === 'bpmn:TimerEventDefinition') {
           checkTimer(element, definition.behaviour, report);
         } else if (definition.type === 'bpmn:MessageEventDefinition') {
           // bpmn-engine catches such a message once; Camunda 8 catches it each time it arrives.
@@ -238,13 +272,17 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
         checkExtensions(element, USER_TASK_EXTENSIONS, report);
         userTasks.set(element.id, userTaskSpec(element, report));
         break;
-      case 'bpmn:ServiceTask': {
+      case 'bpmn:ServiceTask':
+      case 'bpmn:SendTask':
+      case 'bpmn:BusinessRuleTask': {
         checkExtensions(element, SERVICE_TASK_EXTENSIONS, report);
-        const taskDefinition = extension(element.behaviour, 'zeebe:TaskDefinition');
-        const type = taskDefinition?.type;
-        if (isFeel(type))
-          report(element, 'zeebe:taskDefinition type must be a literal for the embedded engine');
-        serviceTasks.set(element.id, typeof type === 'string' ? type : null);
+        const job = jobOf(element);
+        if (!job) report(element, 'a zeebe:taskDefinition type is required (as Camunda 8 requires it)');
+        else {
+          checkFeel(element, 'zeebe:taskDefinition type', job.type, report);
+          checkFeel(element, 'zeebe:taskDefinition retries', job.retries, report);
+          jobElements.set(element.id, job);
+        }
         break;
       }
       case 'bpmn:Task':
@@ -276,6 +314,14 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
     );
   }
 
+  const catchers = errorCatchers(all);
+  const uncaughtErrorEnds = new Map<string, string>();
+  for (const [elementId, code] of errorEndEvents(all)) {
+    if (catchesError(catchers.get(elementId), code)) continue;
+    uncaughtErrorEnds.set(elementId, code);
+    runAsService(all.find((e) => e.id === elementId)!.behaviour);
+  }
+
   const startable = processProperties.get('eddy:startableFromTasklist');
   if (startable !== undefined && startable !== 'true' && startable !== 'false') {
     throw new EngineError(
@@ -294,7 +340,9 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
     candidateStarterUsers: splitList(processProperties.get('eddy:candidateStarterUsers')),
     userTasks,
     messageEvents,
-    serviceTasks,
+    jobElements,
+    errorCatchers: catchers,
+    uncaughtErrorEnds,
     sourceContext: context,
   };
 }
