@@ -1,12 +1,7 @@
 import { Engine } from 'bpmn-engine';
 import { EngineError, type UnsupportedElement } from '../engine.errors';
 import { checkFeelSyntax, isFeel } from './feel';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const zeebeModdle = require('zeebe-bpmn-moddle/resources/zeebe.json') as object;
-
-/** Options that make bpmn-engine read the zeebe dialect. */
-export const ZEEBE_MODDLE_OPTIONS = { zeebe: zeebeModdle };
+import { readZeebeModdle, ZEEBE_MODDLE_OPTIONS } from './moddle-source';
 
 /** The raw (unevaluated) zeebe attributes of a user task: literals or FEEL expressions. */
 export interface UserTaskSpec {
@@ -149,7 +144,7 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
   let context: SerializedContext;
   try {
     const parser = new Engine({
-      source: xml,
+      moddleContext: await readZeebeModdle(xml),
       moddleOptions: ZEEBE_MODDLE_OPTIONS,
       typeResolver: extendTypes as never,
     });
