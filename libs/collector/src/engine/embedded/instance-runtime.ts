@@ -13,8 +13,10 @@ import {
   type NewEngineEvent,
   type Runtime,
 } from './instance-state';
+import { IoMappings, visibleVariables } from './io-mappings';
 import { type MessageSubscriptions } from './message-subscriptions';
 import { RuntimeTimers } from './runtime-timers';
+import { zeebeScripts } from './script-tasks';
 import {
   serviceTaskBehaviour,
   type ServiceRetryOptions,
@@ -42,6 +44,7 @@ export class InstanceRuntimes {
   private readonly runtimes = new Map<string, Runtime>();
   /** Instances whose engine is in memory, least recently used first. */
   private readonly live = new Map<string, Runtime>();
+  private readonly ioMappings = new IoMappings((rt, variables) => this.setVariables(rt, variables));
   /** bpmn-engine's default logger (debug) costs more than the steps themselves: keep only its errors. */
   private readonly engineLogger = (scope: string) => ({
     debug: () => undefined,
@@ -213,6 +216,15 @@ export class InstanceRuntimes {
       const snapshot = { ...meta.variables };
       const variables: Record<string, Variables> = {};
       for (const event of events) if ('task' in event) variables[event.task.id] = snapshot;
+      // A task also sees the local variables of its own input mappings and of the sub-processes it is in.
+      const hasLocals = meta.locals !== undefined && Object.keys(meta.locals).length > 0;
+      for (const open of hasLocals ? Object.values(meta.tasks) : []) {
+        if (variables[open.task.id]) {
+          variables[open.task.id] = {
+            ...visibleVariables(rt, open.task.taskDefinitionKey, open.executionId),
+          };
+        }
+      }
       tx = {
         id: `${meta.instance.id}:${++meta.txSeq}`,
         processInstanceId: meta.instance.id,
@@ -249,6 +261,7 @@ export class InstanceRuntimes {
       sourceContext: rt.definition.compiled.sourceContext as never,
       listener: { emit: (name: string, api: ElementApi) => this.onEngineEvent(rt, name, api) },
       timers: rt.timers as never,
+      scripts: zeebeScripts(rt, (target, variables) => this.setVariables(target, variables)),
       Logger: this.engineLogger,
       expressions: {
         resolveExpression: (expression: string) =>
@@ -280,6 +293,9 @@ export class InstanceRuntimes {
     if (rt.ended) return;
     const meta = rt.meta;
     switch (name) {
+      case 'activity.start':
+        this.mapping(rt, () => this.ioMappings.enter(rt, api.id, api.executionId));
+        return;
       case 'activity.wait': {
         if (api.type === 'bpmn:UserTask') {
           rt.waiting.set(api.executionId, api);
@@ -293,6 +309,7 @@ export class InstanceRuntimes {
         return;
       }
       case 'activity.end': {
+        this.mapping(rt, () => this.ioMappings.leave(rt, api.id, api.executionId));
         const open = meta.tasks[api.executionId];
         if (open && rt.completing?.executionId === api.executionId) {
           this.userTasks.close(rt, open);
@@ -306,6 +323,7 @@ export class InstanceRuntimes {
       }
       case 'activity.leave':
       case 'activity.discard': {
+        this.ioMappings.discard(rt, api.executionId);
         const open = meta.tasks[api.executionId];
         if (open) this.userTasks.cancel(rt, open, 'boundaryEvent');
         if (meta.subscriptions[api.id]) this.subscriptions.unsubscribe(rt, api.id);
@@ -314,6 +332,15 @@ export class InstanceRuntimes {
       case 'process.end':
         this.endInstance(rt, 'instanceEnded', { type: 'processInstance.finished', instance: meta.instance });
         return;
+    }
+  }
+
+  /** Applies mappings; one that fails becomes the instance's incident, as in Camunda 8. */
+  private mapping(rt: Runtime, apply: () => void): void {
+    try {
+      apply();
+    } catch (error) {
+      rt.incident ??= error as Error;
     }
   }
 

@@ -6,6 +6,7 @@ import {
   type EngineTask,
   type Variables,
 } from '../engine.port';
+import { type LocalScope } from './io-mappings';
 import { type RuntimeTimers } from './runtime-timers';
 import { type CompiledProcess } from './zeebe-model.compiler';
 
@@ -40,6 +41,8 @@ export interface InstanceMeta {
   txSeq: number;
   /** Timers or service task handlers were running: the instance is loaded when the engine opens. */
   hasTimers: boolean;
+  /** Local variables of element instances with input mappings, by execution id (io-mappings.ts). */
+  locals?: Record<string, LocalScope>;
 }
 
 /** bpmn-engine's element API as used here. */

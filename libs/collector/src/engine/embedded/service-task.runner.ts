@@ -2,6 +2,7 @@ import { type Logger } from '@nestjs/common';
 import { backoffDelay } from '@eddy/observability';
 import { type Variables } from '../engine.port';
 import { isObject, type Runtime } from './instance-state';
+import { visibleVariables } from './io-mappings';
 
 /** A job of a service task, handed to the handler registered for its `zeebe:taskDefinition type`. */
 export interface ServiceTaskJob {
@@ -77,7 +78,7 @@ export function serviceTaskBehaviour(rt: Runtime, host: ServiceTaskRunnerHost) {
             processInstanceId: rt.meta.instance.id,
             elementId,
             type,
-            variables: { ...rt.meta.variables },
+            variables: { ...visibleVariables(rt, elementId) },
           });
         } catch (error) {
           return failed(error, attempt);

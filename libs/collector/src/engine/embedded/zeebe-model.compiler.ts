@@ -1,5 +1,13 @@
 import { Engine } from 'bpmn-engine';
 import { EngineError, type UnsupportedElement } from '../engine.errors';
+import {
+  checkDialectElement,
+  newDialectSpecs,
+  readCommonDialect,
+  subProcessesOf,
+  type DialectContext,
+  type DialectSpecs,
+} from './dialect-elements';
 import { checkFeelSyntax, isFeel } from './feel';
 import { readZeebeModdle, ZEEBE_MODDLE_OPTIONS } from './moddle-source';
 
@@ -27,7 +35,7 @@ export interface MessageEventSpec {
 }
 
 /** A process read from a BPMN resource, checked to be runnable by the embedded engine. */
-export interface CompiledProcess {
+export interface CompiledProcess extends DialectSpecs {
   key: string;
   name: string | null;
   versionTag: string | null;
@@ -45,7 +53,7 @@ export interface CompiledProcess {
 }
 
 // Loose shapes of moddle-context-serializer's output: only what is read here.
-interface ModdleElement {
+export interface ModdleElement {
   $type: string;
   [attribute: string]: unknown;
 }
@@ -53,7 +61,7 @@ interface SerializedEventDefinition {
   type: string;
   behaviour: ModdleElement;
 }
-interface SerializedElement {
+export interface SerializedElement {
   id: string;
   type: string;
   name?: string;
@@ -86,6 +94,10 @@ const SUPPORTED_TYPES = new Set([
   'bpmn:ManualTask',
   'bpmn:ExclusiveGateway',
   'bpmn:ParallelGateway',
+  // dialect-elements.ts
+  'bpmn:SubProcess',
+  'bpmn:ScriptTask',
+  'bpmn:EventBasedGateway',
 ]);
 
 // Root elements and artifacts that bpmn-engine lists beside the flow nodes: nothing to run.
@@ -101,6 +113,7 @@ const PASSIVE_TYPES = new Set([
   'bpmn:TextAnnotation',
   'bpmn:Association',
   'bpmn:Group',
+  'bpmn:Category',
 ]);
 
 // Types bpmn-elements has no behaviour for: mapped to a placeholder so that the serializer does not stop at
@@ -122,10 +135,17 @@ const USER_TASK_EXTENSIONS = new Set([
   'zeebe:TaskSchedule',
   'zeebe:Properties',
   'zeebe:TaskHeaders',
+  'zeebe:IoMapping',
 ]);
-const SERVICE_TASK_EXTENSIONS = new Set(['zeebe:TaskDefinition', 'zeebe:TaskHeaders', 'zeebe:Properties']);
-const PROCESS_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:VersionTag']);
-const COMMON_EXTENSIONS = new Set(['zeebe:Properties']);
+const SERVICE_TASK_EXTENSIONS = new Set([
+  'zeebe:TaskDefinition',
+  'zeebe:TaskHeaders',
+  'zeebe:Properties',
+  'zeebe:IoMapping',
+]);
+// Embedded forms (zeebe:userTaskForm) are read by the tasklist's form catalog.
+const PROCESS_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:VersionTag', 'zeebe:UserTaskForm']);
+const COMMON_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:IoMapping']);
 
 /** The engine's type resolver extension: see TYPES_WITHOUT_BEHAVIOUR. */
 export function extendTypes(typeMapper: Record<string, unknown>): void {
@@ -180,6 +200,16 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
   const messageEvents = new Map<string, MessageEventSpec>();
   const serviceTasks = new Map<string, string | null>();
   let startEvent: SerializedElement | undefined;
+  const subProcesses = subProcessesOf(all);
+  const dialect: DialectContext = {
+    processId: process.id,
+    subProcesses,
+    specs: newDialectSpecs(),
+    report,
+    extension,
+    checkExtensions: (element, allowed) => checkExtensions(element, allowed, report),
+    checkFeel: (element, attribute, value) => checkFeel(element, attribute, value, report),
+  };
 
   for (const element of all) {
     if (PASSIVE_TYPES.has(element.type)) continue;
@@ -187,20 +217,26 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
       report(element, 'element type not supported by the embedded engine');
       continue;
     }
-    if (element.parent?.id !== process.id) {
-      report(element, 'only elements directly in the process are supported (no sub-processes)');
+    if (element.parent?.id !== process.id && !subProcesses.has(element.parent?.id ?? '')) {
+      report(element, 'only elements of the executable process are supported');
       continue;
     }
+    readCommonDialect(element, dialect);
     const behaviour = element.behaviour;
     if (behaviour.loopCharacteristics)
       report(element, 'multi-instance and loop characteristics are not supported');
     const definitions = behaviour.eventDefinitions ?? [];
+    if (checkDialectElement(element, dialect)) continue;
 
     switch (element.type) {
       case 'bpmn:StartEvent':
         if (definitions.length > 0) report(element, `${definitions[0].type} start events are not supported`);
         else startEvent = element;
-        checkExtensions(element, new Set(['zeebe:FormDefinition', 'zeebe:Properties']), report);
+        checkExtensions(
+          element,
+          new Set(['zeebe:FormDefinition', 'zeebe:Properties', 'zeebe:IoMapping']),
+          report,
+        );
         break;
       case 'bpmn:EndEvent':
       case 'bpmn:IntermediateThrowEvent':
@@ -290,6 +326,7 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
     userTasks,
     messageEvents,
     serviceTasks,
+    ...dialect.specs,
     sourceContext: context,
   };
 }

@@ -1,0 +1,187 @@
+import { isFeel } from './feel';
+import { readIoMapping, type IoMappingSpec } from './io-mappings';
+import { type ModdleElement, type SerializedElement } from './zeebe-model.compiler';
+
+/** A script task's `zeebe:script`: a FEEL expression whose value goes to the result variable. */
+export interface ScriptSpec {
+  expression: string;
+  resultVariable: string;
+}
+
+/** A business rule task's `zeebe:calledDecision`: the decision (literal or FEEL) and its result variable. */
+export interface CalledDecisionSpec {
+  decisionId: string;
+  resultVariable: string;
+}
+
+/** What the compiler reads of the dialect's elements beyond user, service and message elements. */
+export interface DialectSpecs {
+  ioMappings: Map<string, IoMappingSpec>;
+  /** Element id -> the id of the sub-process it is in (absent for elements of the process itself). */
+  parents: Map<string, string>;
+  scripts: Map<string, ScriptSpec>;
+  decisions: Map<string, CalledDecisionSpec>;
+}
+
+/** What a check needs of the compiler. */
+export interface DialectContext {
+  processId: string;
+  /** The sub-processes (event sub-processes among them) of the process, by id. */
+  subProcesses: Map<string, SerializedElement>;
+  specs: DialectSpecs;
+  report(element: SerializedElement, reason: string): void;
+  extension(behaviour: ModdleElement, type: string): ModdleElement | undefined;
+  checkExtensions(element: SerializedElement, allowed: Set<string>): void;
+  checkFeel(element: SerializedElement, attribute: string, value: unknown): void;
+}
+
+const SCOPE_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:IoMapping']);
+const SCRIPT_EXTENSIONS = new Set(['zeebe:Script', 'zeebe:Properties', 'zeebe:IoMapping']);
+const DECISION_EXTENSIONS = new Set(['zeebe:CalledDecision', 'zeebe:Properties', 'zeebe:IoMapping']);
+
+export function newDialectSpecs(): DialectSpecs {
+  return { ioMappings: new Map(), parents: new Map(), scripts: new Map(), decisions: new Map() };
+}
+
+/** The sub-processes of the elements read, by id. */
+export function subProcessesOf(all: SerializedElement[]): Map<string, SerializedElement> {
+  return new Map(all.filter((e) => e.type === 'bpmn:SubProcess').map((e) => [e.id, e]));
+}
+
+/** Records what every element has in the dialect: its place among the sub-processes and its ioMapping. */
+export function readCommonDialect(element: SerializedElement, ctx: DialectContext): void {
+  if (element.parent && element.parent.id !== ctx.processId)
+    ctx.specs.parents.set(element.id, element.parent.id);
+  const ioMapping = ctx.extension(element.behaviour, 'zeebe:IoMapping');
+  const spec = readIoMapping(ioMapping as never, (reason) => ctx.report(element, reason));
+  if (spec) ctx.specs.ioMappings.set(element.id, spec);
+}
+
+/**
+ * Checks an element that the dialect's later additions run (sub-processes, script and business rule tasks,
+ * event-based gateways, link and escalation events, the start events of sub-processes); false when the
+ * element is not one of them and the compiler checks it itself.
+ */
+export function checkDialectElement(element: SerializedElement, ctx: DialectContext): boolean {
+  const definitions = element.behaviour.eventDefinitions ?? [];
+  const definitionTypes = definitions.map((d) => d.type);
+  switch (element.type) {
+    case 'bpmn:SubProcess':
+    case 'bpmn:EventBasedGateway':
+      ctx.checkExtensions(element, SCOPE_EXTENSIONS);
+      return true;
+    case 'bpmn:ScriptTask':
+      ctx.checkExtensions(element, SCRIPT_EXTENSIONS);
+      checkScript(element, ctx);
+      return true;
+    case 'bpmn:BusinessRuleTask':
+      ctx.checkExtensions(element, DECISION_EXTENSIONS);
+      checkCalledDecision(element, ctx);
+      return true;
+    case 'bpmn:StartEvent':
+      if (element.parent?.id === ctx.processId) return false;
+      return checkSubProcessStart(element, definitions, ctx);
+    case 'bpmn:IntermediateThrowEvent':
+    case 'bpmn:IntermediateCatchEvent':
+    case 'bpmn:EndEvent':
+    case 'bpmn:BoundaryEvent': {
+      const [only] = definitionTypes;
+      if (definitions.length !== 1) return false;
+      if (only === 'bpmn:LinkEventDefinition' && element.type.startsWith('bpmn:Intermediate')) {
+        if (!definitions[0].behaviour.name) ctx.report(element, 'a link event needs a link name');
+      } else if (only === 'bpmn:EscalationEventDefinition') {
+        const escalation = definitions[0].behaviour.escalationRef;
+        if (!escalation && element.type !== 'bpmn:BoundaryEvent')
+          ctx.report(element, 'an escalation event needs an escalation');
+      } else {
+        return false;
+      }
+      ctx.checkExtensions(element, SCOPE_EXTENSIONS);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+function checkSubProcessStart(
+  element: SerializedElement,
+  definitions: { type: string; behaviour: ModdleElement }[],
+  ctx: DialectContext,
+): boolean {
+  ctx.checkExtensions(element, SCOPE_EXTENSIONS);
+  const eventSubProcess = isEventSubProcess(element, ctx);
+  if (!eventSubProcess) {
+    if (definitions.length > 0)
+      ctx.report(element, 'the start event of a sub-process must be a none start event');
+    return true;
+  }
+  if (definitions.length !== 1) {
+    ctx.report(element, 'the start event of an event sub-process needs exactly one event definition');
+    return true;
+  }
+  const [definition] = definitions;
+  if (definition.type === 'bpmn:ErrorEventDefinition') return false;
+  // bpmn-engine starts an event sub-process only for an event thrown inside the process, and never
+  // interrupts the process for it.
+  if (definition.type !== 'bpmn:EscalationEventDefinition') {
+    ctx.report(element, `event sub-processes started by ${definition.type} are not supported`);
+  } else if (element.behaviour.isInterrupting !== false) {
+    ctx.report(element, 'escalation event sub-processes must be non-interrupting');
+  }
+  return true;
+}
+
+function isEventSubProcess(element: SerializedElement, ctx: DialectContext): boolean {
+  const parent = element.parent ? ctx.subProcesses.get(element.parent.id) : undefined;
+  return parent?.behaviour.triggeredByEvent === true;
+}
+
+function checkScript(element: SerializedElement, ctx: DialectContext): void {
+  const script = ctx.extension(element.behaviour, 'zeebe:Script');
+  if (ctx.extension(element.behaviour, 'zeebe:TaskDefinition')) {
+    ctx.report(
+      element,
+      'script tasks run by a job worker are not supported; use a zeebe:script FEEL expression',
+    );
+    return;
+  }
+  const expression = script?.expression;
+  const resultVariable = script?.resultVariable;
+  if (!isFeel(expression) || typeof resultVariable !== 'string' || resultVariable.trim() === '') {
+    ctx.report(element, 'a script task needs a zeebe:script with a FEEL expression and a resultVariable');
+    return;
+  }
+  ctx.checkFeel(element, 'zeebe:script expression', expression);
+  ctx.specs.scripts.set(element.id, { expression, resultVariable: resultVariable.trim() });
+}
+
+function checkCalledDecision(element: SerializedElement, ctx: DialectContext): void {
+  if (ctx.extension(element.behaviour, 'zeebe:TaskDefinition')) {
+    ctx.report(
+      element,
+      'business rule tasks run by a job worker are not supported; use zeebe:calledDecision',
+    );
+    return;
+  }
+  const called = ctx.extension(element.behaviour, 'zeebe:CalledDecision');
+  const decisionId = called?.decisionId;
+  const resultVariable = called?.resultVariable;
+  if (
+    typeof decisionId !== 'string' ||
+    decisionId.trim() === '' ||
+    typeof resultVariable !== 'string' ||
+    resultVariable.trim() === ''
+  ) {
+    ctx.report(
+      element,
+      'a business rule task needs a zeebe:calledDecision with a decisionId and a resultVariable',
+    );
+    return;
+  }
+  ctx.checkFeel(element, 'decisionId', decisionId);
+  ctx.specs.decisions.set(element.id, {
+    decisionId: decisionId.trim(),
+    resultVariable: resultVariable.trim(),
+  });
+}

@@ -1,0 +1,128 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EngineError } from '../engine.errors';
+import { type EngineEvent, type EngineTask, type EngineTransaction } from '../engine.port';
+import { EmbeddedProcessEngine } from './embedded.engine';
+
+const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'dialect', name), 'utf8');
+
+/** Delivered transactions; `until` resolves when an event matching the predicate has arrived. */
+class Delivered {
+  readonly transactions: EngineTransaction[] = [];
+  private waiters: (() => void)[] = [];
+  handler = async (tx: EngineTransaction) => {
+    this.transactions.push(tx);
+    for (const wake of this.waiters.splice(0)) wake();
+  };
+  get events(): EngineEvent[] {
+    return this.transactions.flatMap((tx) => tx.events);
+  }
+  async until<T extends EngineEvent>(match: (e: EngineEvent) => e is T, what: string): Promise<T> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const found = this.events.find(match);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no ${what} delivered`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 1_000);
+      });
+    }
+  }
+  async task(elementId: string): Promise<EngineTask> {
+    const event = await this.until(
+      (e): e is Extract<EngineEvent, { type: 'task.created' }> =>
+        e.type === 'task.created' && e.task.taskDefinitionKey === elementId,
+      `task ${elementId}`,
+    );
+    return event.task;
+  }
+  variablesOf(task: EngineTask): Record<string, unknown> {
+    return this.transactions.filter((tx) => tx.variables[task.id]).at(-1)!.variables[task.id];
+  }
+}
+
+describe('embedded engine: the zeebe dialect', () => {
+  let dataDir: string;
+  let engine: EmbeddedProcessEngine;
+  let delivered: Delivered;
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'eddy-dialect-'));
+    engine = await EmbeddedProcessEngine.open({ dataDir, durability: 'normal' });
+    delivered = new Delivered();
+    engine.onTransaction(delivered.handler);
+  });
+  afterEach(async () => {
+    await engine.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('input mappings make local variables of a task, output mappings set process variables', async () => {
+    await engine.deploy({ xml: fixture('io-mapping.bpmn'), resourceName: 'io-mapping.bpmn' });
+    await engine.startProcessInstance({ definitionKey: 'io-mapping', variables: { order: { total: 60 } } });
+    const review = await delivered.task('review');
+    expect(review.assignee).toBe('sam');
+    expect(delivered.variablesOf(review)).toMatchObject({
+      order: { total: 60 },
+      doubled: 120,
+      reviewer: 'sam',
+    });
+
+    await engine.completeTask(review.id, { approved: true });
+    const check = await delivered.task('check');
+    const after = delivered.variablesOf(check);
+    expect(after.result).toEqual({ approved: true });
+    // The locals of the review went with it.
+    expect(after).not.toHaveProperty('doubled');
+    expect(after).not.toHaveProperty('reviewer');
+  });
+
+  it('runs an embedded sub-process whose elements see its locals, and a non-interrupting event sub-process started by an escalation', async () => {
+    await engine.deploy({ xml: fixture('sub-process.bpmn'), resourceName: 'sub-process.bpmn' });
+    await engine.startProcessInstance({ definitionKey: 'sub-process', variables: { orderId: 'A-1' } });
+    const pack = await delivered.task('pack');
+    expect(pack.description).toBe('pack A-1');
+    expect(delivered.variablesOf(pack)).toMatchObject({ step: 'pack A-1' });
+
+    await engine.completeTask(pack.id, { late: true });
+    const refund = await delivered.task('refund');
+    const ship = await delivered.task('ship');
+    await engine.completeTask(refund.id);
+    await engine.completeTask(ship.id);
+    await delivered.until(
+      (e): e is Extract<EngineEvent, { type: 'processInstance.finished' }> =>
+        e.type === 'processInstance.finished',
+      'the end of the instance',
+    );
+  });
+
+  it('sets a script task result from FEEL and follows a link event', async () => {
+    await engine.deploy({ xml: fixture('script-and-link.bpmn'), resourceName: 'script-and-link.bpmn' });
+    await engine.startProcessInstance({ definitionKey: 'script-and-link', variables: { a: 2, b: 3 } });
+    const task = await delivered.task('largeTask');
+    expect(delivered.variablesOf(task)).toMatchObject({ total: 5 });
+  });
+
+  it('refuses at deployment every element it cannot run, once each, inside sub-processes too', async () => {
+    const error = await engine
+      .deploy({ xml: fixture('refused-dialect.bpmn'), resourceName: 'refused-dialect.bpmn' })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(EngineError);
+    const { code, details, message } = error as EngineError;
+    expect(code).toBe('UNSUPPORTED_ELEMENT');
+    const ids = details.map((d) => d.elementId);
+    expect(new Set(ids)).toEqual(new Set(['badScript', 'adhoc', 'task']));
+    expect(details.find((d) => d.elementId === 'badScript')?.reason).toMatch(/resultVariable/);
+    expect(details.filter((d) => d.elementId === 'task').map((d) => d.reason)).toEqual([
+      expect.stringMatching(/target "null" is a reserved FEEL name/),
+      expect.stringMatching(/output mapping x: source is not valid FEEL/),
+    ]);
+    expect(message).toContain('refused-dialect.bpmn');
+  });
+});
