@@ -1,4 +1,4 @@
-import { isFeel } from './feel';
+import { checkFeelSyntax, isFeel } from './feel';
 import { readIoMapping, type IoMappingSpec } from './io-mappings';
 import { type ModdleElement, type SerializedElement } from './zeebe-model.compiler';
 
@@ -184,4 +184,29 @@ function checkCalledDecision(element: SerializedElement, ctx: DialectContext): v
     decisionId: decisionId.trim(),
     resultVariable: resultVariable.trim(),
   });
+}
+
+// An ISO-8601 repeating interval: R[n]/[start/]duration (R/PT1H, R3/P1D, R2/2030-01-01T08:00:00Z/PT1H).
+const REPEATING_INTERVAL = /^R\d*\/([^/\s]+\/)?P[\dYMWDTHS.,]+$/;
+
+/** A timer cycle must be a repeating interval (or FEEL); Camunda's cron cycles are not run here. */
+export function checkTimeCycle(
+  element: SerializedElement,
+  value: unknown,
+  report: (element: SerializedElement, reason: string) => void,
+): void {
+  if (isFeel(value)) {
+    try {
+      checkFeelSyntax(value);
+    } catch (error) {
+      report(element, `timeCycle is not valid FEEL: ${(error as Error).message}`);
+    }
+    return;
+  }
+  if (typeof value !== 'string' || !REPEATING_INTERVAL.test(value.trim())) {
+    report(
+      element,
+      `timeCycle "${String(value)}" must be an ISO-8601 repeating interval (cron cycles are not supported)`,
+    );
+  }
 }

@@ -106,6 +106,24 @@ describe('embedded engine: the zeebe dialect', () => {
     expect(delivered.variablesOf(task)).toMatchObject({ total: 5 });
   });
 
+  it('fires a non-interrupting timer cycle as often as it repeats', async () => {
+    await engine.deploy({ xml: fixture('timer-cycle.bpmn'), resourceName: 'timer-cycle.bpmn' });
+    await engine.startProcessInstance({ definitionKey: 'timer-cycle' });
+    const reminders = () =>
+      delivered.events.filter(
+        (e): e is Extract<EngineEvent, { type: 'task.created' }> =>
+          e.type === 'task.created' && e.task.taskDefinitionKey === 'remind',
+      );
+    const first = await delivered.task('remind');
+    // bpmn-engine enters an element once at a time: the second reminder follows when the first is done.
+    await engine.completeTask(first.id);
+    await delivered.until(
+      (e): e is EngineEvent => e.type === 'task.created' && reminders().length === 2,
+      'a second reminder',
+    );
+    expect(delivered.events.some((e) => e.type === 'task.cancelled')).toBe(false);
+  });
+
   it('refuses at deployment every element it cannot run, once each, inside sub-processes too', async () => {
     const error = await engine
       .deploy({ xml: fixture('refused-dialect.bpmn'), resourceName: 'refused-dialect.bpmn' })
@@ -117,7 +135,8 @@ describe('embedded engine: the zeebe dialect', () => {
     const { code, details, message } = error as EngineError;
     expect(code).toBe('UNSUPPORTED_ELEMENT');
     const ids = details.map((d) => d.elementId);
-    expect(new Set(ids)).toEqual(new Set(['badScript', 'adhoc', 'task']));
+    expect(new Set(ids)).toEqual(new Set(['badScript', 'adhoc', 'task', 'nightly']));
+    expect(details.find((d) => d.elementId === 'nightly')?.reason).toMatch(/cron cycles are not supported/);
     expect(details.find((d) => d.elementId === 'badScript')?.reason).toMatch(/resultVariable/);
     expect(details.filter((d) => d.elementId === 'task').map((d) => d.reason)).toEqual([
       expect.stringMatching(/target "null" is a reserved FEEL name/),

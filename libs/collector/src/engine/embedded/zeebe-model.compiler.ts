@@ -2,6 +2,7 @@ import { Engine } from 'bpmn-engine';
 import { EngineError, type UnsupportedElement } from '../engine.errors';
 import {
   checkDialectElement,
+  checkTimeCycle,
   newDialectSpecs,
   readCommonDialect,
   subProcessesOf,
@@ -367,7 +368,7 @@ function checkFeel(element: SerializedElement, attribute: string, value: unknown
 
 function checkTimer(element: SerializedElement, timer: ModdleElement, report: Report): void {
   if (timer.timeCycle) {
-    report(element, 'timer cycles are not supported (use timeDuration or timeDate)');
+    checkTimeCycle(element, timer.timeCycle, report);
     return;
   }
   const value = (timer.timeDuration ?? timer.timeDate) as string | undefined;
