@@ -13,6 +13,7 @@ import {
   type Unsubscribe,
   type Variables,
 } from '../engine.port';
+import { DecisionRepository } from './dmn/decisions';
 import { EmbeddedEngineStore, type EngineDurability } from './embedded-engine.store';
 import { recoverStoredState } from './engine-recovery';
 import { isObject } from './instance-state';
@@ -89,6 +90,8 @@ export class EmbeddedProcessEngine implements ProcessEngine {
   private readonly taskOperations: UserTaskOperations;
   private readonly messageBuffer: MessageBuffer;
   private readonly messages: MessageCorrelation;
+  /** Decisions of deployed `.dmn` resources; kept in memory, so deployed again at every start. */
+  private readonly decisions = new DecisionRepository();
   private closed = false;
 
   private constructor(private readonly options: EmbeddedProcessEngineOptions) {
@@ -108,6 +111,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
         serviceHandlers: options.serviceHandlers ?? {},
         serviceRetries: options.serviceRetries ?? {},
         maxLiveInstances: options.maxLiveInstances ?? 100,
+        decisions: this.decisions,
       },
       now,
       this.logger,
@@ -147,6 +151,10 @@ export class EmbeddedProcessEngine implements ProcessEngine {
     this.assertOpen();
     if (!resource?.resourceName)
       throw new EngineError('INVALID_ARGUMENT', 'resourceName: a name is required');
+    if (resource.resourceName.endsWith('.dmn')) {
+      await this.decisions.deploy(resource.xml, resource.resourceName);
+      return [];
+    }
     return this.definitions.deploy(resource);
   }
 

@@ -3,6 +3,8 @@ import { jsonEquals } from '@eddy/contracts';
 import { Engine } from 'bpmn-engine';
 import { EngineError } from '../engine.errors';
 import { type EngineTransaction, type TaskCancellationReason, type Variables } from '../engine.port';
+import { businessRuleTaskBehaviour } from './dmn/business-rule-task';
+import { type DecisionRepository } from './dmn/decisions';
 import { type EmbeddedEngineStore } from './embedded-engine.store';
 import { evaluateFeel, isFeel } from './feel';
 import {
@@ -29,6 +31,7 @@ export interface InstanceRuntimesOptions {
   serviceHandlers: Record<string, ServiceTaskHandler>;
   serviceRetries: ServiceRetryOptions;
   maxLiveInstances: number;
+  decisions: DecisionRepository;
 }
 
 /**
@@ -279,6 +282,15 @@ export class InstanceRuntimes {
               setVariables: (target, variables) => this.setVariables(target, variables),
               logger: this.logger,
             });
+          }
+        },
+        eddyBusinessRuleTasks: (activity: { type: string; behaviour: Record<string, unknown> }) => {
+          if (activity.type === 'bpmn:BusinessRuleTask') {
+            activity.behaviour.Service = businessRuleTaskBehaviour(
+              rt,
+              this.options.decisions,
+              (target, variables) => this.setVariables(target, variables),
+            );
           }
         },
       },

@@ -124,6 +124,28 @@ describe('embedded engine: the zeebe dialect', () => {
     expect(delivered.events.some((e) => e.type === 'task.cancelled')).toBe(false);
   });
 
+  it('evaluates the DMN decision a business rule task calls, and fails the instance when none is deployed', async () => {
+    await engine.deploy({ xml: fixture('decision.bpmn'), resourceName: 'decision.bpmn' });
+    const missing = await engine.startProcessInstance({
+      definitionKey: 'decision',
+      variables: { orders: 12 },
+    });
+    const incident = await delivered.until(
+      (e): e is Extract<EngineEvent, { type: 'processInstance.cancelled' }> =>
+        e.type === 'processInstance.cancelled' && e.instance.id === missing.instanceId,
+      'an incident',
+    );
+    expect(incident).toMatchObject({
+      reason: 'incident',
+      error: expect.stringContaining('no decision discount is deployed'),
+    });
+
+    expect(await engine.deploy({ xml: fixture('discount.dmn'), resourceName: 'discount.dmn' })).toEqual([]);
+    await engine.startProcessInstance({ definitionKey: 'decision', variables: { orders: 12, amount: 150 } });
+    const confirm = await delivered.task('confirm');
+    expect(delivered.variablesOf(confirm).discount).toEqual({ percent: 15, reason: 'gold and large' });
+  });
+
   it('refuses at deployment every element it cannot run, once each, inside sub-processes too', async () => {
     const error = await engine
       .deploy({ xml: fixture('refused-dialect.bpmn'), resourceName: 'refused-dialect.bpmn' })

@@ -98,6 +98,7 @@ const SUPPORTED_TYPES = new Set([
   // dialect-elements.ts
   'bpmn:SubProcess',
   'bpmn:ScriptTask',
+  'bpmn:BusinessRuleTask',
   'bpmn:EventBasedGateway',
 ]);
 
