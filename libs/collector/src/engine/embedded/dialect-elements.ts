@@ -33,6 +33,8 @@ export interface DialectContext {
   extension(behaviour: ModdleElement, type: string): ModdleElement | undefined;
   checkExtensions(element: SerializedElement, allowed: Set<string>): void;
   checkFeel(element: SerializedElement, attribute: string, value: unknown): void;
+  /** Reads the message an element refers to (`messageRef`) and subscribes the element to it. */
+  messageEvent(element: SerializedElement, holder: ModdleElement): void;
 }
 
 const SCOPE_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:IoMapping']);
@@ -69,6 +71,10 @@ export function checkDialectElement(element: SerializedElement, ctx: DialectCont
     case 'bpmn:SubProcess':
     case 'bpmn:EventBasedGateway':
       ctx.checkExtensions(element, SCOPE_EXTENSIONS);
+      return true;
+    case 'bpmn:ReceiveTask':
+      ctx.checkExtensions(element, SCOPE_EXTENSIONS);
+      ctx.messageEvent(element, element.behaviour);
       return true;
     case 'bpmn:ScriptTask':
       ctx.checkExtensions(element, SCRIPT_EXTENSIONS);

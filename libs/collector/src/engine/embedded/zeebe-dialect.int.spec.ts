@@ -146,6 +146,22 @@ describe('embedded engine: the zeebe dialect', () => {
     expect(delivered.variablesOf(confirm).discount).toEqual({ percent: 15, reason: 'gold and large' });
   });
 
+  it('a receive task waits for its message', async () => {
+    await engine.deploy({ xml: fixture('receive-task.bpmn'), resourceName: 'receive-task.bpmn' });
+    const { instanceId } = await engine.startProcessInstance({
+      definitionKey: 'receive-task',
+      variables: { orderId: 'B-7' },
+    });
+    const result = await engine.correlateMessage({
+      name: 'payment-received',
+      correlationKey: 'B-7',
+      variables: { paid: 12 },
+    });
+    expect(result.instanceIds).toEqual([instanceId]);
+    const ship = await delivered.task('ship');
+    expect(delivered.variablesOf(ship)).toMatchObject({ paid: 12 });
+  });
+
   it('refuses at deployment every element it cannot run, once each, inside sub-processes too', async () => {
     const error = await engine
       .deploy({ xml: fixture('refused-dialect.bpmn'), resourceName: 'refused-dialect.bpmn' })

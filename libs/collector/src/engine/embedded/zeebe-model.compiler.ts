@@ -26,7 +26,7 @@ export interface UserTaskSpec {
   candidateGroups: string | null;
 }
 
-/** A message catch event (intermediate or boundary) and its subscription. */
+/** A message catch event (intermediate or boundary) or receive task, and its subscription. */
 export interface MessageEventSpec {
   elementId: string;
   /** Literal or FEEL. */
@@ -100,6 +100,7 @@ const SUPPORTED_TYPES = new Set([
   'bpmn:ScriptTask',
   'bpmn:BusinessRuleTask',
   'bpmn:EventBasedGateway',
+  'bpmn:ReceiveTask',
 ]);
 
 // Root elements and artifacts that bpmn-engine lists beside the flow nodes: nothing to run.
@@ -211,6 +212,10 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
     extension,
     checkExtensions: (element, allowed) => checkExtensions(element, allowed, report),
     checkFeel: (element, attribute, value) => checkFeel(element, attribute, value, report),
+    messageEvent: (element, holder) => {
+      const spec = messageSpec(element, holder, messages, report);
+      if (spec) messageEvents.set(element.id, spec);
+    },
   };
 
   for (const element of all) {
