@@ -1,5 +1,6 @@
 import { checkFeelSyntax, isFeel } from './feel';
 import { readIoMapping, type IoMappingSpec } from './io-mappings';
+import { type LoopSpec } from './multi-instance';
 import { type ModdleElement, type SerializedElement } from './zeebe-model.compiler';
 
 /** A script task's `zeebe:script`: a FEEL expression whose value goes to the result variable. */
@@ -21,6 +22,7 @@ export interface DialectSpecs {
   parents: Map<string, string>;
   scripts: Map<string, ScriptSpec>;
   decisions: Map<string, CalledDecisionSpec>;
+  loops: Map<string, LoopSpec>;
 }
 
 /** What a check needs of the compiler. */
@@ -42,7 +44,13 @@ const SCRIPT_EXTENSIONS = new Set(['zeebe:Script', 'zeebe:Properties', 'zeebe:Io
 const DECISION_EXTENSIONS = new Set(['zeebe:CalledDecision', 'zeebe:Properties', 'zeebe:IoMapping']);
 
 export function newDialectSpecs(): DialectSpecs {
-  return { ioMappings: new Map(), parents: new Map(), scripts: new Map(), decisions: new Map() };
+  return {
+    ioMappings: new Map(),
+    parents: new Map(),
+    scripts: new Map(),
+    decisions: new Map(),
+    loops: new Map(),
+  };
 }
 
 /** The sub-processes of the elements read, by id. */
@@ -215,4 +223,49 @@ export function checkTimeCycle(
       `timeCycle "${String(value)}" must be an ISO-8601 repeating interval (cron cycles are not supported)`,
     );
   }
+}
+
+interface SerializedLoop {
+  type: string;
+  behaviour: ModdleElement & { completionCondition?: unknown; collection?: string; elementVariable?: string };
+}
+
+/**
+ * Reads a multi-instance user task's `zeebe:loopCharacteristics` and hands its input collection and element to
+ * bpmn-engine's loop (which reads `collection` and `elementVariable`). Standard loops and completion
+ * conditions are refused.
+ */
+export function checkLoop(element: SerializedElement, ctx: DialectContext): void {
+  const loop = element.behaviour.loopCharacteristics as SerializedLoop | undefined;
+  if (!loop) return;
+  if (loop.type !== 'bpmn:MultiInstanceLoopCharacteristics') {
+    ctx.report(element, 'standard loops are not supported (use multi-instance)');
+    return;
+  }
+  // bpmn-engine tells an instance's item first when the instance waits: only user tasks can be given theirs.
+  if (element.type !== 'bpmn:UserTask') {
+    ctx.report(element, 'multi-instance is supported on user tasks only');
+    return;
+  }
+  if (loop.behaviour.completionCondition) {
+    ctx.report(element, 'completion conditions of multi-instance elements are not supported');
+  }
+  const zeebe = ctx.extension(loop.behaviour, 'zeebe:LoopCharacteristics');
+  const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);
+  const inputCollection = text(zeebe?.inputCollection);
+  if (!inputCollection) {
+    ctx.report(element, 'a multi-instance element needs zeebe:loopCharacteristics inputCollection');
+    return;
+  }
+  const spec: LoopSpec = {
+    inputCollection: isFeel(inputCollection) ? inputCollection : `=${inputCollection}`,
+    inputElement: text(zeebe?.inputElement),
+    outputCollection: text(zeebe?.outputCollection),
+    outputElement: text(zeebe?.outputElement),
+  };
+  ctx.checkFeel(element, 'inputCollection', spec.inputCollection);
+  ctx.checkFeel(element, 'outputElement', spec.outputElement);
+  loop.behaviour.collection = spec.inputCollection;
+  if (spec.inputElement) loop.behaviour.elementVariable = spec.inputElement;
+  ctx.specs.loops.set(element.id, spec);
 }

@@ -13,10 +13,12 @@ import {
   type ElementApi,
   type InstanceMeta,
   type NewEngineEvent,
+  type OpenTask,
   type Runtime,
 } from './instance-state';
 import { IoMappings, visibleVariables } from './io-mappings';
 import { type MessageSubscriptions } from './message-subscriptions';
+import { MultiInstances, type LoopApi } from './multi-instance';
 import { RuntimeTimers } from './runtime-timers';
 import { zeebeScripts } from './script-tasks';
 import {
@@ -48,6 +50,7 @@ export class InstanceRuntimes {
   /** Instances whose engine is in memory, least recently used first. */
   private readonly live = new Map<string, Runtime>();
   private readonly ioMappings = new IoMappings((rt, variables) => this.setVariables(rt, variables));
+  private readonly multiInstances = new MultiInstances((rt, variables) => this.setVariables(rt, variables));
   /** bpmn-engine's default logger (debug) costs more than the steps themselves: keep only its errors. */
   private readonly engineLogger = (scope: string) => ({
     debug: () => undefined,
@@ -311,6 +314,11 @@ export class InstanceRuntimes {
       case 'activity.wait': {
         if (api.type === 'bpmn:UserTask') {
           rt.waiting.set(api.executionId, api);
+          // bpmn-engine reports an instance of a multi-instance task first when it waits.
+          const item = this.multiInstances.instanceLocals(rt, api as LoopApi);
+          if (item && !meta.locals?.[api.executionId]) {
+            this.mapping(rt, () => this.ioMappings.enter(rt, api.id, api.executionId, item));
+          }
           if (!meta.tasks[api.executionId]) this.userTasks.create(rt, api);
           return;
         }
@@ -321,7 +329,10 @@ export class InstanceRuntimes {
         return;
       }
       case 'activity.end': {
-        this.mapping(rt, () => this.ioMappings.leave(rt, api.id, api.executionId));
+        this.mapping(rt, () => {
+          this.multiInstances.bodyCompleted(rt, api as LoopApi);
+          this.ioMappings.leave(rt, api.id, api.executionId);
+        });
         const open = meta.tasks[api.executionId];
         if (open && rt.completing?.executionId === api.executionId) {
           this.userTasks.close(rt, open);
@@ -345,6 +356,29 @@ export class InstanceRuntimes {
         this.endInstance(rt, 'instanceEnded', { type: 'processInstance.finished', instance: meta.instance });
         return;
     }
+  }
+
+  /** A user task is about to be completed: an instance of a multi-instance task adds its output element. */
+  taskCompleting(rt: Runtime, open: OpenTask): void {
+    const index = Number(/_(\d+)$/.exec(open.executionId)?.[1]);
+    if (!Number.isInteger(index)) return;
+    const api: LoopApi = {
+      id: open.task.taskDefinitionKey,
+      executionId: open.executionId,
+      content: { isMultiInstance: true, index },
+    };
+    this.mapping(rt, () => this.multiInstances.instanceCompleted(rt, api));
+  }
+
+  /**
+   * A user task was signalled to complete. bpmn-engine reports no end of an instance of a multi-instance
+   * task: such a task is closed here, with its local variables.
+   */
+  taskSignalled(rt: Runtime, open: OpenTask, variables: Variables): void {
+    if (!rt.meta.tasks[open.executionId] || rt.ended) return;
+    this.ioMappings.discard(rt, open.executionId);
+    this.userTasks.close(rt, open);
+    this.emit(rt, open.executionId, { type: 'task.completed', task: open.task, variables });
   }
 
   /** Applies mappings; one that fails becomes the instance's incident, as in Camunda 8. */

@@ -102,13 +102,16 @@ export class MappingError extends Error {
 export class IoMappings {
   constructor(private readonly setVariables: (rt: Runtime, variables: Variables) => void) {}
 
-  /** The element started: evaluates its inputs (throws {@link MappingError}). */
-  enter(rt: Runtime, elementId: string, executionId: string): void {
+  /**
+   * The element started: evaluates its inputs (throws {@link MappingError}) over the given locals (a
+   * multi-instance element's item) and keeps both.
+   */
+  enter(rt: Runtime, elementId: string, executionId: string, given?: Variables): void {
     const spec = rt.definition.compiled.ioMappings.get(elementId);
-    if (!spec || spec.inputs.length === 0) return;
+    if (!given && (!spec || spec.inputs.length === 0)) return;
     const visible = visibleVariables(rt, elementId);
-    const locals: Variables = {};
-    for (const input of spec.inputs) {
+    const locals: Variables = { ...given };
+    for (const input of spec?.inputs ?? []) {
       let value: unknown;
       try {
         value = resolveAttribute(input.source, { ...visible, ...locals });

@@ -162,6 +162,37 @@ describe('embedded engine: the zeebe dialect', () => {
     expect(delivered.variablesOf(ship)).toMatchObject({ paid: 12 });
   });
 
+  it('runs a parallel multi-instance user task per item and collects the output elements in item order', async () => {
+    await engine.deploy({ xml: fixture('multi-instance.bpmn'), resourceName: 'multi-instance.bpmn' });
+    await engine.startProcessInstance({
+      definitionKey: 'multi-instance',
+      variables: { reviewers: ['ann', 'bob'] },
+    });
+    await delivered.until(
+      (e): e is EngineEvent =>
+        e.type === 'task.created' &&
+        delivered.events.filter((x) => x.type === 'task.created' && x.task.taskDefinitionKey === 'vote')
+          .length === 2,
+      'two votes',
+    );
+    const votes = delivered.events.flatMap((e) => (e.type === 'task.created' ? [e.task] : []));
+    expect(votes.map((t) => t.assignee)).toEqual(['ann', 'bob']);
+    expect(delivered.variablesOf(votes[1])).toMatchObject({ reviewer: 'bob', loopCounter: 2 });
+    await engine.completeTask(votes[1].id, { approve: false });
+    await engine.completeTask(votes[0].id, { approve: true });
+    const tally = await delivered.task('tally');
+    const after = delivered.variablesOf(tally);
+    expect(after.votes).toEqual(['ann:true', 'bob:false']);
+    const completed = delivered.events.filter(
+      (e) => e.type === 'task.completed' && e.task.taskDefinitionKey === 'vote',
+    );
+    expect(completed.map((e) => e.type === 'task.completed' && e.variables)).toEqual([
+      { approve: false },
+      { approve: true },
+    ]);
+    expect(after).not.toHaveProperty('reviewer');
+  });
+
   it('refuses at deployment every element it cannot run, once each, inside sub-processes too', async () => {
     const error = await engine
       .deploy({ xml: fixture('refused-dialect.bpmn'), resourceName: 'refused-dialect.bpmn' })

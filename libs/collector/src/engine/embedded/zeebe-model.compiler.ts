@@ -2,6 +2,7 @@ import { Engine } from 'bpmn-engine';
 import { EngineError, type UnsupportedElement } from '../engine.errors';
 import {
   checkDialectElement,
+  checkLoop,
   checkTimeCycle,
   newDialectSpecs,
   readCommonDialect,
@@ -230,8 +231,7 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
     }
     readCommonDialect(element, dialect);
     const behaviour = element.behaviour;
-    if (behaviour.loopCharacteristics)
-      report(element, 'multi-instance and loop characteristics are not supported');
+    checkLoop(element, dialect);
     const definitions = behaviour.eventDefinitions ?? [];
     if (checkDialectElement(element, dialect)) continue;
 
