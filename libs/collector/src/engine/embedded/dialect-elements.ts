@@ -23,6 +23,8 @@ export interface DialectSpecs {
   scripts: Map<string, ScriptSpec>;
   decisions: Map<string, CalledDecisionSpec>;
   loops: Map<string, LoopSpec>;
+  /** Message start event id -> the name of its message (a literal, as Camunda 8 requires). */
+  messageStarts: Map<string, string>;
 }
 
 /** What a check needs of the compiler. */
@@ -40,6 +42,7 @@ export interface DialectContext {
 }
 
 const SCOPE_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:IoMapping']);
+const MESSAGE_START_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:IoMapping', 'zeebe:FormDefinition']);
 const SCRIPT_EXTENSIONS = new Set(['zeebe:Script', 'zeebe:Properties', 'zeebe:IoMapping']);
 const DECISION_EXTENSIONS = new Set(['zeebe:CalledDecision', 'zeebe:Properties', 'zeebe:IoMapping']);
 
@@ -50,6 +53,7 @@ export function newDialectSpecs(): DialectSpecs {
     scripts: new Map(),
     decisions: new Map(),
     loops: new Map(),
+    messageStarts: new Map(),
   };
 }
 
@@ -93,8 +97,10 @@ export function checkDialectElement(element: SerializedElement, ctx: DialectCont
       checkCalledDecision(element, ctx);
       return true;
     case 'bpmn:StartEvent':
-      if (element.parent?.id === ctx.processId) return false;
-      return checkSubProcessStart(element, definitions, ctx);
+      if (element.parent?.id !== ctx.processId) return checkSubProcessStart(element, definitions, ctx);
+      if (definitions.length !== 1 || definitionTypes[0] !== 'bpmn:MessageEventDefinition') return false;
+      checkMessageStart(element, definitions[0].behaviour, ctx);
+      return true;
     case 'bpmn:IntermediateThrowEvent':
     case 'bpmn:IntermediateCatchEvent':
     case 'bpmn:EndEvent':
@@ -115,6 +121,18 @@ export function checkDialectElement(element: SerializedElement, ctx: DialectCont
     }
     default:
       return false;
+  }
+}
+
+function checkMessageStart(element: SerializedElement, definition: ModdleElement, ctx: DialectContext): void {
+  ctx.checkExtensions(element, MESSAGE_START_EXTENSIONS);
+  const name = (definition.messageRef as { name?: unknown } | undefined)?.name;
+  if (typeof name !== 'string' || name.trim() === '') {
+    ctx.report(element, 'a message start event needs a message with a name');
+  } else if (isFeel(name)) {
+    ctx.report(element, 'the message name of a message start event must be a literal');
+  } else {
+    ctx.specs.messageStarts.set(element.id, name);
   }
 }
 

@@ -16,7 +16,7 @@ import {
 import { DecisionRepository } from './dmn/decisions';
 import { EmbeddedEngineStore, type EngineDurability } from './embedded-engine.store';
 import { recoverStoredState } from './engine-recovery';
-import { isObject } from './instance-state';
+import { isObject, type CompiledDefinition } from './instance-state';
 import { InstanceRuntimes } from './instance-runtime';
 import { MessageBuffer } from './message-buffer';
 import { MessageCorrelation } from './message-correlation';
@@ -123,6 +123,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       this.subscriptions,
       this.messageBuffer,
       this.logger,
+      (name, variables) => this.startByMessage(name, variables),
     );
     this.runtimes.subscriptionOpened = (rt, elementId) => this.messages.subscriptionOpened(rt, elementId);
   }
@@ -183,6 +184,32 @@ export class EmbeddedProcessEngine implements ProcessEngine {
         `definitionKey: process ${request.definitionKey} has no none start event`,
       );
     }
+    return this.newInstance(definition, request);
+  }
+
+  /** Starts an instance of the latest version of every process whose message start event names the message. */
+  private async startByMessage(name: string, variables: Variables): Promise<string[]> {
+    const started: string[] = [];
+    for (const latest of this.definitions.latest()) {
+      const definition = await this.definitions.compiledDefinition(latest.id);
+      for (const [elementId, messageName] of definition.compiled.messageStarts) {
+        if (messageName !== name) continue;
+        const { instanceId } = await this.newInstance(
+          definition,
+          { definitionKey: latest.key, variables },
+          elementId,
+        );
+        started.push(instanceId);
+      }
+    }
+    return started;
+  }
+
+  private async newInstance(
+    definition: CompiledDefinition,
+    request: StartProcessInstanceRequest,
+    messageStartId?: string,
+  ): Promise<StartedProcessInstance> {
     const id = randomUUID();
     const rt = this.runtimes.add(definition, {
       instance: {
@@ -201,7 +228,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       txSeq: 0,
       hasTimers: false,
     });
-    await this.runtimes.start(rt, request.startUserId ?? null);
+    await this.runtimes.start(rt, request.startUserId ?? null, messageStartId);
     return { instanceId: id, definitionId: definition.deployed.id };
   }
 

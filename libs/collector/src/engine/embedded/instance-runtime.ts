@@ -111,8 +111,11 @@ export class InstanceRuntimes {
     return rt;
   }
 
-  /** Runs a new instance's first step: its start event, up to its first wait states. */
-  async start(rt: Runtime, startUserId: string | null): Promise<void> {
+  /**
+   * Runs a new instance's first step: its start event, up to its first wait states. An instance started by a
+   * message goes on at its message start event (which bpmn-engine makes wait for the message).
+   */
+  async start(rt: Runtime, startUserId: string | null, messageStartId?: string): Promise<void> {
     await this.step(rt, async () => {
       this.emit(rt, rt.meta.instance.id, {
         type: 'processInstance.started',
@@ -125,6 +128,11 @@ export class InstanceRuntimes {
       this.touchLive(rt);
       rt.engineMoved = true;
       await engine.execute();
+      if (messageStartId) {
+        const api = engine.execution.getPostponed().find((a: { id: string }) => a.id === messageStartId) as
+          ElementApi | undefined;
+        api?.signal({ ...rt.meta.variables });
+      }
     });
   }
 

@@ -7,6 +7,7 @@ import { type EngineEvent, type EngineTask, type EngineTransaction } from '../en
 import { EmbeddedProcessEngine } from './embedded.engine';
 
 const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'dialect', name), 'utf8');
+const repoModel = (name: string) => readFileSync(join(__dirname, '../../../../../bpmn', name), 'utf8');
 
 /** Delivered transactions; `until` resolves when an event matching the predicate has arrived. */
 class Delivered {
@@ -191,6 +192,59 @@ describe('embedded engine: the zeebe dialect', () => {
       { approve: true },
     ]);
     expect(after).not.toHaveProperty('reviewer');
+  });
+
+  it('runs the order-discount model of bpmn/: a DMN table, a sub-process with mappings, a script task, an embedded form', async () => {
+    expect(
+      await engine.deploy({ xml: repoModel('order-discount.dmn'), resourceName: 'order-discount.dmn' }),
+    ).toEqual([]);
+    const [definition] = await engine.deploy({
+      xml: repoModel('order-discount.bpmn'),
+      resourceName: 'order-discount.bpmn',
+    });
+    expect(definition).toMatchObject({
+      key: 'order-discount',
+      formKey: 'order-start',
+      candidateStarterGroups: ['sales'],
+    });
+    await engine.startProcessInstance({
+      definitionKey: 'order-discount',
+      variables: { customer: 'ACME', amount: 2000, customerYears: 6 },
+    });
+    const approve = await delivered.task('ApproveDiscount');
+    expect(approve).toMatchObject({ formKey: 'order-approve', candidateGroups: ['sales'] });
+    expect(approve.description).toBe('ACME orders 2000, discount 15%: loyal customer, large order');
+    await engine.completeTask(approve.id, { approved: true });
+    const confirm = await delivered.task('ConfirmOrder');
+    expect(confirm.formKey).toBe('camunda-forms:bpmn:UserTaskForm_OrderConfirm');
+    expect(delivered.variablesOf(confirm)).toMatchObject({ discountApproved: true, finalPrice: 1700 });
+    expect(delivered.variablesOf(confirm)).not.toHaveProperty('summary');
+    await engine.completeTask(confirm.id, { confirmed: true });
+    await delivered.until(
+      (e): e is EngineEvent => e.type === 'processInstance.finished',
+      'the end of the order',
+    );
+  });
+
+  it('starts an instance for a message its message start event names, and cannot be started otherwise', async () => {
+    const [definition] = await engine.deploy({
+      xml: fixture('message-start.bpmn'),
+      resourceName: 'message-start.bpmn',
+    });
+    expect(definition.startableFromTasklist).toBe(false);
+    await expect(engine.startProcessInstance({ definitionKey: 'message-start' })).rejects.toMatchObject({
+      code: 'NOT_STARTABLE',
+    });
+    const result = await engine.correlateMessage({
+      name: 'order-placed',
+      correlationKey: '',
+      variables: { order: 7 },
+    });
+    expect(result.instanceIds).toHaveLength(1);
+    const task = await delivered.task('handle');
+    expect(task.processInstanceId).toBe(result.instanceIds[0]);
+    expect(delivered.variablesOf(task)).toMatchObject({ order: 7 });
+    expect((await engine.correlateMessage({ name: 'other', correlationKey: '' })).instanceIds).toEqual([]);
   });
 
   it('refuses at deployment every element it cannot run, once each, inside sub-processes too', async () => {
