@@ -267,4 +267,28 @@ describe('embedded engine: the zeebe dialect', () => {
     ]);
     expect(message).toContain('refused-dialect.bpmn');
   });
+
+  it('refuses a resource with two executable processes naming both, and deploys one beside a pool without a process', async () => {
+    const pool = (id: string, executable: boolean) =>
+      `<bpmn:process id="${id}" isExecutable="${executable}"><bpmn:startEvent id="${id}-start" /></bpmn:process>`;
+    const definitions = (body: string) =>
+      `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">${body}</bpmn:definitions>`;
+    await expect(
+      engine.deploy({ xml: definitions(pool('one', true) + pool('two', true)), resourceName: 'two.bpmn' }),
+    ).rejects.toMatchObject({
+      code: 'UNSUPPORTED_ELEMENT',
+      details: [expect.objectContaining({ elementId: 'one' }), expect.objectContaining({ elementId: 'two' })],
+    });
+    const collaboration = `<bpmn:collaboration id="c">
+        <bpmn:participant id="p1" processRef="main" /><bpmn:participant id="p2" name="Bank" />
+        <bpmn:participant id="p3" processRef="other" />
+        <bpmn:messageFlow id="m1" sourceRef="main-start" targetRef="p2" />
+        <bpmn:messageFlow id="m2" sourceRef="p2" targetRef="other-start" />
+      </bpmn:collaboration>`;
+    const [deployed] = await engine.deploy({
+      xml: definitions(collaboration + pool('main', true) + pool('other', false)),
+      resourceName: 'pools.bpmn',
+    });
+    expect(deployed.key).toBe('main');
+  });
 });

@@ -184,6 +184,15 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
   }
 
   const executable = context.getExecutableProcesses();
+  if (executable.length > 1) {
+    const reason = 'the embedded engine deploys one executable process per resource';
+    const details = executable.map((p) => ({ elementId: p.id, elementType: p.type, reason }));
+    throw new EngineError(
+      'UNSUPPORTED_ELEMENT',
+      `${resourceName}: the embedded engine cannot run ${details.map((d) => `${d.elementId} (${d.elementType}): ${reason}`).join('; ')}`,
+      details,
+    );
+  }
   if (executable.length !== 1) {
     throw new EngineError(
       'INVALID_BPMN',
@@ -226,7 +235,10 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
       continue;
     }
     if (element.parent?.id !== process.id && !subProcesses.has(element.parent?.id ?? '')) {
-      report(element, 'only elements of the executable process are supported');
+      report(
+        element,
+        `inside ${element.parent?.type ?? 'an element'} ${element.parent?.id ?? ''}, which the embedded engine cannot run`,
+      );
       continue;
     }
     readCommonDialect(element, dialect);
