@@ -1,31 +1,12 @@
+import {
+  type DialectSpecs,
+  type IoMappingSpec,
+  type LoopSpec,
+  type Mapping,
+  type ModdleElement,
+  type SerializedElement,
+} from './dialect-specs';
 import { checkFeelSyntax, isFeel } from './feel';
-import { readIoMapping, type IoMappingSpec } from './io-mappings';
-import { type LoopSpec } from './multi-instance';
-import { type ModdleElement, type SerializedElement } from './zeebe-model.compiler';
-
-/** A script task's `zeebe:script`: a FEEL expression whose value goes to the result variable. */
-export interface ScriptSpec {
-  expression: string;
-  resultVariable: string;
-}
-
-/** A business rule task's `zeebe:calledDecision`: the decision (literal or FEEL) and its result variable. */
-export interface CalledDecisionSpec {
-  decisionId: string;
-  resultVariable: string;
-}
-
-/** What the compiler reads of the dialect's elements beyond user, service and message elements. */
-export interface DialectSpecs {
-  ioMappings: Map<string, IoMappingSpec>;
-  /** Element id -> the id of the sub-process it is in (absent for elements of the process itself). */
-  parents: Map<string, string>;
-  scripts: Map<string, ScriptSpec>;
-  decisions: Map<string, CalledDecisionSpec>;
-  loops: Map<string, LoopSpec>;
-  /** Message start event id -> the name of its message (a literal, as Camunda 8 requires). */
-  messageStarts: Map<string, string>;
-}
 
 /** What a check needs of the compiler. */
 export interface DialectContext {
@@ -286,4 +267,54 @@ export function checkLoop(element: SerializedElement, ctx: DialectContext): void
   loop.behaviour.collection = spec.inputCollection;
   if (spec.inputElement) loop.behaviour.elementVariable = spec.inputElement;
   ctx.specs.loops.set(element.id, spec);
+}
+
+const TARGET = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+// Names FEEL reads as something else than a variable: a variable of that name could never be read back.
+const RESERVED_NAMES = new Set(['null', 'true', 'false', 'not', 'and', 'or', 'in', 'if', 'then', 'else']);
+RESERVED_NAMES.add('for').add('return').add('some').add('every').add('satisfies').add('function');
+
+interface ModdleMapping {
+  source?: unknown;
+  target?: unknown;
+}
+
+/**
+ * Reads and checks the `zeebe:ioMapping` of an element at deployment: every source must be valid FEEL and
+ * every target a variable name or path that is not a FEEL keyword. Problems go to `report` with the element.
+ */
+export function readIoMapping(
+  ioMapping: { inputParameters?: ModdleMapping[]; outputParameters?: ModdleMapping[] } | undefined,
+  report: (reason: string) => void,
+): IoMappingSpec | undefined {
+  if (!ioMapping) return undefined;
+  const read = (kind: 'input' | 'output', list: ModdleMapping[] | undefined): Mapping[] =>
+    (list ?? []).flatMap((m) => {
+      const target = typeof m.target === 'string' ? m.target.trim() : '';
+      const source = typeof m.source === 'string' ? m.source : '';
+      if (!TARGET.test(target)) {
+        report(`${kind} mapping target "${target}" is not a variable name`);
+        return [];
+      }
+      if (RESERVED_NAMES.has(target.split('.')[0])) {
+        report(`${kind} mapping target "${target}" is a reserved FEEL name`);
+        return [];
+      }
+      // Without a source, Camunda copies the variable of the target's name.
+      const expression = source.trim() === '' ? `=${target}` : source;
+      if (expression.trimStart().startsWith('=')) {
+        try {
+          checkFeelSyntax(expression);
+        } catch (error) {
+          report(`${kind} mapping ${target}: source is not valid FEEL: ${(error as Error).message}`);
+          return [];
+        }
+      }
+      return [{ source: expression, target }];
+    });
+  const spec = {
+    inputs: read('input', ioMapping.inputParameters),
+    outputs: read('output', ioMapping.outputParameters),
+  };
+  return spec.inputs.length + spec.outputs.length > 0 ? spec : undefined;
 }

@@ -331,6 +331,8 @@ export class InstanceRuntimes {
           return;
         }
         const spec = rt.definition.compiled.messageEvents.get(api.id);
+        // Kept to be signalled: bpmn-engine's postponed list holds no element inside a sub-process.
+        if (spec) rt.waiting.set(api.executionId, api);
         if (spec && !meta.subscriptions[api.id] && this.subscriptions.subscribe(rt, spec.elementId)) {
           this.subscriptionOpened?.(rt, spec.elementId);
         }
@@ -355,6 +357,7 @@ export class InstanceRuntimes {
       case 'activity.leave':
       case 'activity.discard': {
         this.ioMappings.discard(rt, api.executionId);
+        if (!meta.tasks[api.executionId]) rt.waiting.delete(api.executionId);
         const open = meta.tasks[api.executionId];
         if (open) this.userTasks.cancel(rt, open, 'boundaryEvent');
         if (meta.subscriptions[api.id]) this.subscriptions.unsubscribe(rt, api.id);

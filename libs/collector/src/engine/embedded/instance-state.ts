@@ -6,9 +6,14 @@ import {
   type EngineTask,
   type Variables,
 } from '../engine.port';
-import { type LocalScope } from './io-mappings';
 import { type RuntimeTimers } from './runtime-timers';
 import { type CompiledProcess } from './zeebe-model.compiler';
+
+/** The local variables an element instance's input mappings created, by bpmn-engine execution id. */
+export interface LocalScope {
+  elementId: string;
+  variables: Variables;
+}
 
 /** A deployed definition with what the compiler read from its XML. */
 export interface CompiledDefinition {
@@ -59,7 +64,7 @@ export interface Runtime {
   definition: CompiledDefinition;
   engine: Engine | null;
   timers: RuntimeTimers;
-  /** Waiting user tasks by execution id (refreshed by every wait, including those replayed on resume). */
+  /** Waiting user tasks and message events by execution id (refreshed by every wait, also those replayed on resume). */
   waiting: Map<string, ElementApi>;
   pending: EngineEvent[];
   completing: { executionId: string; variables: Variables } | null;

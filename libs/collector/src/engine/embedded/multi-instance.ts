@@ -3,18 +3,6 @@ import { resolveAttribute } from './feel';
 import { type Runtime } from './instance-state';
 import { visibleVariables } from './io-mappings';
 
-/** The `zeebe:loopCharacteristics` of a multi-instance element. */
-export interface LoopSpec {
-  /** FEEL: the list whose items the instances run for. */
-  inputCollection: string;
-  /** The local variable that holds an instance's item. */
-  inputElement: string | null;
-  /** The variable that collects the instances' output elements, in the order of the items. */
-  outputCollection: string | null;
-  /** FEEL: what each instance adds to the output collection. */
-  outputElement: string | null;
-}
-
 /** What bpmn-engine tells of an element instance, as read here. */
 export interface LoopApi {
   id: string;

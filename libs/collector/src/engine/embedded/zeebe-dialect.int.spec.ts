@@ -247,6 +247,20 @@ describe('embedded engine: the zeebe dialect', () => {
     expect((await engine.correlateMessage({ name: 'other', correlationKey: '' })).instanceIds).toEqual([]);
   });
 
+  it('an event-based gateway takes the message that comes first, and an escalation end event reaches a boundary event', async () => {
+    await engine.deploy({ xml: fixture('event-gateway.bpmn'), resourceName: 'event-gateway.bpmn' });
+    const { instanceId } = await engine.startProcessInstance({
+      definitionKey: 'event-gateway',
+      variables: { caseId: 'C-3' },
+    });
+    const result = await engine.correlateMessage({ name: 'answer', correlationKey: 'C-3' });
+    expect(result.instanceIds).toEqual([instanceId]);
+    await delivered.task('callBack');
+    expect(
+      delivered.events.some((e) => e.type === 'task.created' && e.task.taskDefinitionKey === 'close'),
+    ).toBe(false);
+  });
+
   it('refuses at deployment every element it cannot run, once each, inside sub-processes too', async () => {
     const error = await engine
       .deploy({ xml: fixture('refused-dialect.bpmn'), resourceName: 'refused-dialect.bpmn' })

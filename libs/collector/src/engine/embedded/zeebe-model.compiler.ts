@@ -8,8 +8,8 @@ import {
   readCommonDialect,
   subProcessesOf,
   type DialectContext,
-  type DialectSpecs,
 } from './dialect-elements';
+import { type DialectSpecs, type ModdleElement, type SerializedElement } from './dialect-specs';
 import { checkFeelSyntax, isFeel } from './feel';
 import { readZeebeModdle, ZEEBE_MODDLE_OPTIONS } from './moddle-source';
 
@@ -54,29 +54,6 @@ export interface CompiledProcess extends DialectSpecs {
   sourceContext: unknown;
 }
 
-// Loose shapes of moddle-context-serializer's output: only what is read here.
-export interface ModdleElement {
-  $type: string;
-  [attribute: string]: unknown;
-}
-interface SerializedEventDefinition {
-  type: string;
-  behaviour: ModdleElement;
-}
-export interface SerializedElement {
-  id: string;
-  type: string;
-  name?: string;
-  parent?: { id: string; type: string };
-  behaviour: ModdleElement & {
-    eventDefinitions?: SerializedEventDefinition[];
-    loopCharacteristics?: unknown;
-    cancelActivity?: boolean;
-    conditionExpression?: { body?: string; language?: string };
-    attachedTo?: { id: string };
-    messageRef?: { id: string; name?: string };
-  };
-}
 interface SerializedContext {
   getExecutableProcesses(): SerializedElement[];
   getProcesses(): SerializedElement[];
