@@ -143,6 +143,7 @@ describe('process lifecycle through the collector (embedded engine, core, event 
       'insurance-claim',
       'invoice-approval',
       'leave-request',
+      'order-discount',
     ]);
     expect(
       registered.find((e) => (e.data as { key: string }).key === 'invoice-approval')?.data,
@@ -334,7 +335,7 @@ describe('process lifecycle through the collector (embedded engine, core, event 
       'Invoice INV-100 from ACME over 400',
     );
     // Every definition is registered once, however often it is deployed.
-    expect(events.filter((e) => e.type === 'ProcessDefinitionRegistered')).toHaveLength(3);
+    expect(events.filter((e) => e.type === 'ProcessDefinitionRegistered')).toHaveLength(4);
   });
 
   it('creates one task when the core fails mid-transaction and the engine delivers it again', async () => {

@@ -2,6 +2,8 @@
 export type EngineErrorCode =
   /** The BPMN XML cannot be read. */
   | 'INVALID_BPMN'
+  /** A DMN resource cannot be read or holds what the engine cannot evaluate; the message names the element. */
+  | 'INVALID_DMN'
   /** The BPMN holds elements or attributes the engine cannot run; `details` names each element. */
   | 'UNSUPPORTED_ELEMENT'
   /** An argument is missing or malformed; the message names the field. */

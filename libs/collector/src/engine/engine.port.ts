@@ -26,9 +26,9 @@ export const PROCESS_ENGINE = Symbol('PROCESS_ENGINE');
 /** Process variables: a JSON object. */
 export type Variables = Record<string, unknown>;
 
-/** A BPMN resource to deploy. */
+/** A BPMN resource to deploy, or a DMN resource (`.dmn`) whose decisions business rule tasks call. */
 export interface BpmnResource {
-  /** The BPMN 2.0 XML in the Camunda 8 (zeebe) dialect. */
+  /** The BPMN 2.0 XML in the Camunda 8 (zeebe) dialect, or DMN 1.3 XML (then no process is deployed). */
   xml: string;
   /** Name of the resource, usually its file name (`invoice-approval.bpmn`). */
   resourceName: string;

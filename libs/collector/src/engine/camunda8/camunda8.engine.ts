@@ -188,12 +188,26 @@ export class Camunda8ProcessEngine implements ProcessEngine {
     return new Camunda8ProcessEngine(client, reported, options);
   }
 
+  /** A DMN resource: Camunda 8 keeps its decisions for business rule tasks; no process is deployed. */
+  private async deployDecisions(xml: string, name: string): Promise<DeployedProcessDefinition[]> {
+    try {
+      await this.client.createDeployment({
+        resources: [new File([xml], name, { type: 'application/xml' }) as never],
+      });
+    } catch (error) {
+      if (statusOf(error) === 400) throw deploymentRefused(name, detailOf(error));
+      throw error;
+    }
+    return [];
+  }
+
   async deploy(resource: BpmnResource): Promise<DeployedProcessDefinition[]> {
     this.ensureOpen();
     const name = resource?.resourceName;
     if (typeof name !== 'string' || name === '') {
       throw new EngineError('INVALID_ARGUMENT', 'resourceName: a resource name is required');
     }
+    if (name.endsWith('.dmn')) return this.deployDecisions(resource.xml, name);
     const models = await readProcessModels(resource.xml, name);
     const xml = await withEddyListeners(resource.xml, name, this.types);
     let result: Awaited<ReturnType<CamundaClient['createDeployment']>>;

@@ -15,9 +15,11 @@ import {
   type Variables,
 } from '../engine.port';
 import { type JobWorkerApi } from '../job-worker.port';
+
+import { DecisionRepository } from './dmn/decisions';
 import { EmbeddedEngineStore, type EngineDurability } from './embedded-engine.store';
 import { recoverStoredState } from './engine-recovery';
-import { isObject } from './instance-state';
+import { isObject, type CompiledDefinition } from './instance-state';
 import { InstanceRuntimes } from './instance-runtime';
 import { Jobs } from './jobs/jobs';
 import { MessageBuffer } from './message-buffer';
@@ -97,6 +99,9 @@ export class EmbeddedProcessEngine implements ProcessEngine {
   private readonly messageBuffer: MessageBuffer;
   private readonly messages: MessageCorrelation;
   private readonly workerJobs: Jobs;
+
+  /** Decisions of deployed `.dmn` resources; kept in memory, so deployed again at every start. */
+  private readonly decisions = new DecisionRepository();
   private closed = false;
 
   private constructor(private readonly options: EmbeddedProcessEngineOptions) {
@@ -116,6 +121,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
         serviceHandlers: options.serviceHandlers ?? {},
         serviceRetries: options.serviceRetries ?? {},
         maxLiveInstances: options.maxLiveInstances ?? 100,
+        decisions: this.decisions,
       },
       now,
       this.logger,
@@ -127,6 +133,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       this.subscriptions,
       this.messageBuffer,
       this.logger,
+      (name, variables) => this.startByMessage(name, variables),
     );
     this.runtimes.subscriptionOpened = (rt, elementId) => this.messages.subscriptionOpened(rt, elementId);
     this.workerJobs = new Jobs(this.runtimes, this.logger);
@@ -163,6 +170,10 @@ export class EmbeddedProcessEngine implements ProcessEngine {
     this.assertOpen();
     if (!resource?.resourceName)
       throw new EngineError('INVALID_ARGUMENT', 'resourceName: a name is required');
+    if (resource.resourceName.endsWith('.dmn')) {
+      await this.decisions.deploy(resource.xml, resource.resourceName);
+      return [];
+    }
     return this.definitions.deploy(resource);
   }
 
@@ -191,6 +202,32 @@ export class EmbeddedProcessEngine implements ProcessEngine {
         `definitionKey: process ${request.definitionKey} has no none start event`,
       );
     }
+    return this.newInstance(definition, request);
+  }
+
+  /** Starts an instance of the latest version of every process whose message start event names the message. */
+  private async startByMessage(name: string, variables: Variables): Promise<string[]> {
+    const started: string[] = [];
+    for (const latest of this.definitions.latest()) {
+      const definition = await this.definitions.compiledDefinition(latest.id);
+      for (const [elementId, messageName] of definition.compiled.messageStarts) {
+        if (messageName !== name) continue;
+        const { instanceId } = await this.newInstance(
+          definition,
+          { definitionKey: latest.key, variables },
+          elementId,
+        );
+        started.push(instanceId);
+      }
+    }
+    return started;
+  }
+
+  private async newInstance(
+    definition: CompiledDefinition,
+    request: StartProcessInstanceRequest,
+    messageStartId?: string,
+  ): Promise<StartedProcessInstance> {
     const id = randomUUID();
     const rt = this.runtimes.add(definition, {
       instance: {
@@ -209,7 +246,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       txSeq: 0,
       hasTimers: false,
     });
-    await this.runtimes.start(rt, request.startUserId ?? null);
+    await this.runtimes.start(rt, request.startUserId ?? null, messageStartId);
     return { instanceId: id, definitionId: definition.deployed.id };
   }
 

@@ -6,6 +6,8 @@ import { isObject, type Runtime } from './instance-state';
 import { type JobCallback } from './jobs/jobs';
 import { type JobElementSpec } from './jobs/job-elements';
 
+import { visibleVariables } from './io-mappings';
+
 /** A job of a service task, handed to the handler registered for its `zeebe:taskDefinition type`. */
 export interface ServiceTaskJob {
   processInstanceId: string;
@@ -107,7 +109,7 @@ export function serviceTaskBehaviour(rt: Runtime, host: ServiceTaskRunnerHost) {
             processInstanceId: rt.meta.instance.id,
             elementId,
             type,
-            variables: { ...rt.meta.variables },
+            variables: { ...visibleVariables(rt, elementId) },
           });
         } catch (error) {
           return failed(error, attempt);

@@ -71,11 +71,13 @@ export class UserTaskOperations {
       this.runtimes.setVariables(rt, variables);
       rt.completing = { executionId: open.executionId, variables: { ...variables } };
       rt.engineMoved = true;
+      this.runtimes.taskCompleting(rt, open);
       try {
         api.signal({ ...variables });
       } finally {
         rt.completing = null;
       }
+      this.runtimes.taskSignalled(rt, open, { ...variables });
     });
   }
 

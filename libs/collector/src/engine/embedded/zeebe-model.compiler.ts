@@ -1,14 +1,19 @@
 import { Engine } from 'bpmn-engine';
 import { EngineError, type UnsupportedElement } from '../engine.errors';
 import { catchesError, errorCatchers, errorEndEvents, type ErrorCatch } from './error-events';
-import { checkFeelSyntax, isFeel } from './feel';
 import { extendJobEventTypes, jobElementSpec, runAsService, type JobElementSpec } from './jobs/job-elements';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const zeebeModdle = require('zeebe-bpmn-moddle/resources/zeebe.json') as object;
-
-/** Options that make bpmn-engine read the zeebe dialect. */
-export const ZEEBE_MODDLE_OPTIONS = { zeebe: zeebeModdle };
+import {
+  checkDialectElement,
+  checkLoop,
+  checkTimeCycle,
+  newDialectSpecs,
+  readCommonDialect,
+  subProcessesOf,
+  type DialectContext,
+} from './dialect-elements';
+import { type DialectSpecs, type ModdleElement, type SerializedElement } from './dialect-specs';
+import { checkFeelSyntax, isFeel } from './feel';
+import { readZeebeModdle, ZEEBE_MODDLE_OPTIONS } from './moddle-source';
 
 /** The raw (unevaluated) zeebe attributes of a user task: literals or FEEL expressions. */
 export interface UserTaskSpec {
@@ -24,7 +29,7 @@ export interface UserTaskSpec {
   candidateGroups: string | null;
 }
 
-/** A message catch event (intermediate or boundary) and its subscription. */
+/** A message catch event (intermediate or boundary) or receive task, and its subscription. */
 export interface MessageEventSpec {
   elementId: string;
   /** Literal or FEEL. */
@@ -34,7 +39,7 @@ export interface MessageEventSpec {
 }
 
 /** A process read from a BPMN resource, checked to be runnable by the embedded engine. */
-export interface CompiledProcess {
+export interface CompiledProcess extends DialectSpecs {
   key: string;
   name: string | null;
   versionTag: string | null;
@@ -55,29 +60,6 @@ export interface CompiledProcess {
   sourceContext: unknown;
 }
 
-// Loose shapes of moddle-context-serializer's output: only what is read here.
-interface ModdleElement {
-  $type: string;
-  [attribute: string]: unknown;
-}
-interface SerializedEventDefinition {
-  type: string;
-  behaviour: ModdleElement;
-}
-interface SerializedElement {
-  id: string;
-  type: string;
-  name?: string;
-  parent?: { id: string; type: string };
-  behaviour: ModdleElement & {
-    eventDefinitions?: SerializedEventDefinition[];
-    loopCharacteristics?: unknown;
-    cancelActivity?: boolean;
-    conditionExpression?: { body?: string; language?: string };
-    attachedTo?: { id: string };
-    messageRef?: { id: string; name?: string };
-  };
-}
 interface SerializedContext {
   getExecutableProcesses(): SerializedElement[];
   getProcesses(): SerializedElement[];
@@ -99,6 +81,12 @@ const SUPPORTED_TYPES = new Set([
   'bpmn:ManualTask',
   'bpmn:ExclusiveGateway',
   'bpmn:ParallelGateway',
+  // dialect-elements.ts
+  'bpmn:SubProcess',
+  'bpmn:ScriptTask',
+  'bpmn:BusinessRuleTask',
+  'bpmn:EventBasedGateway',
+  'bpmn:ReceiveTask',
 ]);
 
 // Root elements and artifacts that bpmn-engine lists beside the flow nodes: nothing to run.
@@ -114,6 +102,7 @@ const PASSIVE_TYPES = new Set([
   'bpmn:TextAnnotation',
   'bpmn:Association',
   'bpmn:Group',
+  'bpmn:Category',
 ]);
 
 // Types bpmn-elements has no behaviour for: mapped to a placeholder so that the serializer does not stop at
@@ -135,11 +124,18 @@ const USER_TASK_EXTENSIONS = new Set([
   'zeebe:TaskSchedule',
   'zeebe:Properties',
   'zeebe:TaskHeaders',
+  'zeebe:IoMapping',
 ]);
-const SERVICE_TASK_EXTENSIONS = new Set(['zeebe:TaskDefinition', 'zeebe:TaskHeaders', 'zeebe:Properties']);
+const SERVICE_TASK_EXTENSIONS = new Set([
+  'zeebe:TaskDefinition',
+  'zeebe:TaskHeaders',
+  'zeebe:Properties',
+  'zeebe:IoMapping',
+]);
 const JOB_EVENT_EXTENSIONS = SERVICE_TASK_EXTENSIONS;
-const PROCESS_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:VersionTag']);
-const COMMON_EXTENSIONS = new Set(['zeebe:Properties']);
+// Embedded forms (zeebe:userTaskForm) are read by the tasklist's form catalog.
+const PROCESS_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:VersionTag', 'zeebe:UserTaskForm']);
+const COMMON_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:IoMapping']);
 
 /** The engine's type resolver extension: see TYPES_WITHOUT_BEHAVIOUR. */
 export function extendTypes(typeMapper: Record<string, unknown>): void {
@@ -159,7 +155,7 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
   let context: SerializedContext;
   try {
     const parser = new Engine({
-      source: xml,
+      moddleContext: await readZeebeModdle(xml),
       moddleOptions: ZEEBE_MODDLE_OPTIONS,
       typeResolver: extendTypes as never,
     });
@@ -175,6 +171,15 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
   }
 
   const executable = context.getExecutableProcesses();
+  if (executable.length > 1) {
+    const reason = 'the embedded engine deploys one executable process per resource';
+    const details = executable.map((p) => ({ elementId: p.id, elementType: p.type, reason }));
+    throw new EngineError(
+      'UNSUPPORTED_ELEMENT',
+      `${resourceName}: the embedded engine cannot run ${details.map((d) => `${d.elementId} (${d.elementType}): ${reason}`).join('; ')}`,
+      details,
+    );
+  }
   if (executable.length !== 1) {
     throw new EngineError(
       'INVALID_BPMN',
@@ -201,6 +206,20 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
       extension(element.behaviour, 'zeebe:TaskHeaders'),
     );
   let startEvent: SerializedElement | undefined;
+  const subProcesses = subProcessesOf(all);
+  const dialect: DialectContext = {
+    processId: process.id,
+    subProcesses,
+    specs: newDialectSpecs(),
+    report,
+    extension,
+    checkExtensions: (element, allowed) => checkExtensions(element, allowed, report),
+    checkFeel: (element, attribute, value) => checkFeel(element, attribute, value, report),
+    messageEvent: (element, holder) => {
+      const spec = messageSpec(element, holder, messages, report);
+      if (spec) messageEvents.set(element.id, spec);
+    },
+  };
 
   for (const element of all) {
     if (PASSIVE_TYPES.has(element.type)) continue;
@@ -208,20 +227,28 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
       report(element, 'element type not supported by the embedded engine');
       continue;
     }
-    if (element.parent?.id !== process.id) {
-      report(element, 'only elements directly in the process are supported (no sub-processes)');
+    if (element.parent?.id !== process.id && !subProcesses.has(element.parent?.id ?? '')) {
+      report(
+        element,
+        `inside ${element.parent?.type ?? 'an element'} ${element.parent?.id ?? ''}, which the embedded engine cannot run`,
+      );
       continue;
     }
+    readCommonDialect(element, dialect);
     const behaviour = element.behaviour;
-    if (behaviour.loopCharacteristics)
-      report(element, 'multi-instance and loop characteristics are not supported');
+    checkLoop(element, dialect);
     const definitions = behaviour.eventDefinitions ?? [];
+    if (checkDialectElement(element, dialect)) continue;
 
     switch (element.type) {
       case 'bpmn:StartEvent':
         if (definitions.length > 0) report(element, `${definitions[0].type} start events are not supported`);
         else startEvent = element;
-        checkExtensions(element, new Set(['zeebe:FormDefinition', 'zeebe:Properties']), report);
+        checkExtensions(
+          element,
+          new Set(['zeebe:FormDefinition', 'zeebe:Properties', 'zeebe:IoMapping']),
+          report,
+        );
         break;
       case 'bpmn:EndEvent':
       case 'bpmn:IntermediateThrowEvent': {
@@ -343,6 +370,7 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
     jobElements,
     errorCatchers: catchers,
     uncaughtErrorEnds,
+    ...dialect.specs,
     sourceContext: context,
   };
 }
@@ -383,7 +411,7 @@ function checkFeel(element: SerializedElement, attribute: string, value: unknown
 
 function checkTimer(element: SerializedElement, timer: ModdleElement, report: Report): void {
   if (timer.timeCycle) {
-    report(element, 'timer cycles are not supported (use timeDuration or timeDate)');
+    checkTimeCycle(element, timer.timeCycle, report);
     return;
   }
   const value = (timer.timeDuration ?? timer.timeDate) as string | undefined;
