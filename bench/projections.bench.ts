@@ -7,7 +7,8 @@
  * - time from start-up (store opened, runner started) until every projection has caught up to the
  *   head it saw at start, against one plain `readAll` of the log;
  * - query latency of a user with 20 groups over the 100,000 open tasks with a payload filter and a
- *   sort, against a plain scan of an array of the same tasks.
+ *   sort, against a plain scan of an array of the same tasks;
+ * - the same three over MongoDB views when a server is given (`lib/mongo-projections.bench.ts`).
  */
 import { taskStreamId } from '@eddy/contracts';
 import { type EventStore, type NewEvent, openSqliteEventStore } from '@eddy/eventstore';
@@ -23,7 +24,9 @@ import {
 } from '@eddy/projections';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { seededRandom as random } from '@eddy/testing/seeded-random';
 import { LatencyRecorder, now, percentile } from './lib/measure';
+import { benchMongoUrl, mongoRows, untilReady } from './lib/mongo-projections.bench';
 import { type BenchResult, compared } from './lib/report';
 import { type BenchContext } from './lib/suite';
 
@@ -35,18 +38,6 @@ const USERS = 2_000;
 const QUERIES = 300;
 /** Runs of each throughput figure, alternating with its baseline; the machine is shared, so the best (least disturbed) run of each is reported. */
 const RUNS = 3;
-
-/** Small deterministic generator, so every run measures the same data. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CITIES = [
   'Hamburg',
@@ -243,11 +234,7 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
       views = new MemoryViewStore();
       const runner = new ProjectionRunner(events, views, DEFAULT_PROJECTIONS, { batchSize: 1_000 });
       await runner.start();
-      while (!runner.isCaughtUpToStartupHead()) {
-        if (runner.failures().length > 0)
-          throw new Error(`projection failed: ${JSON.stringify(runner.failures())}`);
-        await new Promise((r) => setTimeout(r, 2));
-      }
+      await untilReady(runner);
       readyTimes.push(now() - start);
       await runner.stop();
       await events.close();
@@ -309,6 +296,13 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
       ),
     );
     await views.close();
+    const mongoUrl = benchMongoUrl();
+    if (mongoUrl) {
+      const open = () => openSqliteEventStore({ filename: file });
+      results.push(...(await mongoRows(context, mongoUrl, open, head, viewers, queryNow)));
+    } else {
+      context.log('no EDDY_BENCH_MONGO_URL (or EDDY_TEST_MONGO_URL): the MongoDB rows are left out');
+    }
     // The machine is shared: say how busy it was, since every absolute figure depends on it.
     results.push({
       metric: 'load average (1 min) at the end, on 2 cores',

@@ -10,8 +10,13 @@
  * Server: EDDY_ADMIN_URL, default http://127.0.0.1:${EDDY_HTTP_PORT:-4000}.
  * Identity: EDDY_ADMIN_TOKEN as a bearer token; without it, the development identity headers
  * (x-user EDDY_ADMIN_USER, default `admin`; x-groups the first of EDDY_ADMIN_GROUPS, default `admins`).
- * Exit codes: 0 done, 1 failed (server error, refused, inconsistent view, failed replay), 2 usage.
+ * These settings are read through the typed configuration (src/config), which refuses an unknown
+ * `EDDY_*` variable as the server does.
+ * Exit codes: 0 done, 1 failed (server error, refused, inconsistent view, failed replay), 2 usage
+ * or a bad setting.
  */
+
+import { ConfigurationError, loadAdminCliConfig, type AdminCliConfig } from './config/eddy.config';
 
 interface ProjectionStatus {
   name: string;
@@ -53,23 +58,32 @@ class CliError extends Error {
   }
 }
 
-function baseUrl(): string {
-  const url = process.env.EDDY_ADMIN_URL ?? `http://127.0.0.1:${process.env.EDDY_HTTP_PORT ?? '4000'}`;
-  return url.replace(/\/+$/, '');
+function identityHeaders(settings: AdminCliConfig): Record<string, string> {
+  if (settings.token) return { authorization: `Bearer ${settings.token}` };
+  return { 'x-user': settings.user, 'x-groups': settings.group };
 }
 
-function identityHeaders(): Record<string, string> {
-  const token = process.env.EDDY_ADMIN_TOKEN;
-  if (token) return { authorization: `Bearer ${token}` };
-  const group = (process.env.EDDY_ADMIN_GROUPS ?? 'admins').split(',')[0].trim() || 'admins';
-  return { 'x-user': process.env.EDDY_ADMIN_USER ?? 'admin', 'x-groups': group };
+let cliSettings: AdminCliConfig | undefined;
+
+/** The settings, read once; a bad one ends the command line with exit code 2. */
+function settings(): AdminCliConfig {
+  try {
+    cliSettings ??= loadAdminCliConfig();
+  } catch (error) {
+    if (error instanceof ConfigurationError) throw new CliError(error.message, 2);
+    throw error;
+  }
+  return cliSettings;
 }
 
 async function call<T>(method: 'GET' | 'POST', path: string): Promise<T> {
-  const url = `${baseUrl()}${path}`;
+  const url = `${settings().url}${path}`;
   let response: Response;
   try {
-    response = await fetch(url, { method, headers: { accept: 'application/json', ...identityHeaders() } });
+    response = await fetch(url, {
+      method,
+      headers: { accept: 'application/json', ...identityHeaders(settings()) },
+    });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     throw new CliError(`cannot reach ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);

@@ -18,9 +18,21 @@ async function main(): Promise<void> {
     const app = await createApp(config);
     await app.listen(config.http.port, config.http.host);
     const url = (await app.getUrl()).replace('[::1]', 'localhost');
-    app
-      .get(Logger)
-      .log(`MAIN-000 Eddy is listening on ${url}: GraphQL ${url}/graphql, commands ${url}/api/commands`);
+    const { composedRoles } = await import('./roles/role-modules');
+    const roles = composedRoles(config);
+    const apis = [
+      ...(roles.includes('api') ? [`GraphQL ${url}/graphql`] : []),
+      ...(roles.includes('core') ? [`commands ${url}/api/commands`] : []),
+      `health ${url}/health/ready`,
+    ];
+    const logger = app.get(Logger);
+    logger.log(`MAIN-000 Eddy is listening on ${url} (roles ${roles.join(', ')}): ${apis.join(', ')}`);
+    // Nest's shutdown hooks (enabled in createApp) do the stopping; this says that it began.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () =>
+        logger.log(`MAIN-005 Eddy stops (${signal}): finishing the requests in flight, closing connections`),
+      );
+    }
   } catch (error) {
     process.exit(logStartupFailure(startup, error, config));
   }

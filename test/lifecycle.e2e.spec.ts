@@ -95,6 +95,21 @@ const tasksOf = (events: StoredEvent[], instanceId: string, definitionKey?: stri
 const ofTask = (events: StoredEvent[], type: string, taskId: string) =>
   events.find((e) => e.type === type && (e.data as { id: string }).id === taskId);
 
+/**
+ * The commands the collector sends on the engine's behalf, each recorded once handled, so that what it did
+ * is in the store when a test reads it.
+ */
+function recordEngineCommands(dispatcher: CommandDispatcher): CommandWithMetadata[] {
+  const engineCommands: CommandWithMetadata[] = [];
+  const dispatch = dispatcher.dispatch.bind(dispatcher);
+  jest.spyOn(dispatcher, 'dispatch').mockImplementation(async (c) => {
+    const result = await dispatch(c);
+    if (c.metadata.commandId.startsWith('engine:')) engineCommands.push(c);
+    return result;
+  });
+  return engineCommands;
+}
+
 let seq = 0;
 function command<T extends CommandWithMetadata['type']>(type: T, data: object): CommandWithMetadata {
   return {
@@ -129,6 +144,7 @@ describe('process lifecycle through the collector (embedded engine, core, event 
       'insurance-claim',
       'invoice-approval',
       'leave-request',
+      'order-discount',
     ]);
     expect(
       registered.find((e) => (e.data as { key: string }).key === 'invoice-approval')?.data,
@@ -181,12 +197,7 @@ describe('process lifecycle through the collector (embedded engine, core, event 
   it('carries a claim and a completion to the engine; the completion and the next task come back', async () => {
     platform = await openPlatform(new MemoryEventStore(), collectorOptions(dir));
     const { engine, store, dispatcher } = platform;
-    const engineCommands: CommandWithMetadata[] = [];
-    const dispatch = dispatcher.dispatch.bind(dispatcher);
-    jest.spyOn(dispatcher, 'dispatch').mockImplementation(async (c) => {
-      if (c.metadata.commandId.startsWith('engine:')) engineCommands.push(c);
-      return dispatch(c);
-    });
+    const engineCommands = recordEngineCommands(dispatcher);
 
     const { instanceId } = await engine.startProcessInstance({
       definitionKey: 'invoice-approval',
@@ -246,6 +257,52 @@ describe('process lifecycle through the collector (embedded engine, core, event 
     expect(cancelled.data).toMatchObject({ reason: 'cancelled', sourceReference: { instanceId } });
   });
 
+  it('carries a delegation, an edit and a requested cancellation to the engine; its reports come back', async () => {
+    platform = await openPlatform(new MemoryEventStore(), collectorOptions(dir));
+    const { engine, store, dispatcher } = platform;
+    const engineCommands = recordEngineCommands(dispatcher);
+    const { instanceId } = await engine.startProcessInstance({
+      definitionKey: 'invoice-approval',
+      variables: invoice,
+      startUserId: 'sam',
+    });
+    const review = await eventually(store, (events) => tasksOf(events, instanceId, 'ReviewInvoice')[0]);
+    const started = await eventually(store, (events) =>
+      events.find((e) => e.type === 'ProcessInstanceStarted'),
+    );
+    const sourceReference = (started.data as { sourceReference: object }).sourceReference;
+
+    await dispatcher.dispatch(command('DelegateTask', { id: review.id, assignee: 'bea' }));
+    await dispatcher.dispatch(
+      command('EditTask', { id: review.id, priority: 95, dueDate: '2031-01-01T12:00:00.000Z' }),
+    );
+    // The engine took both: its reports come back as engine commands that change nothing in the core.
+    await waitFor(
+      () => {
+        expect(engineCommands).toContainEqual(
+          expect.objectContaining({ type: 'AssignTask', data: { id: review.id, assignee: 'bea' } }),
+        );
+        expect(engineCommands).toContainEqual(
+          expect.objectContaining({
+            type: 'UpdateTaskAttributes',
+            data: expect.objectContaining({ id: review.id, priority: 95 }),
+          }),
+        );
+      },
+      { timeout: 15_000 },
+    );
+    const stream = await store.readStream(`task-${review.id}`);
+    expect(stream.map((e) => e.type)).toEqual(['TaskCreated', 'TaskDelegated', 'TaskEdited']);
+
+    await dispatcher.dispatch(command('RequestProcessInstanceCancellation', { sourceReference }));
+    const deleted = await eventually(store, (events) => ofTask(events, 'TaskDeleted', review.id));
+    expect(deleted.data).toEqual({ id: review.id, deleteReason: 'instanceCancelled' });
+    const cancelled = await eventually(store, (events) =>
+      events.find((e) => e.type === 'ProcessInstanceCancelled'),
+    );
+    expect(cancelled.data).toMatchObject({ reason: 'cancelled', sourceReference: { instanceId } });
+  });
+
   it('keeps the tasks of a running instance across a restart and lets it continue', async () => {
     const openStore = () =>
       withUpcasting(openSqliteEventStore({ filename: join(dir, 'events.sqlite') }), upcastEvent);
@@ -279,7 +336,7 @@ describe('process lifecycle through the collector (embedded engine, core, event 
       'Invoice INV-100 from ACME over 400',
     );
     // Every definition is registered once, however often it is deployed.
-    expect(events.filter((e) => e.type === 'ProcessDefinitionRegistered')).toHaveLength(3);
+    expect(events.filter((e) => e.type === 'ProcessDefinitionRegistered')).toHaveLength(4);
   });
 
   it('creates one task when the core fails mid-transaction and the engine delivers it again', async () => {

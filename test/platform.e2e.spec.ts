@@ -353,6 +353,34 @@ describe('the insurance claim, with the payment confirmed through the messages A
     expect(started.errors).toBeUndefined();
     const instanceId = started.data!.startProcess.processInstanceId;
 
+    // Registering the claim is a job (a service task): the claims application's worker takes and completes it.
+    const asClaimsBot = {
+      'content-type': 'application/json',
+      'x-user': claimsBot.id,
+      'x-groups': claimsBot.groups.join(','),
+    };
+    const activation = await fetch(`${url}/v2/jobs/activation`, {
+      method: 'POST',
+      headers: asClaimsBot,
+      body: JSON.stringify({
+        type: 'register-claim',
+        worker: 'claims',
+        timeout: 60_000,
+        maxJobsToActivate: 1,
+        requestTimeout: 15_000,
+      }),
+    });
+    const [registration] = (
+      (await activation.json()) as { jobs: { jobKey: string; processInstanceKey: string }[] }
+    ).jobs;
+    expect(registration.processInstanceKey).toBe(instanceId);
+    const registered = await fetch(`${url}/v2/jobs/${registration.jobKey}/completion`, {
+      method: 'POST',
+      headers: asClaimsBot,
+      body: JSON.stringify({ variables: { registeredBy: 'claims' } }),
+    });
+    expect(registered.status).toBe(204);
+
     const assess = await firstTaskOf(assessor);
     const policy = await firstTaskOf(underwriter);
     expect([assess.taskDefinitionKey, policy.taskDefinitionKey]).toEqual(['AssessDamage', 'CheckPolicy']);

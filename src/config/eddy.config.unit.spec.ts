@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigurationError, loadConfig } from './eddy.config';
+import { ConfigurationError, loadAdminCliConfig, loadConfig, unknownSettings } from './eddy.config';
 
 const secret = 'x'.repeat(32);
 
@@ -17,6 +17,7 @@ describe('loadConfig', () => {
     expect(config.commands.maxPayloadDepth).toBe(64);
 
     expect(config.viewStore).toEqual({ kind: 'memory', mongodbUrl: undefined, mongodbDatabase: 'eddy' });
+    expect(config.projections).toBe('on');
   });
 
   it('reads the MongoDB view store settings', () => {
@@ -31,6 +32,16 @@ describe('loadConfig', () => {
       mongodbUrl: 'mongodb://a.example:27017,b.example:27017/?replicaSet=rs0',
       mongodbDatabase: 'eddy_views',
     });
+  });
+
+  it('runs no projections with EDDY_PROJECTIONS=off over MongoDB views', () => {
+    const config = loadConfig({
+      EDDY_AUTH_MODE: 'dev',
+      EDDY_VIEW_STORE: 'mongodb',
+      EDDY_MONGODB_URL: 'mongodb://127.0.0.1:27017',
+      EDDY_PROJECTIONS: 'off',
+    });
+    expect(config.projections).toBe('off');
   });
 
   it('gives the web tasklist its OpenID provider only with an issuer URL', () => {
@@ -81,6 +92,36 @@ describe('loadConfig', () => {
     ).toBe(50);
   });
 
+  it('takes commands from Kafka only with EDDY_KAFKA_COMMANDS=on and brokers', () => {
+    expect(loadConfig({ EDDY_AUTH_MODE: 'dev' }).commandTopic).toBeNull();
+    expect(() => loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_KAFKA_COMMANDS: 'on' })).toThrow(
+      'EDDY_KAFKA_BROKERS is required when EDDY_KAFKA_COMMANDS=on',
+    );
+    expect(() => loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_KAFKA_BROKERS: 'kafka-1' })).toThrow(
+      'EDDY_KAFKA_BROKERS must be host:port',
+    );
+    expect(() =>
+      loadConfig({
+        EDDY_AUTH_MODE: 'dev',
+        EDDY_KAFKA_COMMAND_TOPIC: 'eddy commands',
+        EDDY_KAFKA_BROKERS: 'k:9092',
+      }),
+    ).toThrow('EDDY_KAFKA_COMMAND_TOPIC must be a Kafka topic name');
+    const config = loadConfig({
+      EDDY_AUTH_MODE: 'dev',
+      EDDY_KAFKA_COMMANDS: 'on',
+      EDDY_KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9092',
+    });
+    expect(config.kafka.brokers).toEqual(['kafka-1:9092', 'kafka-2:9092']);
+    expect(config.commandTopic).toEqual({
+      topic: 'eddy.commands',
+      resultsTopic: 'eddy.command-results',
+      deadLetterTopic: 'eddy.commands.dlq',
+      groupId: 'eddy-core',
+      maxMessageBytes: 1024 * 1024,
+    });
+  });
+
   it('reads the EventStoreDB connection string', () => {
     const config = loadConfig({
       EDDY_AUTH_MODE: 'dev',
@@ -115,6 +156,8 @@ describe('loadConfig', () => {
     [{ EDDY_AUTH_MODE: 'dev', EDDY_VIEW_STORE: 'redis' }, 'EDDY_VIEW_STORE'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_MONGODB_URL: 'http://127.0.0.1:27017' }, 'EDDY_MONGODB_URL'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_MONGODB_DATABASE: 'a.b' }, 'EDDY_MONGODB_DATABASE'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_PROJECTIONS: 'off' }, 'EDDY_PROJECTIONS'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_PROJECTIONS: 'no' }, 'EDDY_PROJECTIONS'],
   ])('refuses %o naming %s', (env, variable) => {
     let error: unknown;
     try {
@@ -183,5 +226,96 @@ describe('loadConfig', () => {
       loadConfig({ EDDY_JWT_SECRET: secret, EDDY_JWT_MAX_LIFETIME_SECONDS: '900' }).auth.jwt
         .maxLifetimeSeconds,
     ).toBe(900);
+  });
+});
+
+describe('strict settings', () => {
+  const dev = { EDDY_AUTH_MODE: 'dev' };
+
+  it('refuse an EDDY_ variable that is no setting, naming it, empty or not', () => {
+    const attempt = () => loadConfig({ ...dev, EDDY_HTTP_PROT: '8080', EDDY_VEIW_STORE: '' });
+    expect(attempt).toThrow(ConfigurationError);
+    expect(attempt).toThrow(/EDDY_HTTP_PROT is not a setting of Eddy.*EDDY_VEIW_STORE is not a setting/);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as ConfigurationError).problems.map((p) => p.variable)).toEqual([
+        'EDDY_HTTP_PROT',
+        'EDDY_VEIW_STORE',
+      ]);
+    }
+  });
+
+  it('leave the test, benchmark and infrastructure tools their prefixes, and other variables alone', () => {
+    expect(
+      unknownSettings({ EDDY_TEST_POSTGRES_URL: 'x', EDDY_BENCH_X: '1', EDDY_INFRA_MONGO_PORT: '1' }),
+    ).toEqual([]);
+    expect(() =>
+      loadConfig({ ...dev, EDDY_TEST_MONGO_URL: 'mongodb://x', PATH: '/bin', EDDYX: '1' }),
+    ).not.toThrow();
+  });
+
+  it('takes the roles of EDDY_ROLES, and refuses an unknown one naming it', () => {
+    expect(loadConfig(dev).roles).toEqual({
+      roles: ['collector', 'core', 'relay', 'projector', 'api'],
+      singleNode: true,
+    });
+    expect(
+      loadConfig({
+        ...dev,
+        EDDY_ROLES: 'api',
+        EDDY_EVENT_STORE: 'postgres',
+        EDDY_POSTGRES_URL: 'postgres://eddy@db/eddy',
+        EDDY_VIEW_STORE: 'mongodb',
+        EDDY_MONGODB_URL: 'mongodb://views/',
+      }).roles,
+    ).toEqual({ roles: ['api'], singleNode: false });
+    expect(() => loadConfig({ ...dev, EDDY_ROLES: 'api,projecter' })).toThrow(
+      /EDDY_ROLES names unknown role 'projecter': the roles are collector, core, relay, projector, api/,
+    );
+  });
+
+  it('refuses roles spread over processes on an event store that cannot be shared', () => {
+    expect(() => loadConfig({ ...dev, EDDY_ROLES: 'collector,core' })).toThrow(
+      /EDDY_ROLES collector,core spreads the roles over processes, which needs an event store they share: EDDY_EVENT_STORE=sqlite/,
+    );
+    expect(() => loadConfig({ ...dev, EDDY_ROLES: 'api', EDDY_EVENT_STORE: 'memory' })).toThrow(
+      /EDDY_EVENT_STORE=memory/,
+    );
+  });
+
+  it('reads the Kafka brokers as host:port items', () => {
+    expect(loadConfig({ ...dev, EDDY_KAFKA_BROKERS: 'k1:9092, k2:9092' }).kafka).toMatchObject({
+      brokers: ['k1:9092', 'k2:9092'],
+    });
+    expect(loadConfig(dev).kafka).toMatchObject({ brokers: [], eventsTopic: 'eddy.events' });
+    expect(() => loadConfig({ ...dev, EDDY_KAFKA_BROKERS: 'k1' })).toThrow(
+      /EDDY_KAFKA_BROKERS must be host:port/,
+    );
+  });
+});
+
+describe('the admin command line settings', () => {
+  it('default to the local server in the first admin group, without the server secrets', () => {
+    expect(loadAdminCliConfig({})).toEqual({ url: 'http://127.0.0.1:4000', user: 'admin', group: 'admins' });
+    expect(
+      loadAdminCliConfig({
+        EDDY_HTTP_PORT: '4100',
+        EDDY_ADMIN_GROUPS: 'ops,admins',
+        EDDY_ADMIN_USER: 'olga',
+        EDDY_AUTH_MODE: 'jwt',
+      }),
+    ).toEqual({ url: 'http://127.0.0.1:4100', user: 'olga', group: 'ops' });
+    expect(loadAdminCliConfig({ EDDY_ADMIN_URL: 'https://eddy.example/', EDDY_ADMIN_TOKEN: 't' })).toEqual({
+      url: 'https://eddy.example',
+      token: 't',
+      user: 'admin',
+      group: 'admins',
+    });
+  });
+
+  it('refuse a bad URL and an unknown EDDY_ variable, naming them', () => {
+    expect(() => loadAdminCliConfig({ EDDY_ADMIN_URL: 'ftp://x' })).toThrow(/EDDY_ADMIN_URL/);
+    expect(() => loadAdminCliConfig({ EDDY_ADMIN_TOKN: 't' })).toThrow(/EDDY_ADMIN_TOKN is not a setting/);
   });
 });

@@ -95,6 +95,48 @@ describe('start-up failures, run as a process', () => {
     expect(failure.setting).toBe('EDDY_HTTP_PORT');
   });
 
+  it('an EDDY_ variable that is no setting (a typo): CONFIG-001 naming it, exit 78', async () => {
+    const run = await runEddy({ ...base('typo'), EDDY_EVENT_STORE: 'memory', EDDY_HTTP_PROT: '8080' });
+    expect(run.exitCode).toBe(78);
+    const failure = failureOf(run);
+    expect(failure.msg).toMatch(/^CONFIG-001 .*EDDY_HTTP_PROT is not a setting of Eddy/);
+    expect(failure.setting).toBe('EDDY_HTTP_PROT');
+  });
+
+  it('roles spread over processes on the SQLite event store: CONFIG-001 naming EDDY_ROLES', async () => {
+    const run = await runEddy({ ...base('roles-sqlite'), EDDY_ROLES: 'collector,core' });
+    expect(run.exitCode).toBe(78);
+    const failure = failureOf(run);
+    expect(failure.msg).toMatch(/^CONFIG-001 .*EDDY_ROLES collector,core .*EDDY_EVENT_STORE=sqlite/);
+    expect(failure.setting).toBe('EDDY_ROLES');
+  });
+
+  it('an unknown role, or one this build cannot run: CONFIG-001 naming EDDY_ROLES', async () => {
+    const unknown = await runEddy({ ...base('roles-unknown'), EDDY_ROLES: 'api,relais' });
+    expect(unknown.exitCode).toBe(78);
+    expect(failureOf(unknown).msg).toMatch(/^CONFIG-001 .*EDDY_ROLES names unknown role 'relais'/);
+    const relay = await runEddy({
+      ...base('roles-relay'),
+      EDDY_ROLES: 'relay',
+      EDDY_EVENT_STORE: 'postgres',
+      EDDY_POSTGRES_URL: 'postgres://eddy@127.0.0.1:1/eddy',
+    });
+    expect(relay.exitCode).toBe(78);
+    const failure = failureOf(relay);
+    expect(failure.msg).toMatch(
+      /^CONFIG-001 .*EDDY_ROLES relay: the relay needs Kafka: set EDDY_KAFKA_BROKERS/,
+    );
+    expect(failure.setting).toBe('EDDY_ROLES');
+  });
+
+  it('EDDY_PROJECTIONS=off over the memory view store: CONFIG-001 naming EDDY_PROJECTIONS, exit 78', async () => {
+    const run = await runEddy({ ...base('projections'), EDDY_PROJECTIONS: 'off' });
+    expect(run.exitCode).toBe(78);
+    const failure = failureOf(run);
+    expect(failure.setting).toBe('EDDY_PROJECTIONS');
+    expect(failure.msg).toMatch(/EDDY_PROJECTIONS off needs views that another process projects/);
+  });
+
   it('the development identity mode with NODE_ENV=production: CONFIG-001 naming EDDY_AUTH_MODE', async () => {
     const run = await runEddy({ ...base('production'), NODE_ENV: 'production' });
     expect(run.exitCode).toBe(78);

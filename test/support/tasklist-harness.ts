@@ -10,12 +10,9 @@ import {
 import { EVENT_STORE, MemoryEventStore, type EventStore } from '@eddy/eventstore';
 import { EventStoreModule } from '@eddy/eventstore/event-store.module';
 import {
-  dataEntriesProjection,
+  DEFAULT_PROJECTIONS,
   MemoryViewStore,
-  processDefinitionsProjection,
-  processInstancesProjection,
   ProjectionRunner,
-  tasksProjection,
   VIEW_STORE,
   type ViewStore,
 } from '@eddy/projections';
@@ -80,14 +77,7 @@ class HarnessProjectionsModule {
           provide: ProjectionsService,
           inject: [EVENT_STORE],
           useFactory: (events: EventStore) =>
-            new ProjectionsService(
-              new ProjectionRunner(events, viewStore, [
-                tasksProjection,
-                dataEntriesProjection,
-                processDefinitionsProjection,
-                processInstancesProjection,
-              ]),
-            ),
+            new ProjectionsService(new ProjectionRunner(events, viewStore, DEFAULT_PROJECTIONS)),
         },
       ],
       exports: [VIEW_STORE],
@@ -139,6 +129,7 @@ export class TasklistHarness {
       },
       adminGroups: ['admins'],
       commandGroups: ['process-applications'],
+      taskManagerGroups: ['task-managers'],
     };
     const builder = Test.createTestingModule({
       imports: [

@@ -100,6 +100,8 @@ describe('admin API', () => {
       'data-entries',
       'process-definitions',
       'process-instances',
+      'closed-tasks',
+      'history',
     ]);
     expect(body[0]).toMatchObject({ status: 'running', position: 10, headPosition: 10, lag: 0 });
     expect(body[0]).toHaveProperty('eventsPerSecond');
@@ -158,5 +160,10 @@ describe('admin API', () => {
     expect((await cli(['verify', 'nope'])).code).toBe(1);
     expect((await cli(['projections'], { EDDY_ADMIN_GROUPS: 'clerks' })).stdout).toContain('403');
     expect((await cli(['frobnicate'])).code).toBe(2);
+    const typo = await cli(['projections'], { EDDY_ADMIN_TOKN: 'secret' });
+    expect(typo).toMatchObject({
+      code: 2,
+      stdout: expect.stringMatching(/EDDY_ADMIN_TOKN is not a setting/),
+    });
   });
 });

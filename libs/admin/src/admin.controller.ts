@@ -15,7 +15,7 @@ import {
 import { AuthGuard, RequirePermission } from '@eddy/auth';
 import type { EventStoreStatistics } from '@eddy/eventstore';
 import { type ProjectionStatus, UnknownProjectionError, type VerifyResult } from '@eddy/projections';
-import { AdminService } from './admin.service';
+import { AdminService, ProjectionsNotRunHereError } from './admin.service';
 
 /** Answers an unknown projection name with 404 and the name. */
 @Catch(UnknownProjectionError)
@@ -30,11 +30,23 @@ export class UnknownProjectionFilter implements ExceptionFilter {
   }
 }
 
+/** Answers projection calls on a process that runs no projections with 409 and why. */
+@Catch(ProjectionsNotRunHereError)
+export class ProjectionsNotRunHereFilter implements ExceptionFilter {
+  catch(error: ProjectionsNotRunHereError, host: ArgumentsHost): void {
+    host
+      .switchToHttp()
+      .getResponse<{ status(code: number): { json(body: unknown): void } }>()
+      .status(409)
+      .json({ statusCode: 409, error: 'Conflict', message: error.message });
+  }
+}
+
 /** The admin API of `shared/api/commands.md`, for identities holding the `admin` permission. */
 @Controller('admin')
 @UseGuards(AuthGuard)
 @RequirePermission('admin')
-@UseFilters(UnknownProjectionFilter)
+@UseFilters(UnknownProjectionFilter, ProjectionsNotRunHereFilter)
 export class AdminController {
   constructor(@Inject(AdminService) private readonly admin: AdminService) {}
 

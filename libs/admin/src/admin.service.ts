@@ -1,6 +1,19 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EVENT_STORE, type EventStore, type EventStoreStatistics } from '@eddy/eventstore';
 import { ProjectionRunner, type ProjectionStatus, type VerifyResult } from '@eddy/projections';
+
+/**
+ * The process runs no projections (`EDDY_PROJECTIONS=off`): their status, replay and verify are
+ * answered by a process that projects (the admin API answers 409).
+ */
+export class ProjectionsNotRunHereError extends Error {
+  constructor() {
+    super(
+      'PROJECTION-020 this process runs no projections (EDDY_PROJECTIONS=off): ask a process that projects the views',
+    );
+    this.name = 'ProjectionsNotRunHereError';
+  }
+}
 
 /**
  * What platform admins do with the projections: watch them, replay one into a fresh copy, verify a
@@ -10,15 +23,20 @@ import { ProjectionRunner, type ProjectionStatus, type VerifyResult } from '@edd
 @Injectable()
 export class AdminService {
   constructor(
-    @Inject(ProjectionRunner) private readonly runner: ProjectionRunner,
     @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Optional() @Inject(ProjectionRunner) private readonly optionalRunner: ProjectionRunner | null = null,
   ) {}
 
-  projections(): Promise<ProjectionStatus[]> {
+  private get runner(): ProjectionRunner {
+    if (!this.optionalRunner) throw new ProjectionsNotRunHereError();
+    return this.optionalRunner;
+  }
+
+  async projections(): Promise<ProjectionStatus[]> {
     return this.runner.statuses();
   }
 
-  projection(name: string): Promise<ProjectionStatus> {
+  async projection(name: string): Promise<ProjectionStatus> {
     return this.runner.status(name);
   }
 
@@ -27,7 +45,7 @@ export class AdminService {
     return { replayId: this.runner.replay(name) };
   }
 
-  verify(name: string): Promise<VerifyResult> {
+  async verify(name: string): Promise<VerifyResult> {
     return this.runner.verify(name);
   }
 

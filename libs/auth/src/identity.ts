@@ -1,5 +1,8 @@
-/** What an authenticated caller may do beyond working on their own tasks. */
-export type Permission = 'commands:write' | 'admin';
+/**
+ * What an authenticated caller may do beyond working on their own tasks. `tasks:manage`: hand any task
+ * one can see to another user and change its priority and dates.
+ */
+export type Permission = 'commands:write' | 'admin' | 'tasks:manage';
 
 /** The caller of an API: a user (or a service) with groups and the permissions its groups grant. */
 export interface Identity {
@@ -38,6 +41,8 @@ export interface AuthOptions {
   adminGroups: readonly string[];
   /** Members of these groups hold `commands:write`. */
   commandGroups: readonly string[];
+  /** Members of these groups hold `tasks:manage`. Default: none. */
+  taskManagerGroups?: readonly string[];
 }
 
 /** 24 hours: the default longest lifetime of a token. */
@@ -68,5 +73,6 @@ export function permissionsOf(groups: readonly string[], options: AuthOptions): 
   const permissions = new Set<Permission>();
   if (groups.some((g) => options.adminGroups.includes(g))) permissions.add('admin');
   if (groups.some((g) => options.commandGroups.includes(g))) permissions.add('commands:write');
+  if (groups.some((g) => options.taskManagerGroups?.includes(g))) permissions.add('tasks:manage');
   return permissions;
 }

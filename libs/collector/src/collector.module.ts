@@ -24,6 +24,7 @@ import { ENGINE_CLIENT_OPTIONS, EngineClient, type EngineClientOptions } from '.
 import { Camunda8ProcessEngine, type Camunda8ProcessEngineOptions } from './engine/camunda8/camunda8.engine';
 import { EmbeddedProcessEngine, type EmbeddedProcessEngineOptions } from './engine/embedded/embedded.engine';
 import { PROCESS_ENGINE, type ProcessEngine } from './engine/engine.port';
+import { JOB_WORKER_API } from './engine/job-worker.port';
 
 /** Options of {@link CollectorModule.forRoot}. */
 export interface CollectorModuleOptions extends CollectorOptions {
@@ -117,6 +118,13 @@ export class CollectorModule {
               : EmbeddedProcessEngine.open({ ...options.engine, dataDir: options.dataDir }),
         },
         {
+          // The embedded engine hands its jobs to workers itself; Camunda 8's workers talk to Camunda.
+          provide: JOB_WORKER_API,
+          inject: [PROCESS_ENGINE],
+          useFactory: (engine: ProcessEngine) =>
+            engine instanceof EmbeddedProcessEngine ? engine.jobs : null,
+        },
+        {
           provide: CHECKPOINT_STORE,
           useFactory: () =>
             options.checkpoints === 'memory'
@@ -128,7 +136,7 @@ export class CollectorModule {
         EngineClient,
         CollectorLifecycle,
       ],
-      exports: [PROCESS_ENGINE, TransactionCollector, EngineClient],
+      exports: [PROCESS_ENGINE, JOB_WORKER_API, TransactionCollector, EngineClient],
     };
   }
 }

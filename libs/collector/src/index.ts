@@ -1,5 +1,6 @@
 export * from './engine/engine.port';
 export * from './engine/engine.errors';
+export * from './engine/job-worker.port';
 export {
   EmbeddedProcessEngine,
   type EmbeddedProcessEngineOptions,

@@ -6,6 +6,7 @@ import {
   payloadProblem,
   reservedKeyProblem,
 } from './payload.validation';
+import { commentProblem, DEFAULT_MAX_COMMENT_LENGTH } from './comment.validation';
 import { dataEntryCommandSchemas, type DataEntryCommand } from './data-entry.commands';
 import {
   processCommandSchemas,
@@ -69,9 +70,25 @@ export function firstIssue(
 export interface CommandLimits {
   /** How deep a payload or a set of variables may nest (`EDDY_MAX_PAYLOAD_DEPTH`). */
   maxPayloadDepth: number;
+  /** The longest comment text (`EDDY_COMMENT_MAX_LENGTH`); default {@link DEFAULT_MAX_COMMENT_LENGTH}. */
+  maxCommentLength?: number;
 }
 
 export const DEFAULT_COMMAND_LIMITS: CommandLimits = { maxPayloadDepth: DEFAULT_MAX_PAYLOAD_DEPTH };
+
+/** The limits that only some commands have, checked after their schema: the configured comment length. */
+function limitProblem(
+  type: string,
+  data: unknown,
+  limits: CommandLimits,
+): { field: string; problem: string } | null {
+  if (type !== 'AddTaskComment') return null;
+  const problem = commentProblem(
+    (data as { text: string }).text,
+    limits.maxCommentLength ?? DEFAULT_MAX_COMMENT_LENGTH,
+  );
+  return problem ? { field: 'text', problem } : null;
+}
 
 /**
  * The first problem of a command's `data` against its schema and the limits, with the path of the bad
@@ -79,6 +96,7 @@ export const DEFAULT_COMMAND_LIMITS: CommandLimits = { maxPayloadDepth: DEFAULT_
  * reaches code that recurses.
  */
 function checkCommandData(
+  type: string,
   schema: z.ZodType,
   data: unknown,
   limits: CommandLimits,
@@ -100,6 +118,8 @@ function checkCommandData(
     const { path, problem } = firstIssue(parsed.error, prefix);
     return invalid(path, problem);
   }
+  const limited = limitProblem(type, parsed.data, limits);
+  if (limited) return invalid([...prefix, limited.field].map(String).join('.'), limited.problem);
   return { ok: true, data: parsed.data };
 }
 
@@ -121,7 +141,7 @@ export function validateCommand(
       path: 'type',
     };
   }
-  const checked = checkCommandData(schema, command.data, limits, prefix);
+  const checked = checkCommandData(command.type, schema, command.data, limits, prefix);
   return checked.ok ? null : checked.error;
 }
 
@@ -161,7 +181,7 @@ export function parseCommand(input: unknown, limits: CommandLimits = DEFAULT_COM
       error: { code: 'UNKNOWN_COMMAND_TYPE', message: `type: unknown command type '${type}'`, path: 'type' },
     };
   }
-  const checked = checkCommandData(schema, data, limits, ['data']);
+  const checked = checkCommandData(type, schema, data, limits, ['data']);
   if (!checked.ok) return { ok: false, commandId, error: checked.error };
   return { ok: true, commandId, command: { type, data: checked.data } as Command };
 }

@@ -46,6 +46,11 @@ const validData: Record<CommandType, Record<string, unknown>> = {
   CompleteTaskInteraction: { id: 'task-1', assignee: 'anna', variables: { approved: true } },
   DeferTask: { id: 'task-1', followUpDate: '2026-02-01T00:00:00Z' },
   UndeferTask: { id: 'task-1' },
+  DelegateTask: { id: 'task-1', assignee: 'bert' },
+  RequestProcessInstanceCancellation: { sourceReference, reason: 'not needed any more' },
+  EditTask: { id: 'task-1', priority: 80, dueDate: '2026-02-01T00:00:00Z', followUpDate: null },
+
+  AddTaskComment: { id: 'task-1', author: 'anna', text: 'Checked.\nAmount\tok.' },
   CreateOrUpdateDataEntry: {
     entryType: 'order',
     entryId: '17',
@@ -186,6 +191,12 @@ describe('parseCommand: bad fields name their path', () => {
     badField('ClaimTask', { id: 'task-1', assignee: 7 }, 'data.assignee'),
     badField('DeferTask', { id: 'task-1', followUpDate: 1767225600000 }, 'data.followUpDate'),
     badField('DeferTask', { id: 'task-1', followUpDate: '2026-13-01T00:00:00Z' }, 'data.followUpDate'),
+    badField('AddTaskComment', { id: 'task-1', author: 'anna', text: 'bell\u0007' }, 'data.text'),
+    badField('AddTaskComment', { id: 'task-1', author: 'anna', text: 'esc \u001b[31m' }, 'data.text'),
+    badField('AddTaskComment', { id: 'task-1', author: 'anna', text: 'rtl \u202e' }, 'data.text'),
+    badField('AddTaskComment', { id: 'task-1', author: 'anna', text: ' \n ' }, 'data.text'),
+    badField('AddTaskComment', { id: 'task-1', author: 'anna', text: 'x'.repeat(4_001) }, 'data.text'),
+    badField('AddTaskComment', { id: 'task-1', text: 'no author' }, 'data.author'),
     // data entry commands
     badField(
       'CreateOrUpdateDataEntry',
@@ -238,6 +249,24 @@ describe('parseCommand: bad fields name their path', () => {
     expect(result.error.code).toBe('INVALID_COMMAND');
     expect(result.error.path).toBe(path);
     expect(result.error.message.startsWith(`${path}: `)).toBe(true);
+  });
+
+  it('checks comments against the configured length, within the hard limit of the schema', () => {
+    const comment = (text: string) => envelope('AddTaskComment', { id: 'task-1', author: 'anna', text });
+    expect(parseCommand(comment('x'.repeat(20)), { maxPayloadDepth: 8, maxCommentLength: 20 }).ok).toBe(true);
+    const over = parseCommand(comment('x'.repeat(21)), { maxPayloadDepth: 8, maxCommentLength: 20 });
+    expect(over).toMatchObject({ ok: false, error: { path: 'data.text' } });
+    expect(!over.ok && over.error.message).toBe('data.text: must be at most 20 characters');
+    const beyond = parseCommand(comment('x'.repeat(10_001)), {
+      maxPayloadDepth: 8,
+      maxCommentLength: 20_000,
+    });
+    expect(beyond).toMatchObject({ ok: false, error: { path: 'data.text' } });
+  });
+
+  it('names the control character a comment holds', () => {
+    const result = refusal(envelope('AddTaskComment', { id: 'task-1', author: 'anna', text: 'a\u0000b' }));
+    expect(result.error.message).toBe('data.text: must be plain text: control character U+0000 at index 1');
   });
 
   it('refuses data that is not an object', () => {

@@ -1,5 +1,6 @@
 export * from './common.schema';
 export * from './payload.validation';
+export * from './comment.validation';
 export * from './task.commands';
 export * from './task.events';
 export * from './data-entry.commands';

@@ -30,6 +30,12 @@ export const processInstanceLifecycleSchema = z.strictObject({
   reason: textSchema.optional(),
 });
 
+/** A user asked to cancel a running instance; the engine client tells the engine, whose report then closes it. */
+export const requestProcessInstanceCancellationSchema = z.strictObject({
+  sourceReference: sourceReferenceSchema,
+  reason: textSchema.optional(),
+});
+
 export const changeProcessVariablesSchema = z.strictObject({
   sourceReference: sourceReferenceSchema,
   /** Variables set or changed; a null value removes the variable. */
@@ -39,6 +45,7 @@ export const changeProcessVariablesSchema = z.strictObject({
 export type RegisterProcessDefinitionData = z.infer<typeof registerProcessDefinitionSchema>;
 export type ProcessInstanceLifecycleData = z.infer<typeof processInstanceLifecycleSchema>;
 export type ChangeProcessVariablesData = z.infer<typeof changeProcessVariablesSchema>;
+export type RequestProcessInstanceCancellationData = z.infer<typeof requestProcessInstanceCancellationSchema>;
 
 export type RegisterProcessDefinition = {
   type: 'RegisterProcessDefinition';
@@ -50,6 +57,10 @@ export type CancelProcessInstance = { type: 'CancelProcessInstance'; data: Proce
 export type SuspendProcessInstance = { type: 'SuspendProcessInstance'; data: ProcessInstanceLifecycleData };
 export type ResumeProcessInstance = { type: 'ResumeProcessInstance'; data: ProcessInstanceLifecycleData };
 export type ChangeProcessVariables = { type: 'ChangeProcessVariables'; data: ChangeProcessVariablesData };
+export type RequestProcessInstanceCancellation = {
+  type: 'RequestProcessInstanceCancellation';
+  data: RequestProcessInstanceCancellationData;
+};
 
 export type ProcessDefinitionCommand = RegisterProcessDefinition;
 export type ProcessInstanceCommand =
@@ -58,7 +69,8 @@ export type ProcessInstanceCommand =
   | CancelProcessInstance
   | SuspendProcessInstance
   | ResumeProcessInstance
-  | ChangeProcessVariables;
+  | ChangeProcessVariables
+  | RequestProcessInstanceCancellation;
 
 export const processCommandSchemas = {
   RegisterProcessDefinition: registerProcessDefinitionSchema,
@@ -68,6 +80,7 @@ export const processCommandSchemas = {
   SuspendProcessInstance: processInstanceLifecycleSchema,
   ResumeProcessInstance: processInstanceLifecycleSchema,
   ChangeProcessVariables: changeProcessVariablesSchema,
+  RequestProcessInstanceCancellation: requestProcessInstanceCancellationSchema,
 } as const satisfies Record<(ProcessDefinitionCommand | ProcessInstanceCommand)['type'], z.ZodType>;
 
 export const processDefinitionStreamId = (definitionId: string): string =>

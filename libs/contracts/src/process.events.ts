@@ -40,6 +40,11 @@ export type ProcessInstanceSuspended = {
   data: ProcessInstanceEventData & { reason: string | null };
 };
 export type ProcessInstanceResumed = { type: 'ProcessInstanceResumed'; data: ProcessInstanceEventData };
+/** A user asked to cancel the instance; it runs until the engine reports the cancellation. */
+export type ProcessInstanceCancellationRequested = {
+  type: 'ProcessInstanceCancellationRequested';
+  data: ProcessInstanceEventData & { requestedBy: string | null; reason: string | null };
+};
 export type ProcessVariablesChanged = {
   type: 'ProcessVariablesChanged';
   data: { sourceReference: SourceReference; variables: Record<string, unknown> };
@@ -51,4 +56,5 @@ export type ProcessInstanceEvent =
   | ProcessInstanceCancelled
   | ProcessInstanceSuspended
   | ProcessInstanceResumed
-  | ProcessVariablesChanged;
+  | ProcessVariablesChanged
+  | ProcessInstanceCancellationRequested;

@@ -9,6 +9,7 @@ import {
   sourceReferenceSchema,
   textSchema,
 } from './common.schema';
+import { commentTextSchema } from './comment.validation';
 
 const principals = z.array(principalSchema).max(1_000, 'must hold at most 1000 names');
 const priority = z.number().int('must be an integer').min(0).max(1_000_000);
@@ -78,6 +79,31 @@ export const completeTaskInteractionSchema = z.strictObject({
 });
 export const deferTaskSchema = z.strictObject({ id: idSchema, followUpDate: dateTimeSchema });
 export const undeferTaskSchema = z.strictObject({ id: idSchema });
+/** Hand the task to another user: `assignee` is a user id. */
+export const delegateTaskSchema = z.strictObject({ id: idSchema, assignee: principalSchema });
+/**
+ * Change the engine attributes a user may edit: priority in the engine's range (0..100, as Camunda 8 has
+ * it), due and follow-up date (null removes one). At least one of them.
+ */
+export const editTaskSchema = z
+  .strictObject({
+    id: idSchema,
+    priority: z.number().int('must be an integer').min(0).max(100).optional(),
+    dueDate: dateTimeSchema.nullable().optional(),
+    followUpDate: dateTimeSchema.nullable().optional(),
+  })
+  .refine(
+    (data) => data.priority !== undefined || data.dueDate !== undefined || data.followUpDate !== undefined,
+    {
+      message: 'must change at least one of priority, dueDate, followUpDate',
+      path: ['priority'],
+    },
+  );
+export const addTaskCommentSchema = z.strictObject({
+  id: idSchema,
+  author: principalSchema,
+  text: commentTextSchema,
+});
 
 export type CreateTaskData = z.infer<typeof createTaskSchema>;
 export type AssignTaskData = z.infer<typeof assignTaskSchema>;
@@ -91,6 +117,9 @@ export type UnclaimTaskData = z.infer<typeof unclaimTaskSchema>;
 export type CompleteTaskInteractionData = z.infer<typeof completeTaskInteractionSchema>;
 export type DeferTaskData = z.infer<typeof deferTaskSchema>;
 export type UndeferTaskData = z.infer<typeof undeferTaskSchema>;
+export type DelegateTaskData = z.infer<typeof delegateTaskSchema>;
+export type EditTaskData = z.infer<typeof editTaskSchema>;
+export type AddTaskCommentData = z.infer<typeof addTaskCommentSchema>;
 
 export type CreateTask = { type: 'CreateTask'; data: CreateTaskData };
 export type AssignTask = { type: 'AssignTask'; data: AssignTaskData };
@@ -106,6 +135,9 @@ export type UnclaimTask = { type: 'UnclaimTask'; data: UnclaimTaskData };
 export type CompleteTaskInteraction = { type: 'CompleteTaskInteraction'; data: CompleteTaskInteractionData };
 export type DeferTask = { type: 'DeferTask'; data: DeferTaskData };
 export type UndeferTask = { type: 'UndeferTask'; data: UndeferTaskData };
+export type DelegateTask = { type: 'DelegateTask'; data: DelegateTaskData };
+export type EditTask = { type: 'EditTask'; data: EditTaskData };
+export type AddTaskComment = { type: 'AddTaskComment'; data: AddTaskCommentData };
 
 /** Commands that the engines and generic task sources send. */
 export type TaskEngineCommand =
@@ -121,7 +153,14 @@ export type TaskEngineCommand =
 
 /** Commands that users send through the tasklist. */
 export type TaskInteractionCommand =
-  ClaimTask | UnclaimTask | CompleteTaskInteraction | DeferTask | UndeferTask;
+  | ClaimTask
+  | UnclaimTask
+  | CompleteTaskInteraction
+  | DeferTask
+  | UndeferTask
+  | DelegateTask
+  | EditTask
+  | AddTaskComment;
 
 export type TaskCommand = TaskEngineCommand | TaskInteractionCommand;
 
@@ -140,6 +179,9 @@ export const taskCommandSchemas = {
   CompleteTaskInteraction: completeTaskInteractionSchema,
   DeferTask: deferTaskSchema,
   UndeferTask: undeferTaskSchema,
+  DelegateTask: delegateTaskSchema,
+  EditTask: editTaskSchema,
+  AddTaskComment: addTaskCommentSchema,
 } as const satisfies Record<TaskCommand['type'], z.ZodType>;
 
 /** The stream of one task. */

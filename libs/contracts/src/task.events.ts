@@ -53,6 +53,22 @@ export type TaskToBeCompleted = {
 };
 export type TaskDeferred = { type: 'TaskDeferred'; data: { id: string; followUpDate: string } };
 export type TaskUndeferred = { type: 'TaskUndeferred'; data: { id: string } };
+/** A user handed the task to `assignee` (the user is in the event's metadata). */
+export type TaskDelegated = {
+  type: 'TaskDelegated';
+  data: { id: string; assignee: string; previousAssignee: string | null };
+};
+/** The engine attributes a user may edit, as changed: only the ones that differ; null removes a date. */
+export type TaskEditChanges = Partial<Pick<TaskAttributes, 'dueDate' | 'followUpDate'>> & {
+  priority?: number;
+};
+/** A user changed the task's priority, due date or follow-up date. */
+export type TaskEdited = { type: 'TaskEdited'; data: { id: string; changes: TaskEditChanges } };
+/** A user commented on the task; the time is the event's. Comments are not engine attributes. */
+export type TaskCommentAdded = {
+  type: 'TaskCommentAdded';
+  data: { id: string; author: string; text: string };
+};
 
 /** Every event of a task stream. */
 export type TaskEvent =
@@ -67,8 +83,17 @@ export type TaskEvent =
   | TaskUnclaimed
   | TaskToBeCompleted
   | TaskDeferred
-  | TaskUndeferred;
+  | TaskUndeferred
+  | TaskDelegated
+  | TaskEdited
+  | TaskCommentAdded;
 
 /** The interaction events that the engine client turns into engine calls. */
 export type TaskInteractionEvent =
-  TaskClaimed | TaskUnclaimed | TaskToBeCompleted | TaskDeferred | TaskUndeferred;
+  | TaskClaimed
+  | TaskUnclaimed
+  | TaskToBeCompleted
+  | TaskDeferred
+  | TaskUndeferred
+  | TaskDelegated
+  | TaskEdited;

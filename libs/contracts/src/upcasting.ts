@@ -23,6 +23,9 @@ export const eventSchemaVersions: Record<DomainEventType, number> = {
   TaskToBeCompleted: 1,
   TaskDeferred: 1,
   TaskUndeferred: 1,
+  TaskDelegated: 1,
+  TaskEdited: 1,
+  TaskCommentAdded: 1,
   DataEntryCreated: 1,
   DataEntryUpdated: 1,
   DataEntryDeleted: 1,
@@ -34,6 +37,7 @@ export const eventSchemaVersions: Record<DomainEventType, number> = {
   ProcessInstanceSuspended: 1,
   ProcessInstanceResumed: 1,
   ProcessVariablesChanged: 1,
+  ProcessInstanceCancellationRequested: 1,
 };
 
 /** Turns the data of version `from` into the data of version `from + 1`. */

@@ -9,8 +9,15 @@ import {
 /** The command API of process applications. Needs `COMMAND_DISPATCHER` and the auth module. */
 @Module({})
 export class CommandApiModule {
-  static forRoot(options: { maxCommandsPerRequest: number; maxPayloadDepth?: number }): DynamicModule {
-    const limits: CommandLimits = { maxPayloadDepth: options.maxPayloadDepth ?? DEFAULT_MAX_PAYLOAD_DEPTH };
+  static forRoot(options: {
+    maxCommandsPerRequest: number;
+    maxPayloadDepth?: number;
+    maxCommentLength?: number;
+  }): DynamicModule {
+    const limits: CommandLimits = {
+      maxPayloadDepth: options.maxPayloadDepth ?? DEFAULT_MAX_PAYLOAD_DEPTH,
+      maxCommentLength: options.maxCommentLength,
+    };
     return {
       module: CommandApiModule,
       controllers: [CommandsController],

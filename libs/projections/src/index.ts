@@ -6,6 +6,8 @@ export * from './tasks/tasks.projection';
 export * from './data-entries/data-entries.projection';
 export * from './process-definitions/process-definitions.projection';
 export * from './process-instances/process-instances.projection';
+export * from './closed-tasks/closed-tasks.projection';
+export * from './history/history.projection';
 export * from './memory/memory.view-store';
 export * from './mongodb/mongo.view-store';
 export * from './runner/projection-worker';

@@ -6,25 +6,31 @@ import {
   Module,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  Optional,
 } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
 import { gauge } from '@eddy/observability';
+import { closedTasksProjection } from './closed-tasks/closed-tasks.projection';
+import { historyProjection } from './history/history.projection';
 import { dataEntriesProjection } from './data-entries/data-entries.projection';
 import { MemoryViewStore, type MemoryViewStoreOptions } from './memory/memory.view-store';
 import { MongoViewStore } from './mongodb/mongo.view-store';
 import { processDefinitionsProjection } from './process-definitions/process-definitions.projection';
 import { processInstancesProjection } from './process-instances/process-instances.projection';
 import type { Projection } from './projection';
+import { followedViewsReadinessCheck } from './runner/followed-views.readiness';
 import { ProjectionRunner, type ProjectionRunnerOptions } from './runner/projection-runner';
 import { tasksProjection } from './tasks/tasks.projection';
 import { VIEW_STORE, type ViewStore } from './view-store.port';
 
-/** The projections of Eddy: the four views the tasklist reads. */
+/** The projections of Eddy: the views the tasklist reads. */
 export const DEFAULT_PROJECTIONS: readonly Projection[] = [
   tasksProjection,
   dataEntriesProjection,
   processDefinitionsProjection,
   processInstancesProjection,
+  closedTasksProjection,
+  historyProjection,
 ];
 
 export interface ProjectionsModuleOptions {
@@ -34,10 +40,21 @@ export interface ProjectionsModuleOptions {
   viewStore?: MemoryViewStoreOptions;
   /** Keep the views in MongoDB instead of memory (`EDDY_VIEW_STORE=mongodb`). */
   mongodb?: { url: string; database: string; serverSelectionTimeoutMS?: number };
+  /**
+   * `false` (`EDDY_PROJECTIONS=off`): this process runs no projections (no {@link ProjectionRunner}
+   * is provided) and serves the views another process projects into MongoDB, following them
+   * through the change feed. Default true.
+   */
+  projecting?: boolean;
 }
 
 /** The configured view store; a MongoDB that cannot be reached stops start-up naming the setting. */
 export async function createViewStore(options: ProjectionsModuleOptions): Promise<ViewStore> {
+  if (!options.mongodb && options.projecting === false) {
+    throw new Error(
+      'CONFIG-011 EDDY_PROJECTIONS: off needs views that another process projects (EDDY_VIEW_STORE=mongodb); the memory view store would stay empty',
+    );
+  }
   if (!options.mongodb) return new MemoryViewStore(options.viewStore);
   const { url, database } = options.mongodb;
   try {
@@ -57,6 +74,12 @@ export interface ProjectionsReadiness {
   name: string;
   check(): Promise<{ ready: boolean; detail?: unknown }>;
 }
+
+/**
+ * Injection token of the {@link ProjectionsReadiness} of this process: the runner's, or, where the
+ * process does not project, whether the views another process projects have caught up.
+ */
+export const PROJECTIONS_READINESS = Symbol('PROJECTIONS_READINESS');
 
 /** The readiness check of the projections, in the shape of the application's readiness checks. */
 export function projectionsReadinessCheck(runner: ProjectionRunner): ProjectionsReadiness {
@@ -106,10 +129,10 @@ function registerMetrics(): void {
 }
 
 /**
- * Provides the view store (`VIEW_STORE`: queries, change feed, read-your-writes) and the
- * {@link ProjectionRunner}, which starts on application bootstrap and stops before shutdown. Needs
- * `EVENT_STORE` from the application. The runner answers readiness
- * ({@link projectionsReadinessCheck}) and the admin API.
+ * Provides the view store (`VIEW_STORE`: queries, change feed, read-your-writes), its readiness
+ * (`PROJECTIONS_READINESS`) and, unless `projecting: false`, the {@link ProjectionRunner}, which
+ * starts on application bootstrap and stops before shutdown and answers the admin API. Needs
+ * `EVENT_STORE` from the application.
  */
 @Global()
 @Module({})
@@ -117,34 +140,58 @@ export class ProjectionsModule
   implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
   constructor(
-    @Inject(ProjectionRunner) private readonly runner: ProjectionRunner,
     @Inject(VIEW_STORE) private readonly viewStore: ViewStore,
+    @Optional() @Inject(ProjectionRunner) private readonly runner: ProjectionRunner | null = null,
   ) {}
 
   static forRoot(options: ProjectionsModuleOptions = {}): DynamicModule {
+    const projecting = options.projecting !== false;
     return {
       module: ProjectionsModule,
       providers: [
         { provide: PROJECTIONS_OPTIONS, useValue: options },
         { provide: VIEW_STORE, useFactory: () => createViewStore(options) },
-        {
-          provide: ProjectionRunner,
-          inject: [EVENT_STORE, VIEW_STORE],
-          useFactory: (events: EventStore, views: ViewStore) =>
-            new ProjectionRunner(events, views, options.projections ?? DEFAULT_PROJECTIONS, options.runner),
-        },
+        ...(projecting
+          ? [
+              {
+                provide: ProjectionRunner,
+                inject: [EVENT_STORE, VIEW_STORE],
+                useFactory: (events: EventStore, views: ViewStore) =>
+                  new ProjectionRunner(
+                    events,
+                    views,
+                    options.projections ?? DEFAULT_PROJECTIONS,
+                    options.runner,
+                  ),
+              },
+              {
+                provide: PROJECTIONS_READINESS,
+                inject: [ProjectionRunner],
+                useFactory: (runner: ProjectionRunner) => projectionsReadinessCheck(runner),
+              },
+            ]
+          : [
+              {
+                provide: PROJECTIONS_READINESS,
+                inject: [EVENT_STORE, VIEW_STORE],
+                useFactory: (events: EventStore, views: ViewStore) =>
+                  followedViewsReadinessCheck(events, views),
+              },
+            ]),
       ],
-      exports: [VIEW_STORE, ProjectionRunner],
+      exports: [VIEW_STORE, PROJECTIONS_READINESS, ...(projecting ? [ProjectionRunner] : [])],
     };
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (!this.runner) return;
     registerMetrics();
     runners.add(this.runner);
     await this.runner.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    if (!this.runner) return;
     runners.delete(this.runner);
     await this.runner.stop();
   }

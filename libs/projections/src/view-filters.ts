@@ -1,5 +1,5 @@
 import { isReservedKey, parseIsoDateTime, reservedKeyProblem } from '@eddy/contracts';
-import type { DataEntryView, TaskView } from './view.types';
+import type { DataEntryView, ProcessInstanceView, TaskView } from './view.types';
 import {
   type DataEntryFilter,
   type DataEntrySort,
@@ -17,13 +17,49 @@ import {
  * applied again to every change), so a live list and a query never disagree.
  */
 
-/** The viewer may see the task: assignee, candidate user, or member of a candidate group. */
-export function canSeeTask(
-  task: Pick<TaskView, 'assignee' | 'candidateUsers' | 'candidateGroups'>,
-  viewer: Viewer,
-): boolean {
+/** What decides who sees a task. */
+export type TaskAccess = Pick<
+  TaskView,
+  'assignee' | 'candidateUsers' | 'candidateGroups' | 'processDefinitionKey'
+>;
+
+/**
+ * The viewer may see the task: assignee, candidate user, or member of a candidate group; a task with none of
+ * them (as Camunda 8's Tasklist shows it) to those who may start its process ({@link Viewer.startableProcesses}).
+ */
+export function canSeeTask(task: TaskAccess, viewer: Viewer): boolean {
   if (task.assignee === viewer.userId || task.candidateUsers.includes(viewer.userId)) return true;
-  return task.candidateGroups.some((g) => viewer.groups.includes(g));
+  if (task.candidateGroups.some((g) => viewer.groups.includes(g))) return true;
+  const open = openProcessOf(task);
+  return open !== null && (viewer.startableProcesses ?? []).includes(open);
+}
+
+/**
+ * Who may see a task, as principal keys (`u:<user>`, `g:<group>`, and `p:<process key>` for a task without
+ * assignee and candidates): what both view stores index, so that they agree with {@link canSeeTask}.
+ */
+export function taskPrincipals(task: TaskAccess): string[] {
+  const keys = task.candidateUsers.map((u) => `u:${u}`).concat(task.candidateGroups.map((g) => `g:${g}`));
+  if (task.assignee !== null) keys.push(`u:${task.assignee}`);
+  const open = openProcessOf(task);
+  if (open !== null) keys.push(`p:${open}`);
+  return [...new Set(keys)];
+}
+
+/** The principal keys of a viewer: what {@link taskPrincipals} (and a data entry's) are matched against. */
+export function viewerPrincipals(viewer: Viewer): string[] {
+  return [
+    `u:${viewer.userId}`,
+    ...viewer.groups.map((g) => `g:${g}`),
+    ...(viewer.startableProcesses ?? []).map((key) => `p:${key}`),
+  ];
+}
+
+/** The process whose starters see the task: only for a task without assignee and candidates. */
+export function openProcessOf(task: TaskAccess): string | null {
+  if (task.assignee !== null || task.candidateUsers.length > 0 || task.candidateGroups.length > 0)
+    return null;
+  return task.processDefinitionKey ?? null;
 }
 
 /** The viewer may see the data entry: an authorised user, or member of an authorised group. */
@@ -304,7 +340,7 @@ export function compileDataEntryFilter(
 // Sorting and cursors
 // ---------------------------------------------------------------------------------------------
 
-type SortValue = string | number | null;
+export type SortValue = string | number | null;
 
 export interface CompiledSort<T> {
   /** Number of sort keys (without the id). */
@@ -329,7 +365,8 @@ const DATA_ENTRY_SORT_KEYS: Record<DataEntrySort['field'], (e: DataEntryView) =>
   ENTRY_TYPE: (e) => e.entryType,
 };
 
-function compileSort<T, F extends string>(
+/** A sort on the given fields (validated, errors name the field), then ids. */
+export function compileSort<T, F extends string>(
   sort: readonly { field: F; direction?: SortDirection }[],
   keys: Record<F, (doc: T) => SortValue>,
 ): CompiledSort<T> {
@@ -369,6 +406,13 @@ export function compileTaskSort(sort: readonly TaskSort[] | null | undefined): C
     sort && sort.length > 0 ? sort : [{ field: 'CREATE_TIME', direction: 'ASC' }],
     TASK_SORT_KEYS,
   );
+}
+
+/** The one order of a user's process instances: newest first (`startTime` descending), then id. */
+export function compileProcessInstanceSort(): CompiledSort<ProcessInstanceView> {
+  return compileSort([{ field: 'START_TIME' as const, direction: 'DESC' }], {
+    START_TIME: (i: ProcessInstanceView) => i.startTime,
+  });
 }
 
 export function compileDataEntrySort(

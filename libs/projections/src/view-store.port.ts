@@ -1,7 +1,11 @@
 import type { DataEntryRef, ProcessingType } from '@eddy/contracts';
 import type {
+  ClosedTaskView,
   DataEntryView,
+  HistoryView,
+  TaskClosing,
   ProcessDefinitionView,
+  ProcessInstanceState,
   ProcessInstanceView,
   TaskView,
   ViewDocuments,
@@ -37,6 +41,11 @@ import type {
 export interface Viewer {
   userId: string;
   groups: readonly string[];
+  /**
+   * Keys of the processes whose tasks without assignee and candidates the viewer sees: those the viewer may
+   * start (the tasklist fills it, see `EDDY_TASKS_WITHOUT_CANDIDATES`). None when absent.
+   */
+  startableProcesses?: readonly string[];
 }
 
 export type SortDirection = 'ASC' | 'DESC';
@@ -135,6 +144,21 @@ export interface TaskQuery extends PageRequest {
   now?: Date;
 }
 
+/** What {@link ViewQueries.taskCount} counts: the tasks `findTasks` would find, without paging. */
+export interface TaskCountQuery {
+  viewer: Viewer;
+  filter?: TaskFilter | null;
+  /** The time `deferred` is computed against. Default: now. */
+  now?: Date;
+}
+
+/** The process instances a user started, newest first (`startTime` descending, then id). */
+export interface ProcessInstanceQuery extends PageRequest {
+  startedBy: string;
+  /** Only instances in this state. */
+  state?: ProcessInstanceState | null;
+}
+
 export interface DataEntryQuery extends PageRequest {
   viewer: Viewer;
   filter?: DataEntryFilter | null;
@@ -179,6 +203,12 @@ export interface ViewQueries {
    */
   tasksCorrelatedTo(dataEntryIds: readonly string[], viewer: Viewer): Promise<TaskView[][]>;
 
+  /**
+   * How many open tasks the viewer may see match the filter: `findTasks`' `totalCount`, answered from the
+   * indexes without fetching documents (memory: the principal index's columns; MongoDB: `countDocuments`).
+   */
+  taskCount(query: TaskCountQuery): Promise<number>;
+
   /** Open, non-deferred tasks the viewer may see, counted per application, sorted by name. */
   taskCountByApplication(viewer: Viewer, now?: Date): Promise<ApplicationTaskCount[]>;
 
@@ -206,6 +236,51 @@ export interface ViewQueries {
 
   /** A process instance by `applicationName/processInstanceId`. */
   getProcessInstance(id: string): Promise<ProcessInstanceView | null>;
+
+  /** The process instances a user started (`startUserId`), newest first, paged. */
+  findProcessInstances(query: ProcessInstanceQuery): Promise<Page<ProcessInstanceView>>;
+}
+
+// Closed tasks and histories
+
+/**
+ * The closed tasks and the histories: the part of the view store's reading face that the
+ * closed-tasks and history views answer. Authorised like the open tasks: a viewer sees a closed task
+ * when they could see it as it closed (assignee, candidate user, member of a candidate group), and a
+ * history when they may see its subject as of its last event.
+ */
+export interface HistoryQueries {
+  /** Closed tasks the viewer may see, filtered, sorted (default `CLOSE_TIME DESC`) and paged. */
+  findClosedTasks(query: ClosedTaskQuery): Promise<Page<ClosedTaskView>>;
+
+  /** Histories by id ({@link historyId}), in order; null where there is none or the viewer may not read it. */
+  getHistories(ids: readonly string[], viewer: Viewer): Promise<(HistoryView | null)[]>;
+}
+
+/** The GraphQL `ClosedTaskFilter`. Time bounds are exclusive, as in {@link TaskFilter}. */
+export interface ClosedTaskFilter {
+  /** The conditions of open tasks, on the task as it closed (`includeDeferred` does not apply). */
+  task?: TaskFilter | null;
+  closedAs?: TaskClosing | null;
+  completedBy?: string | null;
+  /** Only tasks the viewer completed ("done by me"). */
+  completedByMe?: boolean | null;
+  /** Closed (completed or deleted) after this time. */
+  completedAfter?: string | null;
+  completedBefore?: string | null;
+}
+
+export type ClosedTaskSortField = TaskSortField | 'CLOSE_TIME';
+
+export interface ClosedTaskSort {
+  field: ClosedTaskSortField;
+  direction?: SortDirection;
+}
+
+export interface ClosedTaskQuery extends PageRequest {
+  viewer: Viewer;
+  filter?: ClosedTaskFilter | null;
+  sort?: readonly ClosedTaskSort[] | null;
 }
 
 /** A query was malformed: names the field (`filter.payload[0].path`, `after`, `first` ...). */
@@ -382,7 +457,7 @@ export interface ViewWriter {
 }
 
 /** The whole view store. */
-export interface ViewStore extends ViewQueries, ViewChangeFeed, ViewWriter {
+export interface ViewStore extends ViewQueries, HistoryQueries, ViewChangeFeed, ViewWriter {
   close(): Promise<void>;
 }
 

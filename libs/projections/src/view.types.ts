@@ -102,8 +102,82 @@ export interface ProcessInstanceView {
   endTime: string | null;
   /** Why it was cancelled or suspended, when the engine said. */
   reason: string | null;
+  /** A user asked to cancel it and the engine has not reported its end yet. */
+  cancellationRequested: boolean;
   version: number;
   position: number;
+}
+
+/** How a task left the open tasks. */
+export type TaskClosing = 'COMPLETED' | 'DELETED';
+
+/**
+ * A task of the closed-tasks view: the task as it was when it closed, and who closed it when. The
+ * view follows every task from its creation (it cannot learn a closed task's fields otherwise);
+ * while the task is open, `closedAs` is null and no query shows it.
+ */
+export interface ClosedTaskView extends TaskView {
+  closedAs: TaskClosing | null;
+  /** Time of the command that closed the task. */
+  closedAt: string | null;
+  /** Completed: the assignee the engine reported, else the user the command ran for. Null when deleted. */
+  completedBy: string | null;
+  /** The user the closing command ran for; null when the engine reported it on its own. */
+  closedBy: string | null;
+  deleteReason: string | null;
+}
+
+/** One field a change set, with its new value (null when cleared). */
+export interface HistoryChange {
+  field: string;
+  value: unknown;
+}
+
+/** One event of a task or data entry stream, as its history shows it. */
+export interface HistoryEntry {
+  /** The event's revision in its stream. */
+  revision: number;
+  position: number;
+  /** The time of the command that caused it. */
+  time: string;
+  /** The event type (`TaskClaimed`, `DataEntryUpdated` ...). */
+  type: string;
+  /** The user the command ran for; null when an engine or a source reported it on its own. */
+  userId: string | null;
+  commandId: string;
+  /** The fields whose values the event changed, with their new values. */
+  changes: HistoryChange[];
+  /** The comment of a `TaskCommentAdded`. */
+  comment: { author: string; text: string } | null;
+  /** The protocol line of a data entry event, when it wrote one. */
+  protocolEntry: ProtocolEntry | null;
+}
+
+/**
+ * The history of one task or data entry: every event of its stream. Readable by whoever may see
+ * its subject as of its last event (a closed task: who could see it when it closed; a deleted data
+ * entry: who was authorised last).
+ */
+export interface HistoryView {
+  /** `task:<taskId>` or `data-entry:<entryType#entryId>` ({@link historyId}). */
+  id: string;
+  subject: 'TASK' | 'DATA_ENTRY';
+  /** The task id or `entryType#entryId`. */
+  subjectId: string;
+  /** Users who may read it: a task's assignee and candidate users, an entry's authorised users. */
+  authorizedUsers: string[];
+  /** Groups whose members may read it. */
+  authorizedGroups: string[];
+  /** The subject after the last event, to tell which fields the next one changes. */
+  last: Record<string, unknown>;
+  entries: HistoryEntry[];
+  version: number;
+  position: number;
+}
+
+/** The id of the history of a task or of a data entry. */
+export function historyId(subject: HistoryView['subject'], subjectId: string): string {
+  return `${subject === 'TASK' ? 'task' : 'data-entry'}:${subjectId}`;
 }
 
 /** The views by name. The name is also the projection's name in the admin API. */
@@ -112,6 +186,8 @@ export interface ViewDocuments {
   'data-entries': DataEntryView;
   'process-definitions': ProcessDefinitionView;
   'process-instances': ProcessInstanceView;
+  'closed-tasks': ClosedTaskView;
+  history: HistoryView;
 }
 
 export type ViewName = keyof ViewDocuments;
@@ -121,6 +197,8 @@ export const VIEW_NAMES: readonly ViewName[] = [
   'data-entries',
   'process-definitions',
   'process-instances',
+  'closed-tasks',
+  'history',
 ];
 
 /** The id of any view document (`key` for process definitions). */

@@ -5,6 +5,8 @@ import {
   validateCommand,
   type CommandDispatcher,
   type CommandResult,
+  type EditTaskData,
+  type RequestProcessInstanceCancellation,
   type TaskInteractionCommand,
 } from '@eddy/contracts';
 import { EngineError } from '@eddy/collector/engine/engine.errors';
@@ -13,7 +15,10 @@ import {
   canSeeTask,
   VIEW_STORE,
   WaitForPositionTimeoutError,
+  type ProcessInstanceView,
   type TaskView,
+  type ViewName,
+  type Viewer,
   type ViewStore,
 } from '@eddy/projections';
 import { readTaskState } from '@eddy/taskpool';
@@ -111,6 +116,64 @@ export class TaskInteractionsService {
     });
   }
 
+  /**
+   * Hands a task to another user: its assignee may, and a holder of `tasks:manage` may for any task they
+   * see. A delegator who no longer sees the task afterwards is answered with it as its new assignee sees it.
+   */
+  delegate(context: TasklistContext, id: string, assignee: string): Promise<TaskView> {
+    return this.oneAtATime(id, async () => {
+      const task = await this.visibleTask(context, id);
+      if (!context.identity.permissions.has('tasks:manage')) {
+        this.requireAssignee(context, task, 'assign');
+      }
+      return this.send(
+        context,
+        task,
+        { type: 'DelegateTask', data: { id, assignee } },
+        { assignee: 'assignee', 'data.assignee': 'assignee' },
+        { userId: assignee, groups: [] },
+      );
+    });
+  }
+
+  /**
+   * Anyone who may see an open task may comment on it. Answers once the task's history shows the
+   * comment, so that `comments` of the answer holds it.
+   */
+  comment(context: TasklistContext, id: string, text: string): Promise<TaskView> {
+    return this.oneAtATime(id, async () => {
+      const task = await this.visibleTask(context, id);
+      return this.send(
+        context,
+        task,
+        {
+          type: 'AddTaskComment',
+          data: { id, author: context.viewer.userId, text },
+        },
+        {},
+        undefined,
+        ['tasks', 'history'],
+      );
+    });
+  }
+
+  /** Changes priority, due and follow-up date: holders of `tasks:manage`, on tasks they see. */
+  edit(context: TasklistContext, id: string, changes: Omit<EditTaskData, 'id'> | null): Promise<TaskView> {
+    return this.oneAtATime(id, async () => {
+      const task = await this.visibleTask(context, id);
+      if (!context.identity.permissions.has('tasks:manage')) {
+        throw tasklistError('FORBIDDEN', `changing task ${id} needs the tasks:manage permission`);
+      }
+      const fields = Object.fromEntries(
+        ['priority', 'dueDate', 'followUpDate'].flatMap((f) => [
+          [f, `changes.${f}`],
+          [`data.${f}`, `changes.${f}`],
+        ]),
+      );
+      return this.send(context, task, { type: 'EditTask', data: { ...changes, id } }, fields);
+    });
+  }
+
   /** Starts the latest version of a process the user may start from the tasklist. */
   async startProcess(context: TasklistContext, key: string, variables: unknown): Promise<StartedProcess> {
     this.checkVariables(variables);
@@ -149,6 +212,46 @@ export class TaskInteractionsService {
       }
       throw error;
     }
+  }
+
+  /**
+   * Asks the engine, through the core, to cancel a running instance: its starter may, and an admin. An
+   * instance the user may not cancel is answered like one that does not exist. The answer shows the
+   * instance with `cancellationRequested`; the engine's cancellation follows through the collector.
+   */
+  async cancelProcessInstance(context: TasklistContext, id: string): Promise<ProcessInstanceView> {
+    const instance = await this.views.getProcessInstance(id);
+    const allowed =
+      instance !== null &&
+      (instance.startUserId === context.viewer.userId || context.identity.permissions.has('admin'));
+    if (!allowed) {
+      throw tasklistError('NOT_FOUND', `process instance ${id} does not exist or is not yours to cancel`, {
+        field: 'id',
+      });
+    }
+    if (instance.state === 'FINISHED' || instance.state === 'CANCELLED') {
+      throw tasklistError('CONFLICT', `process instance ${id} is ${instance.state.toLowerCase()}`, {
+        reason: 'PROCESS_INSTANCE_CLOSED',
+        field: 'id',
+      });
+    }
+    const sourceReference = {
+      type: 'process' as const,
+      instanceId: instance.processInstanceId,
+      definitionId: instance.processDefinitionId,
+      definitionKey: instance.processDefinitionKey,
+      name: instance.processName,
+      applicationName: instance.applicationName,
+      ...(instance.tenantId !== null ? { tenantId: instance.tenantId } : {}),
+    };
+    await this.dispatchAndWait(
+      context,
+      { type: 'RequestProcessInstanceCancellation', data: { sourceReference } },
+      `process instance ${id}`,
+      ['process-instances'],
+      { 'data.sourceReference.instanceId': 'id' },
+    );
+    return (await this.views.getProcessInstance(id)) ?? instance;
   }
 
   /**
@@ -195,7 +298,10 @@ export class TaskInteractionsService {
     const state = await readTaskState(this.store, id);
     if (
       (state.status === 'completed' || state.status === 'deleted') &&
-      canSeeTask(state.task, context.viewer)
+      canSeeTask(
+        { ...state.task, processDefinitionKey: state.task.sourceReference.definitionKey },
+        context.viewer,
+      )
     ) {
       throw tasklistError('CONFLICT', `task ${id} is ${state.status}`, {
         reason: 'TASK_CLOSED',
@@ -220,14 +326,45 @@ export class TaskInteractionsService {
     }
   }
 
+  /**
+   * `fields` renames the command's field paths (as validated, and as the core names them) to the mutation's
+   * arguments; `answerAs` is whose view of the task answers when the user no longer sees it (a delegated
+   * task); `views` are those that must show the command's events before it is answered.
+   */
   private async send(
     context: TasklistContext,
     before: TaskView,
     command: TaskInteractionCommand,
+    fields: Record<string, string> = {},
+    answerAs?: Viewer,
+    views: readonly ViewName[] = ['tasks'],
   ): Promise<TaskView> {
+    await this.dispatchAndWait(context, command, `task ${before.id}`, views, fields);
+    // A task that left the view meanwhile (completed by its engine) is answered as last seen.
+    const after =
+      (await this.views.getTask(before.id, context.viewer)) ??
+      (answerAs ? await this.views.getTask(before.id, answerAs) : null);
+    return after ?? before;
+  }
+
+  /**
+   * Validates the command, sends it through the core as the user and waits until `views` show its events
+   * (read your writes).
+   */
+  private async dispatchAndWait(
+    context: TasklistContext,
+    command: TaskInteractionCommand | RequestProcessInstanceCancellation,
+    subject: string,
+    views: readonly ViewName[],
+    fields: Record<string, string>,
+  ): Promise<void> {
     // Checked like the command API checks what it receives; paths name the mutation's arguments.
-    const invalid = validateCommand(command, { maxPayloadDepth: this.options.maxPayloadDepth }, []);
-    if (invalid) throw commandRejected(invalid);
+    const limits = {
+      maxPayloadDepth: this.options.maxPayloadDepth,
+      maxCommentLength: this.options.maxCommentLength,
+    };
+    const invalid = validateCommand(command, limits, []);
+    if (invalid) throw commandRejected(invalid, fields);
     const commandId = randomUUID();
     let result: CommandResult;
     try {
@@ -241,26 +378,22 @@ export class TaskInteractionsService {
         },
       } as Parameters<CommandDispatcher['dispatch']>[0]);
     } catch (error) {
-      this.logger.error(
-        `TASKLIST-101 ${command.type} task ${before.id} command ${commandId}: ${String(error)}`,
-      );
+      this.logger.error(`TASKLIST-101 ${command.type} ${subject} command ${commandId}: ${String(error)}`);
       throw error;
     }
-    if (result.status === 'rejected') throw commandRejected(result.error);
+    if (result.status === 'rejected') throw commandRejected(result.error, fields);
     try {
-      await this.views.waitForPosition(result.position, this.options.readYourWritesTimeoutMs, ['tasks']);
+      await this.views.waitForPosition(result.position, this.options.readYourWritesTimeoutMs, views);
     } catch (error) {
       if (error instanceof WaitForPositionTimeoutError) {
-        this.logger.warn(`TASKLIST-102 ${command.type} task ${before.id}: ${error.message}`);
+        this.logger.warn(`TASKLIST-102 ${command.type} ${subject}: ${error.message}`);
         throw tasklistError(
           'TIMEOUT',
-          `the command was accepted, but the task view did not show it within ${this.options.readYourWritesTimeoutMs} ms`,
+          `the command was accepted, but the ${views.join(' and ')} view did not show it within ${this.options.readYourWritesTimeoutMs} ms`,
           { commandId, position: result.position },
         );
       }
       throw error;
     }
-    // A task that left the view meanwhile (completed by its engine) is answered as last seen.
-    return (await this.views.getTask(before.id, context.viewer)) ?? before;
   }
 }

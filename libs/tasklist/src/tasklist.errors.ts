@@ -46,17 +46,29 @@ const DOMAIN_CODES: Record<string, TasklistErrorCode> = {
   TASK_NOT_ASSIGNED: 'CONFLICT',
   TASK_ASSIGNED: 'CONFLICT',
   TASK_NOT_ASSIGNED_TO_USER: 'FORBIDDEN',
+  DUE_DATE_BEFORE_CREATE_TIME: 'BAD_USER_INPUT',
+  PROCESS_INSTANCE_NOT_FOUND: 'NOT_FOUND',
+  PROCESS_INSTANCE_CLOSED: 'CONFLICT',
   INVALID_COMMAND: 'BAD_USER_INPUT',
   CONCURRENCY_CONFLICT: 'CONFLICT',
   WRONG_EXPECTED_REVISION: 'CONFLICT',
+  CORE_UNAVAILABLE: 'UNAVAILABLE',
 };
 
-/** The GraphQL error of a command the core rejected; the domain code travels in `extensions.reason`. */
-export function commandRejected(error: CommandError): GraphQLError {
+/**
+ * The GraphQL error of a command the core rejected; the domain code travels in `extensions.reason`.
+ * `fields` renames a command's field paths (`data.dueDate`) to the mutation's arguments (`changes.dueDate`).
+ */
+export function commandRejected(error: CommandError, fields: Record<string, string> = {}): GraphQLError {
   const code = DOMAIN_CODES[error.code] ?? 'INTERNAL_SERVER_ERROR';
-  return tasklistError(code, error.message, {
+  const field = error.path === undefined ? undefined : (fields[error.path] ?? error.path);
+  const message =
+    error.path !== undefined && field !== error.path && error.message.startsWith(`${error.path}:`)
+      ? `${field}${error.message.slice(error.path.length)}`
+      : error.message;
+  return tasklistError(code, message, {
     reason: error.code,
-    ...(error.path ? { field: error.path } : {}),
+    ...(field !== undefined ? { field } : {}),
   });
 }
 

@@ -11,6 +11,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { join } from 'node:path';
 import { FormCatalog } from './forms/form-catalog';
 import { FormQueryResolver } from './forms/form.resolver';
+import { HISTORY_RESOLVERS } from './history/history.resolvers';
 import { LiveListsService } from './live/live-lists.service';
 import { operationLatencyPlugin } from './observability/tasklist.metrics';
 import { QueryLimits } from './protection/query-limits';
@@ -21,11 +22,17 @@ import {
   TasklistQueryResolver,
   TasklistSubscriptionResolver,
 } from './resolvers/tasklist.resolvers';
+import { TaskCountsService } from './counts/task-counts.service';
+import { ProcessInstancesResolver } from './resolvers/process-instances.resolver';
+import { TaskCountsResolver } from './resolvers/task-counts.resolver';
+import { TaskEditsResolver } from './resolvers/task-edits.resolver';
 import { DateTimeScalar, JsonScalar } from './schema/scalars';
 import { TaskInteractionsService } from './task-interactions.service';
 import { TasklistContextFactory } from './tasklist.context';
 import { formatForClient, tasklistError } from './tasklist.errors';
 import { resolveTasklistOptions, TASKLIST_OPTIONS, type TasklistOptions } from './tasklist.options';
+import { GraphqlExplorerController, graphqlExplorerPlugin } from './transport/graphql-explorer.controller';
+import { GRAPHQL_WS_DRAIN, GraphqlWsDrain } from './transport/graphql-ws.drain';
 import { GraphqlWsServer, MAX_DOCUMENT_TOKENS } from './transport/graphql-ws.server';
 
 /** Where the schema files live: the contract's copy and, beside it, any additions. */
@@ -84,6 +91,7 @@ export class TasklistModule {
         FormCatalog,
       ],
     };
+    const drain = new GraphqlWsDrain();
     const graphql = GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [core],
@@ -114,7 +122,15 @@ export class TasklistModule {
         includeStacktraceInErrorResponses: false,
         parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },
         // No cache hints in this API: the cache control plugin would only cost time per field.
-        plugins: [limits.apolloPlugin(), ApolloServerPluginCacheControlDisabled(), operationLatencyPlugin()],
+        plugins: [
+          limits.apolloPlugin(),
+          ApolloServerPluginCacheControlDisabled(),
+          operationLatencyPlugin(),
+          // A browser's GET of the path gets the GraphQL explorer.
+          graphqlExplorerPlugin(),
+          // On shutdown, graphql-ws connections are closed with 1001 before the HTTP server drains.
+          drain.plugin(),
+        ],
         formatError: formatForClient,
         // graphql-ws runs in GraphqlWsServer, on the same path.
         subscriptions: undefined,
@@ -123,6 +139,7 @@ export class TasklistModule {
     return {
       module: TasklistModule,
       imports: [core, graphql],
+      controllers: [GraphqlExplorerController],
       providers: [
         TasklistQueryResolver,
         TaskFieldsResolver,
@@ -130,7 +147,13 @@ export class TasklistModule {
         TasklistMutationResolver,
         TasklistSubscriptionResolver,
         FormQueryResolver,
+        TaskEditsResolver,
+        TaskCountsResolver,
+        ProcessInstancesResolver,
+        TaskCountsService,
+        ...HISTORY_RESOLVERS,
         GraphqlWsServer,
+        { provide: GRAPHQL_WS_DRAIN, useValue: drain },
       ],
       exports: [core],
     };

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_PAYLOAD_DEPTH } from '@eddy/contracts';
+import { DEFAULT_MAX_COMMENT_LENGTH, DEFAULT_MAX_PAYLOAD_DEPTH } from '@eddy/contracts';
 
 /** Settings of the tasklist API. The application's configuration maps environment variables onto it. */
 export interface TasklistOptions {
@@ -29,10 +29,17 @@ export interface TasklistOptions {
   snapshotPageSize: number;
   /** How deep `completeTask` and `startProcess` variables may nest (`EDDY_MAX_PAYLOAD_DEPTH`). */
   maxPayloadDepth: number;
+  /** The longest text of `addTaskComment` (`EDDY_COMMENT_MAX_LENGTH`). */
+  maxCommentLength: number;
   /** Serve GraphQL introspection (the schema compare test and tools need it). Default true. */
   introspection: boolean;
   /** Folder whose `*.form` files (Camunda Forms) `form(key)` serves; none when null. */
   formsDir: string | null;
+  /**
+   * Who sees a task without assignee and candidates: `starters`, everyone who may start its process (its
+   * candidate starters, or every authenticated user when it has none), or `nobody`.
+   */
+  tasksWithoutCandidates: 'starters' | 'nobody';
 }
 
 /** Injection token of the {@link TasklistOptions}. */
@@ -51,8 +58,10 @@ export const DEFAULT_TASKLIST_OPTIONS: TasklistOptions = {
   maxQueuedChanges: 10_000,
   snapshotPageSize: 1_000,
   maxPayloadDepth: DEFAULT_MAX_PAYLOAD_DEPTH,
+  maxCommentLength: DEFAULT_MAX_COMMENT_LENGTH,
   introspection: true,
   formsDir: null,
+  tasksWithoutCandidates: 'starters',
 };
 
 /**
@@ -76,6 +85,7 @@ export function resolveTasklistOptions(partial: Partial<TasklistOptions> = {}): 
     'maxQueuedChanges',
     'snapshotPageSize',
     'maxPayloadDepth',
+    'maxCommentLength',
   ];
   for (const key of positive) {
     const value = options[key];
@@ -87,6 +97,11 @@ export function resolveTasklistOptions(partial: Partial<TasklistOptions> = {}): 
     if (options[key] > 1_000) {
       throw new Error(`TASKLIST-001 tasklist option ${key} must be at most 1000 (the view store's limit)`);
     }
+  }
+  if (options.tasksWithoutCandidates !== 'starters' && options.tasksWithoutCandidates !== 'nobody') {
+    throw new Error(
+      `TASKLIST-001 tasklist option tasksWithoutCandidates must be starters or nobody, got ${String(options.tasksWithoutCandidates)}`,
+    );
   }
   if (typeof options.path !== 'string' || !options.path.startsWith('/')) {
     throw new Error(`TASKLIST-001 tasklist option path must start with '/', got ${String(options.path)}`);

@@ -586,6 +586,8 @@ export class Camunda8RestStub {
   }
 
   private async deploy(xml: string, resourceName: string): Promise<StubDefinition[]> {
+    // Decisions are kept by Camunda for business rule tasks; the stub runs none.
+    if (resourceName.endsWith('.dmn')) return [];
     let read: Awaited<ReturnType<typeof readDefinitions>>;
     try {
       read = await readDefinitions(xml, resourceName);

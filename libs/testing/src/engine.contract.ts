@@ -221,6 +221,50 @@ export function processEngineContract(name: string, factory: ProcessEngineContra
         expect(removed.event.changed).toContain('followUpDate');
       });
 
+      it('updates priority, due and follow-up date of a task in one step, and removes a date', async () => {
+        const { engine, log } = await fresh();
+        const { instanceId } = await startReview(engine);
+        const task = await log.task(instanceId, 'Review');
+        const due = '2031-06-01T17:00:00.000Z';
+
+        await engine.updateTask(task.id, {
+          priority: 90,
+          dueDate: due,
+          followUpDate: '2031-05-20T08:00:00Z',
+        });
+        const updated = await log.taskEvent(
+          instanceId,
+          'task.attributesChanged',
+          'Review',
+          (e) => e.task.priority === 90,
+        );
+        expect([...updated.event.changed].sort()).toEqual(['dueDate', 'followUpDate', 'priority']);
+        expect(Date.parse(updated.event.task.dueDate!)).toBe(Date.parse(due));
+        expect(Date.parse(updated.event.task.followUpDate!)).toBe(Date.parse('2031-05-20T08:00:00Z'));
+
+        await engine.updateTask(task.id, { dueDate: null });
+        const removed = await log.taskEvent(
+          instanceId,
+          'task.attributesChanged',
+          'Review',
+          (e) => e.task.dueDate === null,
+        );
+        expect(removed.event.changed).toEqual(['dueDate']);
+        expect(removed.event.task).toMatchObject({ priority: 90, followUpDate: expect.any(String) });
+
+        await expect(engine.updateTask(task.id, { priority: 101 })).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+          message: expect.stringContaining('priority'),
+        });
+        await expect(engine.updateTask(task.id, { dueDate: 'soon' })).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+          message: expect.stringContaining('dueDate'),
+        });
+        await expect(
+          engine.updateTask(`no-such-task-${randomUUID()}`, { priority: 10 }),
+        ).rejects.toMatchObject({ code: 'UNKNOWN_TASK' });
+      });
+
       it('completes a task with variables; the next task sees them', async () => {
         const { engine, log } = await fresh();
         const { instanceId } = await startReview(engine);

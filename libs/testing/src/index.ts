@@ -9,4 +9,7 @@ export * from './projection-specification';
 export * from './event-store.contract';
 export * from './event-store.test-events';
 export * from './view-store.contract';
+export * from './history-view-store.contract';
 export * from './servers';
+export * from './kafka-topic-reader';
+export * from './seeded-random';

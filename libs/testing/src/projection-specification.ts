@@ -14,6 +14,8 @@ export interface SpecEvent {
   position?: number;
   /** Metadata timestamp. Default 2026-01-01T00:00:00.000Z plus one second per position. */
   timestamp?: string;
+  /** Metadata user id. Default none. */
+  userId?: string;
   schemaVersion?: number;
 }
 
@@ -40,6 +42,7 @@ export function storedEventsOf(
       metadata: {
         commandId: `command-${position}`,
         correlationId: `correlation-${position}`,
+        ...(e.userId !== undefined ? { userId: e.userId } : {}),
         timestamp: e.timestamp ?? new Date(Date.UTC(2026, 0, 1) + position * 1_000).toISOString(),
       },
       streamId,

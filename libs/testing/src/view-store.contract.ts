@@ -3,6 +3,7 @@ import {
   type DataEntryView,
   LIVE_COPY,
   type ProcessDefinitionView,
+  type ProcessInstanceView,
   type TaskFilter,
   type TaskView,
   type ViewChange,
@@ -111,6 +112,32 @@ export function aDefinition(
   };
 }
 
+/** A running process instance of `shop`, started by carl. */
+export function aProcessInstance(
+  id: string,
+  overrides: Partial<ProcessInstanceView> = {},
+): ProcessInstanceView {
+  return {
+    id: `shop/${id}`,
+    processInstanceId: id,
+    processDefinitionId: 'order:1',
+    processDefinitionKey: 'order',
+    processName: 'Order',
+    applicationName: 'shop',
+    tenantId: null,
+    businessKey: null,
+    state: 'RUNNING',
+    startUserId: 'carl',
+    startTime: '2026-01-01T00:00:00.000Z',
+    endTime: null,
+    reason: null,
+    cancellationRequested: false,
+    version: 0,
+    position: 1,
+    ...overrides,
+  };
+}
+
 const clerk: Viewer = { userId: 'carl', groups: ['clerks'] };
 
 /**
@@ -197,6 +224,27 @@ export function viewStoreContract(name: string, factory: ViewStoreContractFactor
           null,
           null,
         ]);
+      });
+
+      it('shows a task without assignee and candidates to the viewers who may start its process', async () => {
+        const store = await create();
+        await upsertTasks(store, [
+          aTask('open', { candidateGroups: [], processDefinitionKey: 'order' }),
+          aTask('other', { candidateGroups: [], processDefinitionKey: 'claim' }),
+          aTask('generic', { candidateGroups: [], processDefinitionKey: null }),
+          aTask('named', { candidateGroups: ['other'], processDefinitionKey: 'order' }),
+        ]);
+        const starter: Viewer = { userId: 'sam', groups: [], startableProcesses: ['order'] };
+        expect(await findIds(store, {}, starter)).toEqual(['open']);
+        expect((await store.getTask('open', starter))?.id).toBe('open');
+        expect(await store.getTask('other', starter)).toBeNull();
+        expect(await findIds(store, {}, { userId: 'sam', groups: [] })).toEqual([]);
+        // Once someone is named on it, only they see it.
+        await upsertTasks(store, [
+          aTask('open', { candidateGroups: ['clerks'], processDefinitionKey: 'order', version: 2 }),
+        ]);
+        expect(await findIds(store, {}, starter)).toEqual([]);
+        expect(await findIds(store, {}, clerk)).toEqual(['open']);
       });
     });
 
@@ -557,6 +605,81 @@ export function viewStoreContract(name: string, factory: ViewStoreContractFactor
           { applicationName: 'billing', count: 1 },
           { applicationName: 'shop', count: 2 },
         ]);
+      });
+    });
+
+    describe('task counts', () => {
+      it('counts what findTasks finds (its totalCount) for every filter, authorised like it', async () => {
+        const store = await create();
+        await upsertTasks(store, [
+          aTask('1', { priority: 10, payload: { region: 'north' } }),
+          aTask('2', { priority: 60, assignee: 'carl', payload: { region: 'south' } }),
+          aTask('3', { priority: 90, followUpDate: '2030-01-01T00:00:00Z' }),
+          aTask('4', { candidateGroups: ['board'], priority: 90 }),
+          aTask('5', { correlations: [{ entryType: 'order', entryId: 'o1' }] }),
+          aTask('6', { candidateGroups: ['board'], correlations: [{ entryType: 'order', entryId: 'o1' }] }),
+        ]);
+        const filters: TaskFilter[] = [
+          {},
+          { includeDeferred: true },
+          { priorityMin: 50 },
+          { priorityMin: 50, includeDeferred: true },
+          { assignedToMe: true },
+          { unassigned: true },
+          { payload: [{ path: 'region', op: 'EQ', value: 'north' }] },
+          { correlatedTo: { entryType: 'order', entryId: 'o1' } },
+          { text: 'task 2' },
+        ];
+        for (const viewer of [clerk, { userId: 'bob', groups: ['board'] }, { userId: 'x', groups: [] }]) {
+          for (const filter of filters) {
+            const { totalCount } = await store.findTasks({ viewer, filter, now: NOW, first: 0 });
+            expect({ filter, viewer, count: await store.taskCount({ viewer, filter, now: NOW }) }).toEqual({
+              filter,
+              viewer,
+              count: totalCount,
+            });
+          }
+        }
+        expect(await store.taskCount({ viewer: clerk, now: NOW })).toBe(3);
+        expect(await store.taskCount({ viewer: { userId: 'x', groups: [] }, now: NOW })).toBe(0);
+        await expect(
+          store.taskCount({ viewer: clerk, filter: { payload: [{ path: 'a..b', op: 'EQ', value: 1 }] } }),
+        ).rejects.toMatchObject({ field: 'filter.payload[0].path' });
+      });
+    });
+
+    describe('process instances of a user', () => {
+      it('lists the instances a user started, newest first, by state, paged', async () => {
+        const store = await create();
+        const instances = [
+          aProcessInstance('p1', { startTime: '2026-01-01T00:00:00.000Z' }),
+          aProcessInstance('p2', { startTime: '2026-01-03T00:00:00.000Z', state: 'CANCELLED' }),
+          aProcessInstance('p3', { startTime: '2026-01-02T00:00:00.000Z' }),
+          aProcessInstance('p4', { startUserId: 'dora' }),
+          aProcessInstance('p5', { startUserId: null }),
+        ];
+        await store.commit(
+          { view: 'process-instances', copy: LIVE_COPY },
+          {
+            checkpoint: 1,
+            writes: instances.map((i) => ({ kind: 'upsert' as const, id: i.id, document: i })),
+          },
+        );
+        const all = await store.findProcessInstances({ startedBy: 'carl' });
+        expect(all.nodes.map((i) => i.processInstanceId)).toEqual(['p2', 'p3', 'p1']);
+        expect(all.totalCount).toBe(3);
+        const running = await store.findProcessInstances({ startedBy: 'carl', state: 'RUNNING' });
+        expect(running.nodes.map((i) => i.processInstanceId)).toEqual(['p3', 'p1']);
+        const first = await store.findProcessInstances({ startedBy: 'carl', first: 2 });
+        expect(first.pageInfo.hasNextPage).toBe(true);
+        const second = await store.findProcessInstances({
+          startedBy: 'carl',
+          first: 2,
+          after: first.pageInfo.endCursor,
+        });
+        expect(second.nodes.map((i) => i.processInstanceId)).toEqual(['p1']);
+        expect(second.pageInfo.hasNextPage).toBe(false);
+        expect((await store.findProcessInstances({ startedBy: 'nobody' })).nodes).toEqual([]);
       });
     });
 

@@ -53,7 +53,7 @@ export function registrationOf(
 }
 
 /**
- * Deploys every `.bpmn` file of the configured folder (in name order) and registers each deployed process
+ * Deploys every `.dmn` and then every `.bpmn` file of the configured folder (in name order) and registers each deployed process
  * definition with the core. The same XML deployed again is the same definition, and registering it again
  * is answered as a duplicate; a changed file becomes a new version.
  *
@@ -77,9 +77,9 @@ export class BpmnDeployer {
     if (!existsSync(folder) || !statSync(folder).isDirectory()) {
       throw new Error(`COLLECTOR-031 EDDY_BPMN_DIR: ${folder} is not a folder`);
     }
-    const files = readdirSync(folder)
-      .filter((name) => name.endsWith('.bpmn'))
-      .sort();
+    // The decisions (.dmn) first, so that business rule tasks find them.
+    const names = readdirSync(folder).sort();
+    const files = [...names.filter((n) => n.endsWith('.dmn')), ...names.filter((n) => n.endsWith('.bpmn'))];
     const deployed: DeployedProcessDefinition[] = [];
     for (const file of files) {
       let definitions: DeployedProcessDefinition[];

@@ -36,11 +36,15 @@ function fakeEngine(overrides: Partial<ProcessEngine> = {}) {
     assignTask: jest.fn(async () => undefined),
     completeTask: jest.fn(async () => undefined),
     setTaskFollowUpDate: jest.fn(async () => undefined),
+    updateTask: jest.fn(async () => undefined),
+    cancelProcessInstance: jest.fn(async () => undefined),
     ...overrides,
   } as unknown as ProcessEngine & {
     assignTask: ReturnType<typeof jest.fn>;
     completeTask: ReturnType<typeof jest.fn>;
     setTaskFollowUpDate: ReturnType<typeof jest.fn>;
+    updateTask: ReturnType<typeof jest.fn>;
+    cancelProcessInstance: ReturnType<typeof jest.fn>;
   };
 }
 
@@ -92,6 +96,53 @@ describe('EngineClient', () => {
       ['t1', '2030-01-01T00:00:00Z'],
       ['t1', null],
     ]);
+  });
+
+  it('assigns a delegated task and updates an edited one', async () => {
+    const store = new MemoryEventStore();
+    const engine = fakeEngine();
+    await append(store, 't1', 'TaskCreated', created('eddy'));
+    await start(store, engine);
+
+    await append(store, 't1', 'TaskDelegated', { assignee: 'bob', previousAssignee: null });
+    await append(store, 't1', 'TaskEdited', { changes: { priority: 80, dueDate: null } });
+
+    await waitFor(() => expect(engine.updateTask).toHaveBeenCalled());
+    expect(engine.assignTask.mock.calls).toEqual([['t1', 'bob']]);
+    expect(engine.updateTask.mock.calls).toEqual([['t1', { priority: 80, dueDate: null }]]);
+  });
+
+  it('cancels the instances of its own application whose cancellation a user requested', async () => {
+    const store = new MemoryEventStore();
+    const engine = fakeEngine({
+      cancelProcessInstance: jest.fn(async (id: string) => {
+        if (id === 'gone')
+          throw new EngineError('UNKNOWN_PROCESS_INSTANCE', `instanceId: no running instance ${id}`);
+      }),
+    });
+    await start(store, engine);
+    const request = (application: string, instanceId: string) =>
+      store.appendToStream(`process-instance-${application}/${instanceId}`, [
+        {
+          id: `event-${++eventSeq}`,
+          type: 'ProcessInstanceCancellationRequested',
+          schemaVersion: 1,
+          data: {
+            sourceReference: { applicationName: application, instanceId },
+            businessKey: null,
+            time: '2026-03-01T10:00:00Z',
+            requestedBy: 'ann',
+            reason: null,
+          },
+          metadata: { commandId: `c-${eventSeq}`, correlationId: 'test', timestamp: '2026-03-01T10:00:00Z' },
+        },
+      ]);
+    await request('eddy', 'gone');
+    await request('other-app', 'pi-2');
+    await request('eddy', 'pi-1');
+
+    await waitFor(() => expect(engine.cancelProcessInstance).toHaveBeenCalledWith('pi-1'));
+    expect(engine.cancelProcessInstance.mock.calls).toEqual([['gone'], ['pi-1']]);
   });
 
   it('retries a failing call a bounded number of times, then gives up and goes on', async () => {

@@ -1,5 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { taskStreamId, type TaskCreated, type TaskInteractionEvent } from '@eddy/contracts';
+import {
+  taskStreamId,
+  type ProcessInstanceCancellationRequested,
+  type TaskCreated,
+  type TaskInteractionEvent,
+} from '@eddy/contracts';
 import {
   type CheckpointReset,
   checkCheckpoint,
@@ -38,7 +43,12 @@ const INTERACTIONS = new Set<string>([
   'TaskToBeCompleted',
   'TaskDeferred',
   'TaskUndeferred',
+  'TaskDelegated',
+  'TaskEdited',
 ]);
+
+/** The engine no longer has the task or instance: the call is skipped, not retried. */
+const UNKNOWN_TARGET: ReadonlySet<string> = new Set(['UNKNOWN_TASK', 'UNKNOWN_PROCESS_INSTANCE']);
 
 const calls = counter(
   'eddy_engine_client_calls_total',
@@ -49,8 +59,9 @@ const calls = counter(
 /**
  * Carries what users did in the tasklist to the engine. It follows the event store's global log from a
  * checkpoint of its own and, for the interaction events of tasks of its own application, calls the engine:
- * claimed -> assign, unclaimed -> unassign, to be completed -> complete with the variables, deferred and
- * undeferred -> follow-up date. The engine's resulting change comes back through the collector.
+ * claimed and delegated -> assign, unclaimed -> unassign, to be completed -> complete with the variables,
+ * deferred and undeferred -> follow-up date, edited -> priority and dates; and for instances of its own
+ * application, a requested cancellation -> cancel. The engine's resulting change comes back through the collector.
  *
  * A failed call is retried with back-off a bounded number of times, then logged and counted; the task stays
  * as the core has it (to be completed, say) for an operator to see. A task the engine no longer knows is
@@ -143,13 +154,26 @@ export class EngineClient {
       case 'TaskDeleted':
         this.applications.delete((event.data as { id: string }).id);
         return;
+      case 'ProcessInstanceCancellationRequested': {
+        const { sourceReference } = event.data as unknown as ProcessInstanceCancellationRequested['data'];
+        if (sourceReference.applicationName !== this.options.applicationName) return;
+        const instanceId = sourceReference.instanceId;
+        await this.callWithRetries(
+          'cancel',
+          `process instance ${instanceId}`,
+          event.position,
+          () => this.engine.cancelProcessInstance(instanceId),
+          signal,
+        );
+        return;
+      }
     }
     if (!INTERACTIONS.has(event.type)) return;
     const interaction = { type: event.type, data: event.data } as TaskInteractionEvent;
     const taskId = interaction.data.id;
     if ((await this.applicationOf(taskId)) !== this.options.applicationName) return;
     const [action, call] = this.engineCall(interaction);
-    await this.callWithRetries(action, taskId, event.position, call, signal);
+    await this.callWithRetries(action, `task ${taskId}`, event.position, call, signal);
   }
 
   private engineCall(event: TaskInteractionEvent): [string, () => Promise<void>] {
@@ -165,6 +189,10 @@ export class EngineClient {
         return ['defer', () => this.engine.setTaskFollowUpDate(id, event.data.followUpDate)];
       case 'TaskUndeferred':
         return ['undefer', () => this.engine.setTaskFollowUpDate(id, null)];
+      case 'TaskDelegated':
+        return ['delegate', () => this.engine.assignTask(id, event.data.assignee)];
+      case 'TaskEdited':
+        return ['edit', () => this.engine.updateTask(id, event.data.changes)];
       default: {
         const unexpected: never = event;
         throw new Error(`unexpected interaction event ${JSON.stringify(unexpected)}`);
@@ -182,9 +210,10 @@ export class EngineClient {
     return application;
   }
 
+  /** `subject` names what the call is about in the log (`task t-17`, `process instance pi-3`). */
   private async callWithRetries(
     action: string,
-    taskId: string,
+    subject: string,
     position: number,
     call: () => Promise<void>,
     signal: AbortSignal,
@@ -204,12 +233,12 @@ export class EngineClient {
           signal,
           shouldRetry: (error) => {
             const code = error instanceof EngineError ? error.code : null;
-            return code !== 'UNKNOWN_TASK' && code !== 'CLOSED' && code !== 'INVALID_ARGUMENT';
+            return !UNKNOWN_TARGET.has(code ?? '') && code !== 'CLOSED' && code !== 'INVALID_ARGUMENT';
           },
           onRetry: (error, attempt, delay) => {
             calls.inc({ action, outcome: 'retried' });
             this.logger.warn(
-              `ENGINE-CLIENT-004 task ${taskId}: ${action} failed (attempt ${attempt} of ${maxAttempts}), retrying in ${delay} ms: ${(error as Error).message}`,
+              `ENGINE-CLIENT-004 ${subject}: ${action} failed (attempt ${attempt} of ${maxAttempts}), retrying in ${delay} ms: ${(error as Error).message}`,
             );
           },
         },
@@ -218,10 +247,10 @@ export class EngineClient {
     } catch (error) {
       const message = (error as Error).message;
       const code = error instanceof EngineError ? error.code : null;
-      if (code === 'UNKNOWN_TASK') {
+      if (UNKNOWN_TARGET.has(code ?? '')) {
         calls.inc({ action, outcome: 'unknown_task' });
         this.logger.warn(
-          `ENGINE-CLIENT-002 task ${taskId}: ${action} (event at ${position}) skipped, the engine has no such open task: ${message}`,
+          `ENGINE-CLIENT-002 ${subject}: ${action} (event at ${position}) skipped, the engine has no such open task or running instance: ${message}`,
         );
         return;
       }
@@ -231,7 +260,7 @@ export class EngineClient {
       }
       calls.inc({ action, outcome: 'failed' });
       this.logger.error(
-        `ENGINE-CLIENT-003 task ${taskId}: ${action} (event at ${position}) failed after ${attempts} attempt(s), given up; the task keeps its state in the task pool: ${message}`,
+        `ENGINE-CLIENT-003 ${subject}: ${action} (event at ${position}) failed after ${attempts} attempt(s), given up; it keeps its state in the task pool: ${message}`,
       );
     }
   }

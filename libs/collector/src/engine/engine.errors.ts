@@ -2,6 +2,8 @@
 export type EngineErrorCode =
   /** The BPMN XML cannot be read. */
   | 'INVALID_BPMN'
+  /** A DMN resource cannot be read or holds what the engine cannot evaluate; the message names the element. */
+  | 'INVALID_DMN'
   /** The BPMN holds elements or attributes the engine cannot run; `details` names each element. */
   | 'UNSUPPORTED_ELEMENT'
   /** An argument is missing or malformed; the message names the field. */
@@ -10,6 +12,12 @@ export type EngineErrorCode =
   | 'UNKNOWN_PROCESS_INSTANCE'
   /** No open task has this id (never created, or already completed or cancelled). */
   | 'UNKNOWN_TASK'
+  /** No job has this key (never created, or already completed, failed for good or cancelled with its element). */
+  | 'UNKNOWN_JOB'
+  /** No incident has this key (never raised, or resolved). */
+  | 'UNKNOWN_INCIDENT'
+  /** The job exists but cannot take this action in its state (an incident waits on it). */
+  | 'INVALID_JOB_STATE'
   /** The process has no none start event. */
   | 'NOT_STARTABLE'
   /** The engine has been closed. */

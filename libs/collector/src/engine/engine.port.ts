@@ -26,9 +26,9 @@ export const PROCESS_ENGINE = Symbol('PROCESS_ENGINE');
 /** Process variables: a JSON object. */
 export type Variables = Record<string, unknown>;
 
-/** A BPMN resource to deploy. */
+/** A BPMN resource to deploy, or a DMN resource (`.dmn`) whose decisions business rule tasks call. */
 export interface BpmnResource {
-  /** The BPMN 2.0 XML in the Camunda 8 (zeebe) dialect. */
+  /** The BPMN 2.0 XML in the Camunda 8 (zeebe) dialect, or DMN 1.3 XML (then no process is deployed). */
   xml: string;
   /** Name of the resource, usually its file name (`invoice-approval.bpmn`). */
   resourceName: string;
@@ -122,6 +122,17 @@ export interface EngineTask {
   processName: string | null;
   businessKey: string | null;
   tenantId: string | null;
+}
+
+/**
+ * The attributes of an open task that a user may edit (Camunda 8's user task update): only the given
+ * ones change; a null date removes it.
+ */
+export interface EngineTaskUpdate {
+  /** 0..100. */
+  priority?: number;
+  dueDate?: string | null;
+  followUpDate?: string | null;
 }
 
 /** A process instance as the engine sees it. */
@@ -301,6 +312,12 @@ export interface ProcessEngine {
 
   /** Sets (or, with null, removes) the follow-up date of an open task (ISO-8601 date-time). */
   setTaskFollowUpDate(taskId: string, followUpDate: string | null): Promise<void>;
+
+  /**
+   * Changes the priority and the due and follow-up dates of an open task in one step, reported as one
+   * `task.attributesChanged` naming the attributes that changed.
+   */
+  updateTask(taskId: string, update: EngineTaskUpdate): Promise<void>;
 
   /** Correlates a message to the waiting message events whose name and correlation key match. */
   correlateMessage(request: CorrelateMessageRequest): Promise<MessageCorrelationResult>;

@@ -1,5 +1,6 @@
 export * from './engine.port';
 export * from './engine.errors';
+export * from './job-worker.port';
 export {
   EmbeddedProcessEngine,
   type EmbeddedProcessEngineOptions,

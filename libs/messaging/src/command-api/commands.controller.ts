@@ -14,46 +14,22 @@ import {
   parseCommand,
   type CommandDispatcher,
   type CommandLimits,
-  type CommandResult,
   type CommandWithMetadata,
 } from '@eddy/contracts';
 import { routeCommand } from '@eddy/taskpool';
-
-/** The answer for one command, as commands.md describes it. */
-export interface CommandResultBody {
-  commandId: string | null;
-  status: 'accepted' | 'duplicate' | 'rejected';
-  streamId: string | null;
-  revision: number | null;
-  position: number | null;
-  error?: { code: string; message: string; path?: string };
-}
+import {
+  CORRELATION_ID_PATTERN,
+  refusedBody,
+  toResultBody,
+  withMetadata,
+  type CommandResultBody,
+} from '../command-results';
 
 /** Injection token of the largest number of commands one request may carry. */
 export const MAX_COMMANDS_PER_REQUEST = Symbol('MAX_COMMANDS_PER_REQUEST');
 
 /** Injection token of the {@link CommandLimits} that every command of a request is checked against. */
 export const COMMAND_LIMITS = Symbol('COMMAND_LIMITS');
-
-const correlationPattern = /^[\x21-\x7e]{1,256}$/;
-
-const toBody = (result: CommandResult): CommandResultBody =>
-  result.status === 'rejected'
-    ? {
-        commandId: result.commandId,
-        status: 'rejected',
-        streamId: result.streamId,
-        revision: null,
-        position: null,
-        error: result.error,
-      }
-    : {
-        commandId: result.commandId,
-        status: result.status,
-        streamId: result.streamId,
-        revision: result.revision,
-        position: result.position,
-      };
 
 /**
  * `POST /api/commands`: process applications submit commands here. Each command is validated on
@@ -89,7 +65,7 @@ export class CommandsController {
     if (commands.length > this.maxCommands) {
       throw new BadRequestException(`at most ${this.maxCommands} commands a request, got ${commands.length}`);
     }
-    if (correlationHeader !== undefined && !correlationPattern.test(correlationHeader)) {
+    if (correlationHeader !== undefined && !CORRELATION_ID_PATTERN.test(correlationHeader)) {
       throw new BadRequestException('x-correlation-id must be 1 to 256 printable ASCII characters');
     }
     const timestamp = new Date().toISOString();
@@ -98,25 +74,15 @@ export class CommandsController {
     commands.forEach((input, index) => {
       const parsed = parseCommand(input, this.limits);
       if (!parsed.ok) {
-        results[index] = {
-          commandId: parsed.commandId,
-          status: 'rejected',
-          streamId: null,
-          revision: null,
-          position: null,
-          error: parsed.error,
-        };
+        results[index] = refusedBody(parsed.commandId, parsed.error);
         return;
       }
-      const command = {
-        ...parsed.command,
-        metadata: {
-          commandId: parsed.commandId,
-          correlationId: correlationHeader ?? parsed.commandId,
-          userId: identity.userId,
-          timestamp,
-        },
-      } as CommandWithMetadata;
+      const command = withMetadata(parsed.command, {
+        commandId: parsed.commandId,
+        correlationId: correlationHeader,
+        userId: identity.userId,
+        timestamp,
+      });
       const { streamId } = routeCommand(command);
       const queue = byStream.get(streamId) ?? [];
       queue.push({ index, command });
@@ -136,7 +102,7 @@ export class CommandsController {
    */
   private async dispatch(command: CommandWithMetadata): Promise<CommandResultBody> {
     try {
-      return toBody(await this.dispatcher.dispatch(command));
+      return toResultBody(await this.dispatcher.dispatch(command));
     } catch {
       return {
         commandId: command.metadata.commandId,

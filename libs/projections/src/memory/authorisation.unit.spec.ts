@@ -1,8 +1,18 @@
 import fc from 'fast-check';
-import { aDataEntry, aTask } from '@eddy/testing';
+import { aDataEntry, applyEvents, aTask, type SpecEvent, storedEventsOf } from '@eddy/testing';
 import { describe, expect, it } from '@jest/globals';
+import { closedTasksProjection } from '../closed-tasks/closed-tasks.projection';
+import { historyProjection } from '../history/history.projection';
+import type { Projection } from '../projection';
+import { taskCreated } from '../projection.fixtures.spec';
 import { compileTaskFilter, compileTaskSort } from '../view-filters';
-import { LIVE_COPY, type PayloadCondition, type Viewer } from '../view-store.port';
+import {
+  LIVE_COPY,
+  type PayloadCondition,
+  type StoredViewDocument,
+  type Viewer,
+  type ViewWrite,
+} from '../view-store.port';
 import { MemoryViewStore } from './memory.view-store';
 
 const users = ['ann', 'bob', 'cid', 'dee'];
@@ -10,12 +20,22 @@ const groups = ['g1', 'g2', 'g3', 'g4', 'g5'];
 const user = fc.constantFrom(...users);
 const someUsers = fc.uniqueArray(user, { maxLength: 3 });
 const someGroups = fc.uniqueArray(fc.constantFrom(...groups), { maxLength: 3 });
-const viewer: fc.Arbitrary<Viewer> = fc.record({ userId: user, groups: someGroups });
+const processes = ['order', 'claim'];
+// Who may start which process: the tasks without assignee and candidates of those processes are theirs too.
+const viewer: fc.Arbitrary<Viewer> = fc.record(
+  {
+    userId: user,
+    groups: someGroups,
+    startableProcesses: fc.uniqueArray(fc.constantFrom(...processes), { maxLength: 2 }),
+  },
+  { requiredKeys: ['userId', 'groups'] },
+);
 const tierValue = fc.constantFrom<unknown>('a', 'b', 1, '1', true, null, undefined, ['a', 'c'], { x: 1 });
 const taskAccess = fc.record({
   assignee: fc.option(user, { nil: null }),
   candidateUsers: someUsers,
   candidateGroups: someGroups,
+  processDefinitionKey: fc.option(fc.constantFrom(...processes), { nil: null }),
   payload: tierValue.map((tier): Record<string, unknown> => (tier === undefined ? {} : { tier })),
   priority: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }),
   dueDate: fc.option(fc.constantFrom('2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z'), { nil: null }),
@@ -51,12 +71,22 @@ const entryAccess = fc.record({ authorizedUsers: someUsers, authorizedGroups: so
 const NOW = new Date('2026-06-01T00:00:00Z');
 
 const mayseeTask = (
-  t: { assignee: string | null; candidateUsers: string[]; candidateGroups: string[] },
+  t: {
+    assignee: string | null;
+    candidateUsers: string[];
+    candidateGroups: string[];
+    processDefinitionKey: string | null;
+  },
   v: Viewer,
 ) =>
   t.assignee === v.userId ||
   t.candidateUsers.includes(v.userId) ||
-  t.candidateGroups.some((g) => v.groups.includes(g));
+  t.candidateGroups.some((g) => v.groups.includes(g)) ||
+  (t.assignee === null &&
+    t.candidateUsers.length === 0 &&
+    t.candidateGroups.length === 0 &&
+    t.processDefinitionKey !== null &&
+    (v.startableProcesses ?? []).includes(t.processDefinitionKey));
 
 describe('authorisation (property)', () => {
   it('never shows a task or a data entry to a viewer who may not see it, and hides none they may', async () => {
@@ -104,6 +134,22 @@ describe('authorisation (property)', () => {
             });
             expect(page.nodes.map((t) => t.id).sort()).toEqual(expectedTasks);
             expect(page.totalCount).toBe(expectedTasks.length);
+            // Counts reveal no more than the list: only the tasks the viewer may see, with and without filters.
+            expect(await store.taskCount({ viewer: v, filter: { includeDeferred: true }, now: NOW })).toBe(
+              expectedTasks.length,
+            );
+            // Filters answered on the index's columns and the viewer's own slots agree with the plain predicate.
+            for (const filter of [
+              {},
+              { assignedToMe: true },
+              { priorityMin: 1, priorityMax: 2 },
+              { priorityMax: 0 },
+            ]) {
+              const reference = docs.filter(compileTaskFilter(filter, v, NOW));
+              expect(await store.taskCount({ viewer: v, filter, now: NOW })).toBe(reference.length);
+              const listed = await store.findTasks({ viewer: v, filter, first: 1000, now: NOW });
+              expect(listed.nodes.map((t) => t.id).sort()).toEqual(reference.map((t) => t.id).sort());
+            }
             if (payloadCondition) {
               // The indexed payload path must agree with the plain filter semantics.
               const filter = { payload: [payloadCondition] };
@@ -114,6 +160,9 @@ describe('authorisation (property)', () => {
                   .filter(reference)
                   .map((t) => t.id)
                   .sort(),
+              );
+              expect(await store.taskCount({ viewer: v, filter, now: NOW })).toBe(
+                docs.filter((t) => reference(t) && mayseeTask(t, v)).length,
               );
               // Sorted and paged three at a time: the same order as sorting the reference result.
               const order = compileTaskSort(sort);
@@ -182,3 +231,123 @@ describe('authorisation (property)', () => {
     );
   });
 });
+
+/** What happens to one task after its creation, in the closed tasks and history property. */
+const taskStep = fc.oneof(
+  fc.record({ kind: fc.constant('claim' as const), user }),
+  fc.record({ kind: fc.constant('unclaim' as const) }),
+  fc.record({ kind: fc.constant('groups' as const), groups: someGroups }),
+  fc.record({ kind: fc.constant('users' as const), users: someUsers }),
+  fc.record({ kind: fc.constant('comment' as const), user }),
+);
+const taskLife = fc.record({
+  access: fc.record({
+    assignee: fc.option(user, { nil: null }),
+    candidateUsers: someUsers,
+    candidateGroups: someGroups,
+  }),
+  steps: fc.array(taskStep, { maxLength: 5 }),
+  end: fc.constantFrom('open' as const, 'completed' as const, 'deleted' as const),
+});
+
+describe('authorisation of closed tasks and histories (property)', () => {
+  it('never shows a closed task or a history to a viewer who could not see the task, and hides none they could', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(taskLife, { maxLength: 12 }),
+        fc.array(viewer, { minLength: 1, maxLength: 5 }),
+        async (lives, viewers) => {
+          const events: SpecEvent[] = [];
+          // The oracle: who may see each task after its last event, modelled here independently of the projections.
+          const finals = lives.map((life, i) => {
+            const id = `t${i}`;
+            const streamId = `task-${id}`;
+            const access = { ...life.access, candidateUsers: [...life.access.candidateUsers] };
+            events.push({ ...taskCreated(id, access), streamId });
+            for (const step of life.steps) {
+              if (step.kind === 'claim') {
+                access.assignee = step.user;
+                events.push({ type: 'TaskClaimed', data: { id, assignee: step.user }, streamId });
+              } else if (step.kind === 'unclaim') {
+                if (access.assignee === null) continue;
+                events.push({
+                  type: 'TaskUnclaimed',
+                  data: { id, previousAssignee: access.assignee },
+                  streamId,
+                });
+                access.assignee = null;
+              } else if (step.kind === 'groups') {
+                access.candidateGroups = step.groups;
+                events.push({
+                  type: 'TaskCandidateGroupsChanged',
+                  data: { id, added: [], removed: [], candidateGroups: step.groups },
+                  streamId,
+                });
+              } else if (step.kind === 'users') {
+                access.candidateUsers = step.users;
+                events.push({
+                  type: 'TaskCandidateUsersChanged',
+                  data: { id, added: [], removed: [], candidateUsers: step.users },
+                  streamId,
+                });
+              } else {
+                events.push({
+                  type: 'TaskCommentAdded',
+                  data: { id, author: step.user, text: `secret of ${id}` },
+                  streamId,
+                  userId: step.user,
+                });
+              }
+            }
+            if (life.end === 'completed') {
+              events.push({ type: 'TaskCompleted', data: { id, assignee: access.assignee }, streamId });
+            } else if (life.end === 'deleted') {
+              events.push({ type: 'TaskDeleted', data: { id, deleteReason: null }, streamId });
+            }
+            return { id, access, closed: life.end !== 'open' };
+          });
+          const store = new MemoryViewStore();
+          for (const projection of [closedTasksProjection, historyProjection] as Projection[]) {
+            const stored = applyEvents(projection, storedEventsOf(projection, events));
+            await store.commit(
+              { view: projection.name, copy: LIVE_COPY },
+              { writes: [...stored.values()].map(writeOf), checkpoint: events.length },
+            );
+          }
+          for (const v of viewers) {
+            // The starters of a process see its open tasks without candidates; closed tasks and
+            // histories stay with the assignee and the candidates.
+            const visible = finals.filter((t) => mayseeTask({ ...t.access, processDefinitionKey: null }, v));
+            const closed = await store.findClosedTasks({ viewer: v, first: 1000 });
+            expect(closed.nodes.map((t) => t.id).sort()).toEqual(
+              visible
+                .filter((t) => t.closed)
+                .map((t) => t.id)
+                .sort(),
+            );
+            const histories = await store.getHistories(
+              finals.map((t) => `task:${t.id}`),
+              v,
+            );
+            expect(histories.flatMap((h) => (h ? [h.subjectId] : [])).sort()).toEqual(
+              visible.map((t) => t.id).sort(),
+            );
+            // The comments of a task (in its history) reach only those who may see the task.
+            for (const h of histories) {
+              for (const entry of h?.entries ?? []) {
+                if (entry.comment) expect(entry.comment.text).toBe(`secret of ${h!.subjectId}`);
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+function writeOf(stored: StoredViewDocument): ViewWrite {
+  return stored.removed
+    ? { kind: 'remove', id: stored.id, version: stored.version, position: stored.position }
+    : { kind: 'upsert', id: stored.id, document: stored.document };
+}

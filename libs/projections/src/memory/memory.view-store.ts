@@ -9,10 +9,13 @@ import {
   compileDataEntryFilter,
   compileDataEntrySort,
   compileTaskFilter,
+  compileProcessInstanceSort,
   compileTaskSort,
   selectPage,
+  taskPrincipals,
   validatePageSize,
 } from '../view-filters';
+import { compileClosedTaskFilter, compileClosedTaskSort } from '../closed-tasks/closed-task-filters';
 import { PrincipalIndex } from './principal.index';
 import {
   type ApplicationTaskCount,
@@ -20,11 +23,14 @@ import {
   type ChangeListener,
   type ChangeSubscription,
   type ChangeSubscriptionRequest,
+  type ClosedTaskQuery,
   type DataEntryQuery,
   LIVE_COPY,
   type Page,
   type PayloadCondition,
   type StoredViewDocument,
+  type ProcessInstanceQuery,
+  type TaskCountQuery,
   type TaskQuery,
   type ViewBatch,
   type ViewChange,
@@ -37,7 +43,9 @@ import { deliverLater } from '../change-delivery';
 import { PositionWaiters } from '../position-waiters';
 import { isNewer, storedRevision, writeRevision } from '../view-revision';
 import {
+  type ClosedTaskView,
   type DataEntryView,
+  type HistoryView,
   isTaskDeferred,
   type ProcessDefinitionView,
   type ProcessInstanceView,
@@ -112,15 +120,8 @@ export class MemoryViewStore implements ViewStore {
     const now = query.now ?? new Date();
     const sort = compileTaskSort(query.sort);
     const copy = this.liveCopy('tasks');
-    const correlatedTo = query.filter?.correlatedTo;
-    if (!correlatedTo) return this.findVisibleTasks(copy, query, first, now, sort);
-    const matches = compileTaskFilter(query.filter, query.viewer, now);
-    const found: TaskView[] = [];
-    for (const id of copy.correlations.get(dataEntryId(correlatedTo.entryType, correlatedTo.entryId)) ??
-      EMPTY) {
-      const task = document<TaskView>(copy, id);
-      if (task && matches(task)) found.push(task);
-    }
+    if (!query.filter?.correlatedTo) return this.findVisibleTasks(copy, query, first, now, sort);
+    const found = this.correlatedTasks(copy, query, now);
     const page = selectPage(found, sort, first, query.after);
     return pageOf(page.nodes, page, found.length, copy.checkpoint);
   }
@@ -139,34 +140,7 @@ export class MemoryViewStore implements ViewStore {
     sort: ReturnType<typeof compileTaskSort>,
   ): Page<TaskView> {
     const index = copy.principals!;
-    const filter = query.filter ?? {};
-    const plan = index.prefilter(filter.payload);
-    const everything = compileTaskFilter(filter, query.viewer, now, { authorised: true });
-    const rest = compileTaskFilter(
-      {
-        ...filter,
-        includeDeferred: true,
-        payload: (filter.payload ?? []).filter((_, i) => i !== plan?.conditionIndex),
-      },
-      query.viewer,
-      now,
-      { authorised: true },
-    );
-    const followUp = index.numeric[TASK_COLUMNS.FOLLOW_UP_DATE];
-    const nowMs = now.getTime();
-    const skipDeferred = !filter.includeDeferred;
-    const found: number[] = [];
-    for (const slot of index.visible(query.viewer)) {
-      const verdict = plan === null ? 'yes' : plan.test(slot);
-      if (verdict === 'no') continue;
-      if (verdict === 'check') {
-        if (everything(index.doc(slot) as TaskView)) found.push(slot);
-        continue;
-      }
-      if (skipDeferred && followUp[slot] > nowMs) continue;
-      if (rest !== MATCH_EVERYTHING && !rest(index.doc(slot) as TaskView)) continue;
-      found.push(slot);
-    }
+    const found = this.visibleTaskSlots(copy, query, now);
     const fields = (
       query.sort && query.sort.length > 0 ? query.sort : [{ field: 'CREATE_TIME' as const }]
     ).map((s) => ({
@@ -189,6 +163,91 @@ export class MemoryViewStore implements ViewStore {
       query.after,
     );
     return pageOf(page.nodes, page, found.length, copy.checkpoint);
+  }
+
+  /** The slots of the tasks the viewer may see that match the filter, from the principal index's columns. */
+  private visibleTaskSlots(copy: CopyState, query: TaskCountQuery, now: Date): number[] {
+    const found: number[] = [];
+    this.scanVisibleTasks(copy, query, now, found);
+    return found;
+  }
+
+  /**
+   * How many slots of {@link visibleTaskSlots} there are, pushing them onto `found` when given. One
+   * function per visited slot, no more: a count over 100,000 slots is mostly this loop.
+   */
+  private scanVisibleTasks(
+    copy: CopyState,
+    query: TaskCountQuery,
+    now: Date,
+    found: number[] | null,
+  ): number {
+    const index = copy.principals!;
+    const filter = query.filter ?? {};
+    const plan = index.prefilter(filter.payload);
+    const everything = compileTaskFilter(filter, query.viewer, now, { authorised: true });
+    // Deferral and the priority range are tested on the index's columns, the rest on the document.
+    const rest = compileTaskFilter(
+      {
+        ...filter,
+        includeDeferred: true,
+        priorityMin: null,
+        priorityMax: null,
+        payload: (filter.payload ?? []).filter((_, i) => i !== plan?.conditionIndex),
+      },
+      query.viewer,
+      now,
+      { authorised: true },
+    );
+    const restMatches = rest === MATCH_EVERYTHING ? null : rest;
+    const followUp = index.numeric[TASK_COLUMNS.FOLLOW_UP_DATE];
+    const priority = index.numeric[TASK_COLUMNS.PRIORITY];
+    const min = filter.priorityMin ?? null;
+    const max = filter.priorityMax ?? null;
+    const nowMs = now.getTime();
+    const skipDeferred = !filter.includeDeferred;
+    // A task assigned to the viewer is among the viewer's own slots (assignee and candidate users).
+    const visibleTo = filter.assignedToMe ? { userId: query.viewer.userId, groups: [] } : query.viewer;
+    let count = 0;
+    index.forEachVisible(visibleTo, (slot) => {
+      if (plan !== null) {
+        const verdict = plan.test(slot);
+        if (verdict === 'no') return;
+        if (verdict === 'check') {
+          if (!everything(index.doc(slot) as TaskView)) return;
+          count++;
+          found?.push(slot);
+          return;
+        }
+      }
+      if (skipDeferred && followUp[slot] > nowMs) return;
+      // A missing priority is NaN in its column and fails both bounds, as in the filter.
+      if (min !== null && !(priority[slot] >= min)) return;
+      if (max !== null && !(priority[slot] <= max)) return;
+      if (restMatches !== null && !restMatches(index.doc(slot) as TaskView)) return;
+      count++;
+      found?.push(slot);
+    });
+    return count;
+  }
+
+  async taskCount(query: TaskCountQuery): Promise<number> {
+    const now = query.now ?? new Date();
+    const copy = this.liveCopy('tasks');
+    if (query.filter?.correlatedTo) return this.correlatedTasks(copy, query, now).length;
+    return this.scanVisibleTasks(copy, query, now, null);
+  }
+
+  /** The tasks of a `correlatedTo` filter that match it, from the correlation index. */
+  private correlatedTasks(copy: CopyState, query: TaskCountQuery, now: Date): TaskView[] {
+    const { entryType, entryId } = query.filter!.correlatedTo!;
+    const matches = compileTaskFilter(query.filter, query.viewer, now);
+    const found: TaskView[] = [];
+    for (const id of copy.correlations.get(dataEntryId(entryType, entryId)) ?? EMPTY) {
+      const task = document<TaskView>(copy, id);
+      if (task && matches(task)) found.push(task);
+    }
+    return found;
   }
 
   async getTask(id: string, viewer: Viewer): Promise<TaskView | null> {
@@ -254,6 +313,28 @@ export class MemoryViewStore implements ViewStore {
     return ids.map((id) => visibleDocument<DataEntryView>(copy, id, viewer, canSeeDataEntry));
   }
 
+  async findClosedTasks(query: ClosedTaskQuery): Promise<Page<ClosedTaskView>> {
+    const first = validatePageSize(query.first);
+    const matches = compileClosedTaskFilter(query.filter, query.viewer, { authorised: true });
+    const sort = compileClosedTaskSort(query.sort);
+    const copy = this.liveCopy('closed-tasks');
+    const found: ClosedTaskView[] = [];
+    this.collectVisible(
+      copy,
+      query.viewer,
+      query.filter?.task?.payload,
+      matches as (doc: unknown) => boolean,
+      found,
+    );
+    const page = selectPage(found, sort, first, query.after);
+    return pageOf(page.nodes, page, found.length, copy.checkpoint);
+  }
+
+  async getHistories(ids: readonly string[], viewer: Viewer): Promise<(HistoryView | null)[]> {
+    const copy = this.liveCopy('history');
+    return ids.map((id) => visibleDocument<HistoryView>(copy, id, viewer, canSeeDataEntry));
+  }
+
   async startableProcesses(viewer: Viewer): Promise<ProcessDefinitionView[]> {
     const result: ProcessDefinitionView[] = [];
     for (const stored of this.liveCopy('process-definitions').docs.values()) {
@@ -270,6 +351,21 @@ export class MemoryViewStore implements ViewStore {
 
   async getProcessInstance(id: string): Promise<ProcessInstanceView | null> {
     return document<ProcessInstanceView>(this.liveCopy('process-instances'), id);
+  }
+
+  async findProcessInstances(query: ProcessInstanceQuery): Promise<Page<ProcessInstanceView>> {
+    const first = validatePageSize(query.first);
+    const copy = this.liveCopy('process-instances');
+    const found: ProcessInstanceView[] = [];
+    for (const stored of copy.docs.values()) {
+      if (stored.removed) continue;
+      const instance = stored.document as ProcessInstanceView;
+      if (instance.startUserId !== query.startedBy) continue;
+      if (query.state && instance.state !== query.state) continue;
+      found.push(instance);
+    }
+    const page = selectPage(found, compileProcessInstanceSort(), first, query.after);
+    return pageOf(page.nodes, page, found.length, copy.checkpoint);
   }
 
   // ------------------------------------------------------------------ change feed
@@ -628,11 +724,11 @@ function emptyCopy(view: ViewName): CopyState {
             (d) => (d as TaskView).payload,
             TASK_NUMERIC_FIELDS,
           )
-        : view === 'data-entries'
+        : view === 'data-entries' || view === 'closed-tasks'
           ? new PrincipalIndex<unknown>(
               (d) => principalKeys(view, d),
               (a, b) => samePrincipals(view, a, b),
-              (d) => (d as DataEntryView).payload,
+              (d) => (d as DataEntryView | ClosedTaskView).payload,
             )
           : undefined,
     correlations: new Map(),
@@ -683,12 +779,11 @@ function canStart(definition: ProcessDefinitionView, viewer: Viewer): boolean {
 }
 
 function principalKeys(view: ViewName, doc: unknown): string[] {
-  if (view === 'tasks') {
-    const t = doc as TaskView;
-    const keys = t.candidateUsers.map((u) => `u:${u}`).concat(t.candidateGroups.map((g) => `g:${g}`));
-    if (t.assignee !== null) keys.push(`u:${t.assignee}`);
-    return keys;
-  }
+  // An open task of the closed-tasks view is visible to nobody there.
+  if (view === 'closed-tasks' && (doc as ClosedTaskView).closedAs === null) return [];
+  if (view === 'tasks') return taskPrincipals(doc as TaskView);
+  // Closed tasks keep the rule of their history: their assignee and candidates only.
+  if (view === 'closed-tasks') return taskPrincipals({ ...(doc as TaskView), processDefinitionKey: null });
   if (view === 'data-entries') {
     const e = doc as DataEntryView;
     return e.authorizedUsers.map((u) => `u:${u}`).concat(e.authorizedGroups.map((g) => `g:${g}`));
@@ -708,10 +803,11 @@ function reindex(copy: CopyState, id: string, previous: unknown, next: unknown):
 }
 
 function samePrincipals(view: ViewName, a: unknown, b: unknown): boolean {
-  if (view === 'tasks') {
-    const x = a as TaskView;
-    const y = b as TaskView;
+  if (view === 'tasks' || view === 'closed-tasks') {
+    const x = a as ClosedTaskView;
+    const y = b as ClosedTaskView;
     return (
+      (view === 'tasks' || x.closedAs === y.closedAs) &&
       x.assignee === y.assignee &&
       x.candidateUsers === y.candidateUsers &&
       x.candidateGroups === y.candidateGroups

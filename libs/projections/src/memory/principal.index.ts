@@ -1,3 +1,4 @@
+import { viewerPrincipals } from '../view-filters';
 import type { PayloadCondition, Viewer } from '../view-store.port';
 
 /** A payload path encoded per document: 0 missing or null, 1 an array or object, 2.. a plain value. */
@@ -78,24 +79,28 @@ export class PrincipalIndex<T> {
 
   /** The slots of the documents the viewer may see. */
   visible(viewer: Viewer): number[] {
+    const result: number[] = [];
+    this.forEachVisible(viewer, (slot) => result.push(slot));
+    return result;
+  }
+
+  /** Calls `visit` once with each slot the viewer may see, without building a list (counts). */
+  forEachVisible(viewer: Viewer, visit: (slot: number) => void): void {
     if (++this.epoch === 0xffffffff) {
       this.marks.fill(0);
       this.epoch = 1;
     }
     const epoch = this.epoch;
     const marks = this.marks;
-    const result: number[] = [];
     const collect = (set: Set<number> | undefined) => {
       if (!set) return;
       for (const slot of set) {
         if (marks[slot] === epoch) continue;
         marks[slot] = epoch;
-        result.push(slot);
+        visit(slot);
       }
     };
-    collect(this.principals.get(`u:${viewer.userId}`));
-    for (const group of new Set(viewer.groups)) collect(this.principals.get(`g:${group}`));
-    return result;
+    for (const key of new Set(viewerPrincipals(viewer))) collect(this.principals.get(key));
   }
 
   doc(slot: number): T {

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { retryWithBackoff } from '@eddy/observability';
 import type { ChangeStream, ChangeStreamDocument, Collection, Document, ResumeToken } from 'mongodb';
 
 /**
@@ -29,6 +30,15 @@ export class CollectionWatch<T extends Document = Document> {
     const first = await stream.tryNext();
     if (first) this.handle(first);
     this.loop = this.run(stream);
+  }
+
+  /**
+   * Ends the stream as one that cannot resume would (an expired resume token): `onEnd` is told.
+   * For tests and drills of what follows a lost stream.
+   */
+  async interrupt(): Promise<void> {
+    await this.stream?.close().catch(() => undefined);
+    await this.loop;
   }
 
   async close(): Promise<void> {
@@ -68,5 +78,51 @@ export class CollectionWatch<T extends Document = Document> {
   private handle(change: ChangeStreamDocument<T>): void {
     this.resumeToken = change._id;
     if ('fullDocument' in change && change.fullDocument) this.onDocument(change.fullDocument);
+  }
+}
+
+/**
+ * A {@link CollectionWatch} that is opened again, with back-off, whenever it ends (MongoDB was
+ * unreachable for longer than the driver's own resumption waits, a token could not be resumed),
+ * until it is closed. What the stream may have missed meanwhile is read again by `catchUp` after
+ * each reopening: for collections whose documents say everything (checkpoints, pointers).
+ */
+export class LastingCollectionWatch<T extends Document = Document> {
+  private readonly logger = new Logger('MongoViewStore');
+  private readonly stopped = new AbortController();
+  private current: CollectionWatch<T> | undefined;
+
+  constructor(
+    private readonly collection: Collection<T>,
+    private readonly onDocument: (document: Document) => void,
+    private readonly catchUp: () => Promise<void>,
+  ) {}
+
+  async open(): Promise<void> {
+    // A reopening whose catch-up failed opens once more: the stream it opened goes first.
+    await this.current?.close();
+    if (this.stopped.signal.aborted) return;
+    const watch = new CollectionWatch(this.collection, this.onDocument, (error) => this.ended(error));
+    this.current = watch;
+    await watch.open();
+  }
+
+  async close(): Promise<void> {
+    this.stopped.abort();
+    await this.current?.close();
+  }
+
+  private ended(error: Error | undefined): void {
+    if (this.stopped.signal.aborted) return;
+    this.logger.warn(
+      `VIEWSTORE-208 change stream on ${this.collection.collectionName} ended${error ? ` (${error.message})` : ''}: opening it again`,
+    );
+    void retryWithBackoff(
+      async () => {
+        await this.open();
+        await this.catchUp();
+      },
+      { initialDelayMs: 100, maxDelayMs: 5_000, signal: this.stopped.signal },
+    ).catch(() => undefined);
   }
 }

@@ -34,9 +34,10 @@ interface Subscriber {
  * whose `position` is above P (the backlog), then the streams' changes. A document may come twice
  * (in the backlog and on the stream, or twice from the stream when MongoDB looked up a newer
  * version): each subscriber drops a change whose position is not above the one it got last for that
- * document. No global order across documents is assumed. When a stream ends and cannot resume,
- * every subscriber of its view gets {@link ChangeFeedPositionUnavailableError} and re-reads a
- * snapshot; the stream is opened again for the next subscribers.
+ * document. No global order across documents is assumed. When a stream ends and cannot resume, or
+ * another process switched the view to a rebuilt copy ({@link reopen}), every subscriber of its
+ * view gets {@link ChangeFeedPositionUnavailableError} and re-reads a snapshot; the stream is opened
+ * again (on the collection the view's pointer names then) for the next subscribers.
  */
 export class MongoChangeFeed {
   private readonly logger = new Logger('MongoViewStore');
@@ -44,7 +45,15 @@ export class MongoChangeFeed {
   private readonly subscribers = new Set<Subscriber>();
   private closed = false;
 
-  constructor(private readonly collectionOf: (view: ViewName) => Collection<ViewRecord>) {}
+  /**
+   * @param collectionOf the live collection of a view, as the process knows it now
+   * @param refresh re-reads which collection is live before the subscribers of a lost stream re-read
+   *   (a drop of the old collection may arrive before the news of the switch)
+   */
+  constructor(
+    private readonly collectionOf: (view: ViewName) => Collection<ViewRecord>,
+    private readonly refresh: (view: ViewName) => Promise<void> = async () => undefined,
+  ) {}
 
   async subscribe(request: ChangeSubscriptionRequest, listener: ChangeListener): Promise<ChangeSubscription> {
     if (!Number.isInteger(request.after) || request.after < 0) {
@@ -100,6 +109,22 @@ export class MongoChangeFeed {
     }
   }
 
+  /**
+   * The live collection of `view` changed under this process (another process promoted a copy):
+   * the stream of the old collection is closed and the subscribers re-read their snapshots.
+   */
+  async reopen(view: ViewName, reason: string): Promise<void> {
+    const previous = this.watches.get(view);
+    this.watches.delete(view);
+    if (previous) await (await previous.catch(() => undefined))?.close();
+    this.loseSubscribers(view, reason);
+  }
+
+  /** Ends the stream of `view` as a lost resume token would (see {@link CollectionWatch.interrupt}). */
+  async interrupt(view: ViewName): Promise<void> {
+    await (await this.watches.get(view)?.catch(() => undefined))?.interrupt();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const s of this.subscribers) s.closed = true;
@@ -146,11 +171,25 @@ export class MongoChangeFeed {
 
   private onEnd(view: ViewName, watch: CollectionWatch<ViewRecord>, error: Error | undefined): void {
     if (this.closed) return;
-    void this.watches.get(view)?.then((current) => {
-      if (current === watch) this.watches.delete(view);
-    });
+    const current = this.watches.get(view);
+    void (async () => {
+      if (current && (await current.catch(() => undefined)) === watch) {
+        if (this.watches.get(view) === current) this.watches.delete(view);
+      }
+      await this.refresh(view).catch((refreshError: Error) =>
+        this.logger.warn(
+          `VIEWSTORE-206 view ${view}: cannot re-read its live pointer: ${refreshError.message}`,
+        ),
+      );
+      this.loseSubscribers(view, error?.message ?? 'the stream ended');
+    })();
+  }
+
+  /** Every subscriber of `view` is told that its place is lost, and re-reads a snapshot. */
+  private loseSubscribers(view: ViewName, reason: string): void {
+    if (this.closed) return;
     const lost = new ChangeFeedPositionUnavailableError(0, 0);
-    if (error) lost.message = `${lost.message} (${error.message})`;
+    lost.message = `${lost.message} (${reason})`;
     for (const subscriber of [...this.subscribers]) {
       if (!subscriber.views.has(view)) continue;
       subscriber.closed = true;

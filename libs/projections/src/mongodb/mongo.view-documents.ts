@@ -1,7 +1,15 @@
 import { dataEntryId } from '@eddy/contracts';
 import type { StoredViewDocument, ViewWrite } from '../view-store.port';
 import { type Revision, revisionOf, tombstoneRevision } from '../view-revision';
-import type { DataEntryView, TaskView, ViewDocuments, ViewName } from '../view.types';
+import { taskPrincipals } from '../view-filters';
+import type {
+  ClosedTaskView,
+  DataEntryView,
+  HistoryView,
+  TaskView,
+  ViewDocuments,
+  ViewName,
+} from '../view.types';
 
 /**
  * How a view document is stored in MongoDB: the document's own fields at the top level (so that
@@ -10,7 +18,8 @@ import type { DataEntryView, TaskView, ViewDocuments, ViewName } from '../view.t
  *
  * - `_r`: true for a tombstone (a removed document: `_rev` and `position` kept, `_last` = the
  *   document as it was, for the change feed's `removed` change);
- * - `_p`: who may see it (`u:<user>`, `g:<group>`): authorisation is one indexed `$in`;
+ * - `_p`: who may see it (`u:<user>`, `g:<group>`, `p:<process>` for a task without candidates):
+ *   authorisation is one indexed `$in`;
  * - `_c`: the correlated data entry ids (`entryType#entryId`) of a task;
  * - `_s`: sort keys that are not stored as sortable values: ISO times as epoch milliseconds, so that
  *   `2026-01-01T00:00:00Z` and `2026-01-01T00:00:00.000Z` sort and compare as the same instant;
@@ -40,14 +49,14 @@ const timeOrNull = (value: string | null | undefined): number | null => {
 
 /** Principal keys of a document, as the memory store's principal index has them. */
 export function principalsOf(view: ViewName, document: unknown): string[] | undefined {
-  if (view === 'tasks') {
-    const t = document as TaskView;
-    const keys = t.candidateUsers.map((u) => `u:${u}`).concat(t.candidateGroups.map((g) => `g:${g}`));
-    if (t.assignee !== null) keys.push(`u:${t.assignee}`);
-    return [...new Set(keys)];
-  }
-  if (view === 'data-entries') {
-    const e = document as DataEntryView;
+  // An open task of the closed-tasks view is visible to nobody there.
+  if (view === 'closed-tasks' && (document as ClosedTaskView).closedAs === null) return [];
+  if (view === 'tasks') return taskPrincipals(document as TaskView);
+  // Closed tasks keep the rule of their history: their assignee and candidates only.
+  if (view === 'closed-tasks')
+    return taskPrincipals({ ...(document as TaskView), processDefinitionKey: null });
+  if (view === 'data-entries' || view === 'history') {
+    const e = document as DataEntryView | HistoryView;
     return [
       ...new Set(e.authorizedUsers.map((u) => `u:${u}`).concat(e.authorizedGroups.map((g) => `g:${g}`))),
     ];
@@ -56,9 +65,7 @@ export function principalsOf(view: ViewName, document: unknown): string[] | unde
 }
 
 /** The principal keys of a viewer: what `_p` is matched against. */
-export function viewerPrincipals(viewer: { userId: string; groups: readonly string[] }): string[] {
-  return [`u:${viewer.userId}`, ...viewer.groups.map((g) => `g:${g}`)];
-}
+export { viewerPrincipals } from '../view-filters';
 
 /** A live document as stored. */
 export function encodeDocument<V extends ViewName>(
@@ -75,13 +82,14 @@ export function encodeDocument<V extends ViewName>(
   };
   const principals = principalsOf(view, document);
   if (principals) stored._p = principals;
-  if (view === 'tasks') {
-    const t = document as TaskView;
+  if (view === 'tasks' || view === 'closed-tasks') {
+    const t = document as ClosedTaskView;
     stored._c = t.correlations.map((c) => dataEntryId(c.entryType, c.entryId));
     stored._s = {
       createTime: timeOrNull(t.createTime),
       dueDate: timeOrNull(t.dueDate),
       followUpDate: timeOrNull(t.followUpDate),
+      ...(view === 'closed-tasks' ? { closedAt: timeOrNull(t.closedAt) } : {}),
     };
   } else if (view === 'data-entries') {
     stored._s = { lastModified: timeOrNull((document as DataEntryView).lastModified) };

@@ -24,5 +24,15 @@ export const VIEW_INDEXES: Record<ViewName, IndexDescription[]> = {
     { key: { position: 1 }, name: 'position' },
   ],
   'process-definitions': [{ key: { position: 1 }, name: 'position' }],
-  'process-instances': [{ key: { position: 1 }, name: 'position' }],
+  'process-instances': [
+    { key: { startUserId: 1, startTime: -1, _id: 1 }, name: 'startUser_startTime' },
+    { key: { position: 1 }, name: 'position' },
+  ],
+  // An open task is kept without principals (`_p: []`): no query of a viewer reaches it.
+  'closed-tasks': [
+    { key: { _p: 1, '_s.closedAt': -1, _id: 1 }, name: 'visible_closedAt' },
+    { key: { _p: 1, completedBy: 1, '_s.closedAt': -1, _id: 1 }, name: 'visible_completedBy_closedAt' },
+    { key: { position: 1 }, name: 'position' },
+  ],
+  history: [{ key: { position: 1 }, name: 'position' }],
 };

@@ -29,12 +29,12 @@ import { viewerPrincipals, type ViewRecord } from './mongo.view-documents';
  */
 
 /** A sort key as stored: the field and whether it holds numbers (times, priority) or strings. */
-interface SortField {
+export interface SortField {
   path: string;
   numeric: boolean;
 }
 
-const TASK_SORT_FIELDS: Record<TaskSort['field'], SortField> = {
+export const TASK_SORT_FIELDS: Record<TaskSort['field'], SortField> = {
   CREATE_TIME: { path: '_s.createTime', numeric: true },
   DUE_DATE: { path: '_s.dueDate', numeric: true },
   FOLLOW_UP_DATE: { path: '_s.followUpDate', numeric: true },
@@ -176,7 +176,8 @@ export function dataEntryQuery(
   return { $and: clauses };
 }
 
-function mongoSort<F extends string>(
+/** MongoDB's sort of the given (validated) fields, then `_id`. */
+export function mongoSort<F extends string>(
   sort: readonly { field: F; direction?: 'ASC' | 'DESC' }[],
   fields: Record<F, SortField>,
 ): MongoSort {
@@ -191,6 +192,13 @@ function mongoSort<F extends string>(
 export function taskSort(sort: readonly TaskSort[] | null | undefined): MongoSort {
   compileTaskSort(sort); // validates
   return mongoSort(sort && sort.length > 0 ? sort : [{ field: 'CREATE_TIME' }], TASK_SORT_FIELDS);
+}
+
+/** The one order of a user's process instances: `startTime` descending (ISO strings in UTC), then `_id`. */
+export function processInstanceSort(): MongoSort {
+  return mongoSort([{ field: 'START_TIME', direction: 'DESC' }], {
+    START_TIME: { path: 'startTime', numeric: false },
+  });
 }
 
 /** The sort of a data entry query (default `LAST_MODIFIED DESC`), then `_id`. */

@@ -27,7 +27,15 @@ const groups = ['g1', 'g2', 'g3', 'g4'];
 const user = fc.constantFrom(...users);
 const someUsers = fc.uniqueArray(user, { maxLength: 2 });
 const someGroups = fc.uniqueArray(fc.constantFrom(...groups), { maxLength: 3 });
-const viewer: fc.Arbitrary<Viewer> = fc.record({ userId: user, groups: someGroups });
+// Viewers who may start some processes see those processes' tasks without assignee and candidates.
+const viewer: fc.Arbitrary<Viewer> = fc.record(
+  {
+    userId: user,
+    groups: someGroups,
+    startableProcesses: fc.uniqueArray(fc.constantFrom('order', 'claim'), { maxLength: 2 }),
+  },
+  { requiredKeys: ['userId', 'groups'] },
+);
 const time = fc.constantFrom(
   '2026-01-01T00:00:00.000Z',
   '2026-03-15T12:30:00.000Z',
@@ -87,6 +95,7 @@ const task = fc.record({
   candidateUsers: someUsers,
   candidateGroups: someGroups,
   applicationName: fc.constantFrom('shop', 'billing'),
+  processDefinitionKey: fc.option(fc.constantFrom('order', 'claim'), { nil: null }),
   taskDefinitionKey: fc.constantFrom('approve', 'pay'),
   payload,
   correlations: fc.uniqueArray(
@@ -233,6 +242,10 @@ describe('memory and MongoDB view stores (differential property)', () => {
                 stores.map((s) => allPages((after) => s.findTasks({ ...q, after, now: NOW }))),
               );
               expect({ query: q, ...b }).toEqual({ query: q, ...a });
+              // A count is the list's total, in both stores.
+              const [countA, countB] = await Promise.all(stores.map((s) => s.taskCount({ ...q, now: NOW })));
+              expect({ query: q, count: countB }).toEqual({ query: q, count: a.totals[0] });
+              expect(countA).toBe(a.totals[0]);
             }
             for (const q of entryQueries) {
               const [a, b] = await Promise.all(

@@ -10,4 +10,10 @@ describe('MongoDB view store start-up', () => {
       }),
     ).rejects.toThrow(/^CONFIG-010 EDDY_MONGODB_URL: cannot open the view store in database 'eddy'/);
   });
+
+  it('refuses a process that does not project over the memory view store, naming EDDY_PROJECTIONS', async () => {
+    await expect(createViewStore({ projecting: false })).rejects.toThrow(
+      /^CONFIG-011 EDDY_PROJECTIONS: off needs views that another process projects/,
+    );
+  });
 });

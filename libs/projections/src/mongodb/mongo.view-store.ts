@@ -16,10 +16,13 @@ import {
   type ChangeListener,
   type ChangeSubscription,
   type ChangeSubscriptionRequest,
+  type ClosedTaskQuery,
   type DataEntryQuery,
   LIVE_COPY,
   type Page,
   type StoredViewDocument,
+  type ProcessInstanceQuery,
+  type TaskCountQuery,
   type TaskQuery,
   type ViewBatch,
   type ViewChange,
@@ -29,7 +32,9 @@ import {
 } from '../view-store.port';
 import { PositionWaiters } from '../position-waiters';
 import {
+  type ClosedTaskView,
   type DataEntryView,
+  type HistoryView,
   type ProcessDefinitionView,
   type ProcessInstanceView,
   type TaskView,
@@ -38,7 +43,8 @@ import {
   VIEW_NAMES,
   viewDocumentId,
 } from '../view.types';
-import { CollectionWatch } from './collection-watch';
+import { LastingCollectionWatch } from './collection-watch';
+import { closedTaskQuery, closedTaskSort } from './mongo.history-queries';
 import { changeOf, MongoChangeFeed } from './mongo.change-feed';
 import {
   decodeDocument,
@@ -55,6 +61,7 @@ import {
   dataEntryQuery,
   dataEntrySort,
   type MongoSort,
+  processInstanceSort,
   taskQuery,
   taskSort,
   visibleTo,
@@ -75,6 +82,11 @@ export const CHECKPOINTS_COLLECTION = 'view_checkpoints';
 /** MongoDB's limit on one document (16 MiB), less room for the update command around it. */
 const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024 - 16 * 1024;
 const DUPLICATE_KEY = 11000;
+
+interface PointerRecord {
+  _id: string;
+  collection: string;
+}
 
 interface CheckpointRecord {
   _id: string;
@@ -104,7 +116,8 @@ export class MongoViewStore implements ViewStore {
   /** Checkpoints by collection, as this process last saw them (its commits and the stream). */
   private readonly checkpoints = new Map<string, number>();
   private readonly feed: MongoChangeFeed;
-  private checkpointWatch: CollectionWatch<CheckpointRecord> | undefined;
+  private checkpointWatch: LastingCollectionWatch<CheckpointRecord> | undefined;
+  private pointerWatch: LastingCollectionWatch<PointerRecord> | undefined;
   private readonly waiters = new PositionWaiters((views) => this.reached(views));
 
   private constructor(
@@ -113,13 +126,16 @@ export class MongoViewStore implements ViewStore {
     private readonly ownsClient: boolean,
   ) {
     this.db = client.db(database);
-    this.feed = new MongoChangeFeed((view) => this.liveCollection(view));
+    this.feed = new MongoChangeFeed(
+      (view) => this.liveCollection(view),
+      (view) => this.rereadPointer(view),
+    );
   }
 
   /** A store on a client the caller owns: creates the collections and indexes that are missing. */
   static async open(options: MongoViewStoreOptions): Promise<MongoViewStore> {
     const store = new MongoViewStore(options.client, options.database, false);
-    await store.init();
+    await store.initOrClose();
     return store;
   }
 
@@ -137,17 +153,31 @@ export class MongoViewStore implements ViewStore {
     });
     await client.connect();
     const store = new MongoViewStore(client, database, true);
-    try {
-      await store.init();
-    } catch (error) {
-      await client.close();
-      throw error;
-    }
+    await store.initOrClose();
     return store;
   }
 
+  /** {@link init}, and on failure closes what it opened (the streams; the client when owned). */
+  private async initOrClose(): Promise<void> {
+    try {
+      await this.init();
+    } catch (error) {
+      await this.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
   private async init(): Promise<void> {
-    const pointers = this.db.collection<{ _id: string; collection: string }>(POINTERS_COLLECTION);
+    const pointers = this.pointersCollection();
+    // Watched before the pointers are read, so that no switch falls between the two.
+    this.pointerWatch = new LastingCollectionWatch(
+      pointers,
+      (document) => void this.followSwitch(document as PointerRecord),
+      async () => {
+        for (const pointer of await pointers.find({}).toArray()) await this.followSwitch(pointer);
+      },
+    );
+    await this.pointerWatch.open();
     for (const view of VIEW_NAMES) {
       await pointers.updateOne({ _id: view }, { $setOnInsert: { collection: view } }, { upsert: true });
     }
@@ -157,15 +187,16 @@ export class MongoViewStore implements ViewStore {
       }
     }
     for (const view of VIEW_NAMES) await this.prepareCollection(view, this.live.get(view)!, LIVE_COPY);
-    this.checkpointWatch = new CollectionWatch(
+    this.checkpointWatch = new LastingCollectionWatch(
       this.checkpointCollection(),
       (document) => this.sawCheckpoint(document._id as string, document.position as number),
-      (error) =>
-        this.logger.error(
-          `VIEWSTORE-203 checkpoint stream ended${error ? `: ${error.message}` : ''}; read-your-writes waits until their timeout`,
-        ),
+      () => this.rereadCheckpoints(),
     );
     await this.checkpointWatch.open();
+    await this.rereadCheckpoints();
+  }
+
+  private async rereadCheckpoints(): Promise<void> {
     for (const c of await this.checkpointCollection().find({}).toArray())
       this.sawCheckpoint(c._id, c.position);
   }
@@ -230,6 +261,12 @@ export class MongoViewStore implements ViewStore {
     );
   }
 
+  /** `countDocuments` on the indexed query of {@link findTasks}: no document leaves the server. */
+  async taskCount(query: TaskCountQuery): Promise<number> {
+    const filter = taskQuery(query.filter, query.viewer, query.now ?? new Date());
+    return this.liveCollection('tasks').countDocuments(filter);
+  }
+
   async taskCountByApplication(viewer: Viewer, now: Date = new Date()): Promise<ApplicationTaskCount[]> {
     const counts = await this.liveCollection('tasks')
       .aggregate<{ _id: string; count: number }>([
@@ -256,6 +293,17 @@ export class MongoViewStore implements ViewStore {
     return this.visibleByIds<DataEntryView>('data-entries', ids, viewer);
   }
 
+  async findClosedTasks(query: ClosedTaskQuery): Promise<Page<ClosedTaskView>> {
+    const first = validatePageSize(query.first);
+    const sort = closedTaskSort(query.sort);
+    const filter = closedTaskQuery(query.filter, query.viewer);
+    return this.page<ClosedTaskView>('closed-tasks', filter, sort, first, query.after);
+  }
+
+  async getHistories(ids: readonly string[], viewer: Viewer): Promise<(HistoryView | null)[]> {
+    return this.visibleByIds<HistoryView>('history', ids, viewer);
+  }
+
   async startableProcesses(viewer: Viewer): Promise<ProcessDefinitionView[]> {
     const found = await this.liveCollection('process-definitions')
       .find({
@@ -279,6 +327,21 @@ export class MongoViewStore implements ViewStore {
 
   async getProcessInstance(id: string): Promise<ProcessInstanceView | null> {
     return this.byId<ProcessInstanceView>('process-instances', id);
+  }
+
+  async findProcessInstances(query: ProcessInstanceQuery): Promise<Page<ProcessInstanceView>> {
+    const first = validatePageSize(query.first);
+    const filter: Filter<ViewRecord> = {
+      startUserId: { $eq: query.startedBy },
+      ...(query.state ? { state: { $eq: query.state } } : {}),
+    };
+    return this.page<ProcessInstanceView>(
+      'process-instances',
+      filter,
+      processInstanceSort(),
+      first,
+      query.after,
+    );
   }
 
   // ------------------------------------------------------------------ change feed
@@ -357,9 +420,10 @@ export class MongoViewStore implements ViewStore {
     const previous = this.db.collection<ViewRecord>(previousName);
     const checkpoint = await this.checkpointOf(next.collectionName, target);
     const changes = await differences(target.view, previous, next, checkpoint);
-    await this.db
-      .collection<{ _id: string; collection: string }>(POINTERS_COLLECTION)
-      .updateOne({ _id: target.view }, { $set: { collection: next.collectionName } });
+    await this.pointersCollection().updateOne(
+      { _id: target.view },
+      { $set: { collection: next.collectionName } },
+    );
     this.live.set(target.view, next.collectionName);
     this.sawCheckpoint(next.collectionName, checkpoint);
     await this.feed.switchCollection(target.view, changes);
@@ -381,13 +445,64 @@ export class MongoViewStore implements ViewStore {
     this.checkpoints.delete(collection.collectionName);
   }
 
+  /**
+   * Ends the change stream of a view as a lost or invalid resume token would: its live
+   * subscribers re-read their snapshots. For tests and drills.
+   */
+  async interruptChangeStream(view: ViewName): Promise<void> {
+    await this.feed.interrupt(view);
+  }
+
   async close(): Promise<void> {
     await this.feed.close();
+    await this.pointerWatch?.close();
     await this.checkpointWatch?.close();
     if (this.ownsClient) await this.client.close();
   }
 
   // ------------------------------------------------------------------ internals
+
+  private pointersCollection() {
+    return this.db.collection<PointerRecord>(POINTERS_COLLECTION);
+  }
+
+  /** Another process promoted a copy: queries move to it and live subscribers re-read their snapshots. */
+  private async followSwitch(pointer: PointerRecord): Promise<void> {
+    try {
+      if (await this.followPointer(pointer)) {
+        await this.feed.reopen(pointer._id as ViewName, `view switched to ${pointer.collection}`);
+      }
+    } catch (error) {
+      this.logger.error(
+        `VIEWSTORE-207 view ${pointer._id}: cannot follow the switch to ${pointer.collection}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** Reads which collection is live now (a stream ended: the collection may have been switched). */
+  private async rereadPointer(view: ViewName): Promise<void> {
+    const pointer = await this.pointersCollection().findOne({ _id: view });
+    if (pointer) await this.followPointer(pointer);
+  }
+
+  /** Makes the pointer's collection the live one of its view; false when it already was. */
+  private async followPointer(pointer: PointerRecord): Promise<boolean> {
+    const view = pointer._id as ViewName;
+    if (!VIEW_NAMES.includes(view) || this.live.get(view) === pointer.collection) return false;
+    const checkpoint = await this.checkpointCollection().findOne({ _id: pointer.collection });
+    const previous = this.live.get(view);
+    if (previous === pointer.collection) return false;
+    if (checkpoint) this.sawCheckpoint(pointer.collection, checkpoint.position);
+    this.live.set(view, pointer.collection);
+    if (previous) this.checkpoints.delete(previous);
+    this.waiters.wake();
+    if (previous) {
+      this.logger.log(
+        `VIEWSTORE-012 view ${view}: follows the switch to ${pointer.collection} at position ${checkpoint?.position ?? 0}`,
+      );
+    }
+    return true;
+  }
 
   private liveCollection(view: ViewName): Collection<ViewRecord> {
     return this.db.collection<ViewRecord>(this.live.get(view)!);

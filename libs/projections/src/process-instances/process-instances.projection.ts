@@ -11,6 +11,7 @@ const PROCESS_INSTANCE_EVENT_TYPES: ReadonlySet<string> = new Set<ProcessInstanc
   'ProcessInstanceSuspended',
   'ProcessInstanceResumed',
   'ProcessVariablesChanged',
+  'ProcessInstanceCancellationRequested',
 ]);
 
 type Stored = StoredViewDocument<'process-instances'>;
@@ -38,6 +39,7 @@ function fresh(
     startTime: null,
     endTime: null,
     reason: null,
+    cancellationRequested: false,
   };
 }
 
@@ -75,13 +77,26 @@ export const processInstancesProjection: Projection<'process-instances'> = {
           startUserId: event.data.startUserId,
         });
       case 'ProcessInstanceFinished':
-        return write({ ...base(), state: 'FINISHED', endTime: event.data.time });
+        return write({
+          ...base(),
+          state: 'FINISHED',
+          endTime: event.data.time,
+          cancellationRequested: false,
+        });
       case 'ProcessInstanceCancelled':
-        return write({ ...base(), state: 'CANCELLED', endTime: event.data.time, reason: event.data.reason });
+        return write({
+          ...base(),
+          state: 'CANCELLED',
+          endTime: event.data.time,
+          reason: event.data.reason,
+          cancellationRequested: false,
+        });
       case 'ProcessInstanceSuspended':
         return write({ ...base(), state: 'SUSPENDED', reason: event.data.reason });
       case 'ProcessInstanceResumed':
         return write({ ...base(), state: 'RUNNING', reason: null });
+      case 'ProcessInstanceCancellationRequested':
+        return write({ ...base(), cancellationRequested: true });
       case 'ProcessVariablesChanged':
         // Variables are not part of this view; the revision still moves so the guard stays exact.
         return write(base());

@@ -48,4 +48,27 @@ describe('process instances projection', () => {
         endTime: '2026-01-01T13:00:00.000Z',
       });
   });
+
+  it('a requested cancellation shows until the engine reports the end', () => {
+    const started = {
+      type: 'ProcessInstanceStarted' as const,
+      data: { ...base, time: '2026-01-01T10:00:00.000Z', startUserId: 'alice' },
+    };
+    const requested = {
+      type: 'ProcessInstanceCancellationRequested' as const,
+      data: { ...base, time: '2026-01-01T11:00:00.000Z', requestedBy: 'alice', reason: null },
+    };
+    spec
+      .given(started)
+      .when(requested)
+      .thenDocument('shop/pi-1', { state: 'RUNNING', cancellationRequested: true, version: 1 })
+      .thenReplayGivesSameView();
+    spec
+      .given(started, requested)
+      .when({
+        type: 'ProcessInstanceCancelled',
+        data: { ...base, time: '2026-01-01T11:00:01.000Z', reason: null },
+      })
+      .thenDocument('shop/pi-1', { state: 'CANCELLED', cancellationRequested: false, version: 2 });
+  });
 });

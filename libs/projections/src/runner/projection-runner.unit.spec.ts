@@ -2,22 +2,15 @@ import { MemoryEventStore, type StoredEvent } from '@eddy/eventstore';
 import { taskStreamId } from '@eddy/contracts';
 import { applyEvents, liveDocuments } from '@eddy/testing';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { dataEntriesProjection } from '../data-entries/data-entries.projection';
 import { MemoryViewStore } from '../memory/memory.view-store';
-import { processDefinitionsProjection } from '../process-definitions/process-definitions.projection';
-import { processInstancesProjection } from '../process-instances/process-instances.projection';
 import type { Projection } from '../projection';
+import { DEFAULT_PROJECTIONS } from '../projections.module';
 import { eventDraft, taskCreated } from '../projection.fixtures.spec';
 import { tasksProjection } from '../tasks/tasks.projection';
 import { LIVE_COPY } from '../view-store.port';
 import { ProjectionRunner, UnknownProjectionError } from './projection-runner';
 
-const all = [
-  tasksProjection,
-  dataEntriesProjection,
-  processDefinitionsProjection,
-  processInstancesProjection,
-];
+const all = [...DEFAULT_PROJECTIONS];
 const clerk = { userId: 'carl', groups: ['clerks'] };
 
 const event = eventDraft;
@@ -75,6 +68,8 @@ describe('projection runner', () => {
       'data-entries',
       'process-definitions',
       'process-instances',
+      'closed-tasks',
+      'history',
     ]);
     await expect(runner.status('nope')).rejects.toBeInstanceOf(UnknownProjectionError);
   });

@@ -17,6 +17,9 @@ const TASK_EVENT_TYPES: ReadonlySet<string> = new Set<TaskEvent['type']>([
   'TaskToBeCompleted',
   'TaskDeferred',
   'TaskUndeferred',
+  'TaskDelegated',
+  'TaskEdited',
+  'TaskCommentAdded',
 ]);
 
 type Stored = StoredViewDocument<'tasks'>;
@@ -111,6 +114,13 @@ export const tasksProjection: Projection<'tasks'> = {
         return update({ followUpDate: event.data.followUpDate });
       case 'TaskUndeferred':
         return update({ followUpDate: null });
+      case 'TaskDelegated':
+        return reassign(event.data.assignee);
+      case 'TaskEdited':
+        return update({ ...event.data.changes });
+      case 'TaskCommentAdded':
+        // The task's fields stay; its revision moves, so that its subscribers are told of the comment.
+        return update({});
       default:
         return assertNever(event, 'task event');
     }

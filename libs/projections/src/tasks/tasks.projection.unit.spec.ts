@@ -48,6 +48,15 @@ describe('tasks projection', () => {
       .thenReplayGivesSameView();
   });
 
+  it('a comment moves the revision of the task and nothing else, so that its subscribers hear of it', () => {
+    const then = spec
+      .given(taskCreated('t1'))
+      .when({ type: 'TaskCommentAdded', data: { id: 't1', author: 'alice', text: 'looked at it' } })
+      .thenDocument('t1', { version: 1, position: 2, assignee: null, payload: {} })
+      .thenReplayGivesSameView();
+    expect(Object.keys(then.documents.get('t1')!)).not.toContain('text');
+  });
+
   it('assignment, attribute updates and candidate changes are applied', () => {
     spec
       .given(taskCreated('t1'))
@@ -77,6 +86,34 @@ describe('tasks projection', () => {
         name: 'Approve t1',
         candidateUsers: ['carol'],
         candidateGroups: [],
+        version: 4,
+      })
+      .thenReplayGivesSameView();
+  });
+
+  it('delegation sets the assignee and ends a pending completion; edits set priority and dates', () => {
+    spec
+      .given(
+        taskCreated('t1'),
+        { type: 'TaskClaimed', data: { id: 't1', assignee: 'alice' } },
+        { type: 'TaskToBeCompleted', data: { id: 't1', assignee: 'alice', variables: {} } },
+      )
+      .when(
+        { type: 'TaskDelegated', data: { id: 't1', assignee: 'bob', previousAssignee: 'alice' } },
+        {
+          type: 'TaskEdited',
+          data: {
+            id: 't1',
+            changes: { priority: 80, dueDate: '2026-03-01T00:00:00.000Z', followUpDate: null },
+          },
+        },
+      )
+      .thenDocument('t1', {
+        assignee: 'bob',
+        toBeCompleted: false,
+        priority: 80,
+        dueDate: '2026-03-01T00:00:00.000Z',
+        followUpDate: null,
         version: 4,
       })
       .thenReplayGivesSameView();

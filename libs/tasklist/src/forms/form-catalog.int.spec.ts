@@ -42,6 +42,30 @@ describe('FormCatalog', () => {
     expect(catalog.size).toBe(1);
   });
 
+  it("finds the forms embedded in the folder's models by their camunda-forms:bpmn key, and leaves out one that is not JSON", () => {
+    const embedded = join(dir, 'embedded');
+    mkdirSync(embedded);
+    const form = JSON.stringify({ components: [{ type: 'textfield', key: 'note', label: 'Note <short>' }] });
+    const escaped = form
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;');
+    writeFileSync(
+      join(embedded, 'model.bpmn'),
+      `<bpmn:definitions xmlns:bpmn="b" xmlns:zeebe="z"><bpmn:process id="p"><bpmn:extensionElements>
+        <zeebe:userTaskForm id="UserTaskForm_1">${escaped}</zeebe:userTaskForm>
+        <zeebe:userTaskForm id="UserTaskForm_2"><![CDATA[${form}]]></zeebe:userTaskForm>
+        <zeebe:userTaskForm id="UserTaskForm_3">{ not json</zeebe:userTaskForm>
+      </bpmn:extensionElements></bpmn:process></bpmn:definitions>`,
+    );
+    const catalog = catalogOf(embedded);
+    expect(catalog.get('camunda-forms:bpmn:UserTaskForm_1')?.schema).toEqual(JSON.parse(form));
+    expect(catalog.get('camunda-forms:bpmn:UserTaskForm_2')?.schema).toEqual(JSON.parse(form));
+    expect(catalog.get('camunda-forms:bpmn:UserTaskForm_3')).toBeNull();
+    expect(catalog.size).toBe(2);
+  });
+
   it('has no forms without a folder', () => {
     expect(new FormCatalog(resolveTasklistOptions({})).get('forms/review')).toBeNull();
     expect(catalogOf(join(dir, 'missing')).size).toBe(0);

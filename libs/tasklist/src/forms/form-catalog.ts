@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { TASKLIST_OPTIONS, type TasklistOptions } from '../tasklist.options';
+import { readEmbeddedForms, type EmbeddedForm } from './embedded-forms';
 
 /** A Camunda Form as the tasklist serves it. */
 export interface CamundaForm {
@@ -23,6 +24,7 @@ export function formProblem(schema: unknown): string | null {
  * The Camunda Forms (`*.form` files, the JSON of @bpmn-io/form-js) of the forms folder, read once at
  * start. A form is found by its path below the folder without `.form` (`forms/invoice-review`,
  * what `zeebe:formDefinition externalReference` or `formKey` names) and by its `id` (what `formId` names).
+ * The forms embedded in the folder's models (`zeebe:userTaskForm`) are found by `camunda-forms:bpmn:<id>`.
  */
 @Injectable()
 export class FormCatalog {
@@ -38,9 +40,30 @@ export class FormCatalog {
     return this.forms.get(key) ?? null;
   }
 
-  /** Form files read. */
+  /** Forms read (files and forms embedded in models). */
   get size(): number {
     return this.files;
+  }
+
+  /** A form embedded in a model (`zeebe:userTaskForm`), found by its `camunda-forms:bpmn:<id>` key. */
+  private addEmbedded(file: string, { key, json }: EmbeddedForm): void {
+    let schema: unknown;
+    try {
+      schema = JSON.parse(json);
+    } catch (error) {
+      this.logger.warn(
+        `TASKLIST-201 form ${key} in ${file} is not JSON, left out: ${(error as Error).message}`,
+      );
+      return;
+    }
+    const problem = formProblem(schema);
+    if (problem) {
+      this.logger.warn(`TASKLIST-201 form ${key} in ${file} is not a Camunda Form, left out: ${problem}`);
+      return;
+    }
+    if (this.forms.has(key)) this.logger.warn(`TASKLIST-202 form key ${key} is taken twice; ${file} wins`);
+    this.files++;
+    this.forms.set(key, { key, schema: schema as Record<string, unknown> });
   }
 
   private load(dir: string): void {
@@ -70,6 +93,13 @@ export class FormCatalog {
         if (this.forms.has(key))
           this.logger.warn(`TASKLIST-202 form key ${key} is taken twice; ${file} wins`);
         this.forms.set(key, { ...form, key });
+      }
+    }
+    for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.bpmn'))
+      .sort()) {
+      for (const embedded of readEmbeddedForms(readFileSync(join(dir, file), 'utf8'))) {
+        this.addEmbedded(file, embedded);
       }
     }
     this.logger.log(`TASKLIST-200 ${this.size} forms from ${dir}`);

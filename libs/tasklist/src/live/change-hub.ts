@@ -10,10 +10,14 @@ import {
 import { Logger } from '@nestjs/common';
 import type { LiveChangeListener, LiveChangeSource, LiveChangeSubscription } from './live-list';
 
-/** Who may see a document: the users and groups named on it. */
+/**
+ * Who may see a document: the users and groups named on it, and for a task without candidates the starters
+ * of its process (the viewers whose `startableProcesses` hold one of `processes`).
+ */
 export interface Audience {
   users: readonly (string | null)[];
   groups: readonly string[];
+  processes?: readonly string[];
 }
 
 interface HubSubscriber {
@@ -46,6 +50,7 @@ export class ChangeHub<V extends ViewName> {
   private history: ViewChange[] = [];
   private readonly byUser = new Map<string, Set<HubSubscriber>>();
   private readonly byGroup = new Map<string, Set<HubSubscriber>>();
+  private readonly byProcess = new Map<string, Set<HubSubscriber>>();
   private readonly holders = new Map<string, Set<HubSubscriber>>();
 
   constructor(
@@ -86,6 +91,7 @@ export class ChangeHub<V extends ViewName> {
     const subscriber: HubSubscriber = { viewer, after, listener, held: new Set(), closed: false };
     add(this.byUser, viewer.userId, subscriber);
     for (const group of viewer.groups) add(this.byGroup, group, subscriber);
+    for (const key of viewer.startableProcesses ?? []) add(this.byProcess, key, subscriber);
     // Delivered now, before any later change can be routed to it: order is kept.
     const backlog = this.history.filter((c) => c.position > after && this.concerns(c, subscriber));
     if (backlog.length > 0) listener.next(backlog);
@@ -106,15 +112,19 @@ export class ChangeHub<V extends ViewName> {
     subscriber.closed = true;
     remove(this.byUser, subscriber.viewer.userId, subscriber);
     for (const group of subscriber.viewer.groups) remove(this.byGroup, group, subscriber);
+    for (const key of subscriber.viewer.startableProcesses ?? []) remove(this.byProcess, key, subscriber);
     for (const id of subscriber.held) remove(this.holders, id, subscriber);
     subscriber.held.clear();
   }
 
   private concerns(change: ViewChange, subscriber: HubSubscriber): boolean {
     if (this.holders.get(change.id)?.has(subscriber)) return true;
-    const { users, groups } = this.audienceOf(change);
+    const { users, groups, processes = [] } = this.audienceOf(change);
+    const viewer = subscriber.viewer;
     return (
-      users.includes(subscriber.viewer.userId) || groups.some((g) => subscriber.viewer.groups.includes(g))
+      users.includes(viewer.userId) ||
+      groups.some((g) => viewer.groups.includes(g)) ||
+      processes.some((p) => (viewer.startableProcesses ?? []).includes(p))
     );
   }
 
@@ -129,9 +139,10 @@ export class ChangeHub<V extends ViewName> {
       this.history.push(change);
       this.position = Math.max(this.position, change.position);
       const targets = new Set<HubSubscriber>();
-      const { users, groups } = this.audienceOf(change);
+      const { users, groups, processes = [] } = this.audienceOf(change);
       for (const user of users) if (user !== null) this.byUser.get(user)?.forEach((s) => targets.add(s));
       for (const group of groups) this.byGroup.get(group)?.forEach((s) => targets.add(s));
+      for (const key of processes) this.byProcess.get(key)?.forEach((s) => targets.add(s));
       this.holders.get(change.id)?.forEach((s) => targets.add(s));
       for (const target of targets) {
         if (change.position <= target.after) continue;
@@ -154,8 +165,19 @@ export class ChangeHub<V extends ViewName> {
     }
   }
 
+  /**
+   * The feed ended. Every list is told; on a `ChangeFeedPositionUnavailableError` (a stream that
+   * could not resume, a view switched to a rebuilt copy) the lists re-read their snapshots and
+   * subscribe again, which starts the hub afresh.
+   */
   private fail(error: Error): void {
-    this.logger.error(`TASKLIST-203 change feed of ${this.view} failed: ${error.message}`);
+    if (error instanceof ChangeFeedPositionUnavailableError) {
+      this.logger.warn(
+        `TASKLIST-203 change feed of ${this.view} lost its place, the live lists re-read their snapshots: ${error.message}`,
+      );
+    } else {
+      this.logger.error(`TASKLIST-203 change feed of ${this.view} failed: ${error.message}`);
+    }
     const subscribers = new Set<HubSubscriber>();
     for (const set of this.byUser.values()) set.forEach((s) => subscribers.add(s));
     this.subscription = null;

@@ -71,6 +71,28 @@ describe('ChangeHub', () => {
     expect(sales.got).toEqual([6, 9]);
   });
 
+  it('routes a change of a task without candidates to the subscribers who may start its process', async () => {
+    const feed = new FakeFeed();
+    const h = new ChangeHub(feed, 'tasks', (t) => ({
+      users: [],
+      groups: [],
+      processes: t.processDefinitionKey ? [t.processDefinitionKey] : [],
+    }));
+    const starter = collector();
+    const other = collector();
+    await h
+      .sourceFor({ userId: 'ann', groups: [], startableProcesses: ['order'] })
+      .subscribe(5, starter.listener);
+    await h
+      .sourceFor({ userId: 'bob', groups: [], startableProcesses: ['claim'] })
+      .subscribe(5, other.listener);
+    const open = task('t-1', 6, []);
+    (open as { document: TaskView }).document.processDefinitionKey = 'order';
+    feed.listener!.next([open]);
+    expect(starter.got).toEqual([6]);
+    expect(other.got).toEqual([]);
+  });
+
   it('replays its history after a subscriber position and refuses one older than the history', async () => {
     const feed = new FakeFeed();
     const h = hub(feed, 2);

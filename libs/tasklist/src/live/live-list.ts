@@ -5,6 +5,7 @@ import {
   type ViewName,
 } from '@eddy/projections';
 import { Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { tasklistError } from '../tasklist.errors';
 
 /** A view document as a live list needs it: an id and the position of its last change. */
@@ -80,6 +81,11 @@ const MAX_TIMER_MS = 24 * 60 * 60 * 1000;
  * A document's own position makes every step idempotent (a change at or below it is old news).
  * The feed may deliver a change at or below P after a page already reflected it; for a document
  * the snapshot does not hold, such late news is settled by reading the document's current state.
+ *
+ * When the feed loses its place (`ChangeFeedPositionUnavailableError`: a change stream that could
+ * not resume, or a view switched to a rebuilt copy), the list reads a fresh snapshot the same way
+ * and sends the subscriber only the differences from what it holds, as UPSERTED and REMOVED: a held
+ * document is sent again only when its position or its content (a fingerprint) changed.
  */
 export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<LiveListMessage<T> | Error> {
   private static readonly logger = new Logger('Tasklist');
@@ -95,13 +101,17 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
   private backlogHead = 0;
   /** A change is being settled by a read: later changes wait behind it. */
   private settling = false;
-  /** Ids the subscriber holds, with the position of the version it holds. */
-  private readonly known = new Map<string, number>();
+  /** Ids the subscriber holds, with the position and the fingerprint of the version it holds. */
+  private readonly known = new Map<string, { position: number; fingerprint: string }>();
   /** Documents that will match by time alone (deferred tasks), with when. */
   private readonly pending = new Map<string, { document: T; at: number }>();
   private timer: NodeJS.Timeout | null = null;
   private lastPosition = 0;
   private snapshotPosition = 0;
+  /** Counts re-snapshots: a read that a later re-snapshot overtook is dropped. */
+  private generation = 0;
+  /** The feed lost its place while a snapshot was being read: that read must start again. */
+  private lost: Error | null = null;
 
   private constructor(
     private readonly source: LiveListSource<T>,
@@ -128,11 +138,43 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
   }
 
   private async start(): Promise<void> {
+    const { documents, position, later } = await this.readSnapshot();
+    const now = Date.now();
+    const items: T[] = [];
+    for (const document of documents.values()) {
+      if (this.source.matches(document, now)) {
+        items.push(document);
+        this.hold(document, document.position);
+      } else {
+        this.watchPending(document, now);
+      }
+    }
+    items.sort((a, b) => this.source.compare(a, b));
+    this.snapshotPosition = position;
+    this.lastPosition = position;
+    this.push({ kind: 'SNAPSHOT', items, removedIds: [], position });
+    this.goLive(later);
+  }
+
+  /**
+   * Subscribes and reads every page (see the class comment): the documents as of position P, and
+   * the buffered changes above P, to be applied once the list is live.
+   */
+  private async readSnapshot(): Promise<{
+    documents: Map<string, T>;
+    position: number;
+    later: ViewChange[];
+  }> {
     const { pageSize, maxSnapshotItems } = this.limits;
     let page = await this.source.readPage(pageSize, null);
+    const generation = this.generation;
     this.subscription = await this.source.changes.subscribe(page.position, {
-      next: (changes) => this.onChanges(changes),
-      error: (error) => this.fail(error),
+      next: (changes) => {
+        if (generation === this.generation) this.onChanges(changes);
+      },
+      error: (error) => {
+        if (generation === this.generation) this.onFeedError(error);
+      },
     });
     const documents = new Map<string, T>();
     let position = page.position;
@@ -166,24 +208,91 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
       } else if (change.kind === 'upserted') unsettled.add(change.id);
     }
     await this.settle([...unsettled], documents);
-    const now = Date.now();
-    const items: T[] = [];
-    for (const document of documents.values()) {
-      if (this.source.matches(document, now)) {
-        items.push(document);
-        this.hold(document.id, document.position);
-      } else {
-        this.watchPending(document, now);
+    if (this.lost) {
+      const lost = this.lost;
+      this.lost = null;
+      throw lost;
+    }
+    return { documents, position, later: buffered.filter((c) => c.position > position) };
+  }
+
+  /** From here on changes are handled as they arrive; those that came meanwhile go first. */
+  private goLive(later: ViewChange[]): void {
+    this.live = true;
+    this.backlog = [...later, ...this.takeBacklog()];
+    this.drain();
+  }
+
+  private onFeedError(error: Error): void {
+    if (!(error instanceof ChangeFeedPositionUnavailableError)) return this.fail(error);
+    // While a snapshot is read, that read starts again (LiveList.open or resnapshot retries).
+    if (!this.live) this.lost = error;
+    else void this.resnapshot(error);
+  }
+
+  /**
+   * The feed lost its place: read a fresh snapshot on a fresh subscription and send the subscriber
+   * the differences from what it holds, then go on live. Gives up (ending the list with the error)
+   * when the feed keeps losing its place.
+   */
+  private async resnapshot(cause: Error): Promise<void> {
+    if (this.ending) return;
+    LiveList.logger.warn(
+      `TASKLIST-204 live ${this.source.view} list re-reads its snapshot: ${cause.message}`,
+    );
+    for (let attempt = 1; ; attempt++) {
+      const generation = ++this.generation;
+      this.live = false;
+      this.settling = false;
+      this.lost = null;
+      this.subscription?.close();
+      this.subscription = null;
+      this.takeBacklog();
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      try {
+        const { documents, position, later } = await this.readSnapshot();
+        if (generation !== this.generation || this.ending) return;
+        this.pushDifferences(documents, position);
+        this.goLive(later);
+        return;
+      } catch (error) {
+        if (generation !== this.generation || this.ending) return;
+        if (error instanceof ChangeFeedPositionUnavailableError && attempt < 3) continue;
+        this.fail(error instanceof Error ? error : new Error(String(error)));
+        return;
       }
     }
-    items.sort((a, b) => this.source.compare(a, b));
-    this.snapshotPosition = position;
-    this.lastPosition = position;
-    this.push({ kind: 'SNAPSHOT', items, removedIds: [], position });
-    // From here on changes are handled as they arrive; those that came meanwhile go first.
-    this.live = true;
-    this.backlog = [...buffered.filter((c) => c.position > position), ...this.takeBacklog()];
-    this.drain();
+  }
+
+  /** After a re-read snapshot at `position`: UPSERTED for what is new or changed, REMOVED for what left. */
+  private pushDifferences(documents: Map<string, T>, position: number): void {
+    const before = new Map(this.known);
+    this.known.clear();
+    this.pending.clear();
+    this.snapshotPosition = Math.max(this.snapshotPosition, position);
+    this.lastPosition = Math.max(this.lastPosition, position);
+    const now = Date.now();
+    const changed: T[] = [];
+    for (const document of documents.values()) {
+      if (!this.source.matches(document, now)) {
+        this.watchPending(document, now);
+        continue;
+      }
+      const held = before.get(document.id);
+      before.delete(document.id);
+      this.hold(document, document.position);
+      const current = this.known.get(document.id)!;
+      if (!held || held.position < current.position || held.fingerprint !== current.fingerprint)
+        changed.push(document);
+    }
+    changed.sort((a, b) => this.source.compare(a, b));
+    for (const document of changed) {
+      this.push({ kind: 'UPSERTED', items: [document], removedIds: [], position: this.lastPosition });
+    }
+    if (before.size > 0) {
+      this.push({ kind: 'REMOVED', items: [], removedIds: [...before.keys()], position: this.lastPosition });
+    }
   }
 
   private takeBacklog(): ViewChange[] {
@@ -217,13 +326,18 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
       const change = this.backlog[this.backlogHead++];
       if (this.apply(change, undefined) === 'settle') {
         this.settling = true;
+        const generation = this.generation;
         this.source.readMany([change.id]).then(
           ([current]) => {
+            if (generation !== this.generation) return;
             this.settling = false;
             this.apply(change, current ?? null);
             this.drain();
           },
-          (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))),
+          (error: unknown) => {
+            if (generation === this.generation)
+              this.fail(error instanceof Error ? error : new Error(String(error)));
+          },
         );
         return;
       }
@@ -238,7 +352,7 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
    * when it is gone; undefined when no read was made. Returns 'settle' when a read is needed first.
    */
   private apply(change: ViewChange, settled: T | null | undefined): 'done' | 'settle' {
-    const held = this.known.get(change.id);
+    const held = this.known.get(change.id)?.position;
     if (held !== undefined && held >= change.position) return 'done';
     const now = Date.now();
     let document = change.kind === 'upserted' ? (change.document as unknown as T) : null;
@@ -255,7 +369,7 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
     this.unwatchPending(change.id);
     this.lastPosition = Math.max(this.lastPosition, position);
     if (document && this.source.matches(document, now)) {
-      this.hold(change.id, Math.max(document.position, change.position));
+      this.hold(document, Math.max(document.position, change.position));
       this.push({ kind: 'UPSERTED', items: [document], removedIds: [], position });
       return 'done';
     }
@@ -268,9 +382,10 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
     return 'done';
   }
 
-  private hold(id: string, position: number): void {
+  private hold(document: T, position: number): void {
+    const id = document.id;
     if (!this.known.has(id) && !this.pending.has(id)) this.subscription?.hold(id);
-    this.known.set(id, position);
+    this.known.set(id, { position, fingerprint: fingerprintOf(document) });
   }
 
   private watchPending(document: T, now: number): void {
@@ -304,7 +419,7 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
       if (at > now) continue;
       this.pending.delete(id);
       if (this.source.matches(document, now)) {
-        this.hold(id, document.position);
+        this.hold(document, document.position);
         this.push({ kind: 'UPSERTED', items: [document], removedIds: [], position: this.lastPosition });
       } else if (!this.known.has(id)) {
         this.subscription?.release(id);
@@ -387,4 +502,12 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
   [Symbol.asyncIterator](): this {
     return this;
   }
+}
+
+/**
+ * A short digest of a document as the store delivered it, to tell after a re-snapshot whether a
+ * held document changed although its position did not (a view rebuilt by a fixed projection).
+ */
+function fingerprintOf(document: LiveDocument): string {
+  return createHash('sha1').update(JSON.stringify(document)).digest('base64');
 }

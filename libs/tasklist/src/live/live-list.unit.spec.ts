@@ -1,4 +1,9 @@
-import type { Page, TaskView, ViewChange } from '@eddy/projections';
+import {
+  ChangeFeedPositionUnavailableError,
+  type Page,
+  type TaskView,
+  type ViewChange,
+} from '@eddy/projections';
 import { describe, expect, it } from '@jest/globals';
 import {
   LiveList,
@@ -13,6 +18,7 @@ interface Doc {
   position: number;
   group: string;
   dueAt?: number;
+  note?: string;
 }
 
 /** A feed whose deliveries the test controls: nothing arrives until `deliver` is called. */
@@ -20,18 +26,24 @@ class ScriptedFeed implements LiveChangeSource {
   listener: LiveChangeListener | null = null;
   after: number | null = null;
   closed = false;
-  readonly held = new Set<string>();
+  /** The ids the latest subscription holds. */
+  held = new Set<string>();
   async subscribe(after: number, listener: LiveChangeListener) {
     this.after = after;
     this.listener = listener;
+    const held = (this.held = new Set<string>());
     return {
       close: () => (this.closed = true),
-      hold: (id: string) => this.held.add(id),
-      release: (id: string) => this.held.delete(id),
+      hold: (id: string) => held.add(id),
+      release: (id: string) => held.delete(id),
     };
   }
   deliver(...changes: ViewChange[]): void {
     this.listener!.next(changes);
+  }
+  /** The feed lost its place, as a change stream that cannot resume tells it. */
+  lose(): void {
+    this.listener!.error(new ChangeFeedPositionUnavailableError(0, 0));
   }
 }
 
@@ -216,5 +228,96 @@ describe('LiveList', () => {
       LiveList.open(source(feed, [() => page(docs, 3, null)]), { ...limits, maxSnapshotItems: 2 }),
     ).rejects.toThrow(/more than 2 items match/);
     expect(feed.closed).toBe(true);
+  });
+
+  it('re-reads its snapshot when the feed loses its place and sends only the differences', async () => {
+    const feed = new ScriptedFeed();
+    const src = source(feed, [
+      () =>
+        page(
+          [
+            { id: 'a', position: 3, group: 'g' },
+            { id: 'b', position: 4, group: 'g' },
+            { id: 'c', position: 5, group: 'g' },
+            { id: 'f', position: 6, group: 'g', note: 'old' },
+          ],
+          10,
+          null,
+        ),
+      // Read after the loss: b changed, c left, d came, f was rebuilt with other content at the
+      // same position, a is as it was.
+      () =>
+        page(
+          [
+            { id: 'a', position: 3, group: 'g' },
+            { id: 'b', position: 15, group: 'g' },
+            { id: 'd', position: 16, group: 'g' },
+            { id: 'f', position: 6, group: 'g', note: 'rebuilt' },
+          ],
+          20,
+          null,
+        ),
+    ]);
+    const list = await LiveList.open(src, { ...limits, pageSize: 10 });
+    const [snapshot] = await take(list, 1);
+    expect(ids(snapshot)).toEqual(['a', 'b', 'c', 'f']);
+    const lost = feed.listener;
+    feed.lose();
+    const differences = await take(list, 4);
+    expect(differences).toEqual([
+      { kind: 'UPSERTED', items: [{ id: 'b', position: 15, group: 'g' }], removedIds: [], position: 20 },
+      { kind: 'UPSERTED', items: [{ id: 'd', position: 16, group: 'g' }], removedIds: [], position: 20 },
+      {
+        kind: 'UPSERTED',
+        items: [{ id: 'f', position: 6, group: 'g', note: 'rebuilt' }],
+        removedIds: [],
+        position: 20,
+      },
+      { kind: 'REMOVED', items: [], removedIds: ['c'], position: 20 },
+    ]);
+    // A fresh subscription after the new snapshot, holding what the list now holds.
+    expect(feed.listener).not.toBe(lost);
+    expect(feed.after).toBe(20);
+    expect([...feed.held].sort()).toEqual(['a', 'b', 'd', 'f']);
+    // The old subscription's late news is ignored; the new one's is applied once.
+    lost!.next([upsert({ id: 'z', position: 21, group: 'g' })]);
+    feed.deliver(
+      upsert({ id: 'a', position: 22, group: 'g' }),
+      upsert({ id: 'b', position: 15, group: 'g' }),
+    );
+    const [next] = await take(list, 1);
+    expect(next).toEqual({
+      kind: 'UPSERTED',
+      items: [{ id: 'a', position: 22, group: 'g' }],
+      removedIds: [],
+      position: 22,
+    });
+    list.close();
+  });
+
+  it('starts its snapshot again when the feed loses its place while the pages are read', async () => {
+    const feed = new ScriptedFeed();
+    const src = source(feed, [
+      () => page([{ id: 'a', position: 3, group: 'g' }], 10, 'a'),
+      () => {
+        feed.lose();
+        return page([{ id: 'b', position: 4, group: 'g' }], 11, null);
+      },
+      () =>
+        page(
+          [
+            { id: 'a', position: 3, group: 'g' },
+            { id: 'b', position: 12, group: 'g' },
+          ],
+          12,
+          null,
+        ),
+    ]);
+    const list = await LiveList.open(src, { ...limits, pageSize: 10 });
+    const [snapshot] = await take(list, 1);
+    expect(snapshot).toMatchObject({ kind: 'SNAPSHOT', position: 12 });
+    expect(ids(snapshot)).toEqual(['a', 'b']);
+    expect(feed.after).toBe(12);
+    list.close();
   });
 });

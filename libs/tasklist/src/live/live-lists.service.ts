@@ -4,6 +4,7 @@ import {
   compileTaskFilter,
   compileTaskSort,
   isTaskDeferred,
+  openProcessOf,
   VIEW_STORE,
   type DataEntryFilter,
   type DataEntryView,
@@ -32,10 +33,14 @@ export class LiveListsService implements OnModuleDestroy {
     @Inject(VIEW_STORE) private readonly views: ViewStore,
     @Inject(TASKLIST_OPTIONS) private readonly options: TasklistOptions,
   ) {
-    this.taskChanges = new ChangeHub(views, 'tasks', (task) => ({
-      users: [task.assignee, ...task.candidateUsers],
-      groups: task.candidateGroups,
-    }));
+    this.taskChanges = new ChangeHub(views, 'tasks', (task) => {
+      const open = openProcessOf(task);
+      return {
+        users: [task.assignee, ...task.candidateUsers],
+        groups: task.candidateGroups,
+        processes: open === null ? [] : [open],
+      };
+    });
     this.dataEntryChanges = new ChangeHub(views, 'data-entries', (entry) => ({
       users: entry.authorizedUsers,
       groups: entry.authorizedGroups,

@@ -32,17 +32,25 @@ import { badInput, ClientErrorsFilter, mapQueryError } from '../tasklist.errors'
 import { TASKLIST_OPTIONS, type TasklistOptions } from '../tasklist.options';
 import { assertViewComplete } from './view-availability';
 
-interface Connection<T> {
+export interface Connection<T> {
   nodes: T[];
   totalCount: number;
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
 
-const connection = <T>(page: Page<T>): Connection<T> => ({
+export const connection = <T>(page: Page<T>): Connection<T> => ({
   nodes: page.nodes,
   totalCount: page.totalCount,
   pageInfo: page.pageInfo,
 });
+
+/** The `first` of a connection: 50 when not given, refused naming the field beyond 0..`maxPageSize`. */
+export function checkedPageSize(first: number | null | undefined, maxPageSize: number): number {
+  const size = first ?? 50;
+  if (size < 0) throw badInput('first', 'must not be negative');
+  if (size > maxPageSize) throw badInput('first', `must be at most ${maxPageSize}`);
+  return size;
+}
 
 @UseFilters(new ClientErrorsFilter())
 @Resolver()
@@ -54,11 +62,7 @@ export class TasklistQueryResolver {
   ) {}
 
   private pageSize(first: number | null | undefined): number {
-    const size = first ?? 50;
-    if (size < 0) throw badInput('first', 'must not be negative');
-    if (size > this.options.maxPageSize)
-      throw badInput('first', `must be at most ${this.options.maxPageSize}`);
-    return size;
+    return checkedPageSize(first, this.options.maxPageSize);
   }
 
   @Query('me')

@@ -21,6 +21,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { trackConnection } from '../observability/tasklist.metrics';
+import { GRAPHQL_WS_DRAIN, GraphqlWsDrain } from './graphql-ws.drain';
 import { QueryLimits } from '../protection/query-limits';
 import { TasklistContextFactory } from '../tasklist.context';
 import { formatForClient, tasklistError } from '../tasklist.errors';
@@ -33,6 +34,13 @@ export const CLOSE_UNAUTHORIZED = 4401;
 
 /** Close code of a connection beyond the user's limit of open connections. */
 export const CLOSE_TOO_MANY_CONNECTIONS = 4429;
+
+/** Close code and reason of the connections open when the server stops (1001, "going away"). */
+export const CLOSE_GOING_AWAY = 1001;
+export const GOING_AWAY_REASON = 'Going away: the server is stopping';
+
+/** How long the connections have to answer the close before they are cut. */
+const CLOSE_HANDSHAKE_MS = 5_000;
 
 /** Longest single timer (setTimeout's limit is about 24.8 days); a longer expiry is re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -77,7 +85,10 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(TasklistContextFactory) private readonly contexts: TasklistContextFactory,
     @Inject(QueryLimits) private readonly limits: QueryLimits,
     @Inject(TASKLIST_OPTIONS) private readonly options: TasklistOptions,
-  ) {}
+    @Inject(GRAPHQL_WS_DRAIN) drain: GraphqlWsDrain,
+  ) {
+    drain.onDrain(() => this.closeAll());
+  }
 
   onApplicationBootstrap(): void {
     const httpServer = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
@@ -99,7 +110,7 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
         result.errors
           ? { ...result, errors: result.errors.map((e) => formatForClient(e.toJSON(), e)) }
           : undefined,
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: async (ctx, _id, payload) => {
         const identity = ctx.extra.identity;
         if (!identity) return [tasklistError('UNAUTHENTICATED', 'not authenticated')];
         // graphql-ws registers the operation before this hook, so the count includes it.
@@ -130,7 +141,7 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: this.contexts.forSocket(identity),
+          contextValue: await this.contexts.forSocket(identity),
         };
       },
     });
@@ -159,7 +170,7 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
   /** Runs the graphql-ws protocol on one socket. */
   private open(socket: WebSocket, request: IncomingMessage): void {
     const protocol = this.protocol;
-    if (!protocol) return socket.close(1001, 'Going away');
+    if (!protocol) return socket.close(CLOSE_GOING_AWAY, GOING_AWAY_REASON);
     this.alive.add(socket);
     socket.on('pong', () => this.alive.add(socket));
     socket.once('error', (error) => {
@@ -247,14 +258,31 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
     );
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /**
+   * Stops taking connections and closes the open ones with 1001; resolves once they answered the close
+   * or, after {@link CLOSE_HANDSHAKE_MS}, were cut. The close frames go out before the first `await`.
+   */
+  private async closeAll(): Promise<void> {
     this.httpServer?.off('upgrade', this.onUpgrade);
     if (this.keepAlive) clearInterval(this.keepAlive);
     const wss = this.wss;
     this.wss = null;
     this.protocol = null;
     if (!wss) return;
-    for (const socket of wss.clients) socket.close(1001, 'Going away');
+    const open = [...wss.clients];
+    if (open.length > 0) {
+      this.logger.log(
+        `TASKLIST-310 stopping: closing ${open.length} graphql-ws connections with ${CLOSE_GOING_AWAY}`,
+      );
+    }
+    for (const socket of open) socket.close(CLOSE_GOING_AWAY, GOING_AWAY_REASON);
+    const cut = setTimeout(() => open.forEach((socket) => socket.terminate()), CLOSE_HANDSHAKE_MS);
     await new Promise<void>((resolve) => wss.close(() => resolve()));
+    clearTimeout(cut);
+  }
+
+  /** Without an HTTP drain (an application closed without Apollo's stop), the connections close here. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.closeAll();
   }
 }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { ME } from './api/documents';
 import { DataEntriesView } from './data-entries/data-entries-view';
 import { TasklistApi } from './api/graphql-client';
@@ -94,6 +94,7 @@ export function App() {
 /** Signs in at the OpenID provider (jwt mode), then shows the workspace until the session ends. */
 function OidcGate({ settings, oidc }: { settings: PageSettings; oidc: OidcSettings }) {
   const session = useMemo(() => new OidcSession(oidc), [oidc]);
+  const onTokenRenewed = useCallback((listener: () => void) => session.onRenewed(listener), [session]);
   const [state, setState] = useState<'restoring' | 'signed-out' | 'expired' | 'signed-in'>('restoring');
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -112,6 +113,7 @@ function OidcGate({ settings, oidc }: { settings: PageSettings; oidc: OidcSettin
       <Workspace
         settings={settings}
         credentials={() => session.credentials()}
+        onTokenRenewed={onTokenRenewed}
         signOutLabel="Sign out"
         onSignOut={() => void session.signOut().then(() => setState('signed-out'))}
       />
@@ -144,14 +146,17 @@ interface WorkspaceProps {
   settings: PageSettings;
   /** Called for every request and connection, so that a renewed token is used at once. */
   credentials: () => Record<string, string>;
+  /** Subscribes to renewals of the token (jwt mode); returns the unsubscribe. */
+  onTokenRenewed?: (listener: () => void) => () => void;
   signOutLabel: string;
   onSignOut: () => void;
 }
 
-function Workspace({ settings, credentials, signOutLabel, onSignOut }: WorkspaceProps) {
+function Workspace({ settings, credentials, onTokenRenewed, signOutLabel, onSignOut }: WorkspaceProps) {
   // One API client per workspace: `credentials` reads the current identity each time.
   const [api] = useState(() => new TasklistApi(settings.graphqlPath, credentials));
   useEffect(() => () => api.dispose(), [api]);
+  useEffect(() => onTokenRenewed?.(() => api.reconnect()), [api, onTokenRenewed]);
 
   const [me, setMe] = useState<{ id: string; groups: string[] } | null>(null);
   const [meError, setMeError] = useState<string | null>(null);

@@ -25,6 +25,8 @@ export type ProcessInstanceState =
       businessKey: string | null;
       startUserId: string | null;
       variables: Record<string, unknown>;
+      /** A user asked to cancel it; the engine has not reported the cancellation yet. */
+      cancellationRequested?: boolean;
     };
 
 export type StartedProcessInstanceState = Exclude<ProcessInstanceState, { status: 'not-started' }>;
@@ -108,6 +110,16 @@ function decide(
       if (open.status === 'running') return [];
       return [{ type: 'ProcessInstanceResumed', data: eventData(command.data, open, time) }];
     }
+    case 'RequestProcessInstanceCancellation': {
+      const open = runningOrSuspended(state, command.data.sourceReference);
+      if (open.cancellationRequested) return [];
+      const data = {
+        ...eventData(command.data, open, time),
+        requestedBy: metadata.userId ?? null,
+        reason: command.data.reason ?? null,
+      };
+      return [{ type: 'ProcessInstanceCancellationRequested', data }];
+    }
     case 'ChangeProcessVariables': {
       // A null value removes a variable, so a missing variable and a null one are the same.
       const variables = Object.fromEntries(
@@ -159,6 +171,8 @@ function evolve(state: ProcessInstanceState, event: ProcessInstanceEvent): Proce
       return { ...state, status: 'suspended', businessKey };
     case 'ProcessInstanceResumed':
       return { ...state, status: 'running', businessKey };
+    case 'ProcessInstanceCancellationRequested':
+      return { ...state, cancellationRequested: true };
     default:
       return assertNever(event, 'process instance event');
   }

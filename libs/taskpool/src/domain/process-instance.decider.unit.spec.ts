@@ -51,6 +51,24 @@ const lifecycle = (
 const spec = DeciderSpecification.for(processInstanceDecider);
 
 describe('process instance decider', () => {
+  describe('RequestProcessInstanceCancellation', () => {
+    const request = lifecycle('RequestProcessInstanceCancellation', 'not needed');
+    const requested: ProcessInstanceEvent = {
+      type: 'ProcessInstanceCancellationRequested',
+      data: { sourceReference, businessKey: 'order-17', time, requestedBy: 'anna', reason: 'not needed' },
+    };
+    it("records who asked, once; the engine's cancellation then closes the instance", () => {
+      spec.given([started]).when(request, { userId: 'anna' }).then([requested]);
+      spec.given([started, requested]).when(request, { userId: 'anna' }).thenNothing();
+      spec.given([started, requested]).when(lifecycle('CancelProcessInstance')).then([cancelled]);
+    });
+    it('refuses an instance that does not exist or has ended', () => {
+      spec.given([]).when(request).thenThrows('PROCESS_INSTANCE_NOT_FOUND');
+      spec.given([started, finished]).when(request).thenThrows('PROCESS_INSTANCE_CLOSED');
+      spec.given([started, cancelled]).when(request).thenThrows('PROCESS_INSTANCE_CLOSED');
+    });
+  });
+
   describe('StartProcessInstance', () => {
     it('starts at the command time', () => {
       spec.given([]).when(start).then([started]);

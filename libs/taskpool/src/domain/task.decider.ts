@@ -7,10 +7,12 @@ import {
   type CommandMetadata,
   type CreateTaskData,
   type Decider,
+  type EditTaskData,
   type TaskAttributeChanges,
   type TaskAttributes,
   type TaskCommand,
   type TaskCreated,
+  type TaskEditChanges,
   type TaskEvent,
   type UpdateTaskAttributesData,
 } from '@eddy/contracts';
@@ -40,6 +42,7 @@ export const TaskErrorCodes = {
   TASK_NOT_ASSIGNED: 'TASK_NOT_ASSIGNED',
   TASK_NOT_ASSIGNED_TO_USER: 'TASK_NOT_ASSIGNED_TO_USER',
   TASK_ASSIGNED: 'TASK_ASSIGNED',
+  DUE_DATE_BEFORE_CREATE_TIME: 'DUE_DATE_BEFORE_CREATE_TIME',
 } as const;
 
 function openTask(state: TaskState, id: string): OpenTaskState {
@@ -97,6 +100,26 @@ function attributeChanges(task: TaskAttributes, data: UpdateTaskAttributesData):
   if (data.payload !== undefined && !jsonEquals(data.payload, task.payload)) changes.payload = data.payload;
   if (data.correlations !== undefined && !jsonEquals(data.correlations, task.correlations)) {
     changes.correlations = data.correlations;
+  }
+  return changes;
+}
+
+/** The edits that differ from the task; a due date must not lie before the task was created. */
+function editChanges(task: TaskAttributes, data: EditTaskData): TaskEditChanges {
+  const changes: TaskEditChanges = {};
+  if (data.priority !== undefined && data.priority !== task.priority) changes.priority = data.priority;
+  if (data.dueDate !== undefined && !sameInstant(data.dueDate, task.dueDate)) {
+    if (data.dueDate !== null && Date.parse(data.dueDate) < Date.parse(task.createTime)) {
+      throw new DomainError(
+        TaskErrorCodes.DUE_DATE_BEFORE_CREATE_TIME,
+        `dueDate ${data.dueDate} lies before the task's create time ${task.createTime}`,
+        'data.dueDate',
+      );
+    }
+    changes.dueDate = data.dueDate;
+  }
+  if (data.followUpDate !== undefined && !sameInstant(data.followUpDate, task.followUpDate)) {
+    changes.followUpDate = data.followUpDate;
   }
   return changes;
 }
@@ -192,6 +215,21 @@ function decide(command: TaskCommand, state: TaskState, metadata: CommandMetadat
     }
     case 'UndeferTask':
       return task.followUpDate === null ? [] : [{ type: 'TaskUndeferred', data: { id } }];
+    case 'DelegateTask': {
+      const { assignee } = command.data;
+      if (task.assignee === assignee) return [];
+      return [{ type: 'TaskDelegated', data: { id, assignee, previousAssignee: task.assignee } }];
+    }
+    case 'EditTask': {
+      const changes = editChanges(task, command.data);
+      return Object.keys(changes).length === 0 ? [] : [{ type: 'TaskEdited', data: { id, changes } }];
+    }
+    case 'AddTaskComment': {
+      // Every comment is one event, also when its text repeats an earlier one: a retry of the same
+      // command is caught by its command id, not here.
+      const { author, text } = command.data;
+      return [{ type: 'TaskCommentAdded', data: { id, author, text } }];
+    }
     default:
       return assertNever(command, 'task command');
   }
@@ -226,6 +264,12 @@ function evolve(state: TaskState, event: TaskEvent): TaskState {
       return { ...state, task: { ...task, followUpDate: event.data.followUpDate } };
     case 'TaskUndeferred':
       return { ...state, task: { ...task, followUpDate: null } };
+    case 'TaskDelegated':
+      return withAssignee(state, event.data.assignee);
+    case 'TaskEdited':
+      return { ...state, task: { ...task, ...event.data.changes } };
+    case 'TaskCommentAdded':
+      return state;
     case 'TaskCompleted':
       return { status: 'completed', task: { ...task, assignee: event.data.assignee } };
     case 'TaskDeleted':

@@ -451,6 +451,111 @@ describe('task decider: interaction commands', () => {
         .thenNothing();
     });
   });
+
+  describe('AddTaskComment', () => {
+    const comment = (text: string): TaskCommand => ({
+      type: 'AddTaskComment',
+      data: { id, author: 'anna', text },
+    });
+    it('records the comment with its author', () => {
+      spec
+        .given([created])
+        .when(comment('Checked the amount.'))
+        .then([{ type: 'TaskCommentAdded', data: { id, author: 'anna', text: 'Checked the amount.' } }]);
+    });
+    it('records a comment that repeats an earlier one again, and leaves the task as it was', () => {
+      const earlier: TaskEvent = { type: 'TaskCommentAdded', data: { id, author: 'anna', text: 'ok' } };
+      spec
+        .given([created, earlier])
+        .when(comment('ok'))
+        .then([{ type: 'TaskCommentAdded', data: { id, author: 'anna', text: 'ok' } }]);
+      spec
+        .given([created, earlier])
+        .when(comment('ok'))
+        .thenState((state) =>
+          expect(state).toEqual({ status: 'open', task: created.data, toBeCompleted: false }),
+        );
+    });
+  });
+});
+
+describe('task decider: delegation and edits', () => {
+  describe('DelegateTask', () => {
+    it('hands an unassigned or assigned task to another user, naming who held it', () => {
+      spec
+        .given([created])
+        .when({ type: 'DelegateTask', data: { id, assignee: 'bert' } })
+        .then([{ type: 'TaskDelegated', data: { id, assignee: 'bert', previousAssignee: null } }]);
+      spec
+        .given([created, assignedTo('anna')])
+        .when({ type: 'DelegateTask', data: { id, assignee: 'bert' } })
+        .then([{ type: 'TaskDelegated', data: { id, assignee: 'bert', previousAssignee: 'anna' } }]);
+    });
+    it('changes nothing when the task is already with that user, and the engine echo changes nothing', () => {
+      spec
+        .given([created, assignedTo('bert')])
+        .when({ type: 'DelegateTask', data: { id, assignee: 'bert' } })
+        .thenNothing();
+      spec
+        .given([created, { type: 'TaskDelegated', data: { id, assignee: 'bert', previousAssignee: null } }])
+        .when({ type: 'AssignTask', data: { id, assignee: 'bert' } })
+        .thenNothing();
+    });
+    it('ends a pending completion of the previous assignee', () => {
+      spec
+        .given([
+          created,
+          assignedTo('anna'),
+          { type: 'TaskToBeCompleted', data: { id, assignee: 'anna', variables: {} } },
+          { type: 'TaskDelegated', data: { id, assignee: 'bert', previousAssignee: 'anna' } },
+        ])
+        .when({ type: 'CompleteTaskInteraction', data: { id, assignee: 'bert' } })
+        .then([{ type: 'TaskToBeCompleted', data: { id, assignee: 'bert', variables: {} } }]);
+    });
+  });
+
+  describe('EditTask', () => {
+    it('records only the attributes that change; dates compare as instants', () => {
+      spec
+        .given([created, { type: 'TaskDeferred', data: { id, followUpDate: '2026-02-01T00:00:00Z' } }])
+        .when({
+          type: 'EditTask',
+          data: {
+            id,
+            priority: 80,
+            dueDate: '2026-03-01T00:00:00Z',
+            followUpDate: '2026-02-01T01:00:00+01:00',
+          },
+        })
+        .then([
+          { type: 'TaskEdited', data: { id, changes: { priority: 80, dueDate: '2026-03-01T00:00:00Z' } } },
+        ]);
+    });
+    it('removes a date with null, and the engine echo changes nothing', () => {
+      const edited: TaskEvent = {
+        type: 'TaskEdited',
+        data: { id, changes: { priority: 80, dueDate: '2026-03-01T00:00:00Z' } },
+      };
+      spec
+        .given([created, edited])
+        .when({ type: 'EditTask', data: { id, dueDate: null } })
+        .then([{ type: 'TaskEdited', data: { id, changes: { dueDate: null } } }]);
+      spec
+        .given([created, edited])
+        .when({
+          type: 'UpdateTaskAttributes',
+          data: { id, priority: 80, dueDate: '2026-03-01T00:00:00.000Z' },
+        })
+        .thenNothing();
+    });
+    it('refuses a due date before the task was created, naming the field', () => {
+      const error = spec
+        .given([created])
+        .when({ type: 'EditTask', data: { id, dueDate: '2025-12-31T23:59:59Z' } })
+        .thenThrows('DUE_DATE_BEFORE_CREATE_TIME');
+      expect(error.path).toBe('data.dueDate');
+    });
+  });
 });
 
 /** One command of every type but CreateTask, for the rejections on unknown and closed tasks. */
@@ -468,6 +573,10 @@ const everyCommandOnAnExistingTask: TaskCommand[] = [
   { type: 'CompleteTaskInteraction', data: { id, assignee: 'anna' } },
   { type: 'DeferTask', data: { id, followUpDate: '2026-02-01T00:00:00Z' } },
   { type: 'UndeferTask', data: { id } },
+  { type: 'DelegateTask', data: { id, assignee: 'bert' } },
+  { type: 'EditTask', data: { id, priority: 10 } },
+
+  { type: 'AddTaskComment', data: { id, author: 'anna', text: 'a comment' } },
 ];
 
 describe('task decider: unknown and closed tasks', () => {
@@ -517,6 +626,10 @@ describe('task decider: properties', () => {
     users.map((assignee): TaskCommand => ({ type: 'CompleteTaskInteraction', data: { id, assignee } })),
     date.map((followUpDate): TaskCommand => ({ type: 'DeferTask', data: { id, followUpDate } })),
     fc.constant<TaskCommand>({ type: 'UndeferTask', data: { id } }),
+    users.map((assignee): TaskCommand => ({ type: 'DelegateTask', data: { id, assignee } })),
+    fc
+      .record({ priority: fc.integer({ min: 0, max: 3 }), dueDate: fc.option(date, { nil: null }) })
+      .map((changes): TaskCommand => ({ type: 'EditTask', data: { id, ...changes } })),
     fc.constant<TaskCommand>({ type: 'CompleteTask', data: { id } }),
     fc.constant<TaskCommand>({ type: 'DeleteTask', data: { id } }),
   );
@@ -559,6 +672,8 @@ describe('task decider: properties', () => {
         'ClaimTask',
         'DeferTask',
         'UndeferTask',
+        'DelegateTask',
+        'EditTask',
       ].includes(c.type),
     );
     fc.assert(

@@ -6,6 +6,7 @@ import type {
   BpmnResource,
   CorrelateMessageRequest,
   DeployedProcessDefinition,
+  EngineTaskUpdate,
   EngineTransaction,
   EngineTransactionHandler,
   MessageCorrelationResult,
@@ -187,12 +188,26 @@ export class Camunda8ProcessEngine implements ProcessEngine {
     return new Camunda8ProcessEngine(client, reported, options);
   }
 
+  /** A DMN resource: Camunda 8 keeps its decisions for business rule tasks; no process is deployed. */
+  private async deployDecisions(xml: string, name: string): Promise<DeployedProcessDefinition[]> {
+    try {
+      await this.client.createDeployment({
+        resources: [new File([xml], name, { type: 'application/xml' }) as never],
+      });
+    } catch (error) {
+      if (statusOf(error) === 400) throw deploymentRefused(name, detailOf(error));
+      throw error;
+    }
+    return [];
+  }
+
   async deploy(resource: BpmnResource): Promise<DeployedProcessDefinition[]> {
     this.ensureOpen();
     const name = resource?.resourceName;
     if (typeof name !== 'string' || name === '') {
       throw new EngineError('INVALID_ARGUMENT', 'resourceName: a resource name is required');
     }
+    if (name.endsWith('.dmn')) return this.deployDecisions(resource.xml, name);
     const models = await readProcessModels(resource.xml, name);
     const xml = await withEddyListeners(resource.xml, name, this.types);
     let result: Awaited<ReturnType<CamundaClient['createDeployment']>>;
@@ -351,14 +366,30 @@ export class Camunda8ProcessEngine implements ProcessEngine {
     );
   }
 
-  async setTaskFollowUpDate(taskId: string, followUpDate: string | null): Promise<void> {
+  setTaskFollowUpDate(taskId: string, followUpDate: string | null): Promise<void> {
+    return this.updateTask(taskId, { followUpDate });
+  }
+
+  /** One `PATCH /v2/user-tasks/{key}`; Camunda removes a date given as the empty string. */
+  async updateTask(taskId: string, update: EngineTaskUpdate): Promise<void> {
     this.ensureOpen();
-    if (followUpDate !== null && Number.isNaN(Date.parse(followUpDate))) {
-      throw new EngineError('INVALID_ARGUMENT', 'followUpDate: an ISO-8601 date-time or null is required');
+    const changeset: { priority?: number; dueDate?: string; followUpDate?: string } = {};
+    if (update.priority !== undefined) {
+      if (!Number.isInteger(update.priority) || update.priority < 0 || update.priority > 100) {
+        throw new EngineError('INVALID_ARGUMENT', 'priority: a whole number from 0 to 100 is required');
+      }
+      changeset.priority = update.priority;
     }
-    await this.taskCall(taskId, () =>
-      this.client.updateUserTask({ userTaskKey: taskId, changeset: { followUpDate: followUpDate ?? '' } }),
-    );
+    for (const field of ['dueDate', 'followUpDate'] as const) {
+      const value = update[field];
+      if (value === undefined) continue;
+      if (value !== null && Number.isNaN(Date.parse(value))) {
+        throw new EngineError('INVALID_ARGUMENT', `${field}: an ISO-8601 date-time or null is required`);
+      }
+      changeset[field] = value ?? '';
+    }
+    if (Object.keys(changeset).length === 0) return;
+    await this.taskCall(taskId, () => this.client.updateUserTask({ userTaskKey: taskId, changeset }));
   }
 
   /**

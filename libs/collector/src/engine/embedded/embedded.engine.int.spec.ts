@@ -53,6 +53,14 @@ class Received {
   }
 }
 
+const archiveJobs = (maxJobsToActivate: number) => ({
+  type: 'archive-invoice',
+  worker: 'archiver',
+  timeoutMs: 60_000,
+  maxJobsToActivate,
+  requestTimeoutMs: 10_000,
+});
+
 describe('EmbeddedProcessEngine', () => {
   let dataDir: string;
   let engine: EmbeddedProcessEngine;
@@ -245,6 +253,10 @@ describe('EmbeddedProcessEngine', () => {
       expect(review2.description).toBe('Invoice INV-1 from ACME over 1000');
 
       await engine.completeTask(review2.id, { approved: true });
+      // The archiving service task waits for a job worker, as in Camunda 8.
+      const [archive] = await engine.jobs.activate(archiveJobs(1));
+      expect(archive).toMatchObject({ elementId: 'ArchiveInvoice', processInstanceKey: instanceId });
+      await engine.jobs.complete(archive.jobKey, { archived: true });
       await received.waitFor(
         () => received.events.find((e) => e.type === 'processInstance.finished'),
         'the instance to finish',
@@ -737,6 +749,10 @@ describe('EmbeddedProcessEngine', () => {
         const review = await received.created('ReviewInvoice', id);
         await engine.completeTask(review.id, { approved: true });
       }
+      // Their archiving jobs are completed when only one engine is in memory: each is loaded again for it.
+      const jobs = await engine.jobs.activate(archiveJobs(3));
+      expect(jobs.map((j) => j.processInstanceKey).sort()).toEqual([...ids].sort());
+      for (const job of jobs) await engine.jobs.complete(job.jobKey);
       for (const id of ids)
         expect(received.eventsOf(id).at(-1)).toMatchObject({ type: 'processInstance.finished' });
     });

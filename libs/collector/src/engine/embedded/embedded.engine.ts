@@ -5,6 +5,7 @@ import {
   type BpmnResource,
   type CorrelateMessageRequest,
   type DeployedProcessDefinition,
+  type EngineTaskUpdate,
   type EngineTransactionHandler,
   type MessageCorrelationResult,
   type ProcessEngine,
@@ -13,10 +14,14 @@ import {
   type Unsubscribe,
   type Variables,
 } from '../engine.port';
+import { type JobWorkerApi } from '../job-worker.port';
+
+import { DecisionRepository } from './dmn/decisions';
 import { EmbeddedEngineStore, type EngineDurability } from './embedded-engine.store';
 import { recoverStoredState } from './engine-recovery';
-import { isObject } from './instance-state';
+import { isObject, type CompiledDefinition } from './instance-state';
 import { InstanceRuntimes } from './instance-runtime';
+import { Jobs } from './jobs/jobs';
 import { MessageBuffer } from './message-buffer';
 import { MessageCorrelation } from './message-correlation';
 import { MessageSubscriptions } from './message-subscriptions';
@@ -33,7 +38,10 @@ export interface EmbeddedProcessEngineOptions {
   dataDir: string;
   /** Tenant id put on definitions, instances and tasks. Default none. */
   tenantId?: string;
-  /** Service task handlers by `zeebe:taskDefinition type`; service tasks without one complete at once. */
+  /**
+   * In-process job handlers by `zeebe:taskDefinition type`; the job-based elements of other types wait for a
+   * job worker (see {@link EmbeddedProcessEngine.jobs}), as in Camunda 8.
+   */
   serviceHandlers?: Record<string, ServiceTaskHandler>;
   /**
    * Attempts of a service task handler that throws or rejects, as Camunda 8 retries a failed job: after the
@@ -72,7 +80,8 @@ export interface EmbeddedProcessEngineOptions {
  * - `user-tasks.ts` and `user-task.operations.ts`: the tasks' lifecycle and the port's actions on them;
  * - `message-subscriptions.ts`, `message-correlation.ts` and `message-buffer.ts`: waiting message events,
  *   correlation, and messages kept for their time to live;
- * - `service-task.runner.ts`: service task handlers with their retries; `runtime-timers.ts`: timers;
+ * - `service-task.runner.ts`: in-process job handlers with their retries; `jobs/`: the jobs that wait for
+ *   workers; `error-events.ts`: which errors are caught; `runtime-timers.ts`: timers;
  * - `engine-recovery.ts`: what is read back when the engine opens; `transaction-outbox.ts`: delivery;
  * - `embedded-engine.store.ts`: the SQLite file, written in group commits.
  *
@@ -89,6 +98,10 @@ export class EmbeddedProcessEngine implements ProcessEngine {
   private readonly taskOperations: UserTaskOperations;
   private readonly messageBuffer: MessageBuffer;
   private readonly messages: MessageCorrelation;
+  private readonly workerJobs: Jobs;
+
+  /** Decisions of deployed `.dmn` resources; kept in memory, so deployed again at every start. */
+  private readonly decisions = new DecisionRepository();
   private closed = false;
 
   private constructor(private readonly options: EmbeddedProcessEngineOptions) {
@@ -108,6 +121,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
         serviceHandlers: options.serviceHandlers ?? {},
         serviceRetries: options.serviceRetries ?? {},
         maxLiveInstances: options.maxLiveInstances ?? 100,
+        decisions: this.decisions,
       },
       now,
       this.logger,
@@ -119,8 +133,16 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       this.subscriptions,
       this.messageBuffer,
       this.logger,
+      (name, variables) => this.startByMessage(name, variables),
     );
     this.runtimes.subscriptionOpened = (rt, elementId) => this.messages.subscriptionOpened(rt, elementId);
+    this.workerJobs = new Jobs(this.runtimes, this.logger);
+    this.runtimes.jobs = this.workerJobs;
+  }
+
+  /** The jobs that wait for workers (`/v2/jobs/...`), as Camunda 8 hands them out. */
+  get jobs(): JobWorkerApi {
+    return this.workerJobs;
   }
 
   /** Opens (or creates) the engine in `options.dataDir` and resumes the instances stored there. */
@@ -133,6 +155,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       runtimes: engine.runtimes,
       userTasks: engine.userTasks,
       subscriptions: engine.subscriptions,
+      jobs: engine.workerJobs,
       outbox: engine.outbox,
       messageBuffer: engine.messageBuffer,
     });
@@ -147,6 +170,10 @@ export class EmbeddedProcessEngine implements ProcessEngine {
     this.assertOpen();
     if (!resource?.resourceName)
       throw new EngineError('INVALID_ARGUMENT', 'resourceName: a name is required');
+    if (resource.resourceName.endsWith('.dmn')) {
+      await this.decisions.deploy(resource.xml, resource.resourceName);
+      return [];
+    }
     return this.definitions.deploy(resource);
   }
 
@@ -175,6 +202,32 @@ export class EmbeddedProcessEngine implements ProcessEngine {
         `definitionKey: process ${request.definitionKey} has no none start event`,
       );
     }
+    return this.newInstance(definition, request);
+  }
+
+  /** Starts an instance of the latest version of every process whose message start event names the message. */
+  private async startByMessage(name: string, variables: Variables): Promise<string[]> {
+    const started: string[] = [];
+    for (const latest of this.definitions.latest()) {
+      const definition = await this.definitions.compiledDefinition(latest.id);
+      for (const [elementId, messageName] of definition.compiled.messageStarts) {
+        if (messageName !== name) continue;
+        const { instanceId } = await this.newInstance(
+          definition,
+          { definitionKey: latest.key, variables },
+          elementId,
+        );
+        started.push(instanceId);
+      }
+    }
+    return started;
+  }
+
+  private async newInstance(
+    definition: CompiledDefinition,
+    request: StartProcessInstanceRequest,
+    messageStartId?: string,
+  ): Promise<StartedProcessInstance> {
     const id = randomUUID();
     const rt = this.runtimes.add(definition, {
       instance: {
@@ -193,7 +246,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       txSeq: 0,
       hasTimers: false,
     });
-    await this.runtimes.start(rt, request.startUserId ?? null);
+    await this.runtimes.start(rt, request.startUserId ?? null, messageStartId);
     return { instanceId: id, definitionId: definition.deployed.id };
   }
 
@@ -221,6 +274,10 @@ export class EmbeddedProcessEngine implements ProcessEngine {
     return this.taskOperations.setFollowUpDate(taskId, followUpDate);
   }
 
+  updateTask(taskId: string, update: EngineTaskUpdate): Promise<void> {
+    return this.taskOperations.update(taskId, update);
+  }
+
   completeTask(taskId: string, variables?: Variables): Promise<void> {
     return this.taskOperations.complete(taskId, variables);
   }
@@ -237,6 +294,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.workerJobs.close();
     await this.runtimes.close();
     await this.outbox.close();
     this.store.close();

@@ -1,6 +1,7 @@
 import { type EmbeddedEngineStore } from './embedded-engine.store';
 import { type InstanceMeta, type Runtime } from './instance-state';
 import { type InstanceRuntimes } from './instance-runtime';
+import { type Jobs } from './jobs/jobs';
 import { type MessageBuffer } from './message-buffer';
 import { type MessageSubscriptions } from './message-subscriptions';
 import { type ProcessDefinitions } from './process-definitions';
@@ -14,13 +15,14 @@ export interface RecoveredParts {
   runtimes: InstanceRuntimes;
   userTasks: UserTasks;
   subscriptions: MessageSubscriptions;
+  jobs: Jobs;
   outbox: TransactionOutbox;
   messageBuffer: MessageBuffer;
 }
 
 /**
  * Reads what the engine stored when it opens: definitions, running instances (their open tasks and message
- * subscriptions indexed, their engines loaded on demand), undelivered transactions and buffered messages. Instances that had
+ * subscriptions and jobs indexed, their engines loaded on demand), undelivered transactions and buffered messages. Instances that had
  * timers or running service task handlers are loaded at once, so that their timers run again and an
  * interrupted handler is called again.
  */
@@ -33,6 +35,7 @@ export async function recoverStoredState(parts: RecoveredParts): Promise<void> {
     const rt = parts.runtimes.add(definition, meta);
     parts.userTasks.restore(meta);
     parts.subscriptions.restore(meta);
+    parts.jobs.restore(rt);
     if (meta.hasTimers) withTimers.push(rt);
   }
   parts.outbox.load();

@@ -1,23 +1,39 @@
 import { evaluate } from 'feelin';
 import { type Variables } from '../engine.port';
+import {
+  applyCamundaComparisonRules,
+  CAMUNDA_BUILTIN_NAMES,
+  CAMUNDA_BUILTINS,
+  escapeLineBreaksInStrings,
+} from './feel-camunda';
+
+applyCamundaComparisonRules();
 
 /** In the zeebe dialect an attribute value starting with `=` is a FEEL expression; anything else is a literal. */
 export function isFeel(value: unknown): value is string {
   return typeof value === 'string' && value.trimStart().startsWith('=');
 }
 
-/** Evaluates a FEEL expression (with its leading `=`) against the variables; temporal values become ISO strings. */
+/**
+ * Evaluates a FEEL expression (with its leading `=`) against the variables, with Camunda's built-in functions
+ * (feel-camunda.ts); temporal values become ISO strings.
+ */
 export function evaluateFeel(expression: string, variables: Variables): unknown {
-  const body = expression.trimStart().slice(1);
+  const body = escapeLineBreaksInStrings(expression.trimStart().slice(1));
   const name = body.trim();
   // A bare variable name (`=submitter`) is the most common expression of a model; feelin would parse it
   // and deep-copy every variable for it. Only names feelin resolves to the context entry take this path.
-  if (IDENTIFIER.test(name) && !FEEL_KEYWORDS.has(name) && Object.hasOwn(variables, name)) {
+  if (
+    IDENTIFIER.test(name) &&
+    !FEEL_KEYWORDS.has(name) &&
+    !CAMUNDA_BUILTIN_NAMES.has(name) &&
+    Object.hasOwn(variables, name)
+  ) {
     const value = variables[name];
     if (value === null || value === undefined) return null;
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   }
-  const { value } = evaluate(body, variables);
+  const { value } = evaluate(body, { ...CAMUNDA_BUILTINS, ...variables });
   return toPlain(value);
 }
 
@@ -54,7 +70,7 @@ export function resolveAttribute(raw: string | undefined | null, variables: Vari
 /** Throws the parser's message when the expression is not valid FEEL (used at deployment). */
 export function checkFeelSyntax(expression: string): void {
   // Evaluating against no variables parses the whole expression; missing variables are only warnings.
-  evaluate(expression.trimStart().slice(1), {});
+  evaluate(escapeLineBreaksInStrings(expression.trimStart().slice(1)), CAMUNDA_BUILTINS);
 }
 
 // feelin returns its own classes for dates, times and durations; their JSON form is the ISO-8601 string.

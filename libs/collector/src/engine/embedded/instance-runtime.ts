@@ -3,6 +3,8 @@ import { jsonEquals } from '@eddy/contracts';
 import { Engine } from 'bpmn-engine';
 import { EngineError } from '../engine.errors';
 import { type EngineTransaction, type TaskCancellationReason, type Variables } from '../engine.port';
+import { businessRuleTaskBehaviour } from './dmn/business-rule-task';
+import { type DecisionRepository } from './dmn/decisions';
 import { type EmbeddedEngineStore } from './embedded-engine.store';
 import { evaluateFeel, isFeel } from './feel';
 import {
@@ -11,10 +13,16 @@ import {
   type ElementApi,
   type InstanceMeta,
   type NewEngineEvent,
+  type OpenTask,
   type Runtime,
 } from './instance-state';
+import { type Jobs } from './jobs/jobs';
+
+import { IoMappings, visibleVariables } from './io-mappings';
 import { type MessageSubscriptions } from './message-subscriptions';
+import { MultiInstances, type LoopApi } from './multi-instance';
 import { RuntimeTimers } from './runtime-timers';
+import { zeebeScripts } from './script-tasks';
 import {
   serviceTaskBehaviour,
   type ServiceRetryOptions,
@@ -27,6 +35,7 @@ export interface InstanceRuntimesOptions {
   serviceHandlers: Record<string, ServiceTaskHandler>;
   serviceRetries: ServiceRetryOptions;
   maxLiveInstances: number;
+  decisions: DecisionRepository;
 }
 
 /**
@@ -39,9 +48,13 @@ export interface InstanceRuntimesOptions {
 export class InstanceRuntimes {
   /** Told when an instance starts waiting at a message event (a buffered message may be for it). */
   subscriptionOpened: ((rt: Runtime, elementId: string) => void) | null = null;
+  /** The jobs of the job-based elements without an in-process handler (set once by the engine). */
+  jobs!: Jobs;
   private readonly runtimes = new Map<string, Runtime>();
   /** Instances whose engine is in memory, least recently used first. */
   private readonly live = new Map<string, Runtime>();
+  private readonly ioMappings = new IoMappings((rt, variables) => this.setVariables(rt, variables));
+  private readonly multiInstances = new MultiInstances((rt, variables) => this.setVariables(rt, variables));
   /** bpmn-engine's default logger (debug) costs more than the steps themselves: keep only its errors. */
   private readonly engineLogger = (scope: string) => ({
     debug: () => undefined,
@@ -102,8 +115,11 @@ export class InstanceRuntimes {
     return rt;
   }
 
-  /** Runs a new instance's first step: its start event, up to its first wait states. */
-  async start(rt: Runtime, startUserId: string | null): Promise<void> {
+  /**
+   * Runs a new instance's first step: its start event, up to its first wait states. An instance started by a
+   * message goes on at its message start event (which bpmn-engine makes wait for the message).
+   */
+  async start(rt: Runtime, startUserId: string | null, messageStartId?: string): Promise<void> {
     await this.step(rt, async () => {
       this.emit(rt, rt.meta.instance.id, {
         type: 'processInstance.started',
@@ -116,6 +132,11 @@ export class InstanceRuntimes {
       this.touchLive(rt);
       rt.engineMoved = true;
       await engine.execute();
+      if (messageStartId) {
+        const api = engine.execution.getPostponed().find((a: { id: string }) => a.id === messageStartId) as
+          ElementApi | undefined;
+        api?.signal({ ...rt.meta.variables });
+      }
     });
   }
 
@@ -183,6 +204,7 @@ export class InstanceRuntimes {
   endInstance(rt: Runtime, taskReason: TaskCancellationReason, event: NewEngineEvent): void {
     for (const open of Object.values(rt.meta.tasks)) this.userTasks.cancel(rt, open, taskReason);
     for (const elementId of Object.keys(rt.meta.subscriptions)) this.subscriptions.unsubscribe(rt, elementId);
+    this.jobs.forget(rt);
     this.emit(rt, rt.meta.instance.id, event);
     rt.ended = true;
     rt.timers.clearAll();
@@ -213,6 +235,15 @@ export class InstanceRuntimes {
       const snapshot = { ...meta.variables };
       const variables: Record<string, Variables> = {};
       for (const event of events) if ('task' in event) variables[event.task.id] = snapshot;
+      // A task also sees the local variables of its own input mappings and of the sub-processes it is in.
+      const hasLocals = meta.locals !== undefined && Object.keys(meta.locals).length > 0;
+      for (const open of hasLocals ? Object.values(meta.tasks) : []) {
+        if (variables[open.task.id]) {
+          variables[open.task.id] = {
+            ...visibleVariables(rt, open.task.taskDefinitionKey, open.executionId),
+          };
+        }
+      }
       tx = {
         id: `${meta.instance.id}:${++meta.txSeq}`,
         processInstanceId: meta.instance.id,
@@ -249,6 +280,7 @@ export class InstanceRuntimes {
       sourceContext: rt.definition.compiled.sourceContext as never,
       listener: { emit: (name: string, api: ElementApi) => this.onEngineEvent(rt, name, api) },
       timers: rt.timers as never,
+      scripts: zeebeScripts(rt, (target, variables) => this.setVariables(target, variables)),
       Logger: this.engineLogger,
       expressions: {
         resolveExpression: (expression: string) =>
@@ -257,15 +289,27 @@ export class InstanceRuntimes {
         hasExpression: (text: string) => isFeel(text),
       },
       extensions: {
-        eddyServiceTasks: (activity: { type: string; behaviour: Record<string, unknown> }) => {
-          if (activity.type === 'bpmn:ServiceTask') {
+        eddyServiceTasks: (activity: { id: string; behaviour: Record<string, unknown> }) => {
+          const compiled = rt.definition.compiled;
+          if (compiled.jobElements.has(activity.id) || compiled.uncaughtErrorEnds.has(activity.id)) {
             activity.behaviour.Service = serviceTaskBehaviour(rt, {
               handlers: this.options.serviceHandlers,
               retries: this.options.serviceRetries,
               step: (target, action) => this.step(target, action),
               setVariables: (target, variables) => this.setVariables(target, variables),
+              waitForWorker: (...args) => this.jobs.wait(...args),
+              raiseUncaughtError: (...args) => this.jobs.raiseUncaughtError(...args),
               logger: this.logger,
             });
+          }
+        },
+        eddyBusinessRuleTasks: (activity: { type: string; behaviour: Record<string, unknown> }) => {
+          if (activity.type === 'bpmn:BusinessRuleTask') {
+            activity.behaviour.Service = businessRuleTaskBehaviour(
+              rt,
+              this.options.decisions,
+              (target, variables) => this.setVariables(target, variables),
+            );
           }
         },
       },
@@ -280,19 +324,33 @@ export class InstanceRuntimes {
     if (rt.ended) return;
     const meta = rt.meta;
     switch (name) {
+      case 'activity.start':
+        this.mapping(rt, () => this.ioMappings.enter(rt, api.id, api.executionId));
+        return;
       case 'activity.wait': {
         if (api.type === 'bpmn:UserTask') {
           rt.waiting.set(api.executionId, api);
+          // bpmn-engine reports an instance of a multi-instance task first when it waits.
+          const item = this.multiInstances.instanceLocals(rt, api as LoopApi);
+          if (item && !meta.locals?.[api.executionId]) {
+            this.mapping(rt, () => this.ioMappings.enter(rt, api.id, api.executionId, item));
+          }
           if (!meta.tasks[api.executionId]) this.userTasks.create(rt, api);
           return;
         }
         const spec = rt.definition.compiled.messageEvents.get(api.id);
+        // Kept to be signalled: bpmn-engine's postponed list holds no element inside a sub-process.
+        if (spec) rt.waiting.set(api.executionId, api);
         if (spec && !meta.subscriptions[api.id] && this.subscriptions.subscribe(rt, spec.elementId)) {
           this.subscriptionOpened?.(rt, spec.elementId);
         }
         return;
       }
       case 'activity.end': {
+        this.mapping(rt, () => {
+          this.multiInstances.bodyCompleted(rt, api as LoopApi);
+          this.ioMappings.leave(rt, api.id, api.executionId);
+        });
         const open = meta.tasks[api.executionId];
         if (open && rt.completing?.executionId === api.executionId) {
           this.userTasks.close(rt, open);
@@ -306,14 +364,49 @@ export class InstanceRuntimes {
       }
       case 'activity.leave':
       case 'activity.discard': {
+        this.ioMappings.discard(rt, api.executionId);
+        if (!meta.tasks[api.executionId]) rt.waiting.delete(api.executionId);
         const open = meta.tasks[api.executionId];
         if (open) this.userTasks.cancel(rt, open, 'boundaryEvent');
         if (meta.subscriptions[api.id]) this.subscriptions.unsubscribe(rt, api.id);
+        this.jobs.elementLeft(rt, api.executionId);
         return;
       }
       case 'process.end':
         this.endInstance(rt, 'instanceEnded', { type: 'processInstance.finished', instance: meta.instance });
         return;
+    }
+  }
+
+  /** A user task is about to be completed: an instance of a multi-instance task adds its output element. */
+  taskCompleting(rt: Runtime, open: OpenTask): void {
+    const index = Number(/_(\d+)$/.exec(open.executionId)?.[1]);
+    if (!Number.isInteger(index)) return;
+    const api: LoopApi = {
+      id: open.task.taskDefinitionKey,
+      executionId: open.executionId,
+      content: { isMultiInstance: true, index },
+    };
+    this.mapping(rt, () => this.multiInstances.instanceCompleted(rt, api));
+  }
+
+  /**
+   * A user task was signalled to complete. bpmn-engine reports no end of an instance of a multi-instance
+   * task: such a task is closed here, with its local variables.
+   */
+  taskSignalled(rt: Runtime, open: OpenTask, variables: Variables): void {
+    if (!rt.meta.tasks[open.executionId] || rt.ended) return;
+    this.ioMappings.discard(rt, open.executionId);
+    this.userTasks.close(rt, open);
+    this.emit(rt, open.executionId, { type: 'task.completed', task: open.task, variables });
+  }
+
+  /** Applies mappings; one that fails becomes the instance's incident, as in Camunda 8. */
+  private mapping(rt: Runtime, apply: () => void): void {
+    try {
+      apply();
+    } catch (error) {
+      rt.incident ??= error as Error;
     }
   }
 

@@ -6,8 +6,15 @@ import {
   type EngineTask,
   type Variables,
 } from '../engine.port';
+import { type StoredJob } from './jobs/stored-job';
 import { type RuntimeTimers } from './runtime-timers';
 import { type CompiledProcess } from './zeebe-model.compiler';
+
+/** The local variables an element instance's input mappings created, by bpmn-engine execution id. */
+export interface LocalScope {
+  elementId: string;
+  variables: Variables;
+}
 
 /** A deployed definition with what the compiler read from its XML. */
 export interface CompiledDefinition {
@@ -36,10 +43,14 @@ export interface InstanceMeta {
   tasks: Record<string, OpenTask>;
   /** By element id of the waiting message event. */
   subscriptions: Record<string, Subscription>;
+  /** Open jobs by bpmn-engine execution id of their element (absent in instances stored before jobs). */
+  jobs?: Record<string, StoredJob>;
   seq: number;
   txSeq: number;
   /** Timers or service task handlers were running: the instance is loaded when the engine opens. */
   hasTimers: boolean;
+  /** Local variables of element instances with input mappings, by execution id (io-mappings.ts). */
+  locals?: Record<string, LocalScope>;
 }
 
 /** bpmn-engine's element API as used here. */
@@ -56,7 +67,7 @@ export interface Runtime {
   definition: CompiledDefinition;
   engine: Engine | null;
   timers: RuntimeTimers;
-  /** Waiting user tasks by execution id (refreshed by every wait, including those replayed on resume). */
+  /** Waiting user tasks and message events by execution id (refreshed by every wait, also those replayed on resume). */
   waiting: Map<string, ElementApi>;
   pending: EngineEvent[];
   completing: { executionId: string; variables: Variables } | null;

@@ -8,7 +8,7 @@ import { type MessageSubscriptions } from './message-subscriptions';
 
 /**
  * Correlates messages as Camunda 8 does: to every instance waiting for the message's name and correlation
- * key, each as a step of its instance; a message that finds none is buffered for its time to live and goes
+ * key, each as a step of its instance, and to every process whose message start event it names (a new instance); a message that finds none is buffered for its time to live and goes
  * to the first instance that starts waiting for it; a message whose id was seen before changes nothing.
  */
 export class MessageCorrelation {
@@ -17,6 +17,8 @@ export class MessageCorrelation {
     private readonly subscriptions: MessageSubscriptions,
     private readonly buffer: MessageBuffer,
     private readonly logger: Logger,
+    /** Starts an instance of every process with a message start event for the name; their ids. */
+    private readonly startInstances: (name: string, variables: Variables) => Promise<string[]>,
   ) {}
 
   async correlate(request: CorrelateMessageRequest): Promise<MessageCorrelationResult> {
@@ -39,6 +41,7 @@ export class MessageCorrelation {
       });
       if (correlated) instanceIds.push(instanceId);
     }
+    instanceIds.push(...(await this.startInstances(name, variables)));
     if (instanceIds.length === 0 && timeToLiveMs > 0) {
       await this.buffer.add({ name, correlationKey, variables, messageId, timeToLiveMs });
       // An instance may have started waiting while the waiting ones were tried.
@@ -97,7 +100,8 @@ export class MessageCorrelation {
   /** Signals the waiting message event with the message's variables; false when the engine is not waiting there. */
   private async signal(rt: Runtime, elementId: string, variables: Variables): Promise<boolean> {
     await this.runtimes.ensureEngine(rt);
-    const api = rt.engine!.execution.getPostponed().find((a) => a.id === elementId) as ElementApi | undefined;
+    const api = ([...rt.waiting.values()].find((a) => a.id === elementId) ??
+      rt.engine!.execution.getPostponed().find((a) => a.id === elementId)) as ElementApi | undefined;
     if (!api) return false;
     this.runtimes.setVariables(rt, variables);
     rt.engineMoved = true;

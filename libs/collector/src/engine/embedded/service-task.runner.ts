@@ -1,7 +1,12 @@
 import { type Logger } from '@nestjs/common';
 import { backoffDelay } from '@eddy/observability';
 import { type Variables } from '../engine.port';
+import { resolveAttribute } from './feel';
 import { isObject, type Runtime } from './instance-state';
+import { type JobCallback } from './jobs/jobs';
+import { type JobElementSpec } from './jobs/job-elements';
+
+import { visibleVariables } from './io-mappings';
 
 /** A job of a service task, handed to the handler registered for its `zeebe:taskDefinition type`. */
 export interface ServiceTaskJob {
@@ -28,13 +33,24 @@ export interface ServiceTaskRunnerHost {
   /** Runs an action as a step of the instance (stored and delivered like any other). */
   step(rt: Runtime, action: () => void): Promise<void>;
   setVariables(rt: Runtime, variables: Variables): void;
+  /** Makes the element wait for a job worker (no in-process handler for its type). */
+  waitForWorker(
+    rt: Runtime,
+    spec: JobElementSpec,
+    type: string,
+    executionId: string,
+    callback: JobCallback,
+  ): void;
+  /** Makes an error end event that nothing catches wait with an incident. */
+  raiseUncaughtError(rt: Runtime, elementId: string, executionId: string, errorCode: string): void;
   logger: Logger;
 }
 
 /**
- * bpmn-engine's service task behaviour for one instance: runs the handler of the task's type (a task without
- * one completes at once) and tries a failing one again with back-off, as Camunda 8 retries a failed job;
- * after the last attempt the error becomes the instance's incident.
+ * bpmn-engine's service behaviour of the job-based elements of one instance: runs the in-process handler of
+ * the job's type and tries a failing one again with back-off, as Camunda 8 retries a failed job (after the
+ * last attempt the error becomes the instance's incident); without a handler, the element waits for a job
+ * worker (`jobs/jobs.ts`).
  */
 export function serviceTaskBehaviour(rt: Runtime, host: ServiceTaskRunnerHost) {
   const maxAttempts = Math.max(1, host.retries.maxAttempts ?? 3);
@@ -44,11 +60,27 @@ export function serviceTaskBehaviour(rt: Runtime, host: ServiceTaskRunnerHost) {
   };
   return class EmbeddedServiceTask {
     constructor(private readonly activity: { id: string }) {}
-    execute(_message: unknown, callback: (error: Error | null, output?: unknown) => void): void {
+    execute(
+      message: { content: { executionId: string } },
+      callback: (error: Error | null, output?: unknown) => void,
+    ): void {
       const elementId = this.activity.id;
-      const type = rt.definition.compiled.serviceTasks.get(elementId) ?? null;
-      const handler = type ? host.handlers[type] : undefined;
-      if (!handler || !type) return callback(null, {});
+      const compiled = rt.definition.compiled;
+      const uncaught = compiled.uncaughtErrorEnds.get(elementId);
+      if (uncaught !== undefined)
+        return host.raiseUncaughtError(rt, elementId, message.content.executionId, uncaught);
+      const spec = compiled.jobElements.get(elementId);
+      if (!spec) return callback(new Error(`${elementId}: no zeebe:taskDefinition`));
+      let type: string;
+      try {
+        type = String(resolveAttribute(spec.type, rt.meta.variables) ?? '');
+      } catch (error) {
+        return callback(
+          new Error(`${elementId}: the job type cannot be evaluated: ${(error as Error).message}`),
+        );
+      }
+      const handler = host.handlers[type];
+      if (!handler) return host.waitForWorker(rt, spec, type, message.content.executionId, callback);
       const complete = (output: Variables | void) => {
         if (isObject(output)) host.setVariables(rt, output);
         callback(null, output ?? {});
@@ -77,7 +109,7 @@ export function serviceTaskBehaviour(rt: Runtime, host: ServiceTaskRunnerHost) {
             processInstanceId: rt.meta.instance.id,
             elementId,
             type,
-            variables: { ...rt.meta.variables },
+            variables: { ...visibleVariables(rt, elementId) },
           });
         } catch (error) {
           return failed(error, attempt);

@@ -1,11 +1,25 @@
 import { EngineError } from '../engine.errors';
-import { type Variables } from '../engine.port';
+import {
+  type ChangeableTaskAttribute,
+  type EngineTask,
+  type EngineTaskUpdate,
+  type Variables,
+} from '../engine.port';
 import { toIsoInstant } from './date-time';
 import { isObject, type OpenTask, type Runtime } from './instance-state';
 import { type InstanceRuntimes } from './instance-runtime';
 import { type UserTasks } from './user-tasks';
 
-/** The port's actions on open user tasks: assign, follow-up date, complete; each one step of its instance. */
+/** An ISO-8601 instant, null for null; anything else is refused naming the field. */
+function dateOrNull(field: string, value: string | null): string | null {
+  if (value === null) return null;
+  const normalized = toIsoInstant(value);
+  if (!normalized)
+    throw new EngineError('INVALID_ARGUMENT', `${field}: an ISO-8601 date-time or null is required`);
+  return normalized;
+}
+
+/** The port's actions on open user tasks: assign, dates and priority, complete; each one step of its instance. */
 export class UserTaskOperations {
   constructor(
     private readonly runtimes: InstanceRuntimes,
@@ -24,21 +38,27 @@ export class UserTaskOperations {
     });
   }
 
-  async setFollowUpDate(taskId: string, followUpDate: string | null): Promise<void> {
-    let normalized: string | null = null;
-    if (followUpDate !== null) {
-      normalized = toIsoInstant(followUpDate);
-      if (!normalized)
-        throw new EngineError('INVALID_ARGUMENT', 'followUpDate: an ISO-8601 date-time or null is required');
+  setFollowUpDate(taskId: string, followUpDate: string | null): Promise<void> {
+    return this.update(taskId, { followUpDate });
+  }
+
+  async update(taskId: string, update: EngineTaskUpdate): Promise<void> {
+    const changes: Partial<Pick<EngineTask, 'priority' | 'dueDate' | 'followUpDate'>> = {};
+    if (update.priority !== undefined) {
+      if (!Number.isInteger(update.priority) || update.priority < 0 || update.priority > 100) {
+        throw new EngineError('INVALID_ARGUMENT', 'priority: a whole number from 0 to 100 is required');
+      }
+      changes.priority = update.priority;
     }
+    if (update.dueDate !== undefined) changes.dueDate = dateOrNull('dueDate', update.dueDate);
+    if (update.followUpDate !== undefined)
+      changes.followUpDate = dateOrNull('followUpDate', update.followUpDate);
+    const changed = Object.keys(changes) as ChangeableTaskAttribute[];
+    if (changed.length === 0) return;
     await this.onOpenTask(taskId, (rt, open) => {
-      open.task = { ...open.task, followUpDate: normalized };
+      open.task = { ...open.task, ...changes };
       rt.metaChanged = true;
-      this.runtimes.emit(rt, open.executionId, {
-        type: 'task.attributesChanged',
-        task: open.task,
-        changed: ['followUpDate'],
-      });
+      this.runtimes.emit(rt, open.executionId, { type: 'task.attributesChanged', task: open.task, changed });
     });
   }
 
@@ -51,11 +71,13 @@ export class UserTaskOperations {
       this.runtimes.setVariables(rt, variables);
       rt.completing = { executionId: open.executionId, variables: { ...variables } };
       rt.engineMoved = true;
+      this.runtimes.taskCompleting(rt, open);
       try {
         api.signal({ ...variables });
       } finally {
         rt.completing = null;
       }
+      this.runtimes.taskSignalled(rt, open, { ...variables });
     });
   }
 

@@ -1,12 +1,19 @@
 import { Engine } from 'bpmn-engine';
 import { EngineError, type UnsupportedElement } from '../engine.errors';
+import { catchesError, errorCatchers, errorEndEvents, type ErrorCatch } from './error-events';
+import { extendJobEventTypes, jobElementSpec, runAsService, type JobElementSpec } from './jobs/job-elements';
+import {
+  checkDialectElement,
+  checkLoop,
+  checkTimeCycle,
+  newDialectSpecs,
+  readCommonDialect,
+  subProcessesOf,
+  type DialectContext,
+} from './dialect-elements';
+import { type DialectSpecs, type ModdleElement, type SerializedElement } from './dialect-specs';
 import { checkFeelSyntax, isFeel } from './feel';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const zeebeModdle = require('zeebe-bpmn-moddle/resources/zeebe.json') as object;
-
-/** Options that make bpmn-engine read the zeebe dialect. */
-export const ZEEBE_MODDLE_OPTIONS = { zeebe: zeebeModdle };
+import { readZeebeModdle, ZEEBE_MODDLE_OPTIONS } from './moddle-source';
 
 /** The raw (unevaluated) zeebe attributes of a user task: literals or FEEL expressions. */
 export interface UserTaskSpec {
@@ -22,7 +29,7 @@ export interface UserTaskSpec {
   candidateGroups: string | null;
 }
 
-/** A message catch event (intermediate or boundary) and its subscription. */
+/** A message catch event (intermediate or boundary) or receive task, and its subscription. */
 export interface MessageEventSpec {
   elementId: string;
   /** Literal or FEEL. */
@@ -32,7 +39,7 @@ export interface MessageEventSpec {
 }
 
 /** A process read from a BPMN resource, checked to be runnable by the embedded engine. */
-export interface CompiledProcess {
+export interface CompiledProcess extends DialectSpecs {
   key: string;
   name: string | null;
   versionTag: string | null;
@@ -43,35 +50,16 @@ export interface CompiledProcess {
   candidateStarterUsers: string[];
   userTasks: Map<string, UserTaskSpec>;
   messageEvents: Map<string, MessageEventSpec>;
-  /** Service task element id -> `zeebe:taskDefinition type` (null when not modelled). */
-  serviceTasks: Map<string, string | null>;
+  /** Job-based elements (service and send tasks, message throw and end events ...) by element id. */
+  jobElements: Map<string, JobElementSpec>;
+  /** What can catch an error thrown at an element (its boundary events, the scopes around it), by element id. */
+  errorCatchers: Map<string, ErrorCatch>;
+  /** Error end events that nothing catches, with their error code: they raise an incident. */
+  uncaughtErrorEnds: Map<string, string>;
   /** bpmn-engine's serializable context, shared by every instance of this definition. */
   sourceContext: unknown;
 }
 
-// Loose shapes of moddle-context-serializer's output: only what is read here.
-interface ModdleElement {
-  $type: string;
-  [attribute: string]: unknown;
-}
-interface SerializedEventDefinition {
-  type: string;
-  behaviour: ModdleElement;
-}
-interface SerializedElement {
-  id: string;
-  type: string;
-  name?: string;
-  parent?: { id: string; type: string };
-  behaviour: ModdleElement & {
-    eventDefinitions?: SerializedEventDefinition[];
-    loopCharacteristics?: unknown;
-    cancelActivity?: boolean;
-    conditionExpression?: { body?: string; language?: string };
-    attachedTo?: { id: string };
-    messageRef?: { id: string; name?: string };
-  };
-}
 interface SerializedContext {
   getExecutableProcesses(): SerializedElement[];
   getProcesses(): SerializedElement[];
@@ -87,10 +75,18 @@ const SUPPORTED_TYPES = new Set([
   'bpmn:BoundaryEvent',
   'bpmn:UserTask',
   'bpmn:ServiceTask',
+  'bpmn:SendTask',
+  'bpmn:BusinessRuleTask',
   'bpmn:Task',
   'bpmn:ManualTask',
   'bpmn:ExclusiveGateway',
   'bpmn:ParallelGateway',
+  // dialect-elements.ts
+  'bpmn:SubProcess',
+  'bpmn:ScriptTask',
+  'bpmn:BusinessRuleTask',
+  'bpmn:EventBasedGateway',
+  'bpmn:ReceiveTask',
 ]);
 
 // Root elements and artifacts that bpmn-engine lists beside the flow nodes: nothing to run.
@@ -106,6 +102,7 @@ const PASSIVE_TYPES = new Set([
   'bpmn:TextAnnotation',
   'bpmn:Association',
   'bpmn:Group',
+  'bpmn:Category',
 ]);
 
 // Types bpmn-elements has no behaviour for: mapped to a placeholder so that the serializer does not stop at
@@ -127,15 +124,24 @@ const USER_TASK_EXTENSIONS = new Set([
   'zeebe:TaskSchedule',
   'zeebe:Properties',
   'zeebe:TaskHeaders',
+  'zeebe:IoMapping',
 ]);
-const SERVICE_TASK_EXTENSIONS = new Set(['zeebe:TaskDefinition', 'zeebe:TaskHeaders', 'zeebe:Properties']);
-const PROCESS_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:VersionTag']);
-const COMMON_EXTENSIONS = new Set(['zeebe:Properties']);
+const SERVICE_TASK_EXTENSIONS = new Set([
+  'zeebe:TaskDefinition',
+  'zeebe:TaskHeaders',
+  'zeebe:Properties',
+  'zeebe:IoMapping',
+]);
+const JOB_EVENT_EXTENSIONS = SERVICE_TASK_EXTENSIONS;
+// Embedded forms (zeebe:userTaskForm) are read by the tasklist's form catalog.
+const PROCESS_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:VersionTag', 'zeebe:UserTaskForm']);
+const COMMON_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:IoMapping']);
 
 /** The engine's type resolver extension: see TYPES_WITHOUT_BEHAVIOUR. */
 export function extendTypes(typeMapper: Record<string, unknown>): void {
   const dummy = (typeMapper['bpmn:DataObjectReference'] ?? null) as unknown;
   for (const type of TYPES_WITHOUT_BEHAVIOUR) typeMapper[type] = dummy;
+  extendJobEventTypes(typeMapper);
 }
 
 /**
@@ -149,7 +155,7 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
   let context: SerializedContext;
   try {
     const parser = new Engine({
-      source: xml,
+      moddleContext: await readZeebeModdle(xml),
       moddleOptions: ZEEBE_MODDLE_OPTIONS,
       typeResolver: extendTypes as never,
     });
@@ -165,6 +171,15 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
   }
 
   const executable = context.getExecutableProcesses();
+  if (executable.length > 1) {
+    const reason = 'the embedded engine deploys one executable process per resource';
+    const details = executable.map((p) => ({ elementId: p.id, elementType: p.type, reason }));
+    throw new EngineError(
+      'UNSUPPORTED_ELEMENT',
+      `${resourceName}: the embedded engine cannot run ${details.map((d) => `${d.elementId} (${d.elementType}): ${reason}`).join('; ')}`,
+      details,
+    );
+  }
   if (executable.length !== 1) {
     throw new EngineError(
       'INVALID_BPMN',
@@ -183,8 +198,28 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
   const messages = new Map(all.filter((e) => e.type === 'bpmn:Message').map((m) => [m.id, m]));
   const userTasks = new Map<string, UserTaskSpec>();
   const messageEvents = new Map<string, MessageEventSpec>();
-  const serviceTasks = new Map<string, string | null>();
+  const jobElements = new Map<string, JobElementSpec>();
+  const jobOf = (element: SerializedElement) =>
+    jobElementSpec(
+      element.id,
+      extension(element.behaviour, 'zeebe:TaskDefinition'),
+      extension(element.behaviour, 'zeebe:TaskHeaders'),
+    );
   let startEvent: SerializedElement | undefined;
+  const subProcesses = subProcessesOf(all);
+  const dialect: DialectContext = {
+    processId: process.id,
+    subProcesses,
+    specs: newDialectSpecs(),
+    report,
+    extension,
+    checkExtensions: (element, allowed) => checkExtensions(element, allowed, report),
+    checkFeel: (element, attribute, value) => checkFeel(element, attribute, value, report),
+    messageEvent: (element, holder) => {
+      const spec = messageSpec(element, holder, messages, report);
+      if (spec) messageEvents.set(element.id, spec);
+    },
+  };
 
   for (const element of all) {
     if (PASSIVE_TYPES.has(element.type)) continue;
@@ -192,34 +227,60 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
       report(element, 'element type not supported by the embedded engine');
       continue;
     }
-    if (element.parent?.id !== process.id) {
-      report(element, 'only elements directly in the process are supported (no sub-processes)');
+    if (element.parent?.id !== process.id && !subProcesses.has(element.parent?.id ?? '')) {
+      report(
+        element,
+        `inside ${element.parent?.type ?? 'an element'} ${element.parent?.id ?? ''}, which the embedded engine cannot run`,
+      );
       continue;
     }
+    readCommonDialect(element, dialect);
     const behaviour = element.behaviour;
-    if (behaviour.loopCharacteristics)
-      report(element, 'multi-instance and loop characteristics are not supported');
+    checkLoop(element, dialect);
     const definitions = behaviour.eventDefinitions ?? [];
+    if (checkDialectElement(element, dialect)) continue;
 
     switch (element.type) {
       case 'bpmn:StartEvent':
         if (definitions.length > 0) report(element, `${definitions[0].type} start events are not supported`);
         else startEvent = element;
-        checkExtensions(element, new Set(['zeebe:FormDefinition', 'zeebe:Properties']), report);
+        checkExtensions(
+          element,
+          new Set(['zeebe:FormDefinition', 'zeebe:Properties', 'zeebe:IoMapping']),
+          report,
+        );
         break;
       case 'bpmn:EndEvent':
-      case 'bpmn:IntermediateThrowEvent':
-        if (definitions.length > 0) report(element, `${definitions[0].type} is not supported here`);
+      case 'bpmn:IntermediateThrowEvent': {
+        const job = jobOf(element);
+        const kind = definitions[0]?.type;
+        if (kind === 'bpmn:MessageEventDefinition' && job) {
+          // Camunda 8 runs a message throw or end event with a task definition as a job.
+          jobElements.set(element.id, job);
+          runAsService(element.behaviour);
+          checkExtensions(element, JOB_EVENT_EXTENSIONS, report);
+          break;
+        }
+        if (kind === 'bpmn:MessageEventDefinition')
+          report(element, 'a message throw event needs a zeebe:taskDefinition type (it runs as a job)');
+        else if (!(kind === 'bpmn:ErrorEventDefinition' && element.type === 'bpmn:EndEvent') && kind)
+          report(element, `${kind} is not supported here`);
         checkExtensions(element, COMMON_EXTENSIONS, report);
         break;
+      }
       case 'bpmn:IntermediateCatchEvent':
       case 'bpmn:BoundaryEvent': {
         if (definitions.length !== 1) {
-          report(element, 'exactly one timer or message event definition is supported');
+          report(
+            element,
+            'exactly one timer, message or (on a boundary) error event definition is supported',
+          );
           break;
         }
         const definition = definitions[0];
-        if (definition.type === 'bpmn:TimerEventDefinition') {
+        if (definition.type === 'bpmn:ErrorEventDefinition' && element.type === 'bpmn:BoundaryEvent') {
+          if (behaviour.cancelActivity === false) report(element, 'error boundary events always interrupt');
+        } else if (definition.type === 'bpmn:TimerEventDefinition') {
           checkTimer(element, definition.behaviour, report);
         } else if (definition.type === 'bpmn:MessageEventDefinition') {
           // bpmn-engine catches such a message once; Camunda 8 catches it each time it arrives.
@@ -238,13 +299,17 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
         checkExtensions(element, USER_TASK_EXTENSIONS, report);
         userTasks.set(element.id, userTaskSpec(element, report));
         break;
-      case 'bpmn:ServiceTask': {
+      case 'bpmn:ServiceTask':
+      case 'bpmn:SendTask':
+      case 'bpmn:BusinessRuleTask': {
         checkExtensions(element, SERVICE_TASK_EXTENSIONS, report);
-        const taskDefinition = extension(element.behaviour, 'zeebe:TaskDefinition');
-        const type = taskDefinition?.type;
-        if (isFeel(type))
-          report(element, 'zeebe:taskDefinition type must be a literal for the embedded engine');
-        serviceTasks.set(element.id, typeof type === 'string' ? type : null);
+        const job = jobOf(element);
+        if (!job) report(element, 'a zeebe:taskDefinition type is required (as Camunda 8 requires it)');
+        else {
+          checkFeel(element, 'zeebe:taskDefinition type', job.type, report);
+          checkFeel(element, 'zeebe:taskDefinition retries', job.retries, report);
+          jobElements.set(element.id, job);
+        }
         break;
       }
       case 'bpmn:Task':
@@ -276,6 +341,14 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
     );
   }
 
+  const catchers = errorCatchers(all);
+  const uncaughtErrorEnds = new Map<string, string>();
+  for (const [elementId, code] of errorEndEvents(all)) {
+    if (catchesError(catchers.get(elementId), code)) continue;
+    uncaughtErrorEnds.set(elementId, code);
+    runAsService(all.find((e) => e.id === elementId)!.behaviour);
+  }
+
   const startable = processProperties.get('eddy:startableFromTasklist');
   if (startable !== undefined && startable !== 'true' && startable !== 'false') {
     throw new EngineError(
@@ -294,7 +367,10 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
     candidateStarterUsers: splitList(processProperties.get('eddy:candidateStarterUsers')),
     userTasks,
     messageEvents,
-    serviceTasks,
+    jobElements,
+    errorCatchers: catchers,
+    uncaughtErrorEnds,
+    ...dialect.specs,
     sourceContext: context,
   };
 }
@@ -335,7 +411,7 @@ function checkFeel(element: SerializedElement, attribute: string, value: unknown
 
 function checkTimer(element: SerializedElement, timer: ModdleElement, report: Report): void {
   if (timer.timeCycle) {
-    report(element, 'timer cycles are not supported (use timeDuration or timeDate)');
+    checkTimeCycle(element, timer.timeCycle, report);
     return;
   }
   const value = (timer.timeDuration ?? timer.timeDate) as string | undefined;

@@ -86,6 +86,16 @@ export class TasklistApi {
     );
   }
 
+  /**
+   * Opens a new live connection, with the credentials as they are now. The server ends a
+   * connection when the token it was opened with expires (4401, which graphql-ws does not retry),
+   * so after a renewal the page reconnects at once; the subscriptions follow and start again with a
+   * snapshot.
+   */
+  reconnect(): void {
+    this.ws.terminate();
+  }
+
   dispose(): void {
     void this.ws.dispose();
   }

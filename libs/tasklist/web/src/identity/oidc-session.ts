@@ -7,14 +7,20 @@ export interface OidcSettings {
   scopes: string;
 }
 
+/** Share of an access token's lifetime after which it is renewed. */
+const RENEW_AFTER = 0.75;
+
 /**
  * Sign-in at the OpenID provider: authorization code flow with PKCE (oidc-client-ts), the session
- * in this tab's session storage. The access token goes to the API; before it expires it is renewed
- * with the refresh token when the provider gave one; once it has expired the session ends.
+ * in this tab's session storage. The access token goes to the API; when three quarters of its
+ * lifetime have passed it is renewed with the refresh token, if the provider gave one; once it has
+ * expired the session ends.
  */
 export class OidcSession {
   private readonly manager: UserManager;
   private user: User | null = null;
+  private readonly renewalListeners = new Set<() => void>();
+  private readonly restored = new Set<() => void>();
 
   constructor(settings: OidcSettings) {
     const redirect = new URL('/tasklist/', window.location.href).toString();
@@ -26,7 +32,7 @@ export class OidcSession {
       response_type: 'code',
       scope: settings.scopes,
       userStore: new WebStorageStateStore({ store: window.sessionStorage }),
-      // Renewal by refresh token only (below): no hidden frames at the provider.
+      // Renewal by refresh token only (watch, below): no hidden frames at the provider.
       automaticSilentRenew: false,
     });
   }
@@ -41,6 +47,7 @@ export class OidcSession {
       const stored = await this.manager.getUser();
       this.user = stored && !stored.expired ? stored : null;
     }
+    this.restored.forEach((listener) => listener());
     return this.user;
   }
 
@@ -58,29 +65,53 @@ export class OidcSession {
     return this.user ? { Authorization: `Bearer ${this.user.access_token}` } : {};
   }
 
-  /** Keeps the token fresh; calls `onExpired` when the session is over. Returns the unsubscribe. */
+  /** Calls `listener` after each renewal of the token (with the new one in `credentials`). */
+  onRenewed(listener: () => void): () => void {
+    this.renewalListeners.add(listener);
+    return () => void this.renewalListeners.delete(listener);
+  }
+
+  /**
+   * Keeps the token fresh (a renewal when three quarters of its lifetime have passed, not a fixed
+   * time before its end, which short-lived tokens would not outlast); calls `onExpired` when the
+   * session is over. Returns the unsubscribe.
+   */
   watch(onExpired: () => void): () => void {
     const events = this.manager.events;
-    const expiring = () => {
-      if (!this.user?.refresh_token) return;
+    let renewal: ReturnType<typeof setTimeout> | undefined;
+    const schedule = () => {
+      clearTimeout(renewal);
+      const lifetime = this.user?.expires_in;
+      if (!this.user?.refresh_token || lifetime === undefined) return;
+      renewal = setTimeout(renew, Math.max(1, lifetime * RENEW_AFTER) * 1000);
+    };
+    const renew = () => {
       this.manager
         .signinSilent()
         .then((renewed) => {
           this.user = renewed;
+          schedule();
+          this.renewalListeners.forEach((listener) => listener());
         })
+        // A failed renewal leaves the token as it is: it expires, and the session with it.
         .catch(() => undefined);
     };
     const expired = () => {
+      clearTimeout(renewal);
       void this.signOut().then(onExpired);
     };
     const loaded = (user: User) => {
       this.user = user;
+      schedule();
     };
-    events.addAccessTokenExpiring(expiring);
     events.addAccessTokenExpired(expired);
     events.addUserLoaded(loaded);
+    // The user restored from this tab's storage loads no event: its renewal is planned here.
+    this.restored.add(schedule);
+    schedule();
     return () => {
-      events.removeAccessTokenExpiring(expiring);
+      clearTimeout(renewal);
+      this.restored.delete(schedule);
       events.removeAccessTokenExpired(expired);
       events.removeUserLoaded(loaded);
     };

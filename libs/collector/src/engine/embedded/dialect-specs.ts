@@ -1,0 +1,77 @@
+/**
+ * Shapes shared by the compiler (`zeebe-model.compiler.ts`), its dialect checks (`dialect-elements.ts`) and the
+ * runtime parts that read what they compiled: types only, so that none of them imports another's code.
+ */
+
+// Loose shapes of moddle-context-serializer's output: only what is read here.
+export interface ModdleElement {
+  $type: string;
+  [attribute: string]: unknown;
+}
+export interface SerializedEventDefinition {
+  type: string;
+  behaviour: ModdleElement;
+}
+export interface SerializedElement {
+  id: string;
+  type: string;
+  name?: string;
+  parent?: { id: string; type: string };
+  behaviour: ModdleElement & {
+    eventDefinitions?: SerializedEventDefinition[];
+    loopCharacteristics?: unknown;
+    cancelActivity?: boolean;
+    conditionExpression?: { body?: string; language?: string };
+    attachedTo?: { id: string };
+    messageRef?: { id: string; name?: string };
+  };
+}
+
+/** One `zeebe:input` or `zeebe:output`: a FEEL expression (or a literal) and the variable it sets. */
+export interface Mapping {
+  source: string;
+  /** A variable name or a path into one (`order.total`). */
+  target: string;
+}
+
+/** The `zeebe:ioMapping` of an element. */
+export interface IoMappingSpec {
+  inputs: Mapping[];
+  outputs: Mapping[];
+}
+
+/** The `zeebe:loopCharacteristics` of a multi-instance element. */
+export interface LoopSpec {
+  /** FEEL: the list whose items the instances run for. */
+  inputCollection: string;
+  /** The local variable that holds an instance's item. */
+  inputElement: string | null;
+  /** The variable that collects the instances' output elements, in the order of the items. */
+  outputCollection: string | null;
+  /** FEEL: what each instance adds to the output collection. */
+  outputElement: string | null;
+}
+
+/** A script task's `zeebe:script`: a FEEL expression whose value goes to the result variable. */
+export interface ScriptSpec {
+  expression: string;
+  resultVariable: string;
+}
+
+/** A business rule task's `zeebe:calledDecision`: the decision (literal or FEEL) and its result variable. */
+export interface CalledDecisionSpec {
+  decisionId: string;
+  resultVariable: string;
+}
+
+/** What the compiler reads of the dialect's elements beyond user, service and message elements. */
+export interface DialectSpecs {
+  ioMappings: Map<string, IoMappingSpec>;
+  /** Element id -> the id of the sub-process it is in (absent for elements of the process itself). */
+  parents: Map<string, string>;
+  scripts: Map<string, ScriptSpec>;
+  decisions: Map<string, CalledDecisionSpec>;
+  loops: Map<string, LoopSpec>;
+  /** Message start event id -> the name of its message (a literal, as Camunda 8 requires). */
+  messageStarts: Map<string, string>;
+}

@@ -1,0 +1,308 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { EngineError } from '../engine.errors';
+import { type EngineEvent, type EngineTask, type EngineTransaction } from '../engine.port';
+import { EmbeddedProcessEngine } from './embedded.engine';
+
+const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'dialect', name), 'utf8');
+const repoModel = (name: string) => readFileSync(join(__dirname, '../../../../../bpmn', name), 'utf8');
+
+/** Delivered transactions; `until` resolves when an event matching the predicate has arrived. */
+class Delivered {
+  readonly transactions: EngineTransaction[] = [];
+  private waiters: (() => void)[] = [];
+  handler = async (tx: EngineTransaction) => {
+    this.transactions.push(tx);
+    for (const wake of this.waiters.splice(0)) wake();
+  };
+  get events(): EngineEvent[] {
+    return this.transactions.flatMap((tx) => tx.events);
+  }
+  async until<T extends EngineEvent>(match: (e: EngineEvent) => e is T, what: string): Promise<T> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const found = this.events.find(match);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no ${what} delivered`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 1_000);
+      });
+    }
+  }
+  async task(elementId: string): Promise<EngineTask> {
+    const event = await this.until(
+      (e): e is Extract<EngineEvent, { type: 'task.created' }> =>
+        e.type === 'task.created' && e.task.taskDefinitionKey === elementId,
+      `task ${elementId}`,
+    );
+    return event.task;
+  }
+  variablesOf(task: EngineTask): Record<string, unknown> {
+    return this.transactions.filter((tx) => tx.variables[task.id]).at(-1)!.variables[task.id];
+  }
+}
+
+describe('embedded engine: the zeebe dialect', () => {
+  let dataDir: string;
+  let engine: EmbeddedProcessEngine;
+  let delivered: Delivered;
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'eddy-dialect-'));
+    engine = await EmbeddedProcessEngine.open({ dataDir, durability: 'normal' });
+    delivered = new Delivered();
+    engine.onTransaction(delivered.handler);
+  });
+  afterEach(async () => {
+    await engine.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('input mappings make local variables of a task, output mappings set process variables', async () => {
+    await engine.deploy({ xml: fixture('io-mapping.bpmn'), resourceName: 'io-mapping.bpmn' });
+    await engine.startProcessInstance({ definitionKey: 'io-mapping', variables: { order: { total: 60 } } });
+    const review = await delivered.task('review');
+    expect(review.assignee).toBe('sam');
+    expect(delivered.variablesOf(review)).toMatchObject({
+      order: { total: 60 },
+      doubled: 120,
+      reviewer: 'sam',
+    });
+
+    await engine.completeTask(review.id, { approved: true });
+    const check = await delivered.task('check');
+    const after = delivered.variablesOf(check);
+    expect(after.result).toEqual({ approved: true });
+    // The locals of the review went with it.
+    expect(after).not.toHaveProperty('doubled');
+    expect(after).not.toHaveProperty('reviewer');
+  });
+
+  it('runs an embedded sub-process whose elements see its locals, and a non-interrupting event sub-process started by an escalation', async () => {
+    await engine.deploy({ xml: fixture('sub-process.bpmn'), resourceName: 'sub-process.bpmn' });
+    await engine.startProcessInstance({ definitionKey: 'sub-process', variables: { orderId: 'A-1' } });
+    const pack = await delivered.task('pack');
+    expect(pack.description).toBe('pack A-1');
+    expect(delivered.variablesOf(pack)).toMatchObject({ step: 'pack A-1' });
+
+    await engine.completeTask(pack.id, { late: true });
+    const refund = await delivered.task('refund');
+    const ship = await delivered.task('ship');
+    await engine.completeTask(refund.id);
+    await engine.completeTask(ship.id);
+    await delivered.until(
+      (e): e is Extract<EngineEvent, { type: 'processInstance.finished' }> =>
+        e.type === 'processInstance.finished',
+      'the end of the instance',
+    );
+  });
+
+  it('sets a script task result from FEEL and follows a link event', async () => {
+    await engine.deploy({ xml: fixture('script-and-link.bpmn'), resourceName: 'script-and-link.bpmn' });
+    await engine.startProcessInstance({ definitionKey: 'script-and-link', variables: { a: 2, b: 3 } });
+    const task = await delivered.task('largeTask');
+    expect(delivered.variablesOf(task)).toMatchObject({ total: 5 });
+  });
+
+  it('fires a non-interrupting timer cycle as often as it repeats', async () => {
+    await engine.deploy({ xml: fixture('timer-cycle.bpmn'), resourceName: 'timer-cycle.bpmn' });
+    await engine.startProcessInstance({ definitionKey: 'timer-cycle' });
+    const reminders = () =>
+      delivered.events.filter(
+        (e): e is Extract<EngineEvent, { type: 'task.created' }> =>
+          e.type === 'task.created' && e.task.taskDefinitionKey === 'remind',
+      );
+    const first = await delivered.task('remind');
+    // bpmn-engine enters an element once at a time: the second reminder follows when the first is done.
+    await engine.completeTask(first.id);
+    await delivered.until(
+      (e): e is EngineEvent => e.type === 'task.created' && reminders().length === 2,
+      'a second reminder',
+    );
+    expect(delivered.events.some((e) => e.type === 'task.cancelled')).toBe(false);
+  });
+
+  it('evaluates the DMN decision a business rule task calls, and fails the instance when none is deployed', async () => {
+    await engine.deploy({ xml: fixture('decision.bpmn'), resourceName: 'decision.bpmn' });
+    const missing = await engine.startProcessInstance({
+      definitionKey: 'decision',
+      variables: { orders: 12 },
+    });
+    const incident = await delivered.until(
+      (e): e is Extract<EngineEvent, { type: 'processInstance.cancelled' }> =>
+        e.type === 'processInstance.cancelled' && e.instance.id === missing.instanceId,
+      'an incident',
+    );
+    expect(incident).toMatchObject({
+      reason: 'incident',
+      error: expect.stringContaining('no decision discount is deployed'),
+    });
+
+    expect(await engine.deploy({ xml: fixture('discount.dmn'), resourceName: 'discount.dmn' })).toEqual([]);
+    await engine.startProcessInstance({ definitionKey: 'decision', variables: { orders: 12, amount: 150 } });
+    const confirm = await delivered.task('confirm');
+    expect(delivered.variablesOf(confirm).discount).toEqual({ percent: 15, reason: 'gold and large' });
+  });
+
+  it('a receive task waits for its message', async () => {
+    await engine.deploy({ xml: fixture('receive-task.bpmn'), resourceName: 'receive-task.bpmn' });
+    const { instanceId } = await engine.startProcessInstance({
+      definitionKey: 'receive-task',
+      variables: { orderId: 'B-7' },
+    });
+    const result = await engine.correlateMessage({
+      name: 'payment-received',
+      correlationKey: 'B-7',
+      variables: { paid: 12 },
+    });
+    expect(result.instanceIds).toEqual([instanceId]);
+    const ship = await delivered.task('ship');
+    expect(delivered.variablesOf(ship)).toMatchObject({ paid: 12 });
+  });
+
+  it('runs a parallel multi-instance user task per item and collects the output elements in item order', async () => {
+    await engine.deploy({ xml: fixture('multi-instance.bpmn'), resourceName: 'multi-instance.bpmn' });
+    await engine.startProcessInstance({
+      definitionKey: 'multi-instance',
+      variables: { reviewers: ['ann', 'bob'] },
+    });
+    await delivered.until(
+      (e): e is EngineEvent =>
+        e.type === 'task.created' &&
+        delivered.events.filter((x) => x.type === 'task.created' && x.task.taskDefinitionKey === 'vote')
+          .length === 2,
+      'two votes',
+    );
+    const votes = delivered.events.flatMap((e) => (e.type === 'task.created' ? [e.task] : []));
+    expect(votes.map((t) => t.assignee)).toEqual(['ann', 'bob']);
+    expect(delivered.variablesOf(votes[1])).toMatchObject({ reviewer: 'bob', loopCounter: 2 });
+    await engine.completeTask(votes[1].id, { approve: false });
+    await engine.completeTask(votes[0].id, { approve: true });
+    const tally = await delivered.task('tally');
+    const after = delivered.variablesOf(tally);
+    expect(after.votes).toEqual(['ann:true', 'bob:false']);
+    const completed = delivered.events.filter(
+      (e) => e.type === 'task.completed' && e.task.taskDefinitionKey === 'vote',
+    );
+    expect(completed.map((e) => e.type === 'task.completed' && e.variables)).toEqual([
+      { approve: false },
+      { approve: true },
+    ]);
+    expect(after).not.toHaveProperty('reviewer');
+  });
+
+  it('runs the order-discount model of bpmn/: a DMN table, a sub-process with mappings, a script task, an embedded form', async () => {
+    expect(
+      await engine.deploy({ xml: repoModel('order-discount.dmn'), resourceName: 'order-discount.dmn' }),
+    ).toEqual([]);
+    const [definition] = await engine.deploy({
+      xml: repoModel('order-discount.bpmn'),
+      resourceName: 'order-discount.bpmn',
+    });
+    expect(definition).toMatchObject({
+      key: 'order-discount',
+      formKey: 'order-start',
+      candidateStarterGroups: ['sales'],
+    });
+    await engine.startProcessInstance({
+      definitionKey: 'order-discount',
+      variables: { customer: 'ACME', amount: 2000, customerYears: 6 },
+    });
+    const approve = await delivered.task('ApproveDiscount');
+    expect(approve).toMatchObject({ formKey: 'order-approve', candidateGroups: ['sales'] });
+    expect(approve.description).toBe('ACME orders 2000, discount 15%: loyal customer, large order');
+    await engine.completeTask(approve.id, { approved: true });
+    const confirm = await delivered.task('ConfirmOrder');
+    expect(confirm.formKey).toBe('camunda-forms:bpmn:UserTaskForm_OrderConfirm');
+    expect(delivered.variablesOf(confirm)).toMatchObject({ discountApproved: true, finalPrice: 1700 });
+    expect(delivered.variablesOf(confirm)).not.toHaveProperty('summary');
+    await engine.completeTask(confirm.id, { confirmed: true });
+    await delivered.until(
+      (e): e is EngineEvent => e.type === 'processInstance.finished',
+      'the end of the order',
+    );
+  });
+
+  it('starts an instance for a message its message start event names, and cannot be started otherwise', async () => {
+    const [definition] = await engine.deploy({
+      xml: fixture('message-start.bpmn'),
+      resourceName: 'message-start.bpmn',
+    });
+    expect(definition.startableFromTasklist).toBe(false);
+    await expect(engine.startProcessInstance({ definitionKey: 'message-start' })).rejects.toMatchObject({
+      code: 'NOT_STARTABLE',
+    });
+    const result = await engine.correlateMessage({
+      name: 'order-placed',
+      correlationKey: '',
+      variables: { order: 7 },
+    });
+    expect(result.instanceIds).toHaveLength(1);
+    const task = await delivered.task('handle');
+    expect(task.processInstanceId).toBe(result.instanceIds[0]);
+    expect(delivered.variablesOf(task)).toMatchObject({ order: 7 });
+    expect((await engine.correlateMessage({ name: 'other', correlationKey: '' })).instanceIds).toEqual([]);
+  });
+
+  it('an event-based gateway takes the message that comes first, and an escalation end event reaches a boundary event', async () => {
+    await engine.deploy({ xml: fixture('event-gateway.bpmn'), resourceName: 'event-gateway.bpmn' });
+    const { instanceId } = await engine.startProcessInstance({
+      definitionKey: 'event-gateway',
+      variables: { caseId: 'C-3' },
+    });
+    const result = await engine.correlateMessage({ name: 'answer', correlationKey: 'C-3' });
+    expect(result.instanceIds).toEqual([instanceId]);
+    await delivered.task('callBack');
+    expect(
+      delivered.events.some((e) => e.type === 'task.created' && e.task.taskDefinitionKey === 'close'),
+    ).toBe(false);
+  });
+
+  it('refuses at deployment every element it cannot run, once each, inside sub-processes too', async () => {
+    const error = await engine
+      .deploy({ xml: fixture('refused-dialect.bpmn'), resourceName: 'refused-dialect.bpmn' })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(EngineError);
+    const { code, details, message } = error as EngineError;
+    expect(code).toBe('UNSUPPORTED_ELEMENT');
+    const ids = details.map((d) => d.elementId);
+    expect(new Set(ids)).toEqual(new Set(['badScript', 'adhoc', 'task', 'nightly']));
+    expect(details.find((d) => d.elementId === 'nightly')?.reason).toMatch(/cron cycles are not supported/);
+    expect(details.find((d) => d.elementId === 'badScript')?.reason).toMatch(/resultVariable/);
+    expect(details.filter((d) => d.elementId === 'task').map((d) => d.reason)).toEqual([
+      expect.stringMatching(/target "null" is a reserved FEEL name/),
+      expect.stringMatching(/output mapping x: source is not valid FEEL/),
+    ]);
+    expect(message).toContain('refused-dialect.bpmn');
+  });
+
+  it('refuses a resource with two executable processes naming both, and deploys one beside a pool without a process', async () => {
+    const pool = (id: string, executable: boolean) =>
+      `<bpmn:process id="${id}" isExecutable="${executable}"><bpmn:startEvent id="${id}-start" /></bpmn:process>`;
+    const definitions = (body: string) =>
+      `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">${body}</bpmn:definitions>`;
+    await expect(
+      engine.deploy({ xml: definitions(pool('one', true) + pool('two', true)), resourceName: 'two.bpmn' }),
+    ).rejects.toMatchObject({
+      code: 'UNSUPPORTED_ELEMENT',
+      details: [expect.objectContaining({ elementId: 'one' }), expect.objectContaining({ elementId: 'two' })],
+    });
+    const collaboration = `<bpmn:collaboration id="c">
+        <bpmn:participant id="p1" processRef="main" /><bpmn:participant id="p2" name="Bank" />
+        <bpmn:participant id="p3" processRef="other" />
+        <bpmn:messageFlow id="m1" sourceRef="main-start" targetRef="p2" />
+        <bpmn:messageFlow id="m2" sourceRef="p2" targetRef="other-start" />
+      </bpmn:collaboration>`;
+    const [deployed] = await engine.deploy({
+      xml: definitions(collaboration + pool('main', true) + pool('other', false)),
+      resourceName: 'pools.bpmn',
+    });
+    expect(deployed.key).toBe('main');
+  });
+});

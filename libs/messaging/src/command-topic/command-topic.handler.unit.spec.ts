@@ -1,0 +1,201 @@
+import type { Message } from 'kafkajs';
+import { describe, expect, it } from '@jest/globals';
+import type { CommandDispatcher, CommandResult, CommandWithMetadata } from '@eddy/contracts';
+import { aCreateTaskCommand } from '@eddy/testing';
+import { CommandTopicHandler, type ReceivedCommandMessage } from './command-topic.handler';
+
+const accepted = (command: CommandWithMetadata): CommandResult => ({
+  commandId: command.metadata.commandId,
+  status: 'accepted',
+  streamId: 'task-t-1',
+  revision: 0,
+  position: 7,
+});
+const unavailable = (command: CommandWithMetadata): CommandResult => ({
+  commandId: command.metadata.commandId,
+  status: 'rejected',
+  streamId: 'task-t-1',
+  error: { code: 'EVENT_STORE_UNAVAILABLE', message: 'the event store cannot be read' },
+});
+
+/** A core that answers with `answers` in turn (a function answers, an Error is thrown), then accepts. */
+function scriptedCore(answers: ((c: CommandWithMetadata) => CommandResult | Error)[]) {
+  const received: CommandWithMetadata[] = [];
+  const dispatcher: CommandDispatcher = {
+    dispatch: async (command) => {
+      received.push(command);
+      const answer = (answers.shift() ?? accepted)(command);
+      if (answer instanceof Error) throw answer;
+      return answer;
+    },
+  };
+  return { dispatcher, received };
+}
+
+function recordingPublisher() {
+  const sent: { topic: string; message: Message }[] = [];
+  return {
+    sent,
+    on: (topic: string) => sent.filter((s) => s.topic === topic).map((s) => s.message),
+    send: async (record: { topic: string; messages: Message[] }) => {
+      for (const message of record.messages) sent.push({ topic: record.topic, message });
+    },
+  };
+}
+
+const silentLog = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+function handlerWith(dispatcher: CommandDispatcher, publisher: ReturnType<typeof recordingPublisher>) {
+  return new CommandTopicHandler(
+    dispatcher,
+    publisher,
+    {
+      resultsTopic: 'results',
+      deadLetterTopic: 'dlq',
+      limits: { maxMessageBytes: 4_096, maxPayloadDepth: 16 },
+      backoff: { initialDelayMs: 1, maxDelayMs: 2 },
+      userId: 'kafka:commands',
+    },
+    silentLog,
+  );
+}
+
+const received = (value: Buffer | string | null, offset = '5'): ReceivedCommandMessage => ({
+  topic: 'commands',
+  partition: 2,
+  offset,
+  key: Buffer.from('t-1'),
+  value: typeof value === 'string' ? Buffer.from(value) : value,
+  timestamp: String(Date.parse('2026-11-22T10:00:00Z')),
+  headers: {},
+});
+const body = (message: Message) => JSON.parse(String(message.value));
+
+describe('CommandTopicHandler', () => {
+  it('hands a command to the core with the metadata of the topic and publishes its result keyed by the command id', async () => {
+    const core = scriptedCore([]);
+    const publisher = recordingPublisher();
+    await handlerWith(core.dispatcher, publisher).handle(
+      received(JSON.stringify(aCreateTaskCommand('c-1', 't-1'))),
+    );
+    expect(core.received[0].metadata).toEqual({
+      commandId: 'c-1',
+      correlationId: 'c-1',
+      userId: 'kafka:commands',
+      timestamp: '2026-11-22T10:00:00.000Z',
+    });
+    expect(publisher.on('dlq')).toEqual([]);
+    const [result] = publisher.on('results');
+    expect(result.key).toBe('c-1');
+    expect(body(result)).toEqual({
+      commandId: 'c-1',
+      status: 'accepted',
+      streamId: 'task-t-1',
+      revision: 0,
+      position: 7,
+    });
+  });
+
+  it('tries a command again while the event store is unavailable or the core fails, and never dead-letters it', async () => {
+    const core = scriptedCore([unavailable, () => new Error('connection reset'), unavailable]);
+    const publisher = recordingPublisher();
+    let heartbeats = 0;
+    await handlerWith(core.dispatcher, publisher).handle(
+      received(JSON.stringify(aCreateTaskCommand('c-1', 't-1'))),
+      {
+        heartbeat: async () => void heartbeats++,
+      },
+    );
+    expect(core.received).toHaveLength(4);
+    expect(heartbeats).toBe(3);
+    expect(publisher.on('dlq')).toEqual([]);
+    expect(publisher.on('results').map(body)).toEqual([expect.objectContaining({ status: 'accepted' })]);
+  });
+
+  it('rejects without publishing anything when stopped while it waits to try again', async () => {
+    const abort = new AbortController();
+    const core = scriptedCore([
+      (command) => {
+        abort.abort();
+        return unavailable(command);
+      },
+    ]);
+    const publisher = recordingPublisher();
+    await expect(
+      handlerWith(core.dispatcher, publisher).handle(
+        received(JSON.stringify(aCreateTaskCommand('c-1', 't-1'))),
+        {
+          signal: abort.signal,
+        },
+      ),
+    ).rejects.toThrow('EVENT_STORE_UNAVAILABLE');
+    expect(publisher.sent).toEqual([]);
+  });
+
+  it("publishes the core's rejection as the command's result, not as a dead letter", async () => {
+    const core = scriptedCore([
+      (command) => ({
+        commandId: command.metadata.commandId,
+        status: 'rejected',
+        streamId: 'task-t-1',
+        error: { code: 'TASK_CLOSED', message: 'task t-1 is completed' },
+      }),
+    ]);
+    const publisher = recordingPublisher();
+    await handlerWith(core.dispatcher, publisher).handle(
+      received(JSON.stringify(aCreateTaskCommand('c-1', 't-1'))),
+    );
+    expect(publisher.on('dlq')).toEqual([]);
+    expect(publisher.on('results').map(body)).toEqual([
+      expect.objectContaining({
+        status: 'rejected',
+        error: { code: 'TASK_CLOSED', message: 'task t-1 is completed' },
+      }),
+    ]);
+  });
+
+  it('dead-letters a message that is not JSON with the error and its origin, without asking the core', async () => {
+    const core = scriptedCore([]);
+    const publisher = recordingPublisher();
+    await handlerWith(core.dispatcher, publisher).handle(received('not json', '41'));
+    expect(core.received).toEqual([]);
+    expect(publisher.on('results')).toEqual([]);
+    const [letter] = publisher.on('dlq');
+    expect(String(letter.value)).toBe('not json');
+    expect(String(letter.key)).toBe('t-1');
+    expect(letter.headers).toMatchObject({
+      'eddy-error-code': 'INVALID_JSON',
+      'eddy-error-message': expect.stringContaining('not JSON'),
+      'eddy-original-topic': 'commands',
+      'eddy-original-partition': '2',
+      'eddy-original-offset': '41',
+    });
+  });
+
+  it('dead-letters invalid data and answers its command id with the rejection naming the field', async () => {
+    const core = scriptedCore([]);
+    const publisher = recordingPublisher();
+    const command = aCreateTaskCommand('c-9', 't-9', { priority: 'high' });
+    await handlerWith(core.dispatcher, publisher).handle(received(JSON.stringify(command)));
+    expect(core.received).toEqual([]);
+    expect(publisher.on('dlq')[0].headers).toMatchObject({
+      'eddy-error-code': 'INVALID_COMMAND',
+      'eddy-error-path': 'data.priority',
+    });
+    expect(publisher.on('results').map(body)).toEqual([
+      expect.objectContaining({
+        commandId: 'c-9',
+        status: 'rejected',
+        error: expect.objectContaining({ path: 'data.priority' }),
+      }),
+    ]);
+  });
+
+  it('leaves the value of a message over the size limit out of its dead letter', async () => {
+    const publisher = recordingPublisher();
+    await handlerWith(scriptedCore([]).dispatcher, publisher).handle(received(Buffer.alloc(5_000, 'x')));
+    const [letter] = publisher.on('dlq');
+    expect(letter.value).toBeNull();
+    expect(letter.headers).toMatchObject({ 'eddy-error-code': 'MESSAGE_TOO_LARGE' });
+  });
+});
