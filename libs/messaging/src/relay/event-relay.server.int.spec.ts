@@ -35,7 +35,14 @@ async function append(store: PostgresEventStore, count: number, streams = 7): Pr
 }
 
 /** Everything on the topic: the events as decoded, with their partition, and the watermarks. */
-async function readTopic(topic: string, until: (events: number) => boolean) {
+/**
+ * Reads the topic until `until` holds for the events and watermarks read so far (a partition's last
+ * watermark may come after the last event of the log).
+ */
+async function readTopic(
+  topic: string,
+  until: (events: number, watermarks: readonly { partition: number; position: number }[]) => boolean,
+) {
   const consumer = kafka.consumer({ groupId: `eddy-relay-spec-reader-${randomUUID()}` });
   await consumer.connect();
   cleanup.push(() => consumer.disconnect());
@@ -63,7 +70,10 @@ async function readTopic(topic: string, until: (events: number) => boolean) {
       else throw new Error(`unexpected message: ${decoded.message}`);
     },
   });
-  await waitFor(() => expect(until(events.length)).toBe(true), { timeout: 60_000, interval: 100 });
+  await waitFor(() => expect(until(events.length, watermarks)).toBe(true), {
+    timeout: 60_000,
+    interval: 100,
+  });
   await consumer.stop();
   return { events, watermarks };
 }
@@ -113,7 +123,11 @@ describe('the relay against PostgreSQL and Kafka', () => {
     expect(await storedCheckpoint(schema)).toBe(head);
     expect(await relay.status()).toMatchObject({ role: 'active', lag: 0, headPosition: head });
 
-    const { events, watermarks } = await readTopic(topic, (n) => n >= head);
+    const { events, watermarks } = await readTopic(
+      topic,
+      (n, marks) =>
+        n >= head && [0, 1, 2].every((p) => marks.some((w) => w.partition === p && w.position === head)),
+    );
     expect(events.map((e) => e.position).sort((a, b) => a - b)).toEqual(
       Array.from({ length: head }, (_, i) => i + 1),
     );
