@@ -130,8 +130,10 @@ export class TaskInteractionsService {
         context,
         task,
         { type: 'DelegateTask', data: { id, assignee } },
-        { assignee: 'assignee', 'data.assignee': 'assignee' },
-        { userId: assignee, groups: [] },
+        {
+          fields: { assignee: 'assignee', 'data.assignee': 'assignee' },
+          answerAs: { userId: assignee, groups: [] },
+        },
       );
     });
   }
@@ -146,13 +148,8 @@ export class TaskInteractionsService {
       return this.send(
         context,
         task,
-        {
-          type: 'AddTaskComment',
-          data: { id, author: context.viewer.userId, text },
-        },
-        {},
-        undefined,
-        ['tasks', 'history'],
+        { type: 'AddTaskComment', data: { id, author: context.viewer.userId, text } },
+        { views: ['tasks', 'history'] },
       );
     });
   }
@@ -170,7 +167,7 @@ export class TaskInteractionsService {
           [`data.${f}`, `changes.${f}`],
         ]),
       );
-      return this.send(context, task, { type: 'EditTask', data: { ...changes, id } }, fields);
+      return this.send(context, task, { type: 'EditTask', data: { ...changes, id } }, { fields });
     });
   }
 
@@ -335,9 +332,11 @@ export class TaskInteractionsService {
     context: TasklistContext,
     before: TaskView,
     command: TaskInteractionCommand,
-    fields: Record<string, string> = {},
-    answerAs?: Viewer,
-    views: readonly ViewName[] = ['tasks'],
+    {
+      fields = {},
+      answerAs,
+      views = ['tasks'],
+    }: { fields?: Record<string, string>; answerAs?: Viewer; views?: readonly ViewName[] } = {},
   ): Promise<TaskView> {
     await this.dispatchAndWait(context, command, `task ${before.id}`, views, fields);
     // A task that left the view meanwhile (completed by its engine) is answered as last seen.
