@@ -1,5 +1,12 @@
 import { isReservedKey, parseIsoDateTime, reservedKeyProblem } from '@eddy/contracts';
-import type { DataEntryView, ProcessInstanceView, TaskView } from './view.types';
+import type {
+  ClosedTaskView,
+  DataEntryView,
+  HistoryView,
+  ProcessInstanceView,
+  TaskView,
+  ViewName,
+} from './view.types';
 import {
   type DataEntryFilter,
   type DataEntrySort,
@@ -44,6 +51,26 @@ export function taskPrincipals(task: TaskAccess): string[] {
   const open = openProcessOf(task);
   if (open !== null) keys.push(`p:${open}`);
   return [...new Set(keys)];
+}
+
+/**
+ * Who may see a document of a view, as principal keys: what both view stores index (MongoDB's `_p`, the
+ * memory store's principal index). Undefined for a view that is not authorised per document.
+ */
+export function documentPrincipals(view: ViewName, document: unknown): string[] | undefined {
+  // An open task of the closed-tasks view is visible to nobody there.
+  if (view === 'closed-tasks' && (document as ClosedTaskView).closedAs === null) return [];
+  if (view === 'tasks') return taskPrincipals(document as TaskView);
+  // Closed tasks keep the rule of their history: their assignee and candidates only.
+  if (view === 'closed-tasks')
+    return taskPrincipals({ ...(document as TaskView), processDefinitionKey: null });
+  if (view === 'data-entries' || view === 'history') {
+    const e = document as DataEntryView | HistoryView;
+    return [
+      ...new Set(e.authorizedUsers.map((u) => `u:${u}`).concat(e.authorizedGroups.map((g) => `g:${g}`))),
+    ];
+  }
+  return undefined;
 }
 
 /** The principal keys of a viewer: what {@link taskPrincipals} (and a data entry's) are matched against. */

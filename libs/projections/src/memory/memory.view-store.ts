@@ -12,7 +12,7 @@ import {
   compileProcessInstanceSort,
   compileTaskSort,
   selectPage,
-  taskPrincipals,
+  documentPrincipals,
   validatePageSize,
 } from '../view-filters';
 import { compileClosedTaskFilter, compileClosedTaskSort } from '../closed-tasks/closed-task-filters';
@@ -779,16 +779,7 @@ function canStart(definition: ProcessDefinitionView, viewer: Viewer): boolean {
 }
 
 function principalKeys(view: ViewName, doc: unknown): string[] {
-  // An open task of the closed-tasks view is visible to nobody there.
-  if (view === 'closed-tasks' && (doc as ClosedTaskView).closedAs === null) return [];
-  if (view === 'tasks') return taskPrincipals(doc as TaskView);
-  // Closed tasks keep the rule of their history: their assignee and candidates only.
-  if (view === 'closed-tasks') return taskPrincipals({ ...(doc as TaskView), processDefinitionKey: null });
-  if (view === 'data-entries') {
-    const e = doc as DataEntryView;
-    return e.authorizedUsers.map((u) => `u:${u}`).concat(e.authorizedGroups.map((g) => `g:${g}`));
-  }
-  return [];
+  return documentPrincipals(view, doc) ?? [];
 }
 
 /** Moves a document in the indexes. */

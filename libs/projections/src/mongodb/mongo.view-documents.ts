@@ -1,15 +1,8 @@
 import { dataEntryId } from '@eddy/contracts';
 import type { StoredViewDocument, ViewWrite } from '../view-store.port';
 import { type Revision, revisionOf, tombstoneRevision } from '../view-revision';
-import { taskPrincipals } from '../view-filters';
-import type {
-  ClosedTaskView,
-  DataEntryView,
-  HistoryView,
-  TaskView,
-  ViewDocuments,
-  ViewName,
-} from '../view.types';
+import { documentPrincipals } from '../view-filters';
+import type { ClosedTaskView, DataEntryView, ViewDocuments, ViewName } from '../view.types';
 
 /**
  * How a view document is stored in MongoDB: the document's own fields at the top level (so that
@@ -47,23 +40,6 @@ const timeOrNull = (value: string | null | undefined): number | null => {
   return Number.isNaN(ms) ? null : ms;
 };
 
-/** Principal keys of a document, as the memory store's principal index has them. */
-export function principalsOf(view: ViewName, document: unknown): string[] | undefined {
-  // An open task of the closed-tasks view is visible to nobody there.
-  if (view === 'closed-tasks' && (document as ClosedTaskView).closedAs === null) return [];
-  if (view === 'tasks') return taskPrincipals(document as TaskView);
-  // Closed tasks keep the rule of their history: their assignee and candidates only.
-  if (view === 'closed-tasks')
-    return taskPrincipals({ ...(document as TaskView), processDefinitionKey: null });
-  if (view === 'data-entries' || view === 'history') {
-    const e = document as DataEntryView | HistoryView;
-    return [
-      ...new Set(e.authorizedUsers.map((u) => `u:${u}`).concat(e.authorizedGroups.map((g) => `g:${g}`))),
-    ];
-  }
-  return undefined;
-}
-
 /** The principal keys of a viewer: what `_p` is matched against. */
 export { viewerPrincipals } from '../view-filters';
 
@@ -80,7 +56,7 @@ export function encodeDocument<V extends ViewName>(
     _rev: revisionOf(view, document),
     position: (document as { position: number }).position,
   };
-  const principals = principalsOf(view, document);
+  const principals = documentPrincipals(view, document);
   if (principals) stored._p = principals;
   if (view === 'tasks' || view === 'closed-tasks') {
     const t = document as ClosedTaskView;
