@@ -44,6 +44,14 @@ describe('delegation and edits end to end', () => {
   const update = (id: string, changes: Record<string, unknown>, as: Record<string, string>) =>
     harness.graphql<{ updateTask: TaskNode }>(UPDATE, { id, changes }, as);
 
+  it('tells each user their permissions in me, so that a client offers the edits only to task managers', async () => {
+    const permissions = async (as: Record<string, string>) =>
+      (await harness.graphql<{ me: { permissions: string[] } }>('{ me { permissions } }', {}, as)).data?.me
+        .permissions;
+    expect(await permissions(manager)).toEqual(['tasks:manage']);
+    expect(await permissions(alice)).toEqual([]);
+  });
+
   describe('assignTask', () => {
     it('lets the assignee hand the task on; the answer shows the new assignee although the delegator no longer sees it', async () => {
       const claimed = await harness.graphql('mutation { claimTask(id: "d-1") { id } }', {}, alice);

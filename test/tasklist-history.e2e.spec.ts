@@ -223,6 +223,9 @@ describe('tasklist history, closed tasks and comments end to end', () => {
         field: 'text',
       });
     }
+    // The limit the refusals follow is the one the API tells clients.
+    const limit = await harness.graphql<{ commentMaxLength: number }>('{ commentMaxLength }', {}, alice);
+    expect(limit.data?.commentMaxLength).toBe(40);
     expect(codeOf(await comment('h-3', 'not mine'))).toBe('NOT_FOUND');
     expect(codeOf(await comment('h-1', 'too late'))).toBe('CONFLICT');
     const comments = await harness.graphql<{ task: { comments: unknown[] } }>(

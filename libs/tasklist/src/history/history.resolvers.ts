@@ -140,6 +140,17 @@ export class ClosedTasksQueryResolver {
   }
 }
 
+/** The comment size limit, so that a client can show it before the user types past it. */
+@Resolver()
+export class CommentLimitResolver {
+  constructor(@Inject(TASKLIST_OPTIONS) private readonly options: TasklistOptions) {}
+
+  @Query('commentMaxLength')
+  commentMaxLength(): number {
+    return this.options.maxCommentLength;
+  }
+}
+
 @UseFilters(new ClientErrorsFilter())
 @Resolver('ClosedTask')
 export class ClosedTaskFieldsResolver {
@@ -249,6 +260,7 @@ export const HISTORY_RESOLVERS = [
   ClosedTasksQueryResolver,
   ClosedTaskFieldsResolver,
   TaskHistoryResolver,
+  CommentLimitResolver,
   HistoryEntryFieldsResolver,
   DataEntryHistoryResolver,
   ProtocolEntryHistoryResolver,

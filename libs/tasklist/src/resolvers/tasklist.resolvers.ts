@@ -66,8 +66,12 @@ export class TasklistQueryResolver {
   }
 
   @Query('me')
-  me(@Context() context: TasklistContext): { id: string; groups: readonly string[] } {
-    return { id: context.identity.userId, groups: context.identity.groups };
+  me(@Context() context: TasklistContext): { id: string; groups: readonly string[]; permissions: string[] } {
+    return {
+      id: context.identity.userId,
+      groups: context.identity.groups,
+      permissions: [...context.identity.permissions].sort(),
+    };
   }
 
   @Query('tasks')
