@@ -28,6 +28,14 @@ export function onTestFailed(hook: () => Promise<void>): void {
   hooks?.push(hook);
 }
 
+/** Signs a freshly opened page in through the development identity picker. */
+export async function pickDevIdentity(page: Page, user: string, groups: string): Promise<void> {
+  await page.getByLabel('User', { exact: true }).fill(user);
+  await page.getByLabel('Groups (comma separated)').fill(groups);
+  await page.getByRole('button', { name: 'Work as this user' }).click();
+  await page.getByText(`Working as ${user}`).waitFor();
+}
+
 /*
  * Page-side checks. They run in the browser, so they are written as script text: the tests are
  * compiled without the DOM's types.

@@ -8,6 +8,7 @@ import {
   layoutShift,
   onTestFailed,
   overflowsWidth,
+  pickDevIdentity,
   RECORD_LAYOUT_SHIFTS,
   screenshot,
 } from './browser';
@@ -47,10 +48,7 @@ describe('web tasklist', () => {
     await page.goto(app.url);
     await page.getByRole('note').filter({ hasText: 'Development identity mode' }).waitFor();
     if (shot) await screenshot(page, shot);
-    await page.getByLabel('User', { exact: true }).fill(user);
-    await page.getByLabel('Groups (comma separated)').fill(groups);
-    await page.getByRole('button', { name: 'Work as this user' }).click();
-    await page.getByText(`Working as ${user}`).waitFor();
+    await pickDevIdentity(page, user, groups);
     return page;
   }
 
@@ -132,21 +130,6 @@ describe('web tasklist', () => {
     await screenshot(carol, 'next-task');
   });
 
-  /** Commands of a process application, as the command API takes them. */
-  async function command(type: string, data: Record<string, unknown>): Promise<void> {
-    const answer = await fetch(`${app.url}/api/commands`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-user': 'billing-app',
-        'x-groups': 'process-applications',
-      },
-      body: JSON.stringify({ commands: [{ type, commandId: `${type}-${Math.random()}`, data }] }),
-    });
-    const body = (await answer.json()) as { results: { status: string; error?: unknown }[] };
-    expect(body).toMatchObject({ results: [{ status: 'accepted' }] });
-  }
-
   it('sorts, filters, defers and undefers', async () => {
     const source = (n: number) => ({
       type: 'generic',
@@ -161,7 +144,7 @@ describe('web tasklist', () => {
       [2, 90],
       [3, 50],
     ]) {
-      await command('CreateTask', {
+      await app.command('CreateTask', {
         id: `call-${n}`,
         name: `Call back customer ${n}`,
         taskDefinitionKey: 'call-back',
@@ -225,7 +208,7 @@ describe('web tasklist', () => {
     const erin = await openAs('erin', 'accounting');
     await erin.getByRole('button', { name: 'Data entries' }).click();
     await erin.getByTestId('count-entries').filter({ hasText: /^\d+$/ }).waitFor();
-    await command('CreateOrUpdateDataEntry', entry('In review', 'IN_PROGRESS', 'Received'));
+    await app.command('CreateOrUpdateDataEntry', entry('In review', 'IN_PROGRESS', 'Received'));
     const row = erin
       .getByRole('list', { name: 'Data entries' })
       .getByRole('button', { name: /Invoice INV-9/ });
@@ -237,7 +220,7 @@ describe('web tasklist', () => {
       .getByText(/Received/)
       .waitFor();
 
-    await command('CreateOrUpdateDataEntry', entry('Paid', 'COMPLETED', 'Paid in full'));
+    await app.command('CreateOrUpdateDataEntry', entry('Paid', 'COMPLETED', 'Paid in full'));
     await erin.getByTestId('entry-state').filter({ hasText: 'COMPLETED · Paid' }).waitFor();
     await erin
       .getByRole('list', { name: 'Protocol of Invoice INV-9' })
@@ -271,7 +254,7 @@ describe('web tasklist', () => {
       },
       candidateUsers: ['frank'],
     });
-    await command('CreateTask', task(1));
+    await app.command('CreateTask', task(1));
     const frank = await openAs('frank', 'clerks', undefined, { width: 360, height: 740 });
     await count(frank, 'group', 1);
     expect(await overflowsWidth(frank)).toBe(false);
@@ -297,7 +280,7 @@ describe('web tasklist', () => {
 
     // A live change adds a row below the others: nothing on the page moves.
     const before = await layoutShift(frank);
-    await command('CreateTask', task(2));
+    await app.command('CreateTask', task(2));
     await taskRow(frank, 'Answer letter 2').waitFor();
     await count(frank, 'all', 2);
     expect((await layoutShift(frank)) - before).toBe(0);

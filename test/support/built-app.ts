@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -64,6 +65,26 @@ export class BuiltApp {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`the application did not become ready:\n${this.log.join('\n')}`);
+  }
+
+  /**
+   * Sends one command to the command API as the process application `billing-app` would, and fails
+   * unless the core accepted it.
+   */
+  async command(type: string, data: Record<string, unknown>): Promise<void> {
+    const answer = await fetch(`${this.url}/api/commands`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-user': 'billing-app',
+        'x-groups': 'process-applications',
+      },
+      body: JSON.stringify({ commands: [{ type, commandId: `${type}-${randomUUID()}`, data }] }),
+    });
+    const body = (await answer.json()) as { results?: { status: string; error?: unknown }[] };
+    if (body.results?.[0]?.status !== 'accepted') {
+      throw new Error(`the command API did not accept ${type}: ${JSON.stringify(body)}`);
+    }
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { ME } from './api/documents';
+import { ClosedTasksView } from './closed-tasks/closed-tasks-view';
 import { DataEntriesView } from './data-entries/data-entries-view';
 import { TasklistApi } from './api/graphql-client';
 import { DevIdentityPicker, DevModeBanner } from './identity/dev-identity';
@@ -167,7 +168,7 @@ function Workspace({ settings, credentials, onTokenRenewed, signOutLabel, onSign
       .catch((error: Error) => setMeError(error.message));
   }, [api]);
 
-  const [view, setView] = useState<'tasks' | 'start' | 'entries'>('tasks');
+  const [view, setView] = useState<'tasks' | 'done' | 'start' | 'entries'>('tasks');
   const [tab, setTab] = useState<TabId>('group');
   const [form, setForm] = useState<FilterForm>(EMPTY_FILTER_FORM);
   const [formError, setFormError] = useState<FilterFormError | null>(null);
@@ -228,6 +229,9 @@ function Workspace({ settings, credentials, onTokenRenewed, signOutLabel, onSign
           <button type="button" aria-pressed={view === 'tasks'} onClick={() => setView('tasks')}>
             Tasks
           </button>
+          <button type="button" aria-pressed={view === 'done'} onClick={() => setView('done')}>
+            Done
+          </button>
           <button type="button" aria-pressed={view === 'entries'} onClick={() => setView('entries')}>
             Data entries
           </button>
@@ -245,6 +249,7 @@ function Workspace({ settings, credentials, onTokenRenewed, signOutLabel, onSign
             {meError}
           </p>
         )}
+        {view === 'done' && <ClosedTasksView api={api} />}
         {view === 'start' && <StartProcess api={api} />}
         {view === 'entries' && <DataEntriesView api={api} />}
         {view === 'tasks' && (

@@ -3,10 +3,19 @@
 export const TASK_ROW_FIELDS = `id name description processName processDefinitionKey priority createTime
   dueDate followUpDate deferred assignee candidateUsers candidateGroups formKey version`;
 
+/** A page of a history, as the history list shows it (history.graphql, beside the contract). */
+export const HISTORY_PAGE_FIELDS = `totalCount pageInfo { hasNextPage endCursor }
+  nodes { revision time type userId commandId changes { field value } comment { text } }`;
+
+/** Changes of a task the detail reads at once; older ones are read on demand. */
+export const HISTORY_PAGE_SIZE = 100;
+
 export const TASK_DETAIL_FIELDS = `${TASK_ROW_FIELDS} taskDefinitionKey businessKey applicationName
   processInstanceId owner payload
   dataEntries { id name type state { processingType state }
-    protocol { time processingType state username logMessage } }`;
+    protocol { time processingType state username logMessage } }
+  history(first: ${HISTORY_PAGE_SIZE}) { ${HISTORY_PAGE_FIELDS} }
+  comments { id author time text }`;
 
 export const ME = `query Me { me { id groups } }`;
 
@@ -14,7 +23,21 @@ export const TASK_CHANGES = `subscription TaskChanges($filter: TaskFilter) {
   taskChanges(filter: $filter) { kind position removedIds tasks { ${TASK_ROW_FIELDS} } }
 }`;
 
-export const TASK = `query Task($id: ID!) { task(id: $id) { ${TASK_DETAIL_FIELDS} } }`;
+/** The task, and what the detail needs to know of the user and the server to offer its actions. */
+export const TASK = `query Task($id: ID!) {
+  me { permissions }
+  commentMaxLength
+  task(id: $id) { ${TASK_DETAIL_FIELDS} }
+}`;
+
+export const TASK_HISTORY = `query TaskHistory($id: ID!, $after: String) {
+  task(id: $id) { history(first: ${HISTORY_PAGE_SIZE}, after: $after) { ${HISTORY_PAGE_FIELDS} } }
+}`;
+
+/** The detail's own live view of its task: only whether it changed (the detail then reads it again). */
+export const TASK_VERSIONS = `subscription TaskVersions($filter: TaskFilter) {
+  taskChanges(filter: $filter) { kind removedIds tasks { id version } }
+}`;
 
 export const CLAIM = `mutation Claim($id: ID!) { claimTask(id: $id) { ${TASK_DETAIL_FIELDS} } }`;
 export const UNCLAIM = `mutation Unclaim($id: ID!) { unclaimTask(id: $id) { ${TASK_DETAIL_FIELDS} } }`;
@@ -25,6 +48,26 @@ export const DEFER = `mutation Defer($id: ID!, $followUpDate: DateTime!) {
   deferTask(id: $id, followUpDate: $followUpDate) { ${TASK_DETAIL_FIELDS} }
 }`;
 export const UNDEFER = `mutation Undefer($id: ID!) { undeferTask(id: $id) { ${TASK_DETAIL_FIELDS} } }`;
+
+/** Beside the contract (task-edits.graphql, history.graphql): delegation, edits, comments. */
+export const ASSIGN = `mutation Assign($id: ID!, $assignee: String!) {
+  assignTask(id: $id, assignee: $assignee) { ${TASK_DETAIL_FIELDS} }
+}`;
+export const UPDATE = `mutation Update($id: ID!, $changes: TaskChangesInput!) {
+  updateTask(id: $id, changes: $changes) { ${TASK_DETAIL_FIELDS} }
+}`;
+export const ADD_COMMENT = `mutation AddComment($id: ID!, $text: String!) {
+  addTaskComment(id: $id, text: $text) { ${TASK_DETAIL_FIELDS} }
+}`;
+
+/** Closed tasks (history.graphql): the task as it closed, with its history. */
+export const CLOSED_TASKS = `query ClosedTasks($filter: ClosedTaskFilter, $first: Int, $after: String) {
+  closedTasks(filter: $filter, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    nodes { closedAs closedAt completedBy closedBy deleteReason
+      task { ${TASK_ROW_FIELDS} history(first: ${HISTORY_PAGE_SIZE}) { ${HISTORY_PAGE_FIELDS} } } }
+  }
+}`;
 
 export const STARTABLE_PROCESSES = `query Startable {
   startableProcesses { id key name description formKey }

@@ -1,11 +1,17 @@
-import { useEffect, useState } from 'preact/hooks';
-import { CLAIM, COMPLETE, DEFER, TASK, UNCLAIM, UNDEFER } from '../api/documents';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { TASK, TASK_HISTORY } from '../api/documents';
 import type { TasklistApi } from '../api/graphql-client';
 import { ProtocolList } from '../components/protocol-list';
-import { CamundaFormView } from '../forms/camunda-form-view';
-import { useForm } from '../forms/use-form';
-import { formatDateTime, parseVariables } from '../format';
+import { HistoryList } from '../history/history-list';
+import type { HistoryPage } from '../history/history.types';
+import { TaskActions } from './task-actions';
+import { TaskComments } from './task-comments';
+import { TaskCompletion } from './task-completion';
+import { TaskDelegation } from './task-delegation';
+import { TaskEditForm } from './task-edit-form';
+import { TaskFacts } from './task-facts';
 import type { TaskDetail as Task } from './task.types';
+import { useLiveTask } from './use-live-task';
 
 interface Props {
   api: TasklistApi;
@@ -16,62 +22,80 @@ interface Props {
   onClose: () => void;
 }
 
-type Status =
-  | { kind: 'idle' }
-  | { kind: 'busy'; action: string }
-  | { kind: 'error'; message: string }
-  | { kind: 'done'; message: string };
+/** What the server tells the detail beside the task: the user's permissions and the comment limit. */
+interface Loaded {
+  task: Task | null;
+  permissions: string[];
+  commentMaxLength: number;
+}
 
-/** Tomorrow as the date input holds it, the default of "defer to". */
-const tomorrow = (): string => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+interface TaskAnswer {
+  me: { permissions: string[] };
+  commentMaxLength: number;
+  task: Task | null;
+}
 
-/** The task's fields, its data entries, and the actions its user may take on it. */
+/**
+ * The task's fields, its data entries, history and comments, and the actions its user may take on
+ * it. It follows the task live on its own (see `useLiveTask`), so another user's change or comment
+ * shows without a reload.
+ */
 export function TaskDetail({ api, taskId, liveVersion, me, onClose }: Props) {
-  const [task, setTask] = useState<Task | null>(null);
-  const [missing, setMissing] = useState(false);
-  const [status, setStatus] = useState<Status>({ kind: 'idle' });
-  const [variables, setVariables] = useState('{}');
-  const [deferTo, setDeferTo] = useState(tomorrow());
-  const form = useForm(api, task?.formKey);
+  const [loaded, setLoaded] = useState<Loaded | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [closedMessage, setClosedMessage] = useState<string | null>(null);
+  const [reloads, setReloads] = useState(0);
+  const task = loaded?.task ?? null;
+  const live = useLiveTask(api, task);
 
   useEffect(() => {
     let current = true;
     api
-      .request<{ task: Task | null }>(TASK, { id: taskId })
-      .then(({ task: loaded }) => {
+      .request<TaskAnswer>(TASK, { id: taskId })
+      .then((answer) => {
         if (!current) return;
-        setTask(loaded);
-        setMissing(loaded === null);
+        setLoaded({
+          task: answer.task,
+          permissions: answer.me.permissions,
+          commentMaxLength: answer.commentMaxLength,
+        });
+        setLoadError(null);
       })
-      .catch((error: Error) => current && setStatus({ kind: 'error', message: error.message }));
+      .catch((error: Error) => current && setLoadError(error.message));
     return () => {
       current = false;
     };
-  }, [api, taskId, liveVersion]);
+  }, [api, taskId, liveVersion, reloads]);
 
+  // A newer version pushed, or the task gone from the user's sight: read it again.
   useEffect(() => {
-    setStatus({ kind: 'idle' });
-    setVariables('{}');
-  }, [taskId]);
+    if (!task) return;
+    if (live.gone || (live.version !== null && live.version > task.version)) setReloads((n) => n + 1);
+  }, [live.version, live.gone]);
 
-  const run = async (action: string, work: () => Promise<Task | null>, done?: string) => {
-    setStatus({ kind: 'busy', action });
-    try {
-      const result = await work();
-      if (result) setTask(result);
-      setStatus(done ? { kind: 'done', message: done } : { kind: 'idle' });
-    } catch (error) {
-      setStatus({ kind: 'error', message: `${action} failed: ${(error as Error).message}` });
-    }
-  };
+  /** A mutation's answer is the task as it is now: shown unless a newer version arrived meanwhile. */
+  const changed = useCallback(
+    (next: Task) =>
+      setLoaded((l) => (l && (!l.task || l.task.version <= next.version) ? { ...l, task: next } : l)),
+    [],
+  );
+  const loadMoreHistory = useCallback(
+    async (after: string): Promise<HistoryPage> => {
+      const answer = await api.request<{ task: { history: HistoryPage } | null }>(TASK_HISTORY, {
+        id: taskId,
+        after,
+      });
+      if (!answer.task) throw new Error('the task is no longer there for you');
+      return answer.task.history;
+    },
+    [api, taskId],
+  );
 
-  if (missing) {
+  if (loaded && !task) {
     return (
       <section class="task-detail" aria-label="Task">
-        <p class={status.kind === 'done' ? 'done' : 'muted'} role="status">
-          {status.kind === 'done'
-            ? status.message
-            : 'This task is no longer there for you (completed, or no longer visible).'}
+        <p class={closedMessage ? 'done' : 'muted'} role="status">
+          {closedMessage ?? 'This task is no longer there for you (completed, or no longer visible).'}
         </p>
         <button type="button" onClick={onClose}>
           Close task
@@ -79,12 +103,12 @@ export function TaskDetail({ api, taskId, liveVersion, me, onClose }: Props) {
       </section>
     );
   }
-  if (!task) {
+  if (!task || !loaded) {
     return (
       <section class="task-detail" aria-label="Task">
-        {status.kind === 'error' ? (
+        {loadError ? (
           <p class="error" role="alert">
-            {status.message}
+            {loadError}
           </p>
         ) : (
           <p class="muted">Loading task…</p>
@@ -94,44 +118,11 @@ export function TaskDetail({ api, taskId, liveVersion, me, onClose }: Props) {
   }
 
   const mine = task.assignee === me;
-  const busy = status.kind === 'busy';
-  const claim = () =>
-    run('Claim', async () => (await api.request<{ claimTask: Task }>(CLAIM, { id: task.id })).claimTask);
-  const unclaim = () =>
-    run(
-      'Unclaim',
-      async () => (await api.request<{ unclaimTask: Task }>(UNCLAIM, { id: task.id })).unclaimTask,
-    );
-  const completeWith = (values: () => Record<string, unknown>) =>
-    run(
-      'Complete',
-      async () => {
-        await api.request(COMPLETE, { id: task.id, variables: values() });
-        return null;
-      },
-      `Completed ${task.name}.`,
-    );
-  const complete = (event: Event) => {
-    event.preventDefault();
-    void completeWith(() => parseVariables(variables, 'variables'));
+  const manager = loaded.permissions.includes('tasks:manage');
+  const completed = (message: string) => {
+    setClosedMessage(message);
+    setReloads((n) => n + 1);
   };
-  const defer = (event: Event) => {
-    event.preventDefault();
-    void run('Defer', async () => {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(deferTo)) throw new Error('followUpDate: choose a date');
-      return (
-        await api.request<{ deferTask: Task }>(DEFER, {
-          id: task.id,
-          followUpDate: `${deferTo}T00:00:00.000Z`,
-        })
-      ).deferTask;
-    });
-  };
-  const undefer = () =>
-    run(
-      'Undefer',
-      async () => (await api.request<{ undeferTask: Task }>(UNDEFER, { id: task.id })).undeferTask,
-    );
 
   return (
     <section class="task-detail" aria-labelledby="task-title">
@@ -142,104 +133,30 @@ export function TaskDetail({ api, taskId, liveVersion, me, onClose }: Props) {
         </button>
       </div>
       {task.description && <p class="description">{task.description}</p>}
-      <dl class="facts">
-        <dt>Process</dt>
-        <dd>{task.processName ?? task.processDefinitionKey ?? '—'}</dd>
-        <dt>Business key</dt>
-        <dd>{task.businessKey ?? '—'}</dd>
-        <dt>Created</dt>
-        <dd>{formatDateTime(task.createTime)}</dd>
-        <dt>Due</dt>
-        <dd>{formatDateTime(task.dueDate)}</dd>
-        <dt>Follow-up</dt>
-        <dd>
-          {formatDateTime(task.followUpDate)}
-          {task.deferred && ' (deferred)'}
-        </dd>
-        <dt>Priority</dt>
-        <dd>{task.priority ?? '—'}</dd>
-        <dt>Assignee</dt>
-        <dd data-testid="assignee">{task.assignee ?? 'nobody'}</dd>
-        <dt>Candidates</dt>
-        <dd>
-          {[...task.candidateUsers, ...task.candidateGroups.map((g) => `group ${g}`)].join(', ') || '—'}
-        </dd>
-      </dl>
-
-      <div class="actions" aria-label="Actions">
-        {!mine && (
-          <button type="button" disabled={busy} onClick={claim}>
-            Claim
-          </button>
-        )}
-        {mine && (
-          <button type="button" disabled={busy} onClick={unclaim}>
-            Unclaim
-          </button>
-        )}
-        {task.deferred && (
-          <button type="button" disabled={busy} onClick={undefer}>
-            Undefer
-          </button>
-        )}
-      </div>
-      <form class="inline-form" onSubmit={defer}>
-        <label for="defer-date">Defer to</label>
-        <input
-          id="defer-date"
-          type="date"
-          value={deferTo}
-          onInput={(e) => setDeferTo(e.currentTarget.value)}
-        />
-        <button type="submit" disabled={busy}>
-          Defer
-        </button>
-      </form>
-
-      <div class="status" aria-live="polite">
-        {status.kind === 'busy' && <p class="muted">{status.action}…</p>}
-        {status.kind === 'done' && <p class="done">{status.message}</p>}
-      </div>
-      {status.kind === 'error' && (
+      <TaskFacts task={task} />
+      {loadError && (
         <p class="error" role="alert">
-          {status.message}
+          The task could not be read again: {loadError}
         </p>
       )}
 
-      {mine && form.state === 'loading' && <p class="muted">Loading the form…</p>}
-      {mine && form.state === 'error' && (
-        <p class="error" role="alert">
-          The form {task.formKey} cannot be loaded: {form.message}
-        </p>
+      <TaskActions api={api} task={task} me={me} onChanged={changed} />
+      {(mine || manager) && <TaskDelegation api={api} task={task} onChanged={changed} />}
+      {manager && (
+        <details class="edit">
+          <summary>Edit priority and dates</summary>
+          <TaskEditForm api={api} task={task} onChanged={changed} />
+        </details>
       )}
-      {mine && form.state === 'found' && (
-        <section class="complete-form" aria-label="Form">
-          <CamundaFormView
-            schema={form.schema}
-            data={task.payload}
-            submitLabel="Complete"
-            busy={busy}
-            onSubmit={(values) => void completeWith(() => values)}
-          />
-        </section>
-      )}
-      {mine && (form.state === 'none' || form.state === 'error') && (
-        <form class="complete-form" onSubmit={complete}>
-          <label for="complete-variables">Variables to complete with (JSON object)</label>
-          <textarea
-            id="complete-variables"
-            rows={4}
-            value={variables}
-            onInput={(e) => setVariables(e.currentTarget.value)}
-          />
-          <button type="submit" disabled={busy}>
-            Complete
-          </button>
-        </form>
-      )}
+      {mine && <TaskCompletion key={task.id} api={api} task={task} onCompleted={completed} />}
 
       <h3>Payload</h3>
       <pre class="payload">{JSON.stringify(task.payload, null, 2)}</pre>
+
+      <TaskComments api={api} task={task} maxLength={loaded.commentMaxLength} onChanged={changed} />
+
+      <h3>History</h3>
+      <HistoryList name={task.name} page={task.history} loadMore={loadMoreHistory} />
 
       <h3>Data entries</h3>
       {task.dataEntries.length === 0 && <p class="muted">None.</p>}

@@ -1,3 +1,4 @@
+import type { HistoryPage, TaskComment } from '../history/history.types';
 import type { ChangeKind } from '../live/live-set';
 
 /** The task fields the lists show (a selection of the contract's `Task`). */
@@ -44,6 +45,9 @@ export interface TaskDetail extends TaskRow {
   owner: string | null;
   payload: Record<string, unknown>;
   dataEntries: DataEntrySummary[];
+  /** The first page of its changes, oldest first. */
+  history: HistoryPage;
+  comments: TaskComment[];
 }
 
 /** One message of the contract's `taskChanges` subscription. */
