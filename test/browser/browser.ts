@@ -74,3 +74,13 @@ export function hasFocus(locator: Locator): Promise<boolean> {
 export function focusedId(page: Page): Promise<string> {
   return page.evaluate('document.activeElement?.id ?? ""') as Promise<string>;
 }
+
+/** Controls the accessibility tree shows without a name (a screen reader could not say what they do). */
+export async function unnamedControls(page: Page): Promise<string[]> {
+  const tree = await page.locator('body').ariaSnapshot();
+  return tree
+    .split('\n')
+    .filter((line) =>
+      /^\s*- (button|link|textbox|combobox|checkbox|spinbutton|tab|radio)\b(?! ")/.test(line),
+    );
+}

@@ -1,7 +1,16 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { BuiltApp } from '../support/built-app';
-import { launchChromium, onTestFailed, pickDevIdentity, screenshot } from './browser';
+import {
+  focusedId,
+  hasFocus,
+  launchChromium,
+  onTestFailed,
+  overflowsWidth,
+  pickDevIdentity,
+  screenshot,
+  unnamedControls,
+} from './browser';
 
 /**
  * The task detail's history, comments, delegation and edits, and the closed tasks, in a real browser
@@ -23,8 +32,12 @@ describe('web tasklist task detail', () => {
     await app?.stop();
   });
 
-  async function openAs(user: string, groups: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  async function openAs(
+    user: string,
+    groups: string,
+    viewport = { width: 1200, height: 900 },
+  ): Promise<Page> {
+    const context = await browser.newContext({ viewport });
     contexts.push(context);
     const page = await context.newPage();
     onTestFailed(() => screenshot(page, `detail-failed-${user}`));
@@ -123,6 +136,13 @@ describe('web tasklist task detail', () => {
     // Not hers yet, and alice holds no tasks:manage: nothing to hand on.
     expect(await alice.getByLabel('Assign to (user id)').count()).toBe(0);
     await alice.getByRole('button', { name: 'Claim' }).click();
+    // Not a user id: the server names the field, the page says so and the task stays hers.
+    await alice.getByLabel('Assign to (user id)').fill('bob and carol');
+    await alice.getByRole('button', { name: 'Assign', exact: true }).click();
+    const refused = alice.getByRole('alert').filter({ hasText: 'Assign failed' });
+    await refused.waitFor();
+    expect(await refused.textContent()).toContain('assignee');
+    expect(await alice.getByTestId('assignee').textContent()).toBe('alice');
     await alice.getByLabel('Assign to (user id)').fill('bob');
     await alice.getByRole('button', { name: 'Assign', exact: true }).click();
     await alice.getByTestId('assignee').filter({ hasText: 'bob' }).waitFor();
@@ -198,5 +218,42 @@ describe('web tasklist task detail', () => {
     expect(await closedHistory.textContent()).toContain('erin claimed the task');
     expect(await closedHistory.textContent()).toContain('erin asked to complete the task');
     await screenshot(erin, 'done-by-me');
+  });
+
+  it('works by keyboard at 360 px: every control named, nothing wider than the window', async () => {
+    await createTask('pay-6', 'Check payment 6');
+    const maria = await openAs('maria', 'accounting,task-managers', { width: 360, height: 740 });
+    await openTask(maria, 'Check payment 6');
+    await maria.getByRole('button', { name: 'Claim' }).click();
+    await maria.getByTestId('assignee').filter({ hasText: 'maria' }).waitFor();
+
+    // The edit disclosure opens from the keyboard, and its first field takes the focus next.
+    await maria.getByText('Edit priority and dates').focus();
+    await maria.keyboard.press('Enter');
+    await maria.keyboard.press('Tab');
+    expect(await focusedId(maria)).toBe('edit-priority');
+    await maria.keyboard.type('60');
+    await maria.keyboard.press('Enter');
+    await maria.getByTestId('priority').filter({ hasText: /^60$/ }).waitFor();
+
+    // A comment typed and sent without the mouse.
+    await maria.getByLabel('Add a comment').focus();
+    await maria.keyboard.type('Checked by phone.');
+    await maria.keyboard.press('Tab');
+    expect(await hasFocus(maria.getByRole('button', { name: 'Add comment' }))).toBe(true);
+    await maria.keyboard.press('Enter');
+    await maria
+      .getByRole('list', { name: 'Comments on Check payment 6' })
+      .getByText('Checked by phone.')
+      .waitFor();
+
+    expect(await overflowsWidth(maria)).toBe(false);
+    expect(await unnamedControls(maria)).toEqual([]);
+    await screenshot(maria, 'narrow-task-detail-edits');
+
+    await maria.getByRole('button', { name: 'Done', exact: true }).click();
+    await maria.getByTestId('count-done').filter({ hasText: /^\d+$/ }).waitFor();
+    expect(await overflowsWidth(maria)).toBe(false);
+    expect(await unnamedControls(maria)).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import {
   pickDevIdentity,
   RECORD_LAYOUT_SHIFTS,
   screenshot,
+  unnamedControls,
 } from './browser';
 
 /**
@@ -228,16 +229,6 @@ describe('web tasklist', () => {
       .waitFor();
     await screenshot(erin, 'data-entry');
   });
-
-  /** Controls the accessibility tree shows without a name (a screen reader could not say what they do). */
-  async function unnamedControls(page: Page): Promise<string[]> {
-    const tree = await page.locator('body').ariaSnapshot();
-    return tree
-      .split('\n')
-      .filter((line) =>
-        /^\s*- (button|link|textbox|combobox|checkbox|spinbutton|tab|radio)\b(?! ")/.test(line),
-      );
-  }
 
   it('works by keyboard, names every control, fits 360 px and does not shift when a change arrives', async () => {
     const task = (n: number) => ({
