@@ -65,13 +65,15 @@ export function TaskDetail({ api, taskId, liveVersion, me, onClose }: Props) {
     return () => {
       current = false;
     };
-  }, [api, taskId, liveVersion, reloads]);
+  }, [api, taskId, reloads]);
 
-  // A newer version pushed, or the task gone from the user's sight: read it again.
+  // A newer version pushed (to the detail's own subscription or to a list), or the task gone from
+  // the user's sight: read it again.
+  const newer = (version: number | null | undefined) =>
+    task !== null && version !== null && version !== undefined && version > task.version;
   useEffect(() => {
-    if (!task) return;
-    if (live.gone || (live.version !== null && live.version > task.version)) setReloads((n) => n + 1);
-  }, [live.version, live.gone]);
+    if (task && (live.gone || newer(live.version) || newer(liveVersion))) setReloads((n) => n + 1);
+  }, [live.version, live.gone, liveVersion]);
 
   /** A mutation's answer is the task as it is now: shown unless a newer version arrived meanwhile. */
   const changed = useCallback(
