@@ -215,6 +215,16 @@ describe('saved filters end to end', () => {
     expect(errorOf(await mutate(rename, admin))?.extensions?.code).toBe('NOT_FOUND');
   });
 
+  it('deletes a filter once when three deletions race: the others are NOT_FOUND', async () => {
+    const saved = await save(bob, { name: 'Racing', filter: { unassigned: true } });
+    const id = saved.data!.saveFilter.id;
+    const remove = () => harness.graphql('mutation($id: ID!) { deleteFilter(id: $id) }', { id }, bob);
+    const answers = await Promise.all([remove(), remove(), remove()]);
+    const codes = answers.map((a) => errorOf(a)?.extensions?.code ?? 'OK').sort();
+    expect(codes).toEqual(['NOT_FOUND', 'NOT_FOUND', 'OK']);
+    expect((await list(bob)).map((f) => f.id)).not.toContain(id);
+  });
+
   it('answers only an authenticated user', async () => {
     const answer = await harness.graphql('{ savedFilters { id } }');
     expect(errorOf(answer)?.extensions?.code).toBe('UNAUTHENTICATED');
