@@ -110,6 +110,7 @@ const environmentSchema = z
     EDDY_KAFKA_EVENTS_TOPIC: kafkaTopic.default('eddy.events'),
     EDDY_KAFKA_PROJECTOR_GROUP: kafkaTopic.default('eddy-projector'),
     EDDY_TASKS_WITHOUT_CANDIDATES: z.enum(['starters', 'nobody']).default('starters'),
+    EDDY_SAVED_FILTERS_PER_USER: integer(1, 10_000).default(100),
     EDDY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     EDDY_LOG_PRETTY: flag.default(false),
   })
@@ -284,6 +285,8 @@ export interface EddyConfig {
     maxPayloadBytes: number;
     /** Who sees a task without assignee and candidates: the starters of its process, or nobody. */
     tasksWithoutCandidates: 'starters' | 'nobody';
+    /** The most saved filters one user may own. */
+    maxSavedFiltersPerUser: number;
   };
   log: { level: EddyEnvironment['EDDY_LOG_LEVEL']; pretty: boolean };
   /** The roles of this process (`EDDY_ROLES`): which modules it composes. */
@@ -390,6 +393,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxSubscriptionsPerConnection: e.EDDY_WS_MAX_SUBSCRIPTIONS,
       maxPayloadBytes: e.EDDY_MAX_BODY_BYTES,
       tasksWithoutCandidates: e.EDDY_TASKS_WITHOUT_CANDIDATES,
+      maxSavedFiltersPerUser: e.EDDY_SAVED_FILTERS_PER_USER,
     },
     log: { level: e.EDDY_LOG_LEVEL, pretty: e.EDDY_LOG_PRETTY },
     roles: (parseRoles(e.EDDY_ROLES) as { roles: ProcessRoles }).roles,

@@ -92,6 +92,7 @@ export const ROLE_MODULES: Record<Role, RoleModules> = {
         maxCommentLength: config.commands.maxCommentLength,
         formsDir: config.bpmnDir,
         tasksWithoutCandidates: config.tasklist.tasksWithoutCandidates,
+        maxSavedFiltersPerUser: config.tasklist.maxSavedFiltersPerUser,
       },
       // The tasklist starts processes on the engine, when this process runs one.
       engine,

@@ -102,6 +102,7 @@ describe('admin API', () => {
       'process-instances',
       'closed-tasks',
       'history',
+      'saved-filters',
     ]);
     expect(body[0]).toMatchObject({ status: 'running', position: 10, headPosition: 10, lag: 0 });
     expect(body[0]).toHaveProperty('eventsPerSecond');
@@ -133,6 +134,18 @@ describe('admin API', () => {
     expect(await stats.json()).toEqual({ headPosition: 10, streams: 10, events: 10 });
     const readiness = await projectionsReadinessCheck(app.get(ProjectionRunner)).check();
     expect(readiness.ready).toBe(true);
+  });
+
+  it('replays and verifies the saved-filters view like every other', async () => {
+    const replay = await call('POST', '/admin/projections/saved-filters/replay');
+    expect(replay.status).toBe(202);
+    const { replayId } = (await replay.json()) as { replayId: string };
+    expect(await app.get(ProjectionRunner).replayFinished('saved-filters')).toMatchObject({
+      replayId,
+      status: 'completed',
+    });
+    const verify = await call('POST', '/admin/projections/saved-filters/verify');
+    expect(await verify.json()).toEqual({ consistent: true, checked: 0, differences: [] });
   });
 
   it('is usable from the command line, which prints tables and exits non-zero on failure', async () => {

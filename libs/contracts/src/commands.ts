@@ -13,23 +13,33 @@ import {
   type ProcessDefinitionCommand,
   type ProcessInstanceCommand,
 } from './process.commands';
+import { savedFilterCommandSchemas, type SavedFilterCommand } from './saved-filter.commands';
 import { taskCommandSchemas, type TaskCommand } from './task.commands';
 
 /** Every command Eddy accepts. */
-export type Command = TaskCommand | DataEntryCommand | ProcessDefinitionCommand | ProcessInstanceCommand;
+export type Command =
+  TaskCommand | DataEntryCommand | ProcessDefinitionCommand | ProcessInstanceCommand | SavedFilterCommand;
 export type CommandType = Command['type'];
+/** The commands that the command API and the command topic accept: all but the tasklist's own. */
+export type ApiCommandType = Exclude<CommandType, SavedFilterCommand['type']>;
 
 /** A command with the metadata the API attached to it. */
 export type CommandWithMetadata<C extends Command = Command> = C & { metadata: CommandMetadata };
 
-/** The runtime schema of each command's `data`. */
-export const commandSchemas: Record<CommandType, z.ZodType> = {
+/** The runtime schema of the `data` of each command that the command API and the command topic accept. */
+export const commandSchemas: Record<ApiCommandType, z.ZodType> = {
   ...taskCommandSchemas,
   ...dataEntryCommandSchemas,
   ...processCommandSchemas,
 };
 
-export const commandTypes = Object.keys(commandSchemas) as CommandType[];
+export const commandTypes = Object.keys(commandSchemas) as ApiCommandType[];
+
+/** The runtime schema of every command's `data`, the tasklist's own commands among them. */
+const everyCommandSchema: Record<CommandType, z.ZodType> = {
+  ...commandSchemas,
+  ...savedFilterCommandSchemas,
+};
 
 /** The wire form of a command: `{ type, commandId, data }`. */
 export const commandEnvelopeSchema = z.strictObject({
@@ -133,7 +143,9 @@ export function validateCommand(
   limits: CommandLimits = DEFAULT_COMMAND_LIMITS,
   prefix: readonly PropertyKey[] = ['data'],
 ): CommandError | null {
-  const schema = Object.hasOwn(commandSchemas, command.type) ? commandSchemas[command.type] : undefined;
+  const schema = Object.hasOwn(everyCommandSchema, command.type)
+    ? everyCommandSchema[command.type]
+    : undefined;
   if (!schema) {
     return {
       code: 'UNKNOWN_COMMAND_TYPE',

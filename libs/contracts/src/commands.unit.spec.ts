@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { commandTypes, parseCommand, type CommandType } from './commands';
+import { commandTypes, parseCommand, type ApiCommandType as CommandType } from './commands';
 
 const sourceReference = {
   type: 'process',

@@ -7,6 +7,8 @@ export * from './data-entry.commands';
 export * from './data-entry.events';
 export * from './process.commands';
 export * from './process.events';
+export * from './saved-filter.commands';
+export * from './saved-filter.events';
 export * from './commands';
 export * from './upcasting';
 export * from './command-dispatch';

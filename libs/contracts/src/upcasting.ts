@@ -1,9 +1,11 @@
 import type { DataEntryEvent } from './data-entry.events';
 import type { ProcessDefinitionEvent, ProcessInstanceEvent } from './process.events';
+import type { SavedFilterEvent } from './saved-filter.events';
 import type { TaskEvent } from './task.events';
 
 /** Every domain event of Eddy. */
-export type DomainEvent = TaskEvent | DataEntryEvent | ProcessDefinitionEvent | ProcessInstanceEvent;
+export type DomainEvent =
+  TaskEvent | DataEntryEvent | ProcessDefinitionEvent | ProcessInstanceEvent | SavedFilterEvent;
 export type DomainEventType = DomainEvent['type'];
 
 /**
@@ -38,6 +40,10 @@ export const eventSchemaVersions: Record<DomainEventType, number> = {
   ProcessInstanceResumed: 1,
   ProcessVariablesChanged: 1,
   ProcessInstanceCancellationRequested: 1,
+  FilterSaved: 1,
+  FilterUpdated: 1,
+  FilterShared: 1,
+  FilterDeleted: 1,
 };
 
 /** Turns the data of version `from` into the data of version `from + 1`. */

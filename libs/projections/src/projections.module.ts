@@ -20,6 +20,7 @@ import { processInstancesProjection } from './process-instances/process-instance
 import type { Projection } from './projection';
 import { followedViewsReadinessCheck } from './runner/followed-views.readiness';
 import { ProjectionRunner, type ProjectionRunnerOptions } from './runner/projection-runner';
+import { savedFiltersProjection } from './saved-filters/saved-filters.projection';
 import { tasksProjection } from './tasks/tasks.projection';
 import { VIEW_STORE, type ViewStore } from './view-store.port';
 
@@ -31,6 +32,7 @@ export const DEFAULT_PROJECTIONS: readonly Projection[] = [
   processInstancesProjection,
   closedTasksProjection,
   historyProjection,
+  savedFiltersProjection,
 ];
 
 export interface ProjectionsModuleOptions {

@@ -7,6 +7,7 @@ import type {
   TaskView,
   ViewName,
 } from './view.types';
+import { savedFilterPrincipals, type SavedFilterView } from './saved-filters/saved-filter.view';
 import {
   type DataEntryFilter,
   type DataEntrySort,
@@ -70,6 +71,7 @@ export function documentPrincipals(view: ViewName, document: unknown): string[] 
       ...new Set(e.authorizedUsers.map((u) => `u:${u}`).concat(e.authorizedGroups.map((g) => `g:${g}`))),
     ];
   }
+  if (view === 'saved-filters') return savedFilterPrincipals(document as SavedFilterView);
   return undefined;
 }
 

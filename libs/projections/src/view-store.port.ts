@@ -11,6 +11,7 @@ import type {
   ViewDocuments,
   ViewName,
 } from './view.types';
+import type { SavedFilterQueries } from './saved-filters/saved-filter-queries';
 
 /**
  * The view store port: the read model of Eddy, written only by the projections.
@@ -457,7 +458,8 @@ export interface ViewWriter {
 }
 
 /** The whole view store. */
-export interface ViewStore extends ViewQueries, HistoryQueries, ViewChangeFeed, ViewWriter {
+export interface ViewStore
+  extends ViewQueries, HistoryQueries, SavedFilterQueries, ViewChangeFeed, ViewWriter {
   close(): Promise<void>;
 }
 

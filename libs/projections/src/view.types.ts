@@ -1,4 +1,5 @@
 import type { DataEntryRef, ProcessingType, ProtocolEntry, SourceReference } from '@eddy/contracts';
+import type { SavedFilterView } from './saved-filters/saved-filter.view';
 
 /**
  * The documents of Eddy's views. Every document remembers the stream revision it reflects
@@ -188,6 +189,7 @@ export interface ViewDocuments {
   'process-instances': ProcessInstanceView;
   'closed-tasks': ClosedTaskView;
   history: HistoryView;
+  'saved-filters': SavedFilterView;
 }
 
 export type ViewName = keyof ViewDocuments;
@@ -199,6 +201,7 @@ export const VIEW_NAMES: readonly ViewName[] = [
   'process-instances',
   'closed-tasks',
   'history',
+  'saved-filters',
 ];
 
 /** The id of any view document (`key` for process definitions). */

@@ -7,6 +7,7 @@ import {
   type CommandResult,
   type EditTaskData,
   type RequestProcessInstanceCancellation,
+  type SavedFilterCommand,
   type TaskInteractionCommand,
 } from '@eddy/contracts';
 import { EngineError } from '@eddy/collector/engine/engine.errors';
@@ -348,11 +349,11 @@ export class TaskInteractionsService {
 
   /**
    * Validates the command, sends it through the core as the user and waits until `views` show its events
-   * (read your writes).
+   * (read your writes). `fields` renames the command's field paths to the mutation's arguments.
    */
-  private async dispatchAndWait(
+  async dispatchAndWait(
     context: TasklistContext,
-    command: TaskInteractionCommand | RequestProcessInstanceCancellation,
+    command: TaskInteractionCommand | RequestProcessInstanceCancellation | SavedFilterCommand,
     subject: string,
     views: readonly ViewName[],
     fields: Record<string, string>,

@@ -26,6 +26,8 @@ import { TaskCountsService } from './counts/task-counts.service';
 import { ProcessInstancesResolver } from './resolvers/process-instances.resolver';
 import { TaskCountsResolver } from './resolvers/task-counts.resolver';
 import { TaskEditsResolver } from './resolvers/task-edits.resolver';
+import { SavedFiltersResolver } from './saved-filters/saved-filters.resolver';
+import { SavedFiltersService } from './saved-filters/saved-filters.service';
 import { DateTimeScalar, JsonScalar } from './schema/scalars';
 import { TaskInteractionsService } from './task-interactions.service';
 import { TasklistContextFactory } from './tasklist.context';
@@ -150,6 +152,8 @@ export class TasklistModule {
         TaskEditsResolver,
         TaskCountsResolver,
         ProcessInstancesResolver,
+        SavedFiltersResolver,
+        SavedFiltersService,
         TaskCountsService,
         ...HISTORY_RESOLVERS,
         GraphqlWsServer,

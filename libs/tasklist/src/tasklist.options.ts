@@ -40,6 +40,8 @@ export interface TasklistOptions {
    * candidate starters, or every authenticated user when it has none), or `nobody`.
    */
   tasksWithoutCandidates: 'starters' | 'nobody';
+  /** The most saved filters one user may own (`EDDY_SAVED_FILTERS_PER_USER`); `saveFilter` refuses more. */
+  maxSavedFiltersPerUser: number;
 }
 
 /** Injection token of the {@link TasklistOptions}. */
@@ -62,6 +64,7 @@ export const DEFAULT_TASKLIST_OPTIONS: TasklistOptions = {
   introspection: true,
   formsDir: null,
   tasksWithoutCandidates: 'starters',
+  maxSavedFiltersPerUser: 100,
 };
 
 /**
@@ -86,6 +89,7 @@ export function resolveTasklistOptions(partial: Partial<TasklistOptions> = {}): 
     'snapshotPageSize',
     'maxPayloadDepth',
     'maxCommentLength',
+    'maxSavedFiltersPerUser',
   ];
   for (const key of positive) {
     const value = options[key];

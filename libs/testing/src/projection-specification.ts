@@ -1,6 +1,6 @@
 import { deepStrictEqual, ok } from 'node:assert/strict';
 import type { StoredEvent } from '@eddy/eventstore';
-import type { Projection, StoredViewDocument, ViewDocuments, ViewName } from '@eddy/projections';
+import type { Projection, StoredViewDocument, ViewDocuments, ViewName, ViewWrite } from '@eddy/projections';
 
 /** An event of a spec: its stream and revision are filled in when left out. */
 export interface SpecEvent {
@@ -50,6 +50,13 @@ export function storedEventsOf(
       position,
     };
   });
+}
+
+/** The write that puts a stored document or tombstone into a view store as it is. */
+export function viewWriteOf(stored: StoredViewDocument): ViewWrite {
+  return stored.removed
+    ? { kind: 'remove', id: stored.id, version: stored.version, position: stored.position }
+    : { kind: 'upsert', id: stored.id, document: stored.document };
 }
 
 /** Applies events to a view held in a map, as the runner does, and returns the stored documents. */

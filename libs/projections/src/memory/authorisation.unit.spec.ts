@@ -1,18 +1,12 @@
 import fc from 'fast-check';
-import { aDataEntry, applyEvents, aTask, type SpecEvent, storedEventsOf } from '@eddy/testing';
+import { aDataEntry, applyEvents, viewWriteOf, aTask, type SpecEvent, storedEventsOf } from '@eddy/testing';
 import { describe, expect, it } from '@jest/globals';
 import { closedTasksProjection } from '../closed-tasks/closed-tasks.projection';
 import { historyProjection } from '../history/history.projection';
 import type { Projection } from '../projection';
 import { taskCreated } from '../projection.fixtures.spec';
 import { compileTaskFilter, compileTaskSort } from '../view-filters';
-import {
-  LIVE_COPY,
-  type PayloadCondition,
-  type StoredViewDocument,
-  type Viewer,
-  type ViewWrite,
-} from '../view-store.port';
+import { LIVE_COPY, type PayloadCondition, type Viewer } from '../view-store.port';
 import { MemoryViewStore } from './memory.view-store';
 
 const users = ['ann', 'bob', 'cid', 'dee'];
@@ -311,7 +305,7 @@ describe('authorisation of closed tasks and histories (property)', () => {
             const stored = applyEvents(projection, storedEventsOf(projection, events));
             await store.commit(
               { view: projection.name, copy: LIVE_COPY },
-              { writes: [...stored.values()].map(writeOf), checkpoint: events.length },
+              { writes: [...stored.values()].map(viewWriteOf), checkpoint: events.length },
             );
           }
           for (const v of viewers) {
@@ -345,9 +339,3 @@ describe('authorisation of closed tasks and histories (property)', () => {
     );
   });
 });
-
-function writeOf(stored: StoredViewDocument): ViewWrite {
-  return stored.removed
-    ? { kind: 'remove', id: stored.id, version: stored.version, position: stored.position }
-    : { kind: 'upsert', id: stored.id, document: stored.document };
-}

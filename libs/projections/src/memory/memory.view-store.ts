@@ -18,6 +18,11 @@ import {
 import { compileClosedTaskFilter, compileClosedTaskSort } from '../closed-tasks/closed-task-filters';
 import { PrincipalIndex } from './principal.index';
 import {
+  canReadSavedFilter,
+  compareSavedFilters,
+  type SavedFilterView,
+} from '../saved-filters/saved-filter.view';
+import {
   type ApplicationTaskCount,
   ChangeFeedPositionUnavailableError,
   type ChangeListener,
@@ -366,6 +371,20 @@ export class MemoryViewStore implements ViewStore {
     }
     const page = selectPage(found, compileProcessInstanceSort(), first, query.after);
     return pageOf(page.nodes, page, found.length, copy.checkpoint);
+  }
+
+  async savedFilters(viewer: Viewer): Promise<SavedFilterView[]> {
+    const found: SavedFilterView[] = [];
+    for (const stored of this.liveCopy('saved-filters').docs.values()) {
+      if (!stored.removed && canReadSavedFilter(stored.document as SavedFilterView, viewer)) {
+        found.push(stored.document as SavedFilterView);
+      }
+    }
+    return found.sort(compareSavedFilters);
+  }
+
+  async getSavedFilter(id: string): Promise<SavedFilterView | null> {
+    return document<SavedFilterView>(this.liveCopy('saved-filters'), id);
   }
 
   // ------------------------------------------------------------------ change feed

@@ -35,4 +35,8 @@ export const VIEW_INDEXES: Record<ViewName, IndexDescription[]> = {
     { key: { position: 1 }, name: 'position' },
   ],
   history: [{ key: { position: 1 }, name: 'position' }],
+  'saved-filters': [
+    { key: { _p: 1, name: 1, _id: 1 }, name: 'visible_name' },
+    { key: { position: 1 }, name: 'position' },
+  ],
 };

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mongoTestDatabases } from '@eddy/testing/mongo-test-databases';
 import { aTask, viewStoreContract } from '@eddy/testing/view-store.contract';
 import { historyViewStoreContract } from '@eddy/testing/history-view-store.contract';
+import { savedFiltersViewStoreContract } from '@eddy/testing/saved-filters-view-store.contract';
 import { LIVE_COPY, type Viewer } from '../view-store.port';
 import { MongoViewStore } from './mongo.view-store';
 
@@ -18,6 +19,7 @@ viewStoreContract('mongodb', {
 });
 
 historyViewStoreContract('mongodb', () => MongoViewStore.open({ client, database: fresh() }));
+savedFiltersViewStoreContract('mongodb', () => MongoViewStore.open({ client, database: fresh() }));
 
 describe('MongoDB view store beyond the contract', () => {
   const open: MongoViewStore[] = [];

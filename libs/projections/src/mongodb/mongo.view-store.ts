@@ -43,6 +43,7 @@ import {
   VIEW_NAMES,
   viewDocumentId,
 } from '../view.types';
+import { compareSavedFilters, type SavedFilterView } from '../saved-filters/saved-filter.view';
 import { LastingCollectionWatch } from './collection-watch';
 import { closedTaskQuery, closedTaskSort } from './mongo.history-queries';
 import { changeOf, MongoChangeFeed } from './mongo.change-feed';
@@ -342,6 +343,16 @@ export class MongoViewStore implements ViewStore {
       first,
       query.after,
     );
+  }
+
+  /** Authorised in the query (`_p`); sorted here, as the memory store sorts, so that both agree on every name. */
+  async savedFilters(viewer: Viewer): Promise<SavedFilterView[]> {
+    const found = await this.liveCollection('saved-filters').find(visibleTo(viewer)).toArray();
+    return found.map((d) => decodeDocument<SavedFilterView>(d)).sort(compareSavedFilters);
+  }
+
+  async getSavedFilter(id: string): Promise<SavedFilterView | null> {
+    return this.byId<SavedFilterView>('saved-filters', id);
   }
 
   // ------------------------------------------------------------------ change feed

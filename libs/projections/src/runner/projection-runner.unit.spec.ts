@@ -70,6 +70,7 @@ describe('projection runner', () => {
       'process-instances',
       'closed-tasks',
       'history',
+      'saved-filters',
     ]);
     await expect(runner.status('nope')).rejects.toBeInstanceOf(UnknownProjectionError);
   });

@@ -7,6 +7,8 @@ import {
   processCommandSchemas,
   processDefinitionStreamId,
   processInstanceStreamId,
+  savedFilterCommandSchemas,
+  savedFilterStreamId,
   taskCommandSchemas,
   taskStreamId,
   type CommandDispatcher,
@@ -15,6 +17,7 @@ import {
   type DataEntryCommand,
   type ProcessDefinitionCommand,
   type ProcessInstanceCommand,
+  type SavedFilterCommand,
   type TaskCommand,
 } from '@eddy/contracts';
 import { ExecuteDataEntryCommand } from '@eddy/datapool';
@@ -22,6 +25,7 @@ import { EventStoreUnavailableError, InvalidEventError } from '@eddy/eventstore'
 import { ConcurrencyError, type HandledCommand } from '@eddy/eventstore/handle-command';
 import { counter, histogram } from '@eddy/observability';
 import { ExecuteProcessDefinitionCommand, ExecuteProcessInstanceCommand } from './process-command.handlers';
+import { ExecuteSavedFilterCommand } from './saved-filter-command.handler';
 import { ExecuteTaskCommand } from './task-command.handler';
 
 const isTaskCommand = (c: CommandWithMetadata): c is CommandWithMetadata<TaskCommand> =>
@@ -33,6 +37,8 @@ const isProcessDefinitionCommand = (
 ): c is CommandWithMetadata<ProcessDefinitionCommand> => c.type === 'RegisterProcessDefinition';
 const isProcessInstanceCommand = (c: CommandWithMetadata): c is CommandWithMetadata<ProcessInstanceCommand> =>
   c.type in processCommandSchemas && c.type !== 'RegisterProcessDefinition';
+const isSavedFilterCommand = (c: CommandWithMetadata): c is CommandWithMetadata<SavedFilterCommand> =>
+  c.type in savedFilterCommandSchemas;
 
 /** The stream a command belongs to, and the bus message that carries the command and its stream to the handler. */
 export function routeCommand(command: CommandWithMetadata): { streamId: string; message: object } {
@@ -52,6 +58,10 @@ export function routeCommand(command: CommandWithMetadata): { streamId: string; 
     const { applicationName, instanceId } = command.data.sourceReference;
     const streamId = processInstanceStreamId(applicationName, instanceId);
     return { streamId, message: new ExecuteProcessInstanceCommand(command, streamId) };
+  }
+  if (isSavedFilterCommand(command)) {
+    const streamId = savedFilterStreamId(command.data.id);
+    return { streamId, message: new ExecuteSavedFilterCommand(command, streamId) };
   }
   throw new DomainError(
     'UNKNOWN_COMMAND_TYPE',

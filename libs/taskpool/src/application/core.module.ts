@@ -5,10 +5,11 @@ import { DATA_ENTRY_HANDLING, DataEntryCommandHandler } from '@eddy/datapool';
 import { CoreCommandDispatcher } from './core-command.dispatcher';
 import { CORE_OPTIONS, handleCommandOptions, type CoreOptions } from './core.options';
 import { ProcessDefinitionCommandHandler, ProcessInstanceCommandHandler } from './process-command.handlers';
+import { SavedFilterCommandHandler } from './saved-filter-command.handler';
 import { TaskCommandHandler } from './task-command.handler';
 
 /**
- * The core: command handlers of the task pool, the data pool and the process aggregates, behind
+ * The core: command handlers of the task pool, the data pool, the process aggregates and the saved filters, behind
  * the {@link COMMAND_DISPATCHER}. Needs an `EVENT_STORE` provider from the application.
  */
 @Module({})
@@ -25,6 +26,7 @@ export class CoreModule {
         ProcessDefinitionCommandHandler,
         ProcessInstanceCommandHandler,
         DataEntryCommandHandler,
+        SavedFilterCommandHandler,
         CoreCommandDispatcher,
         { provide: COMMAND_DISPATCHER, useExisting: CoreCommandDispatcher },
       ],

@@ -169,4 +169,24 @@ describe('core command handling', () => {
     );
     expect(instance).toMatchObject({ status: 'accepted', streamId: 'process-instance-billing/pi-1' });
   });
+
+  it('routes saved filter commands to the filter stream, and refuses a change to a deleted one', async () => {
+    const { dispatcher, store } = await setUp();
+    const saved = await dispatcher.dispatch(
+      withMetadata({
+        type: 'SaveFilter',
+        data: { id: 'f-1', owner: 'anna', name: 'Mine', filter: { assignedToMe: true } },
+      }),
+    );
+    expect(saved).toMatchObject({ status: 'accepted', streamId: 'saved-filter-f-1', revision: 0 });
+    await dispatcher.dispatch(withMetadata({ type: 'DeleteFilter', data: { id: 'f-1' } }));
+    const late = await dispatcher.dispatch(
+      withMetadata({ type: 'ShareFilter', data: { id: 'f-1', groups: ['clerks'] } }),
+    );
+    expect(late).toMatchObject({ status: 'rejected', error: { code: 'FILTER_NOT_FOUND', path: 'data.id' } });
+    expect((await store.readStream('saved-filter-f-1')).map((e) => e.type)).toEqual([
+      'FilterSaved',
+      'FilterDeleted',
+    ]);
+  });
 });
