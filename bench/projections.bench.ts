@@ -30,9 +30,13 @@ import { benchMongoUrl, mongoRows, untilReady } from './lib/mongo-projections.be
 import { type BenchResult, compared } from './lib/report';
 import { type BenchContext } from './lib/suite';
 
-const EVENTS = 500_000;
-const TASKS = 140_000;
-const COMPLETED = 40_000;
+/** The log: 500,000 events on 140,000 tasks, 40,000 of them completed. */
+interface LogShape {
+  events: number;
+  tasks: number;
+  completed: number;
+}
+const FULL_LOG: LogShape = { events: 500_000, tasks: 140_000, completed: 40_000 };
 const GROUPS = 200;
 const USERS = 2_000;
 const QUERIES = 300;
@@ -53,7 +57,7 @@ const CITIES = [
 ];
 const TIERS = ['gold', 'silver', 'bronze'];
 
-function taskEvents(rnd: () => number): { streamId: string; events: NewEvent[] }[] {
+function taskEvents(rnd: () => number, shape: LogShape): { streamId: string; events: NewEvent[] }[] {
   const meta = (i: number) => ({
     commandId: `cmd-${i}`,
     correlationId: `corr-${i}`,
@@ -71,9 +75,9 @@ function taskEvents(rnd: () => number): { streamId: string; events: NewEvent[] }
   const pick = <T>(list: readonly T[]) => list[Math.floor(rnd() * list.length)];
   const group = () => `g${Math.floor(rnd() * GROUPS)}`;
   const user = () => `u${Math.floor(rnd() * USERS)}`;
-  const extra = EVENTS - TASKS;
+  const extra = shape.events - shape.tasks;
   const streams: { streamId: string; events: NewEvent[] }[] = [];
-  for (let t = 0; t < TASKS; t++) {
+  for (let t = 0; t < shape.tasks; t++) {
     const id = `t${t}`;
     const groups = [...new Set([group(), group()])];
     const events = [
@@ -113,10 +117,10 @@ function taskEvents(rnd: () => number): { streamId: string; events: NewEvent[] }
       }),
     ];
     // Spread the remaining events: 2 or 3 more per task, the last one completing 40,000 of them.
-    const more = Math.floor(((t + 1) * extra) / TASKS) - Math.floor((t * extra) / TASKS);
+    const more = Math.floor(((t + 1) * extra) / shape.tasks) - Math.floor((t * extra) / shape.tasks);
     for (let k = 0; k < more; k++) {
       const last = k === more - 1;
-      if (last && t < COMPLETED) events.push(event('TaskCompleted', { id, assignee: null }));
+      if (last && t < shape.completed) events.push(event('TaskCompleted', { id, assignee: null }));
       else if (k % 3 === 0) events.push(event('TaskClaimed', { id, assignee: user() }));
       else if (k % 3 === 1) events.push(event('TaskUnclaimed', { id, previousAssignee: 'someone' }));
       else
@@ -127,8 +131,8 @@ function taskEvents(rnd: () => number): { streamId: string; events: NewEvent[] }
   return streams;
 }
 
-async function fill(store: EventStore, context: BenchContext): Promise<number> {
-  const streams = taskEvents(random(42));
+async function fill(store: EventStore, context: BenchContext, shape: LogShape): Promise<number> {
+  const streams = taskEvents(random(42), shape);
   const start = now();
   const parallel = 2_000;
   for (let i = 0; i < streams.length; i += parallel) {
@@ -141,6 +145,37 @@ async function fill(store: EventStore, context: BenchContext): Promise<number> {
   const head = await store.headPosition();
   context.log(`wrote ${head} events in ${((now() - start) / 1000).toFixed(1)} s`);
   return head;
+}
+
+async function writeLog(file: string, context: BenchContext, shape: LogShape): Promise<number> {
+  const writer = openSqliteEventStore({ filename: file, synchronous: 'normal' });
+  try {
+    return await fill(writer, context, shape);
+  } finally {
+    await writer.close();
+  }
+}
+
+/**
+ * The log of the MongoDB rows: the full one, or the first `EDDY_BENCH_MONGO_EVENTS` events' worth
+ * at the same proportions (mongo-java-server scans the collection for every conditional write, so
+ * the full log takes hours there; see docs/benchmarks.md).
+ */
+function mongoLogShape(env: NodeJS.ProcessEnv = process.env): LogShape {
+  const wanted = env.EDDY_BENCH_MONGO_EVENTS;
+  if (wanted === undefined) return FULL_LOG;
+  const events = Number(wanted);
+  if (!Number.isInteger(events) || events < 1_000 || events > FULL_LOG.events) {
+    throw new Error(
+      `EDDY_BENCH_MONGO_EVENTS must be a whole number from 1000 to ${FULL_LOG.events}, not ${wanted}`,
+    );
+  }
+  const scale = events / FULL_LOG.events;
+  return {
+    events,
+    tasks: Math.round(FULL_LOG.tasks * scale),
+    completed: Math.round(FULL_LOG.completed * scale),
+  };
 }
 
 async function readWholeLog(store: EventStore): Promise<number> {
@@ -182,9 +217,7 @@ function scanQuery(tasks: readonly TaskView[], viewer: Viewer, nowMs: number): T
 
 export async function run(context: BenchContext): Promise<BenchResult[]> {
   const file = join(context.tempDir('store'), 'events.sqlite');
-  const writer = openSqliteEventStore({ filename: file, synchronous: 'normal' });
-  const head = await fill(writer, context);
-  await writer.close();
+  const head = await writeLog(file, context, FULL_LOG);
 
   const results: BenchResult[] = [];
   const store = openSqliteEventStore({ filename: file });
@@ -298,8 +331,15 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
     await views.close();
     const mongoUrl = benchMongoUrl();
     if (mongoUrl) {
-      const open = () => openSqliteEventStore({ filename: file });
-      results.push(...(await mongoRows(context, mongoUrl, open, head, viewers, queryNow)));
+      const shape = mongoLogShape();
+      let mongoFile = file;
+      let mongoHead = head;
+      if (shape.events !== FULL_LOG.events) {
+        mongoFile = join(context.tempDir('mongo-store'), 'events.sqlite');
+        mongoHead = await writeLog(mongoFile, context, shape);
+      }
+      const open = () => openSqliteEventStore({ filename: mongoFile });
+      results.push(...(await mongoRows(context, mongoUrl, open, mongoHead, viewers, queryNow)));
     } else {
       context.log('no EDDY_BENCH_MONGO_URL (or EDDY_TEST_MONGO_URL): the MongoDB rows are left out');
     }
