@@ -1,4 +1,4 @@
-import { PROCESS_ENGINE, type ProcessEngine } from '@eddy/collector/engine/engine.port';
+import { ENGINE_REQUESTS, type EngineRequests } from '@eddy/collector/engine/engine.port';
 import {
   COMMAND_DISPATCHER,
   payloadProblem,
@@ -49,7 +49,7 @@ export class TaskInteractionsService {
     @Inject(VIEW_STORE) private readonly views: ViewStore,
     @Inject(TASKLIST_OPTIONS) private readonly options: TasklistOptions,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Optional() @Inject(PROCESS_ENGINE) private readonly engine: ProcessEngine | null = null,
+    @Optional() @Inject(ENGINE_REQUESTS) private readonly engine: EngineRequests | null = null,
   ) {}
 
   /** A user may claim a task they can see that is unassigned or already theirs. */

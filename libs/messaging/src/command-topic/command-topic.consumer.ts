@@ -104,6 +104,7 @@ export class CommandTopicConsumer implements OnApplicationBootstrap, BeforeAppli
       producer,
       {
         resultsTopic: options.resultsTopic,
+        repliesTopic: options.repliesTopic,
         deadLetterTopic: options.deadLetterTopic,
         limits: {
           maxMessageBytes: options.maxMessageBytes,

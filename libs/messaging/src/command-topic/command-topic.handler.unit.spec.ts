@@ -51,6 +51,7 @@ function handlerWith(dispatcher: CommandDispatcher, publisher: ReturnType<typeof
     publisher,
     {
       resultsTopic: 'results',
+      repliesTopic: 'replies',
       deadLetterTopic: 'dlq',
       limits: { maxMessageBytes: 4_096, maxPayloadDepth: 16 },
       backoff: { initialDelayMs: 1, maxDelayMs: 2 },
