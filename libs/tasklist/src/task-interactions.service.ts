@@ -204,7 +204,9 @@ export class TaskInteractionsService {
               ? 'BAD_USER_INPUT'
               : error.code === 'NOT_STARTABLE'
                 ? 'CONFLICT'
-                : 'INTERNAL_SERVER_ERROR';
+                : error.code === 'ENGINE_TIMEOUT'
+                  ? 'TIMEOUT'
+                  : 'INTERNAL_SERVER_ERROR';
         throw tasklistError(code, error.message, { reason: error.code });
       }
       throw error;
