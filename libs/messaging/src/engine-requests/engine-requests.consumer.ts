@@ -6,8 +6,9 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ENGINE_REQUESTS, type EngineRequests } from '@eddy/collector/engine/engine.port';
-import { counter, retryWithBackoff, type Backoff } from '@eddy/observability';
+import { counter, type Backoff } from '@eddy/observability';
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
+import { runCommittingConsumer } from '../command-topic/committing-consumer';
 import { kafkajsLog } from '../command-topic/kafkajs-log';
 import { EngineRequestsHandler } from './engine-requests.handler';
 import { HandledRequestsStore } from './handled-requests.store';
@@ -80,29 +81,6 @@ export class EngineRequestsConsumer implements OnApplicationBootstrap, BeforeApp
     this.producer = producer;
     this.consumer = consumer;
     this.store = HandledRequestsStore.inFolder(options.dataDir);
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      consumerErrors.inc({ code: 'ENGINE-REQUESTS-003' });
-      this.logger.error(
-        `ENGINE-REQUESTS-003 the engine requests consumer crashed (${payload.restart ? 'restarting' : 'not restarting'}): ${String(payload.error)}`,
-      );
-    });
-    await retryWithBackoff(
-      async () => {
-        await producer.connect();
-        await consumer.connect();
-        await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
-      },
-      {
-        ...(options.connectBackoff ?? { initialDelayMs: 1_000, maxDelayMs: 30_000 }),
-        signal: this.stopping.signal,
-        onRetry: (error, attempt, delayMs) => {
-          consumerErrors.inc({ code: 'ENGINE-REQUESTS-002' });
-          this.logger.error(
-            `ENGINE-REQUESTS-002 cannot consume ${options.topic} from the Kafka brokers ${options.brokers.join(',')} (attempt ${attempt}, again in ${delayMs} ms): ${String(error)}`,
-          );
-        },
-      },
-    );
     const handler = new EngineRequestsHandler(
       this.engine,
       producer,
@@ -110,20 +88,23 @@ export class EngineRequestsConsumer implements OnApplicationBootstrap, BeforeApp
       options.repliesTopic,
       this.logger,
     );
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ topic, partition, message }) => {
-        await handler.handle({
+    await runCommittingConsumer({
+      consumer,
+      producer,
+      topic: options.topic,
+      brokers: options.brokers,
+      connectBackoff: options.connectBackoff ?? { initialDelayMs: 1_000, maxDelayMs: 30_000 },
+      signal: this.stopping.signal,
+      logger: this.logger,
+      failures: { codePrefix: 'ENGINE-REQUESTS', count: (code) => consumerErrors.inc({ code }) },
+      handle: ({ topic, partition, message }) =>
+        handler.handle({
           topic,
           partition,
           offset: message.offset,
           value: message.value,
           headers: message.headers,
-        });
-        await consumer.commitOffsets([
-          { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-        ]);
-      },
+        }),
     });
     this.logger.log(
       `ENGINE-REQUESTS-001 taking process starts and messages from ${options.topic} in group ${options.groupId}; answers to ${options.repliesTopic}`,
