@@ -55,6 +55,23 @@ describe('KafkaCommandDispatcher', () => {
     ]);
   });
 
+  it('answers a command the core had accepted before as a duplicate, with its position to read the writes at', async () => {
+    const { fake } = requester(async () => ({
+      commandId: 'c-1',
+      status: 'duplicate',
+      streamId: 'task-t-1',
+      revision: 3,
+      position: 42,
+    }));
+    expect(await new KafkaCommandDispatcher(fake, 'commands').dispatch(claim)).toEqual({
+      commandId: 'c-1',
+      status: 'duplicate',
+      streamId: 'task-t-1',
+      revision: 3,
+      position: 42,
+    });
+  });
+
   it("answers with the core's rejection and its code", async () => {
     const { fake } = requester(async () => ({
       commandId: 'c-1',
