@@ -1,5 +1,5 @@
 import {
-  PROCESS_ENGINE,
+  ENGINE_REQUESTS,
   type ProcessEngine,
   type StartProcessInstanceRequest,
 } from '@eddy/collector/engine/engine.port';
@@ -125,7 +125,7 @@ describe('tasklist API end to end', () => {
         maxPayloadBytes: 16 * 1024,
         snapshotPageSize: 7,
       },
-      providers: [{ provide: PROCESS_ENGINE, useValue: engine }],
+      providers: [{ provide: ENGINE_REQUESTS, useValue: engine }],
       wrapDispatcher: (real: CommandDispatcher): CommandDispatcher => ({
         dispatch: async (command) => {
           if (command.type === slow.type) await new Promise((r) => setTimeout(r, slow.ms));

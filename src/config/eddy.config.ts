@@ -109,6 +109,11 @@ const environmentSchema = z
     // The relay's event topic and the projectors' consumer group (libs/messaging/src/relay, event-topic).
     EDDY_KAFKA_EVENTS_TOPIC: kafkaTopic.default('eddy.events'),
     EDDY_KAFKA_PROJECTOR_GROUP: kafkaTopic.default('eddy-projector'),
+    // Requests across roles (libs/messaging/src/request-reply, engine-requests).
+    EDDY_KAFKA_REPLIES_TOPIC: kafkaTopic.default('eddy.replies'),
+    EDDY_KAFKA_ENGINE_REQUESTS_TOPIC: kafkaTopic.default('eddy.engine-requests'),
+    EDDY_KAFKA_ENGINE_REQUESTS_GROUP: kafkaTopic.default('eddy-collector'),
+    EDDY_KAFKA_REQUEST_TIMEOUT_MS: integer(100, 600_000).default(10_000),
     EDDY_TASKS_WITHOUT_CANDIDATES: z.enum(['starters', 'nobody']).default('starters'),
     EDDY_SAVED_FILTERS_PER_USER: integer(1, 10_000).default(100),
     EDDY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -292,11 +297,23 @@ export interface EddyConfig {
   /** The roles of this process (`EDDY_ROLES`): which modules it composes. */
   roles: ProcessRoles;
   /** Kafka: the brokers (`EDDY_KAFKA_BROKERS`; empty: none), the event topic and the projectors' consumer group. */
-  kafka: { brokers: string[]; eventsTopic: string; projectorGroup: string };
+  kafka: {
+    brokers: string[];
+    eventsTopic: string;
+    projectorGroup: string;
+    /** The command topic, where an api process without the core sends users' commands. */
+    commandTopic: string;
+    /** Requests across roles: where their answers go, the engine's requests topic and group, the wait. */
+    repliesTopic: string;
+    engineRequestsTopic: string;
+    engineRequestsGroup: string;
+    requestTimeoutMs: number;
+  };
   /** Commands from a Kafka topic (`EDDY_KAFKA_COMMANDS=on`), or null. */
   commandTopic: {
     topic: string;
     resultsTopic: string;
+    repliesTopic: string;
     deadLetterTopic: string;
     groupId: string;
     maxMessageBytes: number;
@@ -401,12 +418,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       brokers: e.EDDY_KAFKA_BROKERS ?? [],
       eventsTopic: e.EDDY_KAFKA_EVENTS_TOPIC,
       projectorGroup: e.EDDY_KAFKA_PROJECTOR_GROUP,
+      commandTopic: e.EDDY_KAFKA_COMMAND_TOPIC,
+      repliesTopic: e.EDDY_KAFKA_REPLIES_TOPIC,
+      engineRequestsTopic: e.EDDY_KAFKA_ENGINE_REQUESTS_TOPIC,
+      engineRequestsGroup: e.EDDY_KAFKA_ENGINE_REQUESTS_GROUP,
+      requestTimeoutMs: e.EDDY_KAFKA_REQUEST_TIMEOUT_MS,
     },
     commandTopic:
       e.EDDY_KAFKA_COMMANDS === 'on'
         ? {
             topic: e.EDDY_KAFKA_COMMAND_TOPIC,
             resultsTopic: e.EDDY_KAFKA_COMMAND_RESULTS_TOPIC,
+            repliesTopic: e.EDDY_KAFKA_REPLIES_TOPIC,
             deadLetterTopic: e.EDDY_KAFKA_COMMAND_DLQ_TOPIC,
             groupId: e.EDDY_KAFKA_COMMAND_GROUP,
             maxMessageBytes: e.EDDY_KAFKA_COMMAND_MAX_BYTES,

@@ -116,10 +116,28 @@ describe('loadConfig', () => {
     expect(config.commandTopic).toEqual({
       topic: 'eddy.commands',
       resultsTopic: 'eddy.command-results',
+      repliesTopic: 'eddy.replies',
       deadLetterTopic: 'eddy.commands.dlq',
       groupId: 'eddy-core',
       maxMessageBytes: 1024 * 1024,
     });
+  });
+
+  it('reads the topics and the wait of requests across roles, with their defaults', () => {
+    const defaults = loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_KAFKA_BROKERS: 'kafka:9092' }).kafka;
+    expect(defaults).toMatchObject({
+      commandTopic: 'eddy.commands',
+      repliesTopic: 'eddy.replies',
+      engineRequestsTopic: 'eddy.engine-requests',
+      engineRequestsGroup: 'eddy-collector',
+      requestTimeoutMs: 10_000,
+    });
+    expect(() => loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_KAFKA_REQUEST_TIMEOUT_MS: '10' })).toThrow(
+      'EDDY_KAFKA_REQUEST_TIMEOUT_MS',
+    );
+    expect(() => loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_KAFKA_REPLIES_TOPIC: 'a b' })).toThrow(
+      'EDDY_KAFKA_REPLIES_TOPIC must be a Kafka topic name',
+    );
   });
 
   it('reads the EventStoreDB connection string', () => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { ENGINE_REQUESTS } from '@eddy/collector/engine/engine.port';
+import { COMMAND_DISPATCHER } from '@eddy/contracts';
 import { ConfigurationError, loadConfig } from '../config/eddy.config';
 import { composedRoles, composeRoles, projectsFromEventTopic, ROLE_MODULES } from './role-modules';
 
@@ -31,6 +33,30 @@ describe('the composition of the roles', () => {
     ]);
     expect(moduleNames('core,api')).not.toContain('CoreUnavailableModule');
     expect(moduleNames('collector,core,api')).toContain('MessagesApiModule');
+  });
+
+  it('hands the commands and engine requests of an api process to the other roles over Kafka, when there is Kafka', () => {
+    const kafka = { ...shared, EDDY_KAFKA_BROKERS: 'kafka:9092' };
+    const api = composeRoles(loadConfig({ ...kafka, EDDY_ROLES: 'api' })).map((m) =>
+      typeof m === 'function' ? m.name : 'module' in m ? m.module.name : 'forward reference',
+    );
+    expect(api).toContain('KafkaRequestsModule');
+    expect(api).toContain('MessagesApiModule');
+    expect(api).not.toContain('CoreUnavailableModule');
+    // With the core in process, only the engine's requests travel.
+    const withCore = composeRoles(loadConfig({ ...kafka, EDDY_ROLES: 'core,api' }));
+    const requests = withCore.find(
+      (m) => typeof m === 'object' && 'module' in m && m.module.name === 'KafkaRequestsModule',
+    );
+    const exported = requests && 'exports' in requests ? requests.exports : [];
+    expect(exported).toContain(ENGINE_REQUESTS);
+    expect(exported).not.toContain(COMMAND_DISPATCHER);
+    // The collector answers them.
+    const collector = composeRoles(loadConfig({ ...kafka, EDDY_ROLES: 'collector,core' })).map((m) =>
+      typeof m === 'function' ? m.name : 'module' in m ? m.module.name : 'forward reference',
+    );
+    expect(collector).toContain('EngineRequestsModule');
+    expect(moduleNames('collector,core')).not.toContain('EngineRequestsModule');
   });
 
   it('composes the single node without the relay when there is no Kafka, and with it when there is', () => {

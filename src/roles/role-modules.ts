@@ -6,6 +6,8 @@ import { CommandApiModule, CommandTopicModule, JobsApiModule, MessagesApiModule 
 // By file: only processes of these roles load kafkajs and pg for them.
 import { KafkaProjectorModule } from '@eddy/messaging/event-topic/kafka-projector.module';
 import { RelayModule } from '@eddy/messaging/relay/relay.module';
+import { EngineRequestsModule } from '@eddy/messaging/engine-requests/engine-requests.module';
+import { KafkaRequestsModule } from '@eddy/messaging/request-reply/kafka-requests.module';
 import { ProjectionsModule } from '@eddy/projections';
 import { TasklistModule, TasklistPageModule } from '@eddy/tasklist';
 import { CoreModule } from '@eddy/taskpool';
@@ -27,6 +29,15 @@ export interface RoleContext {
    * messages through it.
    */
   engine: Imports;
+  /**
+   * The requests of an api process to the roles it lacks, over Kafka (`KafkaRequestsModule`): the core's
+   * `COMMAND_DISPATCHER` and the engine's `ENGINE_REQUESTS`; empty when it has them, or has no Kafka.
+   */
+  requests: Imports;
+  /** Whether `requests` carries users' commands to a core in another process. */
+  remoteCore: boolean;
+  /** Whether `requests` carries process starts and messages to the engine in another process. */
+  remoteEngine: boolean;
 }
 
 /** The modules of one role; `null`: this build has no module for the role. */
@@ -39,7 +50,21 @@ export type RoleModules = ((context: RoleContext) => Imports) | null;
  * composed once by {@link composeRoles}.
  */
 export const ROLE_MODULES: Record<Role, RoleModules> = {
-  collector: (c) => c.engine,
+  collector: ({ config, engine }) => [
+    ...engine,
+    // Process starts and messages of api processes elsewhere, when they can reach this one over Kafka.
+    ...(engine.length > 0 && !config.roles.singleNode && config.kafka.brokers.length > 0
+      ? [
+          EngineRequestsModule.forRoot(engine, {
+            brokers: config.kafka.brokers,
+            topic: config.kafka.engineRequestsTopic,
+            repliesTopic: config.kafka.repliesTopic,
+            groupId: config.kafka.engineRequestsGroup,
+            dataDir: config.dataDir,
+          }),
+        ]
+      : []),
+  ],
   core: ({ config }) => [
     CoreModule.forRoot({ maxRetries: config.commands.maxRetries }),
     CommandApiModule.forRoot({
@@ -79,7 +104,8 @@ export const ROLE_MODULES: Record<Role, RoleModules> = {
           }),
         ]
       : [],
-  api: ({ config, engine, roles }) => [
+  api: ({ config, engine, roles, requests, remoteCore, remoteEngine }) => [
+    ...requests,
     TasklistModule.forRoot(
       {
         readYourWritesTimeoutMs: config.tasklist.readYourWritesTimeoutMs,
@@ -94,20 +120,24 @@ export const ROLE_MODULES: Record<Role, RoleModules> = {
         tasksWithoutCandidates: config.tasklist.tasksWithoutCandidates,
         maxSavedFiltersPerUser: config.tasklist.maxSavedFiltersPerUser,
       },
-      // The tasklist starts processes on the engine, when this process runs one.
-      engine,
+      // The tasklist starts processes on the engine: in this process, or through the collector's.
+      remoteEngine ? requests : engine,
     ),
     // The page that `npm run build` writes beside the compiled application (dist/tasklist-web).
     TasklistPageModule.forRoot({ dir: join(__dirname, '..', '..', 'tasklist-web'), oidc: config.oidc }),
     AdminModule,
-    ...(engine.length > 0
-      ? [MessagesApiModule.forRoot(engine, { maxPayloadDepth: config.commands.maxPayloadDepth })]
+    ...(engine.length > 0 || remoteEngine
+      ? [
+          MessagesApiModule.forRoot(remoteEngine ? requests : engine, {
+            maxPayloadDepth: config.commands.maxPayloadDepth,
+          }),
+        ]
       : []),
     // Camunda 8's job worker endpoints, for the embedded engine in this process.
     ...(engine.length > 0 && config.engine === 'embedded'
       ? [JobsApiModule.forRoot(engine, { maxPayloadDepth: config.commands.maxPayloadDepth })]
       : []),
-    ...(roles.has('core') ? [] : [CoreUnavailableModule.forRoles([...roles])]),
+    ...(roles.has('core') || remoteCore ? [] : [CoreUnavailableModule.forRoles([...roles])]),
   ],
 };
 
@@ -209,7 +239,23 @@ export function composeRoles(config: EddyConfig): Imports {
   const problem = compositionProblem(config.roles, config);
   if (problem) throw new ConfigurationError([{ variable: 'EDDY_ROLES', message: problem }]);
   const roles = new Set(composedRoles(config));
-  const context: RoleContext = { config, roles, engine: engineModules(config, roles) };
+  const engine = engineModules(config, roles);
+  const kafka = roles.has('api') && config.kafka.brokers.length > 0;
+  const remoteCore = kafka && !roles.has('core');
+  const remoteEngine = kafka && !roles.has('collector') && config.engine !== 'none';
+  const requests =
+    remoteCore || remoteEngine
+      ? [
+          KafkaRequestsModule.forRoot({
+            brokers: config.kafka.brokers,
+            repliesTopic: config.kafka.repliesTopic,
+            timeoutMs: config.kafka.requestTimeoutMs,
+            commandTopic: remoteCore ? config.kafka.commandTopic : null,
+            engineRequestsTopic: remoteEngine ? config.kafka.engineRequestsTopic : null,
+          }),
+        ]
+      : [];
+  const context: RoleContext = { config, roles, engine, requests, remoteCore, remoteEngine };
   const views =
     roles.has('api') || roles.has('projector')
       ? [

@@ -75,6 +75,15 @@ export class EddyProcess {
     clearTimeout(kill);
   }
 
+  /** Kills the process with SIGKILL (`kill -9`: no shutdown at all) and waits for it to exit. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
   async restart(): Promise<this> {
     await this.stop();
     return this.start();

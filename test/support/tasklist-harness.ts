@@ -50,7 +50,7 @@ export interface TasklistHarnessOptions {
   authMode?: 'dev' | 'jwt';
   /** Wraps the real dispatcher, e.g. to observe or delay commands. */
   wrapDispatcher?: (real: CommandDispatcher) => CommandDispatcher;
-  /** Extra providers (e.g. a `PROCESS_ENGINE` double). */
+  /** Extra providers (e.g. an `ENGINE_REQUESTS` double). */
   providers?: Provider[];
 }
 

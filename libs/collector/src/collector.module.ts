@@ -23,7 +23,7 @@ import {
 import { ENGINE_CLIENT_OPTIONS, EngineClient, type EngineClientOptions } from './engine-client/engine.client';
 import { Camunda8ProcessEngine, type Camunda8ProcessEngineOptions } from './engine/camunda8/camunda8.engine';
 import { EmbeddedProcessEngine, type EmbeddedProcessEngineOptions } from './engine/embedded/embedded.engine';
-import { PROCESS_ENGINE, type ProcessEngine } from './engine/engine.port';
+import { ENGINE_REQUESTS, PROCESS_ENGINE, type ProcessEngine } from './engine/engine.port';
 import { JOB_WORKER_API } from './engine/job-worker.port';
 
 /** Options of {@link CollectorModule.forRoot}. */
@@ -117,6 +117,8 @@ export class CollectorModule {
                 })
               : EmbeddedProcessEngine.open({ ...options.engine, dataDir: options.dataDir }),
         },
+        // What the api role asks of the engine: here, the engine itself.
+        { provide: ENGINE_REQUESTS, useExisting: PROCESS_ENGINE },
         {
           // The embedded engine hands its jobs to workers itself; Camunda 8's workers talk to Camunda.
           provide: JOB_WORKER_API,
@@ -136,7 +138,7 @@ export class CollectorModule {
         EngineClient,
         CollectorLifecycle,
       ],
-      exports: [PROCESS_ENGINE, JOB_WORKER_API, TransactionCollector, EngineClient],
+      exports: [PROCESS_ENGINE, ENGINE_REQUESTS, JOB_WORKER_API, TransactionCollector, EngineClient],
     };
   }
 }

@@ -4,11 +4,11 @@ import { MESSAGE_MAX_PAYLOAD_DEPTH, MessagesController } from './messages-api/me
 
 /**
  * `POST /api/messages`, beside the command API: process applications' messages to the process engine.
- * Needs the auth module and a provider of `PROCESS_ENGINE`.
+ * Needs the auth module and a provider of `ENGINE_REQUESTS`.
  */
 @Module({})
 export class MessagesApiModule {
-  /** `engine`: the modules that provide `PROCESS_ENGINE`, usually the `CollectorModule.forRoot(...)` one. */
+  /** `engine`: the modules that provide `ENGINE_REQUESTS`: the `CollectorModule.forRoot(...)` one, or `KafkaRequestsModule`'s. */
   static forRoot(
     engine: ModuleMetadata['imports'],
     options: { maxPayloadDepth?: number } = {},

@@ -1,4 +1,4 @@
-import { PROCESS_ENGINE, type ProcessEngine } from '@eddy/collector/engine/engine.port';
+import { ENGINE_REQUESTS, type EngineRequests } from '@eddy/collector/engine/engine.port';
 import {
   COMMAND_DISPATCHER,
   payloadProblem,
@@ -50,7 +50,7 @@ export class TaskInteractionsService {
     @Inject(VIEW_STORE) private readonly views: ViewStore,
     @Inject(TASKLIST_OPTIONS) private readonly options: TasklistOptions,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Optional() @Inject(PROCESS_ENGINE) private readonly engine: ProcessEngine | null = null,
+    @Optional() @Inject(ENGINE_REQUESTS) private readonly engine: EngineRequests | null = null,
   ) {}
 
   /** A user may claim a task they can see that is unassigned or already theirs. */
@@ -205,7 +205,9 @@ export class TaskInteractionsService {
               ? 'BAD_USER_INPUT'
               : error.code === 'NOT_STARTABLE'
                 ? 'CONFLICT'
-                : 'INTERNAL_SERVER_ERROR';
+                : error.code === 'ENGINE_TIMEOUT'
+                  ? 'TIMEOUT'
+                  : 'INTERNAL_SERVER_ERROR';
         throw tasklistError(code, error.message, { reason: error.code });
       }
       throw error;

@@ -55,6 +55,9 @@ const DOMAIN_CODES: Record<string, TasklistErrorCode> = {
   CONCURRENCY_CONFLICT: 'CONFLICT',
   WRONG_EXPECTED_REVISION: 'CONFLICT',
   CORE_UNAVAILABLE: 'UNAVAILABLE',
+  // An api process without the core waited for the core's answer in vain (or the core found it too late).
+  CORE_TIMEOUT: 'TIMEOUT',
+  REQUEST_EXPIRED: 'TIMEOUT',
 };
 
 /**

@@ -56,7 +56,7 @@ class TasklistCoreModule {}
  *
  * Needs, from the application: `AuthModule` (global, for the `Authenticator`), the view store
  * (`VIEW_STORE`), the command dispatcher (`COMMAND_DISPATCHER`) and, to start processes, the
- * process engine (`PROCESS_ENGINE`, optional), either global or from the modules in `imports`.
+ * process engine's requests (`ENGINE_REQUESTS`, optional), either global or from the modules in `imports`.
  */
 @Module({})
 export class TasklistModule {

@@ -21,7 +21,9 @@ export type EngineErrorCode =
   /** The process has no none start event. */
   | 'NOT_STARTABLE'
   /** The engine has been closed. */
-  | 'CLOSED';
+  | 'CLOSED'
+  /** The process that runs the engine did not answer in time (an api process without the collector role). */
+  | 'ENGINE_TIMEOUT';
 
 /** One element the engine cannot run. */
 export interface UnsupportedElement {

@@ -332,3 +332,13 @@ export interface ProcessEngine {
   /** Stops timers and delivery and releases the engine's resources. Running instances stay stored. */
   close(): Promise<void>;
 }
+
+/**
+ * What the api role asks of a process engine: starting processes (the tasklist) and correlating messages
+ * (`POST /api/messages`). In a process with the `collector` role it is the engine itself; in an api process
+ * without it, a client that hands the request to the collector process and waits for its answer.
+ */
+export type EngineRequests = Pick<ProcessEngine, 'startProcessInstance' | 'correlateMessage'>;
+
+/** Injection token of the {@link EngineRequests}. */
+export const ENGINE_REQUESTS = Symbol('ENGINE_REQUESTS');

@@ -6,7 +6,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { COMMAND_DISPATCHER, type CommandDispatcher } from '@eddy/contracts';
-import { counter, retryWithBackoff } from '@eddy/observability';
+import { counter } from '@eddy/observability';
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { CommandTopicHandler } from './command-topic.handler';
 import {
@@ -16,6 +16,7 @@ import {
   type CommandTopicOptions,
 } from './command-topic.options';
 import { kafkajsLog } from './kafkajs-log';
+import { runCommittingConsumer } from './committing-consumer';
 
 /** Partitions of the command topic handled at once by one process (order holds within each). */
 const PARTITIONS_AT_ONCE = 4;
@@ -76,50 +77,19 @@ export class CommandTopicConsumer implements OnApplicationBootstrap, BeforeAppli
     this.producer = producer;
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => this.joined());
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      consumerErrors.inc({ code: 'COMMAND-TOPIC-003' });
-      this.logger.error(
-        `COMMAND-TOPIC-003 the command topic consumer crashed (${payload.restart ? 'restarting' : 'not restarting'}): ${String(payload.error)}`,
-      );
-    });
-    await retryWithBackoff(
-      async () => {
-        await producer.connect();
-        await consumer.connect();
-        await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
-      },
-      {
-        ...(options.connectBackoff ?? DEFAULT_CONNECT_BACKOFF),
-        signal: this.stopping.signal,
-        onRetry: (error, attempt, delayMs) => {
-          consumerErrors.inc({ code: 'COMMAND-TOPIC-002' });
-          this.logger.error(
-            `COMMAND-TOPIC-002 cannot consume ${options.topic} from the Kafka brokers ${options.brokers.join(',')} (attempt ${attempt}, again in ${delayMs} ms): ${String(error)}`,
-          );
-        },
-      },
-    );
-    const handler = new CommandTopicHandler(
-      this.dispatcher,
+    const handler = this.handler(producer);
+    await runCommittingConsumer({
+      consumer,
       producer,
-      {
-        resultsTopic: options.resultsTopic,
-        deadLetterTopic: options.deadLetterTopic,
-        limits: {
-          maxMessageBytes: options.maxMessageBytes,
-          maxPayloadDepth: options.maxPayloadDepth,
-          maxCommentLength: options.maxCommentLength,
-        },
-        backoff: options.retryBackoff ?? DEFAULT_RETRY_BACKOFF,
-        userId: `kafka:${options.topic}`,
-      },
-      this.logger,
-    );
-    await consumer.run({
-      autoCommit: false,
+      topic: options.topic,
+      brokers: options.brokers,
+      connectBackoff: options.connectBackoff ?? DEFAULT_CONNECT_BACKOFF,
+      signal: this.stopping.signal,
+      logger: this.logger,
+      failures: { codePrefix: 'COMMAND-TOPIC', count: (code) => consumerErrors.inc({ code }) },
       partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
-      eachMessage: async ({ topic, partition, message, heartbeat }) => {
-        await handler.handle(
+      handle: ({ topic, partition, message, heartbeat }) =>
+        handler.handle(
           {
             topic,
             partition,
@@ -130,14 +100,31 @@ export class CommandTopicConsumer implements OnApplicationBootstrap, BeforeAppli
             headers: message.headers,
           },
           { signal: this.stopping.signal, heartbeat },
-        );
-        await consumer.commitOffsets([
-          { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-        ]);
-      },
+        ),
     });
     this.logger.log(
       `COMMAND-TOPIC-001 consuming commands from ${options.topic} in group ${options.groupId}; results to ${options.resultsTopic}, dead letters to ${options.deadLetterTopic}`,
+    );
+  }
+
+  private handler(producer: Producer): CommandTopicHandler {
+    const { options } = this;
+    return new CommandTopicHandler(
+      this.dispatcher,
+      producer,
+      {
+        resultsTopic: options.resultsTopic,
+        repliesTopic: options.repliesTopic,
+        deadLetterTopic: options.deadLetterTopic,
+        limits: {
+          maxMessageBytes: options.maxMessageBytes,
+          maxPayloadDepth: options.maxPayloadDepth,
+          maxCommentLength: options.maxCommentLength,
+        },
+        backoff: options.retryBackoff ?? DEFAULT_RETRY_BACKOFF,
+        userId: `kafka:${options.topic}`,
+      },
+      this.logger,
     );
   }
 

@@ -2,6 +2,13 @@ import type { CommandDispatcher, CommandResult, CommandWithMetadata } from '@edd
 import { counter, retryWithBackoff, type Backoff } from '@eddy/observability';
 import type { IHeaders, Message } from 'kafkajs';
 import { refusedBody, toResultBody, withMetadata, type CommandResultBody } from '../command-results';
+import {
+  publishReply,
+  requestExpired,
+  requestOrigin,
+  requestUserId,
+  type RequestOrigin,
+} from '../request-reply/request-headers';
 import { CORRELATION_HEADER, decodeCommandMessage, type CommandMessageLimits } from './command-message';
 
 /** One message as read from the command topic. */
@@ -30,11 +37,13 @@ export interface CommandTopicLog {
 
 export interface CommandTopicHandlerOptions {
   resultsTopic: string;
+  /** Where the results of requests of api processes go, keyed by the waiting instance (`eddy-reply-to`). */
+  repliesTopic: string;
   deadLetterTopic: string;
   limits: CommandMessageLimits;
   /** Waits between attempts at a command whose failure can pass (the event store unreachable). */
   backoff: Backoff;
-  /** The user id recorded in the metadata of every command from the topic. */
+  /** The user id recorded in the metadata of a command from the topic that names no user (`eddy-user-id`). */
   userId: string;
 }
 
@@ -63,7 +72,7 @@ class TransientCommandFailure extends Error {
 
 const handledMessages = counter(
   'eddy_command_topic_messages_total',
-  'Command topic messages handled, by outcome (accepted, duplicate, rejected, dead_lettered)',
+  'Command topic messages handled, by outcome (accepted, duplicate, rejected, dead_lettered, expired)',
   ['outcome'],
 );
 const deadLettered = counter(
@@ -86,6 +95,10 @@ const retries = counter(
  * to the core; a failure that can pass is tried again with back-off for as long as it lasts (until
  * `signal` aborts, when this rejects), never dead-lettered. Every other outcome (accepted, duplicate,
  * rejected by the core) goes to the results topic keyed by the command id.
+ *
+ * A request of an api process (headers `eddy-request-id` and `eddy-reply-to`, see `request-headers.ts`) is
+ * answered on the replies topic instead, keyed by the waiting instance, and carries its user
+ * (`eddy-user-id`); one read after its deadline is not handed to the core and is answered `REQUEST_EXPIRED`.
  */
 export class CommandTopicHandler {
   constructor(
@@ -101,6 +114,7 @@ export class CommandTopicHandler {
   ): Promise<void> {
     const decoded = decodeCommandMessage(message.value, message.headers, this.options.limits);
     const where = `${message.topic}[${message.partition}]@${message.offset}`;
+    const origin = requestOrigin(message.headers);
     if (!decoded.ok) {
       const { error } = decoded;
       await this.publisher.send({
@@ -126,6 +140,7 @@ export class CommandTopicHandler {
         await this.publishResult(
           refusedBody(decoded.commandId, error),
           message.headers?.[CORRELATION_HEADER],
+          origin,
         );
       }
       deadLettered.inc({ code: error.code });
@@ -135,10 +150,25 @@ export class CommandTopicHandler {
       );
       return;
     }
+    if (requestExpired(origin)) {
+      handledMessages.inc({ outcome: 'expired' });
+      this.logger.warn(
+        `COMMAND-TOPIC-012 command ${decoded.commandId} (${where}) came after its requester stopped waiting; not handed to the core`,
+      );
+      await this.publishResult(
+        refusedBody(decoded.commandId, {
+          code: 'REQUEST_EXPIRED',
+          message: `command ${decoded.commandId} came after its deadline; it was not handled`,
+        }),
+        decoded.correlationId,
+        origin,
+      );
+      return;
+    }
     const command = withMetadata(decoded.command, {
       commandId: decoded.commandId,
       correlationId: decoded.correlationId,
-      userId: this.options.userId,
+      userId: requestUserId(message.headers) ?? this.options.userId,
       // The message's own time, so that a redelivery carries the same command.
       timestamp: new Date(Number(message.timestamp)).toISOString(),
     });
@@ -155,7 +185,7 @@ export class CommandTopicHandler {
         void control.heartbeat?.().catch(() => undefined);
       },
     });
-    await this.publishResult(toResultBody(result), command.metadata.correlationId);
+    await this.publishResult(toResultBody(result), command.metadata.correlationId, origin);
     handledMessages.inc({ outcome: result.status });
   }
 
@@ -173,7 +203,12 @@ export class CommandTopicHandler {
     return result;
   }
 
-  private async publishResult(body: CommandResultBody, correlationId: unknown): Promise<void> {
+  private async publishResult(
+    body: CommandResultBody,
+    correlationId: unknown,
+    origin: RequestOrigin | null,
+  ): Promise<void> {
+    if (origin) return publishReply(this.publisher, this.options.repliesTopic, origin, body);
     const correlation =
       typeof correlationId === 'string' || Buffer.isBuffer(correlationId) ? correlationId : undefined;
     await this.publisher.send({

@@ -51,6 +51,7 @@ function handlerWith(dispatcher: CommandDispatcher, publisher: ReturnType<typeof
     publisher,
     {
       resultsTopic: 'results',
+      repliesTopic: 'replies',
       deadLetterTopic: 'dlq',
       limits: { maxMessageBytes: 4_096, maxPayloadDepth: 16 },
       backoff: { initialDelayMs: 1, maxDelayMs: 2 },
@@ -197,5 +198,49 @@ describe('CommandTopicHandler', () => {
     const [letter] = publisher.on('dlq');
     expect(letter.value).toBeNull();
     expect(letter.headers).toMatchObject({ 'eddy-error-code': 'MESSAGE_TOO_LARGE' });
+  });
+
+  it("answers an api process's request on the replies topic, keyed by its instance, as the user it names", async () => {
+    const core = scriptedCore([]);
+    const publisher = recordingPublisher();
+    const request = {
+      ...received(
+        JSON.stringify({ type: 'ClaimTask', commandId: 'c-2', data: { id: 't-1', assignee: 'carl' } }),
+      ),
+      headers: {
+        'eddy-request-id': 'c-2',
+        'eddy-reply-to': 'api-instance-1',
+        'eddy-reply-deadline': String(Date.now() + 60_000),
+        'eddy-user-id': 'carl',
+      },
+    };
+    await handlerWith(core.dispatcher, publisher).handle(request);
+    expect(core.received[0].metadata.userId).toBe('carl');
+    expect(publisher.on('results')).toEqual([]);
+    const [reply] = publisher.on('replies');
+    expect(reply.key).toBe('api-instance-1');
+    expect(reply.headers).toEqual({ 'eddy-request-id': 'c-2' });
+    expect(body(reply)).toMatchObject({ commandId: 'c-2', status: 'accepted', position: 7 });
+  });
+
+  it('hands a request read after its deadline not to the core, and answers it REQUEST_EXPIRED', async () => {
+    const core = scriptedCore([]);
+    const publisher = recordingPublisher();
+    await handlerWith(core.dispatcher, publisher).handle({
+      ...received(JSON.stringify(aCreateTaskCommand('c-3', 't-3'))),
+      headers: {
+        'eddy-request-id': 'c-3',
+        'eddy-reply-to': 'api-1',
+        'eddy-reply-deadline': String(Date.now() - 1),
+      },
+    });
+    expect(core.received).toEqual([]);
+    expect(publisher.on('replies').map(body)).toEqual([
+      expect.objectContaining({
+        commandId: 'c-3',
+        status: 'rejected',
+        error: expect.objectContaining({ code: 'REQUEST_EXPIRED' }),
+      }),
+    ]);
   });
 });

@@ -8,6 +8,8 @@ export interface CommandTopicOptions {
   topic: string;
   /** Where each command's result goes, keyed by its command id (default `eddy.command-results`). */
   resultsTopic: string;
+  /** Where the results of api processes' requests go, keyed by the waiting instance (default `eddy.replies`). */
+  repliesTopic: string;
   /** Where messages that can never succeed go (default `eddy.commands.dlq`). */
   deadLetterTopic: string;
   /** The consumer group; every core process of one deployment shares it. */

@@ -51,6 +51,7 @@ describe('commands from a Kafka topic, against the real broker', () => {
   const topics = {
     topic: `eddy-test-commands-${run}`,
     resultsTopic: `eddy-test-command-results-${run}`,
+    repliesTopic: `eddy-test-replies-${run}`,
     deadLetterTopic: `eddy-test-commands-dlq-${run}`,
   };
   const groupId = `eddy-test-core-${run}`;

@@ -32,6 +32,7 @@ describe('the command topic consumer with its brokers down at start-up', () => {
           brokers: [`127.0.0.1:${await closedPort()}`],
           topic: 'eddy.commands',
           resultsTopic: 'eddy.command-results',
+          repliesTopic: 'eddy.replies',
           deadLetterTopic: 'eddy.commands.dlq',
           groupId: 'eddy-core',
           maxMessageBytes: 1_024,

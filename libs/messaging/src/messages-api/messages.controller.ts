@@ -1,6 +1,7 @@
 import {
   BadRequestException,
   Body,
+  GatewayTimeoutException,
   Controller,
   HttpCode,
   Inject,
@@ -12,7 +13,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AuthGuard, CurrentIdentity, type Identity, RequirePermission } from '@eddy/auth';
-import { EngineError, PROCESS_ENGINE, type ProcessEngine } from '@eddy/collector';
+import { ENGINE_REQUESTS, EngineError, type EngineRequests } from '@eddy/collector';
 import { firstIssue, payloadProblem, payloadSchema } from '@eddy/contracts';
 import { counter } from '@eddy/observability';
 import { timeToLiveMs } from './time-to-live';
@@ -68,7 +69,7 @@ export class MessagesController {
   private readonly logger = new Logger('MessagesApi');
 
   constructor(
-    @Inject(PROCESS_ENGINE) private readonly engine: ProcessEngine,
+    @Inject(ENGINE_REQUESTS) private readonly engine: EngineRequests,
     @Inject(MESSAGE_MAX_PAYLOAD_DEPTH) private readonly maxPayloadDepth: number,
   ) {}
 
@@ -108,6 +109,8 @@ export class MessagesController {
         throw new BadRequestException(error.message);
       if (error instanceof EngineError && error.code === 'CLOSED')
         throw new ServiceUnavailableException('the process engine is shutting down');
+      if (error instanceof EngineError && error.code === 'ENGINE_TIMEOUT')
+        throw new GatewayTimeoutException(`ENGINE_TIMEOUT ${error.message}`);
       throw error;
     }
   }

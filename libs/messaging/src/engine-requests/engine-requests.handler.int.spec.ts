@@ -1,0 +1,154 @@
+import { EngineError } from '@eddy/collector/engine/engine.errors';
+import type { EngineRequests } from '@eddy/collector/engine/engine.port';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  EngineClosingError,
+  EngineRequestsHandler,
+  type ReceivedEngineRequest,
+} from './engine-requests.handler';
+import { HandledRequestsStore } from './handled-requests.store';
+
+const silentLog = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** An engine that counts its starts and fails with `failure` when one is set. */
+function countingEngine() {
+  const calls: string[] = [];
+  let failure: Error | null = null;
+  const engine: EngineRequests = {
+    startProcessInstance: async (request) => {
+      calls.push(`start ${request.definitionKey}`);
+      if (failure) throw failure;
+      return { instanceId: `instance-${calls.length}`, definitionId: `${request.definitionKey}:1` };
+    },
+    correlateMessage: async (request) => {
+      calls.push(`message ${request.name}`);
+      return { instanceIds: ['instance-1'] };
+    },
+  };
+  return { engine, calls, fail: (error: Error) => (failure = error) };
+}
+
+function recordingPublisher() {
+  const sent: { topic: string; key: string; value: unknown; headers?: unknown }[] = [];
+  return {
+    sent,
+    send: async (record: {
+      topic: string;
+      messages: { key: string; value: string; headers?: unknown }[];
+    }) => {
+      for (const m of record.messages)
+        sent.push({ topic: record.topic, key: m.key, value: JSON.parse(m.value), headers: m.headers });
+    },
+  };
+}
+
+const request = (
+  value: unknown,
+  requestId = 'r-1',
+  deadline = Date.now() + 60_000,
+): ReceivedEngineRequest => ({
+  topic: 'engine-requests',
+  partition: 0,
+  offset: '3',
+  value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
+  headers: {
+    'eddy-request-id': requestId,
+    'eddy-reply-to': 'api-1',
+    'eddy-reply-deadline': String(deadline),
+  },
+});
+const start = { kind: 'startProcessInstance', request: { definitionKey: 'handover', startUserId: 'carl' } };
+
+describe('EngineRequestsHandler', () => {
+  let dir: string;
+  let store: HandledRequestsStore;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'eddy-engine-requests-'));
+    store = HandledRequestsStore.inFolder(dir);
+  });
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts a process and answers the waiting api instance with its id on the replies topic', async () => {
+    const { engine, calls } = countingEngine();
+    const publisher = recordingPublisher();
+    await new EngineRequestsHandler(engine, publisher, store, 'replies', silentLog).handle(request(start));
+    expect(calls).toEqual(['start handover']);
+    expect(publisher.sent).toEqual([
+      {
+        topic: 'replies',
+        key: 'api-1',
+        value: { ok: true, result: { instanceId: 'instance-1', definitionId: 'handover:1' } },
+        headers: { 'eddy-request-id': 'r-1' },
+      },
+    ]);
+  });
+
+  it('answers a request delivered again with the kept answer, also after a restart, and starts nothing more', async () => {
+    const { engine, calls } = countingEngine();
+    const publisher = recordingPublisher();
+    await new EngineRequestsHandler(engine, publisher, store, 'replies', silentLog).handle(request(start));
+    store.close();
+    store = HandledRequestsStore.inFolder(dir);
+    await new EngineRequestsHandler(engine, publisher, store, 'replies', silentLog).handle(request(start));
+    expect(calls).toEqual(['start handover']);
+    expect(publisher.sent.map((s) => s.value)).toEqual([
+      { ok: true, result: { instanceId: 'instance-1', definitionId: 'handover:1' } },
+      { ok: true, result: { instanceId: 'instance-1', definitionId: 'handover:1' } },
+    ]);
+  });
+
+  it("answers the engine's error with its code, a request after its deadline REQUEST_EXPIRED, and bad input INVALID_ARGUMENT", async () => {
+    const { engine, calls, fail } = countingEngine();
+    const publisher = recordingPublisher();
+    const handler = new EngineRequestsHandler(engine, publisher, store, 'replies', silentLog);
+    await handler.handle(request(start, 'late', Date.now() - 1));
+    await handler.handle(request({ kind: 'startProcessInstance', request: {} }, 'bad'));
+    await handler.handle(request('not json', 'garbled'));
+    fail(new EngineError('UNKNOWN_PROCESS_DEFINITION', 'definitionKey: no process handover deployed'));
+    await handler.handle(request(start, 'unknown'));
+    expect(calls).toEqual(['start handover']);
+    expect(publisher.sent.map((s) => [s.headers, s.value])).toEqual([
+      [
+        { 'eddy-request-id': 'late' },
+        { ok: false, error: expect.objectContaining({ code: 'REQUEST_EXPIRED' }) },
+      ],
+      [
+        { 'eddy-request-id': 'bad' },
+        {
+          ok: false,
+          error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^request\.definitionKey: /) },
+        },
+      ],
+      [
+        { 'eddy-request-id': 'garbled' },
+        { ok: false, error: expect.objectContaining({ code: 'INVALID_ARGUMENT' }) },
+      ],
+      [
+        { 'eddy-request-id': 'unknown' },
+        {
+          ok: false,
+          error: {
+            code: 'UNKNOWN_PROCESS_DEFINITION',
+            message: 'definitionKey: no process handover deployed',
+          },
+        },
+      ],
+    ]);
+  });
+
+  it('leaves a request for the next delivery while the engine closes: no answer, nothing kept', async () => {
+    const { engine, fail } = countingEngine();
+    const publisher = recordingPublisher();
+    fail(new EngineError('CLOSED', 'the engine has been closed'));
+    const handler = new EngineRequestsHandler(engine, publisher, store, 'replies', silentLog);
+    await expect(handler.handle(request(start))).rejects.toThrow(EngineClosingError);
+    expect(publisher.sent).toEqual([]);
+    expect(store.answered('r-1')).toBeNull();
+  });
+});
