@@ -282,6 +282,77 @@ describe('embedded engine: the zeebe dialect', () => {
     expect(message).toContain('refused-dialect.bpmn');
   });
 
+  it('an error event sub-process catches a job error and an error end event, interrupting the instance', async () => {
+    await engine.deploy({
+      xml: fixture('error-event-sub-process.bpmn'),
+      resourceName: 'error-event-sub-process.bpmn',
+    });
+    const charge = {
+      type: 'charge-card',
+      worker: 'dialect',
+      timeoutMs: 60_000,
+      maxJobsToActivate: 1,
+      requestTimeoutMs: 10_000,
+    };
+    // A job error: the waiting job's element is left and the event sub-process runs.
+    const declined = await engine.startProcessInstance({ definitionKey: 'error-event-sub-process' });
+    const [job] = await engine.jobs.activate(charge);
+    await engine.jobs.throwError(job.jobKey, { errorCode: 'DECLINED', variables: { reason: 'limit' } });
+    const call = await delivered.task('callCustomer');
+    expect(call.processInstanceId).toBe(declined.instanceId);
+    expect(delivered.variablesOf(call)).toMatchObject({ reason: 'limit' });
+    await expect(engine.jobs.complete(job.jobKey)).rejects.toMatchObject({ code: 'UNKNOWN_JOB' });
+    await engine.completeTask(call.id);
+    await delivered.until(
+      (e): e is Extract<EngineEvent, { type: 'processInstance.finished' }> =>
+        e.type === 'processInstance.finished' && e.instance.id === declined.instanceId,
+      'the end of the declined instance',
+    );
+    expect(
+      delivered.events.some((e) => e.type === 'task.created' && e.task.taskDefinitionKey === 'ship'),
+    ).toBe(false);
+
+    // An error end event of the process, after the job completed.
+    const damaged = await engine.startProcessInstance({ definitionKey: 'error-event-sub-process' });
+    const [next] = await engine.jobs.activate(charge);
+    await engine.jobs.complete(next.jobKey);
+    const ship = await delivered.task('ship');
+    await engine.completeTask(ship.id, { damaged: true });
+    await delivered.until(
+      (e): e is Extract<EngineEvent, { type: 'task.created' }> =>
+        e.type === 'task.created' &&
+        e.task.taskDefinitionKey === 'callCustomer' &&
+        e.task.processInstanceId === damaged.instanceId,
+      'the call of the damaged order',
+    );
+  });
+
+  it('refuses error event sub-processes inside sub-processes and non-interrupting ones, naming their start events', async () => {
+    const eventSubProcess = (id: string, interrupting: boolean) =>
+      `<bpmn:subProcess id="${id}" triggeredByEvent="true">
+        <bpmn:startEvent id="${id}-start" isInterrupting="${interrupting}"><bpmn:errorEventDefinition id="${id}-ed" /></bpmn:startEvent>
+      </bpmn:subProcess>`;
+    const xml = `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">
+      <bpmn:process id="esp" isExecutable="true">
+        <bpmn:startEvent id="start" />
+        <bpmn:subProcess id="inner"><bpmn:startEvent id="innerStart" />${eventSubProcess('nested', true)}</bpmn:subProcess>
+        ${eventSubProcess('gentle', false)}
+      </bpmn:process></bpmn:definitions>`;
+    await expect(engine.deploy({ xml, resourceName: 'esp.bpmn' })).rejects.toMatchObject({
+      code: 'UNSUPPORTED_ELEMENT',
+      details: [
+        expect.objectContaining({
+          elementId: 'nested-start',
+          reason: expect.stringMatching(/inside a sub-process/),
+        }),
+        expect.objectContaining({
+          elementId: 'gentle-start',
+          reason: expect.stringMatching(/always interrupt/),
+        }),
+      ],
+    });
+  });
+
   it('refuses a resource with two executable processes naming both, and deploys one beside a pool without a process', async () => {
     const pool = (id: string, executable: boolean) =>
       `<bpmn:process id="${id}" isExecutable="${executable}"><bpmn:startEvent id="${id}-start" /></bpmn:process>`;

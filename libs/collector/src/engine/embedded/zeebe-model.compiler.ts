@@ -1,6 +1,11 @@
 import { Engine } from 'bpmn-engine';
 import { EngineError, type UnsupportedElement } from '../engine.errors';
 import { catchesError, errorCatchers, errorEndEvents, type ErrorCatch } from './error-events';
+import {
+  eventSubProcessCatching,
+  readErrorEventSubProcesses,
+  type ErrorEventSubProcesses,
+} from './error-event-sub-processes';
 import { extendJobEventTypes, jobElementSpec, runAsService, type JobElementSpec } from './jobs/job-elements';
 import {
   checkDialectElement,
@@ -56,6 +61,8 @@ export interface CompiledProcess extends DialectSpecs {
   errorCatchers: Map<string, ErrorCatch>;
   /** Error end events that nothing catches, with their error code: they raise an incident. */
   uncaughtErrorEnds: Map<string, string>;
+  /** The process's error event sub-processes, and what else catches errors before them. */
+  errorEventSubProcesses: ErrorEventSubProcesses;
   /** bpmn-engine's serializable context, shared by every instance of this definition. */
   sourceContext: unknown;
 }
@@ -343,9 +350,12 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
 
   const catchers = errorCatchers(all);
   const uncaughtErrorEnds = new Map<string, string>();
+  const errorEventSubProcesses = readErrorEventSubProcesses(all, process.id);
   for (const [elementId, code] of errorEndEvents(all)) {
-    if (catchesError(catchers.get(elementId), code)) continue;
-    uncaughtErrorEnds.set(elementId, code);
+    if (!catchesError(catchers.get(elementId), code)) uncaughtErrorEnds.set(elementId, code);
+    else if (eventSubProcessCatching(errorEventSubProcesses, elementId, code))
+      errorEventSubProcesses.errorEnds.set(elementId, code);
+    else continue;
     runAsService(all.find((e) => e.id === elementId)!.behaviour);
   }
 
@@ -370,6 +380,7 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
     jobElements,
     errorCatchers: catchers,
     uncaughtErrorEnds,
+    errorEventSubProcesses,
     ...dialect.specs,
     sourceContext: context,
   };
