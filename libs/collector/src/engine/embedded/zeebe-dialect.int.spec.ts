@@ -353,6 +353,26 @@ describe('embedded engine: the zeebe dialect', () => {
     });
   });
 
+  it('a user task with a zeebe:taskDefinition (as early Camunda 8 models have) is a user task, as Zeebe ignores it', async () => {
+    const xml = `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="x">
+      <bpmn:process id="early" isExecutable="true">
+        <bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="approve" />
+        <bpmn:userTask id="approve"><bpmn:extensionElements><zeebe:taskDefinition type="userTask" /></bpmn:extensionElements></bpmn:userTask>
+      </bpmn:process></bpmn:definitions>`;
+    await engine.deploy({ xml, resourceName: 'early.bpmn' });
+    await engine.startProcessInstance({ definitionKey: 'early' });
+    expect((await delivered.task('approve')).taskDefinitionKey).toBe('approve');
+    expect(
+      await engine.jobs.activate({
+        type: 'userTask',
+        worker: 'w',
+        timeoutMs: 1_000,
+        maxJobsToActivate: 1,
+        requestTimeoutMs: -1,
+      }),
+    ).toEqual([]);
+  });
+
   it('refuses a resource with two executable processes naming both, and deploys one beside a pool without a process', async () => {
     const pool = (id: string, executable: boolean) =>
       `<bpmn:process id="${id}" isExecutable="${executable}"><bpmn:startEvent id="${id}-start" /></bpmn:process>`;

@@ -132,6 +132,9 @@ const USER_TASK_EXTENSIONS = new Set([
   'zeebe:Properties',
   'zeebe:TaskHeaders',
   'zeebe:IoMapping',
+  // Early Camunda 8 models give user tasks one; Zeebe ignores it (a job worker user task's job type is
+  // always io.camunda.zeebe:userTask), and so does the embedded engine.
+  'zeebe:TaskDefinition',
 ]);
 const SERVICE_TASK_EXTENSIONS = new Set([
   'zeebe:TaskDefinition',
