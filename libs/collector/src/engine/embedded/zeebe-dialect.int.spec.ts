@@ -373,16 +373,35 @@ describe('embedded engine: the zeebe dialect', () => {
     ).toEqual([]);
   });
 
-  it('refuses a resource with two executable processes naming both, and deploys one beside a pool without a process', async () => {
+  it('deploys each executable process of a resource on its own, refusing the elements of each, and one beside a pool without a process', async () => {
     const pool = (id: string, executable: boolean) =>
-      `<bpmn:process id="${id}" isExecutable="${executable}"><bpmn:startEvent id="${id}-start" /></bpmn:process>`;
+      `<bpmn:process id="${id}" isExecutable="${executable}"><bpmn:startEvent id="${id}-start" />
+        <bpmn:sequenceFlow id="${id}-f" sourceRef="${id}-start" targetRef="${id}-task" />
+        <bpmn:userTask id="${id}-task" /></bpmn:process>`;
     const definitions = (body: string) =>
       `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">${body}</bpmn:definitions>`;
+    const deployedBoth = await engine.deploy({
+      xml: definitions(pool('one', true) + pool('two', true)),
+      resourceName: 'two.bpmn',
+    });
+    expect(deployedBoth.map((d) => d.id)).toEqual(['one:1', 'two:1']);
+    const second = await engine.startProcessInstance({ definitionKey: 'two' });
+    const task = await delivered.task('two-task');
+    expect(task.processInstanceId).toBe(second.instanceId);
+    // Only the process started runs.
+    expect(
+      delivered.events.some((e) => e.type === 'task.created' && e.task.taskDefinitionKey === 'one-task'),
+    ).toBe(false);
+    const refused = (id: string) =>
+      `<bpmn:process id="${id}" isExecutable="true"><bpmn:complexGateway id="${id}-gateway" /></bpmn:process>`;
     await expect(
-      engine.deploy({ xml: definitions(pool('one', true) + pool('two', true)), resourceName: 'two.bpmn' }),
+      engine.deploy({ xml: definitions(refused('three') + refused('four')), resourceName: 'refused.bpmn' }),
     ).rejects.toMatchObject({
       code: 'UNSUPPORTED_ELEMENT',
-      details: [expect.objectContaining({ elementId: 'one' }), expect.objectContaining({ elementId: 'two' })],
+      details: [
+        expect.objectContaining({ elementId: 'three-gateway' }),
+        expect.objectContaining({ elementId: 'four-gateway' }),
+      ],
     });
     const collaboration = `<bpmn:collaboration id="c">
         <bpmn:participant id="p1" processRef="main" /><bpmn:participant id="p2" name="Bank" />
