@@ -353,11 +353,11 @@ describe('embedded engine: the zeebe dialect', () => {
     });
   });
 
-  it('a user task with a zeebe:taskDefinition (as early Camunda 8 models have) is a user task, as Zeebe ignores it', async () => {
-    const xml = `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="x">
+  it('a user task with a zeebe:taskDefinition (as early Camunda 8 models have) is a user task, and extensions of other namespaces are ignored, as Zeebe ignores both', async () => {
+    const xml = `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" xmlns:conversion="http://camunda.org/schema/conversion/1.0" id="d" targetNamespace="x">
       <bpmn:process id="early" isExecutable="true">
         <bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="approve" />
-        <bpmn:userTask id="approve"><bpmn:extensionElements><zeebe:taskDefinition type="userTask" /></bpmn:extensionElements></bpmn:userTask>
+        <bpmn:userTask id="approve"><bpmn:extensionElements><zeebe:taskDefinition type="userTask" /><conversion:message severity="REVIEW">a note of another tool</conversion:message></bpmn:extensionElements></bpmn:userTask>
       </bpmn:process></bpmn:definitions>`;
     await engine.deploy({ xml, resourceName: 'early.bpmn' });
     await engine.startProcessInstance({ definitionKey: 'early' });

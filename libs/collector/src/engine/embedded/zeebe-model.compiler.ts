@@ -443,6 +443,9 @@ function properties(behaviour: ModdleElement): Map<string, string> {
 
 function checkExtensions(element: SerializedElement, allowed: Set<string>, report: Report): void {
   for (const ext of extensions(element.behaviour)) {
+    // Zeebe ignores extension elements of other namespaces (a migration tool's notes, Camunda 7's), and so
+    // does the embedded engine.
+    if (!ext.$type.startsWith('zeebe:')) continue;
     if (!allowed.has(ext.$type)) report(element, `extension ${ext.$type} is not supported here`);
   }
 }
