@@ -327,6 +327,29 @@ describe('embedded engine: the zeebe dialect', () => {
     );
   });
 
+  it('runs the card-payment model of bpmn/: a declined card starts its error event sub-process', async () => {
+    await engine.deploy({ xml: repoModel('card-payment.bpmn'), resourceName: 'card-payment.bpmn' });
+    await engine.startProcessInstance({
+      definitionKey: 'card-payment',
+      variables: { customer: 'Ada', amount: 120 },
+    });
+    const [charge] = await engine.jobs.activate({
+      type: 'charge-card',
+      worker: 'payments',
+      timeoutMs: 60_000,
+      maxJobsToActivate: 1,
+      requestTimeoutMs: 10_000,
+    });
+    expect(charge.variables).toMatchObject({ customer: 'Ada', amount: 120 });
+    await engine.jobs.throwError(charge.jobKey, { errorCode: 'CARD_DECLINED' });
+    const call = await delivered.task('CallCustomer');
+    expect(call.candidateGroups).toEqual(['sales']);
+    expect(call.formKey).toBe('payment-call');
+    expect(
+      delivered.events.some((e) => e.type === 'task.created' && e.task.taskDefinitionKey === 'ShipOrder'),
+    ).toBe(false);
+  });
+
   it('refuses error event sub-processes inside sub-processes and non-interrupting ones, naming their start events', async () => {
     const eventSubProcess = (id: string, interrupting: boolean) =>
       `<bpmn:subProcess id="${id}" triggeredByEvent="true">
