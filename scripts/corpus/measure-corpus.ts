@@ -5,7 +5,7 @@
  * Per model it reports: deployed, refused (naming the elements and why), or broken (any other error); for a
  * deployed one, how far an instance gets (started at its none start event, or else by the message of its
  * message start event) when every job is completed at once and nobody acts: a user task, its end, a wait
- * that Camunda 8 would wait at too (a message, a timer: `waits as on Camunda`, naming the elements), another
+ * that Camunda 8 would wait at too (a message, a timer, a job: `waits as on Camunda`, naming the elements), another
  * wait (`waiting`, naming the elements), or an incident. Reads the folder only; fetches nothing.
  */
 import { Logger } from '@nestjs/common';
@@ -148,7 +148,7 @@ function startMessageOf(xml: string): string | undefined {
 interface Wait {
   elementId: string;
   kind: string;
-  /** Camunda 8 waits there too without anyone acting: a message, a timer, a signal. */
+  /** Camunda 8 waits there too without anyone acting: a message, a timer, a signal, a job for a worker. */
   asOnCamunda: boolean;
 }
 
@@ -185,8 +185,11 @@ function waitsOf(engine: EmbeddedProcessEngine, instanceId: string): Wait[] {
       const job = Object.values(rt.meta.jobs ?? {}).find((j) => j.elementId === api.id);
       let kind = api.type;
       let asOnCamunda = false;
-      if (job) kind = job.incident ? `incident: ${job.incident.errorMessage}` : `job ${job.type}`;
-      else if (api.type === 'bpmn:ReceiveTask' || definitions.includes('bpmn:MessageEventDefinition')) {
+      if (job) {
+        // A job that waits for a worker waits on Camunda too; one with an incident does not go on there either.
+        kind = job.incident ? `incident: ${job.incident.errorMessage}` : `job ${job.type}`;
+        asOnCamunda = !job.incident;
+      } else if (api.type === 'bpmn:ReceiveTask' || definitions.includes('bpmn:MessageEventDefinition')) {
         kind = 'message';
         asOnCamunda = true;
       } else if (definitions.includes('bpmn:TimerEventDefinition')) {
@@ -240,7 +243,9 @@ async function main(): Promise<void> {
   const reasons = new Map<string, number>();
   for (const r of results.filter((m) => m.status === 'refused')) {
     const own = new Set(
-      r.problems.filter((p) => p.includes('(bpmn:')).map((p) => p.replace(/^[^(]*\(([^)]*)\): /, '$1: ')),
+      r.problems
+        .filter((p) => p.includes('(bpmn:'))
+        .map((p) => p.replace(/^[^(]*\(([^)]*)\): /, '$1: ').replace(/inside (\S+) \S+,/, 'inside a $1,')),
     );
     for (const reason of own) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   }
