@@ -6,7 +6,7 @@ import { isObject, type Runtime } from './instance-state';
 import { type JobCallback } from './jobs/jobs';
 import { type JobElementSpec } from './jobs/job-elements';
 
-import { throwToEventSubProcess } from './error-event-sub-processes';
+import { throwToEventSubProcess } from './error-event-sub-process.start';
 import { visibleVariables } from './io-mappings';
 
 /** A job of a service task, handed to the handler registered for its `zeebe:taskDefinition type`. */

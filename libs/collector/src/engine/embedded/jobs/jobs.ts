@@ -10,7 +10,8 @@ import {
   type JobWorkerApi,
 } from '../../job-worker.port';
 import { catchesError } from '../error-events';
-import { eventSubProcessCatching, startErrorEventSubProcess } from '../error-event-sub-processes';
+import { eventSubProcessCatching } from '../error-event-sub-processes';
+import { startErrorEventSubProcess } from '../error-event-sub-process.start';
 import { resolveAttribute } from '../feel';
 import { isObject, type Runtime } from '../instance-state';
 import { DEFAULT_JOB_RETRIES, type JobElementSpec } from './job-elements';
