@@ -141,6 +141,7 @@ describe('process lifecycle through the collector (embedded engine, core, event 
 
     const registered = (await store.readAll()).filter((e) => e.type === 'ProcessDefinitionRegistered');
     expect(registered.map((e) => (e.data as { key: string }).key).sort()).toEqual([
+      'card-payment',
       'insurance-claim',
       'invoice-approval',
       'leave-request',
@@ -336,7 +337,7 @@ describe('process lifecycle through the collector (embedded engine, core, event 
       'Invoice INV-100 from ACME over 400',
     );
     // Every definition is registered once, however often it is deployed.
-    expect(events.filter((e) => e.type === 'ProcessDefinitionRegistered')).toHaveLength(4);
+    expect(events.filter((e) => e.type === 'ProcessDefinitionRegistered')).toHaveLength(5);
   });
 
   it('creates one task when the core fails mid-transaction and the engine delivers it again', async () => {

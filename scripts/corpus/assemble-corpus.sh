@@ -9,7 +9,7 @@ target=${2:-.corpus}
 here=$(cd "$(dirname "$0")/../.." && pwd)
 count=0
 while IFS='|' read -r _ repo commit path _; do
-  repo=$(echo "$repo" | xargs); commit=$(echo "$commit" | xargs); path=$(echo "$path" | sed 's/^ *//; s/ *$//')
+  repo=$(echo "$repo" | xargs); commit=$(echo "$commit" | xargs); path=$(echo "$path" | sed 's/^ *//; s/ *$//; s/\\_/_/g')
   [[ "$path" == *.bpmn ]] || continue
   git_dir="$mirrors/${repo/\//+}/repo"
   dir=$(dirname "$path")
@@ -20,5 +20,5 @@ while IFS='|' read -r _ repo commit path _; do
     git -C "$git_dir" show "$commit:$sibling" > "$folder/$(basename "$sibling")"
   done < <(git -C "$git_dir" ls-tree --name-only "$commit" -- "$dir/" | grep -E '\.(dmn|form)$' || true)
   count=$((count + 1))
-done < <(grep -E '^\| [^ ]+/[^ ]+ \| [0-9a-f]{40} \|' "$here/docs/corpus.md")
+done < <(grep -E '^\| [^ ]+/[^ ]+ +\| [0-9a-f]{40} +\|' "$here/docs/corpus.md")
 echo "$count models in $target"

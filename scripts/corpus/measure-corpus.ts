@@ -3,21 +3,24 @@
  *   npx tsx scripts/corpus/measure-corpus.ts <folder> [--json]
  * Every `.bpmn` file below the folder is one model; the `.dmn` files of its folder are deployed with it.
  * Per model it reports: deployed, refused (naming the elements and why), or broken (any other error); for a
- * deployed one with a none start event, how far an instance gets when every job is completed at once and
- * nobody acts: a user task, its end, another wait, or an incident. Reads the folder only; fetches nothing.
+ * deployed one, how far an instance gets (started at its none start event, or else by the message of its
+ * message start event) when every job is completed at once and nobody acts: a user task, its end, a wait
+ * that Camunda 8 would wait at too (a message, a timer, a job: `waits as on Camunda`, naming the elements), another
+ * wait (`waiting`, naming the elements), or an incident. Reads the folder only; fetches nothing.
  */
 import { Logger } from '@nestjs/common';
 import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { EngineError } from '../../libs/collector/src/engine/engine.errors';
+import { type Runtime } from '../../libs/collector/src/engine/embedded/instance-state';
 import { type EngineTransaction } from '../../libs/collector/src/engine/engine.port';
 import {
   EmbeddedProcessEngine,
   type ServiceTaskHandler,
 } from '../../libs/collector/src/engine/embedded/embedded.engine';
 
-type Outcome = 'user task' | 'ended' | 'waiting' | 'incident' | 'not started';
+type Outcome = 'user task' | 'ended' | 'waits as on Camunda' | 'waiting' | 'incident' | 'not started';
 
 interface ModelResult {
   model: string;
@@ -74,16 +77,28 @@ async function measureModel(root: string, file: string): Promise<ModelResult> {
     }
     result.outcome = 'not started';
     const followed = follow(engine);
+    let instanceId: string | undefined;
     try {
-      await engine.startProcessInstance({ definitionKey });
+      instanceId = (await engine.startProcessInstance({ definitionKey })).instanceId;
     } catch (error) {
-      followed.stop();
-      result.detail = (error as Error).message;
-      return result;
+      // A process without a none start event is started on Camunda by its message start event's message.
+      const messageName = startMessageOf(xml);
+      if (!(error instanceof EngineError && error.code === 'NOT_STARTABLE' && messageName)) {
+        followed.stop();
+        result.detail = (error as Error).message;
+        return result;
+      }
+      const correlated = await engine.correlateMessage({ name: messageName, correlationKey: '' });
+      instanceId = correlated.instanceIds[0];
     }
     const { outcome, detail } = await followed.outcome;
     result.outcome = outcome;
     result.detail = detail;
+    if (outcome === 'waiting' && instanceId) {
+      const waits = waitsOf(engine, instanceId);
+      result.detail = waits.map((w) => `${w.elementId} (${w.kind})`).join(', ');
+      if (waits.length > 0 && waits.every((w) => w.asOnCamunda)) result.outcome = 'waits as on Camunda';
+    }
     return result;
   } finally {
     await engine.close();
@@ -115,6 +130,83 @@ function follow(engine: EmbeddedProcessEngine) {
     unsubscribe();
   };
   return { outcome: outcome.finally(stop), stop };
+}
+
+/** The name of the message of the first message start event of the process, if it has one. */
+function startMessageOf(xml: string): string | undefined {
+  const start = /<(?:\w+:)?startEvent\b[^>]*>([\s\S]*?)<\/(?:\w+:)?startEvent>/g;
+  for (const [, body] of xml.matchAll(start)) {
+    const ref = /<(?:\w+:)?messageEventDefinition\b[^>]*messageRef="([^"]+)"/.exec(body)?.[1];
+    if (!ref) continue;
+    const message = new RegExp(`<(?:\\w+:)?message\\b[^>]*id="${ref}"[^>]*>`).exec(xml)?.[0];
+    const name = message && /name="([^"]+)"/.exec(message)?.[1];
+    if (name) return name;
+  }
+  return undefined;
+}
+
+interface Wait {
+  elementId: string;
+  kind: string;
+  /** Camunda 8 waits there too without anyone acting: a message, a timer, a signal, a job for a worker. */
+  asOnCamunda: boolean;
+}
+
+interface PostponedApi {
+  id: string;
+  type: string;
+  content?: { isSubProcess?: boolean };
+  owner?: { eventDefinitions?: { type: string }[]; behaviour?: { eventDefinitions?: { type: string }[] } };
+  getPostponed?: () => PostponedApi[];
+}
+
+/**
+ * What a waiting instance waits at: the engine's waiting elements, read from the instance's runtime (a
+ * measurement's look inside the engine, which has no port for it).
+ */
+function waitsOf(engine: EmbeddedProcessEngine, instanceId: string): Wait[] {
+  const rt = (engine as unknown as { runtimes: { get(id: string): Runtime | undefined } }).runtimes.get(
+    instanceId,
+  );
+  const execution = (rt?.engine as unknown as { execution?: { getPostponed(): PostponedApi[] } } | null)
+    ?.execution;
+  if (!rt || !execution) return [];
+  const waits: Wait[] = [];
+  const visit = (apis: PostponedApi[]) => {
+    for (const api of apis) {
+      // Flows that are being taken are listed too: they are not waits.
+      if (api.type === 'bpmn:SequenceFlow') continue;
+      const inner = api.getPostponed?.().filter((a) => a.id !== api.id) ?? [];
+      if (api.type === 'bpmn:SubProcess' && inner.length > 0) {
+        visit(inner);
+        continue;
+      }
+      const definitions = (api.owner?.behaviour?.eventDefinitions ?? []).map((d) => d.type);
+      const job = Object.values(rt.meta.jobs ?? {}).find((j) => j.elementId === api.id);
+      let kind = api.type;
+      let asOnCamunda = false;
+      if (job) {
+        // A job that waits for a worker waits on Camunda too; one with an incident does not go on there either.
+        kind = job.incident ? `incident: ${job.incident.errorMessage}` : `job ${job.type}`;
+        asOnCamunda = !job.incident;
+      } else if (api.type === 'bpmn:ReceiveTask' || definitions.includes('bpmn:MessageEventDefinition')) {
+        kind = 'message';
+        asOnCamunda = true;
+      } else if (definitions.includes('bpmn:TimerEventDefinition')) {
+        kind = 'timer';
+        asOnCamunda = true;
+      } else if (definitions.includes('bpmn:SignalEventDefinition')) {
+        kind = 'signal';
+        asOnCamunda = true;
+      } else if (api.type === 'bpmn:EventBasedGateway') {
+        kind = 'event-based gateway';
+        asOnCamunda = true;
+      }
+      waits.push({ elementId: api.id, kind, asOnCamunda });
+    }
+  };
+  visit(execution.getPostponed());
+  return waits;
 }
 
 function modelsBelow(folder: string): string[] {
@@ -151,7 +243,9 @@ async function main(): Promise<void> {
   const reasons = new Map<string, number>();
   for (const r of results.filter((m) => m.status === 'refused')) {
     const own = new Set(
-      r.problems.filter((p) => p.includes('(bpmn:')).map((p) => p.replace(/^[^(]*\(([^)]*)\): /, '$1: ')),
+      r.problems
+        .filter((p) => p.includes('(bpmn:'))
+        .map((p) => p.replace(/^[^(]*\(([^)]*)\): /, '$1: ').replace(/inside (\S+) \S+,/, 'inside a $1,')),
     );
     for (const reason of own) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   }
@@ -160,11 +254,13 @@ async function main(): Promise<void> {
     console.log(`${String(n).padStart(4)} ${reason}`);
   const withTasks = results.filter((r) => r.hasUserTasks);
   const reaching = withTasks.filter((r) => r.outcome === 'user task');
+  const waitingAsOnCamunda = withTasks.filter((r) => r.outcome === 'waits as on Camunda');
   console.log(
     `\n${results.length} models: ${deployed.length} deployed (${percent(deployed.length, results.length)}), ` +
       `${results.filter((r) => r.status === 'refused').length} refused, ` +
       `${results.filter((r) => r.status === 'broken').length} broken; ` +
-      `${withTasks.length} with user tasks, ${reaching.length} reach one (${percent(reaching.length, withTasks.length)})`,
+      `${withTasks.length} with user tasks, ${reaching.length} reach one (${percent(reaching.length, withTasks.length)}), ` +
+      `${waitingAsOnCamunda.length} more wait before it as on Camunda`,
   );
 }
 

@@ -134,7 +134,18 @@ function checkSubProcessStart(
     return true;
   }
   const [definition] = definitions;
-  if (definition.type === 'bpmn:ErrorEventDefinition') return false;
+  if (definition.type === 'bpmn:ErrorEventDefinition') {
+    // error-event-sub-processes.ts runs those of the process; Camunda 8's always interrupt.
+    const eventSubProcess = ctx.subProcesses.get(element.parent?.id ?? '');
+    if (eventSubProcess?.parent?.id !== ctx.processId)
+      ctx.report(
+        element,
+        'error event sub-processes are supported in the process only, not inside a sub-process',
+      );
+    else if (element.behaviour.isInterrupting === false)
+      ctx.report(element, 'error start events of event sub-processes always interrupt');
+    return true;
+  }
   // bpmn-engine starts an event sub-process only for an event thrown inside the process, and never
   // interrupts the process for it.
   if (definition.type !== 'bpmn:EscalationEventDefinition') {

@@ -94,7 +94,10 @@ export function errorEndEvents(elements: readonly ElementLike[]): Map<string, st
  * catches every code); an error without a code has the code '' (bpmn-engine compares codes: it catches
  * nothing but a catch-all).
  */
-function codeOf(definition: { [attribute: string]: unknown }, byId: Map<string, ElementLike>): string | null {
+export function codeOf(
+  definition: { [attribute: string]: unknown },
+  byId: Map<string, ElementLike>,
+): string | null {
   const errorId = (definition.errorRef as { id?: string } | undefined)?.id;
   if (!errorId) return null;
   const code = byId.get(errorId)?.behaviour.errorCode;

@@ -291,7 +291,11 @@ export class InstanceRuntimes {
       extensions: {
         eddyServiceTasks: (activity: { id: string; behaviour: Record<string, unknown> }) => {
           const compiled = rt.definition.compiled;
-          if (compiled.jobElements.has(activity.id) || compiled.uncaughtErrorEnds.has(activity.id)) {
+          if (
+            compiled.jobElements.has(activity.id) ||
+            compiled.uncaughtErrorEnds.has(activity.id) ||
+            compiled.errorEventSubProcesses.errorEnds.has(activity.id)
+          ) {
             activity.behaviour.Service = serviceTaskBehaviour(rt, {
               handlers: this.options.serviceHandlers,
               retries: this.options.serviceRetries,

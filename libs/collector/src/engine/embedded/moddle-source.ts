@@ -11,6 +11,7 @@ export const ZEEBE_MODDLE_OPTIONS = { zeebe: zeebeModdle };
 
 interface RootElement {
   $type: string;
+  id?: string;
   isExecutable?: boolean;
 }
 
@@ -23,11 +24,11 @@ export interface ModdleContext {
 
 /**
  * Reads a BPMN document in the zeebe dialect and keeps what Camunda 8 runs of it: the executable processes
- * and the root elements they refer to (messages, errors, signals, escalations). Collaborations go, with their
+ * (only the one named, when `processId` is given) and the root elements they refer to (messages, errors, signals, escalations). Collaborations go, with their
  * pools and message flows, which Camunda 8 takes for documentation: a message flow to a pool without a process
  * made bpmn-engine's serializer fail, and one to a non-executable pool would make bpmn-engine run that pool.
  */
-export async function readZeebeModdle(xml: string): Promise<ModdleContext> {
+export async function readZeebeModdle(xml: string, processId?: string): Promise<ModdleContext> {
   const moddle = new BpmnModdle(ZEEBE_MODDLE_OPTIONS);
   const context = (await moddle.fromXML(xml.trim())) as unknown as ModdleContext;
   const definitions = context.rootElement;
@@ -35,8 +36,20 @@ export async function readZeebeModdle(xml: string): Promise<ModdleContext> {
     definitions.rootElements = definitions.rootElements.filter(
       (element) =>
         element.$type !== 'bpmn:Collaboration' &&
-        (element.$type !== 'bpmn:Process' || element.isExecutable === true),
+        (element.$type !== 'bpmn:Process' ||
+          (element.isExecutable === true && (processId === undefined || element.id === processId))),
     );
   }
   return context;
+}
+
+/**
+ * The ids of the executable processes of a BPMN document, in document order. A resource may hold several, as
+ * in Camunda 8: each is deployed as a process of its own, compiled from the document without the others.
+ */
+export async function executableProcessIds(xml: string): Promise<string[]> {
+  const context = await readZeebeModdle(xml);
+  return (context.rootElement?.rootElements ?? [])
+    .filter((element) => element.$type === 'bpmn:Process')
+    .map((element) => element.id as string);
 }

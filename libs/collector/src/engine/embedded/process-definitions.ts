@@ -4,7 +4,7 @@ import { EngineError } from '../engine.errors';
 import { type BpmnResource, type DeployedProcessDefinition } from '../engine.port';
 import { type EmbeddedEngineStore } from './embedded-engine.store';
 import { type CompiledDefinition } from './instance-state';
-import { compileBpmn } from './zeebe-model.compiler';
+import { compileBpmn, compileBpmnResource, type CompiledProcess } from './zeebe-model.compiler';
 
 type StoredDefinition = DeployedProcessDefinition & { hash: string; xml: string };
 
@@ -41,41 +41,46 @@ export class ProcessDefinitions {
   }
 
   /**
-   * Compiles and stores a resource's process as a new version, unless its XML is the latest version's.
-   * Deployments run one after the other, so that two of one process cannot take the same version.
+   * Compiles and stores each executable process of a resource as a new version, unless its XML is the latest
+   * version's. Deployments run one after the other, so that two of one process cannot take the same version.
    */
   deploy(resource: BpmnResource): Promise<DeployedProcessDefinition[]> {
     const run = async () => {
-      const compiled = await compileBpmn(resource.xml, resource.resourceName);
-      const hash = createHash('sha256').update(resource.xml).digest('hex');
-      const latestId = this.latestByKey.get(compiled.key);
-      const latest = latestId ? this.definitions.get(latestId) : undefined;
-      if (latest && latest.hash === hash) return [strip(latest)];
-
-      const version = (latest?.version ?? 0) + 1;
-      const deployed: DeployedProcessDefinition = {
-        id: `${compiled.key}:${version}`,
-        key: compiled.key,
-        version,
-        name: compiled.name,
-        versionTag: compiled.versionTag,
-        formKey: compiled.formKey,
-        startableFromTasklist: compiled.startableFromTasklist,
-        candidateStarterGroups: compiled.candidateStarterGroups,
-        candidateStarterUsers: compiled.candidateStarterUsers,
-        resourceName: resource.resourceName,
-        tenantId: this.tenantId,
-      };
-      this.store.insertDefinitions([{ definition: deployed, hash, xml: resource.xml }]);
-      this.definitions.set(deployed.id, { ...deployed, hash, xml: resource.xml });
-      this.latestByKey.set(deployed.key, deployed.id);
-      this.compiled.set(deployed.id, Promise.resolve({ deployed, compiled }));
-      this.logger.log(`ENGINE-001 deployed ${deployed.id} from ${resource.resourceName}`);
-      return [deployed];
+      const processes = await compileBpmnResource(resource.xml, resource.resourceName);
+      return processes.map((compiled) => this.storeVersion(resource, compiled));
     };
     const result = this.deployQueue.then(run, run);
     this.deployQueue = result.catch(() => undefined);
     return result;
+  }
+
+  /** Stores one compiled process of a resource as a new version, unless its XML is the latest version's. */
+  private storeVersion(resource: BpmnResource, compiled: CompiledProcess): DeployedProcessDefinition {
+    const hash = createHash('sha256').update(resource.xml).digest('hex');
+    const latestId = this.latestByKey.get(compiled.key);
+    const latest = latestId ? this.definitions.get(latestId) : undefined;
+    if (latest && latest.hash === hash) return strip(latest);
+
+    const version = (latest?.version ?? 0) + 1;
+    const deployed: DeployedProcessDefinition = {
+      id: `${compiled.key}:${version}`,
+      key: compiled.key,
+      version,
+      name: compiled.name,
+      versionTag: compiled.versionTag,
+      formKey: compiled.formKey,
+      startableFromTasklist: compiled.startableFromTasklist,
+      candidateStarterGroups: compiled.candidateStarterGroups,
+      candidateStarterUsers: compiled.candidateStarterUsers,
+      resourceName: resource.resourceName,
+      tenantId: this.tenantId,
+    };
+    this.store.insertDefinitions([{ definition: deployed, hash, xml: resource.xml }]);
+    this.definitions.set(deployed.id, { ...deployed, hash, xml: resource.xml });
+    this.latestByKey.set(deployed.key, deployed.id);
+    this.compiled.set(deployed.id, Promise.resolve({ deployed, compiled }));
+    this.logger.log(`ENGINE-001 deployed ${deployed.id} from ${resource.resourceName}`);
+    return deployed;
   }
 
   /** The latest version of every process. */
@@ -97,7 +102,7 @@ export class ProcessDefinitions {
         return Promise.reject(
           new EngineError('UNKNOWN_PROCESS_DEFINITION', `no process definition ${definitionId}`),
         );
-      compiled = compileBpmn(stored.xml, stored.resourceName).then((c) => ({
+      compiled = compileBpmn(stored.xml, stored.resourceName, stored.key).then((c) => ({
         deployed: strip(stored),
         compiled: c,
       }));

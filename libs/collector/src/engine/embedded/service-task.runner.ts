@@ -6,6 +6,7 @@ import { isObject, type Runtime } from './instance-state';
 import { type JobCallback } from './jobs/jobs';
 import { type JobElementSpec } from './jobs/job-elements';
 
+import { throwToEventSubProcess } from './error-event-sub-process.start';
 import { visibleVariables } from './io-mappings';
 
 /** A job of a service task, handed to the handler registered for its `zeebe:taskDefinition type`. */
@@ -69,6 +70,19 @@ export function serviceTaskBehaviour(rt: Runtime, host: ServiceTaskRunnerHost) {
       const uncaught = compiled.uncaughtErrorEnds.get(elementId);
       if (uncaught !== undefined)
         return host.raiseUncaughtError(rt, elementId, message.content.executionId, uncaught);
+      const thrown = compiled.errorEventSubProcesses.errorEnds.get(elementId);
+      // In a step of its own: bpmn-engine has not yet listed what runs beside the event while it executes.
+      if (thrown !== undefined)
+        return void host
+          .step(rt, () => {
+            rt.engineMoved = true;
+            throwToEventSubProcess(rt, elementId, thrown);
+          })
+          .catch((error: unknown) =>
+            host.logger.error(
+              `ENGINE-013 instance ${rt.meta.instance.id} error end event ${elementId}: ${(error as Error).message}`,
+            ),
+          );
       const spec = compiled.jobElements.get(elementId);
       if (!spec) return callback(new Error(`${elementId}: no zeebe:taskDefinition`));
       let type: string;

@@ -282,16 +282,149 @@ describe('embedded engine: the zeebe dialect', () => {
     expect(message).toContain('refused-dialect.bpmn');
   });
 
-  it('refuses a resource with two executable processes naming both, and deploys one beside a pool without a process', async () => {
+  it('an error event sub-process catches a job error and an error end event, interrupting the instance', async () => {
+    await engine.deploy({
+      xml: fixture('error-event-sub-process.bpmn'),
+      resourceName: 'error-event-sub-process.bpmn',
+    });
+    const charge = {
+      type: 'charge-card',
+      worker: 'dialect',
+      timeoutMs: 60_000,
+      maxJobsToActivate: 1,
+      requestTimeoutMs: 10_000,
+    };
+    // A job error: the waiting job's element is left and the event sub-process runs.
+    const declined = await engine.startProcessInstance({ definitionKey: 'error-event-sub-process' });
+    const [job] = await engine.jobs.activate(charge);
+    await engine.jobs.throwError(job.jobKey, { errorCode: 'DECLINED', variables: { reason: 'limit' } });
+    const call = await delivered.task('callCustomer');
+    expect(call.processInstanceId).toBe(declined.instanceId);
+    expect(delivered.variablesOf(call)).toMatchObject({ reason: 'limit' });
+    await expect(engine.jobs.complete(job.jobKey)).rejects.toMatchObject({ code: 'UNKNOWN_JOB' });
+    await engine.completeTask(call.id);
+    await delivered.until(
+      (e): e is Extract<EngineEvent, { type: 'processInstance.finished' }> =>
+        e.type === 'processInstance.finished' && e.instance.id === declined.instanceId,
+      'the end of the declined instance',
+    );
+    expect(
+      delivered.events.some((e) => e.type === 'task.created' && e.task.taskDefinitionKey === 'ship'),
+    ).toBe(false);
+
+    // An error end event of the process, after the job completed.
+    const damaged = await engine.startProcessInstance({ definitionKey: 'error-event-sub-process' });
+    const [next] = await engine.jobs.activate(charge);
+    await engine.jobs.complete(next.jobKey);
+    const ship = await delivered.task('ship');
+    await engine.completeTask(ship.id, { damaged: true });
+    await delivered.until(
+      (e): e is Extract<EngineEvent, { type: 'task.created' }> =>
+        e.type === 'task.created' &&
+        e.task.taskDefinitionKey === 'callCustomer' &&
+        e.task.processInstanceId === damaged.instanceId,
+      'the call of the damaged order',
+    );
+  });
+
+  it('runs the card-payment model of bpmn/: a declined card starts its error event sub-process', async () => {
+    await engine.deploy({ xml: repoModel('card-payment.bpmn'), resourceName: 'card-payment.bpmn' });
+    await engine.startProcessInstance({
+      definitionKey: 'card-payment',
+      variables: { customer: 'Ada', amount: 120 },
+    });
+    const [charge] = await engine.jobs.activate({
+      type: 'charge-card',
+      worker: 'payments',
+      timeoutMs: 60_000,
+      maxJobsToActivate: 1,
+      requestTimeoutMs: 10_000,
+    });
+    expect(charge.variables).toMatchObject({ customer: 'Ada', amount: 120 });
+    await engine.jobs.throwError(charge.jobKey, { errorCode: 'CARD_DECLINED' });
+    const call = await delivered.task('CallCustomer');
+    expect(call.candidateGroups).toEqual(['sales']);
+    expect(call.formKey).toBe('payment-call');
+    expect(
+      delivered.events.some((e) => e.type === 'task.created' && e.task.taskDefinitionKey === 'ShipOrder'),
+    ).toBe(false);
+  });
+
+  it('refuses error event sub-processes inside sub-processes and non-interrupting ones, naming their start events', async () => {
+    const eventSubProcess = (id: string, interrupting: boolean) =>
+      `<bpmn:subProcess id="${id}" triggeredByEvent="true">
+        <bpmn:startEvent id="${id}-start" isInterrupting="${interrupting}"><bpmn:errorEventDefinition id="${id}-ed" /></bpmn:startEvent>
+      </bpmn:subProcess>`;
+    const xml = `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">
+      <bpmn:process id="esp" isExecutable="true">
+        <bpmn:startEvent id="start" />
+        <bpmn:subProcess id="inner"><bpmn:startEvent id="innerStart" />${eventSubProcess('nested', true)}</bpmn:subProcess>
+        ${eventSubProcess('gentle', false)}
+      </bpmn:process></bpmn:definitions>`;
+    await expect(engine.deploy({ xml, resourceName: 'esp.bpmn' })).rejects.toMatchObject({
+      code: 'UNSUPPORTED_ELEMENT',
+      details: [
+        expect.objectContaining({
+          elementId: 'nested-start',
+          reason: expect.stringMatching(/inside a sub-process/),
+        }),
+        expect.objectContaining({
+          elementId: 'gentle-start',
+          reason: expect.stringMatching(/always interrupt/),
+        }),
+      ],
+    });
+  });
+
+  it('a user task with a zeebe:taskDefinition (as early Camunda 8 models have) is a user task, and extensions of other namespaces are ignored, as Zeebe ignores both', async () => {
+    const xml = `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" xmlns:conversion="http://camunda.org/schema/conversion/1.0" id="d" targetNamespace="x">
+      <bpmn:process id="early" isExecutable="true">
+        <bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="approve" />
+        <bpmn:userTask id="approve"><bpmn:extensionElements><zeebe:taskDefinition type="userTask" /><conversion:message severity="REVIEW">a note of another tool</conversion:message></bpmn:extensionElements></bpmn:userTask>
+      </bpmn:process></bpmn:definitions>`;
+    await engine.deploy({ xml, resourceName: 'early.bpmn' });
+    await engine.startProcessInstance({ definitionKey: 'early' });
+    expect((await delivered.task('approve')).taskDefinitionKey).toBe('approve');
+    expect(
+      await engine.jobs.activate({
+        type: 'userTask',
+        worker: 'w',
+        timeoutMs: 1_000,
+        maxJobsToActivate: 1,
+        requestTimeoutMs: -1,
+      }),
+    ).toEqual([]);
+  });
+
+  it('deploys each executable process of a resource on its own, refusing the elements of each, and one beside a pool without a process', async () => {
     const pool = (id: string, executable: boolean) =>
-      `<bpmn:process id="${id}" isExecutable="${executable}"><bpmn:startEvent id="${id}-start" /></bpmn:process>`;
+      `<bpmn:process id="${id}" isExecutable="${executable}"><bpmn:startEvent id="${id}-start" />
+        <bpmn:sequenceFlow id="${id}-f" sourceRef="${id}-start" targetRef="${id}-task" />
+        <bpmn:userTask id="${id}-task" /></bpmn:process>`;
     const definitions = (body: string) =>
       `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">${body}</bpmn:definitions>`;
+    const deployedBoth = await engine.deploy({
+      xml: definitions(pool('one', true) + pool('two', true)),
+      resourceName: 'two.bpmn',
+    });
+    expect(deployedBoth.map((d) => d.id)).toEqual(['one:1', 'two:1']);
+    const second = await engine.startProcessInstance({ definitionKey: 'two' });
+    const task = await delivered.task('two-task');
+    expect(task.processInstanceId).toBe(second.instanceId);
+    // Only the process started runs.
+    expect(
+      delivered.events.some((e) => e.type === 'task.created' && e.task.taskDefinitionKey === 'one-task'),
+    ).toBe(false);
+    const refused = (id: string) =>
+      `<bpmn:process id="${id}" isExecutable="true"><bpmn:complexGateway id="${id}-gateway" /></bpmn:process>`;
     await expect(
-      engine.deploy({ xml: definitions(pool('one', true) + pool('two', true)), resourceName: 'two.bpmn' }),
+      engine.deploy({ xml: definitions(refused('three') + refused('four')), resourceName: 'refused.bpmn' }),
     ).rejects.toMatchObject({
       code: 'UNSUPPORTED_ELEMENT',
-      details: [expect.objectContaining({ elementId: 'one' }), expect.objectContaining({ elementId: 'two' })],
+      details: [
+        expect.objectContaining({ elementId: 'three-gateway' }),
+        expect.objectContaining({ elementId: 'four-gateway' }),
+      ],
     });
     const collaboration = `<bpmn:collaboration id="c">
         <bpmn:participant id="p1" processRef="main" /><bpmn:participant id="p2" name="Bank" />

@@ -1,6 +1,11 @@
 import { Engine } from 'bpmn-engine';
 import { EngineError, type UnsupportedElement } from '../engine.errors';
 import { catchesError, errorCatchers, errorEndEvents, type ErrorCatch } from './error-events';
+import {
+  eventSubProcessCatching,
+  readErrorEventSubProcesses,
+  type ErrorEventSubProcesses,
+} from './error-event-sub-processes';
 import { extendJobEventTypes, jobElementSpec, runAsService, type JobElementSpec } from './jobs/job-elements';
 import {
   checkDialectElement,
@@ -13,7 +18,7 @@ import {
 } from './dialect-elements';
 import { type DialectSpecs, type ModdleElement, type SerializedElement } from './dialect-specs';
 import { checkFeelSyntax, isFeel } from './feel';
-import { readZeebeModdle, ZEEBE_MODDLE_OPTIONS } from './moddle-source';
+import { executableProcessIds, readZeebeModdle, ZEEBE_MODDLE_OPTIONS } from './moddle-source';
 
 /** The raw (unevaluated) zeebe attributes of a user task: literals or FEEL expressions. */
 export interface UserTaskSpec {
@@ -56,6 +61,8 @@ export interface CompiledProcess extends DialectSpecs {
   errorCatchers: Map<string, ErrorCatch>;
   /** Error end events that nothing catches, with their error code: they raise an incident. */
   uncaughtErrorEnds: Map<string, string>;
+  /** The process's error event sub-processes, and what else catches errors before them. */
+  errorEventSubProcesses: ErrorEventSubProcesses;
   /** bpmn-engine's serializable context, shared by every instance of this definition. */
   sourceContext: unknown;
 }
@@ -125,6 +132,9 @@ const USER_TASK_EXTENSIONS = new Set([
   'zeebe:Properties',
   'zeebe:TaskHeaders',
   'zeebe:IoMapping',
+  // Early Camunda 8 models give user tasks one; Zeebe ignores it (a job worker user task's job type is
+  // always io.camunda.zeebe:userTask), and so does the embedded engine.
+  'zeebe:TaskDefinition',
 ]);
 const SERVICE_TASK_EXTENSIONS = new Set([
   'zeebe:TaskDefinition',
@@ -145,17 +155,64 @@ export function extendTypes(typeMapper: Record<string, unknown>): void {
 }
 
 /**
- * Reads a BPMN resource in the zeebe dialect and checks that the embedded engine can run every element of
- * it. Throws `EngineError` `INVALID_BPMN` or `UNSUPPORTED_ELEMENT` (naming each element) otherwise.
+ * Reads a BPMN resource in the zeebe dialect and compiles each of its executable processes (see
+ * {@link compileBpmn}). Throws `EngineError` `INVALID_BPMN`, or `UNSUPPORTED_ELEMENT` naming every element of
+ * every process that the embedded engine cannot run.
  */
-export async function compileBpmn(xml: string, resourceName: string): Promise<CompiledProcess> {
+export async function compileBpmnResource(xml: string, resourceName: string): Promise<CompiledProcess[]> {
+  if (typeof xml !== 'string' || xml.trim() === '') {
+    throw new EngineError('INVALID_ARGUMENT', 'xml: a BPMN document is required');
+  }
+  let ids: string[];
+  try {
+    ids = await executableProcessIds(xml);
+  } catch (error) {
+    throw new EngineError(
+      'INVALID_BPMN',
+      `${resourceName}: cannot read the BPMN: ${(error as Error).message}`,
+    );
+  }
+  if (ids.length <= 1) return [await compileBpmn(xml, resourceName)];
+  const compiled: CompiledProcess[] = [];
+  const problems: UnsupportedElement[] = [];
+  for (const id of ids) {
+    try {
+      compiled.push(await compileBpmn(xml, resourceName, id));
+    } catch (error) {
+      if (!(error instanceof EngineError) || error.code !== 'UNSUPPORTED_ELEMENT') throw error;
+      problems.push(...error.details);
+    }
+  }
+  if (problems.length > 0) throw unsupported(resourceName, problems);
+  return compiled;
+}
+
+function unsupported(resourceName: string, problems: UnsupportedElement[]): EngineError {
+  const list = problems.map((p) => `${p.elementId} (${p.elementType}): ${p.reason}`).join('; ');
+  return new EngineError(
+    'UNSUPPORTED_ELEMENT',
+    `${resourceName}: the embedded engine cannot run ${list}`,
+    problems,
+  );
+}
+
+/**
+ * Reads one executable process of a BPMN resource in the zeebe dialect (the only one, or the one named) and
+ * checks that the embedded engine can run every element of it. Throws `EngineError` `INVALID_BPMN` or
+ * `UNSUPPORTED_ELEMENT` (naming each element) otherwise.
+ */
+export async function compileBpmn(
+  xml: string,
+  resourceName: string,
+  processId?: string,
+): Promise<CompiledProcess> {
   if (typeof xml !== 'string' || xml.trim() === '') {
     throw new EngineError('INVALID_ARGUMENT', 'xml: a BPMN document is required');
   }
   let context: SerializedContext;
   try {
     const parser = new Engine({
-      moddleContext: await readZeebeModdle(xml),
+      moddleContext: await readZeebeModdle(xml, processId),
       moddleOptions: ZEEBE_MODDLE_OPTIONS,
       typeResolver: extendTypes as never,
     });
@@ -171,19 +228,12 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
   }
 
   const executable = context.getExecutableProcesses();
-  if (executable.length > 1) {
-    const reason = 'the embedded engine deploys one executable process per resource';
-    const details = executable.map((p) => ({ elementId: p.id, elementType: p.type, reason }));
-    throw new EngineError(
-      'UNSUPPORTED_ELEMENT',
-      `${resourceName}: the embedded engine cannot run ${details.map((d) => `${d.elementId} (${d.elementType}): ${reason}`).join('; ')}`,
-      details,
-    );
-  }
   if (executable.length !== 1) {
     throw new EngineError(
       'INVALID_BPMN',
-      `${resourceName}: holds ${executable.length} executable processes; the embedded engine deploys exactly one per resource`,
+      processId
+        ? `${resourceName}: holds no executable process ${processId}`
+        : `${resourceName}: holds ${executable.length} executable processes; compile them one by one`,
     );
   }
   const process = executable[0];
@@ -332,20 +382,16 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
     checkFeel(flow, 'conditionExpression', body, report);
   }
 
-  if (problems.length > 0) {
-    const list = problems.map((p) => `${p.elementId} (${p.elementType}): ${p.reason}`).join('; ');
-    throw new EngineError(
-      'UNSUPPORTED_ELEMENT',
-      `${resourceName}: the embedded engine cannot run ${list}`,
-      problems,
-    );
-  }
+  if (problems.length > 0) throw unsupported(resourceName, problems);
 
   const catchers = errorCatchers(all);
   const uncaughtErrorEnds = new Map<string, string>();
+  const errorEventSubProcesses = readErrorEventSubProcesses(all, process.id);
   for (const [elementId, code] of errorEndEvents(all)) {
-    if (catchesError(catchers.get(elementId), code)) continue;
-    uncaughtErrorEnds.set(elementId, code);
+    if (!catchesError(catchers.get(elementId), code)) uncaughtErrorEnds.set(elementId, code);
+    else if (eventSubProcessCatching(errorEventSubProcesses, elementId, code))
+      errorEventSubProcesses.errorEnds.set(elementId, code);
+    else continue;
     runAsService(all.find((e) => e.id === elementId)!.behaviour);
   }
 
@@ -370,6 +416,7 @@ export async function compileBpmn(xml: string, resourceName: string): Promise<Co
     jobElements,
     errorCatchers: catchers,
     uncaughtErrorEnds,
+    errorEventSubProcesses,
     ...dialect.specs,
     sourceContext: context,
   };
@@ -396,6 +443,9 @@ function properties(behaviour: ModdleElement): Map<string, string> {
 
 function checkExtensions(element: SerializedElement, allowed: Set<string>, report: Report): void {
   for (const ext of extensions(element.behaviour)) {
+    // Zeebe ignores extension elements of other namespaces (a migration tool's notes, Camunda 7's), and so
+    // does the embedded engine.
+    if (!ext.$type.startsWith('zeebe:')) continue;
     if (!allowed.has(ext.$type)) report(element, `extension ${ext.$type} is not supported here`);
   }
 }

@@ -10,6 +10,8 @@ import {
   type JobWorkerApi,
 } from '../../job-worker.port';
 import { catchesError } from '../error-events';
+import { eventSubProcessCatching } from '../error-event-sub-processes';
+import { startErrorEventSubProcess } from '../error-event-sub-process.start';
 import { resolveAttribute } from '../feel';
 import { isObject, type Runtime } from '../instance-state';
 import { DEFAULT_JOB_RETRIES, type JobElementSpec } from './job-elements';
@@ -223,7 +225,14 @@ export class Jobs implements JobWorkerApi {
       if (variables) this.host.setVariables(rt, variables);
       rt.engineMoved = true;
       this.callbacks.delete(job.key);
-      callback(Object.assign(new Error(errorMessage || errorCode), { code: errorCode }));
+      const compiled = rt.definition.compiled;
+      const eventSubProcess = eventSubProcessCatching(
+        compiled.errorEventSubProcesses,
+        job.elementId,
+        errorCode,
+      );
+      if (eventSubProcess) startErrorEventSubProcess(rt, eventSubProcess, errorCode);
+      else callback(Object.assign(new Error(errorMessage || errorCode), { code: errorCode }));
     });
   }
 
