@@ -60,6 +60,12 @@ export type LiveListMessage<T> =
   | { kind: 'UPSERTED'; items: T[]; removedIds: string[]; position: number }
   | { kind: 'REMOVED'; items: T[]; removedIds: string[]; position: number };
 
+/** What one subscriber asked of its list beyond the filter. */
+export interface LiveListRequest {
+  /** At most this many documents in the SNAPSHOT (the first in its order); all when undefined. */
+  snapshotItems?: number;
+}
+
 export interface LiveListLimits {
   /** Page size of the snapshot reads. */
   pageSize: number;
@@ -116,15 +122,22 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
   private constructor(
     private readonly source: LiveListSource<T>,
     private readonly limits: LiveListLimits,
+    private readonly request: LiveListRequest,
   ) {}
 
-  /** Takes the snapshot and subscribes; the first message of the returned list is the SNAPSHOT. */
+  /**
+   * Takes the snapshot and subscribes; the first message of the returned list is the SNAPSHOT.
+   * With `request.snapshotItems` the SNAPSHOT holds only the first documents, while the list still
+   * follows every matching one: a client that pages through the list with queries gets the
+   * changes of all of them without receiving them all first.
+   */
   static async open<T extends LiveDocument>(
     source: LiveListSource<T>,
     limits: LiveListLimits,
+    request: LiveListRequest = {},
   ): Promise<LiveList<T>> {
     for (let attempt = 1; ; attempt++) {
-      const list = new LiveList(source, limits);
+      const list = new LiveList(source, limits, request);
       try {
         await list.start();
         return list;
@@ -150,6 +163,8 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
       }
     }
     items.sort((a, b) => this.source.compare(a, b));
+    const { snapshotItems } = this.request;
+    if (snapshotItems !== undefined) items.length = Math.min(items.length, snapshotItems);
     this.snapshotPosition = position;
     this.lastPosition = position;
     this.push({ kind: 'SNAPSHOT', items, removedIds: [], position });
