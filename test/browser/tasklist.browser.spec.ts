@@ -227,7 +227,8 @@ describe('web tasklist', () => {
       priority: n,
       candidateGroups: ['pagers'],
     });
-    for (let n = 1; n <= 30; n++) await command('CreateTask', pagerTask(n));
+    // Created in the reverse of their priority: the first row tells the page sorts by priority.
+    for (let n = 30; n >= 1; n--) await command('CreateTask', pagerTask(n));
     const gina = await openAs('gina', 'pagers');
     const hank = await openAs('hank', 'pagers');
     await Promise.all([count(gina, 'group', 30), count(hank, 'mine', 0)]);

@@ -40,9 +40,10 @@ const REMEMBERED_VERSIONS = 1_000;
 /**
  * One page of a live list, without holding the list: the rows come from `tasks(filter, sort, first,
  * after)`, and one `taskChanges(filter, first: 0)` subscription tells of every change of the list.
- * The page is read once the subscription's (empty) SNAPSHOT is there, so that no change falls between
- * the two, and again whenever a change touches it ({@link changeTouchesPage}); reads do not overlap, and
- * the changes that arrive during one cost one more read after it. Pages after the first are read
+ * The page is read at once, to show it without waiting for the subscription to start, and again once
+ * the subscription's (empty) SNAPSHOT is there, so that no change falls between the two; then again
+ * whenever a change touches it ({@link changeTouchesPage}). Reads do not overlap: the changes that
+ * arrive during one cost one more read after it. Pages after the first are read
  * after the cursor of the page before, kept for going back.
  */
 export class LiveTaskPage {
@@ -54,9 +55,10 @@ export class LiveTaskPage {
   /** The page to show; differs from `state.page` while it is read. */
   private page = 0;
   private sort: TaskSort[];
+  /** Which page in which order `state` shows ({@link wanted} once read); its cursor is only good for that. */
+  private shown: string | null = null;
   private reading = false;
   private again = false;
-  private live = false;
   private closed = false;
   private readonly versions = new Map<string, number>();
   private readonly unsubscribe: () => void;
@@ -75,6 +77,7 @@ export class LiveTaskPage {
       ({ taskChanges }) => this.onChange(taskChanges),
       (error) => this.emit({ error }),
     );
+    void this.read();
   }
 
   /** Shows the first page in another order. */
@@ -84,8 +87,9 @@ export class LiveTaskPage {
     this.toPage(0);
   }
 
+  /** To the next page; nothing while another page or order is being read. */
   next(): void {
-    if (this.page !== this.state.page || !this.state.hasNextPage) return;
+    if (this.shown !== this.wanted() || !this.state.hasNextPage) return;
     const last = this.state.rows[this.state.rows.length - 1] ?? null;
     this.cursors[this.page + 1] = this.endCursor;
     this.befores[this.page + 1] = last;
@@ -93,7 +97,7 @@ export class LiveTaskPage {
   }
 
   previous(): void {
-    if (this.page !== this.state.page || this.page === 0) return;
+    if (this.shown !== this.wanted() || this.page === 0) return;
     this.toPage(this.page - 1);
   }
 
@@ -110,9 +114,13 @@ export class LiveTaskPage {
     this.unsubscribe();
   }
 
+  private wanted(): string {
+    return JSON.stringify([this.page, this.sort]);
+  }
+
   private toPage(page: number): void {
     this.page = page;
-    if (this.live) void this.read();
+    void this.read();
   }
 
   private onChange(change: TaskChange<TaskRow>): void {
@@ -120,9 +128,11 @@ export class LiveTaskPage {
     // A task that left is no longer known to the list (a detail pane reads it once more).
     for (const id of change.removedIds) this.versions.delete(id);
     // A SNAPSHOT comes first, and again after the connection was lost: read the page anew.
-    if (change.kind === 'SNAPSHOT') this.live = true;
-    else this.emit({ changes: this.state.changes + 1 });
-    if (!this.live) return;
+    if (change.kind === 'SNAPSHOT') {
+      void this.read();
+      return;
+    }
+    this.emit({ changes: this.state.changes + 1 });
     const window = {
       rows: this.state.rows,
       before: this.befores[this.page] ?? null,
@@ -142,6 +152,7 @@ export class LiveTaskPage {
       do {
         this.again = false;
         const page = this.page;
+        const wanted = this.wanted();
         const { tasks } = await this.api.request<{ tasks: TaskConnection }>(TASK_PAGE, {
           filter: this.filter,
           sort: this.sort,
@@ -149,13 +160,14 @@ export class LiveTaskPage {
           after: this.cursors[page],
         });
         if (this.closed) return;
-        if (page !== this.page) {
-          this.again = true; // paged meanwhile: read the page now wanted
+        if (wanted !== this.wanted()) {
+          this.again = true; // paged or sorted meanwhile: read the page now wanted
         } else if (tasks.nodes.length === 0 && page > 0) {
           this.page = page - 1; // every task of this page left: show the one before
           this.again = true;
         } else {
           this.endCursor = tasks.pageInfo.endCursor;
+          this.shown = wanted;
           for (const task of tasks.nodes) this.remember(task);
           this.emit({
             rows: tasks.nodes,
