@@ -140,6 +140,7 @@ export class ClosedTasksQueryResolver {
   }
 }
 
+@UseFilters(new ClientErrorsFilter())
 @Resolver('ClosedTask')
 export class ClosedTaskFieldsResolver {
   /**
