@@ -621,6 +621,36 @@ describe('tasklist API end to end', () => {
       allOfAlice.close();
     });
 
+    it('cuts the snapshot to first, still sends the changes of tasks it left out, and names a negative first', async () => {
+      for (const n of [1, 2, 3])
+        await harness.createTask(`cut-${n}`, { name: `Cut ${n}`, candidateGroups: ['cut'] });
+      await harness.settle();
+      const cutter = await harness.as('cutter', ['cut']);
+      const first =
+        'subscription($first: Int) { taskChanges(first: $first) { kind removedIds tasks { id name } } }';
+      const page: Changes = new SubscriptionProbe(client(cutter), first, { first: 1 });
+      const none: Changes = new SubscriptionProbe(client(cutter), first, { first: 0 });
+      await page.until(() => page.results.length >= 1, 10_000, 'snapshot');
+      await none.until(() => none.results.length >= 1, 10_000, 'snapshot');
+      expect(changesOf(page)[0]).toMatchObject({ kind: 'SNAPSHOT', tasks: [{ id: 'cut-1' }] });
+      expect(changesOf(none)[0]).toMatchObject({ kind: 'SNAPSHOT', tasks: [] });
+
+      const claimed = await harness.graphql('mutation { claimTask(id: "cut-3") { id } }', {}, cutter);
+      expect(claimed.errors).toBeUndefined();
+      for (const probe of [page, none]) {
+        await probe.until(() => probe.results.length >= 2, 10_000, 'UPSERTED');
+        expect(changesOf(probe)[1]).toMatchObject({ kind: 'UPSERTED', tasks: [{ id: 'cut-3' }] });
+      }
+      page.close();
+      none.close();
+
+      const negative: Changes = new SubscriptionProbe(client(cutter), first, { first: -1 });
+      await negative.until(() => negative.results.length > 0 || negative.error !== null, 10_000, 'an error');
+      const errors = negative.results[0]?.errors ?? (negative.error as GraphqlErrors);
+      expect(errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+      negative.close();
+    });
+
     it('never pushes a change of a task the subscriber may not see', async () => {
       const ofBob: Changes = new SubscriptionProbe(client(bob), TASK_CHANGES, {});
       await ofBob.until(() => ofBob.results.length >= 1);

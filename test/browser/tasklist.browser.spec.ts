@@ -194,6 +194,70 @@ describe('web tasklist', () => {
     await count(dave, 'all', 2);
   });
 
+  it('pages forward and back through more tasks than a page, live, with counts that follow other users', async () => {
+    const name = (n: number) => `Page task ${String(n).padStart(2, '0')}`;
+    const pagerTask = (n: number) => ({
+      id: `page-${n}`,
+      name: name(n),
+      taskDefinitionKey: 'page-task',
+      sourceReference: {
+        type: 'generic',
+        instanceId: `page-${n}`,
+        definitionId: 'pages',
+        definitionKey: 'pages',
+        name: 'Pages',
+        applicationName: 'crm',
+      },
+      priority: n,
+      candidateGroups: ['pagers'],
+    });
+    // Created in the reverse of their priority: the first row tells the page sorts by priority.
+    for (let n = 30; n >= 1; n--) await command('CreateTask', pagerTask(n));
+    const gina = await openAs('gina', 'pagers');
+    const hank = await openAs('hank', 'pagers');
+    await Promise.all([count(gina, 'group', 30), count(hank, 'mine', 0)]);
+    await gina.getByLabel('Sort by').selectOption('PRIORITY');
+    const rows = gina.getByRole('list', { name: 'Group tasks' }).getByRole('button');
+    const pager = gina.getByRole('navigation', { name: 'Group tasks pages' });
+    const firstRowIs = (n: number) =>
+      rows
+        .first()
+        .filter({ hasText: name(n) })
+        .waitFor();
+    await firstRowIs(1);
+    expect(await rows.count()).toBe(25);
+    await pager.getByText('Page 1 of 2').waitFor();
+
+    await pager.getByRole('button', { name: 'Next page' }).click();
+    await pager.getByText('Page 2 of 2').waitFor();
+    await firstRowIs(26);
+    expect((await rows.allTextContents()).map((t) => t.slice(0, name(1).length))).toEqual(
+      [26, 27, 28, 29, 30].map(name),
+    );
+    expect(await pager.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
+
+    // Hank claims a task of the page Gina looks at: it leaves her page and her count, and joins his.
+    const claim = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-user': 'hank', 'x-groups': 'pagers' },
+      body: JSON.stringify({ query: 'mutation { claimTask(id: "page-27") { assignee } }' }),
+    });
+    expect(await claim.json()).toEqual({ data: { claimTask: { assignee: 'hank' } } });
+    await Promise.all([count(gina, 'group', 29), count(gina, 'all', 30), count(hank, 'mine', 1)]);
+    await taskRow(gina, name(27)).waitFor({ state: 'detached' });
+    expect(await rows.count()).toBe(4);
+
+    // A new task sorting into this page shows on it, and in the count.
+    await command('CreateTask', pagerTask(31));
+    await Promise.all([taskRow(gina, name(31)).waitFor(), count(gina, 'group', 30)]);
+    await screenshot(gina, 'second-page');
+
+    await pager.getByRole('button', { name: 'Previous page' }).click();
+    await pager.getByText('Page 1 of 2').waitFor();
+    await firstRowIs(1);
+    expect(await rows.count()).toBe(25);
+  });
+
   it('shows data entries live, with their state and protocol', async () => {
     const entry = (state: string, processingType: string, log: string) => ({
       entryType: 'invoice',

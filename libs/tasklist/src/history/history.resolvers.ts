@@ -154,9 +154,12 @@ export class CommentLimitResolver {
 @UseFilters(new ClientErrorsFilter())
 @Resolver('ClosedTask')
 export class ClosedTaskFieldsResolver {
-  /** The closed task is a task as it closed: the `Task` fields resolve on it. */
+  /**
+   * The closed task is a task as it closed: the `Task` fields resolve on it. A plain field resolver
+   * (no parameter decorators), as `Task`'s computed fields are: it runs for every row of a list.
+   */
   @ResolveField('task')
-  task(@Parent() closed: ClosedTaskView): TaskView {
+  task(closed: ClosedTaskView): TaskView {
     return closed;
   }
 }

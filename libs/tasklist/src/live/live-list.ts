@@ -60,6 +60,12 @@ export type LiveListMessage<T> =
   | { kind: 'UPSERTED'; items: T[]; removedIds: string[]; position: number }
   | { kind: 'REMOVED'; items: T[]; removedIds: string[]; position: number };
 
+/** What one subscriber asked of its list beyond the filter. */
+export interface LiveListRequest {
+  /** At most this many documents in the SNAPSHOT (the first in its order); all when undefined. */
+  snapshotItems?: number;
+}
+
 export interface LiveListLimits {
   /** Page size of the snapshot reads. */
   pageSize: number;
@@ -69,6 +75,17 @@ export interface LiveListLimits {
 
 /** Longest single timer; later wake-ups are re-armed (setTimeout's limit is about 24.8 days). */
 const MAX_TIMER_MS = 24 * 60 * 60 * 1000;
+
+/** How many held documents are fingerprinted in one go. */
+const FINGERPRINT_BATCH = 500;
+
+/** What a live list knows of a document its subscriber holds. */
+interface Held {
+  position: number;
+  /** Null until taken; `document` is kept until then. */
+  fingerprint: string | null;
+  document: LiveDocument | null;
+}
 
 /**
  * A live list: one SNAPSHOT of every matching document, then UPSERTED and REMOVED in position
@@ -101,8 +118,16 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
   private backlogHead = 0;
   /** A change is being settled by a read: later changes wait behind it. */
   private settling = false;
-  /** Ids the subscriber holds, with the position and the fingerprint of the version it holds. */
-  private readonly known = new Map<string, { position: number; fingerprint: string }>();
+  /**
+   * Ids the subscriber holds, with the position and the fingerprint of the version it holds. The
+   * fingerprint is taken after the message that sent the version (see {@link hold}); until then the
+   * entry keeps the document instead.
+   */
+  private readonly known = new Map<string, Held>();
+  /** Held ids whose fingerprint is still to be taken, from `fingerprintHead` on. */
+  private unprinted: string[] = [];
+  private fingerprintHead = 0;
+  private fingerprinting: NodeJS.Immediate | null = null;
   /** Documents that will match by time alone (deferred tasks), with when. */
   private readonly pending = new Map<string, { document: T; at: number }>();
   private timer: NodeJS.Timeout | null = null;
@@ -116,15 +141,22 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
   private constructor(
     private readonly source: LiveListSource<T>,
     private readonly limits: LiveListLimits,
+    private readonly request: LiveListRequest,
   ) {}
 
-  /** Takes the snapshot and subscribes; the first message of the returned list is the SNAPSHOT. */
+  /**
+   * Takes the snapshot and subscribes; the first message of the returned list is the SNAPSHOT.
+   * With `request.snapshotItems` the SNAPSHOT holds only the first documents, while the list still
+   * follows every matching one: a client that pages through the list with queries gets the
+   * changes of all of them without receiving them all first.
+   */
   static async open<T extends LiveDocument>(
     source: LiveListSource<T>,
     limits: LiveListLimits,
+    request: LiveListRequest = {},
   ): Promise<LiveList<T>> {
     for (let attempt = 1; ; attempt++) {
-      const list = new LiveList(source, limits);
+      const list = new LiveList(source, limits, request);
       try {
         await list.start();
         return list;
@@ -150,6 +182,8 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
       }
     }
     items.sort((a, b) => this.source.compare(a, b));
+    const { snapshotItems } = this.request;
+    if (snapshotItems !== undefined) items.length = Math.min(items.length, snapshotItems);
     this.snapshotPosition = position;
     this.lastPosition = position;
     this.push({ kind: 'SNAPSHOT', items, removedIds: [], position });
@@ -283,7 +317,7 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
       before.delete(document.id);
       this.hold(document, document.position);
       const current = this.known.get(document.id)!;
-      if (!held || held.position < current.position || held.fingerprint !== current.fingerprint)
+      if (!held || held.position < current.position || fingerprintHeld(held) !== fingerprintHeld(current))
         changed.push(document);
     }
     changed.sort((a, b) => this.source.compare(a, b));
@@ -385,7 +419,29 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
   private hold(document: T, position: number): void {
     const id = document.id;
     if (!this.known.has(id) && !this.pending.has(id)) this.subscription?.hold(id);
-    this.known.set(id, { position, fingerprint: fingerprintOf(document) });
+    this.known.set(id, { position, fingerprint: null, document });
+    this.unprinted.push(id);
+    this.fingerprinting ??= setImmediate(() => this.fingerprintSome());
+  }
+
+  /**
+   * Takes the fingerprints of held documents a batch at a time, between other work: a snapshot of
+   * 10,000 documents would otherwise spend about as long hashing them as reading them before it
+   * could be sent, for a comparison that only a re-read snapshot makes.
+   */
+  private fingerprintSome(): void {
+    this.fingerprinting = null;
+    const end = Math.min(this.fingerprintHead + FINGERPRINT_BATCH, this.unprinted.length);
+    for (; this.fingerprintHead < end; this.fingerprintHead++) {
+      const held = this.known.get(this.unprinted[this.fingerprintHead]);
+      if (held) fingerprintHeld(held);
+    }
+    if (this.fingerprintHead < this.unprinted.length) {
+      this.fingerprinting = setImmediate(() => this.fingerprintSome());
+    } else {
+      this.unprinted = [];
+      this.fingerprintHead = 0;
+    }
   }
 
   private watchPending(document: T, now: number): void {
@@ -464,6 +520,10 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
   private stop(): void {
     this.subscription?.close();
     this.subscription = null;
+    if (this.fingerprinting) clearImmediate(this.fingerprinting);
+    this.fingerprinting = null;
+    this.unprinted = [];
+    this.fingerprintHead = 0;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.pending.clear();
@@ -510,4 +570,13 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
  */
 function fingerprintOf(document: LiveDocument): string {
   return createHash('sha1').update(JSON.stringify(document)).digest('base64');
+}
+
+/** The fingerprint of a held document, taken now if it was not yet (the document is let go then). */
+function fingerprintHeld(held: Held): string {
+  if (held.fingerprint === null) {
+    held.fingerprint = fingerprintOf(held.document!);
+    held.document = null;
+  }
+  return held.fingerprint;
 }

@@ -161,6 +161,30 @@ describe('LiveList', () => {
     expect(feed.closed).toBe(true);
   });
 
+  it('sends only the first items in a SNAPSHOT cut to snapshotItems, and still follows every match', async () => {
+    const feed = new ScriptedFeed();
+    const docs = ['c', 'a', 'b'].map((id, i) => ({ id, position: i + 1, group: 'g' }));
+    const list = await LiveList.open(source(feed, [() => page(docs, 10, null)]), limits, {
+      snapshotItems: 1,
+    });
+    const [snapshot] = await take(list, 1);
+    expect(snapshot).toMatchObject({ kind: 'SNAPSHOT', position: 10 });
+    expect(ids(snapshot)).toEqual(['a']);
+    expect([...feed.held].sort()).toEqual(['a', 'b', 'c']);
+    // c was left out of the snapshot: its change and its leaving are sent all the same.
+    feed.deliver(upsert({ id: 'c', position: 11, group: 'g', note: 'edited' }), remove('b', 12));
+    expect(await take(list, 2)).toEqual([
+      {
+        kind: 'UPSERTED',
+        items: [{ id: 'c', position: 11, group: 'g', note: 'edited' }],
+        removedIds: [],
+        position: 11,
+      },
+      { kind: 'REMOVED', items: [], removedIds: ['b'], position: 12 },
+    ]);
+    list.close();
+  });
+
   it('settles late news of an item the snapshot did not hold by its current state', async () => {
     const feed = new ScriptedFeed();
     const current = new Map<string, Doc>();

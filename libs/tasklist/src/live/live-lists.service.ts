@@ -17,7 +17,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { mapQueryError } from '../tasklist.errors';
 import { TASKLIST_OPTIONS, type TasklistOptions } from '../tasklist.options';
 import { ChangeHub } from './change-hub';
-import { LiveList, type LiveListLimits } from './live-list';
+import { LiveList, type LiveListLimits, type LiveListRequest } from './live-list';
 
 /**
  * Opens the live lists behind `taskChanges` and `dataEntryChanges`. Membership of a pushed change
@@ -60,7 +60,11 @@ export class LiveListsService implements OnModuleDestroy {
     };
   }
 
-  async tasks(viewer: Viewer, filter: TaskFilter | null | undefined): Promise<LiveList<TaskView>> {
+  async tasks(
+    viewer: Viewer,
+    filter: TaskFilter | null | undefined,
+    request: LiveListRequest = {},
+  ): Promise<LiveList<TaskView>> {
     const includeDeferred = filter?.includeDeferred === true;
     // Deferred tasks are read too: when their follow-up date comes they join the list by time alone.
     const wide: TaskFilter = { ...(filter ?? {}), includeDeferred: true };
@@ -90,6 +94,7 @@ export class LiveListsService implements OnModuleDestroy {
         compare: (a, b) => sort.compare(sort.key(a), a.id, sort.key(b), b.id),
       },
       this.limits,
+      request,
     );
   }
 

@@ -10,8 +10,9 @@ import { StartProcess } from './processes/start-process';
 import { TaskDetail } from './tasks/task-detail';
 import { EMPTY_FILTER_FORM, FilterFormError, taskFilterOf, type FilterForm } from './tasks/task-filter';
 import { TaskFilters } from './tasks/task-filters';
-import { TaskList } from './tasks/task-list';
+import { PAGE_SIZE, TaskList } from './tasks/task-list';
 import type { TaskFilter, TaskSort } from './tasks/task.types';
+import { useLiveTaskCounts } from './tasks/use-live-task-counts';
 import { useLiveTasks } from './tasks/use-live-tasks';
 
 /** What `/tasklist/settings.json` tells the page. */
@@ -173,7 +174,6 @@ function Workspace({ settings, credentials, onTokenRenewed, signOutLabel, onSign
   const [form, setForm] = useState<FilterForm>(EMPTY_FILTER_FORM);
   const [formError, setFormError] = useState<FilterFormError | null>(null);
   const [sort, setSort] = useState<TaskSort>({ field: 'CREATE_TIME', direction: 'ASC' });
-  const [pages, setPages] = useState<Record<TabId, number>>({ mine: 0, group: 0, all: 0 });
   const [selected, setSelected] = useState<string | null>(null);
 
   const filters = useMemo(() => {
@@ -191,22 +191,24 @@ function Workspace({ settings, credentials, onTokenRenewed, signOutLabel, onSign
       TABS.forEach((t) => taskFilterOf(next, t.filter));
       setFormError(null);
       setForm(next);
-      setPages({ mine: 0, group: 0, all: 0 });
     } catch (error) {
       if (error instanceof FilterFormError) setFormError(error);
       else throw error;
     }
   };
 
+  // Each tab reads one page at a time (a new filter or sort starts again at its first page); one
+  // subscription counts all three.
   const lists: Record<TabId, ReturnType<typeof useLiveTasks>> = {
-    mine: useLiveTasks(api, filters?.mine ?? null),
-    group: useLiveTasks(api, filters?.group ?? null),
-    all: useLiveTasks(api, filters?.all ?? null),
+    mine: useLiveTasks(api, filters?.mine ?? null, sort, PAGE_SIZE),
+    group: useLiveTasks(api, filters?.group ?? null, sort, PAGE_SIZE),
+    all: useLiveTasks(api, filters?.all ?? null, sort, PAGE_SIZE),
   };
-  const liveVersion = selected
-    ? (lists.all.tasks.get(selected) ?? lists.mine.tasks.get(selected) ?? lists.group.tasks.get(selected))
-        ?.version
-    : undefined;
+  const counts = useLiveTaskCounts(api, filters && TABS.map((t) => filters[t.id])).counts;
+  const countOf = (id: TabId): number | null => counts?.[TABS.findIndex((t) => t.id === id)] ?? null;
+  const liveVersions = selected ? TABS.map((t) => lists[t.id].versionOf(selected) ?? 0) : [];
+  const liveVersion =
+    liveVersions.length > 0 && Math.max(...liveVersions) > 0 ? Math.max(...liveVersions) : undefined;
 
   const onTabKey = (event: KeyboardEvent, index: number) => {
     const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
@@ -270,7 +272,7 @@ function Workspace({ settings, credentials, onTokenRenewed, signOutLabel, onSign
                   >
                     {t.label}{' '}
                     <span class="count" data-testid={`count-${t.id}`}>
-                      {lists[t.id].ready ? lists[t.id].tasks.size : '…'}
+                      {countOf(t.id) ?? '…'}
                     </span>
                   </button>
                 ))}
@@ -281,9 +283,7 @@ function Workspace({ settings, credentials, onTokenRenewed, signOutLabel, onSign
                   <TaskList
                     label={t.label}
                     live={lists[t.id]}
-                    sort={sort}
-                    page={pages[t.id]}
-                    onPage={(p) => setPages({ ...pages, [t.id]: p })}
+                    count={countOf(t.id)}
                     selectedId={selected}
                     onSelect={(task) => setSelected(task.id)}
                   />

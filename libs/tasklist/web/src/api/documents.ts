@@ -19,8 +19,20 @@ export const TASK_DETAIL_FIELDS = `${TASK_ROW_FIELDS} taskDefinitionKey business
 
 export const ME = `query Me { me { id groups } }`;
 
-export const TASK_CHANGES = `subscription TaskChanges($filter: TaskFilter) {
-  taskChanges(filter: $filter) { kind position removedIds tasks { ${TASK_ROW_FIELDS} } }
+/** `first` (added beside the contract) cuts the snapshot: the page reads its rows with TASK_PAGE. */
+export const TASK_CHANGES = `subscription TaskChanges($filter: TaskFilter, $first: Int) {
+  taskChanges(filter: $filter, first: $first) { kind position removedIds tasks { ${TASK_ROW_FIELDS} } }
+}`;
+
+export const TASK_PAGE = `query TaskPage($filter: TaskFilter, $sort: [TaskSort!], $first: Int, $after: String) {
+  tasks(filter: $filter, sort: $sort, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } nodes { ${TASK_ROW_FIELDS} }
+  }
+}`;
+
+/** Added beside the contract: live counts, one per filter (the tabs). */
+export const TASK_COUNT_CHANGES = `subscription TaskCountChanges($filters: [TaskFilter!]!) {
+  taskCountChanges(filters: $filters) { counts position }
 }`;
 
 /** The task, and what the detail needs to know of the user and the server to offer its actions. */

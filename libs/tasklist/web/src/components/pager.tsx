@@ -3,11 +3,14 @@ export function Pager({
   label,
   page,
   pages,
+  hasNext = page < pages - 1,
   onPage,
 }: {
   label: string;
   page: number;
   pages: number;
+  /** Whether there is a page after this one, when the list knows better than `pages`. */
+  hasNext?: boolean;
   onPage: (page: number) => void;
 }) {
   if (pages <= 1) return null;
@@ -19,7 +22,7 @@ export function Pager({
       <span>
         Page {page + 1} of {pages}
       </span>
-      <button type="button" disabled={page >= pages - 1} onClick={() => onPage(page + 1)}>
+      <button type="button" disabled={!hasNext} onClick={() => onPage(page + 1)}>
         Next page
       </button>
     </nav>

@@ -1,8 +1,6 @@
-import { useMemo } from 'preact/hooks';
 import { Pager } from '../components/pager';
 import { formatDate } from '../format';
-import { pageOf, taskComparator } from './task-order';
-import type { TaskRow, TaskSort } from './task.types';
+import type { TaskRow } from './task.types';
 import type { LiveTasks } from './use-live-tasks';
 
 export const PAGE_SIZE = 25;
@@ -10,17 +8,17 @@ export const PAGE_SIZE = 25;
 interface Props {
   label: string;
   live: LiveTasks;
-  sort: TaskSort;
-  page: number;
-  onPage: (page: number) => void;
+  /** The tab's live count, when it has arrived. */
+  count: number | null;
   selectedId: string | null;
   onSelect: (task: TaskRow) => void;
 }
 
-/** One tab's tasks, sorted and cut into pages; rows are buttons named by the task's name. */
-export function TaskList({ label, live, sort, page, onPage, selectedId, onSelect }: Props) {
-  const sorted = useMemo(() => [...live.tasks.values()].sort(taskComparator([sort])), [live.tasks, sort]);
-  const current = pageOf(sorted, page, PAGE_SIZE);
+/** One tab's page of tasks, as the server sorted it; rows are buttons named by the task's name. */
+export function TaskList({ label, live, count, selectedId, onSelect }: Props) {
+  const total = count ?? live.totalCount ?? 0;
+  // The live count may run ahead of the last read: the pager trusts the read about the next page.
+  const pages = Math.max(live.page + (live.hasNextPage ? 2 : 1), Math.ceil(total / PAGE_SIZE));
   return (
     <div class="task-list">
       {live.error && (
@@ -29,9 +27,9 @@ export function TaskList({ label, live, sort, page, onPage, selectedId, onSelect
         </p>
       )}
       {!live.ready && !live.error && <p class="muted">Loading tasks…</p>}
-      {live.ready && sorted.length === 0 && <p class="muted">No tasks here.</p>}
+      {live.ready && live.rows.length === 0 && <p class="muted">No tasks here.</p>}
       <ul aria-label={label}>
-        {current.rows.map((task) => (
+        {live.rows.map((task) => (
           <li key={task.id}>
             <button
               type="button"
@@ -52,7 +50,13 @@ export function TaskList({ label, live, sort, page, onPage, selectedId, onSelect
           </li>
         ))}
       </ul>
-      <Pager label={`${label} pages`} page={current.page} pages={current.pages} onPage={onPage} />
+      <Pager
+        label={`${label} pages`}
+        page={live.page}
+        pages={pages}
+        hasNext={live.hasNextPage}
+        onPage={(p) => (p > live.page ? live.next() : live.previous())}
+      />
     </div>
   );
 }

@@ -21,16 +21,16 @@ function compareValues(a: SortValue, b: SortValue): number {
 }
 
 /**
- * A comparator ordering tasks as the contract's `tasks(sort:)` does: by each sort key in turn,
- * then by id, so that the order is total and a live change never swaps two equal rows.
+ * Compares tasks by the sort keys alone, as the contract's `tasks(sort:)` does before it breaks ties
+ * (0 for tasks the keys do not tell apart).
  */
-export function taskComparator(sort: readonly TaskSort[]): (a: TaskRow, b: TaskRow) => number {
+export function compareSortKeys(sort: readonly TaskSort[]): (a: TaskRow, b: TaskRow) => number {
   return (a, b) => {
     for (const s of sort) {
       const c = compareValues(KEYS[s.field](a), KEYS[s.field](b));
       if (c !== 0) return s.direction === 'DESC' ? -c : c;
     }
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    return 0;
   };
 }
 

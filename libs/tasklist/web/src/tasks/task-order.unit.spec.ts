@@ -1,52 +1,30 @@
 import { describe, expect, it } from '@jest/globals';
-import { pageOf, taskComparator } from './task-order';
-import type { TaskRow } from './task.types';
+import { compareSortKeys, pageOf } from './task-order';
+import { taskRow as row } from './task-row.fixture';
 
-const row = (id: string, fields: Partial<TaskRow> = {}): TaskRow => ({
-  id,
-  name: id,
-  description: null,
-  processName: null,
-  processDefinitionKey: null,
-  priority: null,
-  createTime: '2026-01-01T00:00:00Z',
-  dueDate: null,
-  followUpDate: null,
-  deferred: false,
-  assignee: null,
-  candidateUsers: [],
-  candidateGroups: [],
-  formKey: null,
-  version: 1,
-  ...fields,
-});
-
-describe('taskComparator', () => {
+describe('compareSortKeys', () => {
   it('orders missing values first, ascending, and reverses for DESC', () => {
     const tasks = [
       row('a', { dueDate: '2026-03-01T00:00:00Z' }),
       row('b'),
       row('c', { dueDate: '2026-02-01T00:00:00Z' }),
     ];
-    const asc = [...tasks].sort(taskComparator([{ field: 'DUE_DATE', direction: 'ASC' }]));
+    const asc = [...tasks].sort(compareSortKeys([{ field: 'DUE_DATE', direction: 'ASC' }]));
     expect(asc.map((t) => t.id)).toEqual(['b', 'c', 'a']);
-    const desc = [...tasks].sort(taskComparator([{ field: 'DUE_DATE', direction: 'DESC' }]));
+    const desc = [...tasks].sort(compareSortKeys([{ field: 'DUE_DATE', direction: 'DESC' }]));
     expect(desc.map((t) => t.id)).toEqual(['a', 'c', 'b']);
   });
 
-  it('uses the next key on ties and the id last', () => {
-    const tasks = [
-      row('z', { priority: 1, name: 'B' }),
-      row('y', { priority: 1, name: 'A' }),
-      row('x', { priority: 1, name: 'A' }),
-    ];
-    const sorted = [...tasks].sort(
-      taskComparator([
-        { field: 'PRIORITY', direction: 'DESC' },
-        { field: 'NAME', direction: 'ASC' },
-      ]),
-    );
-    expect(sorted.map((t) => t.id)).toEqual(['x', 'y', 'z']);
+  it('uses the next key on ties and leaves tasks equal in every key as ties', () => {
+    const compare = compareSortKeys([
+      { field: 'PRIORITY', direction: 'DESC' },
+      { field: 'NAME', direction: 'ASC' },
+    ]);
+    const b = row('z', { priority: 1, name: 'B' });
+    const a = row('y', { priority: 1, name: 'A' });
+    expect(compare(a, b)).toBeLessThan(0);
+    expect(compare(row('w', { priority: 2, name: 'Z' }), a)).toBeLessThan(0);
+    expect(compare(a, row('x', { priority: 1, name: 'A' }))).toBe(0);
   });
 });
 

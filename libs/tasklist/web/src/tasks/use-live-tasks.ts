@@ -1,35 +1,45 @@
-import { useEffect, useState } from 'preact/hooks';
-import { TASK_CHANGES } from '../api/documents';
-import type { GraphqlError, TasklistApi } from '../api/graphql-client';
-import { applyLiveChange } from '../live/live-set';
-import type { TaskChange, TaskFilter, TaskRow } from './task.types';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { TasklistApi } from '../api/graphql-client';
+import { INITIAL_TASK_PAGE, LiveTaskPage, type TaskPageState } from './live-task-page';
+import type { TaskFilter, TaskSort } from './task.types';
 
-export interface LiveTasks {
-  tasks: ReadonlyMap<string, TaskRow>;
-  /** False until the first SNAPSHOT arrived. */
-  ready: boolean;
-  error: GraphqlError | null;
+export interface LiveTasks extends TaskPageState {
+  next(): void;
+  previous(): void;
+  /** The newest version the list has seen of a task (for a detail pane to read it again). */
+  versionOf(id: string): number | undefined;
 }
 
-/** One live list: a `taskChanges` subscription with `filter`, held as a map of tasks by id. */
-export function useLiveTasks(api: TasklistApi, filter: TaskFilter | null): LiveTasks {
-  const [state, setState] = useState<LiveTasks>({ tasks: new Map(), ready: false, error: null });
+/**
+ * One tab's live list, one page at a time ({@link LiveTaskPage}): a new filter starts a new list, a
+ * new sort shows its first page.
+ */
+export function useLiveTasks(
+  api: TasklistApi,
+  filter: TaskFilter | null,
+  sort: TaskSort,
+  pageSize: number,
+): LiveTasks {
+  const [state, setState] = useState<TaskPageState>(INITIAL_TASK_PAGE);
+  const list = useRef<LiveTaskPage | null>(null);
   const key = JSON.stringify(filter);
+  const sortKey = JSON.stringify(sort);
   useEffect(() => {
     if (filter === null) return undefined;
-    setState({ tasks: new Map(), ready: false, error: null });
-    return api.subscribe<{ taskChanges: TaskChange<TaskRow> }>(
-      TASK_CHANGES,
-      { filter },
-      ({ taskChanges }) =>
-        setState((s) => ({
-          tasks: applyLiveChange(s.tasks, { ...taskChanges, items: taskChanges.tasks }),
-          ready: true,
-          error: null,
-        })),
-      (error) => setState((s) => ({ ...s, error })),
-    );
+    setState(INITIAL_TASK_PAGE);
+    const page = new LiveTaskPage(api, filter, [sort], pageSize, setState);
+    list.current = page;
+    return () => {
+      page.close();
+      list.current = null;
+    };
     // The filter is compared by its JSON: a new object with the same conditions keeps the subscription.
-  }, [api, key]);
-  return state;
+  }, [api, key, pageSize]);
+  useEffect(() => list.current?.sortBy([sort]), [sortKey]);
+  return {
+    ...state,
+    next: () => list.current?.next(),
+    previous: () => list.current?.previous(),
+    versionOf: (id) => list.current?.versionOf(id),
+  };
 }
