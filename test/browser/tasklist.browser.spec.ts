@@ -212,7 +212,7 @@ describe('web tasklist', () => {
       candidateGroups: ['pagers'],
     });
     // Created in the reverse of their priority: the first row tells the page sorts by priority.
-    for (let n = 30; n >= 1; n--) await command('CreateTask', pagerTask(n));
+    for (let n = 30; n >= 1; n--) await app.command('CreateTask', pagerTask(n));
     const gina = await openAs('gina', 'pagers');
     const hank = await openAs('hank', 'pagers');
     await Promise.all([count(gina, 'group', 30), count(hank, 'mine', 0)]);
@@ -248,7 +248,7 @@ describe('web tasklist', () => {
     expect(await rows.count()).toBe(4);
 
     // A new task sorting into this page shows on it, and in the count.
-    await command('CreateTask', pagerTask(31));
+    await app.command('CreateTask', pagerTask(31));
     await Promise.all([taskRow(gina, name(31)).waitFor(), count(gina, 'group', 30)]);
     await screenshot(gina, 'second-page');
 
