@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mongoTestDatabases } from '@eddy/testing/mongo-test-databases';
 import { aTask, viewStoreContract } from '@eddy/testing/view-store.contract';
 import { historyViewStoreContract } from '@eddy/testing/history-view-store.contract';
+import { searchViewStoreContract } from '@eddy/testing/search-view-store.contract';
 import { LIVE_COPY, type Viewer } from '../view-store.port';
 import { MongoViewStore } from './mongo.view-store';
 
@@ -18,6 +19,8 @@ viewStoreContract('mongodb', {
 });
 
 historyViewStoreContract('mongodb', () => MongoViewStore.open({ client, database: fresh() }));
+
+searchViewStoreContract('mongodb', (search) => MongoViewStore.open({ client, database: fresh(), search }));
 
 describe('MongoDB view store beyond the contract', () => {
   const open: MongoViewStore[] = [];
