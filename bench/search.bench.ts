@@ -19,8 +19,8 @@ import type { BenchContext } from './lib/suite';
 
 const TASKS = 100_000;
 const GROUPS = 10;
-const SAMPLES = 200;
-const WARM_UP = 30;
+const SAMPLES = 100;
+const WARM_UP = 20;
 const NOW = new Date('2026-06-01T00:00:00Z');
 const NAMES = [
   'Approve order',

@@ -15,7 +15,6 @@ import {
   selectPage,
   documentPrincipals,
   validatePageSize,
-  viewerPrincipals,
 } from '../view-filters';
 import { compileClosedTaskFilter, compileClosedTaskSort } from '../closed-tasks/closed-task-filters';
 import { PrincipalIndex } from './principal.index';
@@ -276,8 +275,8 @@ export class MemoryViewStore implements ViewStore {
   }
 
   /**
-   * The documents of the search index that match every word, that the viewer may see (their principal
-   * keys, as the principal index has them) and that pass `rest`, with their relevance.
+   * The documents of the search index that match every word, that the viewer may see (the principal
+   * index's answer, as for every other query) and that pass `rest`, with their relevance.
    */
   private searched<T>(
     copy: CopyState,
@@ -285,13 +284,12 @@ export class MemoryViewStore implements ViewStore {
     search: SearchQuery,
     rest: (document: T) => boolean,
   ): Ranked<T>[] {
-    const keys = new Set(viewerPrincipals(viewer));
+    const visible = copy.principals!.visibleTest(viewer);
     const found: Ranked<T>[] = [];
     for (const [id, score] of copy.search!.match(search)) {
+      if (!visible(id)) continue;
       const doc = document<T>(copy, id);
-      if (doc === null) continue;
-      if (!principalKeys(copy.view, doc).some((k) => keys.has(k))) continue;
-      if (rest(doc)) found.push({ id, score, document: doc });
+      if (doc !== null && rest(doc)) found.push({ id, score, document: doc });
     }
     return found;
   }

@@ -48,10 +48,11 @@ export class MemorySearchIndex {
   match(query: SearchQuery): Map<string, number> {
     this.settle();
     let result: Map<string, number> | null = null;
-    // The word with the fewest tokens in its range first: the intersection only shrinks.
+    // The word whose tokens the fewest documents hold first: the intersection only shrinks.
     const ranges = query.words
       .map((word) => ({ word, ...this.range(word) }))
-      .sort((a, b) => a.end - a.start - (b.end - b.start));
+      .map((r) => ({ ...r, holders: this.holdersIn(r.start, r.end) }))
+      .sort((a, b) => a.holders - b.holders);
     for (const { word, start, end } of ranges) {
       const best = new Map<string, number>();
       for (let i = start; i < end; i++) {
@@ -73,6 +74,12 @@ export class MemorySearchIndex {
       if (result.size === 0) break;
     }
     return result ?? new Map();
+  }
+
+  private holdersIn(start: number, end: number): number {
+    let holders = 0;
+    for (let i = start; i < end; i++) holders += this.postings.get(this.sorted[i])?.size ?? 0;
+    return holders;
   }
 
   private range(word: string): { start: number; end: number } {
