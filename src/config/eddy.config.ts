@@ -123,7 +123,7 @@ const environmentSchema = z
             ),
         ),
       )
-      .default([]),
+      .optional(),
     EDDY_SEARCH_MAX_LENGTH: integer(1, SEARCH_MAX_LENGTH_LIMIT).default(DEFAULT_SEARCH_SETTINGS.maxLength),
     EDDY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     EDDY_LOG_PRETTY: flag.default(false),
@@ -378,7 +378,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       mongodbDatabase: e.EDDY_MONGODB_DATABASE,
     },
     projections: e.EDDY_PROJECTIONS,
-    search: { payloadFields: e.EDDY_SEARCH_PAYLOAD_FIELDS, maxLength: e.EDDY_SEARCH_MAX_LENGTH },
+    search: { payloadFields: e.EDDY_SEARCH_PAYLOAD_FIELDS ?? [], maxLength: e.EDDY_SEARCH_MAX_LENGTH },
     auth: {
       mode: e.EDDY_AUTH_MODE,
       jwt: {
