@@ -53,7 +53,13 @@ export class MemorySearchIndex {
       .map((word) => ({ word, ...this.range(word) }))
       .map((r) => ({ ...r, holders: this.holdersIn(r.start, r.end) }))
       .sort((a, b) => a.holders - b.holders);
-    for (const { word, start, end } of ranges) {
+    for (const { word, start, end, holders: count } of ranges) {
+      if (result !== null && result.size * (end - start) < count) {
+        // Fewer matches so far than holders of this word's tokens: look each match up instead.
+        result = this.narrow(result, word, start, end);
+        if (result.size === 0) break;
+        continue;
+      }
       const best = new Map<string, number>();
       for (let i = start; i < end; i++) {
         const token = this.sorted[i];
@@ -74,6 +80,25 @@ export class MemorySearchIndex {
       if (result.size === 0) break;
     }
     return result ?? new Map();
+  }
+
+  /** The matches so far that hold a token of the range too, with that word's best weight added. */
+  private narrow(
+    matches: Map<string, number>,
+    word: string,
+    start: number,
+    end: number,
+  ): Map<string, number> {
+    const next = new Map<string, number>();
+    for (const [id, score] of matches) {
+      let best = 0;
+      for (let i = start; i < end; i++) {
+        const weight = this.postings.get(this.sorted[i])?.get(id);
+        if (weight !== undefined) best = Math.max(best, matchWeight(this.sorted[i], weight, word));
+      }
+      if (best > 0) next.set(id, score + best);
+    }
+    return next;
   }
 
   private holdersIn(start: number, end: number): number {
