@@ -12,7 +12,8 @@
  * The MongoDB adapter is not measured here: the MongoDB-compatible server of the integration tier
  * (mongo-java-server) builds no secondary index and says nothing about MongoDB's speed.
  */
-import { LIVE_COPY, MemoryViewStore, taskViewOf, type TaskFilter, type Viewer } from '@eddy/projections';
+import { MemoryViewStore, type TaskFilter, type Viewer } from '@eddy/projections';
+import { seedOpenTasks } from './lib/open-tasks';
 import { LatencyRecorder } from './lib/measure';
 import { type BenchResult, compared } from './lib/report';
 import type { BenchContext } from './lib/suite';
@@ -39,48 +40,16 @@ const CUSTOMERS = Array.from(
   (_, i) => `${['Müller', 'Dupont', 'García', 'Nowak', 'Søren', 'Smith', 'Rossi', 'Kowalski'][i % 8]} ${i}`,
 );
 
-async function seed(store: MemoryViewStore): Promise<void> {
-  const batch = 5_000;
-  for (let from = 0; from < TASKS; from += batch) {
-    const writes = [];
-    for (let i = from; i < Math.min(TASKS, from + batch); i++) {
-      const document = taskViewOf(
-        {
-          id: `t-${i}`,
-          name: NAMES[i % NAMES.length],
-          taskDefinitionKey: 'approve',
-          sourceReference: {
-            type: 'process',
-            instanceId: `pi-${i}`,
-            definitionId: 'order:1',
-            definitionKey: 'order',
-            name: 'Order',
-            applicationName: 'shop',
-          },
-          description: i % 3 === 0 ? `Customer ${CUSTOMERS[i % 40]} is waiting for an answer` : null,
-          formKey: null,
-          priority: i % 100,
-          createTime: '2026-01-01T10:00:00.000Z',
-          dueDate: null,
-          followUpDate: null,
-          assignee: i % 10 === 0 ? `user-${i % 100}` : null,
-          owner: null,
-          candidateUsers: [],
-          candidateGroups: [`g${i % GROUPS}`],
-          businessKey: `ORD-${i}`,
-          payload: { customer: { name: CUSTOMERS[i % 40] }, region: i % 3 === 0 ? 'north' : 'south' },
-          correlations: [],
-        },
-        0,
-        i + 1,
-      );
-      writes.push({ kind: 'upsert' as const, id: document.id, document });
-    }
-    await store.commit(
-      { view: 'tasks', copy: LIVE_COPY },
-      { writes, checkpoint: Math.min(TASKS, from + batch) },
-    );
-  }
+function seed(store: MemoryViewStore): Promise<void> {
+  return seedOpenTasks(store, TASKS, (i) => ({
+    name: NAMES[i % NAMES.length],
+    description: i % 3 === 0 ? `Customer ${CUSTOMERS[i % 40]} is waiting for an answer` : null,
+    priority: i % 100,
+    assignee: i % 10 === 0 ? `user-${i % 100}` : null,
+    candidateGroups: [`g${i % GROUPS}`],
+    businessKey: `ORD-${i}`,
+    payload: { customer: { name: CUSTOMERS[i % 40] }, region: i % 3 === 0 ? 'north' : 'south' },
+  }));
 }
 
 export async function run(context: BenchContext): Promise<BenchResult[]> {
