@@ -11,7 +11,8 @@
  * The MongoDB adapter's `countDocuments` is not measured here: the MongoDB-compatible server of the
  * integration tier (mongo-java-server) says nothing about MongoDB's speed.
  */
-import { LIVE_COPY, MemoryViewStore, taskViewOf, type TaskFilter, type Viewer } from '@eddy/projections';
+import { MemoryViewStore, type TaskFilter, type Viewer } from '@eddy/projections';
+import { seedOpenTasks } from './lib/open-tasks';
 import { LatencyRecorder } from './lib/measure';
 import { type BenchResult, compared } from './lib/report';
 import type { BenchContext } from './lib/suite';
@@ -22,48 +23,14 @@ const SAMPLES = 400;
 const WARM_UP = 50;
 const NOW = new Date('2026-06-01T00:00:00Z');
 
-async function seed(store: MemoryViewStore): Promise<void> {
-  const batch = 5_000;
-  for (let from = 0; from < TASKS; from += batch) {
-    const writes = [];
-    for (let i = from; i < Math.min(TASKS, from + batch); i++) {
-      const document = taskViewOf(
-        {
-          id: `t-${i}`,
-          name: `Task ${i}`,
-          taskDefinitionKey: 'approve',
-          sourceReference: {
-            type: 'process',
-            instanceId: `pi-${i}`,
-            definitionId: 'order:1',
-            definitionKey: 'order',
-            name: 'Order',
-            applicationName: 'shop',
-          },
-          description: null,
-          formKey: null,
-          priority: i % 100,
-          createTime: '2026-01-01T10:00:00.000Z',
-          dueDate: null,
-          followUpDate: i % 5 === 0 ? '2027-01-01T00:00:00.000Z' : null,
-          assignee: i % 10 === 0 ? `user-${i % 100}` : null,
-          owner: null,
-          candidateUsers: [],
-          candidateGroups: [`g${i % GROUPS}`],
-          businessKey: null,
-          payload: { region: i % 3 === 0 ? 'north' : 'south' },
-          correlations: [],
-        },
-        0,
-        i + 1,
-      );
-      writes.push({ kind: 'upsert' as const, id: document.id, document });
-    }
-    await store.commit(
-      { view: 'tasks', copy: LIVE_COPY },
-      { writes, checkpoint: Math.min(TASKS, from + batch) },
-    );
-  }
+function seed(store: MemoryViewStore): Promise<void> {
+  return seedOpenTasks(store, TASKS, (i) => ({
+    priority: i % 100,
+    followUpDate: i % 5 === 0 ? '2027-01-01T00:00:00.000Z' : null,
+    assignee: i % 10 === 0 ? `user-${i % 100}` : null,
+    candidateGroups: [`g${i % GROUPS}`],
+    payload: { region: i % 3 === 0 ? 'north' : 'south' },
+  }));
 }
 
 export async function run(context: BenchContext): Promise<BenchResult[]> {

@@ -2,6 +2,7 @@ import type { AuthOptions } from '@eddy/auth';
 import { z } from 'zod';
 import { parseRoles, sharedStoreProblem, type ProcessRoles } from '../roles/roles';
 import { DEFAULT_MAX_COMMENT_LENGTH, MAX_COMMENT_LENGTH_LIMIT } from '@eddy/contracts';
+import { DEFAULT_SEARCH_SETTINGS, SEARCH_MAX_LENGTH_LIMIT } from '@eddy/projections';
 
 const list = z.string().transform((value) =>
   value
@@ -116,6 +117,20 @@ const environmentSchema = z
     EDDY_KAFKA_REQUEST_TIMEOUT_MS: integer(100, 600_000).default(10_000),
     EDDY_TASKS_WITHOUT_CANDIDATES: z.enum(['starters', 'nobody']).default('starters'),
     EDDY_SAVED_FILTERS_PER_USER: integer(1, 10_000).default(100),
+    // Free-text search (libs/projections/src/search).
+    EDDY_SEARCH_PAYLOAD_FIELDS: list
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(
+              /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,15}$/,
+              'must be dotted payload paths (letters, digits, _ or - between dots) separated by commas',
+            ),
+        ),
+      )
+      .optional(),
+    EDDY_SEARCH_MAX_LENGTH: integer(1, SEARCH_MAX_LENGTH_LIMIT).default(DEFAULT_SEARCH_SETTINGS.maxLength),
     EDDY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     EDDY_LOG_PRETTY: flag.default(false),
   })
@@ -275,6 +290,8 @@ export interface EddyConfig {
   viewStore: { kind: 'memory' | 'mongodb'; mongodbUrl?: string; mongodbDatabase: string };
   /** `off`: this process runs no projections and serves the views another process projects. */
   projections: 'on' | 'off';
+  /** Free-text search: the searched payload paths and the longest search string. */
+  search: { payloadFields: string[]; maxLength: number };
   auth: AuthOptions;
   /**
    * `maxPayloadDepth`: how deep payloads and variables may nest, in every API; `maxCommentLength`: the
@@ -381,6 +398,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       mongodbDatabase: e.EDDY_MONGODB_DATABASE,
     },
     projections: e.EDDY_PROJECTIONS,
+    search: { payloadFields: e.EDDY_SEARCH_PAYLOAD_FIELDS ?? [], maxLength: e.EDDY_SEARCH_MAX_LENGTH },
     auth: {
       mode: e.EDDY_AUTH_MODE,
       jwt: {

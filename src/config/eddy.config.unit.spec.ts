@@ -85,6 +85,23 @@ describe('loadConfig', () => {
     expect(loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_CHECKPOINT_RESET: 'head' }).checkpointReset).toBe('head');
   });
 
+  it('reads the searched payload fields and the longest search, refusing bad ones by name', () => {
+    expect(loadConfig({ EDDY_AUTH_MODE: 'dev' }).search).toEqual({ payloadFields: [], maxLength: 200 });
+    expect(
+      loadConfig({
+        EDDY_AUTH_MODE: 'dev',
+        EDDY_SEARCH_PAYLOAD_FIELDS: 'customer.name, tags',
+        EDDY_SEARCH_MAX_LENGTH: '500',
+      }).search,
+    ).toEqual({ payloadFields: ['customer.name', 'tags'], maxLength: 500 });
+    expect(() => loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_SEARCH_PAYLOAD_FIELDS: 'customer..name' })).toThrow(
+      /EDDY_SEARCH_PAYLOAD_FIELDS.*dotted payload paths/,
+    );
+    expect(() => loadConfig({ EDDY_AUTH_MODE: 'dev', EDDY_SEARCH_MAX_LENGTH: '10000' })).toThrow(
+      /EDDY_SEARCH_MAX_LENGTH/,
+    );
+  });
+
   it('reads the largest number of commands of one request, 1000 by default', () => {
     expect(loadConfig({ EDDY_AUTH_MODE: 'dev' }).commands.maxPerRequest).toBe(1000);
     expect(

@@ -266,6 +266,7 @@ export function composeRoles(config: EddyConfig): Imports {
             // A process without the projector role, or with EDDY_PROJECTIONS=off, reads the views
             // and writes none; so does one whose projector reads the event topic (KafkaProjectorModule).
             projecting: projectsFromEventStore(config),
+            search: config.search,
           }),
         ]
       : [];

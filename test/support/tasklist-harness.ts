@@ -13,6 +13,9 @@ import {
   DEFAULT_PROJECTIONS,
   MemoryViewStore,
   ProjectionRunner,
+  resolveSearchSettings,
+  SEARCH_SETTINGS,
+  type SearchSettings,
   VIEW_STORE,
   type ViewStore,
 } from '@eddy/projections';
@@ -52,6 +55,8 @@ export interface TasklistHarnessOptions {
   wrapDispatcher?: (real: CommandDispatcher) => CommandDispatcher;
   /** Extra providers (e.g. an `ENGINE_REQUESTS` double). */
   providers?: Provider[];
+  /** The view store's search settings (`EDDY_SEARCH_*`). */
+  search?: Partial<SearchSettings>;
 }
 
 class ProjectionsService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -68,11 +73,12 @@ class ProjectionsService implements OnApplicationBootstrap, OnApplicationShutdow
 @Global()
 @Module({})
 class HarnessProjectionsModule {
-  static forRoot(viewStore: ViewStore): DynamicModule {
+  static forRoot(viewStore: ViewStore, search: SearchSettings): DynamicModule {
     return {
       module: HarnessProjectionsModule,
       providers: [
         { provide: VIEW_STORE, useValue: viewStore },
+        { provide: SEARCH_SETTINGS, useValue: search },
         {
           provide: ProjectionsService,
           inject: [EVENT_STORE],
@@ -80,7 +86,7 @@ class HarnessProjectionsModule {
             new ProjectionsService(new ProjectionRunner(events, viewStore, DEFAULT_PROJECTIONS)),
         },
       ],
-      exports: [VIEW_STORE],
+      exports: [VIEW_STORE, SEARCH_SETTINGS],
     };
   }
 }
@@ -117,7 +123,8 @@ export class TasklistHarness {
 
   static async start(options: TasklistHarnessOptions = {}): Promise<TasklistHarness> {
     const eventStore = new MemoryEventStore();
-    const viewStore = new MemoryViewStore({ changeHistoryPerView: 100_000 });
+    const search = resolveSearchSettings(options.search);
+    const viewStore = new MemoryViewStore({ changeHistoryPerView: 100_000, search });
     const auth: AuthOptions = {
       mode: options.authMode ?? 'jwt',
       jwt: {
@@ -137,7 +144,7 @@ export class TasklistHarness {
         HarnessExtrasModule.forRoot(options.providers ?? []),
         AuthModule.forRoot(auth),
         CoreModule.forRoot({ maxRetries: 5 }),
-        HarnessProjectionsModule.forRoot(viewStore),
+        HarnessProjectionsModule.forRoot(viewStore, search),
         TasklistModule.forRoot(options.tasklist ?? {}),
       ],
     });

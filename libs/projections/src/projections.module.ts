@@ -23,6 +23,7 @@ import { ProjectionRunner, type ProjectionRunnerOptions } from './runner/project
 import { savedFiltersProjection } from './saved-filters/saved-filters.projection';
 import { tasksProjection } from './tasks/tasks.projection';
 import { VIEW_STORE, type ViewStore } from './view-store.port';
+import { resolveSearchSettings, SEARCH_SETTINGS, type SearchSettings } from './search/search-settings';
 
 /** The projections of Eddy: the views the tasklist reads. */
 export const DEFAULT_PROJECTIONS: readonly Projection[] = [
@@ -40,6 +41,8 @@ export interface ProjectionsModuleOptions {
   projections?: readonly Projection[];
   runner?: ProjectionRunnerOptions;
   viewStore?: MemoryViewStoreOptions;
+  /** What free-text search reads and how long a search may be (`EDDY_SEARCH_*`); for either store. */
+  search?: Partial<SearchSettings>;
   /** Keep the views in MongoDB instead of memory (`EDDY_VIEW_STORE=mongodb`). */
   mongodb?: { url: string; database: string; serverSelectionTimeoutMS?: number };
   /**
@@ -57,10 +60,10 @@ export async function createViewStore(options: ProjectionsModuleOptions): Promis
       'CONFIG-011 EDDY_PROJECTIONS: off needs views that another process projects (EDDY_VIEW_STORE=mongodb); the memory view store would stay empty',
     );
   }
-  if (!options.mongodb) return new MemoryViewStore(options.viewStore);
+  if (!options.mongodb) return new MemoryViewStore({ ...options.viewStore, search: options.search });
   const { url, database } = options.mongodb;
   try {
-    return await MongoViewStore.connect(url, database, options.mongodb);
+    return await MongoViewStore.connect(url, database, { ...options.mongodb, search: options.search });
   } catch (error) {
     throw new Error(
       `CONFIG-010 EDDY_MONGODB_URL: cannot open the view store in database '${database}': ${(error as Error).message}`,
@@ -131,7 +134,8 @@ function registerMetrics(): void {
 }
 
 /**
- * Provides the view store (`VIEW_STORE`: queries, change feed, read-your-writes), its readiness
+ * Provides the view store (`VIEW_STORE`: queries, change feed, read-your-writes), the search settings
+ * it indexes with (`SEARCH_SETTINGS`, for filters of pushed changes), its readiness
  * (`PROJECTIONS_READINESS`) and, unless `projecting: false`, the {@link ProjectionRunner}, which
  * starts on application bootstrap and stops before shutdown and answers the admin API. Needs
  * `EVENT_STORE` from the application.
@@ -152,6 +156,7 @@ export class ProjectionsModule
       module: ProjectionsModule,
       providers: [
         { provide: PROJECTIONS_OPTIONS, useValue: options },
+        { provide: SEARCH_SETTINGS, useValue: resolveSearchSettings(options.search) },
         { provide: VIEW_STORE, useFactory: () => createViewStore(options) },
         ...(projecting
           ? [
@@ -181,7 +186,12 @@ export class ProjectionsModule
               },
             ]),
       ],
-      exports: [VIEW_STORE, PROJECTIONS_READINESS, ...(projecting ? [ProjectionRunner] : [])],
+      exports: [
+        VIEW_STORE,
+        SEARCH_SETTINGS,
+        PROJECTIONS_READINESS,
+        ...(projecting ? [ProjectionRunner] : []),
+      ],
     };
   }
 

@@ -1,4 +1,8 @@
-import { isReservedKey, parseIsoDateTime, reservedKeyProblem } from '@eddy/contracts';
+import { parseIsoDateTime } from '@eddy/contracts';
+import { payloadPathSegments, valuesAt } from './payload-paths';
+import { parseSearch, searchScore } from './search/search-query';
+import { DEFAULT_SEARCH_SETTINGS, type SearchSettings } from './search/search-settings';
+import { dataEntrySearchTerms, taskSearchTerms } from './search/search-terms';
 import type {
   ClosedTaskView,
   DataEntryView,
@@ -100,9 +104,6 @@ export function canSeeDataEntry(
   return entry.authorizedGroups.some((g) => viewer.groups.includes(g));
 }
 
-const PATH_SEGMENT = /^[A-Za-z0-9_-]+$/;
-/** Deepest payload path a condition may name (MongoDB nests documents 100 levels deep; payloads far less). */
-export const MAX_PAYLOAD_PATH_DEPTH = 16;
 const OPERATORS = new Set(['EQ', 'NE', 'LT', 'LTE', 'GT', 'GTE', 'IN', 'LIKE']);
 
 export type CompiledPayloadCondition = (payload: Record<string, unknown>) => boolean;
@@ -112,22 +113,7 @@ export function compilePayloadCondition(
   condition: PayloadCondition,
   field: string,
 ): CompiledPayloadCondition {
-  if (typeof condition?.path !== 'string' || condition.path.length === 0) {
-    throw new ViewQueryError(`${field}.path`, 'must be a non-empty dot-separated path');
-  }
-  const segments = condition.path.split('.');
-  if (segments.length > MAX_PAYLOAD_PATH_DEPTH) {
-    throw new ViewQueryError(`${field}.path`, `has more than ${MAX_PAYLOAD_PATH_DEPTH} levels`);
-  }
-  if (!segments.every((s) => PATH_SEGMENT.test(s))) {
-    throw new ViewQueryError(
-      `${field}.path`,
-      `'${condition.path}' may contain only letters, digits, _ and - between dots`,
-    );
-  }
-  // Payloads never hold these keys (the commands refuse them); read, they would reach Object.prototype.
-  const reserved = segments.find(isReservedKey);
-  if (reserved !== undefined) throw new ViewQueryError(`${field}.path`, reservedKeyProblem(reserved));
+  const segments = payloadPathSegments(condition?.path, `${field}.path`);
   if (!OPERATORS.has(condition.op))
     throw new ViewQueryError(`${field}.op`, `unknown operator '${String(condition.op)}'`);
   const { op, value } = condition;
@@ -169,38 +155,6 @@ export function compilePayloadCondition(
       throw new ViewQueryError(`${field}.op`, `unknown operator '${String(unknownOp)}'`);
     }
   }
-}
-
-/**
- * The values a dotted path reaches, as MongoDB resolves it: through an array, the path goes on in
- * each of its documents; a document without the field contributes `undefined` (missing), so
- * `EQ null` matches it.
- */
-function valuesAt(payload: unknown, segments: readonly string[]): unknown[] {
-  let current: unknown[] = [payload];
-  for (const segment of segments) {
-    const next: unknown[] = [];
-    for (const value of current) {
-      if (Array.isArray(value)) {
-        for (const element of value) {
-          if (element !== null && typeof element === 'object' && !Array.isArray(element)) {
-            next.push(ownValue(element, segment));
-          }
-        }
-      } else if (value !== null && typeof value === 'object') {
-        next.push(ownValue(value, segment));
-      } else {
-        next.push(undefined);
-      }
-    }
-    current = next;
-  }
-  return current;
-}
-
-/** A payload's own key only: `constructor` or `__proto__` never reach an object's prototype. */
-function ownValue(value: object, key: string): unknown {
-  return Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
 }
 
 function matchesEq(actual: unknown, expected: unknown): boolean {
@@ -267,6 +221,8 @@ export interface FilterOptions {
    * index): leave the check out. Default false: the predicate checks authorisation itself.
    */
   authorised?: boolean;
+  /** What `search` reads and how long it may be. Default {@link DEFAULT_SEARCH_SETTINGS}. */
+  search?: SearchSettings;
 }
 
 /**
@@ -296,6 +252,9 @@ export function compileTaskFilter(
   const equal = <K extends keyof TaskView>(key: K, value: TaskView[K] | null | undefined) => {
     if (value !== null && value !== undefined) tests.push((t) => t[key] === value);
   };
+  const settings = options.search ?? DEFAULT_SEARCH_SETTINGS;
+  const search = parseSearch(f.search, settings, 'filter.search');
+  if (search) tests.push((t) => searchScore(taskSearchTerms(t, settings), search) > 0);
   equal('applicationName', f.applicationName);
   equal('processDefinitionKey', f.processDefinitionKey);
   equal('taskDefinitionKey', f.taskDefinitionKey);
@@ -358,6 +317,9 @@ export function compileDataEntryFilter(
       ),
     );
   }
+  const settings = options.search ?? DEFAULT_SEARCH_SETTINGS;
+  const search = parseSearch(f.search, settings, 'filter.search');
+  if (search) tests.push((e) => searchScore(dataEntrySearchTerms(e, settings), search) > 0);
   (f.payload ?? []).forEach((c, i) => {
     const test = compilePayloadCondition(c, `filter.payload[${i}]`);
     tests.push((e) => test(e.payload));

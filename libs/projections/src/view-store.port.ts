@@ -98,6 +98,8 @@ export interface TaskFilter {
   payload?: readonly PayloadCondition[] | null;
   /** Only tasks correlated to this data entry. */
   correlatedTo?: DataEntryRef | null;
+  /** Free-text search (`search/`): every word a prefix of a word of the task; ranked without a sort. */
+  search?: string | null;
 }
 
 export type TaskSortField = 'CREATE_TIME' | 'DUE_DATE' | 'FOLLOW_UP_DATE' | 'PRIORITY' | 'NAME';
@@ -115,6 +117,8 @@ export interface DataEntryFilter {
   state?: string | null;
   text?: string | null;
   payload?: readonly PayloadCondition[] | null;
+  /** Free-text search (`search/`): every word a prefix of a word of the entry; ranked without a sort. */
+  search?: string | null;
 }
 
 export type DataEntrySortField = 'NAME' | 'LAST_MODIFIED' | 'ENTRY_TYPE';

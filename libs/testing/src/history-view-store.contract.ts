@@ -74,7 +74,7 @@ const draft = (type: string, data: object, userId?: string): NewEvent => {
 };
 
 /** A log of tasks claimed, commented, completed and deleted, and data entries reported, for the replay test. */
-async function historyLog(events: MemoryEventStore): Promise<void> {
+export async function historyLog(events: MemoryEventStore): Promise<void> {
   const users = ['carl', 'dora', 'emil'];
   for (let i = 0; i < 24; i++) {
     const id = `r${i}`;

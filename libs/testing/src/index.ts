@@ -11,6 +11,7 @@ export * from './event-store.test-events';
 export * from './view-store.contract';
 export * from './history-view-store.contract';
 export * from './saved-filters-view-store.contract';
+export * from './search-view-store.contract';
 export * from './servers';
 export * from './kafka-topic-reader';
 export * from './seeded-random';

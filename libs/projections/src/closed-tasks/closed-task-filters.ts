@@ -47,9 +47,16 @@ export function closedTimeBound(value: string | null | undefined, field: string)
 }
 
 /** The open tasks' conditions of `filter.task`, with their errors naming `filter.task.<field>`. */
-function taskConditions(f: ClosedTaskFilter, viewer: Viewer): (task: ClosedTaskView) => boolean {
+function taskConditions(
+  f: ClosedTaskFilter,
+  viewer: Viewer,
+  search: FilterOptions['search'],
+): (task: ClosedTaskView) => boolean {
   try {
-    return compileTaskFilter({ ...f.task, includeDeferred: true }, viewer, new Date(0), { authorised: true });
+    return compileTaskFilter({ ...f.task, includeDeferred: true }, viewer, new Date(0), {
+      authorised: true,
+      search,
+    });
   } catch (error) {
     if (!(error instanceof ViewQueryError)) throw error;
     const field = error.field.replace(/^filter\./, 'filter.task.');
@@ -70,7 +77,7 @@ export function compileClosedTaskFilter(
   if (f.closedAs && f.closedAs !== 'COMPLETED' && f.closedAs !== 'DELETED') {
     throw new ViewQueryError('filter.closedAs', 'must be COMPLETED or DELETED');
   }
-  const matchesTask = taskConditions(f, viewer);
+  const matchesTask = taskConditions(f, viewer, options.search);
   const after = closedTimeBound(f.completedAfter, 'filter.completedAfter');
   const before = closedTimeBound(f.completedBefore, 'filter.completedBefore');
   const completedBy = f.completedByMe ? viewer.userId : (f.completedBy ?? null);

@@ -25,7 +25,11 @@ const viewer: fc.Arbitrary<Viewer> = fc.record(
   { requiredKeys: ['userId', 'groups'] },
 );
 const tierValue = fc.constantFrom<unknown>('a', 'b', 1, '1', true, null, undefined, ['a', 'c'], { x: 1 });
+// Names that searches find in some tasks: search must stay inside what the viewer may see.
+const name = fc.constantFrom('Approve order', 'Approve', 'Ship order', 'Ärger prüfen');
+const searches = ['appr', 'order', 'ARGER', 'ship appr'];
 const taskAccess = fc.record({
+  name,
   assignee: fc.option(user, { nil: null }),
   candidateUsers: someUsers,
   candidateGroups: someGroups,
@@ -61,7 +65,7 @@ const condition: fc.Arbitrary<PayloadCondition | null> = fc.option(
   ),
   { nil: null },
 );
-const entryAccess = fc.record({ authorizedUsers: someUsers, authorizedGroups: someGroups });
+const entryAccess = fc.record({ name, authorizedUsers: someUsers, authorizedGroups: someGroups });
 const NOW = new Date('2026-06-01T00:00:00Z');
 
 const mayseeTask = (
@@ -222,6 +226,72 @@ describe('authorisation (property)', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('authorisation of free-text search (property)', () => {
+  it('never finds or counts a task or a data entry the viewer may not see, and misses none they may', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(taskAccess, { maxLength: 25 }),
+        fc.array(entryAccess, { maxLength: 15 }),
+        fc.array(viewer, { minLength: 1, maxLength: 4 }),
+        fc.constantFrom(...searches),
+        async (tasks, entries, viewers, search) => {
+          const store = new MemoryViewStore();
+          const docs = tasks.map((access, i) => aTask(`t${i}`, access));
+          await store.commit(
+            { view: 'tasks', copy: LIVE_COPY },
+            { writes: docs.map((d) => ({ kind: 'upsert', id: d.id, document: d })), checkpoint: 1 },
+          );
+          const entryDocs = entries.map((access, i) => aDataEntry(`e${i}`, access));
+          await store.commit(
+            { view: 'data-entries', copy: LIVE_COPY },
+            { writes: entryDocs.map((d) => ({ kind: 'upsert', id: d.id, document: d })), checkpoint: 1 },
+          );
+          // The search's meaning, written out for these names: every word begins a word of the name.
+          const fold = (text: string) => text.toLowerCase().replace('ä', 'a').replace('ü', 'u');
+          const named = (n: string) =>
+            fold(search)
+              .split(' ')
+              .every((w) =>
+                fold(n)
+                  .split(' ')
+                  .some((part) => part.startsWith(w)),
+              );
+          for (const v of viewers) {
+            for (const filter of [
+              { search, includeDeferred: true },
+              { search, assignedToMe: true },
+            ]) {
+              const expected = docs
+                .filter((t) => mayseeTask(t, v) && named(t.name))
+                .filter((t) => !filter.assignedToMe || t.assignee === v.userId)
+                .filter((t) => filter.includeDeferred || compileTaskFilter({}, v, NOW)(t))
+                .map((t) => t.id)
+                .sort();
+              const found = await store.findTasks({ viewer: v, filter, first: 1000, now: NOW });
+              expect(found.nodes.map((t) => t.id).sort()).toEqual(expected);
+              expect(found.totalCount).toBe(expected.length);
+              expect(await store.taskCount({ viewer: v, filter, now: NOW })).toBe(expected.length);
+            }
+            const entriesFound = await store.findDataEntries({ viewer: v, filter: { search }, first: 1000 });
+            expect(entriesFound.nodes.map((e) => e.id).sort()).toEqual(
+              entryDocs
+                .filter(
+                  (e) =>
+                    (e.authorizedUsers.includes(v.userId) ||
+                      e.authorizedGroups.some((g) => v.groups.includes(g))) &&
+                    named(e.name),
+                )
+                .map((e) => e.id)
+                .sort(),
+            );
+          }
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 });

@@ -11,12 +11,18 @@ import {
   compileTaskFilter,
   compileProcessInstanceSort,
   compileTaskSort,
+  type CompiledSort,
   selectPage,
   documentPrincipals,
   validatePageSize,
 } from '../view-filters';
 import { compileClosedTaskFilter, compileClosedTaskSort } from '../closed-tasks/closed-task-filters';
 import { PrincipalIndex } from './principal.index';
+import { MemorySearchIndex } from '../search/memory.search-index';
+import { type Ranked, selectRankedPage } from '../search/ranked-page';
+import { parseSearch, type SearchQuery } from '../search/search-query';
+import { resolveSearchSettings, type SearchSettings } from '../search/search-settings';
+import { documentSearchTerms, isSearchedView, type SearchedView } from '../search/search-terms';
 import {
   canReadSavedFilter,
   compareSavedFilters,
@@ -63,6 +69,8 @@ import {
 export interface MemoryViewStoreOptions {
   /** Changes kept per view for subscribers that start at a past position. Default 10,000. */
   changeHistoryPerView?: number;
+  /** What free-text search reads (`EDDY_SEARCH_PAYLOAD_FIELDS`) and how long a search may be. */
+  search?: Partial<SearchSettings>;
 }
 
 interface CopyState {
@@ -73,6 +81,8 @@ interface CopyState {
   principals: PrincipalIndex<unknown> | undefined;
   /** `entryType#entryId` -> ids of the tasks correlated to it. */
   correlations: Map<string, Set<string>>;
+  /** The search terms of the documents (tasks, data entries, closed tasks). */
+  search: MemorySearchIndex | undefined;
 }
 
 interface History {
@@ -107,9 +117,11 @@ export class MemoryViewStore implements ViewStore {
   private readonly waiters = new PositionWaiters((views) => this.reached(views));
   private copySequence = 0;
   private readonly historyLimit: number;
+  private readonly searchSettings: SearchSettings;
 
   constructor(options: MemoryViewStoreOptions = {}) {
     this.historyLimit = options.changeHistoryPerView ?? 10_000;
+    this.searchSettings = resolveSearchSettings(options.search);
     for (const view of VIEW_NAMES) {
       const key = this.copyKey(view, LIVE_COPY);
       this.copies.set(key, emptyCopy(view));
@@ -125,6 +137,11 @@ export class MemoryViewStore implements ViewStore {
     const now = query.now ?? new Date();
     const sort = compileTaskSort(query.sort);
     const copy = this.liveCopy('tasks');
+    const search = this.parseSearch(query.filter?.search, 'filter.search');
+    if (search) {
+      const found = this.searchedTasks(copy, query, search, now);
+      return this.searchPage(found, query.sort, sort, first, query.after, copy.checkpoint);
+    }
     if (!query.filter?.correlatedTo) return this.findVisibleTasks(copy, query, first, now, sort);
     const found = this.correlatedTasks(copy, query, now);
     const page = selectPage(found, sort, first, query.after);
@@ -239,8 +256,68 @@ export class MemoryViewStore implements ViewStore {
   async taskCount(query: TaskCountQuery): Promise<number> {
     const now = query.now ?? new Date();
     const copy = this.liveCopy('tasks');
+    const search = this.parseSearch(query.filter?.search, 'filter.search');
+    if (search) return this.searchedTasks(copy, query, search, now).length;
     if (query.filter?.correlatedTo) return this.correlatedTasks(copy, query, now).length;
     return this.scanVisibleTasks(copy, query, now, null);
+  }
+
+  private parseSearch(search: unknown, field: string): SearchQuery | null {
+    return parseSearch(search, this.searchSettings, field);
+  }
+
+  /** The open tasks that match a search and the rest of the filter, with their relevance. */
+  private searchedTasks(
+    copy: CopyState,
+    query: TaskCountQuery,
+    search: SearchQuery,
+    now: Date,
+  ): Ranked<TaskView>[] {
+    const rest = compileTaskFilter({ ...query.filter, search: null }, query.viewer, now, {
+      authorised: true,
+    });
+    return this.searched(copy, query.viewer, search, rest);
+  }
+
+  /**
+   * The documents of the search index that match every word, that the viewer may see (the principal
+   * index's answer, as for every other query) and that pass `rest`, with their relevance.
+   */
+  private searched<T>(
+    copy: CopyState,
+    viewer: Viewer,
+    search: SearchQuery,
+    rest: (document: T) => boolean,
+  ): Ranked<T>[] {
+    const visible = copy.principals!.visibleTest(viewer);
+    const found: Ranked<T>[] = [];
+    for (const [id, score] of copy.search!.match(search)) {
+      if (!visible(id)) continue;
+      const doc = document<T>(copy, id);
+      if (doc !== null && rest(doc)) found.push({ id, score, document: doc });
+    }
+    return found;
+  }
+
+  /** A page of search results: by the explicit sort when there is one, else by relevance. */
+  private searchPage<T extends { id: string }>(
+    found: readonly Ranked<T>[],
+    explicitSort: readonly unknown[] | null | undefined,
+    sort: CompiledSort<T>,
+    first: number,
+    after: string | null | undefined,
+    position: number,
+  ): Page<T> {
+    const page =
+      explicitSort && explicitSort.length > 0
+        ? selectPage(
+            found.map((r) => r.document),
+            sort,
+            first,
+            after,
+          )
+        : selectRankedPage(found, first, after);
+    return pageOf(page.nodes, page, found.length, position);
   }
 
   /** The tasks of a `correlatedTo` filter that match it, from the correlation index. */
@@ -294,9 +371,18 @@ export class MemoryViewStore implements ViewStore {
 
   async findDataEntries(query: DataEntryQuery): Promise<Page<DataEntryView>> {
     const first = validatePageSize(query.first);
-    const matches = compileDataEntryFilter(query.filter, query.viewer, { authorised: true });
+    const settings = { search: this.searchSettings };
+    const matches = compileDataEntryFilter(query.filter, query.viewer, { authorised: true, ...settings });
     const sort = compileDataEntrySort(query.sort);
     const copy = this.liveCopy('data-entries');
+    const search = this.parseSearch(query.filter?.search, 'filter.search');
+    if (search) {
+      const rest = compileDataEntryFilter({ ...query.filter, search: null }, query.viewer, {
+        authorised: true,
+      });
+      const found = this.searched(copy, query.viewer, search, rest);
+      return this.searchPage(found, query.sort, sort, first, query.after, copy.checkpoint);
+    }
     const found: DataEntryView[] = [];
     this.collectVisible(
       copy,
@@ -320,9 +406,20 @@ export class MemoryViewStore implements ViewStore {
 
   async findClosedTasks(query: ClosedTaskQuery): Promise<Page<ClosedTaskView>> {
     const first = validatePageSize(query.first);
-    const matches = compileClosedTaskFilter(query.filter, query.viewer, { authorised: true });
+    const settings = { search: this.searchSettings };
+    const matches = compileClosedTaskFilter(query.filter, query.viewer, { authorised: true, ...settings });
     const sort = compileClosedTaskSort(query.sort);
     const copy = this.liveCopy('closed-tasks');
+    const search = this.parseSearch(query.filter?.task?.search, 'filter.task.search');
+    if (search) {
+      const rest = compileClosedTaskFilter(
+        { ...query.filter, task: { ...query.filter?.task, search: null } },
+        query.viewer,
+        { authorised: true },
+      );
+      const found = this.searched(copy, query.viewer, search, rest);
+      return this.searchPage(found, query.sort, sort, first, query.after, copy.checkpoint);
+    }
     const found: ClosedTaskView[] = [];
     this.collectVisible(
       copy,
@@ -478,7 +575,7 @@ export class MemoryViewStore implements ViewStore {
       const previousDocument = previous && !previous.removed ? previous.document : undefined;
       if (write.kind === 'upsert') {
         const next = deepFreeze(write.document);
-        reindex(copy, write.id, previousDocument, next);
+        reindex(copy, write.id, previousDocument, next, this.searchSettings);
         copy.docs.set(write.id, { id: write.id, removed: false, document: next });
         if (isLive) {
           changes.push({
@@ -751,6 +848,7 @@ function emptyCopy(view: ViewName): CopyState {
             )
           : undefined,
     correlations: new Map(),
+    search: isSearchedView(view) ? new MemorySearchIndex() : undefined,
   };
 }
 
@@ -802,8 +900,15 @@ function principalKeys(view: ViewName, doc: unknown): string[] {
 }
 
 /** Moves a document in the indexes. */
-function reindex(copy: CopyState, id: string, previous: unknown, next: unknown): void {
+function reindex(
+  copy: CopyState,
+  id: string,
+  previous: unknown,
+  next: unknown,
+  search: SearchSettings,
+): void {
   copy.principals?.set(id, next, previous);
+  copy.search?.set(id, documentSearchTerms(copy.view as SearchedView, next, search));
   if (copy.view !== 'tasks') return;
   const before = previous === undefined ? [] : (previous as TaskView).correlations;
   const after = (next as TaskView).correlations;
@@ -834,6 +939,7 @@ function samePrincipals(view: ViewName, a: unknown, b: unknown): boolean {
 function unindex(copy: CopyState, id: string, doc: unknown): void {
   if (doc === undefined) return;
   copy.principals?.delete(id, doc);
+  copy.search?.delete(id);
   if (copy.view === 'tasks') {
     for (const c of (doc as TaskView).correlations)
       removeFrom(copy.correlations, dataEntryId(c.entryType, c.entryId), id);

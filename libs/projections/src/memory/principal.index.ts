@@ -103,6 +103,19 @@ export class PrincipalIndex<T> {
     for (const key of new Set(viewerPrincipals(viewer))) collect(this.principals.get(key));
   }
 
+  /**
+   * A test of whether the viewer may see the document with an id: the viewer's slots are marked once,
+   * then each test is a lookup. Valid until the next call of this, {@link visible} or {@link forEachVisible}.
+   */
+  visibleTest(viewer: Viewer): (id: string) => boolean {
+    this.forEachVisible(viewer, () => undefined);
+    const epoch = this.epoch;
+    return (id) => {
+      const slot = this.slotOf.get(id);
+      return slot !== undefined && this.marks[slot] === epoch;
+    };
+  }
+
   doc(slot: number): T {
     return this.docs[slot] as T;
   }

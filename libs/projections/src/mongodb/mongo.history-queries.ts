@@ -7,6 +7,7 @@ import {
 } from '../closed-tasks/closed-task-filters';
 import type { ClosedTaskFilter, ClosedTaskSort, ClosedTaskSortField, Viewer } from '../view-store.port';
 import type { ViewRecord } from './mongo.view-documents';
+import type { SearchSettings } from '../search/search-settings';
 import { type MongoSort, mongoSort, type SortField, TASK_SORT_FIELDS, taskQuery } from './mongo.view-queries';
 
 const CLOSED_TASK_SORT_FIELDS: Record<ClosedTaskSortField, SortField> = {
@@ -22,11 +23,12 @@ const CLOSED_TASK_SORT_FIELDS: Record<ClosedTaskSortField, SortField> = {
 export function closedTaskQuery(
   filter: ClosedTaskFilter | null | undefined,
   viewer: Viewer,
+  settings: SearchSettings,
 ): Filter<ViewRecord> {
-  compileClosedTaskFilter(filter, viewer); // validates: errors name the field
+  compileClosedTaskFilter(filter, viewer, { search: settings }); // validates: errors name the field
   const f = filter ?? {};
   const clauses: Filter<ViewRecord>[] = [
-    taskQuery({ ...f.task, includeDeferred: true }, viewer, new Date(0)),
+    taskQuery({ ...f.task, includeDeferred: true }, viewer, new Date(0), settings, 'filter.task.search'),
     { closedAs: { $ne: null } },
   ];
   if (f.closedAs) clauses.push({ closedAs: { $eq: f.closedAs } });

@@ -3,6 +3,8 @@ import type { StoredViewDocument, ViewWrite } from '../view-store.port';
 import { type Revision, revisionOf, tombstoneRevision } from '../view-revision';
 import { documentPrincipals } from '../view-filters';
 import type { ClosedTaskView, DataEntryView, ViewDocuments, ViewName } from '../view.types';
+import type { SearchSettings } from '../search/search-settings';
+import { documentSearchTerms, isSearchedView } from '../search/search-terms';
 
 /**
  * How a view document is stored in MongoDB: the document's own fields at the top level (so that
@@ -16,7 +18,9 @@ import type { ClosedTaskView, DataEntryView, ViewDocuments, ViewName } from '../
  * - `_c`: the correlated data entry ids (`entryType#entryId`) of a task;
  * - `_s`: sort keys that are not stored as sortable values: ISO times as epoch milliseconds, so that
  *   `2026-01-01T00:00:00Z` and `2026-01-01T00:00:00.000Z` sort and compare as the same instant;
- * - `_rev`: the revision a write is conditional on (`view-revision.ts`).
+ * - `_rev`: the revision a write is conditional on (`view-revision.ts`);
+ * - `_q` and `_qw`: the search terms of a task, closed task or data entry (`search/search-terms.ts`):
+ *   normalised tokens, sorted, and the weight of each, for free-text search.
  */
 export interface StoredMeta {
   _id: string;
@@ -26,13 +30,15 @@ export interface StoredMeta {
   _s?: Record<string, number | null>;
   _rev: Revision;
   _last?: unknown;
+  _q?: readonly string[];
+  _qw?: readonly number[];
   position: number;
 }
 
 /** A stored view document or tombstone, as the driver types it. */
 export type ViewRecord = { _id: string } & Record<string, unknown>;
 
-const META_FIELDS = ['_id', '_r', '_p', '_c', '_s', '_rev', '_last'] as const;
+const META_FIELDS = ['_id', '_r', '_p', '_c', '_s', '_rev', '_last', '_q', '_qw'] as const;
 
 const timeOrNull = (value: string | null | undefined): number | null => {
   if (value === null || value === undefined) return null;
@@ -48,6 +54,7 @@ export function encodeDocument<V extends ViewName>(
   view: V,
   id: string,
   document: ViewDocuments[V],
+  search: SearchSettings,
 ): StoredMeta & Record<string, unknown> {
   const stored: StoredMeta & Record<string, unknown> = {
     ...(document as object),
@@ -58,6 +65,11 @@ export function encodeDocument<V extends ViewName>(
   };
   const principals = documentPrincipals(view, document);
   if (principals) stored._p = principals;
+  if (isSearchedView(view)) {
+    const terms = documentSearchTerms(view, document, search);
+    stored._q = terms.tokens;
+    stored._qw = terms.weights;
+  }
   if (view === 'tasks' || view === 'closed-tasks') {
     const t = document as ClosedTaskView;
     stored._c = t.correlations.map((c) => dataEntryId(c.entryType, c.entryId));

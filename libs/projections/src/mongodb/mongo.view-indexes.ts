@@ -6,6 +6,7 @@ import type { ViewName } from '../view.types';
  * ones, with every replay copy). Listed in the adapter's README. Authorisation (`_p`) leads every
  * query index, since every tasklist query carries it; the sort key follows, then `_id` (the
  * tie-break), so that a page is read in index order. `position` serves the change feed's backlog.
+ * `_q` (search terms) stands alone: MongoDB cannot index two arrays (`_p`, `_q`) in one index.
  */
 export const VIEW_INDEXES: Record<ViewName, IndexDescription[]> = {
   tasks: [
@@ -15,12 +16,14 @@ export const VIEW_INDEXES: Record<ViewName, IndexDescription[]> = {
     { key: { _p: 1, priority: 1, _id: 1 }, name: 'visible_priority' },
     { key: { _p: 1, name: 1, _id: 1 }, name: 'visible_name' },
     { key: { _c: 1 }, name: 'correlations' },
+    { key: { _q: 1 }, name: 'search_terms' },
     { key: { position: 1 }, name: 'position' },
   ],
   'data-entries': [
     { key: { _p: 1, '_s.lastModified': -1, _id: 1 }, name: 'visible_lastModified' },
     { key: { _p: 1, name: 1, _id: 1 }, name: 'visible_name' },
     { key: { _p: 1, entryType: 1, _id: 1 }, name: 'visible_entryType' },
+    { key: { _q: 1 }, name: 'search_terms' },
     { key: { position: 1 }, name: 'position' },
   ],
   'process-definitions': [{ key: { position: 1 }, name: 'position' }],
@@ -32,6 +35,7 @@ export const VIEW_INDEXES: Record<ViewName, IndexDescription[]> = {
   'closed-tasks': [
     { key: { _p: 1, '_s.closedAt': -1, _id: 1 }, name: 'visible_closedAt' },
     { key: { _p: 1, completedBy: 1, '_s.closedAt': -1, _id: 1 }, name: 'visible_completedBy_closedAt' },
+    { key: { _q: 1 }, name: 'search_terms' },
     { key: { position: 1 }, name: 'position' },
   ],
   history: [{ key: { position: 1 }, name: 'position' }],

@@ -19,6 +19,8 @@ import {
   ViewQueryError,
 } from '../view-store.port';
 import { viewerPrincipals, type ViewRecord } from './mongo.view-documents';
+import { parseSearch, type SearchQuery } from '../search/search-query';
+import type { SearchSettings } from '../search/search-settings';
 
 /**
  * The view store's filters, sorts and cursors as MongoDB queries. Validation is the shared one of
@@ -105,6 +107,14 @@ const textClause = (fields: string[], text: string): Filter<ViewRecord> => ({
   $or: fields.map((f) => contains(f, text)),
 });
 
+/**
+ * A search as a clause on the stored search terms (`_q`): every word the prefix of one of them. An
+ * anchored `$regex` of letters and digits, which MongoDB answers from the `_q` index as a range.
+ */
+export function searchClause(search: SearchQuery): Filter<ViewRecord> {
+  return { $and: search.words.map((word) => ({ _q: { $regex: `^${escapeRegex(word)}` } })) };
+}
+
 const timeOf = (value: string | null | undefined): number | undefined =>
   value === null || value === undefined ? undefined : Date.parse(value);
 
@@ -113,10 +123,14 @@ export function taskQuery(
   filter: TaskFilter | null | undefined,
   viewer: Viewer,
   now: Date,
+  settings: SearchSettings,
+  searchField = 'filter.search',
 ): Filter<ViewRecord> {
-  compileTaskFilter(filter, viewer, now); // validates: errors name the field
+  compileTaskFilter({ ...filter, search: null }, viewer, now); // validates: errors name the field
   const f = filter ?? {};
   const clauses: Filter<ViewRecord>[] = [visibleTo(viewer)];
+  const search = parseSearch(f.search, settings, searchField);
+  if (search) clauses.push(searchClause(search));
   if (!f.includeDeferred) {
     clauses.push({
       $or: [{ '_s.followUpDate': null }, { '_s.followUpDate': { $lte: now.getTime() } }],
@@ -161,10 +175,13 @@ export function taskQuery(
 export function dataEntryQuery(
   filter: DataEntryFilter | null | undefined,
   viewer: Viewer,
+  settings: SearchSettings,
 ): Filter<ViewRecord> {
-  compileDataEntryFilter(filter, viewer); // validates
+  compileDataEntryFilter(filter, viewer, { search: settings }); // validates
   const f = filter ?? {};
   const clauses: Filter<ViewRecord>[] = [visibleTo(viewer)];
+  const search = parseSearch(f.search, settings, 'filter.search');
+  if (search) clauses.push(searchClause(search));
   if (f.entryType) clauses.push({ entryType: { $eq: f.entryType } });
   if (f.applicationName) clauses.push({ applicationName: { $eq: f.applicationName } });
   if (f.processingType) clauses.push({ 'state.processingType': { $eq: f.processingType } });

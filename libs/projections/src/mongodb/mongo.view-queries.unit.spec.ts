@@ -1,13 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { encodeCursor } from '../view-filters';
 import { ViewQueryError } from '../view-store.port';
+import { DEFAULT_SEARCH_SETTINGS } from '../search/search-settings';
 import { afterCursor, escapeRegex, payloadClause, taskQuery, taskSort } from './mongo.view-queries';
 
 const viewer = { userId: 'carl', groups: ['clerks'] };
 
 describe('MongoDB queries of the view store', () => {
   it('puts authorisation first, as one $in on the principal keys', () => {
-    const query = taskQuery({ includeDeferred: true }, viewer, new Date(0));
+    const query = taskQuery({ includeDeferred: true }, viewer, new Date(0), DEFAULT_SEARCH_SETTINGS);
     expect(query).toEqual({ $and: [{ _r: false, _p: { $in: ['u:carl', 'g:clerks'] } }] });
   });
 

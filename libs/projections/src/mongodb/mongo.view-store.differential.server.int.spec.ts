@@ -17,7 +17,7 @@ import { MongoViewStore } from './mongo.view-store';
 
 // Random tasks and data entries, random viewers, filters, sorts and pages: the memory store and the
 // MongoDB store (here mongo-java-server, or a real MongoDB through EDDY_TEST_MONGO_URL) must give
-// the same pages and totals.
+// the same pages and totals, free-text search and its ranking included.
 
 const { client, fresh } = mongoTestDatabases('eddy_diff');
 
@@ -43,7 +43,19 @@ const time = fc.constantFrom(
   '2026-06-01T00:00:00.001Z',
   '2027-01-01T00:00:00.000Z',
 );
-const word = fc.constantFrom('alpha', 'Beta', 'gamma', 'delta', 'ALPHA beta', 'x');
+const word = fc.constantFrom(
+  'alpha',
+  'Beta',
+  'gamma',
+  'delta',
+  'ALPHA beta',
+  'x',
+  'Älpha Bétà-2',
+  'gammaray',
+);
+// Free-text search reads these payload fields too, in both stores.
+const search = { payloadFields: ['customer.city', 'tier'] };
+const searchText = fc.constantFrom('alp', 'beta al', 'ÄLPHA', 'gamma', 'x', 'zzz', 'a', 'b 2', 'ham');
 const scalar = fc.constantFrom<unknown>('a', 'b', 'B', 1, 2, 2.5, '1', true, false, null);
 const payloadValue = fc.oneof(
   { weight: 4, arbitrary: scalar },
@@ -123,6 +135,7 @@ const taskFilter: fc.Arbitrary<TaskFilter> = someOf(
       { entryType: 'order', entryId: 'o1' },
       { entryType: 'order', entryId: 'o2' },
     ),
+    search: searchText,
   }),
   3,
 );
@@ -159,6 +172,7 @@ const entryFilter: fc.Arbitrary<DataEntryFilter> = someOf(
     state: fc.constantFrom('open', 'done'),
     text: fc.constantFrom('alp', 'BETA', 'o1'),
     payload: fc.array(condition, { minLength: 1, maxLength: 2 }),
+    search: fc.constantFrom('alp', 'o1', 'beta', 'ham', 'o'),
   }),
   2,
 );
@@ -215,10 +229,20 @@ describe('memory and MongoDB view stores (differential property)', () => {
           fc.record({ viewer, filter: entryFilter, sort: entrySort, first: fc.integer({ min: 1, max: 7 }) }),
           { maxLength: 4 },
         ),
-        async (tasks, entries, taskQueries, entryQueries) => {
+        // Searches ranked by relevance (no sort), with other conditions.
+        fc.array(
+          fc.record({
+            viewer,
+            filter: taskFilter,
+            search: searchText,
+            first: fc.integer({ min: 1, max: 7 }),
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
+        async (tasks, entries, taskQueries, entryQueries, searches) => {
           const database = fresh();
-          const mongo = await MongoViewStore.open({ client, database });
-          const memory = new MemoryViewStore();
+          const mongo = await MongoViewStore.open({ client, database, search });
+          const memory = new MemoryViewStore({ search });
           try {
             const stores: ViewStore[] = [memory, mongo];
             const taskDocs = tasks.map((t, i) =>
@@ -246,6 +270,13 @@ describe('memory and MongoDB view stores (differential property)', () => {
               const [countA, countB] = await Promise.all(stores.map((s) => s.taskCount({ ...q, now: NOW })));
               expect({ query: q, count: countB }).toEqual({ query: q, count: a.totals[0] });
               expect(countA).toBe(a.totals[0]);
+            }
+            for (const { search: text, filter, ...q } of searches) {
+              const query = { ...q, filter: { ...filter, search: text } };
+              const [a, b] = await Promise.all(
+                stores.map((s) => allPages((after) => s.findTasks({ ...query, after, now: NOW }))),
+              );
+              expect({ query, ...b }).toEqual({ query, ...a });
             }
             for (const q of entryQueries) {
               const [a, b] = await Promise.all(

@@ -3,6 +3,7 @@ import { mongoTestDatabases } from '@eddy/testing/mongo-test-databases';
 import { aTask, viewStoreContract } from '@eddy/testing/view-store.contract';
 import { historyViewStoreContract } from '@eddy/testing/history-view-store.contract';
 import { savedFiltersViewStoreContract } from '@eddy/testing/saved-filters-view-store.contract';
+import { searchViewStoreContract } from '@eddy/testing/search-view-store.contract';
 import { LIVE_COPY, type Viewer } from '../view-store.port';
 import { MongoViewStore } from './mongo.view-store';
 
@@ -20,6 +21,8 @@ viewStoreContract('mongodb', {
 
 historyViewStoreContract('mongodb', () => MongoViewStore.open({ client, database: fresh() }));
 savedFiltersViewStoreContract('mongodb', () => MongoViewStore.open({ client, database: fresh() }));
+
+searchViewStoreContract('mongodb', (search) => MongoViewStore.open({ client, database: fresh(), search }));
 
 describe('MongoDB view store beyond the contract', () => {
   const open: MongoViewStore[] = [];

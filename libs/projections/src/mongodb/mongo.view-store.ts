@@ -56,6 +56,9 @@ import {
   type ViewRecord,
 } from './mongo.view-documents';
 import { VIEW_INDEXES } from './mongo.view-indexes';
+import { selectRankedPage } from '../search/ranked-page';
+import { parseSearch, type SearchQuery, searchScore } from '../search/search-query';
+import { resolveSearchSettings, type SearchSettings } from '../search/search-settings';
 import {
   afterCursor,
   cursorOf,
@@ -73,6 +76,8 @@ export interface MongoViewStoreOptions {
   client: MongoClient;
   /** The database holding the views, their checkpoints and the live pointers. */
   database: string;
+  /** What free-text search reads (`EDDY_SEARCH_PAYLOAD_FIELDS`) and how long a search may be. */
+  search?: Partial<SearchSettings>;
 }
 
 /** The live collection of every view: one document per view, switched atomically by a promotion. */
@@ -120,12 +125,15 @@ export class MongoViewStore implements ViewStore {
   private checkpointWatch: LastingCollectionWatch<CheckpointRecord> | undefined;
   private pointerWatch: LastingCollectionWatch<PointerRecord> | undefined;
   private readonly waiters = new PositionWaiters((views) => this.reached(views));
+  private readonly search: SearchSettings;
 
   private constructor(
     private readonly client: MongoClient,
     database: string,
     private readonly ownsClient: boolean,
+    search: Partial<SearchSettings> | undefined,
   ) {
+    this.search = resolveSearchSettings(search);
     this.db = client.db(database);
     this.feed = new MongoChangeFeed(
       (view) => this.liveCollection(view),
@@ -135,7 +143,7 @@ export class MongoViewStore implements ViewStore {
 
   /** A store on a client the caller owns: creates the collections and indexes that are missing. */
   static async open(options: MongoViewStoreOptions): Promise<MongoViewStore> {
-    const store = new MongoViewStore(options.client, options.database, false);
+    const store = new MongoViewStore(options.client, options.database, false, options.search);
     await store.initOrClose();
     return store;
   }
@@ -147,13 +155,13 @@ export class MongoViewStore implements ViewStore {
   static async connect(
     url: string,
     database: string,
-    options: { serverSelectionTimeoutMS?: number } = {},
+    options: { serverSelectionTimeoutMS?: number; search?: Partial<SearchSettings> } = {},
   ): Promise<MongoViewStore> {
     const client = new MongoClient(url, {
       serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000,
     });
     await client.connect();
-    const store = new MongoViewStore(client, database, true);
+    const store = new MongoViewStore(client, database, true, options.search);
     await store.initOrClose();
     return store;
   }
@@ -225,7 +233,9 @@ export class MongoViewStore implements ViewStore {
   async findTasks(query: TaskQuery): Promise<Page<TaskView>> {
     const first = validatePageSize(query.first);
     const sort = taskSort(query.sort);
-    const filter = taskQuery(query.filter, query.viewer, query.now ?? new Date());
+    const filter = taskQuery(query.filter, query.viewer, query.now ?? new Date(), this.search);
+    const search = this.rankedSearch(query.filter?.search, query.sort, 'filter.search');
+    if (search) return this.rankedPage<TaskView>('tasks', filter, search, first, query.after);
     return this.page<TaskView>('tasks', filter, sort, first, query.after);
   }
 
@@ -235,7 +245,7 @@ export class MongoViewStore implements ViewStore {
    */
   async explainFindTasks(query: TaskQuery): Promise<Document> {
     const sort = taskSort(query.sort);
-    const filter = taskQuery(query.filter, query.viewer, query.now ?? new Date());
+    const filter = taskQuery(query.filter, query.viewer, query.now ?? new Date(), this.search);
     return this.liveCollection('tasks')
       .find(filter)
       .sort(sort.sort)
@@ -264,14 +274,14 @@ export class MongoViewStore implements ViewStore {
 
   /** `countDocuments` on the indexed query of {@link findTasks}: no document leaves the server. */
   async taskCount(query: TaskCountQuery): Promise<number> {
-    const filter = taskQuery(query.filter, query.viewer, query.now ?? new Date());
+    const filter = taskQuery(query.filter, query.viewer, query.now ?? new Date(), this.search);
     return this.liveCollection('tasks').countDocuments(filter);
   }
 
   async taskCountByApplication(viewer: Viewer, now: Date = new Date()): Promise<ApplicationTaskCount[]> {
     const counts = await this.liveCollection('tasks')
       .aggregate<{ _id: string; count: number }>([
-        { $match: taskQuery({}, viewer, now) },
+        { $match: taskQuery({}, viewer, now, this.search) },
         { $group: { _id: '$applicationName', count: { $sum: 1 } } },
         { $sort: { _id: 1 } },
       ])
@@ -282,7 +292,9 @@ export class MongoViewStore implements ViewStore {
   async findDataEntries(query: DataEntryQuery): Promise<Page<DataEntryView>> {
     const first = validatePageSize(query.first);
     const sort = dataEntrySort(query.sort);
-    const filter = dataEntryQuery(query.filter, query.viewer);
+    const filter = dataEntryQuery(query.filter, query.viewer, this.search);
+    const search = this.rankedSearch(query.filter?.search, query.sort, 'filter.search');
+    if (search) return this.rankedPage<DataEntryView>('data-entries', filter, search, first, query.after);
     return this.page<DataEntryView>('data-entries', filter, sort, first, query.after);
   }
 
@@ -297,7 +309,9 @@ export class MongoViewStore implements ViewStore {
   async findClosedTasks(query: ClosedTaskQuery): Promise<Page<ClosedTaskView>> {
     const first = validatePageSize(query.first);
     const sort = closedTaskSort(query.sort);
-    const filter = closedTaskQuery(query.filter, query.viewer);
+    const filter = closedTaskQuery(query.filter, query.viewer, this.search);
+    const search = this.rankedSearch(query.filter?.task?.search, query.sort, 'filter.task.search');
+    if (search) return this.rankedPage<ClosedTaskView>('closed-tasks', filter, search, first, query.after);
     return this.page<ClosedTaskView>('closed-tasks', filter, sort, first, query.after);
   }
 
@@ -566,7 +580,7 @@ export class MongoViewStore implements ViewStore {
       (write) => {
         const stored =
           write.kind === 'upsert'
-            ? encodeDocument(view, write.id, write.document)
+            ? encodeDocument(view, write.id, write.document, this.search)
             : encodeTombstone(write, last.get(write.id));
         const size = BSON.calculateObjectSize(stored);
         if (size > MAX_DOCUMENT_BYTES) {
@@ -622,6 +636,48 @@ export class MongoViewStore implements ViewStore {
         hasNextPage: found.length > first,
         endCursor: last ? cursorOf(last, sort) : (after ?? null),
       },
+      position,
+    };
+  }
+
+  /** The search of a query that is ranked by relevance: one without an explicit sort. */
+  private rankedSearch(
+    search: unknown,
+    sort: readonly unknown[] | null | undefined,
+    field: string,
+  ): SearchQuery | null {
+    return sort && sort.length > 0 ? null : parseSearch(search, this.search, field);
+  }
+
+  /**
+   * A page of search results by relevance. The relevance is computed here from the stored terms of the
+   * matching documents (`_q`, `_qw`: read alone, without the documents), with the memory store's
+   * function, so both stores rank alike; then only the page's documents are read.
+   */
+  private async rankedPage<T>(
+    view: ViewName,
+    filter: Filter<ViewRecord>,
+    search: SearchQuery,
+    first: number,
+    after: string | null | undefined,
+  ): Promise<Page<T>> {
+    const collection = this.liveCollection(view);
+    const position = this.checkpoints.get(collection.collectionName) ?? 0;
+    const matched = await collection.find(filter, { projection: { _id: 1, _q: 1, _qw: 1 } }).toArray();
+    const ranked = matched.map((d) => ({
+      id: d._id,
+      score: searchScore({ tokens: d._q as string[], weights: d._qw as number[] }, search),
+      document: d._id,
+    }));
+    const page = selectRankedPage(ranked, first, after);
+    const found =
+      page.nodes.length === 0 ? [] : await collection.find({ _id: { $in: page.nodes } }).toArray();
+    const byId = new Map(found.map((d) => [d._id, decodeDocument<T>(d)]));
+    return {
+      // A document that changed between the two reads is left out; the change feed delivers it.
+      nodes: page.nodes.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])),
+      totalCount: ranked.length,
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
       position,
     };
   }

@@ -5,6 +5,9 @@ import {
   compileTaskSort,
   isTaskDeferred,
   openProcessOf,
+  DEFAULT_SEARCH_SETTINGS,
+  SEARCH_SETTINGS,
+  type SearchSettings,
   VIEW_STORE,
   type DataEntryFilter,
   type DataEntryView,
@@ -13,7 +16,7 @@ import {
   type ViewStore,
   type Viewer,
 } from '@eddy/projections';
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, Optional } from '@nestjs/common';
 import { mapQueryError } from '../tasklist.errors';
 import { TASKLIST_OPTIONS, type TasklistOptions } from '../tasklist.options';
 import { ChangeHub } from './change-hub';
@@ -32,6 +35,10 @@ export class LiveListsService implements OnModuleDestroy {
   constructor(
     @Inject(VIEW_STORE) private readonly views: ViewStore,
     @Inject(TASKLIST_OPTIONS) private readonly options: TasklistOptions,
+    /** The view store's search settings, so that a pushed change matches `search` as a query does. */
+    @Optional()
+    @Inject(SEARCH_SETTINGS)
+    private readonly search: SearchSettings = DEFAULT_SEARCH_SETTINGS,
   ) {
     this.taskChanges = new ChangeHub(views, 'tasks', (task) => {
       const open = openProcessOf(task);
@@ -70,7 +77,7 @@ export class LiveListsService implements OnModuleDestroy {
     const wide: TaskFilter = { ...(filter ?? {}), includeDeferred: true };
     let matchesWide: (task: TaskView) => boolean;
     try {
-      matchesWide = compileTaskFilter(wide, viewer);
+      matchesWide = compileTaskFilter(wide, viewer, new Date(), { search: this.search });
     } catch (error) {
       mapQueryError(error);
     }
@@ -104,7 +111,7 @@ export class LiveListsService implements OnModuleDestroy {
   ): Promise<LiveList<DataEntryView>> {
     let matches: (entry: DataEntryView) => boolean;
     try {
-      matches = compileDataEntryFilter(filter, viewer);
+      matches = compileDataEntryFilter(filter, viewer, { search: this.search });
     } catch (error) {
       mapQueryError(error);
     }
