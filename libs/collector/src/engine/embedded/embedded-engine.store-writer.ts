@@ -143,6 +143,8 @@ export function threadBatchWriter(filename: string, synchronous: 'FULL' | 'NORMA
       }),
     close: async () => {
       closing = true;
+      // Kept alive until the thread has closed the file: nothing else may be left to wait for.
+      worker.ref();
       if (!failure) worker.postMessage('close');
       await exited;
     },
