@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,23 @@ describe('EmbeddedEngineStore on a file (writer thread)', () => {
     store = new EmbeddedEngineStore(dataDir);
     expect(store.loadOutbox()).toEqual([]);
     expect(store.loadInstanceMetas()).toEqual([]);
+  });
+
+  it('keeps the process alive until it has closed, with nothing else left to wait for', () => {
+    // A process of its own, so that only the store can keep it running.
+    const script = [
+      "const { EmbeddedEngineStore } = require('./embedded-engine.store.ts');",
+      `const store = new EmbeddedEngineStore(${JSON.stringify(join(dataDir, 'alone'))});`,
+      "store.commitStep('i1', { meta: '{}', engineState: 's' }, null)",
+      '  .then(() => store.close())',
+      "  .then(() => console.log('closed'));",
+    ].join('\n');
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--eval', script], {
+      cwd: __dirname,
+      encoding: 'utf8',
+    });
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('closed');
   });
 
   it('fails the steps of a batch the file refuses, and commits the next batch', async () => {
