@@ -11,8 +11,9 @@
  * Baseline in the same run: the bare engine running the same process, its transactions acknowledged at once
  * by a handler that does nothing; "visible" is then the delivery of the transaction holding the task.
  *
- * Two loads: as fast as it goes with a bounded number of instances in flight (the rate), and a steady
- * offered load (starts at fixed intervals, whatever the system does) for the latency percentiles.
+ * Loads: as fast as it goes with a bounded number of instances in flight (the rate), and steady offered
+ * loads (starts at fixed intervals, whatever the system does) for the latency percentiles: the target rate,
+ * half and 80% of the full pipeline's measured rate.
  */
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -62,6 +63,9 @@ const OFFERED_SECONDS = 2;
 /** A second steady load both subjects can carry: this share of the full pipeline's measured rate. */
 const SUSTAINABLE_SHARE = 0.5;
 const SUSTAINABLE_INSTANCES = 200;
+/** The load of the latency target (a task visible within 0.5 s of its start): this share of the full rate. */
+const NEAR_FULL_SHARE = 0.8;
+const NEAR_FULL_INSTANCES = 400;
 /** Instances each worker thread starts when the library's own ceiling is measured. */
 const CEILING_INSTANCES = 3_000;
 const variables = (i: number) => ({
@@ -114,7 +118,7 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
 
   context.log('bare engine');
   const bare = await bareEngine(context.tempDir('bare'), bpmnDir);
-  const bareFigures = await measure(context, bare, fullFigures.steadyRate);
+  const bareFigures = await measure(context, bare, fullFigures);
   await bare.close();
 
   // What bpmn-engine alone reaches on this machine, with nothing of Eddy's around it: the bound on any
@@ -169,6 +173,18 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
       bareFigures.steady.p99,
     ),
     compared(
+      `offered ${fullFigures.nearFullRate}/s (80% of the full rate): start to visible task p50`,
+      fullFigures.nearFull.p50,
+      'ms',
+      bareFigures.nearFull.p50,
+    ),
+    compared(
+      `offered ${fullFigures.nearFullRate}/s (80% of the full rate): start to visible task p99`,
+      fullFigures.nearFull.p99,
+      'ms',
+      bareFigures.nearFull.p99,
+    ),
+    compared(
       'bpmn-engine alone, 1 thread: starts to first wait (full pipeline against it)',
       fullFigures.rate,
       'instances/s',
@@ -184,7 +200,15 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
   ];
 }
 
-async function measure(context: BenchContext, subject: Subject, sustainableRate?: number) {
+/**
+ * The subject's figures; the steady loads are shares of its own rate, or the rates of `offeredAs` (the full
+ * pipeline's) so that the baseline carries the same loads.
+ */
+async function measure(
+  context: BenchContext,
+  subject: Subject,
+  offeredAs?: { steadyRate: number; nearFullRate: number },
+) {
   let counter = 0;
   /** Starts one instance; resolves with the ms from `from` (default: now) to its visible task. */
   const startOne = async (from = now()): Promise<number> => {
@@ -220,12 +244,17 @@ async function measure(context: BenchContext, subject: Subject, sustainableRate?
   context.log(
     `  offered ${OFFERED_RATE}/s: ${Math.round(offered.rate)}/s achieved, p50 ${offered.p50.toFixed(1)} ms, p99 ${offered.p99.toFixed(1)} ms`,
   );
-  const steadyRate = sustainableRate ?? Math.max(1, Math.floor(rate * SUSTAINABLE_SHARE));
+  const steadyRate = offeredAs?.steadyRate ?? Math.max(1, Math.floor(rate * SUSTAINABLE_SHARE));
   const steady = await openLoop(steadyRate, SUSTAINABLE_INSTANCES);
   context.log(
     `  offered ${steadyRate}/s: ${Math.round(steady.rate)}/s achieved, p50 ${steady.p50.toFixed(1)} ms, p99 ${steady.p99.toFixed(1)} ms`,
   );
-  return { rate, offered, steadyRate, steady };
+  const nearFullRate = offeredAs?.nearFullRate ?? Math.max(1, Math.floor(rate * NEAR_FULL_SHARE));
+  const nearFull = await openLoop(nearFullRate, NEAR_FULL_INSTANCES);
+  context.log(
+    `  offered ${nearFullRate}/s: ${Math.round(nearFull.rate)}/s achieved, p50 ${nearFull.p50.toFixed(1)} ms, p99 ${nearFull.p99.toFixed(1)} ms`,
+  );
+  return { rate, offered, steadyRate, steady, nearFullRate, nearFull };
 
   /** Starts at fixed intervals whatever the system does; latency counts from the planned start. */
   async function openLoop(perSecondRate: number, total: number) {

@@ -2,6 +2,12 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DeployedProcessDefinition, type EngineTransaction, type Variables } from '../engine.port';
+import {
+  inlineBatchWriter,
+  threadBatchWriter,
+  type BatchWriter,
+  type SerialisedBatch,
+} from './embedded-engine.store-writer';
 
 /** A stored process definition version with the XML it was deployed from. */
 export interface StoredDefinition {
@@ -51,12 +57,18 @@ export type EngineDurability = 'full' | 'normal';
  * transactions not yet acknowledged, and the messages buffered for their time to live.
  *
  * Writes are group-committed: every step adds its instance state and its transaction to the current batch,
- * and one SQLite transaction (one fsync) writes the whole batch on the next turn of the event loop. A step
- * is durable, and its transaction deliverable, only once its batch is written.
+ * and one SQLite transaction (one fsync) writes the whole batch on the next turn of the event loop, or, while
+ * a batch is being written, as soon as that one is. A file is written on a thread of its own
+ * (embedded-engine.store-writer.ts), so that steps go on while a commit waits for the disk; reads and
+ * deployments use this thread's connection. A step is durable, and its transaction deliverable, only once
+ * its batch is written.
  */
 export class EmbeddedEngineStore {
   private readonly db: Database.Database;
+  private readonly writer: BatchWriter;
   private batch: Batch | null = null;
+  /** The batch being written, if any; the next one waits for it. */
+  private writing: Promise<void> | null = null;
   private readonly statements;
 
   /** `dataDir` null keeps everything in memory. */
@@ -65,7 +77,8 @@ export class EmbeddedEngineStore {
       this.db = new Database(':memory:');
     } else {
       mkdirSync(dataDir, { recursive: true });
-      this.db = new Database(join(dataDir, 'engine.sqlite'));
+      // A deployment waits for a commit of the writer thread in progress.
+      this.db = new Database(join(dataDir, 'engine.sqlite'), { timeout: 10_000 });
     }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
@@ -102,24 +115,12 @@ export class EmbeddedEngineStore {
       insertDefinition: this.db.prepare(
         'INSERT INTO process_definitions (id, key, version, hash, xml, definition) VALUES (?, ?, ?, ?, ?, ?)',
       ),
-      upsertInstance: this.db.prepare(
-        `INSERT INTO instances (id, meta, engine_state) VALUES (?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET meta = excluded.meta, engine_state = excluded.engine_state`,
-      ),
-      updateMeta: this.db.prepare('UPDATE instances SET meta = ? WHERE id = ?'),
-      deleteInstance: this.db.prepare('DELETE FROM instances WHERE id = ?'),
       engineState: this.db.prepare('SELECT engine_state FROM instances WHERE id = ?').pluck(),
-      insertOutbox: this.db.prepare('INSERT INTO outbox (tx) VALUES (?)'),
-      deleteOutbox: this.db.prepare('DELETE FROM outbox WHERE seq = ?'),
-      insertMessage: this.db.prepare(
-        'INSERT INTO buffered_messages (id, message, expires_at) VALUES (?, ?, ?)',
-      ),
-      deleteMessage: this.db.prepare('DELETE FROM buffered_messages WHERE id = ?'),
-      upsertMessageId: this.db.prepare(
-        `INSERT INTO message_ids (message_id, expires_at) VALUES (?, ?)
-         ON CONFLICT (message_id) DO UPDATE SET expires_at = MAX(expires_at, excluded.expires_at)`,
-      ),
     };
+    this.writer =
+      dataDir === null
+        ? inlineBatchWriter(this.db)
+        : threadBatchWriter(join(dataDir, 'engine.sqlite'), durability === 'full' ? 'FULL' : 'NORMAL');
   }
 
   loadDefinitions(): StoredDefinition[] {
@@ -220,37 +221,33 @@ export class EmbeddedEngineStore {
     this.currentBatch().acks.push(seq);
   }
 
-  /** Writes the pending batch now. */
+  /** Writes the pending batch now, or as soon as the batch being written is. */
   flush(): void {
+    if (this.writing || !this.batch) return;
     const batch = this.batch;
-    if (!batch) return;
     this.batch = null;
-    try {
-      this.db.transaction(() => {
-        const s = this.statements;
-        for (const id of batch.deletes) s.deleteInstance.run(id);
-        for (const [id, w] of batch.instances) {
-          if (w.engineState === undefined) s.updateMeta.run(w.meta, id);
-          else s.upsertInstance.run(id, w.meta, w.engineState);
-        }
-        for (const slot of batch.outbox) {
-          const info = s.insertOutbox.run(JSON.stringify(slot.tx));
-          slot.entry = { seq: Number(info.lastInsertRowid), tx: slot.tx };
-        }
-        for (const seq of batch.acks) s.deleteOutbox.run(seq);
-        for (const m of batch.bufferedMessages) s.insertMessage.run(m.id, JSON.stringify(m), m.expiresAt);
-        for (const id of batch.consumedMessages) s.deleteMessage.run(id);
-        for (const m of batch.messageIds) s.upsertMessageId.run(m.messageId, m.expiresAt);
-      })();
-    } catch (error) {
-      for (const w of batch.waiters) w.reject(error);
-      return;
-    }
-    for (const w of batch.waiters) w.resolve();
+    this.writing = this.writer
+      .write(serialise(batch))
+      .then(
+        (seqs) => {
+          batch.outbox.forEach((slot, i) => (slot.entry = { seq: seqs[i], tx: slot.tx }));
+          for (const w of batch.waiters) w.resolve();
+        },
+        (error: unknown) => {
+          for (const w of batch.waiters) w.reject(error);
+        },
+      )
+      .finally(() => {
+        this.writing = null;
+        this.flush();
+      });
   }
 
-  close(): void {
+  /** Writes what is pending, then closes the file. */
+  async close(): Promise<void> {
     this.flush();
+    while (this.writing) await this.writing;
+    await this.writer.close();
     this.db.close();
   }
 
@@ -270,4 +267,16 @@ export class EmbeddedEngineStore {
     }
     return this.batch;
   }
+}
+
+function serialise(batch: Batch): SerialisedBatch {
+  return {
+    deletes: [...batch.deletes],
+    instances: [...batch.instances].map(([id, w]) => [id, w.meta, w.engineState ?? null]),
+    outbox: batch.outbox.map((slot) => JSON.stringify(slot.tx)),
+    acks: batch.acks,
+    bufferedMessages: batch.bufferedMessages.map((m) => [m.id, JSON.stringify(m), m.expiresAt]),
+    consumedMessages: batch.consumedMessages,
+    messageIds: batch.messageIds.map((m) => [m.messageId, m.expiresAt]),
+  };
 }

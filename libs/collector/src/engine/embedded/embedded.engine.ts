@@ -297,7 +297,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
     this.workerJobs.close();
     await this.runtimes.close();
     await this.outbox.close();
-    this.store.close();
+    await this.store.close();
   }
 
   private assertOpen(): void {

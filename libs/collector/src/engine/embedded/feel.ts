@@ -1,11 +1,7 @@
 import { evaluate } from 'feelin';
 import { type Variables } from '../engine.port';
-import {
-  applyCamundaComparisonRules,
-  CAMUNDA_BUILTIN_NAMES,
-  CAMUNDA_BUILTINS,
-  escapeLineBreaksInStrings,
-} from './feel-camunda';
+import { applyCamundaComparisonRules, CAMUNDA_BUILTINS, escapeLineBreaksInStrings } from './feel-camunda';
+import { DECLINED, feelShortcut, type FeelShortcut } from './feel-shortcuts';
 
 applyCamundaComparisonRules();
 
@@ -16,50 +12,38 @@ export function isFeel(value: unknown): value is string {
 
 /**
  * Evaluates a FEEL expression (with its leading `=`) against the variables, with Camunda's built-in functions
- * (feel-camunda.ts); temporal values become ISO strings.
+ * (feel-camunda.ts); temporal values become ISO strings. The shapes models write most take a shortcut past
+ * feelin that gives the same value (feel-shortcuts.ts).
  */
 export function evaluateFeel(expression: string, variables: Variables): unknown {
-  const body = escapeLineBreaksInStrings(expression.trimStart().slice(1));
-  const name = body.trim();
-  // A bare variable name (`=submitter`) is the most common expression of a model; feelin would parse it
-  // and deep-copy every variable for it. Only names feelin resolves to the context entry take this path.
-  if (
-    IDENTIFIER.test(name) &&
-    !FEEL_KEYWORDS.has(name) &&
-    !CAMUNDA_BUILTIN_NAMES.has(name) &&
-    Object.hasOwn(variables, name)
-  ) {
-    const value = variables[name];
-    if (value === null || value === undefined) return null;
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  const { body, shortcut } = prepared(expression);
+  if (shortcut) {
+    const value = shortcut(variables);
+    if (value !== DECLINED) return value;
   }
   const { value } = evaluate(body, { ...CAMUNDA_BUILTINS, ...variables });
   return toPlain(value);
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const FEEL_KEYWORDS = new Set([
-  'true',
-  'false',
-  'null',
-  'not',
-  'if',
-  'then',
-  'else',
-  'for',
-  'in',
-  'return',
-  'some',
-  'every',
-  'satisfies',
-  'and',
-  'or',
-  'between',
-  'instance',
-  'of',
-  'function',
-  'external',
-]);
+interface PreparedExpression {
+  body: string;
+  shortcut: FeelShortcut | null;
+}
+
+/** Expressions come from deployed models: few, and evaluated again and again. */
+const preparedExpressions = new Map<string, PreparedExpression>();
+const MAX_PREPARED_EXPRESSIONS = 10_000;
+
+function prepared(expression: string): PreparedExpression {
+  let entry = preparedExpressions.get(expression);
+  if (!entry) {
+    const body = escapeLineBreaksInStrings(expression.trimStart().slice(1));
+    entry = { body, shortcut: feelShortcut(body) };
+    if (preparedExpressions.size >= MAX_PREPARED_EXPRESSIONS) preparedExpressions.clear();
+    preparedExpressions.set(expression, entry);
+  }
+  return entry;
+}
 
 /** The value of a zeebe attribute: FEEL evaluated, a literal as it is. */
 export function resolveAttribute(raw: string | undefined | null, variables: Variables): unknown {
