@@ -277,7 +277,7 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
     }
     results.push(
       compared(
-        'start-up to ready (500k events, 4 projections)',
+        `start-up to ready (500k events, ${DEFAULT_PROJECTIONS.length} projections)`,
         Math.min(...readyTimes),
         'ms',
         Math.min(...readTimes),
