@@ -232,12 +232,18 @@ export class EventTopicProjector {
 
     /** Writes what was read so far, then commits its offset with the watermark it passed. */
     const flush = async (): Promise<boolean> => {
+      // A heartbeat after each view: on a slow view store the writes of a batch to every view can
+      // take longer than the group's session, which would drop this member. A heartbeat that fails
+      // (the group rebalances) is kafkajs's to handle, not a failed write.
+      let heartbeatFailure: unknown;
+      const beat = () => heartbeat().catch((error: unknown) => void (heartbeatFailure ??= error));
       try {
-        await this.applier.apply(pending);
+        await this.applier.apply(pending, beat);
       } catch (error) {
         this.hold(partition, firstPendingOffset ?? lastOffset!, 'EVENTTOPIC-005', describe(error), pause);
         return false;
       }
+      if (heartbeatFailure !== undefined) throw heartbeatFailure;
       applied().inc(pending.length);
       this.appliedCount += pending.length;
       pending = [];
