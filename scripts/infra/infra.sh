@@ -4,6 +4,7 @@
 #   bash scripts/infra/infra.sh up     [server...]   start (or keep) the servers, write .infra/env
 #   bash scripts/infra/infra.sh down   [server...]   stop what `up` started, drop the test database
 #   bash scripts/infra/infra.sh status               what runs where, and why a server is missing
+#   bash scripts/infra/infra.sh restart kafka        stop the broker and start it again on its data
 #
 # Servers: postgres, kafka, mongo (all by default). A server that cannot be had is
 # reported with the reason (here, in .infra/status and as EDDY_TEST_<NAME>_UNAVAILABLE in
@@ -80,8 +81,18 @@ case "$cmd" in
   status)
     status
     ;;
+  restart)
+    # Only the broker can be restarted with its data: the MongoDB-compatible server keeps its in
+    # memory, and PostgreSQL may be the machine's own.
+    if [[ "$*" != "kafka" ]]; then
+      echo "usage: $0 restart kafka" >&2
+      exit 2
+    fi
+    kafka_restart || exit 1
+    write_env_and_status
+    ;;
   *)
-    echo "usage: $0 up|down|status [postgres|kafka|mongo ...]" >&2
+    echo "usage: $0 up|down|status|restart [postgres|kafka|mongo ...]" >&2
     exit 2
     ;;
 esac

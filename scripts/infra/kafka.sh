@@ -71,17 +71,37 @@ kafka_up() {
     mark_unavailable kafka "formatting the KRaft storage failed: $(last_log_lines kafka)"
     return
   fi
+  kafka_start "$data"
+}
+
+# kafka_start DATA_DIR: runs the broker on the configuration and data in DATA_DIR and waits for it.
+kafka_start() {
+  local data="$1"
   log "kafka: starting $KAFKA_VERSION (KRaft) on $INFRA_HOST:$KAFKA_PORT"
-  spawn kafka "$java_cmd" -Xms128m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -Djava.awt.headless=true \
+  spawn kafka "$INFRA_JAVA17" -Xms128m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$INFRA_ROOT/infra/kafka/log4j.properties" \
     -cp "$KAFKA_LIBS/*" kafka.Kafka "$data/server.properties"
   if ! wait_for kafka 120 kafka_ready; then
     mark_unavailable kafka "did not start within 120s: $(last_log_lines kafka)"
     stop_pid kafka 10
-    return
+    return 1
   fi
   echo "EDDY_TEST_KAFKA_BROKERS=$INFRA_HOST:$KAFKA_PORT" >"$INFRA_RUN/kafka.env"
   mark_up kafka "$INFRA_HOST:$KAFKA_PORT"
+}
+
+# A restart of the running broker that keeps its data (topics, offsets, committed groups): stopped
+# as an operator stops it (TERM, a controlled shutdown) and started again on the ports it had, which
+# its configuration file holds (the EDDY_INFRA_KAFKA_* settings of this shell may differ).
+kafka_restart() {
+  local data="$INFRA_DATA/kafka"
+  if ! pid_alive kafka || [[ ! -f "$data/server.properties" ]]; then
+    log "kafka: not up, nothing to restart (run up first)"
+    return 1
+  fi
+  KAFKA_PORT="$(sed -n 's|^listeners=PLAINTEXT://[^:]*:\([0-9]*\),.*|\1|p' "$data/server.properties")"
+  stop_pid kafka 30
+  kafka_start "$data"
 }
 
 kafka_down() {

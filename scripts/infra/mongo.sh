@@ -5,7 +5,7 @@
 # memory and is gone after `down`. What it does not do that MongoDB does: docs/real-servers.md.
 
 MONGO_PORT="${EDDY_INFRA_MONGO_PORT:-27017}"
-MONGO_HEAP="${EDDY_INFRA_MONGO_HEAP:-256m}"
+MONGO_HEAP="${EDDY_INFRA_MONGO_HEAP:-1g}"
 MONGO_POM="$INFRA_ROOT/infra/mongo/pom.xml"
 MONGO_VERSION="$(sed -n 's:.*<mongo-java-server.version>\(.*\)</mongo-java-server.version>.*:\1:p' "$MONGO_POM")"
 MONGO_LIBS="$INFRA_CACHE/mongo-java-server-$MONGO_VERSION/libs"

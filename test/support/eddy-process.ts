@@ -8,7 +8,7 @@ const root = resolve(__dirname, '..', '..');
  * The application as a process of its own (`src/main.ts` through tsx, as the start-up specs run
  * it), on a random free port of 127.0.0.1, with these settings on top of a clean environment.
  * {@link start} resolves once it listens and `/health/ready` answers 200; {@link restart} stops it
- * and starts it again with the same settings (on a new port).
+ * and starts it again with the same settings (on a new port); {@link kill} ends it as `kill -9` does.
  */
 export class EddyProcess {
   private child: ChildProcess | undefined;
@@ -75,13 +75,18 @@ export class EddyProcess {
     clearTimeout(kill);
   }
 
-  /** Kills the process with SIGKILL (`kill -9`: no shutdown at all) and waits for it to exit. */
+  /** Kills the process with SIGKILL (`kill -9`: no shutdown of any kind) and waits for it to be gone. */
   async kill(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
+  }
+
+  /** Whether the process runs (started and not exited). */
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   async restart(): Promise<this> {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Admin, type KafkaMessage, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EventStoreUnavailableError, MemoryEventStore, type EventStore } from '@eddy/eventstore';
+import { metricsRegistry } from '@eddy/observability';
 import { EventStoreModule } from '@eddy/eventstore/event-store.module';
 import { CoreModule } from '@eddy/taskpool';
 import { aCreateTaskCommand, requireServer, TopicReader } from '@eddy/testing';
@@ -197,6 +198,14 @@ describe('commands from a Kafka topic, against the real broker', () => {
     expect(header(invalidLetter, 'eddy-error-code')).toBe('INVALID_COMMAND');
     expect(header(invalidLetter, 'eddy-error-path')).toBe('data.priority');
     expect(header(await deadLetterAt(large), 'eddy-error-code')).toBe('MESSAGE_TOO_LARGE');
+    // The partition goes on after the message over the limit.
+    const after = await send('t-6', JSON.stringify(aCreateTaskCommand('c-6b', 't-6')));
+    expect(after.partition).toBe(large.partition);
+    expect(json(await resultOf('c-6b'))).toMatchObject({ status: 'accepted', streamId: 'task-t-6' });
+    // Each dead letter is counted by its code (and logged as COMMAND-TOPIC-010 with it).
+    const counted = await metricsRegistry.getSingleMetricAsString('eddy_command_topic_dead_letters_total');
+    for (const code of ['UNKNOWN_COMMAND_TYPE', 'INVALID_COMMAND', 'MESSAGE_TOO_LARGE'])
+      expect(counted).toContain(`code="${code}"`);
     expect(json(await resultOf('c-5'))).toMatchObject({
       status: 'rejected',
       error: { code: 'INVALID_COMMAND' },

@@ -179,6 +179,61 @@ describe('the Kafka projector against Kafka, PostgreSQL and the MongoDB-compatib
     expect(upgraded.status().held).toEqual([]);
   });
 
+  it('loses nothing when the group dropped it during a stall longer than its session, and is a member again', async () => {
+    const schema = `projector_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    const store = await openPostgresEventStore({ connectionString: postgres.url, schema });
+    cleanup.push(() => store.close());
+    await aWorkload(33, 120, store);
+    const topic = await freshTopic(2);
+    const relay = new EventRelay(store, { brokers, topic, postgres: { url: postgres.url, schema } });
+    cleanup.push(() => relay.stop());
+    relay.start();
+
+    // The first write of the views stalls until the group has given up on the member (no heartbeat
+    // within its session): its commit then finds a group that no longer knows it.
+    const groupId = `eddy-projector-spec-${randomUUID()}`;
+    const views = await viewStore(databases.fresh());
+    let stalled = false;
+    const groupDroppedTheMember = () =>
+      waitFor(
+        async () => {
+          const { groups } = await admin.describeGroups([groupId]);
+          expect(groups[0].members).toEqual([]);
+        },
+        { timeout: 60_000, interval: 200 },
+      );
+    const stalling = new Proxy(views, {
+      get: (target, name, receiver) => {
+        const value = Reflect.get(target, name, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        if (name !== 'commit') return value.bind(target);
+        return async (...args: unknown[]) => {
+          if (!stalled) {
+            stalled = true;
+            await groupDroppedTheMember();
+          }
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const p = new EventTopicProjector(
+      { brokers, topic, groupId, sessionTimeoutMs: 6_000 },
+      stalling,
+      DEFAULT_PROJECTIONS,
+    );
+    cleanup.push(() => p.stop());
+    p.start();
+
+    const head = await store.headPosition();
+    await views.waitForPosition(head, 120_000);
+    expect(stalled).toBe(true);
+    expect(await everyView(views)).toEqual(await everyView(await inOrderViews(store)));
+    // Back in the group (kafkajs rejoins after the failed heartbeat; EVENTTOPIC-011 where it would
+    // stop the consumer instead).
+    const { groups } = await admin.describeGroups([groupId]);
+    expect(groups[0].members).toHaveLength(1);
+  });
+
   it('reports brokers that cannot be reached at start-up with EVENTTOPIC-010 and keeps trying', async () => {
     const views = await viewStore(databases.fresh());
     const p = new EventTopicProjector(

@@ -24,6 +24,11 @@ export interface EventTopicProjectorOptions {
   holdBackoff?: Backoff;
   /** Events applied (and their offsets committed) at most at once. Default 500. */
   maxBatchSize?: number;
+  /**
+   * How long the group waits for a member that sends no heartbeat before it gives its partitions to
+   * the others (kafkajs's `sessionTimeout`). Default 30,000 ms.
+   */
+  sessionTimeoutMs?: number;
 }
 
 /**
@@ -36,6 +41,9 @@ export interface EventTopicProjectorOptions {
  * - `EVENTTOPIC-005`: the views could not be written (or an event did not apply): held the same way.
  * - `EVENTTOPIC-006`: the views' checkpoint could not be moved (tried again after the next batch).
  * - `EVENTTOPIC-010`: the brokers cannot be reached at start-up (tried again with back-off).
+ * - `EVENTTOPIC-011`: the consumer stopped on an error kafkajs does not recover from (the group
+ *   no longer knew this member when it committed, after a stall longer than the session timeout):
+ *   it joins the group again, and what was not committed comes again.
  */
 type HoldCode = 'EVENTTOPIC-003' | 'EVENTTOPIC-004' | 'EVENTTOPIC-005';
 
@@ -111,7 +119,11 @@ export class EventTopicProjector {
 
   /** Joins the group in the background (trying again while the brokers cannot be reached). */
   start(): void {
-    this.starting ??= retryWithBackoff(() => this.connect(), {
+    this.starting ??= this.join();
+  }
+
+  private join(): Promise<void> {
+    return retryWithBackoff(() => this.connect(), {
       initialDelayMs: 1_000,
       maxDelayMs: 30_000,
       signal: this.stopping.signal,
@@ -125,6 +137,21 @@ export class EventTopicProjector {
       if (!this.stopping.signal.aborted)
         this.logger.error(`EVENTTOPIC-010 the projector gave up: ${String(error)}`);
     });
+  }
+
+  /**
+   * kafkajs restarts its consumer after a retriable error by itself; after any other (it has
+   * disconnected already) this member would consume nothing any more: it joins the group again.
+   */
+  private onCrash(consumer: Consumer, admin: Admin, error: Error, restart: boolean): void {
+    if (restart || this.stopping.signal.aborted || this.consumer !== consumer) return;
+    errors().inc({ code: 'EVENTTOPIC-011' });
+    this.logger.error(
+      `EVENTTOPIC-011 the consumer of ${this.options.topic} stopped: ${error.message}; it joins group ${this.options.groupId} again, what it had not committed comes again`,
+    );
+    void admin.disconnect().catch(() => undefined);
+    const previous = this.starting ?? Promise.resolve();
+    this.starting = previous.then(() => this.join());
   }
 
   /** Resolves once this member has joined the group for the first time. */
@@ -160,7 +187,10 @@ export class EventTopicProjector {
 
   private async connect(): Promise<void> {
     const admin = this.kafka.admin();
-    const consumer = this.kafka.consumer({ groupId: this.options.groupId });
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      ...(this.options.sessionTimeoutMs ? { sessionTimeout: this.options.sessionTimeoutMs } : {}),
+    });
     // Set before the first batch can arrive: the batch handler commits through them.
     this.admin = admin;
     this.consumer = consumer;
@@ -175,6 +205,9 @@ export class EventTopicProjector {
         this.hasJoined = true;
         this.joined();
       });
+      consumer.on(consumer.events.CRASH, ({ payload }) =>
+        this.onCrash(consumer, admin, payload.error, payload.restart),
+      );
       await consumer.subscribe({ topics: [this.options.topic], fromBeginning: true });
       await consumer.run({
         autoCommit: false,
@@ -199,12 +232,18 @@ export class EventTopicProjector {
 
     /** Writes what was read so far, then commits its offset with the watermark it passed. */
     const flush = async (): Promise<boolean> => {
+      // A heartbeat after each view: on a slow view store the writes of a batch to every view can
+      // take longer than the group's session, which would drop this member. A heartbeat that fails
+      // (the group rebalances) is kafkajs's to handle, not a failed write.
+      let heartbeatFailure: unknown;
+      const beat = () => heartbeat().catch((error: unknown) => void (heartbeatFailure ??= error));
       try {
-        await this.applier.apply(pending);
+        await this.applier.apply(pending, beat);
       } catch (error) {
         this.hold(partition, firstPendingOffset ?? lastOffset!, 'EVENTTOPIC-005', describe(error), pause);
         return false;
       }
+      if (heartbeatFailure !== undefined) throw heartbeatFailure;
       applied().inc(pending.length);
       this.appliedCount += pending.length;
       pending = [];

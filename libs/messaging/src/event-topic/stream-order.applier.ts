@@ -29,11 +29,17 @@ export class StreamOrderApplier {
     private readonly upcast: (event: StoredEvent) => StoredEvent = upcastEvent,
   ) {}
 
-  /** Applies `events` (each stream's events in revision order) and writes what changed, durably. */
-  async apply(events: readonly StoredEvent[]): Promise<void> {
+  /**
+   * Applies `events` (each stream's events in revision order) and writes what changed, durably.
+   * `afterEachView` runs after the writes of each view (the projector tells the group it is alive).
+   */
+  async apply(events: readonly StoredEvent[], afterEachView?: () => Promise<void>): Promise<void> {
     if (events.length === 0) return;
     const upcast = events.map((e) => this.upcast(e));
-    for (const projection of this.projections) await this.applyTo(projection, upcast);
+    for (const projection of this.projections) {
+      await this.applyTo(projection, upcast);
+      await afterEachView?.();
+    }
   }
 
   /**
