@@ -18,6 +18,7 @@ import { MongoViewStore } from './mongodb/mongo.view-store';
 import { processDefinitionsProjection } from './process-definitions/process-definitions.projection';
 import { processInstancesProjection } from './process-instances/process-instances.projection';
 import type { Projection } from './projection';
+import { FollowedViewRebuilder } from './runner/followed-view.rebuilder';
 import { followedViewsReadinessCheck } from './runner/followed-views.readiness';
 import { ProjectionRunner, type ProjectionRunnerOptions } from './runner/projection-runner';
 import { tasksProjection } from './tasks/tasks.projection';
@@ -46,6 +47,12 @@ export interface ProjectionsModuleOptions {
    * through the change feed. Default true.
    */
   projecting?: boolean;
+  /**
+   * With `projecting: false`: this process replays and verifies the views itself from the event
+   * store ({@link FollowedViewRebuilder}), beside a projector that writes them from the event topic
+   * and follows the switch. Default false (the admin API answers 409 here).
+   */
+  rebuildsFollowedViews?: boolean;
 }
 
 /** The configured view store; a MongoDB that cannot be reached stops start-up naming the setting. */
@@ -131,7 +138,8 @@ function registerMetrics(): void {
 /**
  * Provides the view store (`VIEW_STORE`: queries, change feed, read-your-writes), its readiness
  * (`PROJECTIONS_READINESS`) and, unless `projecting: false`, the {@link ProjectionRunner}, which
- * starts on application bootstrap and stops before shutdown and answers the admin API. Needs
+ * starts on application bootstrap and stops before shutdown and answers the admin API; with
+ * `projecting: false`, the {@link FollowedViewRebuilder} answers replay and verify instead. Needs
  * `EVENT_STORE` from the application.
  */
 @Global()
@@ -142,6 +150,9 @@ export class ProjectionsModule
   constructor(
     @Inject(VIEW_STORE) private readonly viewStore: ViewStore,
     @Optional() @Inject(ProjectionRunner) private readonly runner: ProjectionRunner | null = null,
+    @Optional()
+    @Inject(FollowedViewRebuilder)
+    private readonly rebuilder: FollowedViewRebuilder | null = null,
   ) {}
 
   static forRoot(options: ProjectionsModuleOptions = {}): DynamicModule {
@@ -177,9 +188,28 @@ export class ProjectionsModule
                 useFactory: (events: EventStore, views: ViewStore) =>
                   followedViewsReadinessCheck(events, views),
               },
+              ...(options.rebuildsFollowedViews
+                ? [
+                    {
+                      provide: FollowedViewRebuilder,
+                      inject: [EVENT_STORE, VIEW_STORE],
+                      useFactory: (events: EventStore, views: ViewStore) =>
+                        new FollowedViewRebuilder(
+                          events,
+                          views,
+                          options.projections ?? DEFAULT_PROJECTIONS,
+                          options.runner,
+                        ),
+                    },
+                  ]
+                : []),
             ]),
       ],
-      exports: [VIEW_STORE, PROJECTIONS_READINESS, ...(projecting ? [ProjectionRunner] : [])],
+      exports: [
+        VIEW_STORE,
+        PROJECTIONS_READINESS,
+        ...(projecting ? [ProjectionRunner] : options.rebuildsFollowedViews ? [FollowedViewRebuilder] : []),
+      ],
     };
   }
 
@@ -191,6 +221,7 @@ export class ProjectionsModule
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.rebuilder?.stop();
     if (!this.runner) return;
     runners.delete(this.runner);
     await this.runner.stop();
