@@ -175,12 +175,15 @@ export function projectsFromEventStore(config: EddyConfig): boolean {
  * MongoDB views) instead of the event store.
  */
 export function projectsFromEventTopic(config: EddyConfig): boolean {
-  return (
-    !config.roles.singleNode &&
-    config.roles.roles.includes('projector') &&
-    config.kafka.brokers.length > 0 &&
-    config.viewStore.kind === 'mongodb'
-  );
+  return config.roles.roles.includes('projector') && viewsFollowEventTopic(config);
+}
+
+/**
+ * Whether the views of this deployment are projected from the event topic: the distributed layout
+ * with Kafka and MongoDB views, where the projector processes read the topic.
+ */
+export function viewsFollowEventTopic(config: EddyConfig): boolean {
+  return !config.roles.singleNode && config.kafka.brokers.length > 0 && config.viewStore.kind === 'mongodb';
 }
 
 /**
@@ -267,6 +270,8 @@ export function composeRoles(config: EddyConfig): Imports {
             // and writes none; so does one whose projector reads the event topic (KafkaProjectorModule).
             projecting: projectsFromEventStore(config),
             search: config.search,
+            // Beside a projector of the event topic, replay and verify rebuild from the event store here.
+            rebuildsFollowedViews: !projectsFromEventStore(config) && viewsFollowEventTopic(config),
           }),
         ]
       : [];

@@ -1,10 +1,15 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EVENT_STORE, type EventStore, type EventStoreStatistics } from '@eddy/eventstore';
-import { ProjectionRunner, type ProjectionStatus, type VerifyResult } from '@eddy/projections';
+import {
+  FollowedViewRebuilder,
+  ProjectionRunner,
+  type ProjectionStatus,
+  type VerifyResult,
+} from '@eddy/projections';
 
 /**
- * The process runs no projections (`EDDY_PROJECTIONS=off`): their status, replay and verify are
- * answered by a process that projects (the admin API answers 409).
+ * The process neither runs the projections nor reads views another process projects (no view store
+ * here): the admin API answers 409.
  */
 export class ProjectionsNotRunHereError extends Error {
   constructor() {
@@ -18,18 +23,24 @@ export class ProjectionsNotRunHereError extends Error {
 /**
  * What platform admins do with the projections: watch them, replay one into a fresh copy, verify a
  * view against a rebuild, and read the event store's statistics. An unknown projection name is an
- * `UnknownProjectionError` (the controller answers 404).
+ * `UnknownProjectionError` (the controller answers 404). Where another process projects the views
+ * (the distributed layout), this process rebuilds and switches them itself from the event store
+ * (`FollowedViewRebuilder`).
  */
 @Injectable()
 export class AdminService {
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Optional() @Inject(ProjectionRunner) private readonly optionalRunner: ProjectionRunner | null = null,
+    @Optional()
+    @Inject(FollowedViewRebuilder)
+    private readonly rebuilder: FollowedViewRebuilder | null = null,
   ) {}
 
-  private get runner(): ProjectionRunner {
-    if (!this.optionalRunner) throw new ProjectionsNotRunHereError();
-    return this.optionalRunner;
+  private get runner(): Pick<ProjectionRunner, 'statuses' | 'status' | 'replay' | 'verify'> {
+    const runner = this.optionalRunner ?? this.rebuilder;
+    if (!runner) throw new ProjectionsNotRunHereError();
+    return runner;
   }
 
   async projections(): Promise<ProjectionStatus[]> {

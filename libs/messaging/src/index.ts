@@ -7,6 +7,5 @@ export * from './messages-api.module';
 // The relay and the Kafka projector load kafkajs and pg: import them by path where a role needs them
 // (`@eddy/messaging/relay/relay.module`, `@eddy/messaging/event-topic/kafka-projector.module`).
 export * from './event-topic/event-message';
-export * from './event-topic/stream-order.applier';
 export * from './jobs-api/jobs.controller';
 export * from './jobs-api.module';

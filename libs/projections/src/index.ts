@@ -20,3 +20,5 @@ export * from './mongodb/mongo.view-store';
 export * from './runner/projection-worker';
 export * from './runner/projection-runner';
 export * from './projections.module';
+export * from './runner/stream-order.applier';
+export * from './runner/followed-view.rebuilder';

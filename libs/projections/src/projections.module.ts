@@ -18,6 +18,7 @@ import { MongoViewStore } from './mongodb/mongo.view-store';
 import { processDefinitionsProjection } from './process-definitions/process-definitions.projection';
 import { processInstancesProjection } from './process-instances/process-instances.projection';
 import type { Projection } from './projection';
+import { FollowedViewRebuilder } from './runner/followed-view.rebuilder';
 import { followedViewsReadinessCheck } from './runner/followed-views.readiness';
 import { ProjectionRunner, type ProjectionRunnerOptions } from './runner/projection-runner';
 import { savedFiltersProjection } from './saved-filters/saved-filters.projection';
@@ -51,6 +52,12 @@ export interface ProjectionsModuleOptions {
    * through the change feed. Default true.
    */
   projecting?: boolean;
+  /**
+   * With `projecting: false`: this process replays and verifies the views itself from the event
+   * store ({@link FollowedViewRebuilder}), beside a projector that writes them from the event topic
+   * and follows the switch. Default false (the admin API answers 409 here).
+   */
+  rebuildsFollowedViews?: boolean;
 }
 
 /** The configured view store; a MongoDB that cannot be reached stops start-up naming the setting. */
@@ -137,7 +144,8 @@ function registerMetrics(): void {
  * Provides the view store (`VIEW_STORE`: queries, change feed, read-your-writes), the search settings
  * it indexes with (`SEARCH_SETTINGS`, for filters of pushed changes), its readiness
  * (`PROJECTIONS_READINESS`) and, unless `projecting: false`, the {@link ProjectionRunner}, which
- * starts on application bootstrap and stops before shutdown and answers the admin API. Needs
+ * starts on application bootstrap and stops before shutdown and answers the admin API; with
+ * `projecting: false`, the {@link FollowedViewRebuilder} answers replay and verify instead. Needs
  * `EVENT_STORE` from the application.
  */
 @Global()
@@ -148,6 +156,9 @@ export class ProjectionsModule
   constructor(
     @Inject(VIEW_STORE) private readonly viewStore: ViewStore,
     @Optional() @Inject(ProjectionRunner) private readonly runner: ProjectionRunner | null = null,
+    @Optional()
+    @Inject(FollowedViewRebuilder)
+    private readonly rebuilder: FollowedViewRebuilder | null = null,
   ) {}
 
   static forRoot(options: ProjectionsModuleOptions = {}): DynamicModule {
@@ -184,13 +195,28 @@ export class ProjectionsModule
                 useFactory: (events: EventStore, views: ViewStore) =>
                   followedViewsReadinessCheck(events, views),
               },
+              ...(options.rebuildsFollowedViews
+                ? [
+                    {
+                      provide: FollowedViewRebuilder,
+                      inject: [EVENT_STORE, VIEW_STORE],
+                      useFactory: (events: EventStore, views: ViewStore) =>
+                        new FollowedViewRebuilder(
+                          events,
+                          views,
+                          options.projections ?? DEFAULT_PROJECTIONS,
+                          options.runner,
+                        ),
+                    },
+                  ]
+                : []),
             ]),
       ],
       exports: [
         VIEW_STORE,
         SEARCH_SETTINGS,
         PROJECTIONS_READINESS,
-        ...(projecting ? [ProjectionRunner] : []),
+        ...(projecting ? [ProjectionRunner] : options.rebuildsFollowedViews ? [FollowedViewRebuilder] : []),
       ],
     };
   }
@@ -203,6 +229,7 @@ export class ProjectionsModule
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.rebuilder?.stop();
     if (!this.runner) return;
     runners.delete(this.runner);
     await this.runner.stop();

@@ -6,7 +6,7 @@ import { backoffDelay, type Backoff, counter, gauge, retryWithBackoff } from '@e
 import type { Projection, ViewStore } from '@eddy/projections';
 import { decodeEventMessage } from './event-message';
 import { groupWatermark, watermarkMetadata, watermarkOf } from './partition-watermarks';
-import { StreamOrderApplier } from './stream-order.applier';
+import { StreamOrderApplier } from '@eddy/projections';
 
 export interface EventTopicProjectorOptions {
   /** Kafka bootstrap servers (`EDDY_KAFKA_BROKERS`). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_PROJECTIONS, MemoryViewStore } from '@eddy/projections';
+import { DEFAULT_PROJECTIONS, MemoryViewStore, StreamOrderApplier } from '@eddy/projections';
 import { aWorkload, everyView, inOrderViews, shuffledAcrossStreams, VIEWS } from './event-log.fixtures.spec';
-import { StreamOrderApplier } from './stream-order.applier';
+
 import { seededRandom } from '@eddy/testing';
 
 describe('StreamOrderApplier: events in stream order but any order across streams', () => {

@@ -200,14 +200,7 @@ export class ProjectionRunner {
   replay(name: string): string {
     const slot = this.slot(name);
     if (slot.replay?.status === 'running') return slot.replay.replayId;
-    const replay: Slot['replay'] = {
-      replayId: randomUUID(),
-      status: 'running',
-      position: 0,
-      headPosition: 0,
-      progress: 0,
-      startedAt: new Date().toISOString(),
-    };
+    const replay: Slot['replay'] = startedReplay();
     slot.replay = replay;
     this.logger.log(`PROJECTION-010 projection ${name}: replay ${replay.replayId} started`);
     this.track(
@@ -395,6 +388,18 @@ export class ProjectionRunner {
     this.tasks.add(task);
     void task.finally(() => this.tasks.delete(task)).catch(() => undefined);
   }
+}
+
+/** The status of a replay that starts now. */
+export function startedReplay(): ReplayStatus {
+  return {
+    replayId: randomUUID(),
+    status: 'running',
+    position: 0,
+    headPosition: 0,
+    progress: 0,
+    startedAt: new Date().toISOString(),
+  };
 }
 
 function publicReplay(replay: NonNullable<Slot['replay']>): ReplayStatus {

@@ -1,13 +1,13 @@
 import { upcastEvent } from '@eddy/contracts';
 import type { StoredEvent } from '@eddy/eventstore';
+import type { Projection } from '../projection';
 import {
   LIVE_COPY,
-  type Projection,
   type StoredViewDocument,
   type ViewCopy,
   type ViewStore,
   type ViewWrite,
-} from '@eddy/projections';
+} from '../view-store.port';
 
 /** How often a commit is tried again when another projector moved the checkpoint meanwhile. */
 const CHECKPOINT_RACE_ATTEMPTS = 5;
