@@ -1,5 +1,6 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { logContext, stopTracing } from '@eddy/observability';
 import { AuthModule } from '@eddy/auth';
 import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
 import { EventStoreModule, type EventStoreSettings } from '@eddy/eventstore/event-store.module';
@@ -33,13 +34,17 @@ export interface AppOverrides {
   eventStore?: EventStore;
 }
 
+const APP_CONFIG = Symbol('APP_CONFIG');
+
 /**
  * One Eddy process: what every role needs (log, event store, identity, health and metrics) and the
  * modules of its roles (`EDDY_ROLES`, see `roles/role-modules.ts`); by default all of them, the
  * single node.
  */
 @Module({})
-export class AppModule {
+export class AppModule implements OnApplicationShutdown {
+  constructor(@Inject(APP_CONFIG) private readonly config: EddyConfig) {}
+
   static forRoot(config: EddyConfig, overrides: AppOverrides = {}): DynamicModule {
     return {
       module: AppModule,
@@ -51,6 +56,8 @@ export class AppModule {
               ? { target: 'pino-pretty', options: { singleLine: true, ignore: 'pid,hostname,req,res' } }
               : undefined,
             customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'debug'),
+            // The trace, span and correlation ids of the span a line is written in (tracing on).
+            mixin: logContext,
           },
         }),
         overrides.eventStore
@@ -61,6 +68,7 @@ export class AppModule {
       ],
       controllers: [HealthController],
       providers: [
+        { provide: APP_CONFIG, useValue: config },
         {
           provide: READINESS_CHECKS,
           // A process without the projector and api roles has neither projections nor views.
@@ -84,5 +92,10 @@ export class AppModule {
         },
       ],
     };
+  }
+
+  /** Exports the spans still buffered when this process traces (`src/main.ts` started it). */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.config.tracing?.otlpUrl) await stopTracing();
   }
 }

@@ -1,5 +1,6 @@
 import { DEV_MODE_WARNING } from '@eddy/auth';
 import { Logger } from 'nestjs-pino';
+import { startTracing } from '@eddy/observability';
 import { loadConfig, type EddyConfig } from './config/eddy.config';
 import { logStartupFailure } from './startup/startup-failure';
 import { startupLogger } from './startup/startup.logger';
@@ -13,6 +14,8 @@ async function main(): Promise<void> {
     // Whatever the log level: nobody may run this mode without being told.
     if (config.auth.mode === 'dev')
       for (const line of DEV_MODE_WARNING) startup.warn({ context: 'Auth' }, line);
+    // Before the platform is loaded, so that every module finds the tracer (off without EDDY_TRACING_OTLP_URL).
+    const tracing = startTracing(config.tracing);
     // Loaded once the settings are good: a bad one is reported without loading the whole platform.
     const { createApp } = await import('./app');
     const app = await createApp(config);
@@ -27,6 +30,8 @@ async function main(): Promise<void> {
     ];
     const logger = app.get(Logger);
     logger.log(`MAIN-000 Eddy is listening on ${url} (roles ${roles.join(', ')}): ${apis.join(', ')}`);
+    if (tracing)
+      logger.log(`MAIN-006 traces go to ${config.tracing.otlpUrl} as ${config.tracing.serviceName}`);
     // Nest's shutdown hooks (enabled in createApp) do the stopping; this says that it began.
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.once(signal, () =>

@@ -133,6 +133,9 @@ const environmentSchema = z
     EDDY_SEARCH_MAX_LENGTH: integer(1, SEARCH_MAX_LENGTH_LIMIT).default(DEFAULT_SEARCH_SETTINGS.maxLength),
     EDDY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     EDDY_LOG_PRETTY: flag.default(false),
+    // OpenTelemetry traces (libs/observability/src/tracing.ts): off unless an OTLP/HTTP endpoint is set.
+    EDDY_TRACING_OTLP_URL: z.url({ protocol: /^https?$/ }).optional(),
+    EDDY_TRACING_SERVICE_NAME: z.string().min(1).max(255).optional(),
   })
   .superRefine((env, ctx) => {
     const roles = parseRoles(env.EDDY_ROLES);
@@ -311,6 +314,8 @@ export interface EddyConfig {
     maxSavedFiltersPerUser: number;
   };
   log: { level: EddyEnvironment['EDDY_LOG_LEVEL']; pretty: boolean };
+  /** OpenTelemetry traces: `otlpUrl` is the OTLP/HTTP traces endpoint; without it, no tracing. */
+  tracing: { otlpUrl?: string; serviceName: string };
   /** The roles of this process (`EDDY_ROLES`): which modules it composes. */
   roles: ProcessRoles;
   /** Kafka: the brokers (`EDDY_KAFKA_BROKERS`; empty: none), the event topic and the projectors' consumer group. */
@@ -431,6 +436,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxSavedFiltersPerUser: e.EDDY_SAVED_FILTERS_PER_USER,
     },
     log: { level: e.EDDY_LOG_LEVEL, pretty: e.EDDY_LOG_PRETTY },
+    tracing: {
+      otlpUrl: e.EDDY_TRACING_OTLP_URL,
+      serviceName:
+        e.EDDY_TRACING_SERVICE_NAME ??
+        `eddy-${(parseRoles(e.EDDY_ROLES) as { roles: ProcessRoles }).roles.roles.join('-')}`,
+    },
     roles: (parseRoles(e.EDDY_ROLES) as { roles: ProcessRoles }).roles,
     kafka: {
       brokers: e.EDDY_KAFKA_BROKERS ?? [],

@@ -30,6 +30,8 @@ export interface EventMetadata {
   userId?: string;
   /** ISO-8601 time at which the command was accepted. */
   timestamp: string;
+  /** The W3C trace context of the command that appended the event, when tracing is on (OpenTelemetry). */
+  traceparent?: string;
 }
 
 /** An event to append. */

@@ -87,6 +87,7 @@ export function validateNewEvent(event: unknown, field: string): asserts event i
   requireString(metadata.correlationId, `${field}.metadata.correlationId`);
   optionalString(metadata.causationId, `${field}.metadata.causationId`);
   optionalString(metadata.userId, `${field}.metadata.userId`);
+  optionalString(metadata.traceparent, `${field}.metadata.traceparent`);
   requireString(metadata.timestamp, `${field}.metadata.timestamp`, { maxLength: 64 });
 }
 

@@ -58,6 +58,7 @@ export type EsdbEventMetadata = {
   $causationId?: string;
   userId?: string;
   timestamp: string;
+  traceparent?: string;
 };
 
 /**
@@ -139,7 +140,7 @@ export function toEsdbEvent(
   event: NewEvent,
 ): EventData<JSONEventType<string, Record<string, unknown>, EsdbEventMetadata>> {
   const esdbId = toEsdbEventId(event.id);
-  const { commandId, correlationId, causationId, userId, timestamp } = event.metadata;
+  const { commandId, correlationId, causationId, userId, timestamp, traceparent } = event.metadata;
   const metadata: EsdbEventMetadata = {
     ...(esdbId === event.id ? {} : { eddyEventId: event.id }),
     schemaVersion: event.schemaVersion,
@@ -148,6 +149,7 @@ export function toEsdbEvent(
     ...(causationId === undefined ? {} : { $causationId: causationId }),
     ...(userId === undefined ? {} : { userId }),
     timestamp,
+    ...(traceparent === undefined ? {} : { traceparent }),
   };
   return {
     id: esdbId,
@@ -202,6 +204,7 @@ export function fromEsdbEvent(
     ...(m.$causationId === undefined ? {} : { causationId: m.$causationId }),
     ...(m.userId === undefined ? {} : { userId: m.userId }),
     timestamp: m.timestamp,
+    ...(typeof m.traceparent === 'string' ? { traceparent: m.traceparent } : {}),
   };
   return {
     id: m.eddyEventId ?? recorded.id,

@@ -187,6 +187,19 @@ describe('EventStoreDB mapping', () => {
       expect(Object.keys(read!.metadata)).not.toContain('causationId');
     });
 
+    it('keeps the trace context of the metadata through the round trip', () => {
+      const traceparent = `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`;
+      const event: NewEvent = {
+        id: 'traced',
+        type: 'Traced',
+        schemaVersion: 1,
+        data: {},
+        metadata: { commandId: 'c', correlationId: 'k', timestamp: '2025-01-01T00:00:00Z', traceparent },
+      };
+      expect(toEsdbEvent(event).metadata.traceparent).toBe(traceparent);
+      expect(fromEsdbEvent(recorded(event, 'traced', 0n, 10n), '')?.metadata.traceparent).toBe(traceparent);
+    });
+
     it('does not show system events, other prefixes, command reservations or unresolved links', () => {
       const event = anEvent();
       expect(fromEsdbEvent(recorded(event, 'task-1', 0n, 1n, { type: '$metadata' }), '')).toBeUndefined();

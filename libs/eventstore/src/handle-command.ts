@@ -1,4 +1,4 @@
-import { histogram } from '@eddy/observability';
+import { histogram, traceparentOf } from '@eddy/observability';
 import type { CommandMetadata, Decider } from '@eddy/contracts';
 import {
   type AcceptedCommand,
@@ -107,6 +107,8 @@ export async function handleCommand<C, E extends DecidedEvent, S>(
 ): Promise<HandledCommand> {
   const known = await store.findCommand(metadata.commandId);
   if (known !== undefined) return duplicateOf(known);
+  // The trace the relay and the projectors continue from the global log (undefined with tracing off).
+  const traceparent = traceparentOf();
   for (let attempt = 0; attempt <= options.maxRetries; attempt++) {
     const { state, revision, position } = await loadStream(store, decider, streamId);
     const decided = decider.decide(command, state, metadata);
@@ -116,7 +118,7 @@ export async function handleCommand<C, E extends DecidedEvent, S>(
       type: event.type,
       schemaVersion: options.schemaVersionOf(event.type),
       data: event.data as Record<string, unknown>,
-      metadata: { ...metadata },
+      metadata: traceparent === undefined ? { ...metadata } : { ...metadata, traceparent },
     }));
     const stopAppend = appendSeconds.startTimer();
     try {

@@ -5,7 +5,7 @@ import {
   type CommandResult,
   type CommandWithMetadata,
 } from '@eddy/contracts';
-import { counter, histogram } from '@eddy/observability';
+import { counter, histogram, withSpan } from '@eddy/observability';
 import {
   PROCESS_ENGINE,
   type EngineTransaction,
@@ -77,8 +77,16 @@ export class TransactionCollector {
     this.unsubscribe = null;
   }
 
-  /** Handles one transaction; resolves once every command has been answered by the core. */
-  async handle(tx: EngineTransaction): Promise<void> {
+  /** Handles one transaction in the span `collect transaction`; resolves once the core answered every command. */
+  handle(tx: EngineTransaction): Promise<void> {
+    return withSpan(
+      'collect transaction',
+      { correlationId: tx.id, attributes: { 'eddy.process_instance_id': tx.processInstanceId } },
+      () => this.collect(tx),
+    );
+  }
+
+  private async collect(tx: EngineTransaction): Promise<void> {
     const stop = transactionSeconds.startTimer();
     try {
       const { commands, problems } = collectTransaction(tx, this.options);

@@ -12,7 +12,7 @@ import {
   type EventStore,
   type StoredEvent,
 } from '@eddy/eventstore';
-import { counter, retryWithBackoff } from '@eddy/observability';
+import { counter, retryWithBackoff, tracingEnabled, withSpan } from '@eddy/observability';
 import { EngineError } from '../engine/engine.errors';
 import { PROCESS_ENGINE, type ProcessEngine } from '../engine/engine.port';
 import { CHECKPOINT_STORE, type CheckpointStore } from './checkpoint.store';
@@ -143,7 +143,18 @@ export class EngineClient {
     }
   }
 
-  private async apply(event: StoredEvent, signal: AbortSignal): Promise<void> {
+  /** One event of the log, in the span `engine client <type>` when the command that appended it was traced. */
+  private apply(event: StoredEvent, signal: AbortSignal): Promise<void> {
+    const { traceparent, correlationId } = event.metadata;
+    if (traceparent === undefined || !tracingEnabled()) return this.applyEvent(event, signal);
+    return withSpan(
+      `engine client ${event.type}`,
+      { parent: traceparent, correlationId, kind: 'client', attributes: { 'eddy.position': event.position } },
+      () => this.applyEvent(event, signal),
+    );
+  }
+
+  private async applyEvent(event: StoredEvent, signal: AbortSignal): Promise<void> {
     switch (event.type) {
       case 'TaskCreated': {
         const data = event.data as unknown as TaskCreated['data'];

@@ -17,6 +17,8 @@ export const EVENT_HEADERS = {
   position: 'eddy-position',
   schemaVersion: 'eddy-schema-version',
   correlationId: 'eddy-correlation-id',
+  /** The W3C trace context of the relay's span (OpenTelemetry), when the event was traced. */
+  traceparent: 'traceparent',
 } as const;
 
 /** What a message on the event topic holds, once decoded. */
@@ -32,9 +34,12 @@ export type EventTopicMessage =
  */
 export type EventTopicErrorCode = 'EVENTTOPIC-001' | 'EVENTTOPIC-002';
 
-/** The Kafka message of one stored event. */
-export function eventMessage(event: StoredEvent): Message {
-  return {
+/**
+ * The Kafka message of one stored event; `traceparent` (the relay's span) goes in its header, the
+ * event keeps the command's own in its metadata.
+ */
+export function eventMessage(event: StoredEvent, traceparent?: string): Message {
+  const message: Message = {
     key: event.streamId,
     value: JSON.stringify(event),
     headers: {
@@ -47,6 +52,19 @@ export function eventMessage(event: StoredEvent): Message {
       [EVENT_HEADERS.correlationId]: event.metadata.correlationId,
     },
   };
+  if (traceparent !== undefined) message.headers![EVENT_HEADERS.traceparent] = traceparent;
+  return message;
+}
+
+/**
+ * The trace an event message continues: its `traceparent` header (the relay's span), else the
+ * command's in the event metadata; undefined when neither was traced.
+ */
+export function traceparentOfEventMessage(
+  headers: IHeaders | undefined,
+  event: StoredEvent,
+): string | undefined {
+  return header(headers ?? {}, EVENT_HEADERS.traceparent) ?? event.metadata.traceparent;
 }
 
 /** The watermark message of `position` for one partition. */

@@ -1,10 +1,20 @@
 import { Logger } from '@nestjs/common';
-import { type Admin, type Consumer, type EachBatchPayload, Kafka, logLevel } from 'kafkajs';
+import { type Admin, type Consumer, type EachBatchPayload, type IHeaders, Kafka, logLevel } from 'kafkajs';
 import { createUpcaster, eventSchemaVersions, eventUpcasters, type UpcasterChain } from '@eddy/contracts';
 import type { StoredEvent } from '@eddy/eventstore';
-import { backoffDelay, type Backoff, counter, gauge, retryWithBackoff } from '@eddy/observability';
+import {
+  backoffDelay,
+  type Backoff,
+  counter,
+  endFailed,
+  gauge,
+  retryWithBackoff,
+  type Span,
+  startSpan,
+  tracingEnabled,
+} from '@eddy/observability';
 import type { Projection, ViewStore } from '@eddy/projections';
-import { decodeEventMessage } from './event-message';
+import { decodeEventMessage, traceparentOfEventMessage } from './event-message';
 import { groupWatermark, watermarkMetadata, watermarkOf } from './partition-watermarks';
 import { StreamOrderApplier } from '@eddy/projections';
 
@@ -226,6 +236,8 @@ export class EventTopicProjector {
     const { partition } = batch;
     const maxBatch = this.options.maxBatchSize ?? 500;
     let pending: StoredEvent[] = [];
+    // A consumer span per traced pending event, ended once its view writes are done (or failed).
+    let spans: Span[] = [];
     let firstPendingOffset: string | undefined;
     let lastOffset: string | undefined;
     let passedWatermark: number | undefined;
@@ -239,7 +251,10 @@ export class EventTopicProjector {
       const beat = () => heartbeat().catch((error: unknown) => void (heartbeatFailure ??= error));
       try {
         await this.applier.apply(pending, beat);
+        for (const span of spans) span.end();
       } catch (error) {
+        for (const span of spans) endFailed(span, error);
+        spans = [];
         this.hold(partition, firstPendingOffset ?? lastOffset!, 'EVENTTOPIC-005', describe(error), pause);
         return false;
       }
@@ -247,6 +262,7 @@ export class EventTopicProjector {
       applied().inc(pending.length);
       this.appliedCount += pending.length;
       pending = [];
+      spans = [];
       firstPendingOffset = undefined;
       if (lastOffset === undefined) return true;
       if (passedWatermark !== undefined) {
@@ -284,6 +300,8 @@ export class EventTopicProjector {
           return;
         }
         pending.push(decoded.event);
+        const span = this.projectSpan(message.headers, decoded.event, batch.topic, partition);
+        if (span) spans.push(span);
         firstPendingOffset ??= message.offset;
       }
       lastOffset = message.offset;
@@ -293,6 +311,28 @@ export class EventTopicProjector {
       }
     }
     if (await flush()) this.raiseCheckpoint();
+  }
+
+  /** The span of projecting a traced event into the views (undefined with tracing off or an untraced event). */
+  private projectSpan(
+    headers: IHeaders | undefined,
+    event: StoredEvent,
+    topic: string,
+    partition: number,
+  ): Span | undefined {
+    const parent = tracingEnabled() ? traceparentOfEventMessage(headers, event) : undefined;
+    if (parent === undefined) return undefined;
+    return startSpan('project', {
+      parent,
+      correlationId: event.metadata.correlationId,
+      kind: 'consumer',
+      attributes: {
+        'messaging.destination.name': topic,
+        'messaging.destination.partition.id': String(partition),
+        'eddy.event_type': event.type,
+        'eddy.position': event.position,
+      },
+    });
   }
 
   /** Why this projector cannot read the event (a newer writer), or null. */

@@ -8,6 +8,7 @@ import {
 } from '@eddy/eventstore';
 import { backoffDelay, type Backoff, counter, sleep } from '@eddy/observability';
 import { eventMessage, watermarkMessage } from '../event-topic/event-message';
+import { startSpan, traceparentOf } from '@eddy/observability';
 import { RelayCheckpointStore } from './relay.checkpoint-store';
 import { type Lease, RelayLease } from './relay.lease';
 
@@ -186,16 +187,34 @@ export class EventRelay {
       if (signal.aborted) break;
       const last = batch[batch.length - 1].position;
       const partitions = await this.partitionCount();
-      await kafkaCall('send', () =>
-        producer.send({
-          topic: this.options.topic,
-          acks: -1,
-          messages: [
-            ...batch.map(eventMessage),
-            ...Array.from({ length: partitions }, (_, p) => watermarkMessage(last, p)),
-          ],
-        }),
+      // One producer span per traced event, continuing the command's trace from the event metadata.
+      const spans = batch.map((event) =>
+        event.metadata.traceparent === undefined
+          ? undefined
+          : startSpan('relay publish', {
+              parent: event.metadata.traceparent,
+              correlationId: event.metadata.correlationId,
+              kind: 'producer',
+              attributes: {
+                'messaging.destination.name': this.options.topic,
+                'eddy.position': event.position,
+              },
+            }),
       );
+      try {
+        await kafkaCall('send', () =>
+          producer.send({
+            topic: this.options.topic,
+            acks: -1,
+            messages: [
+              ...batch.map((event, i) => eventMessage(event, traceparentOf(spans[i]))),
+              ...Array.from({ length: partitions }, (_, p) => watermarkMessage(last, p)),
+            ],
+          }),
+        );
+      } finally {
+        for (const span of spans) span?.end();
+      }
       await this.checkpoints.write(lease.client, {
         position: last,
         storeIdentity: checked.checkpoint.storeIdentity,

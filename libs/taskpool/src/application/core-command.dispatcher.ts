@@ -23,7 +23,7 @@ import {
 import { ExecuteDataEntryCommand } from '@eddy/datapool';
 import { EventStoreUnavailableError, InvalidEventError } from '@eddy/eventstore';
 import { ConcurrencyError, type HandledCommand } from '@eddy/eventstore/handle-command';
-import { counter, histogram } from '@eddy/observability';
+import { counter, histogram, withSpan } from '@eddy/observability';
 import { ExecuteProcessDefinitionCommand, ExecuteProcessInstanceCommand } from './process-command.handlers';
 import { ExecuteSavedFilterCommand } from './saved-filter-command.handler';
 import { ExecuteTaskCommand } from './task-command.handler';
@@ -96,7 +96,17 @@ export class CoreCommandDispatcher implements CommandDispatcher {
   // Named explicitly: tools that compile without decorator metadata (tsx, esbuild) run this too.
   constructor(@Inject(CommandBus) private readonly commandBus: CommandBus) {}
 
-  async dispatch(command: CommandWithMetadata): Promise<CommandResult> {
+  /** One command in its span (`command <type>`): the trace the events carry on (tracing on). */
+  dispatch(command: CommandWithMetadata): Promise<CommandResult> {
+    const { commandId, correlationId } = command.metadata;
+    return withSpan(
+      `command ${command.type}`,
+      { correlationId, kind: 'server', attributes: { 'eddy.command_id': commandId } },
+      () => this.handle(command),
+    );
+  }
+
+  private async handle(command: CommandWithMetadata): Promise<CommandResult> {
     const { commandId } = command.metadata;
     let streamId: string | null = null;
     const stop = handlingSeconds.startTimer({ type: command.type });

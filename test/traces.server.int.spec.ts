@@ -1,0 +1,163 @@
+import { aCreateTaskCommand } from '@eddy/testing/command.fixtures';
+import { kafkaTestTopics } from '@eddy/testing/kafka-test-topics';
+import { mongoTestDatabases } from '@eddy/testing/mongo-test-databases';
+import { requireServer } from '@eddy/testing/servers';
+import { waitFor } from '@eddy/testing/wait-for';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { EddyProcess } from './support/eddy-process';
+
+// One command's trace across two processes: `core,relay` on PostgreSQL and a `projector` reading
+// the event topic, both exporting their spans over OTLP/HTTP (JSON) to a receiver of this spec.
+const postgres = requireServer('postgres');
+const mongo = mongoTestDatabases('eddy_traces');
+const { brokers, fresh: freshTopic } = kafkaTestTopics('eddy-traces');
+
+interface ReceivedSpan {
+  service: string;
+  name: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  attributes: Record<string, unknown>;
+}
+
+/** The spans of OTLP/HTTP JSON export requests (`ExportTraceServiceRequest`). */
+function spansOf(body: unknown): ReceivedSpan[] {
+  type Attribute = { key: string; value: Record<string, unknown> };
+  const valueOf = (a: Attribute) => Object.values(a.value)[0];
+  const request = body as {
+    resourceSpans: {
+      resource: { attributes: Attribute[] };
+      scopeSpans: {
+        spans: {
+          name: string;
+          traceId: string;
+          spanId: string;
+          parentSpanId?: string;
+          attributes: Attribute[];
+        }[];
+      }[];
+    }[];
+  };
+  return request.resourceSpans.flatMap((r) => {
+    const service = String(valueOf(r.resource.attributes.find((a) => a.key === 'service.name')!));
+    return r.scopeSpans.flatMap((s) =>
+      s.spans.map((span) => ({
+        service,
+        name: span.name,
+        traceId: span.traceId,
+        spanId: span.spanId,
+        parentSpanId: span.parentSpanId ?? '',
+        attributes: Object.fromEntries(span.attributes.map((a) => [a.key, valueOf(a)])),
+      })),
+    );
+  });
+}
+
+describe('a trace across the core, the relay, Kafka and a projector process', () => {
+  jest.setTimeout(300_000);
+
+  const database = `eddy_traces_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const admin = new Client({ connectionString: postgres.url });
+  const dir = mkdtempSync(join(tmpdir(), 'eddy-traces-'));
+  const received: ReceivedSpan[] = [];
+  let receiver: Server;
+  let core: EddyProcess;
+  let projector: EddyProcess;
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        received.push(...spansOf(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const otlpUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/v1/traces`;
+
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    const url = new URL(postgres.url);
+    url.pathname = `/${database}`;
+    const shared = {
+      EDDY_AUTH_MODE: 'dev',
+      EDDY_EVENT_STORE: 'postgres',
+      EDDY_POSTGRES_URL: url.toString(),
+      EDDY_VIEW_STORE: 'mongodb',
+      EDDY_MONGODB_URL: requireServer('mongo').url,
+      EDDY_MONGODB_DATABASE: mongo.fresh(),
+      EDDY_KAFKA_BROKERS: brokers.join(','),
+      EDDY_KAFKA_EVENTS_TOPIC: await freshTopic(2),
+      EDDY_KAFKA_PROJECTOR_GROUP: `eddy-traces-${randomUUID()}`,
+      EDDY_TRACING_OTLP_URL: otlpUrl,
+      EDDY_BPMN_DIR: join(dir, 'bpmn'),
+    };
+    core = new EddyProcess('core,relay', {
+      ...shared,
+      EDDY_ROLES: 'core,relay',
+      EDDY_DATA_DIR: join(dir, 'core'),
+    });
+    projector = new EddyProcess('projector', {
+      ...shared,
+      EDDY_ROLES: 'projector',
+      EDDY_DATA_DIR: join(dir, 'projector'),
+    });
+    // The core first: it creates the event store's tables.
+    await core.start();
+    await projector.start();
+  });
+
+  afterAll(async () => {
+    await Promise.all([core, projector].map((p) => p?.stop()));
+    await new Promise((resolve) => receiver?.close(resolve));
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('continues the command span through the relay and the Kafka header into the projector', async () => {
+    const correlationId = `corr-${randomUUID()}`;
+    const answer = await fetch(`${core.url}/api/commands`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-user': 'claims-app',
+        'x-groups': 'process-applications',
+        'x-correlation-id': correlationId,
+      },
+      body: JSON.stringify({ commands: [aCreateTaskCommand('c-trace-1', 'task-trace-1')] }),
+    });
+    expect(answer.status).toBe(200);
+
+    const ofCommand = () => received.filter((s) => s.attributes['eddy.correlation_id'] === correlationId);
+    const [command, relay, project] = await waitFor(
+      () => {
+        const spans = ofCommand();
+        const found = ['command CreateTask', 'relay publish', 'project'].map((name) =>
+          spans.find((s) => s.name === name),
+        );
+        expect(found.every(Boolean)).toBe(true);
+        return found as ReceivedSpan[];
+      },
+      { timeout: 120_000, interval: 250 },
+    );
+    expect(command.service).toBe('eddy-core-relay');
+    expect(relay.service).toBe('eddy-core-relay');
+    expect(project.service).toBe('eddy-projector');
+    // One trace: the relay's span is a child of the command's, the projector's of the relay's.
+    expect(relay.traceId).toBe(command.traceId);
+    expect(project.traceId).toBe(command.traceId);
+    expect(relay.parentSpanId).toBe(command.spanId);
+    expect(project.parentSpanId).toBe(relay.spanId);
+    expect(project.attributes['eddy.event_type']).toBe('TaskCreated');
+  });
+});
