@@ -125,4 +125,8 @@ module.exports = {
     // since no EventStoreDB server can be had on this project's machines.
     tier('eventstoredb', ['libs/**/*.esdb.spec.ts'], 180_000),
   ],
+  // A run of unit, int-embedded and e2e together (npm test) once stayed alive after every test had
+  // passed, while each tier alone exits by itself: some test leaves a handle open only in the combined
+  // run. Until it is found (`--detectOpenHandles`), the run ends when its tests have.
+  forceExit: true,
 };
