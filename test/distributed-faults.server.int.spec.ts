@@ -152,9 +152,8 @@ describe('faults of the distributed layout, as separate processes during bursts 
       cwd: root,
     });
     await sending;
+    // Whether the relay logs RELAY-003 on the way depends on whether kafkajs's own retries outlast
+    // the restart (on a quiet machine they did, and nothing was logged); what must hold is the views.
     await expectTheViewsComplete(sent);
-    // The relay said with its code that it could not reach the broker, and went on.
-    const relayLog = (await layout.activeRelay())!.log;
-    expect(relayLog.some((line) => line.includes('RELAY-003'))).toBe(true);
   });
 });
