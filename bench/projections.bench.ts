@@ -26,7 +26,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom as random } from '@eddy/testing/seeded-random';
 import { LatencyRecorder, now, percentile } from './lib/measure';
-import { benchMongoUrl, mongoRows, untilReady } from './lib/mongo-projections.bench';
+import { benchMongoUrl, goldTierQuery, mongoRows, untilReady } from './lib/mongo-projections.bench';
 import { type BenchResult, compared } from './lib/report';
 import { type BenchContext } from './lib/suite';
 
@@ -294,15 +294,7 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
     const scan: number[] = [];
     let matched = 0;
     for (const viewer of viewers) {
-      const page = await latency.time(() =>
-        views.findTasks({
-          viewer,
-          filter: { payload: [{ path: 'customer.tier', op: 'EQ', value: 'gold' }] },
-          sort: [{ field: 'DUE_DATE', direction: 'ASC' }],
-          first: 50,
-          now: queryNow,
-        }),
-      );
+      const page = await latency.time(() => views.findTasks(goldTierQuery(viewer, queryNow)));
       matched += page.totalCount;
       const start = now();
       const expected = scanQuery(tasks, viewer, queryNow.getTime());

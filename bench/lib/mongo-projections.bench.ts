@@ -15,6 +15,7 @@ import {
   ProjectionRunner,
   ProjectionWorker,
   tasksProjection,
+  type TaskQuery,
   type Viewer,
 } from '@eddy/projections';
 import { MongoClient, type Document } from 'mongodb';
@@ -22,6 +23,20 @@ import { randomUUID } from 'node:crypto';
 import { LatencyRecorder, now, percentile } from './measure';
 import { type BenchResult, compared } from './report';
 import { type BenchContext } from './suite';
+
+/**
+ * The query of both suites' rows: a user's tasks whose customer is of the gold tier, by due date,
+ * a page of 50.
+ */
+export function goldTierQuery(viewer: Viewer, queryNow: Date): TaskQuery {
+  return {
+    viewer,
+    filter: { payload: [{ path: 'customer.tier', op: 'EQ', value: 'gold' }] },
+    sort: [{ field: 'DUE_DATE', direction: 'ASC' }],
+    first: 50,
+    now: queryNow,
+  };
+}
 
 /** Fewer queries than the memory rows: each is a round trip to the server. */
 const QUERIES = 100;
@@ -118,15 +133,7 @@ export async function mongoRows(
     const latency = new LatencyRecorder();
     const rawTimes: number[] = [];
     for (const viewer of viewers.slice(0, QUERIES)) {
-      const page = await latency.time(() =>
-        views.findTasks({
-          viewer,
-          filter: { payload: [{ path: 'customer.tier', op: 'EQ', value: 'gold' }] },
-          sort: [{ field: 'DUE_DATE', direction: 'ASC' }],
-          first: 50,
-          now: queryNow,
-        }),
-      );
+      const page = await latency.time(() => views.findTasks(goldTierQuery(viewer, queryNow)));
       start = now();
       const filter = {
         _r: false,
