@@ -15,3 +15,4 @@ export * from './search-view-store.contract';
 export * from './servers';
 export * from './kafka-topic-reader';
 export * from './seeded-random';
+export * from './script-process';

@@ -67,6 +67,12 @@ export interface StartProcessInstanceRequest {
   businessKey?: string;
   /** The user on whose behalf the instance is started (the tasklist's user). */
   startUserId?: string;
+  /**
+   * An idempotency key: a start repeated with the same key starts nothing and answers with the instance
+   * the first one started (the embedded engine remembers keys for seven days, durably with the instance's
+   * first step; Camunda 8 has no such key, so its adapter ignores it).
+   */
+  requestId?: string;
 }
 
 export interface StartedProcessInstance {

@@ -19,7 +19,7 @@ function countingEngine() {
   let failure: Error | null = null;
   const engine: EngineRequests = {
     startProcessInstance: async (request) => {
-      calls.push(`start ${request.definitionKey}`);
+      calls.push(`start ${request.definitionKey} for ${request.requestId}`);
       if (failure) throw failure;
       return { instanceId: `instance-${calls.length}`, definitionId: `${request.definitionKey}:1` };
     },
@@ -78,7 +78,8 @@ describe('EngineRequestsHandler', () => {
     const { engine, calls } = countingEngine();
     const publisher = recordingPublisher();
     await new EngineRequestsHandler(engine, publisher, store, 'replies', silentLog).handle(request(start));
-    expect(calls).toEqual(['start handover']);
+    // The request id goes to the engine, which starts at most once per id even if the answer is never kept.
+    expect(calls).toEqual(['start handover for r-1']);
     expect(publisher.sent).toEqual([
       {
         topic: 'replies',
@@ -96,7 +97,7 @@ describe('EngineRequestsHandler', () => {
     store.close();
     store = HandledRequestsStore.inFolder(dir);
     await new EngineRequestsHandler(engine, publisher, store, 'replies', silentLog).handle(request(start));
-    expect(calls).toEqual(['start handover']);
+    expect(calls).toEqual(['start handover for r-1']);
     expect(publisher.sent.map((s) => s.value)).toEqual([
       { ok: true, result: { instanceId: 'instance-1', definitionId: 'handover:1' } },
       { ok: true, result: { instanceId: 'instance-1', definitionId: 'handover:1' } },
@@ -112,7 +113,7 @@ describe('EngineRequestsHandler', () => {
     await handler.handle(request('not json', 'garbled'));
     fail(new EngineError('UNKNOWN_PROCESS_DEFINITION', 'definitionKey: no process handover deployed'));
     await handler.handle(request(start, 'unknown'));
-    expect(calls).toEqual(['start handover']);
+    expect(calls).toEqual(['start handover for unknown']);
     expect(publisher.sent.map((s) => [s.headers, s.value])).toEqual([
       [
         { 'eddy-request-id': 'late' },

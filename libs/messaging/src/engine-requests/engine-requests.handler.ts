@@ -92,7 +92,7 @@ export class EngineRequestsHandler {
     try {
       const result =
         request.kind === 'startProcessInstance'
-          ? await this.engine.startProcessInstance(request.request)
+          ? await this.engine.startProcessInstance({ ...request.request, requestId })
           : await this.engine.correlateMessage(request.request);
       this.logger.log(
         `ENGINE-REQUESTS-001 ${request.kind} request ${requestId} (${where}): ${JSON.stringify(result)}`,

@@ -9,7 +9,9 @@ const KEPT_MS = 7 * 24 * 60 * 60 * 1000;
 /**
  * The answers the collector gave to engine requests, by request id, in a small SQLite file of the data
  * folder (`engine-requests.sqlite`): a request delivered again (Kafka delivers at least once) is answered
- * with the stored answer instead of starting a second instance. Answers are kept for seven days.
+ * with the stored answer instead of starting a second instance. Answers are kept for seven days. A start
+ * also carries its request id to the engine, which (embedded) records it with the instance itself, for a
+ * crash between the start and `keep`.
  */
 export class HandledRequestsStore {
   private readonly db: Database.Database;

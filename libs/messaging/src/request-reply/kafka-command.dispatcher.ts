@@ -28,6 +28,7 @@ export class KafkaCommandDispatcher implements CommandDispatcher {
         value: JSON.stringify({ type, commandId: metadata.commandId, data }),
         requestId: metadata.commandId,
         timestamp: Date.parse(metadata.timestamp),
+        answeredBy: 'a core process with EDDY_KAFKA_COMMANDS=on',
         headers: {
           [CORRELATION_HEADER]: metadata.correlationId,
           [REQUEST_HEADERS.userId]: metadata.userId,

@@ -51,6 +51,7 @@ describe('KafkaCommandDispatcher', () => {
         requestId: 'c-1',
         timestamp: Date.parse('2026-12-01T10:00:00.000Z'),
         headers: { 'x-correlation-id': 'corr-1', 'eddy-user-id': 'carl' },
+        answeredBy: 'a core process with EDDY_KAFKA_COMMANDS=on',
       },
     ]);
   });
@@ -89,14 +90,14 @@ describe('KafkaCommandDispatcher', () => {
     });
   });
 
-  it('answers a reply that never comes with CORE_TIMEOUT', async () => {
+  it('answers a reply that never comes with CORE_TIMEOUT, naming the process that should have answered', async () => {
     const { fake } = requester(async (request) => {
-      throw new RequestTimeoutError(request.requestId, request.topic, 50);
+      throw new RequestTimeoutError(request.requestId, request.topic, 50, request.answeredBy);
     });
     const result = await new KafkaCommandDispatcher(fake, 'commands').dispatch(claim);
     expect(result).toMatchObject({ status: 'rejected', error: { code: 'CORE_TIMEOUT' } });
     expect(result.status === 'rejected' && result.error.message).toMatch(
-      /^ClaimTask: request c-1 on commands: no reply within 50 ms/,
+      /^ClaimTask: request c-1 on commands: no reply within 50 ms: a core process with EDDY_KAFKA_COMMANDS=on is down/,
     );
   });
 });

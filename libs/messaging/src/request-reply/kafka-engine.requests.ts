@@ -48,6 +48,7 @@ export class KafkaEngineRequests implements EngineRequests {
         key,
         value: JSON.stringify(request),
         requestId,
+        answeredBy: 'a collector process (EDDY_ROLES with collector)',
       });
     } catch (error) {
       if (error instanceof RequestTimeoutError) throw new EngineError('ENGINE_TIMEOUT', error.message);

@@ -16,6 +16,11 @@ export interface OutgoingRequest {
   headers?: IHeaders;
   /** Milliseconds since the epoch of the message (a command's time). */
   timestamp?: number;
+  /**
+   * Which process answers it, named in the timeout's log line and error, so that an operator whose replies
+   * never come knows which process to look at (e.g. "a core process with EDDY_KAFKA_COMMANDS=on").
+   */
+  answeredBy?: string;
 }
 
 /** Sends a request and resolves with its reply's value, or rejects with {@link RequestTimeoutError}. */
@@ -30,7 +35,8 @@ export class RequestTimeoutError extends Error {
     readonly requestId: string,
     readonly topic: string,
     readonly timeoutMs: number,
-    reason = `no reply within ${timeoutMs} ms: the process that handles it is down or busy, and does not carry it out after that`,
+    answeredBy = 'the process that handles it',
+    reason = `no reply within ${timeoutMs} ms: ${answeredBy} is down, busy or not reading the topic, and does not carry it out after that`,
   ) {
     super(`request ${requestId} on ${topic}: ${reason}`);
     this.name = 'RequestTimeoutError';
@@ -166,9 +172,10 @@ export class KafkaRequester implements Requester {
         this.settle(request.requestId);
         requests.inc({ topic: request.topic, outcome: 'timeout' });
         this.logger.warn(
-          `REQUEST-011 no reply to request ${request.requestId} on ${request.topic} within ${timeoutMs} ms`,
+          `REQUEST-011 no reply to request ${request.requestId} on ${request.topic} within ${timeoutMs} ms` +
+            (request.answeredBy ? `: is ${request.answeredBy} running and reading ${request.topic}?` : ''),
         );
-        reject(new RequestTimeoutError(request.requestId, request.topic, timeoutMs));
+        reject(new RequestTimeoutError(request.requestId, request.topic, timeoutMs, request.answeredBy));
       }, timeoutMs);
       this.pending.set(request.requestId, { resolve, reject, timer, topic: request.topic });
       void this.send(request, deadline).catch((error: unknown) => {
@@ -217,6 +224,7 @@ export class KafkaRequester implements Requester {
           requestId,
           waiting.topic,
           this.options.timeoutMs,
+          undefined,
           'this process stopped before the reply came',
         ),
       );

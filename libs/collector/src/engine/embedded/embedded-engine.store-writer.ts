@@ -17,6 +17,8 @@ export interface SerialisedBatch {
   consumedMessages: string[];
   /** `[messageId, expiresAt]` */
   messageIds: [string, number][];
+  /** `[requestId, instanceId, definitionId, expiresAt]`: starts that a repeated request must not make again. */
+  startRequests: [string, string, string, number][];
 }
 
 /** Commits batches one after the other; resolves with the outbox sequence numbers of each. */
@@ -46,6 +48,9 @@ function batchCommitter(db: Database.Database): (batch: SerialisedBatch) => numb
     `INSERT INTO message_ids (message_id, expires_at) VALUES (?, ?)
      ON CONFLICT (message_id) DO UPDATE SET expires_at = MAX(expires_at, excluded.expires_at)`,
   );
+  const insertStartRequest = db.prepare(
+    'INSERT OR IGNORE INTO start_requests (request_id, instance_id, definition_id, expires_at) VALUES (?, ?, ?, ?)',
+  );
   return db.transaction((batch: SerialisedBatch) => {
     for (const id of batch.deletes) deleteInstance.run(id);
     for (const [id, meta, engineState] of batch.instances) {
@@ -57,6 +62,9 @@ function batchCommitter(db: Database.Database): (batch: SerialisedBatch) => numb
     for (const [id, message, expiresAt] of batch.bufferedMessages) insertMessage.run(id, message, expiresAt);
     for (const id of batch.consumedMessages) deleteMessage.run(id);
     for (const [messageId, expiresAt] of batch.messageIds) upsertMessageId.run(messageId, expiresAt);
+    for (const [requestId, instanceId, definitionId, expiresAt] of batch.startRequests) {
+      insertStartRequest.run(requestId, instanceId, definitionId, expiresAt);
+    }
     return seqs;
   });
 }

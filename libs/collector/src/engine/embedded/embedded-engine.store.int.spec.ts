@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EngineTransaction } from '../engine.port';
 import { EmbeddedEngineStore, type BufferedMessage } from './embedded-engine.store';
+import { runScriptProcess } from '@eddy/testing';
 
 const tx = (id: string): EngineTransaction => ({ id, processInstanceId: 'i', events: [], variables: {} });
 const meta = (n: number) => JSON.stringify({ n });
@@ -75,10 +75,7 @@ describe('EmbeddedEngineStore on a file (writer thread)', () => {
       '  .then(() => store.close())',
       "  .then(() => console.log('closed'));",
     ].join('\n');
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--eval', script], {
-      cwd: __dirname,
-      encoding: 'utf8',
-    });
+    const child = runScriptProcess(script, __dirname);
     expect(child.stderr).toBe('');
     expect(child.stdout.trim()).toBe('closed');
   });

@@ -32,6 +32,14 @@ export interface BufferedMessage {
   expiresAt: number;
 }
 
+/** A start made for a request id: a start repeated with that id (until `expiresAt`, epoch ms) answers with it. */
+export interface StartRequestRecord {
+  requestId: string;
+  instanceId: string;
+  definitionId: string;
+  expiresAt: number;
+}
+
 /** Pending writes of one instance: its metadata, and its engine state when the engine moved. */
 interface InstanceWrite {
   meta: string;
@@ -46,6 +54,7 @@ interface Batch {
   bufferedMessages: BufferedMessage[];
   consumedMessages: string[];
   messageIds: { messageId: string; expiresAt: number }[];
+  startRequests: StartRequestRecord[];
   waiters: { resolve: () => void; reject: (error: unknown) => void }[];
 }
 
@@ -110,12 +119,22 @@ export class EmbeddedEngineStore {
         message_id TEXT PRIMARY KEY,
         expires_at INTEGER NOT NULL
       );
+      CREATE TABLE IF NOT EXISTS start_requests (
+        request_id TEXT PRIMARY KEY,
+        instance_id TEXT NOT NULL,
+        definition_id TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
     `);
     this.statements = {
       insertDefinition: this.db.prepare(
         'INSERT INTO process_definitions (id, key, version, hash, xml, definition) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       engineState: this.db.prepare('SELECT engine_state FROM instances WHERE id = ?').pluck(),
+      startRequest: this.db.prepare<
+        [string],
+        { instance_id: string; definition_id: string; expires_at: number }
+      >('SELECT instance_id, definition_id, expires_at FROM start_requests WHERE request_id = ?'),
     };
     this.writer =
       dataDir === null
@@ -172,6 +191,23 @@ export class EmbeddedEngineStore {
     return { messages, messageIds: new Map(rows.map((r) => [r.message_id, r.expires_at])) };
   }
 
+  /** Deletes the starts of request ids whose time has passed at `now` (epoch ms; when the engine opens). */
+  pruneStartRequests(now: number): void {
+    this.db.prepare('DELETE FROM start_requests WHERE expires_at <= ?').run(now);
+  }
+
+  /** The start made for `requestId`, if it is written and has not expired at `now` (epoch ms). */
+  findStartRequest(requestId: string, now: number): StartRequestRecord | null {
+    const row = this.statements.startRequest.get(requestId);
+    if (!row || row.expires_at <= now) return null;
+    return {
+      requestId,
+      instanceId: row.instance_id,
+      definitionId: row.definition_id,
+      expiresAt: row.expires_at,
+    };
+  }
+
   /**
    * Buffers a message and remembers its id (if any) with the next batch; resolves once it is written.
    * `message` null only remembers the id.
@@ -187,17 +223,20 @@ export class EmbeddedEngineStore {
   }
 
   /**
-   * Adds one step's writes to the current batch, with the buffered messages it consumed. Resolves with the outbox entry of `tx` (if any) once the
-   * batch is written.
+   * Adds one step's writes to the current batch, with the buffered messages it consumed and the start request
+   * it answers (a new instance's first step). Resolves with the outbox entry of `tx` (if any) once the batch
+   * is written.
    */
   commitStep(
     instanceId: string,
     write: InstanceWrite | 'delete',
     tx: EngineTransaction | null,
     consumedMessages: readonly string[] = [],
+    startRequest: StartRequestRecord | null = null,
   ): Promise<OutboxEntry | undefined> {
     const batch = this.currentBatch();
     batch.consumedMessages.push(...consumedMessages);
+    if (startRequest) batch.startRequests.push(startRequest);
     if (write === 'delete') {
       batch.instances.delete(instanceId);
       batch.deletes.add(instanceId);
@@ -261,6 +300,7 @@ export class EmbeddedEngineStore {
         bufferedMessages: [],
         consumedMessages: [],
         messageIds: [],
+        startRequests: [],
         waiters: [],
       };
       setImmediate(() => this.flush());
@@ -278,5 +318,6 @@ function serialise(batch: Batch): SerialisedBatch {
     bufferedMessages: batch.bufferedMessages.map((m) => [m.id, JSON.stringify(m), m.expiresAt]),
     consumedMessages: batch.consumedMessages,
     messageIds: batch.messageIds.map((m) => [m.messageId, m.expiresAt]),
+    startRequests: batch.startRequests.map((r) => [r.requestId, r.instanceId, r.definitionId, r.expiresAt]),
   };
 }

@@ -26,6 +26,7 @@ import { MessageBuffer } from './message-buffer';
 import { MessageCorrelation } from './message-correlation';
 import { MessageSubscriptions } from './message-subscriptions';
 import { ProcessDefinitions } from './process-definitions';
+import { isRequestId, MAX_REQUEST_ID_LENGTH, StartRequests } from './start-requests';
 import { type ServiceRetryOptions, type ServiceTaskHandler } from './service-task.runner';
 import { TransactionOutbox, type RedeliveryOptions } from './transaction-outbox';
 import { UserTaskOperations } from './user-task.operations';
@@ -97,6 +98,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
   private readonly runtimes: InstanceRuntimes;
   private readonly taskOperations: UserTaskOperations;
   private readonly messageBuffer: MessageBuffer;
+  private readonly startRequests: StartRequests;
   private readonly messages: MessageCorrelation;
   private readonly workerJobs: Jobs;
 
@@ -128,6 +130,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
     );
     this.taskOperations = new UserTaskOperations(this.runtimes, this.userTasks, () => this.assertOpen());
     this.messageBuffer = new MessageBuffer(this.store, () => clock().getTime());
+    this.startRequests = new StartRequests(this.store, () => clock().getTime());
     this.messages = new MessageCorrelation(
       this.runtimes,
       this.subscriptions,
@@ -159,6 +162,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       outbox: engine.outbox,
       messageBuffer: engine.messageBuffer,
     });
+    engine.startRequests.prune();
     engine.messages.offerBuffered();
     engine.logger.log(
       `ENGINE-002 opened ${options.dataDir}: ${engine.definitions.size} definitions, ${engine.runtimes.size} running instances, ${engine.outbox.size} undelivered transactions`,
@@ -188,6 +192,21 @@ export class EmbeddedProcessEngine implements ProcessEngine {
     if (request.variables !== undefined && !isObject(request.variables)) {
       throw new EngineError('INVALID_ARGUMENT', 'variables: must be an object');
     }
+    if (request.requestId !== undefined && !isRequestId(request.requestId)) {
+      throw new EngineError(
+        'INVALID_ARGUMENT',
+        `requestId: a non-empty string of at most ${MAX_REQUEST_ID_LENGTH} characters is required`,
+      );
+    }
+    const requestId = request.requestId;
+    if (requestId !== undefined) {
+      return this.startRequests.once(requestId, () => this.startLatest(request));
+    }
+    return this.startLatest(request);
+  }
+
+  /** Starts an instance of the latest version of `request.definitionKey` at its none start event. */
+  private async startLatest(request: StartProcessInstanceRequest): Promise<StartedProcessInstance> {
     const definitionId = this.definitions.latestId(request.definitionKey);
     if (!definitionId) {
       throw new EngineError(
@@ -229,6 +248,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
     messageStartId?: string,
   ): Promise<StartedProcessInstance> {
     const id = randomUUID();
+    const definitionId = definition.deployed.id;
     const rt = this.runtimes.add(definition, {
       instance: {
         id,
@@ -246,8 +266,11 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       txSeq: 0,
       hasTimers: false,
     });
+    if (request.requestId !== undefined) {
+      rt.startRequest = this.startRequests.record(request.requestId, { instanceId: id, definitionId });
+    }
     await this.runtimes.start(rt, request.startUserId ?? null, messageStartId);
-    return { instanceId: id, definitionId: definition.deployed.id };
+    return { instanceId: id, definitionId };
   }
 
   async cancelProcessInstance(instanceId: string): Promise<void> {

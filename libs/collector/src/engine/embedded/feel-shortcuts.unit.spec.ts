@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
 import { evaluate } from 'feelin';
 import { type Variables } from '../engine.port';
 import { CAMUNDA_BUILTINS } from './feel-camunda';
 import { evaluateFeel } from './feel';
 import { DECLINED, feelShortcut } from './feel-shortcuts';
+import { runScriptProcess } from '@eddy/testing';
 
 /** What feelin alone gives, in the plain form evaluateFeel returns. */
 function byFeelin(expression: string, variables: Variables): unknown {
@@ -99,11 +99,7 @@ describe('FEEL shortcuts', () => {
         'const declined = feelShortcut(\'now() + duration("P3D")\')({}) === DECLINED;',
         'console.log(JSON.stringify({ declined, value: evaluateFeel(\'=now() + duration("P3D")\', {}) }));',
       ].join('\n');
-      const child = spawnSync(process.execPath, ['--import', 'tsx', '--eval', script], {
-        cwd: __dirname,
-        env: { ...process.env, TZ: 'Europe/Berlin' },
-        encoding: 'utf8',
-      });
+      const child = runScriptProcess(script, __dirname, { ...process.env, TZ: 'Europe/Berlin' });
       expect(child.stderr).toBe('');
       const { declined, value } = JSON.parse(child.stdout) as { declined: boolean; value: string };
       expect(declined).toBe(true);

@@ -98,6 +98,7 @@ export class InstanceRuntimes {
       queue: Promise.resolve(),
       busy: 0,
       consumedMessages: [],
+      startRequest: null,
       inFlight: 0,
     };
     rt.timers = new RuntimeTimers((fire) => {
@@ -269,7 +270,9 @@ export class InstanceRuntimes {
     rt.metaChanged = false;
     const consumed = rt.consumedMessages;
     rt.consumedMessages = [];
-    const entry = await this.store.commitStep(meta.instance.id, write, tx, consumed);
+    const startRequest = rt.startRequest;
+    rt.startRequest = null;
+    const entry = await this.store.commitStep(meta.instance.id, write, tx, consumed, startRequest);
     if (rt.ended) this.forget(rt);
     if (entry) this.outbox.add(entry);
   }

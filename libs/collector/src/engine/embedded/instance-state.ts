@@ -6,6 +6,7 @@ import {
   type EngineTask,
   type Variables,
 } from '../engine.port';
+import { type StartRequestRecord } from './embedded-engine.store';
 import { type StoredJob } from './jobs/stored-job';
 import { type RuntimeTimers } from './runtime-timers';
 import { type CompiledProcess } from './zeebe-model.compiler';
@@ -81,6 +82,8 @@ export interface Runtime {
   busy: number;
   /** Ids of the buffered messages this step delivered: removed from the store with its commit. */
   consumedMessages: string[];
+  /** The request a new instance was started for: recorded with its first step's commit, in the same write. */
+  startRequest: StartRequestRecord | null;
   /** Service task handlers that have not finished (their promise, or the wait before another attempt). */
   inFlight: number;
 }
