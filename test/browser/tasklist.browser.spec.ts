@@ -350,4 +350,60 @@ describe('web tasklist', () => {
       expect({ view, unnamed: await unnamedControls(frank) }).toEqual({ view, unnamed: [] });
     }
   });
+
+  it('searches by relevance, saves the filter under a name, shows it again after a reload and deletes it', async () => {
+    const task = (n: number, name: string, description?: string) => ({
+      id: `supplier-${n}`,
+      name,
+      description,
+      taskDefinitionKey: 'supplier-check',
+      sourceReference: {
+        type: 'generic',
+        instanceId: `supplier-${n}`,
+        definitionId: 'suppliers',
+        definitionKey: 'suppliers',
+        name: 'Suppliers',
+        applicationName: 'purchasing',
+      },
+      candidateUsers: ['gina'],
+    });
+    await app.command('CreateTask', task(1, 'Check supplier Schmidt'));
+    await app.command('CreateTask', task(2, 'Pay supplier', 'Invoice of Müller GmbH'));
+    await app.command('CreateTask', task(3, 'Check supplier Müller'));
+    const gina = await openAs('gina', 'buyers');
+    await gina.getByRole('tab', { name: /All tasks/ }).click();
+    await count(gina, 'all', 3);
+    const names = gina.getByRole('list', { name: 'All tasks' }).getByRole('button');
+
+    // Accents and case do not count; a match in the name ranks before one in the description.
+    await gina.getByRole('searchbox', { name: 'Search' }).fill('muller');
+    await gina.getByRole('button', { name: 'Search', exact: true }).click();
+    await count(gina, 'all', 2);
+    expect(await gina.getByLabel('Sort by').inputValue()).toBe('RELEVANCE');
+    await names.first().filter({ hasText: 'Check supplier Müller' }).waitFor();
+    expect(await names.allTextContents()).toEqual([
+      expect.stringContaining('Check supplier Müller'),
+      expect.stringContaining('Pay supplier'),
+    ]);
+
+    await gina.getByLabel('Save the current filter as').fill('Müller’s tasks');
+    await gina.getByRole('button', { name: 'Save filter' }).click();
+    await gina.getByRole('status').filter({ hasText: 'Saved as “Müller’s tasks”.' }).waitFor();
+
+    // After a reload the lists start unfiltered; the saved filter brings its search and order back.
+    await gina.reload();
+    await gina.getByRole('tab', { name: /All tasks/ }).click();
+    await count(gina, 'all', 3);
+    await gina.getByLabel('Saved filter', { exact: true }).selectOption({ label: 'Müller’s tasks' });
+    await count(gina, 'all', 2);
+    expect(await gina.getByRole('searchbox', { name: 'Search' }).inputValue()).toBe('muller');
+    expect(await gina.getByLabel('Sort by').inputValue()).toBe('RELEVANCE');
+    expect(await unnamedControls(gina)).toEqual([]);
+
+    await gina.getByRole('button', { name: 'Delete saved filter' }).click();
+    await gina.getByRole('status').filter({ hasText: 'Deleted “Müller’s tasks”.' }).waitFor();
+    expect(
+      await gina.getByLabel('Saved filter', { exact: true }).locator('option').allTextContents(),
+    ).toEqual(['None saved']);
+  });
 });

@@ -8,10 +8,17 @@ import { identityHeaders, loadIdentity, saveIdentity, type DevIdentity } from '.
 import { OidcSession, type OidcSettings } from './identity/oidc-session';
 import { StartProcess } from './processes/start-process';
 import { TaskDetail } from './tasks/task-detail';
-import { EMPTY_FILTER_FORM, FilterFormError, taskFilterOf, type FilterForm } from './tasks/task-filter';
+import { SavedFilters } from './tasks/saved-filters';
+import {
+  EMPTY_FILTER_FORM,
+  FilterFormError,
+  filterFormOf,
+  taskFilterOf,
+  type FilterForm,
+} from './tasks/task-filter';
 import { TaskFilters } from './tasks/task-filters';
 import { PAGE_SIZE, TaskList } from './tasks/task-list';
-import type { TaskFilter, TaskSort } from './tasks/task.types';
+import type { SavedFilter, TaskFilter, TaskSort } from './tasks/task.types';
 import { useLiveTaskCounts } from './tasks/use-live-task-counts';
 import { useLiveTasks } from './tasks/use-live-tasks';
 
@@ -28,6 +35,10 @@ const TABS: { id: TabId; label: string; filter: TaskFilter }[] = [
   { id: 'group', label: 'Group tasks', filter: { unassigned: true } },
   { id: 'all', label: 'All tasks', filter: {} },
 ];
+
+/** The lists' order until the user chooses another; a search switches to its relevance. */
+const DEFAULT_SORT: TaskSort = { field: 'CREATE_TIME', direction: 'ASC' };
+const searches = (form: FilterForm) => form.search.trim() !== '';
 
 export function App() {
   const [settings, setSettings] = useState<PageSettings | null>(null);
@@ -173,7 +184,7 @@ function Workspace({ settings, credentials, onTokenRenewed, signOutLabel, onSign
   const [tab, setTab] = useState<TabId>('group');
   const [form, setForm] = useState<FilterForm>(EMPTY_FILTER_FORM);
   const [formError, setFormError] = useState<FilterFormError | null>(null);
-  const [sort, setSort] = useState<TaskSort>({ field: 'CREATE_TIME', direction: 'ASC' });
+  const [sort, setSort] = useState<TaskSort | null>(DEFAULT_SORT);
   const [selected, setSelected] = useState<string | null>(null);
 
   const filters = useMemo(() => {
@@ -186,16 +197,34 @@ function Workspace({ settings, credentials, onTokenRenewed, signOutLabel, onSign
       return null;
     }
   }, [form]);
-  const apply = (next: FilterForm) => {
+  const apply = (next: FilterForm): boolean => {
     try {
       TABS.forEach((t) => taskFilterOf(next, t.filter));
-      setFormError(null);
-      setForm(next);
     } catch (error) {
-      if (error instanceof FilterFormError) setFormError(error);
-      else throw error;
+      if (error instanceof FilterFormError) {
+        setFormError(error);
+        return false;
+      }
+      throw error;
     }
+    setFormError(null);
+    // A new search ranks by relevance; without a search there is no relevance to sort by.
+    if (searches(next) && !searches(form)) setSort(null);
+    else if (!searches(next) && sort === null) setSort(DEFAULT_SORT);
+    setForm(next);
+    return true;
   };
+  const chooseSaved = (saved: SavedFilter) => {
+    const next = filterFormOf(saved.filter);
+    if (apply(next)) setSort(saved.sort[0] ?? (searches(next) ? null : DEFAULT_SORT));
+  };
+  const current = useMemo(() => {
+    try {
+      return { filter: taskFilterOf(form, {}), sort };
+    } catch {
+      return { filter: {}, sort };
+    }
+  }, [form, sort]);
 
   // Each tab reads one page at a time (a new filter or sort starts again at its first page); one
   // subscription counts all three.
@@ -278,6 +307,7 @@ function Workspace({ settings, credentials, onTokenRenewed, signOutLabel, onSign
                 ))}
               </div>
               <TaskFilters form={form} error={formError} onApply={apply} sort={sort} onSort={setSort} />
+              {me && <SavedFilters api={api} me={me.id} current={current} onChoose={chooseSaved} />}
               {TABS.filter((t) => t.id === tab).map((t) => (
                 <div key={t.id} id={`panel-${t.id}`} role="tabpanel" aria-labelledby={`tab-${t.id}`}>
                   <TaskList

@@ -105,3 +105,14 @@ export const DATA_ENTRY = `query DataEntry($entryType: String!, $entryId: String
     tasks { id name assignee processName }
   }
 }`;
+
+/** Saved filters (saved-filters.graphql, beside the contract). */
+const SAVED_FILTER_FIELDS = `id name filter sort { field direction } owner sharedWithGroups`;
+
+export const SAVED_FILTERS = `query SavedFilters { savedFilters { ${SAVED_FILTER_FIELDS} } }`;
+
+export const SAVE_FILTER = `mutation SaveFilter($name: String!, $filter: TaskFilter!, $sort: [TaskSort!]) {
+  saveFilter(name: $name, filter: $filter, sort: $sort) { ${SAVED_FILTER_FIELDS} }
+}`;
+
+export const DELETE_FILTER = `mutation DeleteFilter($id: ID!) { deleteFilter(id: $id) }`;

@@ -2,6 +2,7 @@ import type { FilterOperator, TaskFilter } from './task.types';
 
 /** The filter form's fields as the inputs hold them (strings, dates as `yyyy-mm-dd`). */
 export interface FilterForm {
+  search: string;
   text: string;
   processDefinitionKey: string;
   priorityMin: string;
@@ -17,6 +18,7 @@ export interface FilterForm {
 }
 
 export const EMPTY_FILTER_FORM: FilterForm = {
+  search: '',
   text: '',
   processDefinitionKey: '',
   priorityMin: '',
@@ -73,6 +75,8 @@ const payloadValue = (raw: string): unknown => {
  */
 export function taskFilterOf(form: FilterForm, tab: TaskFilter): TaskFilter {
   const filter: TaskFilter = { ...tab };
+  const search = form.search.trim();
+  if (search) filter.search = search;
   const text = form.text.trim();
   if (text) filter.text = text;
   const process = form.processDefinitionKey.trim();
@@ -105,4 +109,36 @@ export function taskFilterOf(form: FilterForm, tab: TaskFilter): TaskFilter {
     filter.payload = [{ path, op: form.payloadOp, value: payloadValue(form.payloadValue.trim()) }];
   }
   return filter;
+}
+
+/**
+ * The form that shows a saved filter (the inverse of {@link taskFilterOf} without a tab's conditions):
+ * dates as their day, the first payload condition. A saved filter with conditions the form cannot show
+ * (several payload conditions, a tab's own) keeps them only in what it was saved with.
+ */
+export function filterFormOf(filter: TaskFilter): FilterForm {
+  const dayOf = (iso: string | undefined) => (iso ? iso.slice(0, 10) : '');
+  const condition = filter.payload?.[0];
+  return {
+    search: filter.search ?? '',
+    text: filter.text ?? '',
+    processDefinitionKey: filter.processDefinitionKey ?? '',
+    priorityMin:
+      filter.priorityMin === undefined || filter.priorityMin === null ? '' : String(filter.priorityMin),
+    priorityMax:
+      filter.priorityMax === undefined || filter.priorityMax === null ? '' : String(filter.priorityMax),
+    dueAfter: dayOf(filter.dueAfter),
+    dueBefore: dayOf(filter.dueBefore),
+    followUpAfter: dayOf(filter.followUpAfter),
+    followUpBefore: dayOf(filter.followUpBefore),
+    includeDeferred: filter.includeDeferred === true,
+    payloadPath: condition?.path ?? '',
+    payloadOp: condition?.op ?? 'EQ',
+    payloadValue:
+      condition === undefined
+        ? ''
+        : typeof condition.value === 'string'
+          ? condition.value
+          : JSON.stringify(condition.value),
+  };
 }

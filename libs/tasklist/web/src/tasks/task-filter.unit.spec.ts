@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { EMPTY_FILTER_FORM, FilterFormError, taskFilterOf } from './task-filter';
+import {
+  EMPTY_FILTER_FORM,
+  FilterFormError,
+  filterFormOf,
+  taskFilterOf,
+  type FilterForm,
+} from './task-filter';
 
 describe('taskFilterOf', () => {
   it('keeps the tab conditions and adds only the fields that are filled in', () => {
@@ -52,5 +58,40 @@ describe('taskFilterOf', () => {
     expect(error).toBeInstanceOf(FilterFormError);
     expect((error as FilterFormError).field).toBe(field);
     expect((error as FilterFormError).message).toContain(field);
+  });
+
+  it('puts a search into the filter, trimmed, and leaves a blank one out', () => {
+    expect(taskFilterOf({ ...EMPTY_FILTER_FORM, search: '  müller 4711 ' }, {})).toEqual({
+      search: 'müller 4711',
+    });
+    expect(taskFilterOf({ ...EMPTY_FILTER_FORM, search: '   ' }, {})).toEqual({});
+  });
+});
+
+describe('filterFormOf', () => {
+  it('shows a saved filter in the form, which gives the same filter back', () => {
+    const form: FilterForm = {
+      ...EMPTY_FILTER_FORM,
+      search: 'invoice',
+      processDefinitionKey: 'invoice-approval',
+      priorityMin: '0',
+      priorityMax: '80',
+      dueAfter: '2026-05-01',
+      followUpBefore: '2026-06-30',
+      includeDeferred: true,
+      payloadPath: 'customer.tier',
+      payloadOp: 'IN',
+      payloadValue: '["gold","silver"]',
+    };
+    const saved = taskFilterOf(form, {});
+    expect(filterFormOf(saved)).toEqual(form);
+    expect(taskFilterOf(filterFormOf(saved), {})).toEqual(saved);
+  });
+
+  it('shows text payload values as typed, and an empty filter as the empty form', () => {
+    expect(filterFormOf({ payload: [{ path: 'supplier', op: 'EQ', value: 'ACME' }] })).toMatchObject({
+      payloadValue: 'ACME',
+    });
+    expect(filterFormOf({})).toEqual(EMPTY_FILTER_FORM);
   });
 });

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { FilterOperator, TaskSort, TaskSortField } from './task.types';
 import { FilterFormError, type FilterForm } from './task-filter';
 
@@ -11,17 +11,24 @@ const SORT_FIELDS: { field: TaskSortField; label: string }[] = [
   { field: 'NAME', label: 'Name' },
 ];
 
+/** The sort select's value for "by relevance": no sort at all, which a search ranks by. */
+const RELEVANCE = 'RELEVANCE';
+
 interface Props {
   form: FilterForm;
   error: FilterFormError | null;
   onApply: (form: FilterForm) => void;
-  sort: TaskSort;
-  onSort: (sort: TaskSort) => void;
+  /** null: by relevance (offered while a search is applied). */
+  sort: TaskSort | null;
+  onSort: (sort: TaskSort | null) => void;
 }
 
-/** The filters of the contract's `TaskFilter` and its sorts, applied to every tab. */
+/** The search, the filters of the contract's `TaskFilter` and its sorts, applied to every tab. */
 export function TaskFilters({ form, error, onApply, sort, onSort }: Props) {
   const [draft, setDraft] = useState<FilterForm>(form);
+  // A saved filter chosen elsewhere replaces what the inputs hold.
+  useEffect(() => setDraft(form), [form]);
+  const searching = form.search.trim() !== '';
   const field = (name: keyof FilterForm, label: string, type: 'text' | 'number' | 'date' = 'text') => (
     <div class="field">
       <label for={`filter-${name}`}>{label}</label>
@@ -36,13 +43,39 @@ export function TaskFilters({ form, error, onApply, sort, onSort }: Props) {
   );
   return (
     <section class="filters" aria-label="Filters and sort">
+      <form
+        role="search"
+        class="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          onApply(draft);
+        }}
+      >
+        <label for="filter-search">Search</label>
+        <input
+          id="filter-search"
+          type="search"
+          value={draft.search}
+          aria-invalid={error?.field === 'search'}
+          onInput={(e) => setDraft({ ...draft, search: e.currentTarget.value })}
+        />
+        <button type="submit">Search</button>
+      </form>
       <div class="sort">
         <label for="sort-field">Sort by</label>
         <select
           id="sort-field"
-          value={sort.field}
-          onChange={(e) => onSort({ ...sort, field: e.currentTarget.value as TaskSortField })}
+          value={sort?.field ?? RELEVANCE}
+          onChange={(e) => {
+            const field = e.currentTarget.value;
+            onSort(
+              field === RELEVANCE
+                ? null
+                : { direction: sort?.direction ?? 'ASC', field: field as TaskSortField },
+            );
+          }}
         >
+          {(searching || sort === null) && <option value={RELEVANCE}>Relevance</option>}
           {SORT_FIELDS.map((s) => (
             <option key={s.field} value={s.field}>
               {s.label}
@@ -52,8 +85,11 @@ export function TaskFilters({ form, error, onApply, sort, onSort }: Props) {
         <label for="sort-direction">Order</label>
         <select
           id="sort-direction"
-          value={sort.direction}
-          onChange={(e) => onSort({ ...sort, direction: e.currentTarget.value as TaskSort['direction'] })}
+          value={sort?.direction ?? 'DESC'}
+          disabled={sort === null}
+          onChange={(e) =>
+            sort && onSort({ ...sort, direction: e.currentTarget.value as TaskSort['direction'] })
+          }
         >
           <option value="ASC">Ascending</option>
           <option value="DESC">Descending</option>

@@ -72,6 +72,8 @@ export interface TaskFilter {
   assignedToMe?: boolean;
   unassigned?: boolean;
   includeDeferred?: boolean;
+  /** Free text, ranked by relevance when no sort is given (added beside the contract). */
+  search?: string;
   text?: string;
   processDefinitionKey?: string;
   priorityMin?: number;
@@ -81,4 +83,14 @@ export interface TaskFilter {
   followUpBefore?: string;
   followUpAfter?: string;
   payload?: { path: string; op: FilterOperator; value: unknown }[];
+}
+
+/** A filter the user saved, or one an admin shared with one of the user's groups (beside the contract). */
+export interface SavedFilter {
+  id: string;
+  name: string;
+  filter: TaskFilter;
+  sort: TaskSort[];
+  owner: string;
+  sharedWithGroups: string[];
 }

@@ -17,7 +17,8 @@ export interface LiveTasks extends TaskPageState {
 export function useLiveTasks(
   api: TasklistApi,
   filter: TaskFilter | null,
-  sort: TaskSort,
+  /** null: no sort, so that a search ranks by relevance. */
+  sort: TaskSort | null,
   pageSize: number,
 ): LiveTasks {
   const [state, setState] = useState<TaskPageState>(INITIAL_TASK_PAGE);
@@ -27,7 +28,7 @@ export function useLiveTasks(
   useEffect(() => {
     if (filter === null) return undefined;
     setState(INITIAL_TASK_PAGE);
-    const page = new LiveTaskPage(api, filter, [sort], pageSize, setState);
+    const page = new LiveTaskPage(api, filter, sort ? [sort] : [], pageSize, setState);
     list.current = page;
     return () => {
       page.close();
@@ -35,7 +36,7 @@ export function useLiveTasks(
     };
     // The filter is compared by its JSON: a new object with the same conditions keeps the subscription.
   }, [api, key, pageSize]);
-  useEffect(() => list.current?.sortBy([sort]), [sortKey]);
+  useEffect(() => list.current?.sortBy(sort ? [sort] : []), [sortKey]);
   return {
     ...state,
     next: () => list.current?.next(),
