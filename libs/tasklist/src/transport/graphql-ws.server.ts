@@ -26,6 +26,7 @@ import { QueryLimits } from '../protection/query-limits';
 import { TasklistContextFactory } from '../tasklist.context';
 import { formatForClient, tasklistError } from '../tasklist.errors';
 import { TASKLIST_OPTIONS, type TasklistOptions } from '../tasklist.options';
+import { PeerLiveness } from './peer-liveness';
 
 const { getOperationAST, GraphQLError, parse, validate } = graphql;
 
@@ -146,24 +147,22 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
       },
     });
     this.wss.on('connection', (socket: WebSocket, request: IncomingMessage) => this.open(socket, request));
-    // Dead peers are found by ping/pong; their subscriptions end with the socket.
-    const alive = new WeakSet<WebSocket>();
+    // Dead peers are found by ping/pong; their subscriptions end with the socket. The sweep waits for the
+    // input already received (setImmediate runs after the poll phase), so that a pong read late counts.
     this.keepAlive = setInterval(() => {
-      for (const socket of this.wss?.clients ?? []) {
-        if (!alive.has(socket)) {
-          socket.terminate();
-          continue;
-        }
-        alive.delete(socket);
-        socket.ping();
-      }
+      setImmediate(() =>
+        this.liveness.sweep(
+          this.wss?.clients ?? [],
+          (socket) => socket.ping(),
+          (socket) => socket.terminate(),
+        ),
+      );
     }, KEEP_ALIVE_MS);
     this.keepAlive.unref();
-    this.alive = alive;
     httpServer.on('upgrade', this.onUpgrade);
   }
 
-  private alive = new WeakSet<WebSocket>();
+  private readonly liveness = new PeerLiveness<WebSocket>();
   /** Open, authenticated connections per user. */
   private readonly connections = new Map<string, number>();
 
@@ -171,8 +170,9 @@ export class GraphqlWsServer implements OnApplicationBootstrap, BeforeApplicatio
   private open(socket: WebSocket, request: IncomingMessage): void {
     const protocol = this.protocol;
     if (!protocol) return socket.close(CLOSE_GOING_AWAY, GOING_AWAY_REASON);
-    this.alive.add(socket);
-    socket.on('pong', () => this.alive.add(socket));
+    this.liveness.seen(socket);
+    socket.on('pong', () => this.liveness.seen(socket));
+    socket.on('message', () => this.liveness.seen(socket));
     socket.once('error', (error) => {
       this.logger.warn(`TASKLIST-302 socket error: ${error.message}`);
       socket.close(CloseCode.BadRequest, error.message.slice(0, 120));
