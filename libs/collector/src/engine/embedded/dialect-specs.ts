@@ -50,6 +50,8 @@ export interface LoopSpec {
   outputCollection: string | null;
   /** FEEL: what each instance adds to the output collection. */
   outputElement: string | null;
+  /** FEEL: evaluated in the body's scope after each inner instance completes; true ends the body. */
+  completionCondition: string | null;
 }
 
 /** A script task's `zeebe:script`: a FEEL expression whose value goes to the result variable. */

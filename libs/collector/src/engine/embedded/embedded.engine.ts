@@ -138,7 +138,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       this.logger,
       (name, variables) => this.startByMessage(name, variables),
     );
-    this.runtimes.subscriptionOpened = (rt, elementId) => this.messages.subscriptionOpened(rt, elementId);
+    this.runtimes.subscriptionOpened = (rt, key) => this.messages.subscriptionOpened(rt, key);
     this.workerJobs = new Jobs(this.runtimes, this.logger);
     this.runtimes.jobs = this.workerJobs;
   }
