@@ -6,6 +6,7 @@ import {
   type ModdleElement,
   type SerializedElement,
 } from './dialect-specs';
+import { checkCallActivity } from './call-activities';
 import { checkFeelSyntax, isFeel } from './feel';
 
 /** What a check needs of the compiler. */
@@ -35,6 +36,7 @@ export function newDialectSpecs(): DialectSpecs {
     decisions: new Map(),
     loops: new Map(),
     messageStarts: new Map(),
+    callActivities: new Map(),
   };
 }
 
@@ -68,6 +70,9 @@ export function checkDialectElement(element: SerializedElement, ctx: DialectCont
     case 'bpmn:ReceiveTask':
       ctx.checkExtensions(element, SCOPE_EXTENSIONS);
       ctx.messageEvent(element, element.behaviour);
+      return true;
+    case 'bpmn:CallActivity':
+      checkCallActivity(element, ctx);
       return true;
     case 'bpmn:ScriptTask':
       ctx.checkExtensions(element, SCRIPT_EXTENSIONS);
@@ -261,6 +266,7 @@ const MULTI_INSTANCE_TYPES = new Set([
   'bpmn:BusinessRuleTask',
   'bpmn:ScriptTask',
   'bpmn:SubProcess',
+  'bpmn:CallActivity',
   'bpmn:Task',
   'bpmn:ManualTask',
 ]);

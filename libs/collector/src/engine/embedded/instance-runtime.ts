@@ -16,6 +16,7 @@ import {
   type OpenTask,
   type Runtime,
 } from './instance-state';
+import { type CallActivities } from './call-activities';
 import { type Jobs } from './jobs/jobs';
 
 import { COMPLETION_CONDITION, INPUT_COLLECTION } from './dialect-elements';
@@ -34,6 +35,7 @@ import { type UserTasks } from './user-tasks';
 import {
   dropScope,
   propagateToScopes,
+  scopeAround,
   scopeOfMessage,
   visibleVariables,
   type MessageScope,
@@ -58,6 +60,8 @@ export class InstanceRuntimes {
   subscriptionOpened: ((rt: Runtime, key: string) => void) | null = null;
   /** The jobs of the job-based elements without an in-process handler (set once by the engine). */
   jobs!: Jobs;
+  /** The call activities' children (set once by the engine). */
+  callActivities!: CallActivities;
   private readonly runtimes = new Map<string, Runtime>();
   /** Instances whose engine is in memory, least recently used first. */
   private readonly live = new Map<string, Runtime>();
@@ -224,9 +228,20 @@ export class InstanceRuntimes {
     for (const open of Object.values(rt.meta.tasks)) this.userTasks.cancel(rt, open, taskReason);
     for (const key of Object.keys(rt.meta.subscriptions)) this.subscriptions.unsubscribe(rt, key);
     this.jobs.forget(rt);
+    this.callActivities.instanceEnded(rt);
     this.emit(rt, rt.meta.instance.id, event);
     rt.ended = true;
     rt.timers.clearAll();
+    if (rt.meta.calledBy) {
+      const finished = event.type === 'processInstance.finished';
+      const reason =
+        event.type === 'processInstance.cancelled'
+          ? event.reason === 'incident'
+            ? `failed: ${event.error ?? 'an incident'}`
+            : 'was cancelled'
+          : 'ended';
+      this.callActivities.childEnded(rt, finished, reason);
+    }
   }
 
   /** Stops every timer and waits for the steps under way. */
@@ -358,9 +373,13 @@ export class InstanceRuntimes {
     switch (name) {
       case 'activity.start': {
         const compiled = rt.definition.compiled;
-        const parent = parentScope(api);
+        const parent = scopeAround(api);
         if (compiled.loops.has(api.id)) this.multiInstances.bodyStarted(rt, api.id, api.executionId, parent);
-        else if (compiled.ioMappings.has(api.id) || compiled.parents.has(api.id))
+        else if (
+          compiled.ioMappings.has(api.id) ||
+          compiled.parents.has(api.id) ||
+          compiled.callActivities.has(api.id)
+        )
           this.mapping(rt, () => this.ioMappings.enter(rt, api.id, api.executionId, parent));
         return;
       }
@@ -406,6 +425,11 @@ export class InstanceRuntimes {
         for (const key of [api.executionId, api.id])
           if (meta.subscriptions[key]?.elementId === api.id) this.subscriptions.unsubscribe(rt, key);
         this.jobs.elementLeft(rt, api.executionId);
+        this.callActivities.left(rt, api.executionId);
+        return;
+      }
+      case 'activity.call': {
+        this.mapping(rt, () => this.callActivities.called(rt, api));
         return;
       }
       case 'process.end':
@@ -428,8 +452,10 @@ export class InstanceRuntimes {
         if (routingKey === 'execute.start') this.multiInstances.innerStarted(rt, activity.id, content);
         else if (routingKey === 'execute.completed')
           this.multiInstances.innerEnded(rt, activity.id, content, true);
-        else if (routingKey === 'execute.discard' || routingKey === 'execute.cancel')
+        else if (routingKey === 'execute.discard' || routingKey === 'execute.cancel') {
           this.multiInstances.innerEnded(rt, activity.id, content, false);
+          this.callActivities.left(rt, content.executionId);
+        }
       });
     };
     return {
@@ -515,10 +541,4 @@ interface LoopActivity {
     ): void;
     cancel(consumerTag: string): void;
   };
-}
-
-/** The execution id of the scope an element instance runs in: its sub-process's, or none in the process. */
-function parentScope(api: ElementApi): string | undefined {
-  const parent = api.content?.parent;
-  return parent && parent.type !== 'bpmn:Process' ? parent.executionId : undefined;
 }

@@ -6,6 +6,7 @@ import {
   type EngineTask,
   type Variables,
 } from '../engine.port';
+import { type CallingInstance, type OpenCall } from './call-activities';
 import { type StartRequestRecord } from './embedded-engine.store';
 import { type StoredJob } from './jobs/stored-job';
 import { type RuntimeTimers } from './runtime-timers';
@@ -59,6 +60,10 @@ export interface InstanceMeta {
   hasTimers: boolean;
   /** The variable scopes of element instances, by execution id (variable-scopes.ts). */
   locals?: Record<string, LocalScope>;
+  /** The call activity instance that started this instance (call-activities.ts). */
+  calledBy?: CallingInstance;
+  /** Call activity instances waiting for their child, by execution id. */
+  calls?: Record<string, OpenCall>;
 }
 
 /** bpmn-engine's element API as used here. */

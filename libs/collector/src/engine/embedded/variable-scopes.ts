@@ -1,5 +1,5 @@
 import { type Variables } from '../engine.port';
-import { type LocalScope, type Runtime } from './instance-state';
+import { type ElementApi, type LocalScope, type Runtime } from './instance-state';
 
 /**
  * The variable scopes of a running instance, as Camunda 8 has them: the process variables at the root, and
@@ -108,4 +108,10 @@ export function scopeOfMessage(rt: Runtime, content: MessageScope | undefined): 
     ...(content.parent?.path ?? []).map((p) => p.executionId),
   ];
   return candidates.find((id) => id !== undefined && Object.hasOwn(rt.meta.locals!, id));
+}
+
+/** The execution id of the scope an element instance runs in: its sub-process's, or none in the process. */
+export function scopeAround(api: ElementApi): string | undefined {
+  const parent = api.content?.parent;
+  return parent && parent.type !== 'bpmn:Process' ? parent.executionId : undefined;
 }

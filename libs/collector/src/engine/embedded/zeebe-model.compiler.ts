@@ -96,6 +96,7 @@ const SUPPORTED_TYPES = new Set([
   'bpmn:BusinessRuleTask',
   'bpmn:EventBasedGateway',
   'bpmn:ReceiveTask',
+  'bpmn:CallActivity',
 ]);
 
 // Root elements and artifacts that bpmn-engine lists beside the flow nodes: nothing to run.

@@ -1,0 +1,115 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { type EngineEvent, type EngineTask, type Variables } from '../engine.port';
+import { EmbeddedProcessEngine } from './embedded.engine';
+
+const xml = readFileSync(join(__dirname, 'fixtures', 'dialect', 'call-activity.bpmn'), 'utf8');
+
+type Started = Extract<EngineEvent, { type: 'processInstance.started' }>;
+type Cancelled = Extract<EngineEvent, { type: 'processInstance.cancelled' }>;
+
+describe('embedded engine: call activities', () => {
+  let dataDir: string;
+  let engine: EmbeddedProcessEngine;
+  const events: EngineEvent[] = [];
+  const taskVariables = new Map<string, Variables>();
+  let delivered: () => void = () => undefined;
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'eddy-call-activity-'));
+    engine = await EmbeddedProcessEngine.open({ dataDir, durability: 'normal' });
+    events.length = 0;
+    taskVariables.clear();
+    engine.onTransaction(async (tx) => {
+      events.push(...tx.events);
+      for (const [taskId, variables] of Object.entries(tx.variables)) taskVariables.set(taskId, variables);
+      delivered();
+    });
+    await engine.deploy({ xml, resourceName: 'call-activity.bpmn' });
+  });
+  afterEach(async () => {
+    await engine.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const all = <T extends EngineEvent>(match: (e: EngineEvent) => e is T): T[] => events.filter(match);
+  const until = async <T extends EngineEvent>(match: (e: EngineEvent) => e is T, count = 1): Promise<T[]> => {
+    for (;;) {
+      const found = all(match);
+      if (found.length >= count) return found;
+      await new Promise<void>((resolve) => (delivered = resolve));
+    }
+  };
+  const tasksOf = (elementId: string, count = 1): Promise<EngineTask[]> =>
+    until(
+      (e): e is Extract<EngineEvent, { type: 'task.created' }> =>
+        e.type === 'task.created' && e.task.taskDefinitionKey === elementId,
+      count,
+    ).then((found) => found.map((e) => e.task));
+  const childrenOf = (parentId: string, count: number) =>
+    until(
+      (e): e is Started => e.type === 'processInstance.started' && e.instance.parentInstanceId === parentId,
+      count,
+    );
+
+  it('starts the called process as an instance of its own that knows its caller, and goes on with its outputs', async () => {
+    const { instanceId } = await engine.startProcessInstance({
+      definitionKey: 'call-parent',
+      variables: { applicant: 'ann' },
+    });
+    const [child] = await childrenOf(instanceId, 1);
+    expect(child.instance.processDefinitionKey).toBe('call-child');
+    expect(child.instance.id).not.toBe(instanceId);
+    expect(child.variables).toMatchObject({ applicant: 'ann', reviewer: 'ann-reviewer' });
+    const [review] = await tasksOf('review');
+    expect(review.assignee).toBe('ann-reviewer');
+    await engine.completeTask(review.id, { decision: 'ok', extra: 1 });
+
+    // The multi-instance call activity: a child per item, given only its input mapping.
+    const each = await childrenOf(instanceId, 3);
+    expect(each.slice(1).map((e) => e.variables)).toEqual([{ reviewer: 'bob' }, { reviewer: 'cy' }]);
+    const reviews = await tasksOf('review', 3);
+    await engine.completeTask(reviews[2].id, { decision: 'no' });
+    await engine.completeTask(reviews[1].id, { decision: 'yes' });
+
+    const [after] = await tasksOf('afterCalls');
+    const variables = taskVariables.get(after.id)!;
+    expect(variables).toMatchObject({ verdict: 'ok', decisions: ['yes', 'no'] });
+    // propagateAllChildVariables="false" on the first: only its output mapping came back.
+    expect(variables).not.toHaveProperty('extra');
+    expect(variables).not.toHaveProperty('reviewer');
+    // Every child finished; the caller is still waiting at its user task.
+    const finished = all(
+      (e): e is Extract<EngineEvent, { type: 'processInstance.finished' }> =>
+        e.type === 'processInstance.finished',
+    );
+    expect(finished.map((e) => e.instance.id).sort()).toEqual(each.map((e) => e.instance.id).sort());
+  });
+
+  it('cancels the child when its caller is cancelled', async () => {
+    const { instanceId } = await engine.startProcessInstance({
+      definitionKey: 'call-parent',
+      variables: { applicant: 'ann' },
+    });
+    const [child] = await childrenOf(instanceId, 1);
+    await tasksOf('review');
+    await engine.cancelProcessInstance(instanceId);
+    const cancelled = await until(
+      (e): e is Cancelled => e.type === 'processInstance.cancelled' && e.instance.id === child.instance.id,
+    );
+    expect(cancelled[0].reason).toBe('cancelled');
+    const [task] = await tasksOf('review');
+    await expect(engine.completeTask(task.id, {})).rejects.toMatchObject({ code: 'UNKNOWN_TASK' });
+  });
+
+  it('ends the caller with an incident naming the call activity when the called process is not deployed', async () => {
+    const { instanceId } = await engine.startProcessInstance({ definitionKey: 'call-missing' });
+    const [cancelled] = await until(
+      (e): e is Cancelled => e.type === 'processInstance.cancelled' && e.instance.id === instanceId,
+    );
+    expect(cancelled.reason).toBe('incident');
+    expect(cancelled.error).toContain('callNowhere: cannot start process no-such');
+  });
+});
