@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { type EngineEvent, type EngineTask, type Variables } from '../engine.port';
+import { DeliveredTransactions } from '@eddy/testing/delivered-transactions';
+import { type EngineEvent } from '../engine.port';
 import { EmbeddedProcessEngine } from './embedded.engine';
 
 const xml = readFileSync(join(__dirname, 'fixtures', 'dialect', 'call-activity.bpmn'), 'utf8');
@@ -13,20 +14,13 @@ type Cancelled = Extract<EngineEvent, { type: 'processInstance.cancelled' }>;
 describe('embedded engine: call activities', () => {
   let dataDir: string;
   let engine: EmbeddedProcessEngine;
-  const events: EngineEvent[] = [];
-  const taskVariables = new Map<string, Variables>();
-  let delivered: () => void = () => undefined;
+  const delivered = new DeliveredTransactions();
 
   beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'eddy-call-activity-'));
     engine = await EmbeddedProcessEngine.open({ dataDir, durability: 'normal' });
-    events.length = 0;
-    taskVariables.clear();
-    engine.onTransaction(async (tx) => {
-      events.push(...tx.events);
-      for (const [taskId, variables] of Object.entries(tx.variables)) taskVariables.set(taskId, variables);
-      delivered();
-    });
+    delivered.clear();
+    engine.onTransaction(delivered.handler);
     await engine.deploy({ xml, resourceName: 'call-activity.bpmn' });
   });
   afterEach(async () => {
@@ -34,20 +28,10 @@ describe('embedded engine: call activities', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const all = <T extends EngineEvent>(match: (e: EngineEvent) => e is T): T[] => events.filter(match);
-  const until = async <T extends EngineEvent>(match: (e: EngineEvent) => e is T, count = 1): Promise<T[]> => {
-    for (;;) {
-      const found = all(match);
-      if (found.length >= count) return found;
-      await new Promise<void>((resolve) => (delivered = resolve));
-    }
-  };
-  const tasksOf = (elementId: string, count = 1): Promise<EngineTask[]> =>
-    until(
-      (e): e is Extract<EngineEvent, { type: 'task.created' }> =>
-        e.type === 'task.created' && e.task.taskDefinitionKey === elementId,
-      count,
-    ).then((found) => found.map((e) => e.task));
+  const until = <T extends EngineEvent>(match: (e: EngineEvent) => e is T, count = 1) =>
+    delivered.until(match, count);
+  const all = <T extends EngineEvent>(match: (e: EngineEvent) => e is T) => delivered.all(match);
+  const tasksOf = (elementId: string, count = 1) => delivered.tasks(elementId, count);
   const childrenOf = (parentId: string, count: number) =>
     until(
       (e): e is Started => e.type === 'processInstance.started' && e.instance.parentInstanceId === parentId,
@@ -75,7 +59,7 @@ describe('embedded engine: call activities', () => {
     await engine.completeTask(reviews[1].id, { decision: 'yes' });
 
     const [after] = await tasksOf('afterCalls');
-    const variables = taskVariables.get(after.id)!;
+    const variables = delivered.taskVariables.get(after.id)!;
     expect(variables).toMatchObject({ verdict: 'ok', decisions: ['yes', 'no'] });
     // propagateAllChildVariables="false" on the first: only its output mapping came back.
     expect(variables).not.toHaveProperty('extra');

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { DeliveredTransactions } from '@eddy/testing/delivered-transactions';
 import { type EngineEvent, type EngineTask } from '../engine.port';
 import { EmbeddedProcessEngine } from './embedded.engine';
 
@@ -10,17 +11,13 @@ const xml = readFileSync(join(__dirname, 'fixtures', 'dialect', 'inclusive-gatew
 describe('embedded engine: inclusive gateways', () => {
   let dataDir: string;
   let engine: EmbeddedProcessEngine;
-  const events: EngineEvent[] = [];
-  let delivered: () => void = () => undefined;
+  const delivered = new DeliveredTransactions();
 
   beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'eddy-inclusive-'));
     engine = await EmbeddedProcessEngine.open({ dataDir, durability: 'normal' });
-    events.length = 0;
-    engine.onTransaction(async (tx) => {
-      events.push(...tx.events);
-      delivered();
-    });
+    delivered.clear();
+    engine.onTransaction(delivered.handler);
     await engine.deploy({ xml, resourceName: 'inclusive-gateway.bpmn' });
   });
   afterEach(async () => {
@@ -28,24 +25,11 @@ describe('embedded engine: inclusive gateways', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const until = async (match: (e: EngineEvent) => boolean): Promise<EngineEvent> => {
-    for (;;) {
-      const found = events.find(match);
-      if (found) return found;
-      await new Promise<void>((resolve) => (delivered = resolve));
-    }
-  };
-  const created = (elementId: string) =>
-    events.flatMap((e) =>
-      e.type === 'task.created' && e.task.taskDefinitionKey === elementId ? [e.task] : [],
-    );
-  const taskOf = async (elementId: string): Promise<EngineTask> => {
-    await until((e) => e.type === 'task.created' && e.task.taskDefinitionKey === elementId);
-    return created(elementId)[0];
-  };
+  const created = (elementId: string) => delivered.created(elementId);
+  const taskOf = async (elementId: string): Promise<EngineTask> => (await delivered.tasks(elementId))[0];
   const complete = async (task: EngineTask) => {
     await engine.completeTask(task.id, {});
-    await until((e) => e.type === 'task.completed' && e.task.id === task.id);
+    await delivered.until((e): e is EngineEvent => e.type === 'task.completed' && e.task.id === task.id);
   };
 
   it('forks to every flow whose condition holds, and joins when both paths have arrived', async () => {
@@ -72,7 +56,7 @@ describe('embedded engine: inclusive gateways', () => {
     await taskOf('close');
     expect(created('activateSim')).toEqual([]);
 
-    events.length = 0;
+    delivered.clear();
     await engine.startProcessInstance({ definitionKey: 'inclusive-gateway', variables: {} });
     await complete(await taskOf('review'));
     await taskOf('close');

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { type EngineEvent, type Variables } from '../engine.port';
+import { DeliveredTransactions } from '@eddy/testing/delivered-transactions';
+import { type EngineEvent } from '../engine.port';
 import { EngineError } from '../engine.errors';
 import { type ActivatedJob } from '../job-worker.port';
 import { EmbeddedProcessEngine } from './embedded.engine';
@@ -12,21 +13,13 @@ const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'dial
 describe('embedded engine: multi-instance sub-processes and service tasks', () => {
   let dataDir: string;
   let engine: EmbeddedProcessEngine;
-  const events: EngineEvent[] = [];
-  /** The variables each task saw, by task id, as last delivered. */
-  const taskVariables = new Map<string, Variables>();
-  let delivered: () => void = () => undefined;
+  const delivered = new DeliveredTransactions();
 
   beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'eddy-multi-instance-'));
     engine = await EmbeddedProcessEngine.open({ dataDir, durability: 'normal' });
-    events.length = 0;
-    taskVariables.clear();
-    engine.onTransaction(async (tx) => {
-      events.push(...tx.events);
-      for (const [taskId, variables] of Object.entries(tx.variables)) taskVariables.set(taskId, variables);
-      delivered();
-    });
+    delivered.clear();
+    engine.onTransaction(delivered.handler);
     for (const name of ['multi-instance-jobs.bpmn', 'multi-instance-messages.bpmn'])
       await engine.deploy({ xml: fixture(name), resourceName: name });
   });
@@ -43,21 +36,6 @@ describe('embedded engine: multi-instance sub-processes and service tasks', () =
       maxJobsToActivate,
       requestTimeoutMs: 5_000,
     });
-
-  const until = async (match: (e: EngineEvent) => boolean): Promise<EngineEvent> => {
-    for (;;) {
-      const found = events.find(match);
-      if (found) return found;
-      await new Promise<void>((resolve) => (delivered = resolve));
-    }
-  };
-  const taskCreated = async (elementId: string) => {
-    for (;;) {
-      const found = events.find((e) => e.type === 'task.created' && e.task.taskDefinitionKey === elementId);
-      if (found) return found as Extract<EngineEvent, { type: 'task.created' }>;
-      await new Promise<void>((resolve) => (delivered = resolve));
-    }
-  };
 
   it('runs a parallel sub-process per item, each in a scope of its own, and collects the outputs in item order', async () => {
     await engine.startProcessInstance({
@@ -103,8 +81,8 @@ describe('embedded engine: multi-instance sub-processes and service tasks', () =
       await engine.jobs.complete(jobs[0].jobKey);
     }
     expect(shipped).toEqual(['A', 'B (flagged)']);
-    const done = await taskCreated('done');
-    expect(done.task.taskDefinitionKey).toBe('done');
+    const [done] = await delivered.tasks('done');
+    expect(done.taskDefinitionKey).toBe('done');
     expect(
       await engine.jobs.activate({
         type: 'ship-item',
@@ -127,8 +105,8 @@ describe('embedded engine: multi-instance sub-processes and service tasks', () =
     // The first instance is still waiting for its own message.
     expect(await shipped('o2', 'again')).toEqual({ instanceIds: [] });
     expect(await shipped('o1', 'T1')).toEqual({ instanceIds: [instanceId] });
-    const done = await taskCreated('done');
-    const variables = taskVariables.get(done.task.id);
+    const [done] = await delivered.tasks('done');
+    const variables = delivered.taskVariables.get(done.id);
     expect(variables).toMatchObject({ trackings: ['T1', 'T2'] });
     expect(variables).not.toHaveProperty('tracking');
     expect(variables).not.toHaveProperty('order');
@@ -144,10 +122,7 @@ describe('embedded engine: multi-instance sub-processes and service tasks', () =
     await engine.close();
 
     engine = await EmbeddedProcessEngine.open({ dataDir, durability: 'normal' });
-    engine.onTransaction(async (tx) => {
-      events.push(...tx.events);
-      delivered();
-    });
+    engine.onTransaction(delivered.handler);
     const [b] = await activate('check-item');
     expect(b.variables).toMatchObject({ item: { sku: 'B' }, sku: 'B', loopCounter: 2 });
     await engine.jobs.complete(b.jobKey, { result: 'B-ok' });
@@ -160,10 +135,10 @@ describe('embedded engine: multi-instance sub-processes and service tasks', () =
       definitionKey: 'multi-instance-jobs',
       variables: { items: 'A,B' },
     });
-    const cancelled = (await until((e) => e.type === 'processInstance.cancelled')) as Extract<
-      EngineEvent,
-      { type: 'processInstance.cancelled' }
-    >;
+    const [cancelled] = await delivered.until(
+      (e): e is Extract<EngineEvent, { type: 'processInstance.cancelled' }> =>
+        e.type === 'processInstance.cancelled',
+    );
     expect(cancelled.reason).toBe('incident');
     expect(cancelled.error).toContain(
       'checkItems: the inputCollection =items must be a list, but was string',
