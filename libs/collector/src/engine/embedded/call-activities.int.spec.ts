@@ -7,6 +7,7 @@ import { type EngineEvent } from '../engine.port';
 import { EmbeddedProcessEngine } from './embedded.engine';
 
 const xml = readFileSync(join(__dirname, 'fixtures', 'dialect', 'call-activity.bpmn'), 'utf8');
+const repoModel = (name: string) => readFileSync(join(__dirname, '../../../../../bpmn', name), 'utf8');
 
 type Started = Extract<EngineEvent, { type: 'processInstance.started' }>;
 type Cancelled = Extract<EngineEvent, { type: 'processInstance.cancelled' }>;
@@ -95,5 +96,39 @@ describe('embedded engine: call activities', () => {
     );
     expect(cancelled.reason).toBe('incident');
     expect(cancelled.error).toContain('callNowhere: cannot start process no-such');
+  });
+
+  it('runs the order-fulfilment model of bpmn/: a multi-instance call activity, then an inclusive gateway', async () => {
+    await engine.deploy({ xml: repoModel('order-fulfilment.bpmn'), resourceName: 'order-fulfilment.bpmn' });
+    const activate = (type: string) =>
+      engine.jobs.activate({
+        type,
+        worker: 'test',
+        timeoutMs: 60_000,
+        maxJobsToActivate: 10,
+        requestTimeoutMs: 5_000,
+      });
+    await engine.startProcessInstance({
+      definitionKey: 'order-fulfilment',
+      variables: { items: [{ sku: 'A' }, { sku: 'B' }], giftWrap: true, insured: true },
+    });
+    const picks = await activate('pick-item');
+    expect(picks.map((j) => j.variables.sku)).toEqual(['A', 'B']);
+    await engine.jobs.complete(picks[1].jobKey, { shelf: 'S2' });
+    await engine.jobs.complete(picks[0].jobKey, { shelf: 'S1' });
+
+    const [wrap] = await tasksOf('WrapGift');
+    expect(wrap.description).toBe('Wrap the 2 parcels');
+    const [insure] = await activate('insure-shipment');
+    await engine.jobs.complete(insure.jobKey);
+    await engine.completeTask(wrap.id, {});
+    const [ship] = await tasksOf('ShipOrder');
+    expect(delivered.taskVariables.get(ship.id)).toMatchObject({
+      parcels: [
+        { sku: 'A', shelf: 'S1' },
+        { sku: 'B', shelf: 'S2' },
+      ],
+    });
+    expect(delivered.taskVariables.get(ship.id)).not.toHaveProperty('shelf');
   });
 });
