@@ -1,46 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Logger } from '@nestjs/common';
 import { type Variables } from '../engine.port';
-import { type DialectContext } from './dialect-elements';
-import { type ModdleElement, type SerializedElement } from './dialect-specs';
 import { resolveAttribute } from './feel';
-import { type ElementApi, type Runtime } from './instance-state';
+import { type CallingInstance, type ElementApi, type OpenCall, type Runtime } from './instance-state';
 import { openScope, scopeAround, scopeOf, visibleVariables } from './variable-scopes';
-
-/** The instance a child instance was called by: its call activity instance. */
-export interface CallingInstance {
-  instanceId: string;
-  elementId: string;
-  executionId: string;
-}
-
-/** A call activity instance waiting for its child instance (in the caller's stored state). */
-export interface OpenCall {
-  elementId: string;
-  processId: string;
-  childInstanceId: string;
-}
-
-const CALL_ACTIVITY_EXTENSIONS = new Set(['zeebe:CalledElement', 'zeebe:IoMapping', 'zeebe:Properties']);
-
-/** Checks a call activity at deployment and records its `zeebe:calledElement`. */
-export function checkCallActivity(element: SerializedElement, ctx: DialectContext): void {
-  ctx.checkExtensions(element, CALL_ACTIVITY_EXTENSIONS);
-  const called = ctx.extension(element.behaviour, 'zeebe:CalledElement') as ModdleElement | undefined;
-  const processId = typeof called?.processId === 'string' ? called.processId.trim() : '';
-  if (processId === '') {
-    ctx.report(element, 'a call activity needs a zeebe:calledElement processId');
-    return;
-  }
-  ctx.checkFeel(element, 'zeebe:calledElement processId', processId);
-  // zeebe-bpmn-moddle reads the attributes as booleans; a model may hold them as text.
-  const flag = (value: unknown) => value !== false && value !== 'false';
-  ctx.specs.callActivities.set(element.id, {
-    processId,
-    propagateAllChildVariables: flag(called?.propagateAllChildVariables),
-    propagateAllParentVariables: flag(called?.propagateAllParentVariables),
-  });
-}
 
 /** What call activities need of the engine. */
 export interface CallActivitiesHost {

@@ -6,7 +6,6 @@ import {
   type ModdleElement,
   type SerializedElement,
 } from './dialect-specs';
-import { checkCallActivity } from './call-activities';
 import { checkFeelSyntax, isFeel } from './feel';
 
 /** What a check needs of the compiler. */
@@ -183,6 +182,27 @@ function checkScript(element: SerializedElement, ctx: DialectContext): void {
   }
   ctx.checkFeel(element, 'zeebe:script expression', expression);
   ctx.specs.scripts.set(element.id, { expression, resultVariable: resultVariable.trim() });
+}
+
+const CALL_ACTIVITY_EXTENSIONS = new Set(['zeebe:CalledElement', 'zeebe:IoMapping', 'zeebe:Properties']);
+
+/** Checks a call activity at deployment and records its `zeebe:calledElement`. */
+export function checkCallActivity(element: SerializedElement, ctx: DialectContext): void {
+  ctx.checkExtensions(element, CALL_ACTIVITY_EXTENSIONS);
+  const called = ctx.extension(element.behaviour, 'zeebe:CalledElement') as ModdleElement | undefined;
+  const processId = typeof called?.processId === 'string' ? called.processId.trim() : '';
+  if (processId === '') {
+    ctx.report(element, 'a call activity needs a zeebe:calledElement processId');
+    return;
+  }
+  ctx.checkFeel(element, 'zeebe:calledElement processId', processId);
+  // zeebe-bpmn-moddle reads the attributes as booleans; a model may hold them as text.
+  const flag = (value: unknown) => value !== false && value !== 'false';
+  ctx.specs.callActivities.set(element.id, {
+    processId,
+    propagateAllChildVariables: flag(called?.propagateAllChildVariables),
+    propagateAllParentVariables: flag(called?.propagateAllParentVariables),
+  });
 }
 
 function checkCalledDecision(element: SerializedElement, ctx: DialectContext): void {

@@ -6,7 +6,6 @@ import {
   type EngineTask,
   type Variables,
 } from '../engine.port';
-import { type CallingInstance, type OpenCall } from './call-activities';
 import { type StartRequestRecord } from './embedded-engine.store';
 import { type StoredJob } from './jobs/stored-job';
 import { type RuntimeTimers } from './runtime-timers';
@@ -18,6 +17,20 @@ export interface LocalScope {
   variables: Variables;
   /** The execution id of the scope around it; absent when that is the process. */
   parent?: string;
+}
+
+/** The instance a child instance was called by: its call activity instance. */
+export interface CallingInstance {
+  instanceId: string;
+  elementId: string;
+  executionId: string;
+}
+
+/** A call activity instance waiting for its child instance (in the caller's stored state). */
+export interface OpenCall {
+  elementId: string;
+  processId: string;
+  childInstanceId: string;
 }
 
 /** A deployed definition with what the compiler read from its XML. */
