@@ -59,8 +59,8 @@ describe('the platform on Camunda 8 (REST stub)', () => {
   });
 
   it('deploys bpmn/ to Camunda with the listeners and runs a task from the tasklist to Camunda and back', async () => {
-    // Five models and the decisions of order-discount.dmn.
-    expect(stub.requests.filter((r) => r === 'POST /deployments')).toHaveLength(6);
+    // Six models (order-fulfilment.bpmn holds two processes) and the decisions of order-discount.dmn.
+    expect(stub.requests.filter((r) => r === 'POST /deployments')).toHaveLength(7);
 
     const aliceClient = wsClient(url, alice);
     closers.push(() => void aliceClient.dispose());

@@ -144,8 +144,10 @@ describe('process lifecycle through the collector (embedded engine, core, event 
       'card-payment',
       'insurance-claim',
       'invoice-approval',
+      'item-packing',
       'leave-request',
       'order-discount',
+      'order-fulfilment',
     ]);
     expect(
       registered.find((e) => (e.data as { key: string }).key === 'invoice-approval')?.data,
@@ -337,7 +339,7 @@ describe('process lifecycle through the collector (embedded engine, core, event 
       'Invoice INV-100 from ACME over 400',
     );
     // Every definition is registered once, however often it is deployed.
-    expect(events.filter((e) => e.type === 'ProcessDefinitionRegistered')).toHaveLength(5);
+    expect(events.filter((e) => e.type === 'ProcessDefinitionRegistered')).toHaveLength(7);
   });
 
   it('creates one task when the core fails mid-transaction and the engine delivers it again', async () => {

@@ -28,6 +28,8 @@ export const processInstanceLifecycleSchema = z.strictObject({
   businessKey: z.string().max(1_000).optional(),
   startUserId: principalSchema.optional(),
   reason: textSchema.optional(),
+  /** `StartProcessInstance`: the instance of the same application whose call activity started this one. */
+  parentInstanceId: idSchema.optional(),
 });
 
 /** A user asked to cancel a running instance; the engine client tells the engine, whose report then closes it. */

@@ -28,7 +28,8 @@ interface ProcessInstanceEventData {
 
 export type ProcessInstanceStarted = {
   type: 'ProcessInstanceStarted';
-  data: ProcessInstanceEventData & { startUserId: string | null };
+  /** `parentInstanceId`: the instance whose call activity started it (absent when none did). */
+  data: ProcessInstanceEventData & { startUserId: string | null; parentInstanceId?: string };
 };
 export type ProcessInstanceFinished = { type: 'ProcessInstanceFinished'; data: ProcessInstanceEventData };
 export type ProcessInstanceCancelled = {

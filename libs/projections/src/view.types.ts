@@ -99,6 +99,8 @@ export interface ProcessInstanceView {
   businessKey: string | null;
   state: ProcessInstanceState;
   startUserId: string | null;
+  /** The instance (of the same application) whose call activity started it; absent when none did. */
+  parentInstanceId?: string;
   startTime: string | null;
   endTime: string | null;
   /** Why it was cancelled or suspended, when the engine said. */

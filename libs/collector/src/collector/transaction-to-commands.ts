@@ -267,7 +267,11 @@ function instanceCommand(event: Exclude<EngineEvent, EngineTaskEvent>, options: 
     case 'processInstance.started':
       return {
         type: 'StartProcessInstance',
-        data: event.startUserId ? { ...data, startUserId: event.startUserId } : data,
+        data: definedOnly({
+          ...data,
+          startUserId: event.startUserId || undefined,
+          parentInstanceId: event.instance.parentInstanceId,
+        }),
       };
     case 'processInstance.finished':
       return { type: 'FinishProcessInstance', data };

@@ -69,6 +69,13 @@ describe('transactionToCommands', () => {
     expect(command).toMatchObject({ type: 'StartProcessInstance', data: { startUserId: 'carol' } });
   });
 
+  it('carries the instance whose call activity started it into StartProcessInstance', () => {
+    const child = { ...instance, id: 'pi-2', parentInstanceId: 'pi-1' };
+    const started = ev({ type: 'processInstance.started', instance: child, variables: {} });
+    const [command] = transactionToCommands(tx([started], {}), options);
+    expect(command).toMatchObject({ type: 'StartProcessInstance', data: { parentInstanceId: 'pi-1' } });
+  });
+
   it('turns a start up to the first task into StartProcessInstance and one CreateTask with payload', () => {
     const started = ev({ type: 'processInstance.started', instance, variables: { amount: 12 } });
     const created = ev({ type: 'task.created', task: task() });

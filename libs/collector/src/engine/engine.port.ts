@@ -150,6 +150,8 @@ export interface EngineProcessInstance {
   businessKey: string | null;
   tenantId: string | null;
   startTime: string;
+  /** The instance whose call activity started this one (absent when none did). */
+  parentInstanceId?: string;
 }
 
 interface EngineEventBase {

@@ -75,6 +75,7 @@ export const processInstancesProjection: Projection<'process-instances'> = {
           state: 'RUNNING',
           startTime: event.data.time,
           startUserId: event.data.startUserId,
+          ...(event.data.parentInstanceId ? { parentInstanceId: event.data.parentInstanceId } : {}),
         });
       case 'ProcessInstanceFinished':
         return write({

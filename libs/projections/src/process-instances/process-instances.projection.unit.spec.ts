@@ -34,6 +34,17 @@ describe('process instances projection', () => {
       .thenReplayGivesSameView();
   });
 
+  it('knows the instance whose call activity started an instance', () => {
+    spec
+      .given()
+      .when({
+        type: 'ProcessInstanceStarted',
+        data: { ...base, time: '2026-01-01T10:00:00.000Z', startUserId: null, parentInstanceId: 'pi-0' },
+      })
+      .thenDocument('shop/pi-1', { state: 'RUNNING', parentInstanceId: 'pi-0' })
+      .thenReplayGivesSameView();
+  });
+
   it('a cancelled instance keeps its reason; an instance seen late has no start time', () => {
     spec
       .given()

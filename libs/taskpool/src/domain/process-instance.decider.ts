@@ -24,6 +24,8 @@ export type ProcessInstanceState =
       sourceReference: SourceReference;
       businessKey: string | null;
       startUserId: string | null;
+      /** The instance whose call activity started it. */
+      parentInstanceId?: string;
       variables: Record<string, unknown>;
       /** A user asked to cancel it; the engine has not reported the cancellation yet. */
       cancellationRequested?: boolean;
@@ -71,10 +73,12 @@ function decide(
   switch (command.type) {
     case 'StartProcessInstance': {
       const { sourceReference } = command.data;
+      const parent = command.data.parentInstanceId;
       const started = {
         sourceReference,
         businessKey: command.data.businessKey ?? null,
         startUserId: command.data.startUserId ?? null,
+        ...(parent ? { parentInstanceId: parent } : {}),
       };
       if (state.status === 'not-started')
         return [{ type: 'ProcessInstanceStarted', data: { ...started, time } }];
@@ -82,6 +86,7 @@ function decide(
         sourceReference: state.sourceReference,
         businessKey: state.businessKey,
         startUserId: state.startUserId,
+        ...(state.parentInstanceId ? { parentInstanceId: state.parentInstanceId } : {}),
       };
       if (jsonEquals(started, known)) return [];
       throw new DomainError(
@@ -157,8 +162,15 @@ function evolve(state: ProcessInstanceState, event: ProcessInstanceEvent): Proce
     return { ...state, variables: withVariables(state.variables, event.data.variables) };
   }
   if (event.type === 'ProcessInstanceStarted') {
-    const { sourceReference, businessKey, startUserId } = event.data;
-    return { status: 'running', sourceReference, businessKey, startUserId, variables: state.variables };
+    const { sourceReference, businessKey, startUserId, parentInstanceId } = event.data;
+    return {
+      status: 'running',
+      sourceReference,
+      businessKey,
+      startUserId,
+      ...(parentInstanceId ? { parentInstanceId } : {}),
+      variables: state.variables,
+    };
   }
   if (state.status === 'not-started') return state;
   const businessKey = event.data.businessKey;

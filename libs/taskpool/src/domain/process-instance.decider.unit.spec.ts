@@ -85,6 +85,22 @@ describe('process instance decider', () => {
           },
         ]);
     });
+    it('records the instance whose call activity started it, and takes the same start again as nothing new', () => {
+      const child: ProcessInstanceCommand = {
+        type: 'StartProcessInstance',
+        data: { sourceReference, parentInstanceId: 'pi-parent' },
+      };
+      const childStarted: ProcessInstanceEvent = {
+        type: 'ProcessInstanceStarted',
+        data: { sourceReference, businessKey: null, startUserId: null, parentInstanceId: 'pi-parent', time },
+      };
+      spec.given([]).when(child).then([childStarted]);
+      spec.given([childStarted]).when(child).thenNothing();
+      spec
+        .given([childStarted])
+        .when({ type: 'StartProcessInstance', data: { sourceReference } })
+        .thenThrows('PROCESS_INSTANCE_EXISTS');
+    });
     it('emits nothing for an identical start of an existing instance, whatever its status', () => {
       spec.given([started]).when(start).thenNothing();
       spec.given([started, finished]).when(start).thenNothing();

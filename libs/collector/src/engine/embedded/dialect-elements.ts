@@ -35,6 +35,7 @@ export function newDialectSpecs(): DialectSpecs {
     decisions: new Map(),
     loops: new Map(),
     messageStarts: new Map(),
+    callActivities: new Map(),
   };
 }
 
@@ -68,6 +69,9 @@ export function checkDialectElement(element: SerializedElement, ctx: DialectCont
     case 'bpmn:ReceiveTask':
       ctx.checkExtensions(element, SCOPE_EXTENSIONS);
       ctx.messageEvent(element, element.behaviour);
+      return true;
+    case 'bpmn:CallActivity':
+      checkCallActivity(element, ctx);
       return true;
     case 'bpmn:ScriptTask':
       ctx.checkExtensions(element, SCRIPT_EXTENSIONS);
@@ -180,6 +184,27 @@ function checkScript(element: SerializedElement, ctx: DialectContext): void {
   ctx.specs.scripts.set(element.id, { expression, resultVariable: resultVariable.trim() });
 }
 
+const CALL_ACTIVITY_EXTENSIONS = new Set(['zeebe:CalledElement', 'zeebe:IoMapping', 'zeebe:Properties']);
+
+/** Checks a call activity at deployment and records its `zeebe:calledElement`. */
+export function checkCallActivity(element: SerializedElement, ctx: DialectContext): void {
+  ctx.checkExtensions(element, CALL_ACTIVITY_EXTENSIONS);
+  const called = ctx.extension(element.behaviour, 'zeebe:CalledElement') as ModdleElement | undefined;
+  const processId = typeof called?.processId === 'string' ? called.processId.trim() : '';
+  if (processId === '') {
+    ctx.report(element, 'a call activity needs a zeebe:calledElement processId');
+    return;
+  }
+  ctx.checkFeel(element, 'zeebe:calledElement processId', processId);
+  // zeebe-bpmn-moddle reads the attributes as booleans; a model may hold them as text.
+  const flag = (value: unknown) => value !== false && value !== 'false';
+  ctx.specs.callActivities.set(element.id, {
+    processId,
+    propagateAllChildVariables: flag(called?.propagateAllChildVariables),
+    propagateAllParentVariables: flag(called?.propagateAllParentVariables),
+  });
+}
+
 function checkCalledDecision(element: SerializedElement, ctx: DialectContext): void {
   if (ctx.extension(element.behaviour, 'zeebe:TaskDefinition')) {
     ctx.report(
@@ -237,13 +262,39 @@ export function checkTimeCycle(
 
 interface SerializedLoop {
   type: string;
-  behaviour: ModdleElement & { completionCondition?: unknown; collection?: string; elementVariable?: string };
+  behaviour: ModdleElement & {
+    completionCondition?: unknown;
+    collection?: string;
+    elementVariable?: string;
+    isSequential?: boolean;
+  };
 }
 
 /**
- * Reads a multi-instance user task's `zeebe:loopCharacteristics` and hands its input collection and element to
- * bpmn-engine's loop (which reads `collection` and `elementVariable`). Standard loops and completion
- * conditions are refused.
+ * What bpmn-engine's loop is given as its input collection and completion condition: the runtime
+ * (`multi-instance.ts`) evaluates the model's expressions in the element's scope and answers bpmn-engine's
+ * questions with them.
+ */
+export const INPUT_COLLECTION = 'eddy:inputCollection';
+export const COMPLETION_CONDITION = 'eddy:completionCondition';
+
+// Elements whose multi-instance inner instances each run in a scope of their own (`multi-instance.ts`).
+const MULTI_INSTANCE_TYPES = new Set([
+  'bpmn:UserTask',
+  'bpmn:ServiceTask',
+  'bpmn:SendTask',
+  'bpmn:BusinessRuleTask',
+  'bpmn:ScriptTask',
+  'bpmn:SubProcess',
+  'bpmn:CallActivity',
+  'bpmn:Task',
+  'bpmn:ManualTask',
+]);
+
+/**
+ * Reads a multi-instance element's `zeebe:loopCharacteristics` and hands its input collection and element to
+ * bpmn-engine's loop (which reads `collection` and `elementVariable`). Standard loops are refused, and so is
+ * multi-instance on elements that wait by element (receive tasks) or that Camunda 8 does not allow.
  */
 export function checkLoop(element: SerializedElement, ctx: DialectContext): void {
   const loop = element.behaviour.loopCharacteristics as SerializedLoop | undefined;
@@ -252,13 +303,9 @@ export function checkLoop(element: SerializedElement, ctx: DialectContext): void
     ctx.report(element, 'standard loops are not supported (use multi-instance)');
     return;
   }
-  // bpmn-engine tells an instance's item first when the instance waits: only user tasks can be given theirs.
-  if (element.type !== 'bpmn:UserTask') {
-    ctx.report(element, 'multi-instance is supported on user tasks only');
+  if (!MULTI_INSTANCE_TYPES.has(element.type)) {
+    ctx.report(element, `multi-instance is not supported on ${element.type}`);
     return;
-  }
-  if (loop.behaviour.completionCondition) {
-    ctx.report(element, 'completion conditions of multi-instance elements are not supported');
   }
   const zeebe = ctx.extension(loop.behaviour, 'zeebe:LoopCharacteristics');
   const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);
@@ -267,16 +314,32 @@ export function checkLoop(element: SerializedElement, ctx: DialectContext): void
     ctx.report(element, 'a multi-instance element needs zeebe:loopCharacteristics inputCollection');
     return;
   }
+  const condition = loop.behaviour.completionCondition;
+  const completionCondition = text(
+    typeof condition === 'object' && condition !== null ? (condition as { body?: unknown }).body : condition,
+  );
+  if (completionCondition && !isFeel(completionCondition)) {
+    ctx.report(element, 'a completion condition must be FEEL (start with "=")');
+    return;
+  }
+  const outputCollection = text(zeebe?.outputCollection);
+  if (outputCollection && !TARGET.test(outputCollection)) {
+    ctx.report(element, `outputCollection "${outputCollection}" is not a variable name`);
+    return;
+  }
   const spec: LoopSpec = {
     inputCollection: isFeel(inputCollection) ? inputCollection : `=${inputCollection}`,
     inputElement: text(zeebe?.inputElement),
-    outputCollection: text(zeebe?.outputCollection),
+    outputCollection,
     outputElement: text(zeebe?.outputElement),
+    completionCondition,
   };
   ctx.checkFeel(element, 'inputCollection', spec.inputCollection);
   ctx.checkFeel(element, 'outputElement', spec.outputElement);
-  loop.behaviour.collection = spec.inputCollection;
+  ctx.checkFeel(element, 'completionCondition', spec.completionCondition);
+  loop.behaviour.collection = INPUT_COLLECTION;
   if (spec.inputElement) loop.behaviour.elementVariable = spec.inputElement;
+  if (completionCondition) loop.behaviour.completionCondition = COMPLETION_CONDITION;
   ctx.specs.loops.set(element.id, spec);
 }
 

@@ -50,6 +50,8 @@ export interface LoopSpec {
   outputCollection: string | null;
   /** FEEL: what each instance adds to the output collection. */
   outputElement: string | null;
+  /** FEEL: evaluated in the body's scope after each inner instance completes; true ends the body. */
+  completionCondition: string | null;
 }
 
 /** A script task's `zeebe:script`: a FEEL expression whose value goes to the result variable. */
@@ -64,6 +66,16 @@ export interface CalledDecisionSpec {
   resultVariable: string;
 }
 
+/** A call activity's `zeebe:calledElement` (call-activities.ts). */
+export interface CallActivitySpec {
+  /** The called process's id: literal or FEEL. */
+  processId: string;
+  /** Whether the child's variables are all set around the call activity when it completes (default true). */
+  propagateAllChildVariables: boolean;
+  /** Whether the child gets every variable the call activity sees, or only its input mappings' (default true). */
+  propagateAllParentVariables: boolean;
+}
+
 /** What the compiler reads of the dialect's elements beyond user, service and message elements. */
 export interface DialectSpecs {
   ioMappings: Map<string, IoMappingSpec>;
@@ -74,4 +86,5 @@ export interface DialectSpecs {
   loops: Map<string, LoopSpec>;
   /** Message start event id -> the name of its message (a literal, as Camunda 8 requires). */
   messageStarts: Map<string, string>;
+  callActivities: Map<string, CallActivitySpec>;
 }

@@ -19,8 +19,9 @@ import { type JobWorkerApi } from '../job-worker.port';
 import { DecisionRepository } from './dmn/decisions';
 import { EmbeddedEngineStore, type EngineDurability } from './embedded-engine.store';
 import { recoverStoredState } from './engine-recovery';
-import { isObject, type CompiledDefinition } from './instance-state';
+import { isObject, type CallingInstance, type CompiledDefinition } from './instance-state';
 import { InstanceRuntimes } from './instance-runtime';
+import { CallActivities } from './call-activities';
 import { Jobs } from './jobs/jobs';
 import { MessageBuffer } from './message-buffer';
 import { MessageCorrelation } from './message-correlation';
@@ -138,9 +139,21 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       this.logger,
       (name, variables) => this.startByMessage(name, variables),
     );
-    this.runtimes.subscriptionOpened = (rt, elementId) => this.messages.subscriptionOpened(rt, elementId);
+    this.runtimes.subscriptionOpened = (rt, key) => this.messages.subscriptionOpened(rt, key);
     this.workerJobs = new Jobs(this.runtimes, this.logger);
     this.runtimes.jobs = this.workerJobs;
+    this.runtimes.callActivities = new CallActivities(
+      {
+        get: (id) => this.runtimes.get(id),
+        step: (rt, action) => this.runtimes.step(rt, action),
+        ensureEngine: (rt) => this.runtimes.ensureEngine(rt),
+        setVariables: (rt, variables, from) => this.runtimes.setVariables(rt, variables, from),
+        startCalled: (processId, instanceId, variables, caller) =>
+          this.startCalled(processId, instanceId, variables, caller),
+        cancel: (instanceId) => this.cancelProcessInstance(instanceId),
+      },
+      this.logger,
+    );
   }
 
   /** The jobs that wait for workers (`/v2/jobs/...`), as Camunda 8 hands them out. */
@@ -242,12 +255,34 @@ export class EmbeddedProcessEngine implements ProcessEngine {
     return started;
   }
 
+  /** Starts an instance of a process that a call activity calls (call-activities.ts). */
+  private async startCalled(
+    processId: string,
+    instanceId: string,
+    variables: Variables,
+    caller: CallingInstance,
+  ): Promise<void> {
+    this.assertOpen();
+    const definitionId = this.definitions.latestId(processId);
+    if (!definitionId)
+      throw new EngineError('UNKNOWN_PROCESS_DEFINITION', `no process ${processId} deployed`);
+    const definition = await this.definitions.compiledDefinition(definitionId);
+    if (!definition.compiled.hasNoneStartEvent) {
+      throw new EngineError('NOT_STARTABLE', `process ${processId} has no none start event`);
+    }
+    await this.newInstance(definition, { definitionKey: processId, variables }, undefined, {
+      id: instanceId,
+      caller,
+    });
+  }
+
   private async newInstance(
     definition: CompiledDefinition,
     request: StartProcessInstanceRequest,
     messageStartId?: string,
+    called?: { id: string; caller: CallingInstance },
   ): Promise<StartedProcessInstance> {
-    const id = randomUUID();
+    const id = called?.id ?? randomUUID();
     const definitionId = definition.deployed.id;
     const rt = this.runtimes.add(definition, {
       instance: {
@@ -258,7 +293,9 @@ export class EmbeddedProcessEngine implements ProcessEngine {
         businessKey: request.businessKey ?? null,
         tenantId: definition.deployed.tenantId,
         startTime: this.runtimes.now(),
+        ...(called ? { parentInstanceId: called.caller.instanceId } : {}),
       },
+      ...(called ? { calledBy: called.caller } : {}),
       variables: { ...(request.variables ?? {}) },
       tasks: {},
       subscriptions: {},

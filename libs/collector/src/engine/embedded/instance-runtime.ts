@@ -16,11 +16,13 @@ import {
   type OpenTask,
   type Runtime,
 } from './instance-state';
+import { type CallActivities } from './call-activities';
 import { type Jobs } from './jobs/jobs';
 
-import { IoMappings, visibleVariables } from './io-mappings';
+import { COMPLETION_CONDITION, INPUT_COLLECTION } from './dialect-elements';
+import { IoMappings } from './io-mappings';
 import { type MessageSubscriptions } from './message-subscriptions';
-import { MultiInstances, type LoopApi } from './multi-instance';
+import { isInnerInstance, MultiInstances, type LoopContent } from './multi-instance';
 import { RuntimeTimers } from './runtime-timers';
 import { zeebeScripts } from './script-tasks';
 import {
@@ -30,6 +32,14 @@ import {
 } from './service-task.runner';
 import { type TransactionOutbox } from './transaction-outbox';
 import { type UserTasks } from './user-tasks';
+import {
+  dropScope,
+  propagateToScopes,
+  scopeAround,
+  scopeOfMessage,
+  visibleVariables,
+  type MessageScope,
+} from './variable-scopes';
 
 export interface InstanceRuntimesOptions {
   serviceHandlers: Record<string, ServiceTaskHandler>;
@@ -47,14 +57,20 @@ export interface InstanceRuntimesOptions {
  */
 export class InstanceRuntimes {
   /** Told when an instance starts waiting at a message event (a buffered message may be for it). */
-  subscriptionOpened: ((rt: Runtime, elementId: string) => void) | null = null;
+  subscriptionOpened: ((rt: Runtime, key: string) => void) | null = null;
   /** The jobs of the job-based elements without an in-process handler (set once by the engine). */
   jobs!: Jobs;
+  /** The call activities' children (set once by the engine). */
+  callActivities!: CallActivities;
   private readonly runtimes = new Map<string, Runtime>();
   /** Instances whose engine is in memory, least recently used first. */
   private readonly live = new Map<string, Runtime>();
-  private readonly ioMappings = new IoMappings((rt, variables) => this.setVariables(rt, variables));
-  private readonly multiInstances = new MultiInstances((rt, variables) => this.setVariables(rt, variables));
+  private readonly ioMappings = new IoMappings((rt, variables, from) =>
+    this.setVariables(rt, variables, from),
+  );
+  private readonly multiInstances = new MultiInstances(this.ioMappings, (rt, variables, from) =>
+    this.setVariables(rt, variables, from),
+  );
   /** bpmn-engine's default logger (debug) costs more than the steps themselves: keep only its errors. */
   private readonly engineLogger = (scope: string) => ({
     debug: () => undefined,
@@ -187,9 +203,15 @@ export class InstanceRuntimes {
     await engine.resume();
   }
 
-  /** Merges variables into the instance's; an actual change is reported to the open tasks at commit. */
-  setVariables(rt: Runtime, variables: Variables): void {
-    for (const [name, value] of Object.entries(variables)) {
+  /**
+   * Merges variables into the instance's; an actual change is reported to the open tasks at commit. Set from
+   * an element instance (`fromExecutionId`), each goes to the nearest scope around it that has a variable of
+   * its name, as Camunda 8 propagates them, and only the others to the process variables.
+   */
+  setVariables(rt: Runtime, variables: Variables, fromExecutionId?: string): void {
+    const rest = fromExecutionId ? propagateToScopes(rt, fromExecutionId, variables) : variables;
+    if (rest !== variables) rt.variablesChanged = true;
+    for (const [name, value] of Object.entries(rest)) {
       if (!Object.hasOwn(rt.meta.variables, name) || !jsonEquals(rt.meta.variables[name], value)) {
         rt.variablesChanged = true;
       }
@@ -204,11 +226,22 @@ export class InstanceRuntimes {
   /** Cancels what is still open, records the end event and stops the engine. */
   endInstance(rt: Runtime, taskReason: TaskCancellationReason, event: NewEngineEvent): void {
     for (const open of Object.values(rt.meta.tasks)) this.userTasks.cancel(rt, open, taskReason);
-    for (const elementId of Object.keys(rt.meta.subscriptions)) this.subscriptions.unsubscribe(rt, elementId);
+    for (const key of Object.keys(rt.meta.subscriptions)) this.subscriptions.unsubscribe(rt, key);
     this.jobs.forget(rt);
+    this.callActivities.instanceEnded(rt);
     this.emit(rt, rt.meta.instance.id, event);
     rt.ended = true;
     rt.timers.clearAll();
+    if (rt.meta.calledBy) {
+      const finished = event.type === 'processInstance.finished';
+      const reason =
+        event.type === 'processInstance.cancelled'
+          ? event.reason === 'incident'
+            ? `failed: ${event.error ?? 'an incident'}`
+            : 'was cancelled'
+          : 'ended';
+      this.callActivities.childEnded(rt, finished, reason);
+    }
   }
 
   /** Stops every timer and waits for the steps under way. */
@@ -241,7 +274,7 @@ export class InstanceRuntimes {
       for (const open of hasLocals ? Object.values(meta.tasks) : []) {
         if (variables[open.task.id]) {
           variables[open.task.id] = {
-            ...visibleVariables(rt, open.task.taskDefinitionKey, open.executionId),
+            ...visibleVariables(rt, open.executionId),
           };
         }
       }
@@ -283,11 +316,17 @@ export class InstanceRuntimes {
       sourceContext: rt.definition.compiled.sourceContext as never,
       listener: { emit: (name: string, api: ElementApi) => this.onEngineEvent(rt, name, api) },
       timers: rt.timers as never,
-      scripts: zeebeScripts(rt, (target, variables) => this.setVariables(target, variables)),
+      scripts: zeebeScripts(rt, (target, variables, from) => this.setVariables(target, variables, from)),
       Logger: this.engineLogger,
       expressions: {
-        resolveExpression: (expression: string) =>
-          isFeel(expression) ? evaluateFeel(expression, rt.meta.variables) : expression,
+        resolveExpression: (expression: string, message?: { content?: LoopContent & MessageScope }) => {
+          if (expression === INPUT_COLLECTION)
+            return this.multiInstances.inputCollection(rt, message?.content);
+          if (expression === COMPLETION_CONDITION)
+            return this.multiInstances.completionConditionMet(message?.content);
+          if (!isFeel(expression)) return expression;
+          return evaluateFeel(expression, visibleVariables(rt, scopeOfMessage(rt, message?.content)));
+        },
         isExpression: (text: string) => isFeel(text),
         hasExpression: (text: string) => isFeel(text),
       },
@@ -303,19 +342,20 @@ export class InstanceRuntimes {
               handlers: this.options.serviceHandlers,
               retries: this.options.serviceRetries,
               step: (target, action) => this.step(target, action),
-              setVariables: (target, variables) => this.setVariables(target, variables),
+              setVariables: (target, variables, from) => this.setVariables(target, variables, from),
               waitForWorker: (...args) => this.jobs.wait(...args),
               raiseUncaughtError: (...args) => this.jobs.raiseUncaughtError(...args),
               logger: this.logger,
             });
           }
         },
+        eddyMultiInstances: (activity: LoopActivity) => this.loopExtension(rt, activity),
         eddyBusinessRuleTasks: (activity: { type: string; behaviour: Record<string, unknown> }) => {
           if (activity.type === 'bpmn:BusinessRuleTask') {
             activity.behaviour.Service = businessRuleTaskBehaviour(
               rt,
               this.options.decisions,
-              (target, variables) => this.setVariables(target, variables),
+              (target, variables, from) => this.setVariables(target, variables, from),
             );
           }
         },
@@ -331,32 +371,38 @@ export class InstanceRuntimes {
     if (rt.ended) return;
     const meta = rt.meta;
     switch (name) {
-      case 'activity.start':
-        this.mapping(rt, () => this.ioMappings.enter(rt, api.id, api.executionId));
+      case 'activity.start': {
+        const compiled = rt.definition.compiled;
+        const parent = scopeAround(api);
+        if (compiled.loops.has(api.id)) this.multiInstances.bodyStarted(rt, api.id, api.executionId, parent);
+        else if (
+          compiled.ioMappings.has(api.id) ||
+          compiled.parents.has(api.id) ||
+          compiled.callActivities.has(api.id)
+        )
+          this.mapping(rt, () => this.ioMappings.enter(rt, api.id, api.executionId, parent));
         return;
+      }
       case 'activity.wait': {
         if (api.type === 'bpmn:UserTask') {
           rt.waiting.set(api.executionId, api);
-          // bpmn-engine reports an instance of a multi-instance task first when it waits.
-          const item = this.multiInstances.instanceLocals(rt, api as LoopApi);
-          if (item && !meta.locals?.[api.executionId]) {
-            this.mapping(rt, () => this.ioMappings.enter(rt, api.id, api.executionId, item));
-          }
           if (!meta.tasks[api.executionId]) this.userTasks.create(rt, api);
           return;
         }
         const spec = rt.definition.compiled.messageEvents.get(api.id);
         // Kept to be signalled: bpmn-engine's postponed list holds no element inside a sub-process.
         if (spec) rt.waiting.set(api.executionId, api);
-        if (spec && !meta.subscriptions[api.id] && this.subscriptions.subscribe(rt, spec.elementId)) {
-          this.subscriptionOpened?.(rt, spec.elementId);
+        const key = api.executionId;
+        if (spec && !meta.subscriptions[key] && this.subscriptions.subscribe(rt, spec.elementId, key)) {
+          this.subscriptionOpened?.(rt, key);
         }
         return;
       }
       case 'activity.end': {
         this.mapping(rt, () => {
-          this.multiInstances.bodyCompleted(rt, api as LoopApi);
-          this.ioMappings.leave(rt, api.id, api.executionId);
+          if (rt.definition.compiled.loops.has(api.id))
+            this.multiInstances.bodyCompleted(rt, api.id, api.executionId);
+          else this.ioMappings.leave(rt, api.id, api.executionId);
         });
         const open = meta.tasks[api.executionId];
         if (open && rt.completing?.executionId === api.executionId) {
@@ -371,12 +417,19 @@ export class InstanceRuntimes {
       }
       case 'activity.leave':
       case 'activity.discard': {
-        this.ioMappings.discard(rt, api.executionId);
+        dropScope(rt, api.executionId);
         if (!meta.tasks[api.executionId]) rt.waiting.delete(api.executionId);
         const open = meta.tasks[api.executionId];
         if (open) this.userTasks.cancel(rt, open, 'boundaryEvent');
-        if (meta.subscriptions[api.id]) this.subscriptions.unsubscribe(rt, api.id);
+        // By execution id, or by element id as instances stored before kept them.
+        for (const key of [api.executionId, api.id])
+          if (meta.subscriptions[key]?.elementId === api.id) this.subscriptions.unsubscribe(rt, key);
         this.jobs.elementLeft(rt, api.executionId);
+        this.callActivities.left(rt, api.executionId);
+        return;
+      }
+      case 'activity.call': {
+        this.mapping(rt, () => this.callActivities.called(rt, api));
         return;
       }
       case 'process.end':
@@ -385,16 +438,36 @@ export class InstanceRuntimes {
     }
   }
 
-  /** A user task is about to be completed: an instance of a multi-instance task adds its output element. */
-  taskCompleting(rt: Runtime, open: OpenTask): void {
-    const index = Number(/_(\d+)$/.exec(open.executionId)?.[1]);
-    if (!Number.isInteger(index)) return;
-    const api: LoopApi = {
-      id: open.task.taskDefinitionKey,
-      executionId: open.executionId,
-      content: { isMultiInstance: true, index },
+  /**
+   * bpmn-engine's extension of a multi-instance element: follows its inner instances, which bpmn-engine starts
+   * and ends on the element's execution exchange without reporting them.
+   */
+  private loopExtension(rt: Runtime, activity: LoopActivity) {
+    if (!rt.definition.compiled.loops.has(activity.id)) return undefined;
+    const tag = '_eddy-multi-instance';
+    const onMessage = (routingKey: string, message: { content: LoopContent }) => {
+      const content = message.content;
+      if (rt.ended || !isInnerInstance(content)) return;
+      this.mapping(rt, () => {
+        if (routingKey === 'execute.start') this.multiInstances.innerStarted(rt, activity.id, content);
+        else if (routingKey === 'execute.completed')
+          this.multiInstances.innerEnded(rt, activity.id, content, true);
+        else if (routingKey === 'execute.discard' || routingKey === 'execute.cancel') {
+          this.multiInstances.innerEnded(rt, activity.id, content, false);
+          this.callActivities.left(rt, content.executionId);
+        }
+      });
     };
-    this.mapping(rt, () => this.multiInstances.instanceCompleted(rt, api));
+    return {
+      // Before bpmn-engine's loop (priority 300), which asks for the completion condition.
+      activate: () =>
+        activity.broker.subscribeTmp('execution', 'execute.#', onMessage, {
+          noAck: true,
+          consumerTag: tag,
+          priority: 500,
+        }),
+      deactivate: () => activity.broker.cancel(tag),
+    };
   }
 
   /**
@@ -403,7 +476,7 @@ export class InstanceRuntimes {
    */
   taskSignalled(rt: Runtime, open: OpenTask, variables: Variables): void {
     if (!rt.meta.tasks[open.executionId] || rt.ended) return;
-    this.ioMappings.discard(rt, open.executionId);
+    dropScope(rt, open.executionId);
     this.userTasks.close(rt, open);
     this.emit(rt, open.executionId, { type: 'task.completed', task: open.task, variables });
   }
@@ -454,4 +527,18 @@ export class InstanceRuntimes {
       rt.waiting.clear();
     }
   }
+}
+
+/** bpmn-engine's activity as its extensions get it, as used here. */
+interface LoopActivity {
+  id: string;
+  broker: {
+    subscribeTmp(
+      exchange: string,
+      pattern: string,
+      handler: (routingKey: string, message: { content: LoopContent }) => void,
+      options: Record<string, unknown>,
+    ): void;
+    cancel(consumerTag: string): void;
+  };
 }

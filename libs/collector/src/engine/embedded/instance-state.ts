@@ -11,10 +11,26 @@ import { type StoredJob } from './jobs/stored-job';
 import { type RuntimeTimers } from './runtime-timers';
 import { type CompiledProcess } from './zeebe-model.compiler';
 
-/** The local variables an element instance's input mappings created, by bpmn-engine execution id. */
+/** The local variables of an element instance (variable-scopes.ts), by bpmn-engine execution id. */
 export interface LocalScope {
   elementId: string;
   variables: Variables;
+  /** The execution id of the scope around it; absent when that is the process. */
+  parent?: string;
+}
+
+/** The instance a child instance was called by: its call activity instance. */
+export interface CallingInstance {
+  instanceId: string;
+  elementId: string;
+  executionId: string;
+}
+
+/** A call activity instance waiting for its child instance (in the caller's stored state). */
+export interface OpenCall {
+  elementId: string;
+  processId: string;
+  childInstanceId: string;
 }
 
 /** A deployed definition with what the compiler read from its XML. */
@@ -32,6 +48,8 @@ export interface OpenTask {
 /** A message catch event an instance waits at, with its name and correlation key as evaluated. */
 export interface Subscription {
   elementId: string;
+  /** The execution id of the waiting element instance (absent in instances stored before it was kept). */
+  executionId?: string;
   messageName: string;
   correlationKey: string;
 }
@@ -42,7 +60,10 @@ export interface InstanceMeta {
   variables: Variables;
   /** By bpmn-engine execution id of the user task. */
   tasks: Record<string, OpenTask>;
-  /** By element id of the waiting message event. */
+  /**
+   * By execution id of the waiting message event, so that parallel instances of one element (in a
+   * multi-instance sub-process) each have their own (by element id in instances stored before).
+   */
   subscriptions: Record<string, Subscription>;
   /** Open jobs by bpmn-engine execution id of their element (absent in instances stored before jobs). */
   jobs?: Record<string, StoredJob>;
@@ -50,8 +71,12 @@ export interface InstanceMeta {
   txSeq: number;
   /** Timers or service task handlers were running: the instance is loaded when the engine opens. */
   hasTimers: boolean;
-  /** Local variables of element instances with input mappings, by execution id (io-mappings.ts). */
+  /** The variable scopes of element instances, by execution id (variable-scopes.ts). */
   locals?: Record<string, LocalScope>;
+  /** The call activity instance that started this instance (call-activities.ts). */
+  calledBy?: CallingInstance;
+  /** Call activity instances waiting for their child, by execution id. */
+  calls?: Record<string, OpenCall>;
 }
 
 /** bpmn-engine's element API as used here. */
@@ -59,6 +84,7 @@ export interface ElementApi {
   id: string;
   type: string;
   executionId: string;
+  content?: { parent?: { id: string; type: string; executionId?: string } };
   signal(message?: unknown): void;
 }
 

@@ -1,6 +1,7 @@
 import { type Variables } from '../engine.port';
 import { resolveAttribute } from './feel';
 import { type Runtime } from './instance-state';
+import { dropScope, openScope, scopeOf, visibleVariables } from './variable-scopes';
 
 /** Sets a variable or a path into one (`a.b` makes or extends the context `a`). */
 export function setPath(target: Variables, path: string, value: unknown): void {
@@ -24,85 +25,76 @@ export class MappingError extends Error {
   }
 }
 
+/** Sets variables from an element instance outwards (`InstanceRuntimes.setVariables`). */
+export type SetVariables = (rt: Runtime, variables: Variables, fromExecutionId?: string) => void;
+
 /**
- * Input and output mappings while an instance runs. An element's inputs are evaluated when it starts and kept
- * as its local variables (seen by its own attributes, its task's payload and the elements inside it); its
- * outputs are evaluated when it ends, against the process variables with its locals, and set in the process
- * variables; then its locals go.
+ * Input and output mappings while an instance runs. An element instance's inputs are evaluated when it starts
+ * and kept in its scope (seen by its own attributes, its task's payload and the elements inside it); its
+ * outputs are evaluated when it ends, against what it sees, and set from the scope around it outwards; then
+ * its scope goes.
  */
 export class IoMappings {
-  constructor(private readonly setVariables: (rt: Runtime, variables: Variables) => void) {}
+  constructor(private readonly setVariables: SetVariables) {}
 
   /**
-   * The element started: evaluates its inputs (throws {@link MappingError}) over the given locals (a
-   * multi-instance element's item) and keeps both.
+   * An element instance started inside `parent`: opens its scope with the given locals (a multi-instance
+   * element's item) and evaluates its inputs into it (throws {@link MappingError}).
    */
-  enter(rt: Runtime, elementId: string, executionId: string, given?: Variables): void {
+  enter(
+    rt: Runtime,
+    elementId: string,
+    executionId: string,
+    parent: string | undefined,
+    given?: Variables,
+  ): void {
     const spec = rt.definition.compiled.ioMappings.get(elementId);
-    if (!given && (!spec || spec.inputs.length === 0)) return;
-    const visible = visibleVariables(rt, elementId);
     const locals: Variables = { ...given };
-    for (const input of spec?.inputs ?? []) {
-      let value: unknown;
-      try {
-        value = resolveAttribute(input.source, { ...visible, ...locals });
-      } catch (error) {
-        throw new MappingError(elementId, 'input', input.target, error);
-      }
-      setPath(locals, input.target, value);
-    }
-    rt.meta.locals = { ...rt.meta.locals, [executionId]: { elementId, variables: locals } };
-    rt.metaChanged = true;
-  }
-
-  /** The element ended: evaluates its outputs into the process variables and drops its locals. */
-  leave(rt: Runtime, elementId: string, executionId: string): void {
-    const spec = rt.definition.compiled.ioMappings.get(elementId);
-    if (spec && spec.outputs.length > 0) {
-      const visible = visibleVariables(rt, elementId, executionId);
-      const outputs: Variables = {};
-      for (const output of spec.outputs) {
+    if (spec && spec.inputs.length > 0) {
+      const visible = visibleVariables(rt, parent);
+      for (const input of spec.inputs) {
         let value: unknown;
         try {
-          value = resolveAttribute(output.source, visible);
+          value = resolveAttribute(input.source, { ...visible, ...locals });
         } catch (error) {
-          throw new MappingError(elementId, 'output', output.target, error);
+          throw new MappingError(elementId, 'input', input.target, error);
         }
-        const [head] = output.target.split('.');
-        if (!(head in outputs) && head in rt.meta.variables) outputs[head] = rt.meta.variables[head];
-        setPath(outputs, output.target, value);
+        setPath(locals, input.target, value);
       }
-      this.setVariables(rt, outputs);
     }
-    this.discard(rt, executionId);
+    openScope(rt, executionId, elementId, parent, locals);
   }
 
-  /** Forgets the locals of an element instance that was left without completing. */
+  /** The element instance ended: evaluates its outputs into the scopes around it and drops its scope. */
+  leave(rt: Runtime, elementId: string, executionId: string): void {
+    this.applyOutputs(rt, elementId, executionId);
+    dropScope(rt, executionId);
+  }
+
+  /** Evaluates an element instance's outputs and sets them from the scope around it outwards. */
+  applyOutputs(rt: Runtime, elementId: string, executionId: string): void {
+    const spec = rt.definition.compiled.ioMappings.get(elementId);
+    if (!spec || spec.outputs.length === 0) return;
+    const visible = visibleVariables(rt, executionId);
+    const parent = scopeOf(rt, executionId)?.parent;
+    const around = visibleVariables(rt, parent);
+    const outputs: Variables = {};
+    for (const output of spec.outputs) {
+      let value: unknown;
+      try {
+        value = resolveAttribute(output.source, visible);
+      } catch (error) {
+        throw new MappingError(elementId, 'output', output.target, error);
+      }
+      const [head] = output.target.split('.');
+      if (!(head in outputs) && head in around) outputs[head] = around[head];
+      setPath(outputs, output.target, value);
+    }
+    this.setVariables(rt, outputs, parent);
+  }
+
+  /** Forgets the scope of an element instance that was left without completing. */
   discard(rt: Runtime, executionId: string): void {
-    if (!rt.meta.locals?.[executionId]) return;
-    const { [executionId]: _gone, ...rest } = rt.meta.locals;
-    rt.meta.locals = rest;
-    rt.metaChanged = true;
+    dropScope(rt, executionId);
   }
-}
-
-/**
- * The variables an element sees: the process variables, overlaid by the locals of the element instances
- * enclosing it (sub-processes, outermost first) and by its own (of one execution, when given).
- */
-export function visibleVariables(rt: Runtime, elementId: string, executionId?: string): Variables {
-  const locals = rt.meta.locals;
-  if (!locals || Object.keys(locals).length === 0) return rt.meta.variables;
-  const chain: string[] = [];
-  const parents = rt.definition.compiled.parents;
-  for (let id: string | undefined = elementId; id; id = parents.get(id)) chain.unshift(id);
-  const scope: Variables = { ...rt.meta.variables };
-  for (const id of chain) {
-    for (const [execution, local] of Object.entries(locals)) {
-      if (local.elementId !== id) continue;
-      if (id === elementId && executionId && execution !== executionId) continue;
-      Object.assign(scope, local.variables);
-    }
-  }
-  return scope;
 }

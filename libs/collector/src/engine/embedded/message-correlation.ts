@@ -1,7 +1,7 @@
 import { type Logger } from '@nestjs/common';
 import { EngineError } from '../engine.errors';
 import { type CorrelateMessageRequest, type MessageCorrelationResult, type Variables } from '../engine.port';
-import { isObject, type ElementApi, type Runtime } from './instance-state';
+import { isObject, type ElementApi, type Runtime, type Subscription } from './instance-state';
 import { type InstanceRuntimes } from './instance-runtime';
 import { type MessageBuffer } from './message-buffer';
 import { type MessageSubscriptions } from './message-subscriptions';
@@ -37,7 +37,7 @@ export class MessageCorrelation {
           (s) => s.messageName === name && s.correlationKey === correlationKey,
         );
         if (!subscription || rt.ended) return false;
-        return this.signal(rt, subscription.elementId, variables);
+        return this.signal(rt, subscription, variables);
       });
       if (correlated) instanceIds.push(instanceId);
     }
@@ -53,8 +53,8 @@ export class MessageCorrelation {
   }
 
   /** An instance started waiting at a message event: delivers a buffered message for it, if there is one. */
-  subscriptionOpened(rt: Runtime, elementId: string): void {
-    const subscription = rt.meta.subscriptions[elementId];
+  subscriptionOpened(rt: Runtime, key: string): void {
+    const subscription = rt.meta.subscriptions[key];
     const waiting = this.buffer
       .alive()
       .some((m) => m.name === subscription.messageName && m.correlationKey === subscription.correlationKey);
@@ -83,7 +83,7 @@ export class MessageCorrelation {
           if (rt.ended) return;
           const message = this.buffer.take(subscription.messageName, subscription.correlationKey);
           if (!message) continue;
-          if (await this.signal(rt, subscription.elementId, message.variables)) {
+          if (await this.signal(rt, subscription, message.variables)) {
             rt.consumedMessages.push(message.id);
           } else {
             this.buffer.putBack(message);
@@ -97,13 +97,21 @@ export class MessageCorrelation {
       );
   }
 
-  /** Signals the waiting message event with the message's variables; false when the engine is not waiting there. */
-  private async signal(rt: Runtime, elementId: string, variables: Variables): Promise<boolean> {
+  /**
+   * Signals the waiting message event instance with the message's variables (set from its scope outwards);
+   * false when the engine is not waiting there.
+   */
+  private async signal(rt: Runtime, subscription: Subscription, variables: Variables): Promise<boolean> {
     await this.runtimes.ensureEngine(rt);
-    const api = ([...rt.waiting.values()].find((a) => a.id === elementId) ??
-      rt.engine!.execution.getPostponed().find((a) => a.id === elementId)) as ElementApi | undefined;
+    const { elementId, executionId } = subscription;
+    const api = ((executionId ? rt.waiting.get(executionId) : undefined) ??
+      [...rt.waiting.values()].find((a) => a.id === elementId && !executionId) ??
+      rt
+        .engine!.execution.getPostponed()
+        .find((a) => (executionId ? a.executionId === executionId : a.id === elementId))) as
+      ElementApi | undefined;
     if (!api) return false;
-    this.runtimes.setVariables(rt, variables);
+    this.runtimes.setVariables(rt, variables, executionId);
     rt.engineMoved = true;
     api.signal({ ...variables });
     return true;

@@ -1,6 +1,7 @@
 import { type Logger } from '@nestjs/common';
 import { resolveAttribute } from './feel';
 import { type InstanceMeta, type Runtime } from './instance-state';
+import { visibleVariables } from './variable-scopes';
 
 /**
  * The message catch events the running instances wait at, indexed by message name and correlation key
@@ -24,39 +25,41 @@ export class MessageSubscriptions {
   }
 
   /**
-   * Opens the subscription of a message event the instance waits at; false when its name or correlation key
-   * cannot be evaluated (logged), so that no message can reach it.
+   * Opens the subscription of a message event instance the instance waits at, evaluated in its scope; false
+   * when its name or correlation key cannot be evaluated (logged), so that no message can reach it.
    */
-  subscribe(rt: Runtime, elementId: string): boolean {
+  subscribe(rt: Runtime, elementId: string, executionId: string): boolean {
     const spec = rt.definition.compiled.messageEvents.get(elementId)!;
     const meta = rt.meta;
     let messageName: string;
     let correlationKey: string;
+    const variables = visibleVariables(rt, executionId);
     try {
-      messageName = String(resolveAttribute(spec.messageName, meta.variables) ?? '');
-      correlationKey = String(resolveAttribute(spec.correlationKey, meta.variables) ?? '');
+      messageName = String(resolveAttribute(spec.messageName, variables) ?? '');
+      correlationKey = String(resolveAttribute(spec.correlationKey, variables) ?? '');
     } catch (error) {
       this.logger.warn(
         `ENGINE-021 instance ${meta.instance.id} ${elementId}: subscription: ${(error as Error).message}`,
       );
       return false;
     }
-    meta.subscriptions[elementId] = { elementId, messageName, correlationKey };
+    meta.subscriptions[executionId] = { elementId, executionId, messageName, correlationKey };
     this.add(messageName, correlationKey, meta.instance.id);
     return true;
   }
 
-  unsubscribe(rt: Runtime, elementId: string): void {
-    const subscription = rt.meta.subscriptions[elementId];
-    delete rt.meta.subscriptions[elementId];
-    const key = subscriptionKey(subscription.messageName, subscription.correlationKey);
+  /** Closes a subscription, by the key it has in `meta.subscriptions`. */
+  unsubscribe(rt: Runtime, key: string): void {
+    const subscription = rt.meta.subscriptions[key];
+    delete rt.meta.subscriptions[key];
+    const indexKey = subscriptionKey(subscription.messageName, subscription.correlationKey);
     const stillWaiting = Object.values(rt.meta.subscriptions).some(
-      (s) => subscriptionKey(s.messageName, s.correlationKey) === key,
+      (s) => subscriptionKey(s.messageName, s.correlationKey) === indexKey,
     );
     if (!stillWaiting) {
-      const ids = this.index.get(key);
+      const ids = this.index.get(indexKey);
       ids?.delete(rt.meta.instance.id);
-      if (ids?.size === 0) this.index.delete(key);
+      if (ids?.size === 0) this.index.delete(indexKey);
     }
   }
 

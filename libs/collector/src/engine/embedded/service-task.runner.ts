@@ -7,7 +7,7 @@ import { type JobCallback } from './jobs/jobs';
 import { type JobElementSpec } from './jobs/job-elements';
 
 import { throwToEventSubProcess } from './error-event-sub-process.start';
-import { visibleVariables } from './io-mappings';
+import { visibleVariables } from './variable-scopes';
 
 /** A job of a service task, handed to the handler registered for its `zeebe:taskDefinition type`. */
 export interface ServiceTaskJob {
@@ -33,7 +33,7 @@ export interface ServiceTaskRunnerHost {
   retries: ServiceRetryOptions;
   /** Runs an action as a step of the instance (stored and delivered like any other). */
   step(rt: Runtime, action: () => void): Promise<void>;
-  setVariables(rt: Runtime, variables: Variables): void;
+  setVariables(rt: Runtime, variables: Variables, fromExecutionId?: string): void;
   /** Makes the element wait for a job worker (no in-process handler for its type). */
   waitForWorker(
     rt: Runtime,
@@ -85,18 +85,19 @@ export function serviceTaskBehaviour(rt: Runtime, host: ServiceTaskRunnerHost) {
           );
       const spec = compiled.jobElements.get(elementId);
       if (!spec) return callback(new Error(`${elementId}: no zeebe:taskDefinition`));
+      const executionId = message.content.executionId;
       let type: string;
       try {
-        type = String(resolveAttribute(spec.type, rt.meta.variables) ?? '');
+        type = String(resolveAttribute(spec.type, visibleVariables(rt, executionId)) ?? '');
       } catch (error) {
         return callback(
           new Error(`${elementId}: the job type cannot be evaluated: ${(error as Error).message}`),
         );
       }
       const handler = host.handlers[type];
-      if (!handler) return host.waitForWorker(rt, spec, type, message.content.executionId, callback);
+      if (!handler) return host.waitForWorker(rt, spec, type, executionId, callback);
       const complete = (output: Variables | void) => {
-        if (isObject(output)) host.setVariables(rt, output);
+        if (isObject(output)) host.setVariables(rt, output, executionId);
         callback(null, output ?? {});
       };
       const failed = (error: unknown, attempt: number) => {
@@ -123,7 +124,7 @@ export function serviceTaskBehaviour(rt: Runtime, host: ServiceTaskRunnerHost) {
             processInstanceId: rt.meta.instance.id,
             elementId,
             type,
-            variables: { ...visibleVariables(rt, elementId) },
+            variables: { ...visibleVariables(rt, executionId) },
           });
         } catch (error) {
           return failed(error, attempt);

@@ -68,10 +68,9 @@ export class UserTaskOperations {
       await this.runtimes.ensureEngine(rt);
       const api = rt.waiting.get(open.executionId);
       if (!api) throw new EngineError('UNKNOWN_TASK', `taskId: task ${taskId} is not waiting in the engine`);
-      this.runtimes.setVariables(rt, variables);
+      this.runtimes.setVariables(rt, variables, open.executionId);
       rt.completing = { executionId: open.executionId, variables: { ...variables } };
       rt.engineMoved = true;
-      this.runtimes.taskCompleting(rt, open);
       try {
         api.signal({ ...variables });
       } finally {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { type EngineTask, type TaskCancellationReason } from '../engine.port';
 import { toIsoInstant } from './date-time';
 import { resolveAttribute } from './feel';
-import { visibleVariables } from './io-mappings';
+import { visibleVariables } from './variable-scopes';
 import { emitEvent, type ElementApi, type InstanceMeta, type OpenTask, type Runtime } from './instance-state';
 import { splitList, type UserTaskSpec } from './zeebe-model.compiler';
 
@@ -41,7 +41,7 @@ export class UserTasks {
   create(rt: Runtime, api: ElementApi): void {
     const spec = rt.definition.compiled.userTasks.get(api.id);
     const meta = rt.meta;
-    const variables = visibleVariables(rt, api.id, api.executionId);
+    const variables = visibleVariables(rt, api.executionId);
     const value = (attribute: keyof UserTaskSpec) => {
       try {
         return resolveAttribute(spec?.[attribute], variables);

@@ -18,6 +18,7 @@ import {
 } from './dialect-elements';
 import { type DialectSpecs, type ModdleElement, type SerializedElement } from './dialect-specs';
 import { checkFeelSyntax, isFeel } from './feel';
+import { extendInclusiveGatewayType } from './inclusive-gateways';
 import { executableProcessIds, readZeebeModdle, ZEEBE_MODDLE_OPTIONS } from './moddle-source';
 
 /** The raw (unevaluated) zeebe attributes of a user task: literals or FEEL expressions. */
@@ -88,12 +89,14 @@ const SUPPORTED_TYPES = new Set([
   'bpmn:ManualTask',
   'bpmn:ExclusiveGateway',
   'bpmn:ParallelGateway',
+  'bpmn:InclusiveGateway',
   // dialect-elements.ts
   'bpmn:SubProcess',
   'bpmn:ScriptTask',
   'bpmn:BusinessRuleTask',
   'bpmn:EventBasedGateway',
   'bpmn:ReceiveTask',
+  'bpmn:CallActivity',
 ]);
 
 // Root elements and artifacts that bpmn-engine lists beside the flow nodes: nothing to run.
@@ -152,6 +155,7 @@ export function extendTypes(typeMapper: Record<string, unknown>): void {
   const dummy = (typeMapper['bpmn:DataObjectReference'] ?? null) as unknown;
   for (const type of TYPES_WITHOUT_BEHAVIOUR) typeMapper[type] = dummy;
   extendJobEventTypes(typeMapper);
+  extendInclusiveGatewayType(typeMapper);
 }
 
 /**
@@ -366,6 +370,7 @@ export async function compileBpmn(
       case 'bpmn:ManualTask':
       case 'bpmn:ExclusiveGateway':
       case 'bpmn:ParallelGateway':
+      case 'bpmn:InclusiveGateway':
         checkExtensions(element, COMMON_EXTENSIONS, report);
         break;
     }

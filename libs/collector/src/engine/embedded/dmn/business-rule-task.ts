@@ -1,7 +1,7 @@
 import { type Variables } from '../../engine.port';
 import { resolveAttribute } from '../feel';
 import { type Runtime } from '../instance-state';
-import { visibleVariables } from '../io-mappings';
+import { visibleVariables } from '../variable-scopes';
 import { type DecisionRepository } from './decisions';
 
 type Callback = (error: Error | null, output?: unknown) => void;
@@ -14,7 +14,7 @@ type Callback = (error: Error | null, output?: unknown) => void;
 export function businessRuleTaskBehaviour(
   rt: Runtime,
   decisions: DecisionRepository,
-  setVariables: (rt: Runtime, variables: Variables) => void,
+  setVariables: (rt: Runtime, variables: Variables, fromExecutionId?: string) => void,
 ) {
   return class BusinessRuleTask {
     constructor(private readonly activity: { id: string }) {}
@@ -24,13 +24,13 @@ export function businessRuleTaskBehaviour(
       if (!spec) return callback(new Error(`${elementId}: no zeebe:calledDecision`));
       let result: unknown;
       try {
-        const variables = visibleVariables(rt, elementId, message?.content?.executionId);
+        const variables = visibleVariables(rt, message?.content?.executionId);
         const decisionId = String(resolveAttribute(spec.decisionId, variables));
         result = decisions.evaluate(decisionId, variables);
       } catch (error) {
         return callback(new Error(`${elementId}: decision ${spec.decisionId}: ${(error as Error).message}`));
       }
-      setVariables(rt, { [spec.resultVariable]: result });
+      setVariables(rt, { [spec.resultVariable]: result }, message?.content?.executionId);
       callback(null, {});
     }
   };

@@ -16,6 +16,7 @@ import { resolveAttribute } from '../feel';
 import { isObject, type Runtime } from '../instance-state';
 import { DEFAULT_JOB_RETRIES, type JobElementSpec } from './job-elements';
 import { type StoredJob } from './stored-job';
+import { visibleVariables } from '../variable-scopes';
 
 /** Camunda 8's long polling time when a request names none (`requestTimeout` 0). */
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -30,7 +31,7 @@ export interface JobsHost {
   get(instanceId: string): Runtime | undefined;
   step<T>(rt: Runtime, action: () => Promise<T> | T): Promise<T>;
   ensureEngine(rt: Runtime): Promise<void>;
-  setVariables(rt: Runtime, variables: Variables): void;
+  setVariables(rt: Runtime, variables: Variables, fromExecutionId?: string): void;
   /** ISO-8601 now, the engine's clock. */
   now(): string;
 }
@@ -81,7 +82,7 @@ export class Jobs implements JobWorkerApi {
         type,
         elementId: spec.elementId,
         executionId,
-        retries: this.retriesOf(rt, spec),
+        retries: this.retriesOf(rt, spec, executionId),
         customHeaders: spec.customHeaders,
         state: 'activatable',
         worker: null,
@@ -172,7 +173,7 @@ export class Jobs implements JobWorkerApi {
     if (!isObject(variables)) throw new EngineError('INVALID_ARGUMENT', 'variables: must be an object');
     await this.onJob(jobKey, 'complete', async (rt, job) => {
       const callback = await this.callbackOf(rt, job);
-      this.host.setVariables(rt, variables);
+      this.host.setVariables(rt, variables, job.executionId);
       rt.engineMoved = true;
       this.callbacks.delete(job.key);
       this.remember(job.key);
@@ -190,7 +191,7 @@ export class Jobs implements JobWorkerApi {
       throw new EngineError('INVALID_ARGUMENT', 'variables: must be an object');
     let handOut = false;
     await this.onJob(jobKey, 'fail', (rt, job) => {
-      if (failure.variables) this.host.setVariables(rt, failure.variables);
+      if (failure.variables) this.host.setVariables(rt, failure.variables, job.executionId);
       const message = failure.errorMessage ?? null;
       Object.assign(job, { retries, worker: null, deadline: null, errorMessage: message });
       rt.metaChanged = true;
@@ -222,7 +223,7 @@ export class Jobs implements JobWorkerApi {
         return;
       }
       const callback = await this.callbackOf(rt, job);
-      if (variables) this.host.setVariables(rt, variables);
+      if (variables) this.host.setVariables(rt, variables, job.executionId);
       rt.engineMoved = true;
       this.callbacks.delete(job.key);
       const compiled = rt.definition.compiled;
@@ -352,7 +353,8 @@ export class Jobs implements JobWorkerApi {
   private activated(rt: Runtime, job: StoredJob, request: ActivateJobsRequest): ActivatedJob {
     const { instance } = rt.meta;
     const fetch = request.fetchVariable ?? [];
-    const all = rt.meta.variables;
+    // What the element sees: its input mappings and, in a multi-instance element, its item.
+    const all = visibleVariables(rt, job.executionId);
     const variables =
       fetch.length === 0
         ? { ...all }
@@ -429,11 +431,11 @@ export class Jobs implements JobWorkerApi {
     return new EngineError('UNKNOWN_JOB', `jobKey: cannot ${action} job ${jobKey}: no such job${why}`);
   }
 
-  private retriesOf(rt: Runtime, spec: JobElementSpec): number {
+  private retriesOf(rt: Runtime, spec: JobElementSpec, executionId: string): number {
     if (spec.retries === null) return DEFAULT_JOB_RETRIES;
     let value: unknown;
     try {
-      value = resolveAttribute(spec.retries, rt.meta.variables);
+      value = resolveAttribute(spec.retries, visibleVariables(rt, executionId));
     } catch (error) {
       this.logger.warn(
         `ENGINE-053 instance ${rt.meta.instance.id} ${spec.elementId}: retries cannot be evaluated: ${(error as Error).message}`,
