@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { pino } from 'pino';
 import {
   CORRELATION_ATTRIBUTE,
   isTraceparent,
@@ -102,5 +103,22 @@ describe('tracing', () => {
     expect(isTraceparent(`ff-${'a'.repeat(32)}-${'b'.repeat(16)}-01`)).toBe(false);
     expect(isTraceparent(`00-${'A'.repeat(32)}-${'b'.repeat(16)}-01`)).toBe(false);
     expect(isTraceparent('not-a-trace')).toBe(false);
+  });
+
+  it("gives pino's mixin the correlation id of the work a line is written in, with tracing off", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino(
+      { mixin: logContext },
+      { write: (line: string) => void lines.push(JSON.parse(line)) },
+    );
+    await withSpan('command ClaimTask', { correlationId: 'corr-9' }, async () => {
+      await Promise.resolve();
+      logger.warn('CORE-001 inside');
+    });
+    logger.warn('outside');
+    expect(lines.map((l) => [l.msg, l.correlationId])).toEqual([
+      ['CORE-001 inside', 'corr-9'],
+      ['outside', undefined],
+    ]);
   });
 });

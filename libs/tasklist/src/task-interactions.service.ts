@@ -12,6 +12,7 @@ import {
 } from '@eddy/contracts';
 import { EngineError } from '@eddy/collector/engine/engine.errors';
 import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
+import { withCorrelationId } from '@eddy/observability';
 import {
   canSeeTask,
   VIEW_STORE,
@@ -351,9 +352,22 @@ export class TaskInteractionsService {
 
   /**
    * Validates the command, sends it through the core as the user and waits until `views` show its events
-   * (read your writes). `fields` renames the command's field paths to the mutation's arguments.
+   * (read your writes), in the correlation scope of the request: its log lines, and the core's, say the
+   * correlation id. `fields` renames the command's field paths to the mutation's arguments.
    */
-  async dispatchAndWait(
+  dispatchAndWait(
+    context: TasklistContext,
+    command: TaskInteractionCommand | RequestProcessInstanceCancellation | SavedFilterCommand,
+    subject: string,
+    views: readonly ViewName[],
+    fields: Record<string, string>,
+  ): Promise<void> {
+    return withCorrelationId(context.correlationId, () =>
+      this.sendAndWait(context, command, subject, views, fields),
+    );
+  }
+
+  private async sendAndWait(
     context: TasklistContext,
     command: TaskInteractionCommand | RequestProcessInstanceCancellation | SavedFilterCommand,
     subject: string,

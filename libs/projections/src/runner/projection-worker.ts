@@ -10,6 +10,7 @@ import {
   tracingEnabled,
   type Span,
   type TraceOrigin,
+  withCorrelationId,
 } from '@eddy/observability';
 import type { Projection } from '../projection';
 import {
@@ -177,8 +178,11 @@ export class ProjectionWorker<V extends ViewName = ViewName> {
         return false;
       }
       const delay = backoffDelay(this.retry, attempt);
-      this.logger.warn(
-        `PROJECTION-002 projection ${this.target.view} (${this.target.copy}) position ${failing.position}: ${describe(outcome.error)}; retry ${attempt}/${this.retry.attempts} in ${delay} ms`,
+      // The line says the correlation id of the failing event's command.
+      withCorrelationId(failing.metadata.correlationId, () =>
+        this.logger.warn(
+          `PROJECTION-002 projection ${this.target.view} (${this.target.copy}) position ${failing.position}: ${describe(outcome.error)}; retry ${attempt}/${this.retry.attempts} in ${delay} ms`,
+        ),
       );
       if (!(await sleep(delay, signal))) return true; // stopped while waiting: nothing was skipped
     }
