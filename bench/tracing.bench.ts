@@ -12,6 +12,7 @@ import { type CommandWithMetadata, type TaskCommand, taskStreamId } from '@eddy/
 import { MemoryEventStore } from '@eddy/eventstore';
 import { startTracing, stopTracing, withSpan } from '@eddy/observability';
 import { ExecuteTaskCommand, TaskCommandHandler } from '@eddy/taskpool';
+import { aSourceReference } from '@eddy/testing/command.fixtures';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { timePairs } from './lib/measure';
 import { type BenchResult, compared } from './lib/report';
@@ -20,14 +21,7 @@ import { type BenchContext } from './lib/suite';
 const COMMANDS = 2_000;
 const RUNS = 15;
 
-const sourceReference = {
-  type: 'process' as const,
-  instanceId: 'pi-1',
-  definitionId: 'invoice:1',
-  definitionKey: 'invoice',
-  name: 'Invoice approval',
-  applicationName: 'bench',
-};
+const sourceReference = aSourceReference({ applicationName: 'bench' });
 
 let sequence = 0;
 function createTask(): CommandWithMetadata<TaskCommand> {

@@ -362,54 +362,44 @@ export class TaskInteractionsService {
     views: readonly ViewName[],
     fields: Record<string, string>,
   ): Promise<void> {
-    return withCorrelationId(context.correlationId, () =>
-      this.sendAndWait(context, command, subject, views, fields),
-    );
-  }
-
-  private async sendAndWait(
-    context: TasklistContext,
-    command: TaskInteractionCommand | RequestProcessInstanceCancellation | SavedFilterCommand,
-    subject: string,
-    views: readonly ViewName[],
-    fields: Record<string, string>,
-  ): Promise<void> {
-    // Checked like the command API checks what it receives; paths name the mutation's arguments.
-    const limits = {
-      maxPayloadDepth: this.options.maxPayloadDepth,
-      maxCommentLength: this.options.maxCommentLength,
-    };
-    const invalid = validateCommand(command, limits, []);
-    if (invalid) throw commandRejected(invalid, fields);
-    const commandId = randomUUID();
-    let result: CommandResult;
-    try {
-      result = await this.dispatcher.dispatch({
-        ...command,
-        metadata: {
-          commandId,
-          correlationId: context.correlationId,
-          userId: context.viewer.userId,
-          timestamp: new Date().toISOString(),
-        },
-      } as Parameters<CommandDispatcher['dispatch']>[0]);
-    } catch (error) {
-      this.logger.error(`TASKLIST-101 ${command.type} ${subject} command ${commandId}: ${String(error)}`);
-      throw error;
-    }
-    if (result.status === 'rejected') throw commandRejected(result.error, fields);
-    try {
-      await this.views.waitForPosition(result.position, this.options.readYourWritesTimeoutMs, views);
-    } catch (error) {
-      if (error instanceof WaitForPositionTimeoutError) {
-        this.logger.warn(`TASKLIST-102 ${command.type} ${subject}: ${error.message}`);
-        throw tasklistError(
-          'TIMEOUT',
-          `the command was accepted, but the ${views.join(' and ')} view did not show it within ${this.options.readYourWritesTimeoutMs} ms`,
-          { commandId, position: result.position },
-        );
+    return withCorrelationId(context.correlationId, async () => {
+      // Checked like the command API checks what it receives; paths name the mutation's arguments.
+      const limits = {
+        maxPayloadDepth: this.options.maxPayloadDepth,
+        maxCommentLength: this.options.maxCommentLength,
+      };
+      const invalid = validateCommand(command, limits, []);
+      if (invalid) throw commandRejected(invalid, fields);
+      const commandId = randomUUID();
+      let result: CommandResult;
+      try {
+        result = await this.dispatcher.dispatch({
+          ...command,
+          metadata: {
+            commandId,
+            correlationId: context.correlationId,
+            userId: context.viewer.userId,
+            timestamp: new Date().toISOString(),
+          },
+        } as Parameters<CommandDispatcher['dispatch']>[0]);
+      } catch (error) {
+        this.logger.error(`TASKLIST-101 ${command.type} ${subject} command ${commandId}: ${String(error)}`);
+        throw error;
       }
-      throw error;
-    }
+      if (result.status === 'rejected') throw commandRejected(result.error, fields);
+      try {
+        await this.views.waitForPosition(result.position, this.options.readYourWritesTimeoutMs, views);
+      } catch (error) {
+        if (error instanceof WaitForPositionTimeoutError) {
+          this.logger.warn(`TASKLIST-102 ${command.type} ${subject}: ${error.message}`);
+          throw tasklistError(
+            'TIMEOUT',
+            `the command was accepted, but the ${views.join(' and ')} view did not show it within ${this.options.readYourWritesTimeoutMs} ms`,
+            { commandId, position: result.position },
+          );
+        }
+        throw error;
+      }
+    });
   }
 }
