@@ -11,13 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { SubscriptionRecorder, wsClient } from './helpers/graphql';
 import { EddyProcess } from './support/eddy-process';
 
-// One command's trace across two processes: `core,relay` on PostgreSQL and a `projector` reading
-// the event topic, both exporting their spans over OTLP/HTTP (JSON) to a receiver of this spec.
+// One command's trace across three processes: `core,relay` on PostgreSQL (with the command topic), a
+// `projector` reading the event topic, and an `api` whose live list learns of view changes from
+// MongoDB change streams; each exports its spans over OTLP/HTTP (JSON) to a receiver of this spec.
 const postgres = requireServer('postgres');
 const mongo = mongoTestDatabases('eddy_traces');
-const { brokers, fresh: freshTopic } = kafkaTestTopics('eddy-traces');
+const { brokers, kafka, fresh: freshTopic } = kafkaTestTopics('eddy-traces');
 
 interface ReceivedSpan {
   service: string;
@@ -61,7 +63,11 @@ function spansOf(body: unknown): ReceivedSpan[] {
   });
 }
 
-describe('a trace across the core, the relay, Kafka and a projector process', () => {
+interface TaskChange {
+  taskChanges: { kind: 'SNAPSHOT' | 'UPSERTED' | 'REMOVED'; tasks: { id: string }[] };
+}
+
+describe('a trace across the core, the relay, Kafka, a projector and an api process', () => {
   jest.setTimeout(300_000);
 
   const database = `eddy_traces_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
@@ -71,6 +77,8 @@ describe('a trace across the core, the relay, Kafka and a projector process', ()
   let receiver: Server;
   let core: EddyProcess;
   let projector: EddyProcess;
+  let api: EddyProcess;
+  let commandTopic: string;
 
   beforeAll(async () => {
     receiver = createServer((req, res) => {
@@ -101,23 +109,30 @@ describe('a trace across the core, the relay, Kafka and a projector process', ()
       EDDY_TRACING_OTLP_URL: otlpUrl,
       EDDY_BPMN_DIR: join(dir, 'bpmn'),
     };
+    commandTopic = await freshTopic(1);
     core = new EddyProcess('core,relay', {
       ...shared,
       EDDY_ROLES: 'core,relay',
       EDDY_DATA_DIR: join(dir, 'core'),
+      EDDY_KAFKA_COMMANDS: 'on',
+      EDDY_KAFKA_COMMAND_TOPIC: commandTopic,
+      EDDY_KAFKA_COMMAND_RESULTS_TOPIC: await freshTopic(1),
+      EDDY_KAFKA_COMMAND_DLQ_TOPIC: await freshTopic(1),
+      EDDY_KAFKA_COMMAND_GROUP: `eddy-traces-core-${randomUUID()}`,
     });
     projector = new EddyProcess('projector', {
       ...shared,
       EDDY_ROLES: 'projector',
       EDDY_DATA_DIR: join(dir, 'projector'),
     });
+    api = new EddyProcess('api', { ...shared, EDDY_ROLES: 'api', EDDY_DATA_DIR: join(dir, 'api') });
     // The core first: it creates the event store's tables.
     await core.start();
-    await projector.start();
+    await Promise.all([projector.start(), api.start()]);
   });
 
   afterAll(async () => {
-    await Promise.all([core, projector].map((p) => p?.stop()));
+    await Promise.all([core, projector, api].map((p) => p?.stop()));
     await new Promise((resolve) => receiver?.close(resolve));
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
@@ -159,5 +174,66 @@ describe('a trace across the core, the relay, Kafka and a projector process', ()
     expect(relay.parentSpanId).toBe(command.spanId);
     expect(project.parentSpanId).toBe(relay.spanId);
     expect(project.attributes['eddy.event_type']).toBe('TaskCreated');
+  });
+
+  it("continues a producer's trace from the command topic to the push of the change to a subscriber of the api process", async () => {
+    const clerk = wsClient(api.url, { id: 'carl', groups: ['clerks'] });
+    const list = new SubscriptionRecorder<TaskChange>(
+      clerk,
+      'subscription { taskChanges { kind tasks { id } } }',
+    );
+    try {
+      await list.next((m) => m.taskChanges.kind === 'SNAPSHOT', 60_000);
+      // The process application's own span, as its OpenTelemetry SDK would put it in the header.
+      const traceId = randomUUID().replace(/-/g, '');
+      const producerSpan = randomUUID().replace(/-/g, '').slice(0, 16);
+      const correlationId = `corr-${randomUUID()}`;
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({
+        topic: commandTopic,
+        messages: [
+          {
+            key: 'task-trace-2',
+            value: JSON.stringify(
+              aCreateTaskCommand('c-trace-2', 'task-trace-2', { candidateGroups: ['clerks'] }),
+            ),
+            headers: { traceparent: `00-${traceId}-${producerSpan}-01`, 'x-correlation-id': correlationId },
+          },
+        ],
+      });
+      await producer.disconnect();
+      await list.next((m) => m.taskChanges.tasks.some((t) => t.id === 'task-trace-2'), 120_000);
+
+      const names = ['command topic receive', 'command CreateTask', 'relay publish', 'project', 'push tasks'];
+      const [receive, command, relay, project, push] = await waitFor(
+        () => {
+          const spans = received.filter((s) => s.traceId === traceId);
+          const found = names.map((name) => spans.find((s) => s.name === name));
+          expect(found.every(Boolean)).toBe(true);
+          return found as ReceivedSpan[];
+        },
+        { timeout: 120_000, interval: 250 },
+      );
+      expect([receive, command, relay, project, push].map((s) => s.service)).toEqual([
+        'eddy-core-relay',
+        'eddy-core-relay',
+        'eddy-core-relay',
+        'eddy-projector',
+        'eddy-api',
+      ]);
+      expect(receive.parentSpanId).toBe(producerSpan);
+      expect(command.parentSpanId).toBe(receive.spanId);
+      expect(relay.parentSpanId).toBe(command.spanId);
+      expect(project.parentSpanId).toBe(relay.spanId);
+      // The api process continues the projector's span from the view document's change stream.
+      expect(push.parentSpanId).toBe(project.spanId);
+      expect(push.attributes['eddy.document_id']).toBe('task-trace-2');
+      for (const span of [receive, command, relay, project, push])
+        expect(span.attributes['eddy.correlation_id']).toBe(correlationId);
+    } finally {
+      list.dispose();
+      await clerk.dispose();
+    }
   });
 });

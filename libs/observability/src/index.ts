@@ -1,3 +1,5 @@
 export * from './metrics';
 export * from './retry';
+export * from './correlation';
 export * from './tracing';
+export * from './traced-fetch';

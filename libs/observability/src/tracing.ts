@@ -5,8 +5,8 @@ import {
   SpanKind,
   SpanStatusCode,
   context,
-  createContextKey,
   propagation,
+  ROOT_CONTEXT,
   trace,
 } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -18,6 +18,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { currentCorrelationId, withCorrelationId, withoutCorrelationId } from './correlation';
 
 export type { Span } from '@opentelemetry/api';
 
@@ -28,8 +29,9 @@ export type { Span } from '@opentelemetry/api';
  * A command's trace crosses processes in two carriers: the W3C `traceparent` that the core writes
  * into the metadata of the events it appends (the relay reads them from the global log, far from
  * the request), and the `traceparent` header of each Kafka message. Every span carries the
- * correlation id of the event metadata as `eddy.correlation_id`, and so does every log line written
- * inside one ({@link logContext}).
+ * correlation id of the event metadata as `eddy.correlation_id` (the one given, else the current one of
+ * `correlation.ts`), and every log line written inside {@link withSpan} carries it, tracing on or off
+ * ({@link logContext}).
  */
 export interface TracingSettings {
   /** The OTLP/HTTP traces endpoint (`http://collector:4318/v1/traces`); without it, no tracing. */
@@ -38,7 +40,6 @@ export interface TracingSettings {
 }
 
 export const CORRELATION_ATTRIBUTE = 'eddy.correlation_id';
-const CORRELATION_KEY = createContextKey('eddy.correlation_id');
 const TRACER_NAME = 'eddy';
 
 let provider: NodeTracerProvider | null = null;
@@ -99,15 +100,19 @@ const KINDS = {
 } as const;
 
 /**
- * Runs `work` inside a span named `name` (the active one while it runs); its failure marks the
- * span as an error and propagates. With tracing off: `work()`, nothing else.
+ * Runs `work` inside a span named `name` (the active one while it runs), in the correlation scope of
+ * `options.correlationId`; its failure marks the span as an error and propagates. With tracing off:
+ * `work()` in the correlation scope, nothing else.
  */
 export function withSpan<T>(name: string, options: SpanOptions, work: () => Promise<T>): Promise<T> {
-  if (provider === null) return work();
+  if (provider === null) return withCorrelationId(options.correlationId, work);
+  return withCorrelationId(options.correlationId, () => spanAround(name, options, work));
+}
+
+function spanAround<T>(name: string, options: SpanOptions, work: () => Promise<T>): Promise<T> {
   const parent = parentContext(options.parent);
   const span = startSpanIn(parent, name, options);
-  const inside = trace.setSpan(withCorrelation(parent, options.correlationId), span);
-  return context.with(inside, async () => {
+  return context.with(trace.setSpan(parent, span), async () => {
     let result: T;
     try {
       result = await work();
@@ -147,23 +152,55 @@ export function traceparentOf(span?: Span): string | undefined {
 }
 
 /**
- * What pino adds to each log line (its `mixin`): the trace and span ids and the correlation id of
- * the span the line is written in; nothing with tracing off or outside a span.
+ * Where a record written inside a traced span lets its reader continue the trace (a view change pushed
+ * to a subscriber, an engine transaction handed to the collector): the W3C `traceparent` of that span
+ * and the correlation id of its work.
+ */
+export interface TraceOrigin {
+  traceparent: string;
+  correlationId?: string;
+}
+
+/** The {@link TraceOrigin} of `span` (else of the active span); undefined with tracing off or no span. */
+export function traceOriginOf(span?: Span, correlationId = currentCorrelationId()): TraceOrigin | undefined {
+  const traceparent = traceparentOf(span);
+  if (traceparent === undefined) return undefined;
+  return correlationId === undefined ? { traceparent } : { traceparent, correlationId };
+}
+
+const TRACEPARENT = /^(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** Whether `value` is a W3C `traceparent` (`00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`). */
+export function isTraceparent(value: string): boolean {
+  return TRACEPARENT.test(value);
+}
+
+/**
+ * Runs `work` outside the correlation scope and the active span: for a loop that starts lazily inside
+ * one command's work (a consumer that connects on the first request) and then serves all later ones.
+ */
+export function runDetached<T>(work: () => T): T {
+  return withoutCorrelationId(() => (provider === null ? work() : context.with(ROOT_CONTEXT, work)));
+}
+
+/**
+ * What pino adds to each log line (its `mixin`): the correlation id of the work the line is written
+ * in (tracing on or off), and with tracing on the trace and span ids of the active span.
  */
 export function logContext(): Record<string, string> {
-  if (provider === null) return {};
-  const active = context.active();
-  const span = trace.getSpan(active);
-  if (!span) return {};
+  const correlationId = currentCorrelationId();
+  const fields: Record<string, string> = correlationId === undefined ? {} : { correlationId };
+  if (provider === null) return fields;
+  const span = trace.getSpan(context.active());
+  if (!span) return fields;
   const { traceId, spanId } = span.spanContext();
-  const correlationId = active.getValue(CORRELATION_KEY);
-  return typeof correlationId === 'string' ? { traceId, spanId, correlationId } : { traceId, spanId };
+  return { traceId, spanId, ...fields };
 }
 
 function startSpanIn(parent: Context, name: string, options: SpanOptions): Span {
   const attributes: Attributes = { ...options.attributes };
-  const correlationId = options.correlationId ?? parent.getValue(CORRELATION_KEY);
-  if (typeof correlationId === 'string') attributes[CORRELATION_ATTRIBUTE] = correlationId;
+  const correlationId = options.correlationId ?? currentCorrelationId();
+  if (correlationId !== undefined) attributes[CORRELATION_ATTRIBUTE] = correlationId;
   return trace
     .getTracer(TRACER_NAME)
     .startSpan(name, { kind: KINDS[options.kind ?? 'internal'], attributes }, parent);
@@ -172,8 +209,4 @@ function startSpanIn(parent: Context, name: string, options: SpanOptions): Span 
 function parentContext(traceparent: string | undefined): Context {
   if (traceparent === undefined) return context.active();
   return propagation.extract(context.active(), { traceparent });
-}
-
-function withCorrelation(parent: Context, correlationId: string | undefined): Context {
-  return correlationId === undefined ? parent : parent.setValue(CORRELATION_KEY, correlationId);
 }

@@ -1,9 +1,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { pino } from 'pino';
 import {
   CORRELATION_ATTRIBUTE,
+  isTraceparent,
   logContext,
+  runDetached,
   startSpan,
+  traceOriginOf,
   startTracing,
   stopTracing,
   traceparentOf,
@@ -14,14 +18,15 @@ import {
 afterEach(() => stopTracing());
 
 describe('tracing', () => {
-  it('is off without an OTLP endpoint: work runs, no trace context, nothing on log lines', async () => {
+  it('is off without an OTLP endpoint: work runs, no trace context, only the correlation id on log lines', async () => {
     expect(startTracing({ serviceName: 'eddy-test' })).toBe(false);
     expect(tracingEnabled()).toBe(false);
-    const seen = await withSpan('command', { correlationId: 'corr-1' }, async () => ({
-      traceparent: traceparentOf(),
-      log: logContext(),
-    }));
-    expect(seen).toEqual({ traceparent: undefined, log: {} });
+    const seen = await withSpan('command', { correlationId: 'corr-1' }, async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return { traceparent: traceparentOf(), origin: traceOriginOf(), log: logContext() };
+    });
+    expect(seen).toEqual({ traceparent: undefined, origin: undefined, log: { correlationId: 'corr-1' } });
+    expect(logContext()).toEqual({});
     expect(
       startSpan('relay publish', { parent: '00-' + '1'.repeat(32) + '-' + '2'.repeat(16) + '-01' }),
     ).toBe(undefined);
@@ -71,5 +76,49 @@ describe('tracing', () => {
     ).rejects.toThrow('store unreachable');
     const [failed] = exporter.getFinishedSpans();
     expect(failed.status).toEqual({ code: 2, message: 'store unreachable' });
+  });
+
+  it('keeps the correlation id of the outer work in nested spans, and none in detached work', async () => {
+    const exporter = new InMemorySpanExporter();
+    startTracing({ serviceName: 'eddy-test' }, exporter);
+    const seen = await withSpan('collect transaction', { correlationId: 'tx-1' }, async () => {
+      const inner = await withSpan('command CreateTask', {}, async () => traceOriginOf());
+      const detached = runDetached(() => ({ log: logContext(), origin: traceOriginOf() }));
+      return { inner, detached };
+    });
+    const [command, collect] = exporter.getFinishedSpans();
+    expect(command.attributes[CORRELATION_ATTRIBUTE]).toBe('tx-1');
+    expect(command.parentSpanContext?.spanId).toBe(collect.spanContext().spanId);
+    expect(seen.inner).toEqual({
+      traceparent: `00-${command.spanContext().traceId}-${command.spanContext().spanId}-01`,
+      correlationId: 'tx-1',
+    });
+    expect(seen.detached).toEqual({ log: {}, origin: undefined });
+  });
+
+  it('tells W3C trace context from anything else', () => {
+    expect(isTraceparent(`00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`)).toBe(true);
+    expect(isTraceparent(`00-${'0'.repeat(32)}-${'b'.repeat(16)}-01`)).toBe(false);
+    expect(isTraceparent(`00-${'a'.repeat(32)}-${'0'.repeat(16)}-01`)).toBe(false);
+    expect(isTraceparent(`ff-${'a'.repeat(32)}-${'b'.repeat(16)}-01`)).toBe(false);
+    expect(isTraceparent(`00-${'A'.repeat(32)}-${'b'.repeat(16)}-01`)).toBe(false);
+    expect(isTraceparent('not-a-trace')).toBe(false);
+  });
+
+  it("gives pino's mixin the correlation id of the work a line is written in, with tracing off", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino(
+      { mixin: logContext },
+      { write: (line: string) => void lines.push(JSON.parse(line)) },
+    );
+    await withSpan('command ClaimTask', { correlationId: 'corr-9' }, async () => {
+      await Promise.resolve();
+      logger.warn('CORE-001 inside');
+    });
+    logger.warn('outside');
+    expect(lines.map((l) => [l.msg, l.correlationId])).toEqual([
+      ['CORE-001 inside', 'corr-9'],
+      ['outside', undefined],
+    ]);
   });
 });

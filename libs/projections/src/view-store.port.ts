@@ -1,4 +1,5 @@
 import type { DataEntryRef, ProcessingType } from '@eddy/contracts';
+import type { TraceOrigin } from '@eddy/observability';
 import type {
   ClosedTaskView,
   DataEntryView,
@@ -303,9 +304,19 @@ export class ViewQueryError extends Error {
 // Change feed and read-your-writes
 // ---------------------------------------------------------------------------------------------
 
-/** A document was created or changed. */
+/**
+ * A document was created or changed. `trace` (tracing on) is the {@link ViewWrite}'s: where the push of
+ * the change to a subscriber continues the trace of the projection's view write.
+ */
 export type UpsertedChange<V extends ViewName = ViewName> = {
-  [K in V]: { kind: 'upserted'; view: K; position: number; id: string; document: ViewDocuments[K] };
+  [K in V]: {
+    kind: 'upserted';
+    view: K;
+    position: number;
+    id: string;
+    document: ViewDocuments[K];
+    trace?: TraceOrigin;
+  };
 }[V];
 
 /**
@@ -314,7 +325,14 @@ export type UpsertedChange<V extends ViewName = ViewName> = {
  * ids of documents they never saw.
  */
 export type RemovedChange<V extends ViewName = ViewName> = {
-  [K in V]: { kind: 'removed'; view: K; position: number; id: string; last: ViewDocuments[K] };
+  [K in V]: {
+    kind: 'removed';
+    view: K;
+    position: number;
+    id: string;
+    last: ViewDocuments[K];
+    trace?: TraceOrigin;
+  };
 }[V];
 
 /** One change of the view, with the global position of the event that caused it. */
@@ -419,9 +437,14 @@ export type StoredViewDocument<V extends ViewName = ViewName> =
   | { id: string; removed: false; document: ViewDocuments[V] }
   | { id: string; removed: true; version: number; position: number };
 
+/**
+ * One document or tombstone to write. `trace` (tracing on): the span of the projection that wrote it,
+ * which the change published for it carries (in MongoDB stored with the document, so that another
+ * process's change stream has it). Not part of the document: no query, verify or load sees it.
+ */
 export type ViewWrite<V extends ViewName = ViewName> =
-  | { kind: 'upsert'; id: string; document: ViewDocuments[V] }
-  | { kind: 'remove'; id: string; version: number; position: number };
+  | { kind: 'upsert'; id: string; document: ViewDocuments[V]; trace?: TraceOrigin }
+  | { kind: 'remove'; id: string; version: number; position: number; trace?: TraceOrigin };
 
 export interface ViewBatch<V extends ViewName = ViewName> {
   writes: readonly ViewWrite<V>[];

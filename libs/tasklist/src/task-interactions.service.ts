@@ -12,6 +12,7 @@ import {
 } from '@eddy/contracts';
 import { EngineError } from '@eddy/collector/engine/engine.errors';
 import { EVENT_STORE, type EventStore } from '@eddy/eventstore';
+import { withCorrelationId } from '@eddy/observability';
 import {
   canSeeTask,
   VIEW_STORE,
@@ -351,51 +352,54 @@ export class TaskInteractionsService {
 
   /**
    * Validates the command, sends it through the core as the user and waits until `views` show its events
-   * (read your writes). `fields` renames the command's field paths to the mutation's arguments.
+   * (read your writes), in the correlation scope of the request: its log lines, and the core's, say the
+   * correlation id. `fields` renames the command's field paths to the mutation's arguments.
    */
-  async dispatchAndWait(
+  dispatchAndWait(
     context: TasklistContext,
     command: TaskInteractionCommand | RequestProcessInstanceCancellation | SavedFilterCommand,
     subject: string,
     views: readonly ViewName[],
     fields: Record<string, string>,
   ): Promise<void> {
-    // Checked like the command API checks what it receives; paths name the mutation's arguments.
-    const limits = {
-      maxPayloadDepth: this.options.maxPayloadDepth,
-      maxCommentLength: this.options.maxCommentLength,
-    };
-    const invalid = validateCommand(command, limits, []);
-    if (invalid) throw commandRejected(invalid, fields);
-    const commandId = randomUUID();
-    let result: CommandResult;
-    try {
-      result = await this.dispatcher.dispatch({
-        ...command,
-        metadata: {
-          commandId,
-          correlationId: context.correlationId,
-          userId: context.viewer.userId,
-          timestamp: new Date().toISOString(),
-        },
-      } as Parameters<CommandDispatcher['dispatch']>[0]);
-    } catch (error) {
-      this.logger.error(`TASKLIST-101 ${command.type} ${subject} command ${commandId}: ${String(error)}`);
-      throw error;
-    }
-    if (result.status === 'rejected') throw commandRejected(result.error, fields);
-    try {
-      await this.views.waitForPosition(result.position, this.options.readYourWritesTimeoutMs, views);
-    } catch (error) {
-      if (error instanceof WaitForPositionTimeoutError) {
-        this.logger.warn(`TASKLIST-102 ${command.type} ${subject}: ${error.message}`);
-        throw tasklistError(
-          'TIMEOUT',
-          `the command was accepted, but the ${views.join(' and ')} view did not show it within ${this.options.readYourWritesTimeoutMs} ms`,
-          { commandId, position: result.position },
-        );
+    return withCorrelationId(context.correlationId, async () => {
+      // Checked like the command API checks what it receives; paths name the mutation's arguments.
+      const limits = {
+        maxPayloadDepth: this.options.maxPayloadDepth,
+        maxCommentLength: this.options.maxCommentLength,
+      };
+      const invalid = validateCommand(command, limits, []);
+      if (invalid) throw commandRejected(invalid, fields);
+      const commandId = randomUUID();
+      let result: CommandResult;
+      try {
+        result = await this.dispatcher.dispatch({
+          ...command,
+          metadata: {
+            commandId,
+            correlationId: context.correlationId,
+            userId: context.viewer.userId,
+            timestamp: new Date().toISOString(),
+          },
+        } as Parameters<CommandDispatcher['dispatch']>[0]);
+      } catch (error) {
+        this.logger.error(`TASKLIST-101 ${command.type} ${subject} command ${commandId}: ${String(error)}`);
+        throw error;
       }
-      throw error;
-    }
+      if (result.status === 'rejected') throw commandRejected(result.error, fields);
+      try {
+        await this.views.waitForPosition(result.position, this.options.readYourWritesTimeoutMs, views);
+      } catch (error) {
+        if (error instanceof WaitForPositionTimeoutError) {
+          this.logger.warn(`TASKLIST-102 ${command.type} ${subject}: ${error.message}`);
+          throw tasklistError(
+            'TIMEOUT',
+            `the command was accepted, but the ${views.join(' and ')} view did not show it within ${this.options.readYourWritesTimeoutMs} ms`,
+            { commandId, position: result.position },
+          );
+        }
+        throw error;
+      }
+    });
   }
 }

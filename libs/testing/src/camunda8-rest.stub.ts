@@ -286,12 +286,24 @@ export class Camunda8RestStub {
   private readonly wakeUp = new EventEmitter();
   /** Every request as `METHOD /path`, for tests that check which endpoints were used. */
   readonly requests: string[] = [];
+  /** The requests that carried a W3C `traceparent` header, with it, for tests of the adapter's traces. */
+  readonly tracedRequests: { request: string; traceparent: string }[] = [];
 
   private constructor(
     private readonly server: Server,
     readonly url: string,
   ) {
     this.wakeUp.setMaxListeners(0);
+  }
+
+  /** The SDK settings of an adapter that talks to this stub: no auth, no SDK retries, no SDK log. */
+  get sdkConfig(): Record<string, string | number> {
+    return {
+      ZEEBE_REST_ADDRESS: this.url,
+      CAMUNDA_AUTH_STRATEGY: 'NONE',
+      CAMUNDA_SDK_HTTP_RETRY_MAX_ATTEMPTS: 1,
+      CAMUNDA_LOG_LEVEL: 'none',
+    };
   }
 
   /** Listens on 127.0.0.1, on a free port unless one is given. */
@@ -383,6 +395,9 @@ export class Camunda8RestStub {
     const url = new URL(req.url ?? '/', this.url);
     const path = url.pathname.replace(/^\/v2/, '');
     this.requests.push(`${req.method} ${path}`);
+    const { traceparent } = req.headers;
+    if (typeof traceparent === 'string')
+      this.tracedRequests.push({ request: `${req.method} ${path}`, traceparent });
     try {
       const raw = await new Promise<Buffer>((resolve, reject) => {
         const chunks: Buffer[] = [];

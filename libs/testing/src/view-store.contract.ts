@@ -963,6 +963,42 @@ export function viewStoreContract(name: string, factory: ViewStoreContractFactor
         subscription.close();
       });
 
+      it("carries a write's trace to the change it publishes, and keeps it out of documents, loads and queries", async () => {
+        const store = await create();
+        const live = { view: 'tasks' as const, copy: LIVE_COPY };
+        const trace = (span: string) => ({
+          traceparent: `00-${'a'.repeat(32)}-${span.repeat(16)}-01`,
+          correlationId: `corr-${span}`,
+        });
+        const feed = collect();
+        await store.subscribe({ after: 0, views: ['tasks'] }, feed.listener);
+        await store.commit(live, {
+          writes: [
+            { kind: 'upsert', id: 't1', document: aTask('t1', { position: 1 }), trace: trace('b') },
+            { kind: 'upsert', id: 't2', document: aTask('t2', { position: 1 }) },
+          ],
+          checkpoint: 1,
+        });
+        await store.commit(live, {
+          writes: [{ kind: 'remove', id: 't1', version: 1, position: 2, trace: trace('c') }],
+          checkpoint: 2,
+        });
+        const changes = await feed.until(3);
+        expect(changes.map((c) => [c.kind, c.id, c.trace])).toEqual([
+          ['upserted', 't1', trace('b')],
+          ['upserted', 't2', undefined],
+          ['removed', 't1', trace('c')],
+        ]);
+        const removed = changes[2];
+        expect(removed.kind === 'removed' && removed.last).toEqual(aTask('t1', { position: 1 }));
+        expect(await store.documents(live)).toEqual([aTask('t2', { position: 1 })]);
+        expect((await store.load(live, ['t2'])).get('t2')).toEqual({
+          id: 't2',
+          removed: false,
+          document: aTask('t2', { position: 1 }),
+        });
+      });
+
       it('only delivers the views asked for', async () => {
         const store = await create();
         const feed = collect();

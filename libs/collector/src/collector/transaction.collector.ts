@@ -77,11 +77,19 @@ export class TransactionCollector {
     this.unsubscribe = null;
   }
 
-  /** Handles one transaction in the span `collect transaction`; resolves once the core answered every command. */
+  /**
+   * Handles one transaction in the span `collect transaction` (continuing the trace of what made the step,
+   * `tx.traceparent`) and in the correlation scope of the transaction id, the correlation id of the commands
+   * it produces; resolves once the core answered every command.
+   */
   handle(tx: EngineTransaction): Promise<void> {
     return withSpan(
       'collect transaction',
-      { correlationId: tx.id, attributes: { 'eddy.process_instance_id': tx.processInstanceId } },
+      {
+        parent: tx.traceparent,
+        correlationId: tx.id,
+        attributes: { 'eddy.process_instance_id': tx.processInstanceId },
+      },
       () => this.collect(tx),
     );
   }

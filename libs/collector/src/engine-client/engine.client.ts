@@ -143,7 +143,10 @@ export class EngineClient {
     }
   }
 
-  /** One event of the log, in the span `engine client <type>` when the command that appended it was traced. */
+  /**
+   * One event of the log, in the span `engine client <type>` when the command that appended it was
+   * traced; its engine call is a span of its own ({@link callWithRetries}).
+   */
   private apply(event: StoredEvent, signal: AbortSignal): Promise<void> {
     const { traceparent, correlationId } = event.metadata;
     if (traceparent === undefined || !tracingEnabled()) return this.applyEvent(event, signal);
@@ -172,7 +175,7 @@ export class EngineClient {
         await this.callWithRetries(
           'cancel',
           `process instance ${instanceId}`,
-          event.position,
+          event,
           () => this.engine.cancelProcessInstance(instanceId),
           signal,
         );
@@ -184,7 +187,7 @@ export class EngineClient {
     const taskId = interaction.data.id;
     if ((await this.applicationOf(taskId)) !== this.options.applicationName) return;
     const [action, call] = this.engineCall(interaction);
-    await this.callWithRetries(action, `task ${taskId}`, event.position, call, signal);
+    await this.callWithRetries(action, `task ${taskId}`, event, call, signal);
   }
 
   private engineCall(event: TaskInteractionEvent): [string, () => Promise<void>] {
@@ -221,8 +224,31 @@ export class EngineClient {
     return application;
   }
 
-  /** `subject` names what the call is about in the log (`task t-17`, `process instance pi-3`). */
-  private async callWithRetries(
+  /**
+   * One engine call for `event`, with its retries, in the span `engine <action>` (tracing on; the engine
+   * takes its context into the transaction the call makes) and in the correlation scope of the event, so
+   * that its log lines say the correlation id. `subject` names what the call is about in the log (`task
+   * t-17`, `process instance pi-3`).
+   */
+  private callWithRetries(
+    action: string,
+    subject: string,
+    event: StoredEvent,
+    call: () => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    return withSpan(
+      `engine ${action}`,
+      {
+        correlationId: event.metadata.correlationId,
+        kind: 'client',
+        attributes: { 'eddy.subject': subject },
+      },
+      () => this.callEngine(action, subject, event.position, call, signal),
+    );
+  }
+
+  private async callEngine(
     action: string,
     subject: string,
     position: number,

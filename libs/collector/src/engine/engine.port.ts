@@ -279,6 +279,12 @@ export interface EngineTransaction {
    * transaction was committed.
    */
   variables: Record<string, Variables>;
+  /**
+   * The W3C trace context of what made the step, when tracing is on (OpenTelemetry): the engine client's
+   * call (assign, complete ...) or the listener job of Camunda 8. The collector's span continues it, so a
+   * completion and the task it leads to are one trace. Absent for a step of the engine's own (a timer).
+   */
+  traceparent?: string;
 }
 
 /**

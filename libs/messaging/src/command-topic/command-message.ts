@@ -21,6 +21,9 @@ export interface CommandMessageLimits extends CommandLimits {
 /** The header that names the correlation id of a command (as the command API's header does). */
 export const CORRELATION_HEADER = 'x-correlation-id';
 
+/** The W3C trace context of the producer (OpenTelemetry): the command's handling continues its trace. */
+export const TRACEPARENT_HEADER = 'traceparent';
+
 function headerText(headers: IHeaders | undefined, name: string): string | undefined | null {
   const value = headers?.[name];
   if (value === undefined) return undefined;

@@ -1,5 +1,12 @@
 import type { CommandDispatcher, CommandResult, CommandWithMetadata } from '@eddy/contracts';
-import { counter, retryWithBackoff, type Backoff } from '@eddy/observability';
+import {
+  counter,
+  isTraceparent,
+  retryWithBackoff,
+  tracingEnabled,
+  withSpan,
+  type Backoff,
+} from '@eddy/observability';
 import type { IHeaders, Message } from 'kafkajs';
 import { refusedBody, toResultBody, withMetadata, type CommandResultBody } from '../command-results';
 import {
@@ -9,7 +16,13 @@ import {
   requestUserId,
   type RequestOrigin,
 } from '../request-reply/request-headers';
-import { CORRELATION_HEADER, decodeCommandMessage, type CommandMessageLimits } from './command-message';
+import {
+  CORRELATION_HEADER,
+  TRACEPARENT_HEADER,
+  decodeCommandMessage,
+  type CommandMessageLimits,
+  type DecodedCommandMessage,
+} from './command-message';
 
 /** One message as read from the command topic. */
 export interface ReceivedCommandMessage {
@@ -80,6 +93,10 @@ const deadLettered = counter(
   'Command topic messages dead-lettered, by code',
   ['code'],
 );
+const invalidTraceparents = counter(
+  'eddy_command_topic_invalid_traceparents_total',
+  'Command topic messages whose traceparent header is not W3C trace context (their command starts a new trace)',
+);
 const retries = counter(
   'eddy_command_topic_retries_total',
   'Attempts at a command topic message that failed in a way that can pass, tried again',
@@ -99,6 +116,12 @@ const retries = counter(
  * A request of an api process (headers `eddy-request-id` and `eddy-reply-to`, see `request-headers.ts`) is
  * answered on the replies topic instead, keyed by the waiting instance, and carries its user
  * (`eddy-user-id`); one read after its deadline is not handed to the core and is answered `REQUEST_EXPIRED`.
+ *
+ * Each message is handled in the span `command topic receive` (tracing on), which continues the trace of
+ * its `traceparent` header (W3C trace context, as the producer's OpenTelemetry SDK writes it), and in the
+ * correlation scope of its command: every log line says the correlation id, tracing on or off. A
+ * `traceparent` that is not W3C trace context is logged (`COMMAND-TOPIC-013`) and the command starts a new
+ * trace; it is never a reason to refuse the command.
  */
 export class CommandTopicHandler {
   constructor(
@@ -108,12 +131,36 @@ export class CommandTopicHandler {
     private readonly logger: CommandTopicLog,
   ) {}
 
-  async handle(
+  handle(
     message: ReceivedCommandMessage,
     control: { signal?: AbortSignal; heartbeat?: () => Promise<void> } = {},
   ): Promise<void> {
     const decoded = decodeCommandMessage(message.value, message.headers, this.options.limits);
     const where = `${message.topic}[${message.partition}]@${message.offset}`;
+    // As `withMetadata` fills it in: the header's, else the command id.
+    const correlationId = decoded.ok ? (decoded.correlationId ?? decoded.commandId) : undefined;
+    return withSpan(
+      'command topic receive',
+      {
+        parent: this.traceparentOf(message, where),
+        correlationId,
+        kind: 'consumer',
+        attributes: {
+          'messaging.destination.name': message.topic,
+          'messaging.destination.partition.id': String(message.partition),
+          'messaging.kafka.offset': message.offset,
+        },
+      },
+      () => this.process(message, decoded, where, control),
+    );
+  }
+
+  private async process(
+    message: ReceivedCommandMessage,
+    decoded: DecodedCommandMessage,
+    where: string,
+    control: { signal?: AbortSignal; heartbeat?: () => Promise<void> },
+  ): Promise<void> {
     const origin = requestOrigin(message.headers);
     if (!decoded.ok) {
       const { error } = decoded;
@@ -187,6 +234,20 @@ export class CommandTopicHandler {
     });
     await this.publishResult(toResultBody(result), command.metadata.correlationId, origin);
     handledMessages.inc({ outcome: result.status });
+  }
+
+  /** The trace the message continues: its `traceparent` header, when tracing is on and the header is good. */
+  private traceparentOf(message: ReceivedCommandMessage, where: string): string | undefined {
+    if (!tracingEnabled()) return undefined;
+    const header = message.headers?.[TRACEPARENT_HEADER];
+    if (header === undefined) return undefined;
+    const value = Array.isArray(header) ? header.map(String) : header.toString('utf8');
+    if (typeof value === 'string' && isTraceparent(value)) return value;
+    invalidTraceparents.inc();
+    this.logger.warn(
+      `COMMAND-TOPIC-013 message ${where}: header ${TRACEPARENT_HEADER} ${JSON.stringify(value).slice(0, 200)} is not one W3C trace context; its command starts a new trace`,
+    );
+    return undefined;
   }
 
   private async dispatchOnce(command: CommandWithMetadata): Promise<CommandResult> {

@@ -11,7 +11,9 @@ import {
   retryWithBackoff,
   type Span,
   startSpan,
+  traceOriginOf,
   tracingEnabled,
+  type TraceOrigin,
 } from '@eddy/observability';
 import type { Projection, ViewStore } from '@eddy/projections';
 import { decodeEventMessage, traceparentOfEventMessage } from './event-message';
@@ -236,8 +238,9 @@ export class EventTopicProjector {
     const { partition } = batch;
     const maxBatch = this.options.maxBatchSize ?? 500;
     let pending: StoredEvent[] = [];
-    // A consumer span per traced pending event, ended once its view writes are done (or failed).
-    let spans: Span[] = [];
+    // A consumer span per traced pending event, ended once its view writes are done (or failed); the
+    // writes carry each on to the change feed, by the event's position.
+    let spans = new Map<number, TracedEvent>();
     let firstPendingOffset: string | undefined;
     let lastOffset: string | undefined;
     let passedWatermark: number | undefined;
@@ -250,11 +253,11 @@ export class EventTopicProjector {
       let heartbeatFailure: unknown;
       const beat = () => heartbeat().catch((error: unknown) => void (heartbeatFailure ??= error));
       try {
-        await this.applier.apply(pending, beat);
-        for (const span of spans) span.end();
+        await this.applier.apply(pending, beat, spans.size === 0 ? undefined : originsOf(spans));
+        for (const { span } of spans.values()) span.end();
       } catch (error) {
-        for (const span of spans) endFailed(span, error);
-        spans = [];
+        for (const { span } of spans.values()) endFailed(span, error);
+        spans = new Map();
         this.hold(partition, firstPendingOffset ?? lastOffset!, 'EVENTTOPIC-005', describe(error), pause);
         return false;
       }
@@ -262,7 +265,7 @@ export class EventTopicProjector {
       applied().inc(pending.length);
       this.appliedCount += pending.length;
       pending = [];
-      spans = [];
+      spans = new Map();
       firstPendingOffset = undefined;
       if (lastOffset === undefined) return true;
       if (passedWatermark !== undefined) {
@@ -301,7 +304,7 @@ export class EventTopicProjector {
         }
         pending.push(decoded.event);
         const span = this.projectSpan(message.headers, decoded.event, batch.topic, partition);
-        if (span) spans.push(span);
+        if (span) spans.set(decoded.event.position, span);
         firstPendingOffset ??= message.offset;
       }
       lastOffset = message.offset;
@@ -319,10 +322,10 @@ export class EventTopicProjector {
     event: StoredEvent,
     topic: string,
     partition: number,
-  ): Span | undefined {
+  ): TracedEvent | undefined {
     const parent = tracingEnabled() ? traceparentOfEventMessage(headers, event) : undefined;
     if (parent === undefined) return undefined;
-    return startSpan('project', {
+    const span = startSpan('project', {
       parent,
       correlationId: event.metadata.correlationId,
       kind: 'consumer',
@@ -332,7 +335,8 @@ export class EventTopicProjector {
         'eddy.event_type': event.type,
         'eddy.position': event.position,
       },
-    });
+    })!;
+    return { span, origin: traceOriginOf(span, event.metadata.correlationId)! };
   }
 
   /** Why this projector cannot read the event (a newer writer), or null. */
@@ -429,6 +433,16 @@ export class EventTopicProjector {
       } while (this.raiseAgain && !this.stopping.signal.aborted);
     })().finally(() => (this.raising = undefined));
   }
+}
+
+/** A traced event of a batch: its `project` span, and where the changes of its view writes continue it. */
+interface TracedEvent {
+  span: Span;
+  origin: TraceOrigin;
+}
+
+function originsOf(spans: ReadonlyMap<number, TracedEvent>): Map<number, TraceOrigin> {
+  return new Map([...spans].map(([position, { origin }]) => [position, origin]));
 }
 
 function describe(error: unknown): string {

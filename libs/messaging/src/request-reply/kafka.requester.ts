@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { counter, retryWithBackoff, type Backoff } from '@eddy/observability';
+import { counter, retryWithBackoff, runDetached, traceparentOf, type Backoff } from '@eddy/observability';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Consumer, type IHeaders, type Producer } from 'kafkajs';
 import { kafkajsLog } from '../command-topic/kafkajs-log';
@@ -75,7 +75,9 @@ interface Pending {
  * process (a new run has a new id), is dropped.
  *
  * Connects in the background with back-off; a request made before the replies consumer reads the topic
- * waits for it, within its own timeout. Log codes `REQUEST-0xx`.
+ * waits for it, within its own timeout. With tracing on, a request carries the W3C `traceparent` of the
+ * span it is made in (header `traceparent`), so the process that handles it continues the trace. Log codes
+ * `REQUEST-0xx`.
  */
 export class KafkaRequester implements Requester {
   /** This run's id: replies to it are this process's, and an earlier run's never reach it. */
@@ -98,7 +100,8 @@ export class KafkaRequester implements Requester {
 
   /** Connects in the background; requests wait for it. */
   start(): void {
-    this.connecting ??= this.connect().catch((error: unknown) => {
+    // Outside the work of the request that may start it: the consumer serves every later one.
+    this.connecting ??= runDetached(() => this.connect()).catch((error: unknown) => {
       if (this.stopping.signal.aborted) return;
       this.logger.error(`REQUEST-004 the replies consumer stopped: ${String(error)}`);
     });
@@ -167,6 +170,7 @@ export class KafkaRequester implements Requester {
     }
     this.start();
     const deadline = Date.now() + timeoutMs;
+    const traceparent = traceparentOf();
     return new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.settle(request.requestId);
@@ -178,7 +182,7 @@ export class KafkaRequester implements Requester {
         reject(new RequestTimeoutError(request.requestId, request.topic, timeoutMs, request.answeredBy));
       }, timeoutMs);
       this.pending.set(request.requestId, { resolve, reject, timer, topic: request.topic });
-      void this.send(request, deadline).catch((error: unknown) => {
+      void this.send(request, deadline, traceparent).catch((error: unknown) => {
         if (!this.pending.has(request.requestId)) return;
         this.settle(request.requestId);
         reject(error instanceof Error ? error : new Error(String(error)));
@@ -186,7 +190,7 @@ export class KafkaRequester implements Requester {
     });
   }
 
-  private async send(request: OutgoingRequest, deadline: number): Promise<void> {
+  private async send(request: OutgoingRequest, deadline: number, traceparent?: string): Promise<void> {
     await this.ready;
     // Timed out while waiting for the consumer: not sent, so never carried out.
     if (!this.pending.has(request.requestId)) return;
@@ -202,6 +206,7 @@ export class KafkaRequester implements Requester {
             [REQUEST_HEADERS.requestId]: request.requestId,
             [REQUEST_HEADERS.replyTo]: this.instanceId,
             [REQUEST_HEADERS.deadline]: String(deadline),
+            ...(traceparent === undefined ? {} : { [REQUEST_HEADERS.traceparent]: traceparent }),
           },
         },
       ],

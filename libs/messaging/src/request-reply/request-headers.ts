@@ -8,13 +8,15 @@ import type { IHeaders } from 'kafkajs';
  * - `eddy-reply-to`: the api instance that waits; its reply goes to the replies topic keyed by it;
  * - `eddy-reply-deadline`: milliseconds since the epoch after which the requester answers its user with a
  *   timeout; a request read later is not carried out (its reply says `REQUEST_EXPIRED`);
- * - `eddy-user-id`: the user on whose behalf the request is made (a command's metadata).
+ * - `eddy-user-id`: the user on whose behalf the request is made (a command's metadata);
+ * - `traceparent`: the W3C trace context of the requester's span (tracing on), continued by the handler.
  */
 export const REQUEST_HEADERS = {
   requestId: 'eddy-request-id',
   replyTo: 'eddy-reply-to',
   deadline: 'eddy-reply-deadline',
   userId: 'eddy-user-id',
+  traceparent: 'traceparent',
 } as const;
 
 /** Who waits for the answer to a request read from a topic, and until when. */

@@ -47,6 +47,7 @@ import {
   type ViewChange,
   type ViewCopy,
   type Viewer,
+  type ViewWrite,
   type ViewStore,
   ViewQueryError,
 } from '../view-store.port';
@@ -578,13 +579,12 @@ export class MemoryViewStore implements ViewStore {
         reindex(copy, write.id, previousDocument, next, this.searchSettings);
         copy.docs.set(write.id, { id: write.id, removed: false, document: next });
         if (isLive) {
-          changes.push({
-            kind: 'upserted',
-            view: target.view,
-            position: next.position,
-            id: write.id,
-            document: next,
-          } as ViewChange);
+          changes.push(
+            traced(
+              { kind: 'upserted', view: target.view, position: next.position, id: write.id, document: next },
+              write,
+            ),
+          );
         }
       } else {
         unindex(copy, write.id, previousDocument);
@@ -595,13 +595,18 @@ export class MemoryViewStore implements ViewStore {
           position: write.position,
         });
         if (isLive && previousDocument) {
-          changes.push({
-            kind: 'removed',
-            view: target.view,
-            position: write.position,
-            id: write.id,
-            last: previousDocument,
-          } as ViewChange);
+          changes.push(
+            traced(
+              {
+                kind: 'removed',
+                view: target.view,
+                position: write.position,
+                id: write.id,
+                last: previousDocument,
+              },
+              write,
+            ),
+          );
         }
       }
     }
@@ -743,6 +748,13 @@ export class MemoryViewStore implements ViewStore {
   private deliver(subscriber: Subscriber, changes: readonly ViewChange[]): void {
     deliverLater(subscriber, changes);
   }
+}
+
+/** The change of a write, with the write's trace (tracing on). */
+function traced(change: object, write: ViewWrite): ViewChange {
+  const published = change as ViewChange;
+  if (write.trace !== undefined) published.trace = write.trace;
+  return published;
 }
 
 /** Task fields kept as numeric columns of the principal index, by their sort field names. */

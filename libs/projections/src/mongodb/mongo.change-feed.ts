@@ -224,18 +224,25 @@ export class MongoChangeFeed {
   }
 }
 
-/** The change a stored document or tombstone stands for; null for a tombstone of nothing. */
+/**
+ * The change a stored document or tombstone stands for, with the trace of the projection that wrote it
+ * (`_t`, tracing on); null for a tombstone of nothing.
+ */
 export function changeOf(view: ViewName, stored: Document): ViewChange | null {
   const meta = stored as StoredMeta;
+  let change: ViewChange;
   if (meta._r) {
     if (!meta._last) return null;
-    return { kind: 'removed', view, position: meta.position, id: meta._id, last: meta._last } as ViewChange;
+    change = { kind: 'removed', view, position: meta.position, id: meta._id, last: meta._last } as ViewChange;
+  } else {
+    change = {
+      kind: 'upserted',
+      view,
+      position: meta.position,
+      id: meta._id,
+      document: decodeDocument(stored),
+    } as ViewChange;
   }
-  return {
-    kind: 'upserted',
-    view,
-    position: meta.position,
-    id: meta._id,
-    document: decodeDocument(stored),
-  } as ViewChange;
+  if (typeof meta._t?.traceparent === 'string') change.trace = meta._t;
+  return change;
 }

@@ -1,4 +1,5 @@
 import { dataEntryId } from '@eddy/contracts';
+import type { TraceOrigin } from '@eddy/observability';
 import type { StoredViewDocument, ViewWrite } from '../view-store.port';
 import { type Revision, revisionOf, tombstoneRevision } from '../view-revision';
 import { documentPrincipals } from '../view-filters';
@@ -20,7 +21,9 @@ import { documentSearchTerms, isSearchedView } from '../search/search-terms';
  *   `2026-01-01T00:00:00Z` and `2026-01-01T00:00:00.000Z` sort and compare as the same instant;
  * - `_rev`: the revision a write is conditional on (`view-revision.ts`);
  * - `_q` and `_qw`: the search terms of a task, closed task or data entry (`search/search-terms.ts`):
- *   normalised tokens, sorted, and the weight of each, for free-text search.
+ *   normalised tokens, sorted, and the weight of each, for free-text search;
+ * - `_t` (tracing on): the trace of the projection that wrote it (`ViewWrite.trace`), so that a process
+ *   that learns of the change from a change stream continues that trace when it pushes the change.
  */
 export interface StoredMeta {
   _id: string;
@@ -32,13 +35,14 @@ export interface StoredMeta {
   _last?: unknown;
   _q?: readonly string[];
   _qw?: readonly number[];
+  _t?: TraceOrigin;
   position: number;
 }
 
 /** A stored view document or tombstone, as the driver types it. */
 export type ViewRecord = { _id: string } & Record<string, unknown>;
 
-const META_FIELDS = ['_id', '_r', '_p', '_c', '_s', '_rev', '_last', '_q', '_qw'] as const;
+const META_FIELDS = ['_id', '_r', '_p', '_c', '_s', '_rev', '_last', '_q', '_qw', '_t'] as const;
 
 const timeOrNull = (value: string | null | undefined): number | null => {
   if (value === null || value === undefined) return null;
@@ -55,6 +59,7 @@ export function encodeDocument<V extends ViewName>(
   id: string,
   document: ViewDocuments[V],
   search: SearchSettings,
+  trace?: TraceOrigin,
 ): StoredMeta & Record<string, unknown> {
   const stored: StoredMeta & Record<string, unknown> = {
     ...(document as object),
@@ -65,6 +70,7 @@ export function encodeDocument<V extends ViewName>(
   };
   const principals = documentPrincipals(view, document);
   if (principals) stored._p = principals;
+  if (trace !== undefined) stored._t = trace;
   if (isSearchedView(view)) {
     const terms = documentSearchTerms(view, document, search);
     stored._q = terms.tokens;
@@ -90,7 +96,7 @@ export function encodeTombstone(
   write: Extract<ViewWrite, { kind: 'remove' }>,
   last: unknown,
 ): StoredMeta & Record<string, unknown> {
-  return {
+  const stored: StoredMeta & Record<string, unknown> = {
     _id: write.id,
     _r: true,
     _rev: tombstoneRevision(write),
@@ -98,6 +104,8 @@ export function encodeTombstone(
     version: write.version,
     _last: last ?? null,
   };
+  if (write.trace !== undefined) stored._t = write.trace;
+  return stored;
 }
 
 /** The view document of a stored live document: the derived fields left out. */

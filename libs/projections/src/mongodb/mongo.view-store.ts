@@ -580,7 +580,7 @@ export class MongoViewStore implements ViewStore {
       (write) => {
         const stored =
           write.kind === 'upsert'
-            ? encodeDocument(view, write.id, write.document, this.search)
+            ? encodeDocument(view, write.id, write.document, this.search, write.trace)
             : encodeTombstone(write, last.get(write.id));
         const size = BSON.calculateObjectSize(stored);
         if (size > MAX_DOCUMENT_BYTES) {

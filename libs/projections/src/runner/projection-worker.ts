@@ -1,10 +1,27 @@
 import { Logger } from '@nestjs/common';
 import { upcastEvent } from '@eddy/contracts';
 import type { EventStore, StoredEvent } from '@eddy/eventstore';
-import { backoffDelay, sleep } from '@eddy/observability';
+import {
+  backoffDelay,
+  endFailed,
+  sleep,
+  startSpan,
+  traceOriginOf,
+  tracingEnabled,
+  type Span,
+  type TraceOrigin,
+  withCorrelationId,
+} from '@eddy/observability';
 import type { Projection } from '../projection';
-import type { StoredViewDocument, ViewCopy, ViewStore, ViewWrite } from '../view-store.port';
+import {
+  LIVE_COPY,
+  type StoredViewDocument,
+  type ViewCopy,
+  type ViewStore,
+  type ViewWrite,
+} from '../view-store.port';
 import type { ViewName } from '../view.types';
+import { viewWriteOf } from '../view-write';
 
 /** How a failing event is retried before the projection stops in the `failed` state. */
 export interface RetryPolicy {
@@ -161,8 +178,11 @@ export class ProjectionWorker<V extends ViewName = ViewName> {
         return false;
       }
       const delay = backoffDelay(this.retry, attempt);
-      this.logger.warn(
-        `PROJECTION-002 projection ${this.target.view} (${this.target.copy}) position ${failing.position}: ${describe(outcome.error)}; retry ${attempt}/${this.retry.attempts} in ${delay} ms`,
+      // The line says the correlation id of the failing event's command.
+      withCorrelationId(failing.metadata.correlationId, () =>
+        this.logger.warn(
+          `PROJECTION-002 projection ${this.target.view} (${this.target.copy}) position ${failing.position}: ${describe(outcome.error)}; retry ${attempt}/${this.retry.attempts} in ${delay} ms`,
+        ),
       );
       if (!(await sleep(delay, signal))) return true; // stopped while waiting: nothing was skipped
     }
@@ -171,7 +191,10 @@ export class ProjectionWorker<V extends ViewName = ViewName> {
 
   /**
    * Applies `events[start..]` and writes what changed with the checkpoint of the last event that
-   * applied. On a failure, the events before the failing one are still written.
+   * applied. On a failure, the events before the failing one are still written. With tracing on, each
+   * traced event that changed a document is projected in a span `project <view>` (continuing the
+   * command's trace from the event metadata) that lasts until the write, and the write carries it on to
+   * the change feed.
    */
   private async applyAndCommit(
     events: readonly StoredEvent[],
@@ -197,6 +220,9 @@ export class ProjectionWorker<V extends ViewName = ViewName> {
     }
     const working = new Map<string, StoredViewDocument<V> | undefined>();
     const changed = new Set<string>();
+    // A rebuild (a fresh copy) re-reads old events: only the live view continues their traces.
+    const traced =
+      tracingEnabled() && this.target.copy === LIVE_COPY ? new TracedWrites(this.target.view) : null;
     let applied = 0;
     for (const { event, id } of prepared) {
       if (id !== null) {
@@ -206,6 +232,7 @@ export class ProjectionWorker<V extends ViewName = ViewName> {
           if (next !== current) {
             working.set(id, next);
             changed.add(id);
+            traced?.changed(id, event);
           }
         } catch (e) {
           error = e;
@@ -218,19 +245,16 @@ export class ProjectionWorker<V extends ViewName = ViewName> {
     const writes: ViewWrite<V>[] = [];
     for (const id of changed) {
       const stored = working.get(id);
-      if (!stored) continue;
-      writes.push(
-        stored.removed
-          ? { kind: 'remove', id, version: stored.version, position: stored.position }
-          : { kind: 'upsert', id, document: stored.document },
-      );
+      if (stored) writes.push(viewWriteOf(id, stored, traced?.of(id)));
     }
     const checkpoint = events[start + applied - 1].position;
     try {
       await this.viewStore.commit(this.target, { writes, checkpoint });
     } catch (e) {
+      traced?.end(e);
       return { next: start, error: e };
     }
+    traced?.end();
     this.position = checkpoint;
     this.samples.push({ at: Date.now(), events: applied });
     if (this.samples.length > 1_000) this.samples.splice(0, this.samples.length - 1_000);
@@ -244,6 +268,49 @@ export class ProjectionWorker<V extends ViewName = ViewName> {
       `PROJECTION-003 projection ${this.target.view} (${this.target.copy}) stopped at position ${position}: ${this.failure.message}`,
     );
     this.abort?.abort();
+  }
+}
+
+/** The `project <view>` spans of one batch's traced events, and the trace of each document they wrote. */
+class TracedWrites {
+  private readonly spans: Span[] = [];
+  private readonly byEvent = new Map<StoredEvent, TraceOrigin | undefined>();
+  private readonly byDocument = new Map<string, TraceOrigin>();
+
+  constructor(private readonly view: ViewName) {}
+
+  /** `event` changed document `id`: the write continues the event's span. */
+  changed(id: string, event: StoredEvent): void {
+    let origin = this.byEvent.get(event);
+    if (!this.byEvent.has(event)) {
+      const { traceparent, correlationId } = event.metadata;
+      const span =
+        traceparent === undefined
+          ? undefined
+          : startSpan(`project ${this.view}`, {
+              parent: traceparent,
+              correlationId,
+              kind: 'consumer',
+              attributes: { 'eddy.event_type': event.type, 'eddy.position': event.position },
+            });
+      if (span) this.spans.push(span);
+      origin = span && traceOriginOf(span, correlationId);
+      this.byEvent.set(event, origin);
+    }
+    if (origin) this.byDocument.set(id, origin);
+    else this.byDocument.delete(id);
+  }
+
+  of(id: string): TraceOrigin | undefined {
+    return this.byDocument.get(id);
+  }
+
+  /** The write is done (or failed with `error`). */
+  end(error?: unknown): void {
+    for (const span of this.spans) {
+      if (error === undefined) span.end();
+      else endFailed(span, error);
+    }
   }
 }
 

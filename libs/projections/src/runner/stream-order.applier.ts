@@ -1,5 +1,6 @@
 import { upcastEvent } from '@eddy/contracts';
 import type { StoredEvent } from '@eddy/eventstore';
+import type { TraceOrigin } from '@eddy/observability';
 import type { Projection } from '../projection';
 import {
   LIVE_COPY,
@@ -8,6 +9,7 @@ import {
   type ViewStore,
   type ViewWrite,
 } from '../view-store.port';
+import { viewWriteOf } from '../view-write';
 
 /** How often a commit is tried again when another projector moved the checkpoint meanwhile. */
 const CHECKPOINT_RACE_ATTEMPTS = 5;
@@ -32,12 +34,18 @@ export class StreamOrderApplier {
   /**
    * Applies `events` (each stream's events in revision order) and writes what changed, durably.
    * `afterEachView` runs after the writes of each view (the projector tells the group it is alive).
+   * `traces` (tracing on): the span each event is projected in, by its position; a document's write
+   * carries the one of the last event that changed it on to the change feed.
    */
-  async apply(events: readonly StoredEvent[], afterEachView?: () => Promise<void>): Promise<void> {
+  async apply(
+    events: readonly StoredEvent[],
+    afterEachView?: () => Promise<void>,
+    traces?: ReadonlyMap<number, TraceOrigin>,
+  ): Promise<void> {
     if (events.length === 0) return;
     const upcast = events.map((e) => this.upcast(e));
     for (const projection of this.projections) {
-      await this.applyTo(projection, upcast);
+      await this.applyTo(projection, upcast, traces);
       await afterEachView?.();
     }
   }
@@ -56,7 +64,11 @@ export class StreamOrderApplier {
     }
   }
 
-  private async applyTo(projection: Projection, events: readonly StoredEvent[]): Promise<void> {
+  private async applyTo(
+    projection: Projection,
+    events: readonly StoredEvent[],
+    traces: ReadonlyMap<number, TraceOrigin> | undefined,
+  ): Promise<void> {
     const target: ViewCopy = { view: projection.name, copy: LIVE_COPY };
     const concerned = events
       .map((event) => ({ event, id: projection.documentId(event) }))
@@ -64,19 +76,18 @@ export class StreamOrderApplier {
     if (concerned.length === 0) return;
     const loaded = await this.viewStore.load(target, [...new Set(concerned.map((e) => e.id))]);
     const working = new Map<string, StoredViewDocument | undefined>();
+    const lastChange = new Map<string, number>();
     for (const { event, id } of concerned) {
       const current = working.has(id) ? working.get(id) : loaded.get(id);
       const next = projection.apply(current, event);
-      if (next !== current) working.set(id, next);
+      if (next !== current) {
+        working.set(id, next);
+        lastChange.set(id, event.position);
+      }
     }
     const writes: ViewWrite[] = [];
     for (const [id, stored] of working) {
-      if (!stored) continue;
-      writes.push(
-        stored.removed
-          ? { kind: 'remove', id, version: stored.version, position: stored.position }
-          : { kind: 'upsert', id, document: stored.document },
-      );
+      if (stored) writes.push(viewWriteOf(id, stored, traces?.get(lastChange.get(id)!)));
     }
     if (writes.length === 0) return;
     // The port moves the checkpoint with every commit and refuses to move it back: commit at the

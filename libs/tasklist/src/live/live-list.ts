@@ -4,6 +4,7 @@ import {
   type ViewChange,
   type ViewName,
 } from '@eddy/projections';
+import { startSpan } from '@eddy/observability';
 import { Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { tasklistError } from '../tasklist.errors';
@@ -404,16 +405,38 @@ export class LiveList<T extends LiveDocument> implements AsyncIterableIterator<L
     this.lastPosition = Math.max(this.lastPosition, position);
     if (document && this.source.matches(document, now)) {
       this.hold(document, Math.max(document.position, change.position));
-      this.push({ kind: 'UPSERTED', items: [document], removedIds: [], position });
+      this.pushChange(change, { kind: 'UPSERTED', items: [document], removedIds: [], position });
       return 'done';
     }
     if (document) this.watchPending(document, now);
     if (held !== undefined) {
       this.known.delete(change.id);
       if (!this.pending.has(change.id)) this.subscription?.release(change.id);
-      this.push({ kind: 'REMOVED', items: [], removedIds: [change.id], position });
+      this.pushChange(change, { kind: 'REMOVED', items: [], removedIds: [change.id], position });
     }
     return 'done';
+  }
+
+  /**
+   * Pushes the message a change led to; with tracing on, in a span `push <view>` that continues the
+   * trace of the projection's view write the change carries (`ViewChange.trace`), from whichever
+   * process wrote it (MongoDB change streams carry it across processes).
+   */
+  private pushChange(change: ViewChange, message: LiveListMessage<T>): void {
+    const { trace } = change;
+    if (trace === undefined) return this.push(message);
+    const span = startSpan(`push ${this.source.view}`, {
+      parent: trace.traceparent,
+      correlationId: trace.correlationId,
+      kind: 'producer',
+      attributes: {
+        'eddy.document_id': change.id,
+        'eddy.position': change.position,
+        'eddy.change': message.kind,
+      },
+    });
+    this.push(message);
+    span?.end();
   }
 
   private hold(document: T, position: number): void {

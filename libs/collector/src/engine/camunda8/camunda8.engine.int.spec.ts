@@ -58,12 +58,7 @@ describe('Camunda8ProcessEngine against the Camunda 8 REST stub', () => {
 
   const open = (options: Partial<Camunda8ProcessEngineOptions> = {}) => {
     const engine = Camunda8ProcessEngine.open({
-      sdkConfig: {
-        ZEEBE_REST_ADDRESS: stub.url,
-        CAMUNDA_AUTH_STRATEGY: 'NONE',
-        CAMUNDA_SDK_HTTP_RETRY_MAX_ATTEMPTS: 1,
-        CAMUNDA_LOG_LEVEL: 'none',
-      },
+      sdkConfig: stub.sdkConfig,
       dataDir,
       pollTimeoutMs: 200,
       redeliveryBackoffMs: 10,

@@ -1,6 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { Camunda8 } from '@camunda8/sdk';
-import { counter, retryWithBackoff, sleep } from '@eddy/observability';
+import {
+  counter,
+  retryWithBackoff,
+  sleep,
+  tracedFetch,
+  traceparentOf,
+  tracingEnabled,
+  withSpan,
+} from '@eddy/observability';
 import { EngineError, type UnsupportedElement } from '../engine.errors';
 import type {
   BpmnResource,
@@ -144,7 +152,11 @@ const RECENTLY_ENDED_MS = 10 * 60_000;
  *   and nothing is lost while the core is down; a job whose data does not fit is failed with no retries left
  *   and the reason, and Camunda raises an incident;
  * - the re-sync compares Camunda's open user tasks with the tasks reported to Eddy, at start and on a
- *   schedule, and corrects the difference.
+ *   schedule, and corrects the difference;
+ * - traces (tracing on): a listener job is handled in the span `camunda8 listener job <event type>`,
+ *   whose context its transaction carries to the collector (Camunda's job carries none of the call that
+ *   caused it, so that span starts a trace); every REST call made inside a span (the engine client's
+ *   assign, complete ...) carries that span's `traceparent` header, through the SDK's own `fetch` option.
  *
  * Log codes: `CAMUNDA8-0xx`.
  */
@@ -183,6 +195,9 @@ export class Camunda8ProcessEngine implements ProcessEngine {
   static open(options: Camunda8ProcessEngineOptions): Camunda8ProcessEngine {
     const sdk = new Camunda8(options.sdkConfig ?? {});
     const client = sdk.getOrchestrationClusterApiClientLoose();
+    // The SDK's way to change how it sends requests: the same client, with the trace header added.
+    // (Node's fetch and the SDK's declared one differ only in their stream typings.)
+    if (tracingEnabled()) client.configure({ fetch: tracedFetch() as never });
     const reported =
       options.dataDir === null ? new MemoryReportedStore() : SqliteReportedStore.inFolder(options.dataDir);
     return new Camunda8ProcessEngine(client, reported, options);
@@ -549,7 +564,25 @@ export class Camunda8ProcessEngine implements ProcessEngine {
     this.handlerPresent = new Promise<void>((resolve) => (this.handlerRegistered = resolve));
   }
 
-  private async handleListenerJob(job: ActivatedJob): Promise<JobActionReceipt> {
+  /** One listener job in its span; the transaction it becomes carries the span's context. */
+  private handleListenerJob(job: ActivatedJob): Promise<JobActionReceipt> {
+    return withSpan(
+      `camunda8 listener job ${String(job.listenerEventType ?? job.type).toLowerCase()}`,
+      {
+        // The correlation id of the transaction's commands (`mapListenerJob`).
+        correlationId: `camunda8:${String(job.jobKey)}`,
+        kind: 'consumer',
+        attributes: {
+          'eddy.job_key': String(job.jobKey),
+          'eddy.element_id': String(job.elementId),
+          'eddy.process_instance_id': String(job.processInstanceKey),
+        },
+      },
+      () => this.handleJob(job),
+    );
+  }
+
+  private async handleJob(job: ActivatedJob): Promise<JobActionReceipt> {
     let model: Camunda8ProcessModel | undefined;
     try {
       model = await this.modelOf(String(job.processDefinitionKey), String(job.processDefinitionId));
@@ -571,8 +604,11 @@ export class Camunda8ProcessEngine implements ProcessEngine {
       this.jobTimes.delete(String(job.jobKey));
       return job.fail({ errorMessage: mapping.reason, retries: 0 });
     }
+    const traceparent = traceparentOf();
     try {
-      await this.deliver(mapping.transaction);
+      await this.deliver(
+        traceparent === undefined ? mapping.transaction : { ...mapping.transaction, traceparent },
+      );
     } catch (error) {
       return this.redeliver(job, (error as Error).message);
     }

@@ -1,5 +1,6 @@
 import { type Logger } from '@nestjs/common';
 import { jsonEquals } from '@eddy/contracts';
+import { traceparentOf } from '@eddy/observability';
 import { Engine } from 'bpmn-engine';
 import { EngineError } from '../engine.errors';
 import { type EngineTransaction, type TaskCancellationReason, type Variables } from '../engine.port';
@@ -284,6 +285,9 @@ export class InstanceRuntimes {
         events,
         variables,
       };
+      // The step runs in the context of the call that queued it (see `step`): its span, if traced.
+      const traceparent = traceparentOf();
+      if (traceparent !== undefined) tx.traceparent = traceparent;
     }
     let write: { meta: string; engineState: string | undefined } | 'delete';
     if (rt.ended) {
