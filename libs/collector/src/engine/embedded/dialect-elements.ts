@@ -6,6 +6,7 @@ import {
   type ModdleElement,
   type SerializedElement,
 } from './dialect-specs';
+import { readEventSubProcessStart } from './event-sub-process-starts';
 import { checkFeelSyntax, isFeel } from './feel';
 
 /** What a check needs of the compiler. */
@@ -18,6 +19,8 @@ export interface DialectContext {
   extension(behaviour: ModdleElement, type: string): ModdleElement | undefined;
   checkExtensions(element: SerializedElement, allowed: Set<string>): void;
   checkFeel(element: SerializedElement, attribute: string, value: unknown): void;
+  /** Checks a timer event definition's duration, date or cycle. */
+  checkTimer(element: SerializedElement, timer: ModdleElement): void;
   /** Reads the message an element refers to (`messageRef`) and subscribes the element to it. */
   messageEvent(element: SerializedElement, holder: ModdleElement): void;
 }
@@ -35,6 +38,7 @@ export function newDialectSpecs(): DialectSpecs {
     decisions: new Map(),
     loops: new Map(),
     messageStarts: new Map(),
+    eventSubProcessStarts: new Map(),
   };
 }
 
@@ -123,8 +127,7 @@ function checkSubProcessStart(
   ctx: DialectContext,
 ): boolean {
   ctx.checkExtensions(element, SCOPE_EXTENSIONS);
-  const eventSubProcess = isEventSubProcess(element, ctx);
-  if (!eventSubProcess) {
+  if (!isEventSubProcess(element, ctx)) {
     if (definitions.length > 0)
       ctx.report(element, 'the start event of a sub-process must be a none start event');
     return true;
@@ -134,10 +137,10 @@ function checkSubProcessStart(
     return true;
   }
   const [definition] = definitions;
+  const eventSubProcess = ctx.subProcesses.get(element.parent?.id ?? '')!;
   if (definition.type === 'bpmn:ErrorEventDefinition') {
     // error-event-sub-processes.ts runs those of the process; Camunda 8's always interrupt.
-    const eventSubProcess = ctx.subProcesses.get(element.parent?.id ?? '');
-    if (eventSubProcess?.parent?.id !== ctx.processId)
+    if (eventSubProcess.parent?.id !== ctx.processId)
       ctx.report(
         element,
         'error event sub-processes are supported in the process only, not inside a sub-process',
@@ -146,13 +149,14 @@ function checkSubProcessStart(
       ctx.report(element, 'error start events of event sub-processes always interrupt');
     return true;
   }
-  // bpmn-engine starts an event sub-process only for an event thrown inside the process, and never
-  // interrupts the process for it.
-  if (definition.type !== 'bpmn:EscalationEventDefinition') {
+  const start = readEventSubProcessStart(element, eventSubProcess, ctx.processId);
+  if (!start) {
     ctx.report(element, `event sub-processes started by ${definition.type} are not supported`);
-  } else if (element.behaviour.isInterrupting !== false) {
-    ctx.report(element, 'escalation event sub-processes must be non-interrupting');
+    return true;
   }
+  if (start.kind === 'timer') ctx.checkTimer(element, definition.behaviour);
+  if (start.kind === 'message') ctx.messageEvent(element, definition.behaviour);
+  ctx.specs.eventSubProcessStarts.set(element.id, start);
   return true;
 }
 

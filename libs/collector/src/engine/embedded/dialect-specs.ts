@@ -64,6 +64,19 @@ export interface CalledDecisionSpec {
   resultVariable: string;
 }
 
+/** What starts an event sub-process, read from its start event. */
+export interface EventSubProcessStart {
+  startEventId: string;
+  eventSubProcessId: string;
+  /** The sub-process the event sub-process is in; null when it is in the process itself. */
+  scopeId: string | null;
+  interrupting: boolean;
+  /** Escalation event sub-processes are started by bpmn-engine; only their interruption is added. */
+  kind: 'timer' | 'message' | 'escalation';
+  /** The timer's `timeDuration`, `timeDate` or `timeCycle` (literal or FEEL); null for the other kinds. */
+  timer: { timeDuration?: string; timeDate?: string; timeCycle?: string } | null;
+}
+
 /** What the compiler reads of the dialect's elements beyond user, service and message elements. */
 export interface DialectSpecs {
   ioMappings: Map<string, IoMappingSpec>;
@@ -74,4 +87,6 @@ export interface DialectSpecs {
   loops: Map<string, LoopSpec>;
   /** Message start event id -> the name of its message (a literal, as Camunda 8 requires). */
   messageStarts: Map<string, string>;
+  /** Start events of timer, message and escalation event sub-processes, by id (`event-sub-process-starts.ts`). */
+  eventSubProcessStarts: Map<string, EventSubProcessStart>;
 }

@@ -18,6 +18,7 @@ import {
 } from './instance-state';
 import { type Jobs } from './jobs/jobs';
 
+import { EventSubProcessTriggers } from './event-sub-process-triggers';
 import { IoMappings, visibleVariables } from './io-mappings';
 import { type MessageSubscriptions } from './message-subscriptions';
 import { MultiInstances, type LoopApi } from './multi-instance';
@@ -55,6 +56,8 @@ export class InstanceRuntimes {
   private readonly live = new Map<string, Runtime>();
   private readonly ioMappings = new IoMappings((rt, variables) => this.setVariables(rt, variables));
   private readonly multiInstances = new MultiInstances((rt, variables) => this.setVariables(rt, variables));
+  /** Timer, message and interrupting escalation event sub-processes. */
+  readonly eventSubProcesses: EventSubProcessTriggers;
   /** bpmn-engine's default logger (debug) costs more than the steps themselves: keep only its errors. */
   private readonly engineLogger = (scope: string) => ({
     debug: () => undefined,
@@ -70,7 +73,13 @@ export class InstanceRuntimes {
     private readonly options: InstanceRuntimesOptions,
     readonly now: () => string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.eventSubProcesses = new EventSubProcessTriggers(
+      subscriptions,
+      (rt, elementId) => this.subscriptionOpened?.(rt, elementId),
+      logger,
+    );
+  }
 
   get size(): number {
     return this.runtimes.size;
@@ -132,6 +141,7 @@ export class InstanceRuntimes {
       this.touchLive(rt);
       rt.engineMoved = true;
       await engine.execute();
+      if (!rt.ended) this.eventSubProcesses.scopeStarted(rt, null);
       if (messageStartId) {
         const api = engine.execution.getPostponed().find((a: { id: string }) => a.id === messageStartId) as
           ElementApi | undefined;
@@ -184,6 +194,7 @@ export class InstanceRuntimes {
     rt.engine = engine;
     this.touchLive(rt);
     await engine.resume();
+    this.eventSubProcesses.restore(rt);
   }
 
   /** Merges variables into the instance's; an actual change is reported to the open tasks at commit. */
@@ -330,6 +341,8 @@ export class InstanceRuntimes {
     switch (name) {
       case 'activity.start':
         this.mapping(rt, () => this.ioMappings.enter(rt, api.id, api.executionId));
+        this.eventSubProcesses.elementEntered(rt, api);
+        if (api.type === 'bpmn:SubProcess') this.eventSubProcesses.scopeStarted(rt, api.id);
         return;
       case 'activity.wait': {
         if (api.type === 'bpmn:UserTask') {
@@ -372,8 +385,14 @@ export class InstanceRuntimes {
         if (!meta.tasks[api.executionId]) rt.waiting.delete(api.executionId);
         const open = meta.tasks[api.executionId];
         if (open) this.userTasks.cancel(rt, open, 'boundaryEvent');
-        if (meta.subscriptions[api.id]) this.subscriptions.unsubscribe(rt, api.id);
+        // The subscription of an event sub-process's message start event lives as long as its scope.
+        if (meta.subscriptions[api.id] && !this.eventSubProcesses.isMessageStart(rt, api.id))
+          this.subscriptions.unsubscribe(rt, api.id);
         this.jobs.elementLeft(rt, api.executionId);
+        if (api.type === 'bpmn:SubProcess') {
+          this.eventSubProcesses.scopeEnded(rt, api.id);
+          this.eventSubProcesses.elementLeft(rt, api.id);
+        }
         return;
       }
       case 'process.end':

@@ -6,6 +6,7 @@ import {
   type EngineTask,
   type Variables,
 } from '../engine.port';
+import { type ArmedEventSubProcessTimer } from './event-sub-process-triggers';
 import { type StoredJob } from './jobs/stored-job';
 import { type RuntimeTimers } from './runtime-timers';
 import { type CompiledProcess } from './zeebe-model.compiler';
@@ -51,6 +52,10 @@ export interface InstanceMeta {
   hasTimers: boolean;
   /** Local variables of element instances with input mappings, by execution id (io-mappings.ts). */
   locals?: Record<string, LocalScope>;
+  /** Armed timers of timer event sub-processes, by start event id (event-sub-process-triggers.ts). */
+  eventSubProcessTimers?: Record<string, ArmedEventSubProcessTimer>;
+  /** Non-interrupting event sub-processes that fired again while they ran, by id, to run when they are done. */
+  eventSubProcessQueue?: string[];
 }
 
 /** bpmn-engine's element API as used here. */

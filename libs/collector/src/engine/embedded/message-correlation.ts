@@ -100,6 +100,11 @@ export class MessageCorrelation {
   /** Signals the waiting message event with the message's variables; false when the engine is not waiting there. */
   private async signal(rt: Runtime, elementId: string, variables: Variables): Promise<boolean> {
     await this.runtimes.ensureEngine(rt);
+    const eventSubProcesses = this.runtimes.eventSubProcesses;
+    if (eventSubProcesses.isMessageStart(rt, elementId)) {
+      this.runtimes.setVariables(rt, variables);
+      return eventSubProcesses.messageArrived(rt, elementId);
+    }
     const api = ([...rt.waiting.values()].find((a) => a.id === elementId) ??
       rt.engine!.execution.getPostponed().find((a) => a.id === elementId)) as ElementApi | undefined;
     if (!api) return false;

@@ -6,6 +6,7 @@ import {
   readErrorEventSubProcesses,
   type ErrorEventSubProcesses,
 } from './error-event-sub-processes';
+import { detachEventSubProcessTriggers } from './event-sub-process-starts';
 import { extendJobEventTypes, jobElementSpec, runAsService, type JobElementSpec } from './jobs/job-elements';
 import {
   checkDialectElement,
@@ -265,6 +266,7 @@ export async function compileBpmn(
     extension,
     checkExtensions: (element, allowed) => checkExtensions(element, allowed, report),
     checkFeel: (element, attribute, value) => checkFeel(element, attribute, value, report),
+    checkTimer: (element, timer) => checkTimer(element, timer, report),
     messageEvent: (element, holder) => {
       const spec = messageSpec(element, holder, messages, report);
       if (spec) messageEvents.set(element.id, spec);
@@ -383,6 +385,7 @@ export async function compileBpmn(
   }
 
   if (problems.length > 0) throw unsupported(resourceName, problems);
+  detachEventSubProcessTriggers(all, dialect.specs.eventSubProcessStarts);
 
   const catchers = errorCatchers(all);
   const uncaughtErrorEnds = new Map<string, string>();
