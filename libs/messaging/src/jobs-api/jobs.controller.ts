@@ -28,7 +28,7 @@ import { counter } from '@eddy/observability';
 /** Injection token of how deep a job's variables may nest (`EDDY_MAX_PAYLOAD_DEPTH`). */
 export const JOB_MAX_PAYLOAD_DEPTH = Symbol('JOB_MAX_PAYLOAD_DEPTH');
 
-// Camunda 8's request bodies; fields this engine does not use (tenantIds, result ...) are accepted and ignored.
+// Camunda 8's request bodies; fields this engine does not use (tenantIds ...) are accepted and ignored.
 const activationSchema = z.object({
   type: z.string().min(1).max(256),
   worker: z.string().max(256).optional(),
@@ -37,7 +37,18 @@ const activationSchema = z.object({
   fetchVariable: z.array(z.string()).optional(),
   requestTimeout: z.number().int().optional(),
 });
-const completionSchema = z.object({ variables: payloadSchema.nullish() }).nullish();
+// Camunda 8.8's job result: the elements an ad-hoc sub-process's job activates, and whether it completes.
+const jobResultSchema = z.object({
+  type: z.string().optional(),
+  activateElements: z
+    .array(z.object({ elementId: z.string().min(1).max(256), variables: payloadSchema.nullish() }))
+    .optional(),
+  isCompletionConditionFulfilled: z.boolean().optional(),
+  isCancelRemainingInstances: z.boolean().optional(),
+});
+const completionSchema = z
+  .object({ variables: payloadSchema.nullish(), result: jobResultSchema.nullish() })
+  .nullish();
 const failureSchema = z.object({
   retries: z.number().int().min(0).optional(),
   errorMessage: z.string().max(10_000).optional(),
@@ -125,7 +136,9 @@ export class JobsController {
   @RequirePermission('commands:write')
   async complete(@Param('jobKey') jobKey: string, @Body() body: unknown, @Req() request: Request) {
     const parsed = this.parse('completion', completionSchema, body, request);
-    await this.call('completion', request, () => this.jobs.complete(jobKey, parsed?.variables ?? {}));
+    await this.call('completion', request, () =>
+      this.jobs.complete(jobKey, parsed?.variables ?? {}, parsed?.result ?? null),
+    );
   }
 
   @Post('jobs/:jobKey/failure')

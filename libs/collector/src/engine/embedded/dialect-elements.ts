@@ -39,12 +39,14 @@ export function newDialectSpecs(): DialectSpecs {
     loops: new Map(),
     messageStarts: new Map(),
     eventSubProcessStarts: new Map(),
+    adHocSubProcesses: new Map(),
   };
 }
 
-/** The sub-processes of the elements read, by id. */
+/** The sub-processes (ad-hoc ones among them) of the elements read, by id. */
 export function subProcessesOf(all: SerializedElement[]): Map<string, SerializedElement> {
-  return new Map(all.filter((e) => e.type === 'bpmn:SubProcess').map((e) => [e.id, e]));
+  const scopes = new Set(['bpmn:SubProcess', 'bpmn:AdHocSubProcess']);
+  return new Map(all.filter((e) => scopes.has(e.type)).map((e) => [e.id, e]));
 }
 
 /** Records what every element has in the dialect: its place among the sub-processes and its ioMapping. */

@@ -77,6 +77,26 @@ export interface EventSubProcessStart {
   timer: { timeDuration?: string; timeDate?: string; timeCycle?: string } | null;
 }
 
+/** An ad-hoc sub-process (`ad-hoc-sub-processes.ts`). */
+export interface AdHocSubProcessSpec {
+  id: string;
+  /** The element added inside it that keeps it running between activations (and waits as its job). */
+  keeperId: string;
+  /** Its elements without incoming sequence flows: the ones that can be activated. */
+  activatable: string[];
+  /** FEEL: the ids of the elements to activate when it starts (`zeebe:adHoc activeElementsCollection`). */
+  activeElementsCollection: string | null;
+  /** FEEL: evaluated when one of its elements completes; true completes it. */
+  completionCondition: string | null;
+  cancelRemainingInstances: boolean;
+  /** `zeebe:adHoc outputCollection`: the variable that collects an output element per completed element. */
+  outputCollection: string | null;
+  /** FEEL: what each completed element adds to the output collection. */
+  outputElement: string | null;
+  /** Run by a job worker (`zeebe:taskDefinition` on it), which activates elements through its job result. */
+  byJobWorker: boolean;
+}
+
 /** What the compiler reads of the dialect's elements beyond user, service and message elements. */
 export interface DialectSpecs {
   ioMappings: Map<string, IoMappingSpec>;
@@ -89,4 +109,6 @@ export interface DialectSpecs {
   messageStarts: Map<string, string>;
   /** Start events of timer, message and escalation event sub-processes, by id (`event-sub-process-starts.ts`). */
   eventSubProcessStarts: Map<string, EventSubProcessStart>;
+  /** Ad-hoc sub-processes by id. */
+  adHocSubProcesses: Map<string, AdHocSubProcessSpec>;
 }

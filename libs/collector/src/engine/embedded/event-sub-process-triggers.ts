@@ -15,6 +15,7 @@ import { type EventSubProcessStart } from './dialect-specs';
 import { resolveAttribute } from './feel';
 import { type ElementApi, type Runtime } from './instance-state';
 import { type MessageSubscriptions } from './message-subscriptions';
+import { scopeExecution } from './scope-executions';
 
 /** A timer of an event sub-process as stored in the instance's state. */
 export interface ArmedEventSubProcessTimer {
@@ -24,16 +25,6 @@ export interface ArmedEventSubProcessTimer {
   value: string;
   /** Repetitions left of a cycle, this one included (-1: without end); null for a duration or a date. */
   repeat: number | null;
-}
-
-interface ScopeExecution {
-  getActivityById(id: string): (ActivityLike & { run(message?: unknown): void }) | undefined;
-  getPostponed(): (ElementApi & { discard(): void })[];
-}
-
-interface ActivityLike {
-  isRunning: boolean;
-  execution?: { source?: { execution?: ScopeExecution } };
 }
 
 type TimerRef = ReturnType<Runtime['timers']['setTimeout']>;
@@ -189,27 +180,6 @@ export class EventSubProcessTriggers {
     const scope = scopeExecution(rt, start.scopeId);
     for (const api of scope?.getPostponed() ?? []) if (api.id !== start.eventSubProcessId) api.discard();
   }
-}
-
-/** The running execution of a scope: the process, or the (first) execution of a sub-process in it. */
-function scopeExecution(rt: Runtime, scopeId: string | null): ScopeExecution | undefined {
-  const execution = (rt.engine as unknown as { execution?: { definitions: DefinitionLike[] } } | null)
-    ?.execution;
-  const process = execution?.definitions[0]?.getRunningProcesses()[0];
-  if (!process || scopeId === null) return process;
-  const path: string[] = [];
-  for (let id: string | undefined = scopeId; id; id = rt.definition.compiled.parents.get(id))
-    path.unshift(id);
-  let scope: ScopeExecution | undefined = process;
-  for (const id of path) {
-    const activity: ActivityLike | undefined = scope?.getActivityById(id);
-    scope = activity?.isRunning ? activity.execution?.source?.execution : undefined;
-  }
-  return scope;
-}
-
-interface DefinitionLike {
-  getRunningProcesses(): ScopeExecution[];
 }
 
 function evaluateTimer(

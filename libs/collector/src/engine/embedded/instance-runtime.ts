@@ -18,6 +18,7 @@ import {
 } from './instance-state';
 import { type Jobs } from './jobs/jobs';
 
+import { AdHocSubProcesses } from './ad-hoc-sub-process.runtime';
 import { EventSubProcessTriggers } from './event-sub-process-triggers';
 import { IoMappings, visibleVariables } from './io-mappings';
 import { type MessageSubscriptions } from './message-subscriptions';
@@ -31,6 +32,9 @@ import {
 } from './service-task.runner';
 import { type TransactionOutbox } from './transaction-outbox';
 import { type UserTasks } from './user-tasks';
+
+/** The elements that hold others: their event sub-processes start while they run. */
+const SCOPES = new Set(['bpmn:SubProcess', 'bpmn:AdHocSubProcess']);
 
 export interface InstanceRuntimesOptions {
   serviceHandlers: Record<string, ServiceTaskHandler>;
@@ -58,6 +62,7 @@ export class InstanceRuntimes {
   private readonly multiInstances = new MultiInstances((rt, variables) => this.setVariables(rt, variables));
   /** Timer, message and interrupting escalation event sub-processes. */
   readonly eventSubProcesses: EventSubProcessTriggers;
+  readonly adHocSubProcesses: AdHocSubProcesses;
   /** bpmn-engine's default logger (debug) costs more than the steps themselves: keep only its errors. */
   private readonly engineLogger = (scope: string) => ({
     debug: () => undefined,
@@ -77,6 +82,14 @@ export class InstanceRuntimes {
     this.eventSubProcesses = new EventSubProcessTriggers(
       subscriptions,
       (rt, elementId) => this.subscriptionOpened?.(rt, elementId),
+      logger,
+    );
+    this.adHocSubProcesses = new AdHocSubProcesses(
+      {
+        setVariables: (rt, variables) => this.setVariables(rt, variables),
+        openJob: (...args) => this.jobs.wait(...args),
+        closeJob: (rt, executionId) => this.jobs.elementLeft(rt, executionId),
+      },
       logger,
     );
   }
@@ -312,7 +325,9 @@ export class InstanceRuntimes {
               retries: this.options.serviceRetries,
               step: (target, action) => this.step(target, action),
               setVariables: (target, variables) => this.setVariables(target, variables),
-              waitForWorker: (...args) => this.jobs.wait(...args),
+              waitForWorker: (...args) => {
+                if (!this.adHocSubProcesses.keeperWaits(...args)) this.jobs.wait(...args);
+              },
               raiseUncaughtError: (...args) => this.jobs.raiseUncaughtError(...args),
               logger: this.logger,
             });
@@ -342,7 +357,7 @@ export class InstanceRuntimes {
       case 'activity.start':
         this.mapping(rt, () => this.ioMappings.enter(rt, api.id, api.executionId));
         this.eventSubProcesses.elementEntered(rt, api);
-        if (api.type === 'bpmn:SubProcess') this.eventSubProcesses.scopeStarted(rt, api.id);
+        if (SCOPES.has(api.type)) this.eventSubProcesses.scopeStarted(rt, api.id);
         return;
       case 'activity.wait': {
         if (api.type === 'bpmn:UserTask') {
@@ -355,6 +370,7 @@ export class InstanceRuntimes {
           if (!meta.tasks[api.executionId]) this.userTasks.create(rt, api);
           return;
         }
+        this.adHocSubProcesses.elementWaits(rt, api);
         const spec = rt.definition.compiled.messageEvents.get(api.id);
         // Kept to be signalled: bpmn-engine's postponed list holds no element inside a sub-process.
         if (spec) rt.waiting.set(api.executionId, api);
@@ -364,6 +380,7 @@ export class InstanceRuntimes {
         return;
       }
       case 'activity.end': {
+        this.adHocSubProcesses.elementEnded(api);
         this.mapping(rt, () => {
           this.multiInstances.bodyCompleted(rt, api as LoopApi);
           this.ioMappings.leave(rt, api.id, api.executionId);
@@ -389,10 +406,11 @@ export class InstanceRuntimes {
         if (meta.subscriptions[api.id] && !this.eventSubProcesses.isMessageStart(rt, api.id))
           this.subscriptions.unsubscribe(rt, api.id);
         this.jobs.elementLeft(rt, api.executionId);
-        if (api.type === 'bpmn:SubProcess') {
+        if (SCOPES.has(api.type)) {
           this.eventSubProcesses.scopeEnded(rt, api.id);
           this.eventSubProcesses.elementLeft(rt, api.id);
         }
+        if (name === 'activity.leave') this.mapping(rt, () => this.adHocSubProcesses.elementLeft(rt, api));
         return;
       }
       case 'process.end':

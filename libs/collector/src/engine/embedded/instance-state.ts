@@ -6,6 +6,7 @@ import {
   type EngineTask,
   type Variables,
 } from '../engine.port';
+import { type AdHocState } from './ad-hoc-sub-process.runtime';
 import { type ArmedEventSubProcessTimer } from './event-sub-process-triggers';
 import { type StoredJob } from './jobs/stored-job';
 import { type RuntimeTimers } from './runtime-timers';
@@ -56,6 +57,8 @@ export interface InstanceMeta {
   eventSubProcessTimers?: Record<string, ArmedEventSubProcessTimer>;
   /** Non-interrupting event sub-processes that fired again while they ran, by id, to run when they are done. */
   eventSubProcessQueue?: string[];
+  /** The running ad-hoc sub-processes, by id (ad-hoc-sub-process.runtime.ts). */
+  adHoc?: Record<string, AdHocState>;
 }
 
 /** bpmn-engine's element API as used here. */

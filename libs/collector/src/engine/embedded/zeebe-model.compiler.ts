@@ -1,5 +1,13 @@
 import { Engine } from 'bpmn-engine';
+import { SubProcess } from 'bpmn-elements';
 import { EngineError, type UnsupportedElement } from '../engine.errors';
+import {
+  addAdHocKeepers,
+  detachActivatableElements,
+  finishAdHocSubProcesses,
+  isAdHocKeeper,
+  readAdHocSubProcess,
+} from './ad-hoc-sub-processes';
 import { catchesError, errorCatchers, errorEndEvents, type ErrorCatch } from './error-events';
 import {
   eventSubProcessCatching,
@@ -95,6 +103,8 @@ const SUPPORTED_TYPES = new Set([
   'bpmn:BusinessRuleTask',
   'bpmn:EventBasedGateway',
   'bpmn:ReceiveTask',
+  // ad-hoc-sub-processes.ts
+  'bpmn:AdHocSubProcess',
 ]);
 
 // Root elements and artifacts that bpmn-engine lists beside the flow nodes: nothing to run.
@@ -117,7 +127,6 @@ const PASSIVE_TYPES = new Set([
 // the first one, and then reported with their ids like every other unsupported element.
 const TYPES_WITHOUT_BEHAVIOUR = [
   'bpmn:ComplexGateway',
-  'bpmn:AdHocSubProcess',
   'bpmn:ChoreographyTask',
   'bpmn:SubChoreography',
   'bpmn:CallChoreography',
@@ -147,11 +156,13 @@ const JOB_EVENT_EXTENSIONS = SERVICE_TASK_EXTENSIONS;
 // Embedded forms (zeebe:userTaskForm) are read by the tasklist's form catalog.
 const PROCESS_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:VersionTag', 'zeebe:UserTaskForm']);
 const COMMON_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:IoMapping']);
+const AD_HOC_EXTENSIONS = new Set([...SERVICE_TASK_EXTENSIONS, 'zeebe:AdHoc']);
 
 /** The engine's type resolver extension: see TYPES_WITHOUT_BEHAVIOUR. */
 export function extendTypes(typeMapper: Record<string, unknown>): void {
   const dummy = (typeMapper['bpmn:DataObjectReference'] ?? null) as unknown;
   for (const type of TYPES_WITHOUT_BEHAVIOUR) typeMapper[type] = dummy;
+  typeMapper['bpmn:AdHocSubProcess'] = SubProcess;
   extendJobEventTypes(typeMapper);
 }
 
@@ -212,8 +223,10 @@ export async function compileBpmn(
   }
   let context: SerializedContext;
   try {
+    const moddleContext = await readZeebeModdle(xml, processId);
+    addAdHocKeepers(moddleContext.rootElement.rootElements as never);
     const parser = new Engine({
-      moddleContext: await readZeebeModdle(xml, processId),
+      moddleContext,
       moddleOptions: ZEEBE_MODDLE_OPTIONS,
       typeResolver: extendTypes as never,
     });
@@ -274,7 +287,7 @@ export async function compileBpmn(
   };
 
   for (const element of all) {
-    if (PASSIVE_TYPES.has(element.type)) continue;
+    if (PASSIVE_TYPES.has(element.type) || isAdHocKeeper(element)) continue;
     if (!SUPPORTED_TYPES.has(element.type)) {
       report(element, 'element type not supported by the embedded engine');
       continue;
@@ -364,6 +377,26 @@ export async function compileBpmn(
         }
         break;
       }
+      case 'bpmn:AdHocSubProcess': {
+        checkExtensions(element, AD_HOC_EXTENSIONS, report);
+        const job = jobOf(element);
+        const spec = readAdHocSubProcess(
+          element,
+          extension(behaviour, 'zeebe:AdHoc'),
+          job !== null,
+          (reason) => report(element, reason),
+        );
+        checkFeel(element, 'activeElementsCollection', spec.activeElementsCollection, report);
+        checkFeel(element, 'completionCondition', spec.completionCondition, report);
+        checkFeel(element, 'outputElement', spec.outputElement, report);
+        if (job) {
+          checkFeel(element, 'zeebe:taskDefinition type', job.type, report);
+          // The keeper inside waits as the sub-process's job, named by the sub-process's id.
+          jobElements.set(spec.keeperId, job);
+        }
+        dialect.specs.adHocSubProcesses.set(element.id, spec);
+        break;
+      }
       case 'bpmn:Task':
       case 'bpmn:ManualTask':
       case 'bpmn:ExclusiveGateway':
@@ -384,8 +417,11 @@ export async function compileBpmn(
     checkFeel(flow, 'conditionExpression', body, report);
   }
 
+  finishAdHocSubProcesses(all, context.getSequenceFlows(), dialect.specs.adHocSubProcesses, report);
+
   if (problems.length > 0) throw unsupported(resourceName, problems);
   detachEventSubProcessTriggers(all, dialect.specs.eventSubProcessStarts);
+  detachActivatableElements(all, dialect.specs.adHocSubProcesses);
 
   const catchers = errorCatchers(all);
   const uncaughtErrorEnds = new Map<string, string>();

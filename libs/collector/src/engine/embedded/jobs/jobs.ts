@@ -7,8 +7,10 @@ import {
   type JobBpmnError,
   type JobFailure,
   type JobIncident,
+  type JobResult,
   type JobWorkerApi,
 } from '../../job-worker.port';
+import { type AdHocSubProcesses } from '../ad-hoc-sub-process.runtime';
 import { catchesError } from '../error-events';
 import { eventSubProcessCatching } from '../error-event-sub-processes';
 import { startErrorEventSubProcess } from '../error-event-sub-process.start';
@@ -33,6 +35,8 @@ export interface JobsHost {
   setVariables(rt: Runtime, variables: Variables): void;
   /** ISO-8601 now, the engine's clock. */
   now(): string;
+  /** Applies the job results of ad-hoc sub-processes. */
+  adHocSubProcesses: Pick<AdHocSubProcesses, 'checkResult' | 'jobCompleted'>;
 }
 
 interface Waiter {
@@ -168,14 +172,16 @@ export class Jobs implements JobWorkerApi {
     }
   }
 
-  async complete(jobKey: string, variables: Variables = {}): Promise<void> {
+  async complete(jobKey: string, variables: Variables = {}, result?: JobResult | null): Promise<void> {
     if (!isObject(variables)) throw new EngineError('INVALID_ARGUMENT', 'variables: must be an object');
     await this.onJob(jobKey, 'complete', async (rt, job) => {
+      this.host.adHocSubProcesses.checkResult(rt, job, result);
       const callback = await this.callbackOf(rt, job);
       this.host.setVariables(rt, variables);
       rt.engineMoved = true;
       this.callbacks.delete(job.key);
       this.remember(job.key);
+      if (this.host.adHocSubProcesses.jobCompleted(rt, job, result)) return;
       callback(null, { ...variables });
     });
   }
