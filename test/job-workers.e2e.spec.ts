@@ -46,6 +46,10 @@ describe('job workers of @camunda8/sdk on the embedded engine', () => {
       resolve(__dirname, '../libs/collector/src/engine/embedded/fixtures/dialect/ad-hoc-sub-processes.bpmn'),
       join(bpmnDir, 'ad-hoc-sub-processes.bpmn'),
     );
+    copyFileSync(
+      resolve(__dirname, '../libs/collector/src/engine/embedded/fixtures/dialect/signals.bpmn'),
+      join(bpmnDir, 'signals.bpmn'),
+    );
     app = await createApp(
       loadConfig({
         EDDY_AUTH_MODE: 'jwt',
@@ -307,5 +311,21 @@ describe('job workers of @camunda8/sdk on the embedded engine', () => {
     expect(completed.status).toBe(204);
     const [lookup] = await activate('lookup');
     expect(lookup).toMatchObject({ processInstanceKey: instanceId, elementId: 'lookup' });
+  });
+
+  it("broadcasts a signal through POST /v2/signals/broadcast, shaped like Camunda 8: it starts the signal start event's process", async () => {
+    const bad = await jobsApi('signals/broadcast', { signalName: '' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ message: expect.stringContaining('signalName') });
+    expect((await jobsApi('signals/broadcast', { signalName: 'stock-arrived' }, userToken)).status).toBe(403);
+
+    const broadcast = await jobsApi('signals/broadcast', {
+      signalName: 'stock-arrived',
+      variables: { sku: 'B-1' },
+    });
+    expect(broadcast.status).toBe(200);
+    const body = (await broadcast.json()) as { signalKey: string; tenantId: string; instanceIds: string[] };
+    expect(body).toMatchObject({ signalKey: expect.any(String), tenantId: '<default>' });
+    expect(body.instanceIds).toHaveLength(1);
   });
 });

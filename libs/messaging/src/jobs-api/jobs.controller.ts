@@ -22,8 +22,9 @@ import {
   type JobIncident,
   type JobWorkerApi,
 } from '@eddy/collector';
-import { firstIssue, payloadProblem, payloadSchema } from '@eddy/contracts';
+import { payloadSchema } from '@eddy/contracts';
 import { counter } from '@eddy/observability';
+import { readRequestBody } from '../request-body';
 
 /** Injection token of how deep a job's variables may nest (`EDDY_MAX_PAYLOAD_DEPTH`). */
 export const JOB_MAX_PAYLOAD_DEPTH = Symbol('JOB_MAX_PAYLOAD_DEPTH');
@@ -199,18 +200,9 @@ export class JobsController {
   }
 
   private parse<T>(action: string, schema: z.ZodType<T>, body: unknown, request: Request): T {
-    const variables = (body as { variables?: unknown } | null)?.variables;
-    const tooDeep = payloadProblem(variables, this.maxPayloadDepth);
-    if (tooDeep) {
-      const path = ['variables', ...tooDeep.path].join('.');
-      throw this.refuse(action, request, 400, 'INVALID_ARGUMENT', `${path}: ${tooDeep.problem}`);
-    }
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) {
-      const { path, problem } = firstIssue(parsed.error);
-      throw this.refuse(action, request, 400, 'INVALID_ARGUMENT', `${path || 'body'}: ${problem}`);
-    }
-    return parsed.data;
+    const read = readRequestBody(schema, body, this.maxPayloadDepth);
+    if (!read.ok) throw this.refuse(action, request, 400, 'INVALID_ARGUMENT', read.problem);
+    return read.data;
   }
 
   private async call<T>(action: string, request: Request, run: () => Promise<T>): Promise<T> {

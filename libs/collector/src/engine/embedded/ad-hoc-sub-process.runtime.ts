@@ -47,8 +47,6 @@ export interface AdHocHost {
 
 export class AdHocSubProcesses {
   private readonly keeperJobs = new Map<string, KeeperJob>();
-  /** Executions that completed in the current step (bpmn-engine reports the end before the leave). */
-  private readonly ended = new Set<string>();
 
   constructor(
     private readonly host: AdHocHost,
@@ -160,14 +158,8 @@ export class AdHocSubProcesses {
     return true;
   }
 
-  /** bpmn-engine reports an element's end (before it leaves). */
-  elementEnded(api: ElementApi): void {
-    this.ended.add(api.executionId);
-  }
-
   /** An element left: one of an ad-hoc sub-process that completed adds its output and may complete it. */
-  elementLeft(rt: Runtime, api: ElementApi): void {
-    const completed = this.ended.delete(api.executionId);
+  elementLeft(rt: Runtime, api: ElementApi, completed: boolean): void {
     const adHocs = rt.definition.compiled.adHocSubProcesses;
     if (adHocs.has(api.id)) {
       // The ad-hoc sub-process itself left.

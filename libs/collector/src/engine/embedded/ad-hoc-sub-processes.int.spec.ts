@@ -1,11 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { type EngineEvent } from '../engine.port';
 import { type ActivateJobsRequest } from '../job-worker.port';
-import { DeliveredTransactions } from './delivered-transactions.testing';
-import { EmbeddedProcessEngine } from './embedded.engine';
+import { EngineOnTempFolder } from './engine-on-temp-folder.testing';
 
 const xml = readFileSync(join(__dirname, 'fixtures', 'dialect', 'ad-hoc-sub-processes.bpmn'), 'utf8');
 
@@ -20,47 +18,38 @@ const activation = (type: string): ActivateJobsRequest => ({
 });
 
 describe('embedded engine: ad-hoc sub-processes', () => {
-  let dataDir: string;
-  let engine: EmbeddedProcessEngine;
-  let delivered: DeliveredTransactions;
+  let t: EngineOnTempFolder;
 
   const tasksCreated = (instanceId: string) =>
-    delivered.events
+    t.delivered.events
       .filter((e): e is Created => e.type === 'task.created' && e.task.processInstanceId === instanceId)
       .map((e) => e.task.taskDefinitionKey);
 
   beforeEach(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'eddy-ad-hoc-'));
-    engine = await EmbeddedProcessEngine.open({ dataDir, durability: 'normal' });
-    delivered = new DeliveredTransactions();
-    engine.onTransaction(delivered.handler);
-    await engine.deploy({ xml, resourceName: 'ad-hoc-sub-processes.bpmn' });
+    t = await EngineOnTempFolder.open('eddy-ad-hoc-', { xml, resourceName: 'ad-hoc-sub-processes.bpmn' });
   });
-  afterEach(async () => {
-    await engine.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterEach(() => t.close());
 
   it('activates the elements of activeElementsCollection, and completes when none is active any more, collecting an output per element', async () => {
-    const { instanceId } = await engine.startProcessInstance({
+    const { instanceId } = await t.engine.startProcessInstance({
       definitionKey: 'ad-hoc-collection',
       variables: { todo: ['a', 'b'] },
     });
-    const a = await delivered.task('a');
-    const b = await delivered.task('b');
-    await engine.completeTask(a.id, { done: 'a' });
-    await engine.completeTask(b.id, { done: 'b' });
+    const a = await t.delivered.task('a');
+    const b = await t.delivered.task('b');
+    await t.engine.completeTask(a.id, { done: 'a' });
+    await t.engine.completeTask(b.id, { done: 'b' });
     // b2 follows b inside the sub-process: it is still active.
-    const b2 = await delivered.task('b2');
-    await engine.completeTask(b2.id, { done: 'b2' });
-    const after = await delivered.task('after1');
-    expect(delivered.variablesOf(after)).toMatchObject({ results: ['a', 'b', 'b2'] });
+    const b2 = await t.delivered.task('b2');
+    await t.engine.completeTask(b2.id, { done: 'b2' });
+    const after = await t.delivered.task('after1');
+    expect(t.delivered.variablesOf(after)).toMatchObject({ results: ['a', 'b', 'b2'] });
     expect(tasksCreated(instanceId)).not.toContain('c');
   });
 
   it('an activeElementsCollection naming an element that cannot be activated is an incident naming it', async () => {
-    await engine.startProcessInstance({ definitionKey: 'ad-hoc-collection', variables: { todo: ['b2'] } });
-    const cancelled = await delivered.until(
+    await t.engine.startProcessInstance({ definitionKey: 'ad-hoc-collection', variables: { todo: ['b2'] } });
+    const cancelled = await t.delivered.until(
       (e): e is Extract<EngineEvent, { type: 'processInstance.cancelled' }> =>
         e.type === 'processInstance.cancelled',
       'the incident',
@@ -69,27 +58,27 @@ describe('embedded engine: ad-hoc sub-processes', () => {
   });
 
   it('completes when its completion condition holds after an element completed, cancelling the active ones', async () => {
-    const { instanceId } = await engine.startProcessInstance({ definitionKey: 'ad-hoc-condition' });
-    const review = await delivered.task('review');
-    const verify = await delivered.task('verify');
-    await engine.completeTask(review.id, { approved: true });
-    await delivered.task('after2');
-    expect(delivered.events.some((e) => e.type === 'task.cancelled' && e.task.id === verify.id)).toBe(true);
+    const { instanceId } = await t.engine.startProcessInstance({ definitionKey: 'ad-hoc-condition' });
+    const review = await t.delivered.task('review');
+    const verify = await t.delivered.task('verify');
+    await t.engine.completeTask(review.id, { approved: true });
+    await t.delivered.task('after2');
+    expect(t.delivered.events.some((e) => e.type === 'task.cancelled' && e.task.id === verify.id)).toBe(true);
     expect(tasksCreated(instanceId)).toEqual(['review', 'verify', 'after2']);
   });
 
   it('a job worker activates elements through its job result, gets a new job with their outputs, and completes it', async () => {
-    const { instanceId } = await engine.startProcessInstance({ definitionKey: 'ad-hoc-agent' });
-    const [first] = await engine.jobs.activate(activation('agent'));
+    const { instanceId } = await t.engine.startProcessInstance({ definitionKey: 'ad-hoc-agent' });
+    const [first] = await t.engine.jobs.activate(activation('agent'));
     expect(first).toMatchObject({ elementId: 'agent', processInstanceKey: instanceId });
 
     await expect(
-      engine.jobs.complete(first.jobKey, {}, { activateElements: [{ elementId: 'after3' }] }),
+      t.engine.jobs.complete(first.jobKey, {}, { activateElements: [{ elementId: 'after3' }] }),
     ).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
       message: expect.stringMatching(/result\.activateElements\[0\]\.elementId: after3 is no element/),
     });
-    await engine.jobs.complete(
+    await t.engine.jobs.complete(
       first.jobKey,
       {},
       {
@@ -97,27 +86,29 @@ describe('embedded engine: ad-hoc sub-processes', () => {
         activateElements: [{ elementId: 'lookup', variables: { toolName: 'lookup' } }],
       },
     );
-    await expect(engine.jobs.complete(first.jobKey)).rejects.toMatchObject({ code: 'UNKNOWN_JOB' });
-    const [lookup] = await engine.jobs.activate(activation('lookup'));
+    await expect(t.engine.jobs.complete(first.jobKey)).rejects.toMatchObject({ code: 'UNKNOWN_JOB' });
+    const [lookup] = await t.engine.jobs.activate(activation('lookup'));
     // No job for the agent while its tool runs.
-    await expect(engine.jobs.activate({ ...activation('agent'), requestTimeoutMs: -1 })).resolves.toEqual([]);
-    await engine.jobs.complete(lookup.jobKey, { toolResult: 42 });
+    await expect(t.engine.jobs.activate({ ...activation('agent'), requestTimeoutMs: -1 })).resolves.toEqual(
+      [],
+    );
+    await t.engine.jobs.complete(lookup.jobKey, { toolResult: 42 });
 
-    const [second] = await engine.jobs.activate(activation('agent'));
+    const [second] = await t.engine.jobs.activate(activation('agent'));
     expect(second.jobKey).not.toBe(first.jobKey);
     expect(second.variables).toMatchObject({ toolCallResults: [{ tool: 'lookup', result: 42 }] });
-    await engine.jobs.complete(second.jobKey, { answer: 'done' }, { isCompletionConditionFulfilled: true });
-    const after = await delivered.task('after3');
-    expect(delivered.variablesOf(after)).toMatchObject({ answer: 'done' });
+    await t.engine.jobs.complete(second.jobKey, { answer: 'done' }, { isCompletionConditionFulfilled: true });
+    const after = await t.delivered.task('after3');
+    expect(t.delivered.variablesOf(after)).toMatchObject({ answer: 'done' });
   });
 
   it('a job result on the job of a service task is refused, naming the field', async () => {
-    await engine.startProcessInstance({ definitionKey: 'ad-hoc-agent' });
-    const [agent] = await engine.jobs.activate(activation('agent'));
-    await engine.jobs.complete(agent.jobKey, {}, { activateElements: [{ elementId: 'lookup' }] });
-    const [lookup] = await engine.jobs.activate(activation('lookup'));
+    await t.engine.startProcessInstance({ definitionKey: 'ad-hoc-agent' });
+    const [agent] = await t.engine.jobs.activate(activation('agent'));
+    await t.engine.jobs.complete(agent.jobKey, {}, { activateElements: [{ elementId: 'lookup' }] });
+    const [lookup] = await t.engine.jobs.activate(activation('lookup'));
     await expect(
-      engine.jobs.complete(lookup.jobKey, {}, { isCompletionConditionFulfilled: true }),
+      t.engine.jobs.complete(lookup.jobKey, {}, { isCompletionConditionFulfilled: true }),
     ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^result: job/) });
   });
 });

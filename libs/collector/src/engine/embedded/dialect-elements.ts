@@ -8,6 +8,7 @@ import {
 } from './dialect-specs';
 import { readEventSubProcessStart } from './event-sub-process-starts';
 import { checkFeelSyntax, isFeel } from './feel';
+import { isSignalEvent, signalNameOf } from './signal-events';
 
 /** What a check needs of the compiler. */
 export interface DialectContext {
@@ -40,6 +41,9 @@ export function newDialectSpecs(): DialectSpecs {
     messageStarts: new Map(),
     eventSubProcessStarts: new Map(),
     adHocSubProcesses: new Map(),
+    signalStarts: new Map(),
+    signalCatches: new Map(),
+    signalThrows: new Map(),
   };
 }
 
@@ -85,6 +89,11 @@ export function checkDialectElement(element: SerializedElement, ctx: DialectCont
       return true;
     case 'bpmn:StartEvent':
       if (element.parent?.id !== ctx.processId) return checkSubProcessStart(element, definitions, ctx);
+      if (isSignalEvent(element)) {
+        ctx.checkExtensions(element, SCOPE_EXTENSIONS);
+        readSignal(element, ctx.specs.signalStarts, ctx);
+        return true;
+      }
       if (definitions.length !== 1 || definitionTypes[0] !== 'bpmn:MessageEventDefinition') return false;
       checkMessageStart(element, definitions[0].behaviour, ctx);
       return true;
@@ -96,6 +105,11 @@ export function checkDialectElement(element: SerializedElement, ctx: DialectCont
       if (definitions.length !== 1) return false;
       if (only === 'bpmn:LinkEventDefinition' && element.type.startsWith('bpmn:Intermediate')) {
         if (!definitions[0].behaviour.name) ctx.report(element, 'a link event needs a link name');
+      } else if (only === 'bpmn:SignalEventDefinition') {
+        const throws = element.type === 'bpmn:IntermediateThrowEvent' || element.type === 'bpmn:EndEvent';
+        if (element.type === 'bpmn:BoundaryEvent' && element.behaviour.cancelActivity === false)
+          ctx.report(element, 'non-interrupting signal boundary events are not supported');
+        readSignal(element, throws ? ctx.specs.signalThrows : ctx.specs.signalCatches, ctx);
       } else if (only === 'bpmn:EscalationEventDefinition') {
         const escalation = definitions[0].behaviour.escalationRef;
         if (!escalation && element.type !== 'bpmn:BoundaryEvent')
@@ -109,6 +123,12 @@ export function checkDialectElement(element: SerializedElement, ctx: DialectCont
     default:
       return false;
   }
+}
+
+function readSignal(element: SerializedElement, into: Map<string, string>, ctx: DialectContext): void {
+  const definition = element.behaviour.eventDefinitions![0].behaviour;
+  const name = signalNameOf(definition, (reason) => ctx.report(element, reason));
+  if (name) into.set(element.id, name);
 }
 
 function checkMessageStart(element: SerializedElement, definition: ModdleElement, ctx: DialectContext): void {

@@ -109,6 +109,12 @@ export interface DialectSpecs {
   messageStarts: Map<string, string>;
   /** Start events of timer, message and escalation event sub-processes, by id (`event-sub-process-starts.ts`). */
   eventSubProcessStarts: Map<string, EventSubProcessStart>;
+  /** Signal start events of the process, by id -> the signal name (`signal-events.ts`). */
+  signalStarts: Map<string, string>;
+  /** Signal catch events (intermediate, boundary), by id -> the signal name. */
+  signalCatches: Map<string, string>;
+  /** Signal throw and end events, by id -> the signal name they broadcast. */
+  signalThrows: Map<string, string>;
   /** Ad-hoc sub-processes by id. */
   adHocSubProcesses: Map<string, AdHocSubProcessSpec>;
 }

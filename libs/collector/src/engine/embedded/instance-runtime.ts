@@ -17,6 +17,7 @@ import {
   type Runtime,
 } from './instance-state';
 import { type Jobs } from './jobs/jobs';
+import { type Signals } from './signals';
 
 import { AdHocSubProcesses } from './ad-hoc-sub-process.runtime';
 import { EventSubProcessTriggers } from './event-sub-process-triggers';
@@ -55,11 +56,15 @@ export class InstanceRuntimes {
   subscriptionOpened: ((rt: Runtime, elementId: string) => void) | null = null;
   /** The jobs of the job-based elements without an in-process handler (set once by the engine). */
   jobs!: Jobs;
+  /** Signal catch and throw events (set once by the engine). */
+  signals!: Signals;
   private readonly runtimes = new Map<string, Runtime>();
   /** Instances whose engine is in memory, least recently used first. */
   private readonly live = new Map<string, Runtime>();
   private readonly ioMappings = new IoMappings((rt, variables) => this.setVariables(rt, variables));
   private readonly multiInstances = new MultiInstances((rt, variables) => this.setVariables(rt, variables));
+  /** Elements that completed and have not left yet, by execution id. */
+  private readonly endedExecutions = new Set<string>();
   /** Timer, message and interrupting escalation event sub-processes. */
   readonly eventSubProcesses: EventSubProcessTriggers;
   readonly adHocSubProcesses: AdHocSubProcesses;
@@ -229,6 +234,7 @@ export class InstanceRuntimes {
     for (const open of Object.values(rt.meta.tasks)) this.userTasks.cancel(rt, open, taskReason);
     for (const elementId of Object.keys(rt.meta.subscriptions)) this.subscriptions.unsubscribe(rt, elementId);
     this.jobs.forget(rt);
+    this.signals.forget(rt);
     this.emit(rt, rt.meta.instance.id, event);
     rt.ended = true;
     rt.timers.clearAll();
@@ -371,6 +377,7 @@ export class InstanceRuntimes {
           return;
         }
         this.adHocSubProcesses.elementWaits(rt, api);
+        this.signals.elementWaits(rt, api);
         const spec = rt.definition.compiled.messageEvents.get(api.id);
         // Kept to be signalled: bpmn-engine's postponed list holds no element inside a sub-process.
         if (spec) rt.waiting.set(api.executionId, api);
@@ -380,7 +387,7 @@ export class InstanceRuntimes {
         return;
       }
       case 'activity.end': {
-        this.adHocSubProcesses.elementEnded(api);
+        this.endedExecutions.add(api.executionId);
         this.mapping(rt, () => {
           this.multiInstances.bodyCompleted(rt, api as LoopApi);
           this.ioMappings.leave(rt, api.id, api.executionId);
@@ -410,7 +417,11 @@ export class InstanceRuntimes {
           this.eventSubProcesses.scopeEnded(rt, api.id);
           this.eventSubProcesses.elementLeft(rt, api.id);
         }
-        if (name === 'activity.leave') this.mapping(rt, () => this.adHocSubProcesses.elementLeft(rt, api));
+        // bpmn-engine reports the end of an element that completed before it leaves.
+        const completed = this.endedExecutions.delete(api.executionId) && name === 'activity.leave';
+        if (name === 'activity.leave')
+          this.mapping(rt, () => this.adHocSubProcesses.elementLeft(rt, api, completed));
+        this.signals.elementLeft(rt, api, completed);
         return;
       }
       case 'process.end':

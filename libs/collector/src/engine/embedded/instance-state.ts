@@ -57,6 +57,8 @@ export interface InstanceMeta {
   eventSubProcessTimers?: Record<string, ArmedEventSubProcessTimer>;
   /** Non-interrupting event sub-processes that fired again while they ran, by id, to run when they are done. */
   eventSubProcessQueue?: string[];
+  /** Signal catch events the instance waits at: element id -> signal name (signals.ts). */
+  signalSubscriptions?: Record<string, string>;
   /** The running ad-hoc sub-processes, by id (ad-hoc-sub-process.runtime.ts). */
   adHoc?: Record<string, AdHocState>;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { EngineError } from '../engine.errors';
 import { type EngineEvent } from '../engine.port';
-import { DeliveredTransactions as Delivered } from './delivered-transactions.testing';
+import { DeliveredTransactions as Delivered } from './engine-on-temp-folder.testing';
 import { EmbeddedProcessEngine } from './embedded.engine';
 
 const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'dialect', name), 'utf8');
