@@ -49,7 +49,7 @@ export interface JobWorkerApi {
   resolveIncident(incidentKey: string): Promise<void>;
 }
 
-/** Camunda 8.8's job result of an ad-hoc sub-process's job (`type` `adHocSubProcess`). */
+/** Camunda 8.8's job result: of an ad-hoc sub-process's job (`type` `adHocSubProcess`) or a task listener's (`userTask`). */
 export interface JobResult {
   type?: string;
   /** The elements to activate, each with variables for it. */
@@ -58,6 +58,18 @@ export interface JobResult {
   isCompletionConditionFulfilled?: boolean;
   /** With the completion: its active elements are cancelled. */
   isCancelRemainingInstances?: boolean;
+  /** A task listener's job (`type` `userTask`): changes to the task it creates. */
+  corrections?: TaskCorrections;
+}
+
+/** What a `creating` task listener's job result may change of the task. */
+export interface TaskCorrections {
+  assignee?: string | null;
+  candidateUsers?: string[];
+  candidateGroups?: string[];
+  dueDate?: string | null;
+  followUpDate?: string | null;
+  priority?: number;
 }
 
 /** Injection token of the {@link JobWorkerApi}; provided when the engine hands its jobs out itself. */

@@ -38,7 +38,8 @@ const activationSchema = z.object({
   fetchVariable: z.array(z.string()).optional(),
   requestTimeout: z.number().int().optional(),
 });
-// Camunda 8.8's job result: the elements an ad-hoc sub-process's job activates, and whether it completes.
+// Camunda 8.8's job result: the elements an ad-hoc sub-process's job activates and whether it completes, or a
+// task listener's corrections of its task.
 const jobResultSchema = z.object({
   type: z.string().optional(),
   activateElements: z
@@ -46,6 +47,8 @@ const jobResultSchema = z.object({
     .optional(),
   isCompletionConditionFulfilled: z.boolean().optional(),
   isCancelRemainingInstances: z.boolean().optional(),
+  // A task listener's: changes to the task; the engine checks the fields.
+  corrections: z.record(z.string(), z.unknown()).optional(),
 });
 const completionSchema = z
   .object({ variables: payloadSchema.nullish(), result: jobResultSchema.nullish() })

@@ -16,20 +16,11 @@ import { type JobResult } from '../job-worker.port';
 import { type Variables } from '../engine.port';
 import { type AdHocSubProcessSpec } from './dialect-specs';
 import { evaluateFeel } from './feel';
-import { isObject, type ElementApi, type Runtime } from './instance-state';
+import { isObject, type ElementApi, type Runtime, type AdHocState } from './instance-state';
 import { visibleVariables } from './io-mappings';
-import { type JobCallback } from './jobs/jobs';
+import { type JobCallback, type StoredJob } from './jobs/stored-job';
 import { type JobElementSpec } from './jobs/job-elements';
-import { type StoredJob } from './jobs/stored-job';
 import { scopeExecution } from './scope-executions';
-
-/** What an ad-hoc sub-process that runs keeps in the instance's state, by its id. */
-export interface AdHocState {
-  /** Its job (with a job worker) is open. */
-  jobOpen: boolean;
-  /** It completes as soon as no element is active. */
-  completing: boolean;
-}
 
 /** The keeper of a job worker's ad-hoc sub-process, as its service behaviour gave it (in memory only). */
 interface KeeperJob {
@@ -111,7 +102,7 @@ export class AdHocSubProcesses {
     if (!adHoc?.byJobWorker || job.elementId !== adHoc.id)
       throw new EngineError(
         'INVALID_ARGUMENT',
-        `result: job ${job.key} is not the job of an ad-hoc sub-process`,
+        `result: job ${job.key} is not the job of an ad-hoc sub-process or a task listener`,
       );
     if (result.type !== undefined && result.type !== 'adHocSubProcess')
       throw new EngineError(

@@ -42,6 +42,7 @@ export function newDialectSpecs(): DialectSpecs {
     eventSubProcessStarts: new Map(),
     adHocSubProcesses: new Map(),
     signalStarts: new Map(),
+    taskListeners: new Map(),
     signalCatches: new Map(),
     signalThrows: new Map(),
   };

@@ -3,6 +3,8 @@
  * runtime parts that read what they compiled: types only, so that none of them imports another's code.
  */
 
+import { type JobElementSpec } from './jobs/job-elements';
+
 // Loose shapes of moddle-context-serializer's output: only what is read here.
 export interface ModdleElement {
   $type: string;
@@ -115,6 +117,8 @@ export interface DialectSpecs {
   signalCatches: Map<string, string>;
   /** Signal throw and end events, by id -> the signal name they broadcast. */
   signalThrows: Map<string, string>;
+  /** The `creating` task listeners of user tasks, by user task id (`task-listeners.ts`). */
+  taskListeners: Map<string, JobElementSpec[]>;
   /** Ad-hoc sub-processes by id. */
   adHocSubProcesses: Map<string, AdHocSubProcessSpec>;
 }

@@ -13,19 +13,9 @@ import { type Logger } from '@nestjs/common';
 import { ISOInterval, getDate } from '@0dep/piso';
 import { type EventSubProcessStart } from './dialect-specs';
 import { resolveAttribute } from './feel';
-import { type ElementApi, type Runtime } from './instance-state';
+import { type ElementApi, type Runtime, type ArmedEventSubProcessTimer } from './instance-state';
 import { type MessageSubscriptions } from './message-subscriptions';
 import { scopeExecution } from './scope-executions';
-
-/** A timer of an event sub-process as stored in the instance's state. */
-export interface ArmedEventSubProcessTimer {
-  /** Epoch milliseconds. */
-  dueAt: number;
-  /** The evaluated timer value (an ISO-8601 duration, date-time or repeating interval). */
-  value: string;
-  /** Repetitions left of a cycle, this one included (-1: without end); null for a duration or a date. */
-  repeat: number | null;
-}
 
 type TimerRef = ReturnType<Runtime['timers']['setTimeout']>;
 

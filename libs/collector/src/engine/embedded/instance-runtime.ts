@@ -31,6 +31,7 @@ import {
   type ServiceRetryOptions,
   type ServiceTaskHandler,
 } from './service-task.runner';
+import { TaskListeners } from './task-listener.runtime';
 import { type TransactionOutbox } from './transaction-outbox';
 import { type UserTasks } from './user-tasks';
 
@@ -68,6 +69,7 @@ export class InstanceRuntimes {
   /** Timer, message and interrupting escalation event sub-processes. */
   readonly eventSubProcesses: EventSubProcessTriggers;
   readonly adHocSubProcesses: AdHocSubProcesses;
+  readonly taskListeners: TaskListeners;
   /** bpmn-engine's default logger (debug) costs more than the steps themselves: keep only its errors. */
   private readonly engineLogger = (scope: string) => ({
     debug: () => undefined,
@@ -97,6 +99,11 @@ export class InstanceRuntimes {
       },
       logger,
     );
+    this.taskListeners = new TaskListeners({
+      openJob: (...args) => this.jobs.wait(...args),
+      closeJob: (rt, executionId) => this.jobs.elementLeft(rt, executionId),
+      createTask: (rt, api, corrections) => this.userTasks.create(rt, api, corrections),
+    });
   }
 
   get size(): number {
@@ -373,7 +380,8 @@ export class InstanceRuntimes {
           if (item && !meta.locals?.[api.executionId]) {
             this.mapping(rt, () => this.ioMappings.enter(rt, api.id, api.executionId, item));
           }
-          if (!meta.tasks[api.executionId]) this.userTasks.create(rt, api);
+          if (!meta.tasks[api.executionId] && !this.taskListeners.holdCreation(rt, api))
+            this.userTasks.create(rt, api);
           return;
         }
         this.adHocSubProcesses.elementWaits(rt, api);
@@ -413,6 +421,7 @@ export class InstanceRuntimes {
         if (meta.subscriptions[api.id] && !this.eventSubProcesses.isMessageStart(rt, api.id))
           this.subscriptions.unsubscribe(rt, api.id);
         this.jobs.elementLeft(rt, api.executionId);
+        this.taskListeners.elementLeft(rt, api.executionId);
         if (SCOPES.has(api.type)) {
           this.eventSubProcesses.scopeEnded(rt, api.id);
           this.eventSubProcesses.elementLeft(rt, api.id);

@@ -27,6 +27,7 @@ import {
 } from './dialect-elements';
 import { type DialectSpecs, type ModdleElement, type SerializedElement } from './dialect-specs';
 import { checkFeelSyntax, isFeel } from './feel';
+import { readTaskListeners } from './task-listeners';
 import { executableProcessIds, readZeebeModdle, ZEEBE_MODDLE_OPTIONS } from './moddle-source';
 
 /** The raw (unevaluated) zeebe attributes of a user task: literals or FEEL expressions. */
@@ -142,6 +143,7 @@ const USER_TASK_EXTENSIONS = new Set([
   'zeebe:Properties',
   'zeebe:TaskHeaders',
   'zeebe:IoMapping',
+  'zeebe:TaskListeners',
   // Early Camunda 8 models give user tasks one; Zeebe ignores it (a job worker user task's job type is
   // always io.camunda.zeebe:userTask), and so does the embedded engine.
   'zeebe:TaskDefinition',
@@ -360,10 +362,17 @@ export async function compileBpmn(
         checkExtensions(element, COMMON_EXTENSIONS, report);
         break;
       }
-      case 'bpmn:UserTask':
+      case 'bpmn:UserTask': {
         checkExtensions(element, USER_TASK_EXTENSIONS, report);
         userTasks.set(element.id, userTaskSpec(element, report));
+        const listeners = readTaskListeners(
+          element.id,
+          extension(behaviour, 'zeebe:TaskListeners'),
+          (reason) => report(element, reason),
+        );
+        if (listeners.length > 0) dialect.specs.taskListeners.set(element.id, listeners);
         break;
+      }
       case 'bpmn:ServiceTask':
       case 'bpmn:SendTask':
       case 'bpmn:BusinessRuleTask': {

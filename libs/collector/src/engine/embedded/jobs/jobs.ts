@@ -10,22 +10,20 @@ import {
   type JobResult,
   type JobWorkerApi,
 } from '../../job-worker.port';
-import { type AdHocSubProcesses } from '../ad-hoc-sub-process.runtime';
 import { catchesError } from '../error-events';
 import { eventSubProcessCatching } from '../error-event-sub-processes';
 import { startErrorEventSubProcess } from '../error-event-sub-process.start';
 import { resolveAttribute } from '../feel';
 import { isObject, type Runtime } from '../instance-state';
 import { DEFAULT_JOB_RETRIES, type JobElementSpec } from './job-elements';
-import { type StoredJob } from './stored-job';
+import { type JobCallback, type StoredJob } from './stored-job';
 
 /** Camunda 8's long polling time when a request names none (`requestTimeout` 0). */
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** How many completed job keys are remembered, to tell a second completion from an unknown key. */
 const REMEMBERED_COMPLETIONS = 10_000;
 
-/** bpmn-engine's service callback of the element a job waits in. */
-export type JobCallback = (error: Error | null, output?: unknown) => void;
+export type { JobCallback } from './stored-job';
 
 /** What the jobs need of the instance runtimes. */
 export interface JobsHost {
@@ -35,8 +33,15 @@ export interface JobsHost {
   setVariables(rt: Runtime, variables: Variables): void;
   /** ISO-8601 now, the engine's clock. */
   now(): string;
-  /** Applies the job results of ad-hoc sub-processes. */
-  adHocSubProcesses: Pick<AdHocSubProcesses, 'checkResult' | 'jobCompleted'>;
+  /** Apply the job results of ad-hoc sub-processes and task listeners. */
+  adHocSubProcesses: JobResultHandler;
+  taskListeners: JobResultHandler;
+}
+
+/** What applies a kind of job result (`checkResult` throws naming the field; both false for other jobs). */
+interface JobResultHandler {
+  checkResult(rt: Runtime, job: StoredJob, result: JobResult): boolean | void;
+  jobCompleted(rt: Runtime, job: StoredJob, result: JobResult | null | undefined): boolean;
 }
 
 interface Waiter {
@@ -175,12 +180,14 @@ export class Jobs implements JobWorkerApi {
   async complete(jobKey: string, variables: Variables = {}, result?: JobResult | null): Promise<void> {
     if (!isObject(variables)) throw new EngineError('INVALID_ARGUMENT', 'variables: must be an object');
     await this.onJob(jobKey, 'complete', async (rt, job) => {
-      this.host.adHocSubProcesses.checkResult(rt, job, result);
+      if (result && !this.host.taskListeners.checkResult(rt, job, result))
+        this.host.adHocSubProcesses.checkResult(rt, job, result);
       const callback = await this.callbackOf(rt, job);
       this.host.setVariables(rt, variables);
       rt.engineMoved = true;
       this.callbacks.delete(job.key);
       this.remember(job.key);
+      if (this.host.taskListeners.jobCompleted(rt, job, result)) return;
       if (this.host.adHocSubProcesses.jobCompleted(rt, job, result)) return;
       callback(null, { ...variables });
     });
