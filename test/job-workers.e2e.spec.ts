@@ -42,6 +42,14 @@ describe('job workers of @camunda8/sdk on the embedded engine', () => {
       resolve(__dirname, '../libs/collector/src/engine/embedded/fixtures/payment-jobs.bpmn'),
       join(bpmnDir, 'payment-jobs.bpmn'),
     );
+    copyFileSync(
+      resolve(__dirname, '../libs/collector/src/engine/embedded/fixtures/dialect/ad-hoc-sub-processes.bpmn'),
+      join(bpmnDir, 'ad-hoc-sub-processes.bpmn'),
+    );
+    copyFileSync(
+      resolve(__dirname, '../libs/collector/src/engine/embedded/fixtures/dialect/signals.bpmn'),
+      join(bpmnDir, 'signals.bpmn'),
+    );
     app = await createApp(
       loadConfig({
         EDDY_AUTH_MODE: 'jwt',
@@ -63,14 +71,15 @@ describe('job workers of @camunda8/sdk on the embedded engine', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const startPayment = async (amount: number): Promise<string> => {
+  const startPayment = (amount: number): Promise<string> => startProcess('payment-jobs', { amount });
+  const startProcess = async (key: string, variables: Record<string, unknown>): Promise<string> => {
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${userToken}` },
       body: JSON.stringify({
-        query: `mutation($v: JSON) { startProcess(processDefinitionKey: "payment-jobs", variables: $v) {
+        query: `mutation($k: String!, $v: JSON) { startProcess(processDefinitionKey: $k, variables: $v) {
           processInstanceId } }`,
-        variables: { v: { amount } },
+        variables: { k: key, v: variables },
       }),
     });
     const body = (await response.json()) as { data?: { startProcess: { processInstanceId: string } } };
@@ -262,5 +271,61 @@ describe('job workers of @camunda8/sdk on the embedded engine', () => {
     expect(tooEarly.status).toBe(409);
     expect(await tooEarly.json()).toMatchObject({ detail: expect.stringContaining('retries') });
     expect((await jobsApi(`incidents/4242/resolution`, {})).status).toBe(404);
+  });
+
+  it("completes an ad-hoc sub-process's job with Camunda 8.8's job result: the elements it names are activated", async () => {
+    const instanceId = await startProcess('ad-hoc-agent', {});
+    const activate = async (type: string) => {
+      const response = await jobsApi('jobs/activation', {
+        type,
+        worker: 'agent',
+        timeout: 60_000,
+        maxJobsToActivate: 1,
+        requestTimeout: 20_000,
+      });
+      return ((await response.json()) as { jobs: { jobKey: string; processInstanceKey: string }[] }).jobs;
+    };
+    const [agent] = await activate('agent');
+    expect(agent).toMatchObject({ processInstanceKey: instanceId });
+
+    const badShape = await jobsApi(`jobs/${agent.jobKey}/completion`, {
+      result: { activateElements: [{ elementId: 42 }] },
+    });
+    expect(badShape.status).toBe(400);
+    expect(await badShape.json()).toMatchObject({ detail: expect.stringContaining('elementId') });
+    const notInside = await jobsApi(`jobs/${agent.jobKey}/completion`, {
+      result: { type: 'adHocSubProcess', activateElements: [{ elementId: 'after3' }] },
+    });
+    expect(notInside.status).toBe(400);
+    expect(await notInside.json()).toMatchObject({
+      detail: expect.stringContaining('result.activateElements[0].elementId: after3'),
+    });
+
+    const completed = await jobsApi(`jobs/${agent.jobKey}/completion`, {
+      variables: { plan: 'look it up' },
+      result: {
+        type: 'adHocSubProcess',
+        activateElements: [{ elementId: 'lookup', variables: { toolName: 'lookup' } }],
+      },
+    });
+    expect(completed.status).toBe(204);
+    const [lookup] = await activate('lookup');
+    expect(lookup).toMatchObject({ processInstanceKey: instanceId, elementId: 'lookup' });
+  });
+
+  it("broadcasts a signal through POST /v2/signals/broadcast, shaped like Camunda 8: it starts the signal start event's process", async () => {
+    const bad = await jobsApi('signals/broadcast', { signalName: '' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ message: expect.stringContaining('signalName') });
+    expect((await jobsApi('signals/broadcast', { signalName: 'stock-arrived' }, userToken)).status).toBe(403);
+
+    const broadcast = await jobsApi('signals/broadcast', {
+      signalName: 'stock-arrived',
+      variables: { sku: 'B-1' },
+    });
+    expect(broadcast.status).toBe(200);
+    const body = (await broadcast.json()) as { signalKey: string; tenantId: string; instanceIds: string[] };
+    expect(body).toMatchObject({ signalKey: expect.any(String), tenantId: '<default>' });
+    expect(body.instanceIds).toHaveLength(1);
   });
 });

@@ -4,7 +4,7 @@
  * Every `.bpmn` file below the folder is one model; the `.dmn` files of its folder are deployed with it.
  * Per model it reports: deployed, refused (naming the elements and why), or broken (any other error); for a
  * deployed one, how far an instance gets (started at its none start event, or else by the message of its
- * message start event) when every job is completed at once and nobody acts: a user task, its end, a wait
+ * message start event or the signal of its signal start event) when every job is completed at once and nobody acts: a user task, its end, a wait
  * that Camunda 8 would wait at too (a message, a timer, a job: `waits as on Camunda`, naming the elements), another
  * wait (`waiting`, naming the elements), or an incident. Reads the folder only; fetches nothing.
  */
@@ -81,15 +81,19 @@ async function measureModel(root: string, file: string): Promise<ModelResult> {
     try {
       instanceId = (await engine.startProcessInstance({ definitionKey })).instanceId;
     } catch (error) {
-      // A process without a none start event is started on Camunda by its message start event's message.
-      const messageName = startMessageOf(xml);
-      if (!(error instanceof EngineError && error.code === 'NOT_STARTABLE' && messageName)) {
+      // A process without a none start event is started on Camunda by its message start event's message, or
+      // by a broadcast of its signal start event's signal.
+      const messageName = startReferenceOf(xml, 'message');
+      const signalName = startReferenceOf(xml, 'signal');
+      if (!(error instanceof EngineError && error.code === 'NOT_STARTABLE' && (messageName || signalName))) {
         followed.stop();
         result.detail = (error as Error).message;
         return result;
       }
-      const correlated = await engine.correlateMessage({ name: messageName, correlationKey: '' });
-      instanceId = correlated.instanceIds[0];
+      const started = messageName
+        ? await engine.correlateMessage({ name: messageName, correlationKey: '' })
+        : await engine.broadcastSignal({ signalName: signalName! });
+      instanceId = started.instanceIds[0];
     }
     const { outcome, detail } = await followed.outcome;
     result.outcome = outcome;
@@ -132,13 +136,14 @@ function follow(engine: EmbeddedProcessEngine) {
   return { outcome: outcome.finally(stop), stop };
 }
 
-/** The name of the message of the first message start event of the process, if it has one. */
-function startMessageOf(xml: string): string | undefined {
+/** The name of the message (or signal) the first message (or signal) start event of the model refers to. */
+function startReferenceOf(xml: string, kind: 'message' | 'signal'): string | undefined {
   const start = /<(?:\w+:)?startEvent\b[^>]*>([\s\S]*?)<\/(?:\w+:)?startEvent>/g;
+  const definition = new RegExp(`<(?:\\w+:)?${kind}EventDefinition\\b[^>]*${kind}Ref="([^"]+)"`);
   for (const [, body] of xml.matchAll(start)) {
-    const ref = /<(?:\w+:)?messageEventDefinition\b[^>]*messageRef="([^"]+)"/.exec(body)?.[1];
+    const ref = definition.exec(body)?.[1];
     if (!ref) continue;
-    const message = new RegExp(`<(?:\\w+:)?message\\b[^>]*id="${ref}"[^>]*>`).exec(xml)?.[0];
+    const message = new RegExp(`<(?:\\w+:)?${kind}\\b[^>]*id="${ref}"[^>]*>`).exec(xml)?.[0];
     const name = message && /name="([^"]+)"/.exec(message)?.[1];
     if (name) return name;
   }

@@ -1,9 +1,11 @@
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { DEFAULT_MAX_PAYLOAD_DEPTH } from '@eddy/contracts';
 import { MESSAGE_MAX_PAYLOAD_DEPTH, MessagesController } from './messages-api/messages.controller';
+import { SignalsController } from './messages-api/signals.controller';
 
 /**
- * `POST /api/messages`, beside the command API: process applications' messages to the process engine.
+ * `POST /api/messages` and `POST /v2/signals/broadcast`, beside the command API: process applications'
+ * messages and signals to the process engine.
  * Needs the auth module and a provider of `ENGINE_REQUESTS`.
  */
 @Module({})
@@ -16,7 +18,7 @@ export class MessagesApiModule {
     return {
       module: MessagesApiModule,
       imports: engine,
-      controllers: [MessagesController],
+      controllers: [MessagesController, SignalsController],
       providers: [
         {
           provide: MESSAGE_MAX_PAYLOAD_DEPTH,

@@ -288,6 +288,8 @@ export class Camunda8RestStub {
   readonly requests: string[] = [];
   /** The requests that carried a W3C `traceparent` header, with it, for tests of the adapter's traces. */
   readonly tracedRequests: { request: string; traceparent: string }[] = [];
+  /** The signals broadcast (`POST /v2/signals/broadcast`); the stub runs no signal events. */
+  readonly signals: { signalName: string; variables: Variables }[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -572,6 +574,14 @@ export class Camunda8RestStub {
     }
     if (method === 'POST' && path === '/messages/publication') return this.publish(json());
     if (method === 'POST' && path === '/messages/correlation') return this.correlate(json());
+    if (method === 'POST' && path === '/signals/broadcast') {
+      const body = json();
+      this.signals.push({
+        signalName: String(body['signalName'] ?? ''),
+        variables: (body['variables'] as Variables | undefined) ?? {},
+      });
+      return { signalKey: this.key(), tenantId: '<default>' };
+    }
     throw new ProblemError(404, 'NOT_FOUND', `the Camunda 8 stub does not serve ${method} ${path}`);
   }
 

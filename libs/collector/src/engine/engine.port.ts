@@ -337,6 +337,12 @@ export interface ProcessEngine {
   correlateMessage(request: CorrelateMessageRequest): Promise<MessageCorrelationResult>;
 
   /**
+   * Broadcasts a signal, as Camunda 8 does: every signal catch event of that name that an instance waits at
+   * receives it, and every process whose signal start event names it starts.
+   */
+  broadcastSignal(request: BroadcastSignalRequest): Promise<SignalBroadcastResult>;
+
+  /**
    * Starts delivering transactions to `handler`: one at a time, in the order the engine committed them,
    * each until the handler's promise resolves (a rejection is retried with back-off, nothing is skipped).
    * Transactions committed before a handler is registered wait for it. One handler at a time.
@@ -347,12 +353,27 @@ export interface ProcessEngine {
   close(): Promise<void>;
 }
 
+/** A signal to broadcast (Camunda 8's `POST /v2/signals/broadcast`). */
+export interface BroadcastSignalRequest {
+  signalName: string;
+  /** Merged into each instance the signal reaches or starts. */
+  variables?: Variables;
+}
+
+export interface SignalBroadcastResult {
+  /** The instances the signal reached or started; empty on Camunda 8, which does not say. */
+  instanceIds: string[];
+}
+
 /**
  * What the api role asks of a process engine: starting processes (the tasklist) and correlating messages
  * (`POST /api/messages`). In a process with the `collector` role it is the engine itself; in an api process
  * without it, a client that hands the request to the collector process and waits for its answer.
  */
-export type EngineRequests = Pick<ProcessEngine, 'startProcessInstance' | 'correlateMessage'>;
+export type EngineRequests = Pick<
+  ProcessEngine,
+  'startProcessInstance' | 'correlateMessage' | 'broadcastSignal'
+>;
 
 /** Injection token of the {@link EngineRequests}. */
 export const ENGINE_REQUESTS = Symbol('ENGINE_REQUESTS');

@@ -17,8 +17,12 @@ export interface JobWorkerApi {
    */
   activate(request: ActivateJobsRequest, signal?: AbortSignal): Promise<ActivatedJob[]>;
 
-  /** Completes a job: `variables` are merged into the instance's and the element is left. */
-  complete(jobKey: string, variables?: Variables): Promise<void>;
+  /**
+   * Completes a job: `variables` are merged into the instance's and the element is left. The job of an ad-hoc
+   * sub-process run by a job worker takes a `result` (Camunda 8.8's job result): the elements to activate, and
+   * whether the sub-process is to complete.
+   */
+  complete(jobKey: string, variables?: Variables, result?: JobResult | null): Promise<void>;
 
   /**
    * Fails a job: with `retries` above 0 it is handed out again after `retryBackOffMs`; with 0 it raises an
@@ -43,6 +47,29 @@ export interface JobWorkerApi {
    * (`INVALID_JOB_STATE` otherwise); the incident of an error end event cannot be resolved (cancel the instance).
    */
   resolveIncident(incidentKey: string): Promise<void>;
+}
+
+/** Camunda 8.8's job result: of an ad-hoc sub-process's job (`type` `adHocSubProcess`) or a task listener's (`userTask`). */
+export interface JobResult {
+  type?: string;
+  /** The elements to activate, each with variables for it. */
+  activateElements?: { elementId: string; variables?: Variables | null }[];
+  /** The ad-hoc sub-process completes (once its active elements are done, or at once with the next flag). */
+  isCompletionConditionFulfilled?: boolean;
+  /** With the completion: its active elements are cancelled. */
+  isCancelRemainingInstances?: boolean;
+  /** A task listener's job (`type` `userTask`): changes to the task it creates. */
+  corrections?: TaskCorrections;
+}
+
+/** What a `creating` task listener's job result may change of the task. */
+export interface TaskCorrections {
+  assignee?: string | null;
+  candidateUsers?: string[];
+  candidateGroups?: string[];
+  dueDate?: string | null;
+  followUpDate?: string | null;
+  priority?: number;
 }
 
 /** Injection token of the {@link JobWorkerApi}; provided when the engine hands its jobs out itself. */

@@ -1,6 +1,8 @@
 import type {
+  BroadcastSignalRequest,
   CorrelateMessageRequest,
   MessageCorrelationResult,
+  SignalBroadcastResult,
   StartedProcessInstance,
   StartProcessInstanceRequest,
 } from '@eddy/collector/engine/engine.port';
@@ -14,11 +16,12 @@ import { z } from 'zod';
  */
 export type EngineRequest =
   | { kind: 'startProcessInstance'; request: StartProcessInstanceRequest }
-  | { kind: 'correlateMessage'; request: CorrelateMessageRequest };
+  | { kind: 'correlateMessage'; request: CorrelateMessageRequest }
+  | { kind: 'broadcastSignal'; request: BroadcastSignalRequest };
 
 /** The collector's answer: the engine's result, or its error with the engine's code. */
 export type EngineReply =
-  | { ok: true; result: StartedProcessInstance | MessageCorrelationResult }
+  | { ok: true; result: StartedProcessInstance | MessageCorrelationResult | SignalBroadcastResult }
   | { ok: false; error: { code: string; message: string } };
 
 const variables = z.record(z.string(), z.unknown());
@@ -41,6 +44,10 @@ const engineRequestSchema = z.discriminatedUnion('kind', [
       messageId: z.string().min(1).optional(),
       timeToLiveMs: z.number().int().min(0).optional(),
     }),
+  }),
+  z.strictObject({
+    kind: z.literal('broadcastSignal'),
+    request: z.strictObject({ signalName: z.string().min(1), variables: variables.optional() }),
   }),
 ]);
 

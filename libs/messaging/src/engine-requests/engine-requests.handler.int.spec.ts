@@ -27,6 +27,10 @@ function countingEngine() {
       calls.push(`message ${request.name}`);
       return { instanceIds: ['instance-1'] };
     },
+    broadcastSignal: async (request) => {
+      calls.push(`signal ${request.signalName}`);
+      return { instanceIds: ['instance-2'] };
+    },
   };
   return { engine, calls, fail: (error: Error) => (failure = error) };
 }
@@ -88,6 +92,28 @@ describe('EngineRequestsHandler', () => {
         headers: { 'eddy-request-id': 'r-1' },
       },
     ]);
+  });
+
+  it('broadcasts a signal and answers with the instances it reached', async () => {
+    const { engine, calls } = countingEngine();
+    const publisher = recordingPublisher();
+    const signal = {
+      kind: 'broadcastSignal',
+      request: { signalName: 'stock-arrived', variables: { sku: 'A' } },
+    };
+    await new EngineRequestsHandler(engine, publisher, store, 'replies', silentLog).handle(request(signal));
+    expect(calls).toEqual(['signal stock-arrived']);
+    expect(publisher.sent).toMatchObject([{ value: { ok: true, result: { instanceIds: ['instance-2'] } } }]);
+    // A signal without a name is refused, naming the field.
+    await new EngineRequestsHandler(engine, publisher, store, 'replies', silentLog).handle(
+      request({ kind: 'broadcastSignal', request: {} }, 'r-2'),
+    );
+    expect(publisher.sent[1]).toMatchObject({
+      value: {
+        ok: false,
+        error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('signalName') },
+      },
+    });
   });
 
   it('answers a request delivered again with the kept answer, also after a restart, and starts nothing more', async () => {

@@ -93,7 +93,9 @@ export class EngineRequestsHandler {
       const result =
         request.kind === 'startProcessInstance'
           ? await this.engine.startProcessInstance({ ...request.request, requestId })
-          : await this.engine.correlateMessage(request.request);
+          : request.kind === 'correlateMessage'
+            ? await this.engine.correlateMessage(request.request)
+            : await this.engine.broadcastSignal(request.request);
       this.logger.log(
         `ENGINE-REQUESTS-001 ${request.kind} request ${requestId} (${where}): ${JSON.stringify(result)}`,
       );

@@ -22,13 +22,14 @@ import {
   type JobIncident,
   type JobWorkerApi,
 } from '@eddy/collector';
-import { firstIssue, payloadProblem, payloadSchema } from '@eddy/contracts';
+import { payloadSchema } from '@eddy/contracts';
 import { counter } from '@eddy/observability';
+import { readRequestBody } from '../request-body';
 
 /** Injection token of how deep a job's variables may nest (`EDDY_MAX_PAYLOAD_DEPTH`). */
 export const JOB_MAX_PAYLOAD_DEPTH = Symbol('JOB_MAX_PAYLOAD_DEPTH');
 
-// Camunda 8's request bodies; fields this engine does not use (tenantIds, result ...) are accepted and ignored.
+// Camunda 8's request bodies; fields this engine does not use (tenantIds ...) are accepted and ignored.
 const activationSchema = z.object({
   type: z.string().min(1).max(256),
   worker: z.string().max(256).optional(),
@@ -37,7 +38,21 @@ const activationSchema = z.object({
   fetchVariable: z.array(z.string()).optional(),
   requestTimeout: z.number().int().optional(),
 });
-const completionSchema = z.object({ variables: payloadSchema.nullish() }).nullish();
+// Camunda 8.8's job result: the elements an ad-hoc sub-process's job activates and whether it completes, or a
+// task listener's corrections of its task.
+const jobResultSchema = z.object({
+  type: z.string().optional(),
+  activateElements: z
+    .array(z.object({ elementId: z.string().min(1).max(256), variables: payloadSchema.nullish() }))
+    .optional(),
+  isCompletionConditionFulfilled: z.boolean().optional(),
+  isCancelRemainingInstances: z.boolean().optional(),
+  // A task listener's: changes to the task; the engine checks the fields.
+  corrections: z.record(z.string(), z.unknown()).optional(),
+});
+const completionSchema = z
+  .object({ variables: payloadSchema.nullish(), result: jobResultSchema.nullish() })
+  .nullish();
 const failureSchema = z.object({
   retries: z.number().int().min(0).optional(),
   errorMessage: z.string().max(10_000).optional(),
@@ -125,7 +140,9 @@ export class JobsController {
   @RequirePermission('commands:write')
   async complete(@Param('jobKey') jobKey: string, @Body() body: unknown, @Req() request: Request) {
     const parsed = this.parse('completion', completionSchema, body, request);
-    await this.call('completion', request, () => this.jobs.complete(jobKey, parsed?.variables ?? {}));
+    await this.call('completion', request, () =>
+      this.jobs.complete(jobKey, parsed?.variables ?? {}, parsed?.result ?? null),
+    );
   }
 
   @Post('jobs/:jobKey/failure')
@@ -186,18 +203,9 @@ export class JobsController {
   }
 
   private parse<T>(action: string, schema: z.ZodType<T>, body: unknown, request: Request): T {
-    const variables = (body as { variables?: unknown } | null)?.variables;
-    const tooDeep = payloadProblem(variables, this.maxPayloadDepth);
-    if (tooDeep) {
-      const path = ['variables', ...tooDeep.path].join('.');
-      throw this.refuse(action, request, 400, 'INVALID_ARGUMENT', `${path}: ${tooDeep.problem}`);
-    }
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) {
-      const { path, problem } = firstIssue(parsed.error);
-      throw this.refuse(action, request, 400, 'INVALID_ARGUMENT', `${path || 'body'}: ${problem}`);
-    }
-    return parsed.data;
+    const read = readRequestBody(schema, body, this.maxPayloadDepth);
+    if (!read.ok) throw this.refuse(action, request, 400, 'INVALID_ARGUMENT', read.problem);
+    return read.data;
   }
 
   private async call<T>(action: string, request: Request, run: () => Promise<T>): Promise<T> {

@@ -1,21 +1,21 @@
 import {
   BadRequestException,
   Body,
-  GatewayTimeoutException,
   Controller,
   HttpCode,
   Inject,
   Logger,
   Post,
-  ServiceUnavailableException,
   UseGuards,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AuthGuard, CurrentIdentity, type Identity, RequirePermission } from '@eddy/auth';
-import { ENGINE_REQUESTS, EngineError, type EngineRequests } from '@eddy/collector';
-import { firstIssue, payloadProblem, payloadSchema } from '@eddy/contracts';
+import { ENGINE_REQUESTS, type EngineRequests } from '@eddy/collector';
+import { payloadSchema } from '@eddy/contracts';
 import { counter } from '@eddy/observability';
+import { readRequestBody } from '../request-body';
+import { engineHttpError } from './engine-http-errors';
 import { timeToLiveMs } from './time-to-live';
 
 const messageSchema = z.strictObject({
@@ -80,14 +80,10 @@ export class MessagesController {
     @Body() body: unknown,
     @CurrentIdentity() identity: Identity,
   ): Promise<MessageCorrelationBody> {
-    const tooDeep = payloadProblem((body as { variables?: unknown } | null)?.variables, this.maxPayloadDepth);
-    const parsed = messageSchema.safeParse(body);
-    if (tooDeep || !parsed.success) {
+    const parsed = readRequestBody(messageSchema, body, this.maxPayloadDepth);
+    if (!parsed.ok) {
       messages.inc({ outcome: 'invalid' });
-      const { path, problem } = tooDeep
-        ? { path: ['variables', ...tooDeep.path].join('.'), problem: tooDeep.problem }
-        : firstIssue(parsed.error!);
-      throw new BadRequestException(`${path || 'body'}: ${problem}`);
+      throw new BadRequestException(parsed.problem);
     }
     const { name, correlationKey, variables, timeToLive } = parsed.data;
     const messageId = parsed.data.messageId ?? randomUUID();
@@ -105,13 +101,7 @@ export class MessagesController {
       );
       return { messageId, instanceIds: result.instanceIds };
     } catch (error) {
-      if (error instanceof EngineError && error.code === 'INVALID_ARGUMENT')
-        throw new BadRequestException(error.message);
-      if (error instanceof EngineError && error.code === 'CLOSED')
-        throw new ServiceUnavailableException('the process engine is shutting down');
-      if (error instanceof EngineError && error.code === 'ENGINE_TIMEOUT')
-        throw new GatewayTimeoutException(`ENGINE_TIMEOUT ${error.message}`);
-      throw error;
+      throw engineHttpError(error);
     }
   }
 }

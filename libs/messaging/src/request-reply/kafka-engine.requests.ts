@@ -1,7 +1,9 @@
 import type {
+  BroadcastSignalRequest,
   CorrelateMessageRequest,
   EngineRequests,
   MessageCorrelationResult,
+  SignalBroadcastResult,
   StartedProcessInstance,
   StartProcessInstanceRequest,
 } from '@eddy/collector/engine/engine.port';
@@ -33,6 +35,13 @@ export class KafkaEngineRequests implements EngineRequests {
       { kind: 'correlateMessage', request },
       `${request.name}#${request.correlationKey}`,
     ) as Promise<MessageCorrelationResult>;
+  }
+
+  broadcastSignal(request: BroadcastSignalRequest): Promise<SignalBroadcastResult> {
+    return this.ask(
+      { kind: 'broadcastSignal', request },
+      request.signalName,
+    ) as Promise<SignalBroadcastResult>;
   }
 
   private async ask(request: EngineRequest, key: string): Promise<unknown> {

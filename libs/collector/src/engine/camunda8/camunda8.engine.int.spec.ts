@@ -306,6 +306,20 @@ describe('Camunda8ProcessEngine against the Camunda 8 REST stub', () => {
     });
   });
 
+  it('broadcasts a signal through POST /v2/signals/broadcast; Camunda does not say which instances it reached', async () => {
+    const engine = open();
+    await expect(
+      engine.broadcastSignal({ signalName: 'stock-arrived', variables: { sku: 'A' } }),
+    ).resolves.toEqual({
+      instanceIds: [],
+    });
+    expect(stub.signals).toEqual([{ signalName: 'stock-arrived', variables: { sku: 'A' } }]);
+    await expect(engine.broadcastSignal({ signalName: '' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('signalName'),
+    });
+  });
+
   it('re-syncs: a task Eddy missed appears, one that ended unseen disappears', async () => {
     const engine = open();
     const received = new Received();

@@ -12,6 +12,7 @@ import {
 import { EngineError, type UnsupportedElement } from '../engine.errors';
 import type {
   BpmnResource,
+  BroadcastSignalRequest,
   CorrelateMessageRequest,
   DeployedProcessDefinition,
   EngineTaskUpdate,
@@ -19,6 +20,7 @@ import type {
   EngineTransactionHandler,
   MessageCorrelationResult,
   ProcessEngine,
+  SignalBroadcastResult,
   StartedProcessInstance,
   StartProcessInstanceRequest,
   Unsubscribe,
@@ -461,6 +463,19 @@ export class Camunda8ProcessEngine implements ProcessEngine {
       if (statusOf(error) === 404) return { instanceIds: [] };
       throw error;
     }
+  }
+
+  /** `POST /v2/signals/broadcast`; Camunda does not say which instances the signal reached. */
+  async broadcastSignal(request: BroadcastSignalRequest): Promise<SignalBroadcastResult> {
+    this.ensureOpen();
+    if (typeof request?.signalName !== 'string' || request.signalName.trim() === '') {
+      throw new EngineError('INVALID_ARGUMENT', 'signalName: a signal name is required');
+    }
+    await this.client.broadcastSignal({
+      signalName: request.signalName.trim(),
+      variables: request.variables ?? {},
+    });
+    return { instanceIds: [] };
   }
 
   onTransaction(handler: EngineTransactionHandler): Unsubscribe {

@@ -6,7 +6,9 @@ import {
   type ModdleElement,
   type SerializedElement,
 } from './dialect-specs';
+import { readEventSubProcessStart } from './event-sub-process-starts';
 import { checkFeelSyntax, isFeel } from './feel';
+import { isSignalEvent, signalNameOf } from './signal-events';
 
 /** What a check needs of the compiler. */
 export interface DialectContext {
@@ -18,6 +20,8 @@ export interface DialectContext {
   extension(behaviour: ModdleElement, type: string): ModdleElement | undefined;
   checkExtensions(element: SerializedElement, allowed: Set<string>): void;
   checkFeel(element: SerializedElement, attribute: string, value: unknown): void;
+  /** Checks a timer event definition's duration, date or cycle. */
+  checkTimer(element: SerializedElement, timer: ModdleElement): void;
   /** Reads the message an element refers to (`messageRef`) and subscribes the element to it. */
   messageEvent(element: SerializedElement, holder: ModdleElement): void;
 }
@@ -36,12 +40,19 @@ export function newDialectSpecs(): DialectSpecs {
     loops: new Map(),
     messageStarts: new Map(),
     callActivities: new Map(),
+    eventSubProcessStarts: new Map(),
+    adHocSubProcesses: new Map(),
+    signalStarts: new Map(),
+    taskListeners: new Map(),
+    signalCatches: new Map(),
+    signalThrows: new Map(),
   };
 }
 
-/** The sub-processes of the elements read, by id. */
+/** The sub-processes (ad-hoc ones among them) of the elements read, by id. */
 export function subProcessesOf(all: SerializedElement[]): Map<string, SerializedElement> {
-  return new Map(all.filter((e) => e.type === 'bpmn:SubProcess').map((e) => [e.id, e]));
+  const scopes = new Set(['bpmn:SubProcess', 'bpmn:AdHocSubProcess']);
+  return new Map(all.filter((e) => scopes.has(e.type)).map((e) => [e.id, e]));
 }
 
 /** Records what every element has in the dialect: its place among the sub-processes and its ioMapping. */
@@ -83,6 +94,11 @@ export function checkDialectElement(element: SerializedElement, ctx: DialectCont
       return true;
     case 'bpmn:StartEvent':
       if (element.parent?.id !== ctx.processId) return checkSubProcessStart(element, definitions, ctx);
+      if (isSignalEvent(element)) {
+        ctx.checkExtensions(element, SCOPE_EXTENSIONS);
+        readSignal(element, ctx.specs.signalStarts, ctx);
+        return true;
+      }
       if (definitions.length !== 1 || definitionTypes[0] !== 'bpmn:MessageEventDefinition') return false;
       checkMessageStart(element, definitions[0].behaviour, ctx);
       return true;
@@ -94,6 +110,11 @@ export function checkDialectElement(element: SerializedElement, ctx: DialectCont
       if (definitions.length !== 1) return false;
       if (only === 'bpmn:LinkEventDefinition' && element.type.startsWith('bpmn:Intermediate')) {
         if (!definitions[0].behaviour.name) ctx.report(element, 'a link event needs a link name');
+      } else if (only === 'bpmn:SignalEventDefinition') {
+        const throws = element.type === 'bpmn:IntermediateThrowEvent' || element.type === 'bpmn:EndEvent';
+        if (element.type === 'bpmn:BoundaryEvent' && element.behaviour.cancelActivity === false)
+          ctx.report(element, 'non-interrupting signal boundary events are not supported');
+        readSignal(element, throws ? ctx.specs.signalThrows : ctx.specs.signalCatches, ctx);
       } else if (only === 'bpmn:EscalationEventDefinition') {
         const escalation = definitions[0].behaviour.escalationRef;
         if (!escalation && element.type !== 'bpmn:BoundaryEvent')
@@ -107,6 +128,12 @@ export function checkDialectElement(element: SerializedElement, ctx: DialectCont
     default:
       return false;
   }
+}
+
+function readSignal(element: SerializedElement, into: Map<string, string>, ctx: DialectContext): void {
+  const definition = element.behaviour.eventDefinitions![0].behaviour;
+  const name = signalNameOf(definition, (reason) => ctx.report(element, reason));
+  if (name) into.set(element.id, name);
 }
 
 function checkMessageStart(element: SerializedElement, definition: ModdleElement, ctx: DialectContext): void {
@@ -127,8 +154,7 @@ function checkSubProcessStart(
   ctx: DialectContext,
 ): boolean {
   ctx.checkExtensions(element, SCOPE_EXTENSIONS);
-  const eventSubProcess = isEventSubProcess(element, ctx);
-  if (!eventSubProcess) {
+  if (!isEventSubProcess(element, ctx)) {
     if (definitions.length > 0)
       ctx.report(element, 'the start event of a sub-process must be a none start event');
     return true;
@@ -138,10 +164,10 @@ function checkSubProcessStart(
     return true;
   }
   const [definition] = definitions;
+  const eventSubProcess = ctx.subProcesses.get(element.parent?.id ?? '')!;
   if (definition.type === 'bpmn:ErrorEventDefinition') {
     // error-event-sub-processes.ts runs those of the process; Camunda 8's always interrupt.
-    const eventSubProcess = ctx.subProcesses.get(element.parent?.id ?? '');
-    if (eventSubProcess?.parent?.id !== ctx.processId)
+    if (eventSubProcess.parent?.id !== ctx.processId)
       ctx.report(
         element,
         'error event sub-processes are supported in the process only, not inside a sub-process',
@@ -150,13 +176,14 @@ function checkSubProcessStart(
       ctx.report(element, 'error start events of event sub-processes always interrupt');
     return true;
   }
-  // bpmn-engine starts an event sub-process only for an event thrown inside the process, and never
-  // interrupts the process for it.
-  if (definition.type !== 'bpmn:EscalationEventDefinition') {
+  const start = readEventSubProcessStart(element, eventSubProcess, ctx.processId);
+  if (!start) {
     ctx.report(element, `event sub-processes started by ${definition.type} are not supported`);
-  } else if (element.behaviour.isInterrupting !== false) {
-    ctx.report(element, 'escalation event sub-processes must be non-interrupting');
+    return true;
   }
+  if (start.kind === 'timer') ctx.checkTimer(element, definition.behaviour);
+  if (start.kind === 'message') ctx.messageEvent(element, definition.behaviour);
+  ctx.specs.eventSubProcessStarts.set(element.id, start);
   return true;
 }
 

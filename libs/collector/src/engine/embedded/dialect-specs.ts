@@ -3,6 +3,8 @@
  * runtime parts that read what they compiled: types only, so that none of them imports another's code.
  */
 
+import { type JobElementSpec } from './jobs/job-elements';
+
 // Loose shapes of moddle-context-serializer's output: only what is read here.
 export interface ModdleElement {
   $type: string;
@@ -76,6 +78,39 @@ export interface CallActivitySpec {
   propagateAllParentVariables: boolean;
 }
 
+/** What starts an event sub-process, read from its start event. */
+export interface EventSubProcessStart {
+  startEventId: string;
+  eventSubProcessId: string;
+  /** The sub-process the event sub-process is in; null when it is in the process itself. */
+  scopeId: string | null;
+  interrupting: boolean;
+  /** Escalation event sub-processes are started by bpmn-engine; only their interruption is added. */
+  kind: 'timer' | 'message' | 'escalation';
+  /** The timer's `timeDuration`, `timeDate` or `timeCycle` (literal or FEEL); null for the other kinds. */
+  timer: { timeDuration?: string; timeDate?: string; timeCycle?: string } | null;
+}
+
+/** An ad-hoc sub-process (`ad-hoc-sub-processes.ts`). */
+export interface AdHocSubProcessSpec {
+  id: string;
+  /** The element added inside it that keeps it running between activations (and waits as its job). */
+  keeperId: string;
+  /** Its elements without incoming sequence flows: the ones that can be activated. */
+  activatable: string[];
+  /** FEEL: the ids of the elements to activate when it starts (`zeebe:adHoc activeElementsCollection`). */
+  activeElementsCollection: string | null;
+  /** FEEL: evaluated when one of its elements completes; true completes it. */
+  completionCondition: string | null;
+  cancelRemainingInstances: boolean;
+  /** `zeebe:adHoc outputCollection`: the variable that collects an output element per completed element. */
+  outputCollection: string | null;
+  /** FEEL: what each completed element adds to the output collection. */
+  outputElement: string | null;
+  /** Run by a job worker (`zeebe:taskDefinition` on it), which activates elements through its job result. */
+  byJobWorker: boolean;
+}
+
 /** What the compiler reads of the dialect's elements beyond user, service and message elements. */
 export interface DialectSpecs {
   ioMappings: Map<string, IoMappingSpec>;
@@ -87,4 +122,16 @@ export interface DialectSpecs {
   /** Message start event id -> the name of its message (a literal, as Camunda 8 requires). */
   messageStarts: Map<string, string>;
   callActivities: Map<string, CallActivitySpec>;
+  /** Start events of timer, message and escalation event sub-processes, by id (`event-sub-process-starts.ts`). */
+  eventSubProcessStarts: Map<string, EventSubProcessStart>;
+  /** Signal start events of the process, by id -> the signal name (`signal-events.ts`). */
+  signalStarts: Map<string, string>;
+  /** Signal catch events (intermediate, boundary), by id -> the signal name. */
+  signalCatches: Map<string, string>;
+  /** Signal throw and end events, by id -> the signal name they broadcast. */
+  signalThrows: Map<string, string>;
+  /** The `creating` task listeners of user tasks, by user task id (`task-listeners.ts`). */
+  taskListeners: Map<string, JobElementSpec[]>;
+  /** Ad-hoc sub-processes by id. */
+  adHocSubProcesses: Map<string, AdHocSubProcessSpec>;
 }

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { EngineError } from '../engine.errors';
 import {
   type BpmnResource,
+  type BroadcastSignalRequest,
+  type SignalBroadcastResult,
   type CorrelateMessageRequest,
   type DeployedProcessDefinition,
   type EngineTaskUpdate,
@@ -22,6 +24,7 @@ import { recoverStoredState } from './engine-recovery';
 import { isObject, type CallingInstance, type CompiledDefinition } from './instance-state';
 import { InstanceRuntimes } from './instance-runtime';
 import { CallActivities } from './call-activities';
+import { Signals } from './signals';
 import { Jobs } from './jobs/jobs';
 import { MessageBuffer } from './message-buffer';
 import { MessageCorrelation } from './message-correlation';
@@ -102,6 +105,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
   private readonly startRequests: StartRequests;
   private readonly messages: MessageCorrelation;
   private readonly workerJobs: Jobs;
+  private readonly signals: Signals;
 
   /** Decisions of deployed `.dmn` resources; kept in memory, so deployed again at every start. */
   private readonly decisions = new DecisionRepository();
@@ -137,7 +141,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       this.subscriptions,
       this.messageBuffer,
       this.logger,
-      (name, variables) => this.startByMessage(name, variables),
+      (name, variables) => this.startAt('messageStarts', name, variables),
     );
     this.runtimes.subscriptionOpened = (rt, key) => this.messages.subscriptionOpened(rt, key);
     this.workerJobs = new Jobs(this.runtimes, this.logger);
@@ -154,6 +158,10 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       },
       this.logger,
     );
+    this.signals = new Signals(this.runtimes, this.logger, (name, variables) =>
+      this.startAt('signalStarts', name, variables),
+    );
+    this.runtimes.signals = this.signals;
   }
 
   /** The jobs that wait for workers (`/v2/jobs/...`), as Camunda 8 hands them out. */
@@ -171,6 +179,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       runtimes: engine.runtimes,
       userTasks: engine.userTasks,
       subscriptions: engine.subscriptions,
+      signals: engine.signals,
       jobs: engine.workerJobs,
       outbox: engine.outbox,
       messageBuffer: engine.messageBuffer,
@@ -238,12 +247,17 @@ export class EmbeddedProcessEngine implements ProcessEngine {
   }
 
   /** Starts an instance of the latest version of every process whose message start event names the message. */
-  private async startByMessage(name: string, variables: Variables): Promise<string[]> {
+  /** Starts an instance of every process whose message (or signal) start event names `name`; their ids. */
+  private async startAt(
+    starts: 'messageStarts' | 'signalStarts',
+    name: string,
+    variables: Variables,
+  ): Promise<string[]> {
     const started: string[] = [];
     for (const latest of this.definitions.latest()) {
       const definition = await this.definitions.compiledDefinition(latest.id);
-      for (const [elementId, messageName] of definition.compiled.messageStarts) {
-        if (messageName !== name) continue;
+      for (const [elementId, startName] of definition.compiled[starts]) {
+        if (startName !== name) continue;
         const { instanceId } = await this.newInstance(
           definition,
           { definitionKey: latest.key, variables },
@@ -340,6 +354,15 @@ export class EmbeddedProcessEngine implements ProcessEngine {
 
   completeTask(taskId: string, variables?: Variables): Promise<void> {
     return this.taskOperations.complete(taskId, variables);
+  }
+
+  async broadcastSignal(request: BroadcastSignalRequest): Promise<SignalBroadcastResult> {
+    this.assertOpen();
+    if (typeof request?.signalName !== 'string' || request.signalName.trim() === '')
+      throw new EngineError('INVALID_ARGUMENT', 'signalName: a signal name is required');
+    if (request.variables !== undefined && !isObject(request.variables))
+      throw new EngineError('INVALID_ARGUMENT', 'variables: must be an object');
+    return { instanceIds: await this.signals.broadcast(request.signalName.trim(), request.variables ?? {}) };
   }
 
   async correlateMessage(request: CorrelateMessageRequest): Promise<MessageCorrelationResult> {

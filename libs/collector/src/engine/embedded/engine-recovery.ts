@@ -4,6 +4,7 @@ import { type InstanceRuntimes } from './instance-runtime';
 import { type Jobs } from './jobs/jobs';
 import { type MessageBuffer } from './message-buffer';
 import { type MessageSubscriptions } from './message-subscriptions';
+import { type Signals } from './signals';
 import { type ProcessDefinitions } from './process-definitions';
 import { type TransactionOutbox } from './transaction-outbox';
 import { type UserTasks } from './user-tasks';
@@ -15,6 +16,7 @@ export interface RecoveredParts {
   runtimes: InstanceRuntimes;
   userTasks: UserTasks;
   subscriptions: MessageSubscriptions;
+  signals: Signals;
   jobs: Jobs;
   outbox: TransactionOutbox;
   messageBuffer: MessageBuffer;
@@ -35,6 +37,7 @@ export async function recoverStoredState(parts: RecoveredParts): Promise<void> {
     const rt = parts.runtimes.add(definition, meta);
     parts.userTasks.restore(meta);
     parts.subscriptions.restore(meta);
+    parts.signals.restore(meta);
     parts.jobs.restore(rt);
     if (meta.hasTimers) withTimers.push(rt);
   }

@@ -18,6 +18,9 @@ import {
   type Runtime,
 } from './instance-state';
 import { type CallActivities } from './call-activities';
+import { type Signals } from './signals';
+import { AdHocSubProcesses } from './ad-hoc-sub-process.runtime';
+import { EventSubProcessTriggers } from './event-sub-process-triggers';
 import { type Jobs } from './jobs/jobs';
 
 import { COMPLETION_CONDITION, INPUT_COLLECTION } from './dialect-elements';
@@ -33,6 +36,7 @@ import {
 } from './service-task.runner';
 import { type TransactionOutbox } from './transaction-outbox';
 import { type UserTasks } from './user-tasks';
+import { TaskListeners } from './task-listener.runtime';
 import {
   dropScope,
   propagateToScopes,
@@ -49,6 +53,9 @@ export interface InstanceRuntimesOptions {
   decisions: DecisionRepository;
 }
 
+/** The elements that hold others: their event sub-processes start while they run. */
+const SCOPES = new Set(['bpmn:SubProcess', 'bpmn:AdHocSubProcess']);
+
 /**
  * The running instances and their steps. Each instance has its own bpmn-engine `Engine`; a step (start,
  * complete, a timer that fires, a message) runs it up to its next wait states, and the events it caused form
@@ -63,6 +70,8 @@ export class InstanceRuntimes {
   jobs!: Jobs;
   /** The call activities' children (set once by the engine). */
   callActivities!: CallActivities;
+  /** Signal catch and throw events (set once by the engine). */
+  signals!: Signals;
   private readonly runtimes = new Map<string, Runtime>();
   /** Instances whose engine is in memory, least recently used first. */
   private readonly live = new Map<string, Runtime>();
@@ -72,6 +81,12 @@ export class InstanceRuntimes {
   private readonly multiInstances = new MultiInstances(this.ioMappings, (rt, variables, from) =>
     this.setVariables(rt, variables, from),
   );
+  /** Elements that completed and have not left yet, by execution id. */
+  private readonly endedExecutions = new Set<string>();
+  /** Timer, message and interrupting escalation event sub-processes. */
+  readonly eventSubProcesses: EventSubProcessTriggers;
+  readonly adHocSubProcesses: AdHocSubProcesses;
+  readonly taskListeners: TaskListeners;
   /** bpmn-engine's default logger (debug) costs more than the steps themselves: keep only its errors. */
   private readonly engineLogger = (scope: string) => ({
     debug: () => undefined,
@@ -87,7 +102,26 @@ export class InstanceRuntimes {
     private readonly options: InstanceRuntimesOptions,
     readonly now: () => string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.eventSubProcesses = new EventSubProcessTriggers(
+      subscriptions,
+      (rt, elementId) => this.subscriptionOpened?.(rt, elementId),
+      logger,
+    );
+    this.adHocSubProcesses = new AdHocSubProcesses(
+      {
+        setVariables: (rt, variables) => this.setVariables(rt, variables),
+        openJob: (...args) => this.jobs.wait(...args),
+        closeJob: (rt, executionId) => this.jobs.elementLeft(rt, executionId),
+      },
+      logger,
+    );
+    this.taskListeners = new TaskListeners({
+      openJob: (...args) => this.jobs.wait(...args),
+      closeJob: (rt, executionId) => this.jobs.elementLeft(rt, executionId),
+      createTask: (rt, api, corrections) => this.userTasks.create(rt, api, corrections),
+    });
+  }
 
   get size(): number {
     return this.runtimes.size;
@@ -150,6 +184,7 @@ export class InstanceRuntimes {
       this.touchLive(rt);
       rt.engineMoved = true;
       await engine.execute();
+      if (!rt.ended) this.eventSubProcesses.scopeStarted(rt, null);
       if (messageStartId) {
         const api = engine.execution.getPostponed().find((a: { id: string }) => a.id === messageStartId) as
           ElementApi | undefined;
@@ -202,6 +237,7 @@ export class InstanceRuntimes {
     rt.engine = engine;
     this.touchLive(rt);
     await engine.resume();
+    this.eventSubProcesses.restore(rt);
   }
 
   /**
@@ -230,6 +266,7 @@ export class InstanceRuntimes {
     for (const key of Object.keys(rt.meta.subscriptions)) this.subscriptions.unsubscribe(rt, key);
     this.jobs.forget(rt);
     this.callActivities.instanceEnded(rt);
+    this.signals.forget(rt);
     this.emit(rt, rt.meta.instance.id, event);
     rt.ended = true;
     rt.timers.clearAll();
@@ -347,7 +384,9 @@ export class InstanceRuntimes {
               retries: this.options.serviceRetries,
               step: (target, action) => this.step(target, action),
               setVariables: (target, variables, from) => this.setVariables(target, variables, from),
-              waitForWorker: (...args) => this.jobs.wait(...args),
+              waitForWorker: (...args) => {
+                if (!this.adHocSubProcesses.keeperWaits(...args)) this.jobs.wait(...args);
+              },
               raiseUncaughtError: (...args) => this.jobs.raiseUncaughtError(...args),
               logger: this.logger,
             });
@@ -385,14 +424,19 @@ export class InstanceRuntimes {
           compiled.callActivities.has(api.id)
         )
           this.mapping(rt, () => this.ioMappings.enter(rt, api.id, api.executionId, parent));
+        this.eventSubProcesses.elementEntered(rt, api);
+        if (SCOPES.has(api.type)) this.eventSubProcesses.scopeStarted(rt, api.id);
         return;
       }
       case 'activity.wait': {
         if (api.type === 'bpmn:UserTask') {
           rt.waiting.set(api.executionId, api);
-          if (!meta.tasks[api.executionId]) this.userTasks.create(rt, api);
+          if (!meta.tasks[api.executionId] && !this.taskListeners.holdCreation(rt, api))
+            this.userTasks.create(rt, api);
           return;
         }
+        this.adHocSubProcesses.elementWaits(rt, api);
+        this.signals.elementWaits(rt, api);
         const spec = rt.definition.compiled.messageEvents.get(api.id);
         // Kept to be signalled: bpmn-engine's postponed list holds no element inside a sub-process.
         if (spec) rt.waiting.set(api.executionId, api);
@@ -403,6 +447,7 @@ export class InstanceRuntimes {
         return;
       }
       case 'activity.end': {
+        this.endedExecutions.add(api.executionId);
         this.mapping(rt, () => {
           if (rt.definition.compiled.loops.has(api.id))
             this.multiInstances.bodyCompleted(rt, api.id, api.executionId);
@@ -425,11 +470,24 @@ export class InstanceRuntimes {
         if (!meta.tasks[api.executionId]) rt.waiting.delete(api.executionId);
         const open = meta.tasks[api.executionId];
         if (open) this.userTasks.cancel(rt, open, 'boundaryEvent');
-        // By execution id, or by element id as instances stored before kept them.
-        for (const key of [api.executionId, api.id])
-          if (meta.subscriptions[key]?.elementId === api.id) this.subscriptions.unsubscribe(rt, key);
+        // By execution id, or by element id as instances stored before kept them. The subscription of an
+        // event sub-process's message start event lives as long as its scope.
+        if (!this.eventSubProcesses.isMessageStart(rt, api.id)) {
+          for (const key of [api.executionId, api.id])
+            if (meta.subscriptions[key]?.elementId === api.id) this.subscriptions.unsubscribe(rt, key);
+        }
         this.jobs.elementLeft(rt, api.executionId);
         this.callActivities.left(rt, api.executionId);
+        this.taskListeners.elementLeft(rt, api.executionId);
+        if (SCOPES.has(api.type)) {
+          this.eventSubProcesses.scopeEnded(rt, api.id);
+          this.eventSubProcesses.elementLeft(rt, api.id);
+        }
+        // bpmn-engine reports the end of an element that completed before it leaves.
+        const completed = this.endedExecutions.delete(api.executionId) && name === 'activity.leave';
+        if (name === 'activity.leave')
+          this.mapping(rt, () => this.adHocSubProcesses.elementLeft(rt, api, completed));
+        this.signals.elementLeft(rt, api, completed);
         return;
       }
       case 'activity.call': {

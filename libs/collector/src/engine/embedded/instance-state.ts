@@ -7,6 +7,7 @@ import {
   type Variables,
 } from '../engine.port';
 import { type StartRequestRecord } from './embedded-engine.store';
+import { type TaskCorrections } from '../job-worker.port';
 import { type StoredJob } from './jobs/stored-job';
 import { type RuntimeTimers } from './runtime-timers';
 import { type CompiledProcess } from './zeebe-model.compiler';
@@ -54,6 +55,31 @@ export interface Subscription {
   correlationKey: string;
 }
 
+/** A timer of an event sub-process as stored in the instance's state. */
+export interface ArmedEventSubProcessTimer {
+  /** Epoch milliseconds. */
+  dueAt: number;
+  /** The evaluated timer value (an ISO-8601 duration, date-time or repeating interval). */
+  value: string;
+  /** Repetitions left of a cycle, this one included (-1: without end); null for a duration or a date. */
+  repeat: number | null;
+}
+
+/** What an ad-hoc sub-process that runs keeps in the instance's state, by its id. */
+export interface AdHocState {
+  /** Its job (with a job worker) is open. */
+  jobOpen: boolean;
+  /** It completes as soon as no element is active. */
+  completing: boolean;
+}
+
+/** A user task whose `creating` listeners run, by execution id, in the instance's state. */
+export interface ListenedTask {
+  /** The index of the listener whose job is open. */
+  next: number;
+  corrections: TaskCorrections;
+}
+
 /** What is stored of an instance beside bpmn-engine's state. */
 export interface InstanceMeta {
   instance: EngineProcessInstance;
@@ -77,6 +103,16 @@ export interface InstanceMeta {
   calledBy?: CallingInstance;
   /** Call activity instances waiting for their child, by execution id. */
   calls?: Record<string, OpenCall>;
+  /** Armed timers of timer event sub-processes, by start event id (event-sub-process-triggers.ts). */
+  eventSubProcessTimers?: Record<string, ArmedEventSubProcessTimer>;
+  /** Non-interrupting event sub-processes that fired again while they ran, by id, to run when they are done. */
+  eventSubProcessQueue?: string[];
+  /** Signal catch events the instance waits at: element id -> signal name (signals.ts). */
+  signalSubscriptions?: Record<string, string>;
+  /** User tasks whose creating listeners run, by execution id (task-listener.runtime.ts). */
+  taskListeners?: Record<string, ListenedTask>;
+  /** The running ad-hoc sub-processes, by id (ad-hoc-sub-process.runtime.ts). */
+  adHoc?: Record<string, AdHocState>;
 }
 
 /** bpmn-engine's element API as used here. */

@@ -104,6 +104,11 @@ export class MessageCorrelation {
   private async signal(rt: Runtime, subscription: Subscription, variables: Variables): Promise<boolean> {
     await this.runtimes.ensureEngine(rt);
     const { elementId, executionId } = subscription;
+    const eventSubProcesses = this.runtimes.eventSubProcesses;
+    if (eventSubProcesses.isMessageStart(rt, elementId)) {
+      this.runtimes.setVariables(rt, variables);
+      return eventSubProcesses.messageArrived(rt, elementId);
+    }
     const api = ((executionId ? rt.waiting.get(executionId) : undefined) ??
       [...rt.waiting.values()].find((a) => a.id === elementId && !executionId) ??
       rt

@@ -38,7 +38,8 @@ export class UserTasks {
     for (const open of Object.values(meta.tasks)) this.index.set(open.task.id, meta.instance.id);
   }
 
-  create(rt: Runtime, api: ElementApi): void {
+  /** Creates the task the instance waits at; `corrections` (of its task listeners) win over the model's attributes. */
+  create(rt: Runtime, api: ElementApi, corrections: Partial<EngineTask> = {}): void {
     const spec = rt.definition.compiled.userTasks.get(api.id);
     const meta = rt.meta;
     const variables = visibleVariables(rt, api.executionId);
@@ -71,6 +72,7 @@ export class UserTasks {
       processName: meta.instance.processName,
       businessKey: meta.instance.businessKey,
       tenantId: meta.instance.tenantId,
+      ...corrections,
     };
     meta.tasks[api.executionId] = { executionId: api.executionId, task };
     this.index.set(task.id, meta.instance.id);

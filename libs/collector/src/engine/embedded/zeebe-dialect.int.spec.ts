@@ -3,47 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { EngineError } from '../engine.errors';
-import { type EngineEvent, type EngineTask, type EngineTransaction } from '../engine.port';
+import { type EngineEvent } from '../engine.port';
+import { DeliveredTransactions as Delivered } from './engine-on-temp-folder.testing';
 import { EmbeddedProcessEngine } from './embedded.engine';
 
 const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'dialect', name), 'utf8');
 const repoModel = (name: string) => readFileSync(join(__dirname, '../../../../../bpmn', name), 'utf8');
-
-/** Delivered transactions; `until` resolves when an event matching the predicate has arrived. */
-class Delivered {
-  readonly transactions: EngineTransaction[] = [];
-  private waiters: (() => void)[] = [];
-  handler = async (tx: EngineTransaction) => {
-    this.transactions.push(tx);
-    for (const wake of this.waiters.splice(0)) wake();
-  };
-  get events(): EngineEvent[] {
-    return this.transactions.flatMap((tx) => tx.events);
-  }
-  async until<T extends EngineEvent>(match: (e: EngineEvent) => e is T, what: string): Promise<T> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const found = this.events.find(match);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no ${what} delivered`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 1_000);
-      });
-    }
-  }
-  async task(elementId: string): Promise<EngineTask> {
-    const event = await this.until(
-      (e): e is Extract<EngineEvent, { type: 'task.created' }> =>
-        e.type === 'task.created' && e.task.taskDefinitionKey === elementId,
-      `task ${elementId}`,
-    );
-    return event.task;
-  }
-  variablesOf(task: EngineTask): Record<string, unknown> {
-    return this.transactions.filter((tx) => tx.variables[task.id]).at(-1)!.variables[task.id];
-  }
-}
 
 describe('embedded engine: the zeebe dialect', () => {
   let dataDir: string;

@@ -1,11 +1,20 @@
 import { Engine } from 'bpmn-engine';
+import { SubProcess } from 'bpmn-elements';
 import { EngineError, type UnsupportedElement } from '../engine.errors';
+import {
+  addAdHocKeepers,
+  detachActivatableElements,
+  finishAdHocSubProcesses,
+  isAdHocKeeper,
+  readAdHocSubProcess,
+} from './ad-hoc-sub-processes';
 import { catchesError, errorCatchers, errorEndEvents, type ErrorCatch } from './error-events';
 import {
   eventSubProcessCatching,
   readErrorEventSubProcesses,
   type ErrorEventSubProcesses,
 } from './error-event-sub-processes';
+import { detachEventSubProcessTriggers } from './event-sub-process-starts';
 import { extendJobEventTypes, jobElementSpec, runAsService, type JobElementSpec } from './jobs/job-elements';
 import {
   checkDialectElement,
@@ -19,6 +28,7 @@ import {
 import { type DialectSpecs, type ModdleElement, type SerializedElement } from './dialect-specs';
 import { checkFeelSyntax, isFeel } from './feel';
 import { extendInclusiveGatewayType } from './inclusive-gateways';
+import { readTaskListeners } from './task-listeners';
 import { executableProcessIds, readZeebeModdle, ZEEBE_MODDLE_OPTIONS } from './moddle-source';
 
 /** The raw (unevaluated) zeebe attributes of a user task: literals or FEEL expressions. */
@@ -97,6 +107,8 @@ const SUPPORTED_TYPES = new Set([
   'bpmn:EventBasedGateway',
   'bpmn:ReceiveTask',
   'bpmn:CallActivity',
+  // ad-hoc-sub-processes.ts
+  'bpmn:AdHocSubProcess',
 ]);
 
 // Root elements and artifacts that bpmn-engine lists beside the flow nodes: nothing to run.
@@ -119,7 +131,6 @@ const PASSIVE_TYPES = new Set([
 // the first one, and then reported with their ids like every other unsupported element.
 const TYPES_WITHOUT_BEHAVIOUR = [
   'bpmn:ComplexGateway',
-  'bpmn:AdHocSubProcess',
   'bpmn:ChoreographyTask',
   'bpmn:SubChoreography',
   'bpmn:CallChoreography',
@@ -135,6 +146,7 @@ const USER_TASK_EXTENSIONS = new Set([
   'zeebe:Properties',
   'zeebe:TaskHeaders',
   'zeebe:IoMapping',
+  'zeebe:TaskListeners',
   // Early Camunda 8 models give user tasks one; Zeebe ignores it (a job worker user task's job type is
   // always io.camunda.zeebe:userTask), and so does the embedded engine.
   'zeebe:TaskDefinition',
@@ -149,11 +161,13 @@ const JOB_EVENT_EXTENSIONS = SERVICE_TASK_EXTENSIONS;
 // Embedded forms (zeebe:userTaskForm) are read by the tasklist's form catalog.
 const PROCESS_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:VersionTag', 'zeebe:UserTaskForm']);
 const COMMON_EXTENSIONS = new Set(['zeebe:Properties', 'zeebe:IoMapping']);
+const AD_HOC_EXTENSIONS = new Set([...SERVICE_TASK_EXTENSIONS, 'zeebe:AdHoc']);
 
 /** The engine's type resolver extension: see TYPES_WITHOUT_BEHAVIOUR. */
 export function extendTypes(typeMapper: Record<string, unknown>): void {
   const dummy = (typeMapper['bpmn:DataObjectReference'] ?? null) as unknown;
   for (const type of TYPES_WITHOUT_BEHAVIOUR) typeMapper[type] = dummy;
+  typeMapper['bpmn:AdHocSubProcess'] = SubProcess;
   extendJobEventTypes(typeMapper);
   extendInclusiveGatewayType(typeMapper);
 }
@@ -215,8 +229,10 @@ export async function compileBpmn(
   }
   let context: SerializedContext;
   try {
+    const moddleContext = await readZeebeModdle(xml, processId);
+    addAdHocKeepers(moddleContext.rootElement.rootElements as never);
     const parser = new Engine({
-      moddleContext: await readZeebeModdle(xml, processId),
+      moddleContext,
       moddleOptions: ZEEBE_MODDLE_OPTIONS,
       typeResolver: extendTypes as never,
     });
@@ -269,6 +285,7 @@ export async function compileBpmn(
     extension,
     checkExtensions: (element, allowed) => checkExtensions(element, allowed, report),
     checkFeel: (element, attribute, value) => checkFeel(element, attribute, value, report),
+    checkTimer: (element, timer) => checkTimer(element, timer, report),
     messageEvent: (element, holder) => {
       const spec = messageSpec(element, holder, messages, report);
       if (spec) messageEvents.set(element.id, spec);
@@ -276,7 +293,7 @@ export async function compileBpmn(
   };
 
   for (const element of all) {
-    if (PASSIVE_TYPES.has(element.type)) continue;
+    if (PASSIVE_TYPES.has(element.type) || isAdHocKeeper(element)) continue;
     if (!SUPPORTED_TYPES.has(element.type)) {
       report(element, 'element type not supported by the embedded engine');
       continue;
@@ -349,10 +366,17 @@ export async function compileBpmn(
         checkExtensions(element, COMMON_EXTENSIONS, report);
         break;
       }
-      case 'bpmn:UserTask':
+      case 'bpmn:UserTask': {
         checkExtensions(element, USER_TASK_EXTENSIONS, report);
         userTasks.set(element.id, userTaskSpec(element, report));
+        const listeners = readTaskListeners(
+          element.id,
+          extension(behaviour, 'zeebe:TaskListeners'),
+          (reason) => report(element, reason),
+        );
+        if (listeners.length > 0) dialect.specs.taskListeners.set(element.id, listeners);
         break;
+      }
       case 'bpmn:ServiceTask':
       case 'bpmn:SendTask':
       case 'bpmn:BusinessRuleTask': {
@@ -364,6 +388,26 @@ export async function compileBpmn(
           checkFeel(element, 'zeebe:taskDefinition retries', job.retries, report);
           jobElements.set(element.id, job);
         }
+        break;
+      }
+      case 'bpmn:AdHocSubProcess': {
+        checkExtensions(element, AD_HOC_EXTENSIONS, report);
+        const job = jobOf(element);
+        const spec = readAdHocSubProcess(
+          element,
+          extension(behaviour, 'zeebe:AdHoc'),
+          job !== null,
+          (reason) => report(element, reason),
+        );
+        checkFeel(element, 'activeElementsCollection', spec.activeElementsCollection, report);
+        checkFeel(element, 'completionCondition', spec.completionCondition, report);
+        checkFeel(element, 'outputElement', spec.outputElement, report);
+        if (job) {
+          checkFeel(element, 'zeebe:taskDefinition type', job.type, report);
+          // The keeper inside waits as the sub-process's job, named by the sub-process's id.
+          jobElements.set(spec.keeperId, job);
+        }
+        dialect.specs.adHocSubProcesses.set(element.id, spec);
         break;
       }
       case 'bpmn:Task':
@@ -387,7 +431,11 @@ export async function compileBpmn(
     checkFeel(flow, 'conditionExpression', body, report);
   }
 
+  finishAdHocSubProcesses(all, context.getSequenceFlows(), dialect.specs.adHocSubProcesses, report);
+
   if (problems.length > 0) throw unsupported(resourceName, problems);
+  detachEventSubProcessTriggers(all, dialect.specs.eventSubProcessStarts);
+  detachActivatableElements(all, dialect.specs.adHocSubProcesses);
 
   const catchers = errorCatchers(all);
   const uncaughtErrorEnds = new Map<string, string>();

@@ -7,6 +7,7 @@ import {
   type JobBpmnError,
   type JobFailure,
   type JobIncident,
+  type JobResult,
   type JobWorkerApi,
 } from '../../job-worker.port';
 import { catchesError } from '../error-events';
@@ -15,7 +16,7 @@ import { startErrorEventSubProcess } from '../error-event-sub-process.start';
 import { resolveAttribute } from '../feel';
 import { isObject, type Runtime } from '../instance-state';
 import { DEFAULT_JOB_RETRIES, type JobElementSpec } from './job-elements';
-import { type StoredJob } from './stored-job';
+import { type JobCallback, type StoredJob } from './stored-job';
 import { visibleVariables } from '../variable-scopes';
 
 /** Camunda 8's long polling time when a request names none (`requestTimeout` 0). */
@@ -23,8 +24,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** How many completed job keys are remembered, to tell a second completion from an unknown key. */
 const REMEMBERED_COMPLETIONS = 10_000;
 
-/** bpmn-engine's service callback of the element a job waits in. */
-export type JobCallback = (error: Error | null, output?: unknown) => void;
+export type { JobCallback } from './stored-job';
 
 /** What the jobs need of the instance runtimes. */
 export interface JobsHost {
@@ -34,6 +34,15 @@ export interface JobsHost {
   setVariables(rt: Runtime, variables: Variables, fromExecutionId?: string): void;
   /** ISO-8601 now, the engine's clock. */
   now(): string;
+  /** Apply the job results of ad-hoc sub-processes and task listeners. */
+  adHocSubProcesses: JobResultHandler;
+  taskListeners: JobResultHandler;
+}
+
+/** What applies a kind of job result (`checkResult` throws naming the field; both false for other jobs). */
+interface JobResultHandler {
+  checkResult(rt: Runtime, job: StoredJob, result: JobResult): boolean | void;
+  jobCompleted(rt: Runtime, job: StoredJob, result: JobResult | null | undefined): boolean;
 }
 
 interface Waiter {
@@ -169,14 +178,18 @@ export class Jobs implements JobWorkerApi {
     }
   }
 
-  async complete(jobKey: string, variables: Variables = {}): Promise<void> {
+  async complete(jobKey: string, variables: Variables = {}, result?: JobResult | null): Promise<void> {
     if (!isObject(variables)) throw new EngineError('INVALID_ARGUMENT', 'variables: must be an object');
     await this.onJob(jobKey, 'complete', async (rt, job) => {
+      if (result && !this.host.taskListeners.checkResult(rt, job, result))
+        this.host.adHocSubProcesses.checkResult(rt, job, result);
       const callback = await this.callbackOf(rt, job);
       this.host.setVariables(rt, variables, job.executionId);
       rt.engineMoved = true;
       this.callbacks.delete(job.key);
       this.remember(job.key);
+      if (this.host.taskListeners.jobCompleted(rt, job, result)) return;
+      if (this.host.adHocSubProcesses.jobCompleted(rt, job, result)) return;
       callback(null, { ...variables });
     });
   }

@@ -22,3 +22,6 @@ export interface StoredJob {
     creationTime: string;
   } | null;
 }
+
+/** bpmn-engine's service callback of the element a job waits in. */
+export type JobCallback = (error: Error | null, output?: unknown) => void;
