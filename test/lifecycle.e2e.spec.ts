@@ -59,7 +59,13 @@ async function openPlatform(store: EventStore, options: CollectorModuleOptions):
       CollectorModule.forRoot(options),
     ],
   }).compile();
-  await module.init();
+  try {
+    await module.init();
+  } catch (error) {
+    // What started before the failure (the engine and its writer thread) stops with the module.
+    await module.close();
+    throw error;
+  }
   return {
     module,
     store: module.get(EVENT_STORE),
