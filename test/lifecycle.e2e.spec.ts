@@ -59,7 +59,13 @@ async function openPlatform(store: EventStore, options: CollectorModuleOptions):
       CollectorModule.forRoot(options),
     ],
   }).compile();
-  await module.init();
+  try {
+    await module.init();
+  } catch (error) {
+    // What started before the failure (the engine and its writer thread) stops with the module.
+    await module.close();
+    throw error;
+  }
   return {
     module,
     store: module.get(EVENT_STORE),
@@ -94,6 +100,16 @@ const tasksOf = (events: StoredEvent[], instanceId: string, definitionKey?: stri
 
 const ofTask = (events: StoredEvent[], type: string, taskId: string) =>
   events.find((e) => e.type === type && (e.data as { id: string }).id === taskId);
+
+/** Waits until the instance was cancelled in the log and its open task deleted for that reason. */
+async function expectCancelled(store: EventStore, instanceId: string, taskId: string): Promise<void> {
+  const deleted = await eventually(store, (events) => ofTask(events, 'TaskDeleted', taskId));
+  expect(deleted.data).toEqual({ id: taskId, deleteReason: 'instanceCancelled' });
+  const cancelled = await eventually(store, (events) =>
+    events.find((e) => e.type === 'ProcessInstanceCancelled'),
+  );
+  expect(cancelled.data).toMatchObject({ reason: 'cancelled', sourceReference: { instanceId } });
+}
 
 /**
  * The commands the collector sends on the engine's behalf, each recorded once handled, so that what it did
@@ -252,12 +268,7 @@ describe('process lifecycle through the collector (embedded engine, core, event 
     });
 
     await engine.cancelProcessInstance(instanceId);
-    const deleted = await eventually(store, (events) => ofTask(events, 'TaskDeleted', review.id));
-    expect(deleted.data).toEqual({ id: review.id, deleteReason: 'instanceCancelled' });
-    const cancelled = await eventually(store, (events) =>
-      events.find((e) => e.type === 'ProcessInstanceCancelled'),
-    );
-    expect(cancelled.data).toMatchObject({ reason: 'cancelled', sourceReference: { instanceId } });
+    await expectCancelled(store, instanceId, review.id);
   });
 
   it('carries a delegation, an edit and a requested cancellation to the engine; its reports come back', async () => {
@@ -298,12 +309,7 @@ describe('process lifecycle through the collector (embedded engine, core, event 
     expect(stream.map((e) => e.type)).toEqual(['TaskCreated', 'TaskDelegated', 'TaskEdited']);
 
     await dispatcher.dispatch(command('RequestProcessInstanceCancellation', { sourceReference }));
-    const deleted = await eventually(store, (events) => ofTask(events, 'TaskDeleted', review.id));
-    expect(deleted.data).toEqual({ id: review.id, deleteReason: 'instanceCancelled' });
-    const cancelled = await eventually(store, (events) =>
-      events.find((e) => e.type === 'ProcessInstanceCancelled'),
-    );
-    expect(cancelled.data).toMatchObject({ reason: 'cancelled', sourceReference: { instanceId } });
+    await expectCancelled(store, instanceId, review.id);
   });
 
   it('keeps the tasks of a running instance across a restart and lets it continue', async () => {

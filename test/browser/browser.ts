@@ -36,6 +36,11 @@ export async function pickDevIdentity(page: Page, user: string, groups: string):
   await page.getByText(`Working as ${user}`).waitFor();
 }
 
+/** The row of the task list whose name starts with `name`. */
+export function taskRow(page: Page, name: string): Locator {
+  return page.getByRole('listitem').getByRole('button', { name: new RegExp(`^${name}`) });
+}
+
 /*
  * Page-side checks. They run in the browser, so they are written as script text: the tests are
  * compiled without the DOM's types.

@@ -1,7 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BuiltApp } from '../support/built-app';
-import { launchChromium, onTestFailed, screenshot } from './browser';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from '@jest/globals';
+import { onTestFailed, pickDevIdentity, screenshot } from './browser';
+import { tasklistInChromium } from './tasklist-in-chromium';
 
 /** The values of the page's CodeMirror editors (GraphiQL's query, variables, headers and response). */
 const EDITOR_VALUES = `[...document.querySelectorAll('.CodeMirror')].map((e) => e.CodeMirror.getValue())`;
@@ -11,17 +11,7 @@ const EDITOR_VALUES = `[...document.querySelectorAll('.CodeMirror')].map((e) => 
  * server alone and queries with the identity the web tasklist holds in the tab.
  */
 describe('GraphQL explorer', () => {
-  let app: BuiltApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [app, browser] = await Promise.all([BuiltApp.start(), launchChromium()]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  const session = tasklistInChromium();
 
   async function run(page: Page, query: string, expected: RegExp): Promise<string> {
     await page.evaluate(
@@ -36,19 +26,16 @@ describe('GraphQL explorer', () => {
   }
 
   it('runs queries and subscriptions as the user the tasklist tab works as, fetching nothing elsewhere', async () => {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const context = await session.browser.newContext({ viewport: { width: 1200, height: 900 } });
     const page = await context.newPage();
     onTestFailed(() => screenshot(page, 'failed-graphql-explorer'));
     const origins = new Set<string>();
     page.on('request', (request) => origins.add(new URL(request.url()).origin));
 
-    await page.goto(`${app.url}/tasklist/`);
-    await page.getByLabel('User', { exact: true }).fill('carol');
-    await page.getByLabel('Groups (comma separated)').fill('clerks');
-    await page.getByRole('button', { name: 'Work as this user' }).click();
-    await page.getByText('Working as carol').waitFor();
+    await page.goto(`${session.app.url}/tasklist/`);
+    await pickDevIdentity(page, 'carol', 'clerks');
 
-    await page.goto(`${app.url}/graphql`);
+    await page.goto(`${session.app.url}/graphql`);
     await page.locator('.graphiql-query-editor .CodeMirror').waitFor();
     const editors = (await page.evaluate(EDITOR_VALUES)) as string[];
     expect(
@@ -61,14 +48,14 @@ describe('GraphQL explorer', () => {
     expect(JSON.parse(live).data.taskChanges.kind).toBe('SNAPSHOT');
     await screenshot(page, 'graphql-explorer');
 
-    expect([...origins]).toEqual([new URL(app.url).origin]);
+    expect([...origins]).toEqual([new URL(session.app.url).origin]);
     await context.close();
   });
 
   it('leaves a tab without an identity to the API, which refuses its queries', async () => {
-    const context = await browser.newContext();
+    const context = await session.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${app.url}/graphql`);
+    await page.goto(`${session.app.url}/graphql`);
     await page.locator('.graphiql-query-editor .CodeMirror').waitFor();
     const answer = JSON.parse(await run(page, '{ tasks { totalCount } }', /errors/));
     expect(answer.errors[0].extensions.code).toBe('UNAUTHENTICATED');

@@ -1,16 +1,7 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BuiltApp } from '../support/built-app';
-import {
-  focusedId,
-  hasFocus,
-  launchChromium,
-  onTestFailed,
-  overflowsWidth,
-  pickDevIdentity,
-  screenshot,
-  unnamedControls,
-} from './browser';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from '@jest/globals';
+import { focusedId, hasFocus, overflowsWidth, screenshot, taskRow, unnamedControls } from './browser';
+import { tasklistInChromium } from './tasklist-in-chromium';
 
 /**
  * The task detail's history, comments, delegation and edits, and the closed tasks, in a real browser
@@ -18,37 +9,11 @@ import {
  * changes arrive without a reload.
  */
 describe('web tasklist task detail', () => {
-  let app: BuiltApp;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    [app, browser] = await Promise.all([BuiltApp.start(), launchChromium()]);
-  });
-
-  afterAll(async () => {
-    await Promise.all(contexts.map((c) => c.close()));
-    await browser?.close();
-    await app?.stop();
-  });
-
-  async function openAs(
-    user: string,
-    groups: string,
-    viewport = { width: 1200, height: 900 },
-  ): Promise<Page> {
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
-    const page = await context.newPage();
-    onTestFailed(() => screenshot(page, `detail-failed-${user}`));
-    await page.goto(app.url);
-    await pickDevIdentity(page, user, groups);
-    return page;
-  }
+  const session = tasklistInChromium('detail-failed');
 
   /** A task of the application `billing` for the group `accounting`. */
   const createTask = (id: string, name: string) =>
-    app.command('CreateTask', {
+    session.app.command('CreateTask', {
       id,
       name,
       taskDefinitionKey: 'check-payment',
@@ -64,9 +29,6 @@ describe('web tasklist task detail', () => {
       candidateGroups: ['accounting'],
     });
 
-  const taskRow = (page: Page, name: string) =>
-    page.getByRole('listitem').getByRole('button', { name: new RegExp(`^${name}`) });
-
   /** Opens the task's detail from the All tasks tab. */
   async function openTask(page: Page, name: string): Promise<void> {
     await page.getByRole('tab', { name: /All tasks/ }).click();
@@ -78,7 +40,10 @@ describe('web tasklist task detail', () => {
 
   it('shows in the history, live, a claim made by another user', async () => {
     await createTask('pay-1', 'Check payment 1');
-    const [alice, bob] = await Promise.all([openAs('alice', 'accounting'), openAs('bob', 'accounting')]);
+    const [alice, bob] = await Promise.all([
+      session.openAs('alice', 'accounting'),
+      session.openAs('bob', 'accounting'),
+    ]);
     await openTask(bob, 'Check payment 1');
     await history(bob, 'Check payment 1').getByText('billing-app created the task').waitFor();
 
@@ -98,7 +63,10 @@ describe('web tasklist task detail', () => {
 
   it('shows a comment of one user in another user’s open page, with the limit and the server’s refusal', async () => {
     await createTask('pay-2', 'Check payment 2');
-    const [alice, bob] = await Promise.all([openAs('alice', 'accounting'), openAs('bob', 'accounting')]);
+    const [alice, bob] = await Promise.all([
+      session.openAs('alice', 'accounting'),
+      session.openAs('bob', 'accounting'),
+    ]);
     await Promise.all([openTask(alice, 'Check payment 2'), openTask(bob, 'Check payment 2')]);
     await alice.getByText('0 of at most 4000 characters, plain text.').waitFor();
 
@@ -128,7 +96,10 @@ describe('web tasklist task detail', () => {
 
   it('hands a task to another user, whose My tasks then holds it', async () => {
     await createTask('pay-3', 'Check payment 3');
-    const [alice, bob] = await Promise.all([openAs('alice', 'accounting'), openAs('bob', 'accounting')]);
+    const [alice, bob] = await Promise.all([
+      session.openAs('alice', 'accounting'),
+      session.openAs('bob', 'accounting'),
+    ]);
     await bob.getByRole('tab', { name: /My tasks/ }).click();
     await bob.getByTestId('count-mine').filter({ hasText: /^0$/ }).waitFor();
 
@@ -159,8 +130,8 @@ describe('web tasklist task detail', () => {
   it('lets a task manager change the priority, which the lists show; a refused edit says why', async () => {
     await createTask('pay-4', 'Check payment 4');
     const [maria, bob] = await Promise.all([
-      openAs('maria', 'accounting,task-managers'),
-      openAs('bob', 'accounting'),
+      session.openAs('maria', 'accounting,task-managers'),
+      session.openAs('bob', 'accounting'),
     ]);
     await bob.getByRole('tab', { name: /All tasks/ }).click();
     await taskRow(bob, 'Check payment 4').filter({ hasText: 'priority 20' }).waitFor();
@@ -197,14 +168,14 @@ describe('web tasklist task detail', () => {
 
   it('lists the tasks done by the user, with their history', async () => {
     await createTask('pay-5', 'Check payment 5');
-    const erin = await openAs('erin', 'accounting');
+    const erin = await session.openAs('erin', 'accounting');
     await openTask(erin, 'Check payment 5');
     await erin.getByRole('button', { name: 'Claim' }).click();
     await erin.getByLabel('Variables to complete with (JSON object)').fill('{"paid": true}');
     await erin.getByRole('button', { name: 'Complete', exact: true }).click();
     await erin.getByRole('status').filter({ hasText: 'Completed Check payment 5.' }).waitFor();
     // The application behind the task completes it, as an engine would.
-    await app.command('CompleteTask', { id: 'pay-5', assignee: 'erin' });
+    await session.app.command('CompleteTask', { id: 'pay-5', assignee: 'erin' });
 
     await erin.getByRole('button', { name: 'Done', exact: true }).click();
     await erin.getByTestId('count-done').filter({ hasText: /^1$/ }).waitFor();
@@ -222,7 +193,9 @@ describe('web tasklist task detail', () => {
 
   it('works by keyboard at 360 px: every control named, nothing wider than the window', async () => {
     await createTask('pay-6', 'Check payment 6');
-    const maria = await openAs('maria', 'accounting,task-managers', { width: 360, height: 740 });
+    const maria = await session.openAs('maria', 'accounting,task-managers', {
+      viewport: { width: 360, height: 740 },
+    });
     await openTask(maria, 'Check payment 6');
     await maria.getByRole('button', { name: 'Claim' }).click();
     await maria.getByTestId('assignee').filter({ hasText: 'maria' }).waitFor();

@@ -1,57 +1,22 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BuiltApp } from '../support/built-app';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from '@jest/globals';
 import {
   focusedId,
   hasFocus,
-  launchChromium,
   layoutShift,
-  onTestFailed,
   overflowsWidth,
-  pickDevIdentity,
-  RECORD_LAYOUT_SHIFTS,
   screenshot,
+  taskRow,
   unnamedControls,
 } from './browser';
+import { tasklistInChromium } from './tasklist-in-chromium';
 
 /**
  * The web tasklist in a real browser against the built application: three users in three browser
  * contexts (each its own session storage, so its own identity) work one invoice approval.
  */
 describe('web tasklist', () => {
-  let app: BuiltApp;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    [app, browser] = await Promise.all([BuiltApp.start(), launchChromium()]);
-  });
-
-  afterAll(async () => {
-    await Promise.all(contexts.map((c) => c.close()));
-    await browser?.close();
-    await app?.stop();
-  });
-
-  /** A page of its own browser context, signed in through the development identity picker. */
-  async function openAs(
-    user: string,
-    groups: string,
-    shot?: string,
-    viewport = { width: 1200, height: 900 },
-  ): Promise<Page> {
-    const context = await browser.newContext({ viewport });
-    // Every layout shift of the page, for the check that live changes move nothing.
-    await context.addInitScript({ content: RECORD_LAYOUT_SHIFTS });
-    const page = await context.newPage();
-    // What each page showed when a step failed, to look at beside the error.
-    onTestFailed(() => screenshot(page, `failed-${user}`));
-    await page.goto(app.url);
-    await page.getByRole('note').filter({ hasText: 'Development identity mode' }).waitFor();
-    if (shot) await screenshot(page, shot);
-    await pickDevIdentity(page, user, groups);
-    return page;
-  }
+  const session = tasklistInChromium();
 
   const count = (page: Page, tab: 'mine' | 'group' | 'all', n: number) =>
     page
@@ -59,22 +24,19 @@ describe('web tasklist', () => {
       .filter({ hasText: new RegExp(`^${n}$`) })
       .waitFor();
 
-  const taskRow = (page: Page, name: string) =>
-    page.getByRole('listitem').getByRole('button', { name: new RegExp(`^${name}`) });
-
   it('serves the page at /tasklist and redirects / there', async () => {
-    const root = await fetch(app.url, { redirect: 'manual' });
+    const root = await fetch(session.app.url, { redirect: 'manual' });
     expect(root.status).toBe(302);
     expect(root.headers.get('location')).toBe('/tasklist/');
-    const page = await fetch(`${app.url}/tasklist/`);
+    const page = await fetch(`${session.app.url}/tasklist/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
   });
 
   it('a started process shows live in other users’ lists; claim, a lost claim race, complete, the next task', async () => {
-    const alice = await openAs('alice', 'accounting', 'identity-picker');
-    const bob = await openAs('bob', 'accounting');
-    const carol = await openAs('carol', 'clerks');
+    const alice = await session.openAs('alice', 'accounting', { shot: 'identity-picker' });
+    const bob = await session.openAs('bob', 'accounting');
+    const carol = await session.openAs('carol', 'clerks');
     await Promise.all([count(alice, 'group', 0), count(bob, 'group', 0), count(carol, 'mine', 0)]);
 
     // Carol starts an invoice approval from the page.
@@ -145,7 +107,7 @@ describe('web tasklist', () => {
       [2, 90],
       [3, 50],
     ]) {
-      await app.command('CreateTask', {
+      await session.app.command('CreateTask', {
         id: `call-${n}`,
         name: `Call back customer ${n}`,
         taskDefinitionKey: 'call-back',
@@ -154,7 +116,7 @@ describe('web tasklist', () => {
         candidateUsers: ['dave'],
       });
     }
-    const dave = await openAs('dave', 'assessors');
+    const dave = await session.openAs('dave', 'assessors');
     await dave.getByRole('tab', { name: /All tasks/ }).click();
     await count(dave, 'all', 3);
 
@@ -212,9 +174,9 @@ describe('web tasklist', () => {
       candidateGroups: ['pagers'],
     });
     // Created in the reverse of their priority: the first row tells the page sorts by priority.
-    for (let n = 30; n >= 1; n--) await app.command('CreateTask', pagerTask(n));
-    const gina = await openAs('gina', 'pagers');
-    const hank = await openAs('hank', 'pagers');
+    for (let n = 30; n >= 1; n--) await session.app.command('CreateTask', pagerTask(n));
+    const gina = await session.openAs('gina', 'pagers');
+    const hank = await session.openAs('hank', 'pagers');
     await Promise.all([count(gina, 'group', 30), count(hank, 'mine', 0)]);
     await gina.getByLabel('Sort by').selectOption('PRIORITY');
     const rows = gina.getByRole('list', { name: 'Group tasks' }).getByRole('button');
@@ -237,7 +199,7 @@ describe('web tasklist', () => {
     expect(await pager.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
 
     // Hank claims a task of the page Gina looks at: it leaves her page and her count, and joins his.
-    const claim = await fetch(`${app.url}/graphql`, {
+    const claim = await fetch(`${session.app.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-user': 'hank', 'x-groups': 'pagers' },
       body: JSON.stringify({ query: 'mutation { claimTask(id: "page-27") { assignee } }' }),
@@ -248,7 +210,7 @@ describe('web tasklist', () => {
     expect(await rows.count()).toBe(4);
 
     // A new task sorting into this page shows on it, and in the count.
-    await app.command('CreateTask', pagerTask(31));
+    await session.app.command('CreateTask', pagerTask(31));
     await Promise.all([taskRow(gina, name(31)).waitFor(), count(gina, 'group', 30)]);
     await screenshot(gina, 'second-page');
 
@@ -270,10 +232,10 @@ describe('web tasklist', () => {
       authorizations: [{ kind: 'ADD_GROUP', principal: 'accounting' }],
       modification: { username: 'billing-app', log },
     });
-    const erin = await openAs('erin', 'accounting');
+    const erin = await session.openAs('erin', 'accounting');
     await erin.getByRole('button', { name: 'Data entries' }).click();
     await erin.getByTestId('count-entries').filter({ hasText: /^\d+$/ }).waitFor();
-    await app.command('CreateOrUpdateDataEntry', entry('In review', 'IN_PROGRESS', 'Received'));
+    await session.app.command('CreateOrUpdateDataEntry', entry('In review', 'IN_PROGRESS', 'Received'));
     const row = erin
       .getByRole('list', { name: 'Data entries' })
       .getByRole('button', { name: /Invoice INV-9/ });
@@ -285,7 +247,7 @@ describe('web tasklist', () => {
       .getByText(/Received/)
       .waitFor();
 
-    await app.command('CreateOrUpdateDataEntry', entry('Paid', 'COMPLETED', 'Paid in full'));
+    await session.app.command('CreateOrUpdateDataEntry', entry('Paid', 'COMPLETED', 'Paid in full'));
     await erin.getByTestId('entry-state').filter({ hasText: 'COMPLETED · Paid' }).waitFor();
     await erin
       .getByRole('list', { name: 'Protocol of Invoice INV-9' })
@@ -309,8 +271,8 @@ describe('web tasklist', () => {
       },
       candidateUsers: ['frank'],
     });
-    await app.command('CreateTask', task(1));
-    const frank = await openAs('frank', 'clerks', undefined, { width: 360, height: 740 });
+    await session.app.command('CreateTask', task(1));
+    const frank = await session.openAs('frank', 'clerks', { viewport: { width: 360, height: 740 } });
     await count(frank, 'group', 1);
     expect(await overflowsWidth(frank)).toBe(false);
     expect(await unnamedControls(frank)).toEqual([]);
@@ -335,7 +297,7 @@ describe('web tasklist', () => {
 
     // A live change adds a row below the others: nothing on the page moves.
     const before = await layoutShift(frank);
-    await app.command('CreateTask', task(2));
+    await session.app.command('CreateTask', task(2));
     await taskRow(frank, 'Answer letter 2').waitFor();
     await count(frank, 'all', 2);
     expect((await layoutShift(frank)) - before).toBe(0);
@@ -367,10 +329,10 @@ describe('web tasklist', () => {
       },
       candidateUsers: ['gina'],
     });
-    await app.command('CreateTask', task(1, 'Check supplier Schmidt'));
-    await app.command('CreateTask', task(2, 'Pay supplier', 'Invoice of Müller GmbH'));
-    await app.command('CreateTask', task(3, 'Check supplier Müller'));
-    const gina = await openAs('gina', 'buyers');
+    await session.app.command('CreateTask', task(1, 'Check supplier Schmidt'));
+    await session.app.command('CreateTask', task(2, 'Pay supplier', 'Invoice of Müller GmbH'));
+    await session.app.command('CreateTask', task(3, 'Check supplier Müller'));
+    const gina = await session.openAs('gina', 'buyers');
     await gina.getByRole('tab', { name: /All tasks/ }).click();
     await count(gina, 'all', 3);
     const names = gina.getByRole('list', { name: 'All tasks' }).getByRole('button');

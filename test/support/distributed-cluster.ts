@@ -1,11 +1,5 @@
-import { requireServer } from '@eddy/testing/servers';
-import { MongoClient } from 'mongodb';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
-import { Client } from 'pg';
+import { resolve } from 'node:path';
+import { DistributedServers } from './distributed-servers';
 import { EddyProcess } from './eddy-process';
 
 /** The four processes of the distributed layout, by their part in it. */
@@ -30,26 +24,21 @@ export interface DistributedClusterOptions {
  * - `api1`, `api2`: two `api` replicas, which hand commands, process starts and messages to `core` over
  *   Kafka.
  *
- * Each cluster has a database, a MongoDB database, topics and consumer groups of its own, all removed by
- * {@link stop}. {@link kill} (`kill -9`) and {@link restart} act on one member.
+ * Each cluster has a database, a MongoDB database, topics and consumer groups of its own
+ * ({@link DistributedServers}), all removed by {@link stop}. {@link kill} (`kill -9`) and {@link restart} act on one member.
  */
 export class DistributedCluster {
-  readonly run = randomUUID().slice(0, 8);
-  readonly brokers = requireServer('kafka').brokers;
+  private readonly servers = new DistributedServers('eddy_cluster');
+  readonly run = this.servers.run;
+  readonly brokers = this.servers.brokers;
   /** The Kafka settings every member shares: this cluster's topics and groups. */
   readonly kafkaSettings: Record<string, string>;
-  readonly database = `eddy_cluster_${this.run}`;
-  readonly mongoDatabase = `eddy_cluster_${this.run}`;
+  readonly database = this.servers.database;
+  readonly mongoDatabase = this.servers.mongoDatabase;
   readonly members: Record<ClusterMember, EddyProcess>;
   /** Processes started beside the four members with {@link startExtra}. */
   readonly extras: EddyProcess[] = [];
   private readonly member: (name: string, roles: string, own?: Record<string, string>) => EddyProcess;
-  private readonly dir = mkdtempSync(join(tmpdir(), 'eddy-cluster-'));
-  private readonly kafka = new Kafka({
-    clientId: 'eddy-cluster',
-    brokers: this.brokers,
-    logLevel: logLevel.NOTHING,
-  });
 
   private constructor(private readonly options: DistributedClusterOptions) {
     const topic = (name: string) => `eddy-cluster-${this.run}.${name}`;
@@ -65,18 +54,10 @@ export class DistributedCluster {
       EDDY_KAFKA_PROJECTOR_GROUP: `eddy-cluster-${this.run}-projector`,
       EDDY_KAFKA_ENGINE_REQUESTS_GROUP: `eddy-cluster-${this.run}-collector`,
     };
-    const url = new URL(requireServer('postgres').url);
-    url.pathname = `/${this.database}`;
     const shared = {
-      EDDY_AUTH_MODE: 'dev',
-      EDDY_EVENT_STORE: 'postgres',
-      EDDY_POSTGRES_URL: url.toString(),
-      EDDY_VIEW_STORE: 'mongodb',
-      EDDY_MONGODB_URL: requireServer('mongo').url,
-      EDDY_MONGODB_DATABASE: this.mongoDatabase,
+      ...this.servers.storeSettings(),
       EDDY_BPMN_DIR: options.bpmnDir ?? resolve(__dirname, '..', '..', 'bpmn'),
       // Generous: the machine may be shared and slow.
-      EDDY_READ_YOUR_WRITES_TIMEOUT_MS: '60000',
       EDDY_KAFKA_REQUEST_TIMEOUT_MS: '60000',
       ...this.kafkaSettings,
       ...options.env,
@@ -85,7 +66,7 @@ export class DistributedCluster {
       new EddyProcess(name, {
         ...shared,
         EDDY_ROLES: roles,
-        EDDY_DATA_DIR: join(this.dir, name),
+        EDDY_DATA_DIR: this.servers.dataDir(name),
         ...own,
         ...options.envOf?.[name as ClusterMember],
       });
@@ -101,23 +82,7 @@ export class DistributedCluster {
   /** Creates the database and the topics, then starts the core (it creates the event store's tables) and the rest. */
   static async start(options: DistributedClusterOptions = {}): Promise<DistributedCluster> {
     const cluster = new DistributedCluster(options);
-    const admin = new Client({ connectionString: requireServer('postgres').url });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE DATABASE ${cluster.database}`);
-    } finally {
-      await admin.end();
-    }
-    const kafkaAdmin = cluster.kafka.admin();
-    await kafkaAdmin.connect();
-    try {
-      await kafkaAdmin.createTopics({
-        topics: cluster.topics().map((topic) => ({ topic, numPartitions: options.partitions ?? 3 })),
-        waitForLeaders: true,
-      });
-    } finally {
-      await kafkaAdmin.disconnect();
-    }
+    await cluster.servers.create(cluster.topics(), options.partitions ?? 3);
     await cluster.members.core.start();
     await Promise.all([
       cluster.members.projector.start(),
@@ -161,29 +126,11 @@ export class DistributedCluster {
   /** Stops every member and removes the database, the MongoDB database, the topics and the folder. */
   async stop(): Promise<void> {
     await Promise.all([...this.extras, ...Object.values(this.members)].map((p) => p.stop()));
-    const admin = new Client({ connectionString: requireServer('postgres').url });
-    await admin.connect().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`).catch(() => undefined);
-    await admin.end().catch(() => undefined);
-    const mongo = new MongoClient(requireServer('mongo').url);
-    await mongo
-      .db(this.mongoDatabase)
-      .dropDatabase()
-      .catch(() => undefined);
-    await mongo.close();
-    const kafkaAdmin = this.kafka.admin();
-    await kafkaAdmin
-      .connect()
-      .then(() => kafkaAdmin.deleteTopics({ topics: this.topics() }))
-      .then(() =>
-        kafkaAdmin.deleteGroups(
-          Object.entries(this.kafkaSettings)
-            .filter(([name]) => name.endsWith('_GROUP'))
-            .map(([, group]) => group),
-        ),
-      )
-      .catch(() => undefined);
-    await kafkaAdmin.disconnect();
-    rmSync(this.dir, { recursive: true, force: true });
+    await this.servers.remove(
+      this.topics(),
+      Object.entries(this.kafkaSettings)
+        .filter(([name]) => name.endsWith('_GROUP'))
+        .map(([, group]) => group),
+    );
   }
 }

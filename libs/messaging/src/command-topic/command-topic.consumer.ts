@@ -1,22 +1,13 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { COMMAND_DISPATCHER, type CommandDispatcher } from '@eddy/contracts';
 import { counter } from '@eddy/observability';
-import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { CommandTopicHandler } from './command-topic.handler';
 import {
   COMMAND_TOPIC_OPTIONS,
-  DEFAULT_CONNECT_BACKOFF,
   DEFAULT_RETRY_BACKOFF,
   type CommandTopicOptions,
 } from './command-topic.options';
-import { kafkajsLog } from './kafkajs-log';
-import { runCommittingConsumer } from './committing-consumer';
+import { ConsumerLifecycle } from './consumer-lifecycle';
 
 /** Partitions of the command topic handled at once by one process (order holds within each). */
 const PARTITIONS_AT_ONCE = 4;
@@ -37,102 +28,55 @@ const consumerErrors = counter(
  * tried again with back-off (`COMMAND-TOPIC-002`) while the rest of the process serves.
  */
 @Injectable()
-export class CommandTopicConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('CommandTopic');
-  private readonly stopping = new AbortController();
-  private consumer: Consumer | null = null;
-  private producer: Producer | null = null;
-  private running: Promise<void> | null = null;
-  private joined!: () => void;
-  /** Resolves once the consumer has joined its group and was given its partitions. */
-  readonly ready = new Promise<void>((resolve) => (this.joined = resolve));
-
+export class CommandTopicConsumer extends ConsumerLifecycle {
   constructor(
-    @Inject(COMMAND_DISPATCHER) private readonly dispatcher: CommandDispatcher,
-    @Inject(COMMAND_TOPIC_OPTIONS) private readonly options: CommandTopicOptions,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.running = this.run().catch((error: unknown) => {
-      if (this.stopping.signal.aborted) return;
-      consumerErrors.inc({ code: 'COMMAND-TOPIC-004' });
-      this.logger.error(`COMMAND-TOPIC-004 the command topic consumer stopped: ${String(error)}`);
-    });
-  }
-
-  private async run(): Promise<void> {
-    const { options } = this;
-    const kafka = new Kafka({
+    @Inject(COMMAND_DISPATCHER) dispatcher: CommandDispatcher,
+    @Inject(COMMAND_TOPIC_OPTIONS) options: CommandTopicOptions,
+  ) {
+    const logger = new Logger('CommandTopic');
+    super({
       clientId: options.clientId ?? 'eddy-core',
       brokers: options.brokers,
-      logLevel: logLevel.WARN,
-      logCreator: kafkajsLog(this.logger, 'COMMAND-TOPIC-020'),
-    });
-    const producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    const consumer = kafka.consumer({ groupId: options.groupId });
-    this.producer = producer;
-    this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, () => this.joined());
-    const handler = this.handler(producer);
-    await runCommittingConsumer({
-      consumer,
-      producer,
       topic: options.topic,
-      brokers: options.brokers,
-      connectBackoff: options.connectBackoff ?? DEFAULT_CONNECT_BACKOFF,
-      signal: this.stopping.signal,
-      logger: this.logger,
-      failures: { codePrefix: 'COMMAND-TOPIC', count: (code) => consumerErrors.inc({ code }) },
+      groupId: options.groupId,
       partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
-      handle: ({ topic, partition, message, heartbeat }) =>
-        handler.handle(
+      connectBackoff: options.connectBackoff,
+      logger,
+      failures: { codePrefix: 'COMMAND-TOPIC', count: (code) => consumerErrors.inc({ code }) },
+      name: 'the command topic consumer',
+      consuming: `consuming commands from ${options.topic} in group ${options.groupId}; results to ${options.resultsTopic}, dead letters to ${options.deadLetterTopic}`,
+      handler: (producer, signal) => {
+        const handler = new CommandTopicHandler(
+          dispatcher,
+          producer,
           {
-            topic,
-            partition,
-            offset: message.offset,
-            key: message.key,
-            value: message.value,
-            timestamp: message.timestamp,
-            headers: message.headers,
+            resultsTopic: options.resultsTopic,
+            repliesTopic: options.repliesTopic,
+            deadLetterTopic: options.deadLetterTopic,
+            limits: {
+              maxMessageBytes: options.maxMessageBytes,
+              maxPayloadDepth: options.maxPayloadDepth,
+              maxCommentLength: options.maxCommentLength,
+            },
+            backoff: options.retryBackoff ?? DEFAULT_RETRY_BACKOFF,
+            userId: `kafka:${options.topic}`,
           },
-          { signal: this.stopping.signal, heartbeat },
-        ),
-    });
-    this.logger.log(
-      `COMMAND-TOPIC-001 consuming commands from ${options.topic} in group ${options.groupId}; results to ${options.resultsTopic}, dead letters to ${options.deadLetterTopic}`,
-    );
-  }
-
-  private handler(producer: Producer): CommandTopicHandler {
-    const { options } = this;
-    return new CommandTopicHandler(
-      this.dispatcher,
-      producer,
-      {
-        resultsTopic: options.resultsTopic,
-        repliesTopic: options.repliesTopic,
-        deadLetterTopic: options.deadLetterTopic,
-        limits: {
-          maxMessageBytes: options.maxMessageBytes,
-          maxPayloadDepth: options.maxPayloadDepth,
-          maxCommentLength: options.maxCommentLength,
-        },
-        backoff: options.retryBackoff ?? DEFAULT_RETRY_BACKOFF,
-        userId: `kafka:${options.topic}`,
+          logger,
+        );
+        return ({ topic, partition, message, heartbeat }) =>
+          handler.handle(
+            {
+              topic,
+              partition,
+              offset: message.offset,
+              key: message.key,
+              value: message.value,
+              timestamp: message.timestamp,
+              headers: message.headers,
+            },
+            { signal, heartbeat },
+          );
       },
-      this.logger,
-    );
-  }
-
-  /** Stops taking messages; a message being handled is finished or, while it waits for a retry, left uncommitted. */
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopping.abort();
-    await this.running;
-    await this.consumer?.disconnect();
-    await this.producer?.disconnect();
+    });
   }
 }

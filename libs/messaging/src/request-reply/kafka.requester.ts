@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { counter, retryWithBackoff, runDetached, traceparentOf, type Backoff } from '@eddy/observability';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Consumer, type IHeaders, type Producer } from 'kafkajs';
+import { DEFAULT_CONNECT_BACKOFF } from '../command-topic/command-topic.options';
 import { kafkajsLog } from '../command-topic/kafkajs-log';
 import { REQUEST_HEADERS } from './request-headers';
 
@@ -134,7 +135,7 @@ export class KafkaRequester implements Requester {
         await consumer.subscribe({ topics: [options.repliesTopic], fromBeginning: false });
       },
       {
-        ...(options.connectBackoff ?? { initialDelayMs: 1_000, maxDelayMs: 30_000 }),
+        ...(options.connectBackoff ?? DEFAULT_CONNECT_BACKOFF),
         signal: this.stopping.signal,
         onRetry: (error, attempt, delayMs) =>
           this.logger.error(

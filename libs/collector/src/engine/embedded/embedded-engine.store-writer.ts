@@ -126,8 +126,6 @@ export function threadBatchWriter(filename: string, synchronous: 'FULL' | 'NORMA
     failure ??= new Error(`ENGINE-003 ${filename}: the writer thread stopped: ${error.message}`);
     for (const w of waiting.splice(0)) w.reject(failure);
   };
-  // The thread keeps the process alive only while a batch is on its way.
-  worker.unref();
   worker.on('message', (reply: WriterReply) => {
     const next = waiting.shift();
     if (waiting.length === 0) worker.unref();
@@ -135,6 +133,10 @@ export function threadBatchWriter(filename: string, synchronous: 'FULL' | 'NORMA
     if (reply.ok) next.resolve(reply.seqs);
     else next.reject(new Error(reply.message));
   });
+  // The thread keeps the process alive only while a batch is on its way. After the 'message' listener:
+  // adding the first one refs the worker's message port again, which would keep the process alive until
+  // the first batch's answer, or for good when no batch is ever written (an engine whose start failed).
+  worker.unref();
   worker.on('error', fail);
   const exited = new Promise<void>((done) => worker.once('exit', () => done()));
   let closing = false;

@@ -80,6 +80,19 @@ describe('EmbeddedEngineStore on a file (writer thread)', () => {
     expect(child.stdout.trim()).toBe('closed');
   });
 
+  it('lets the process end when it is neither written to nor closed (an engine whose start failed)', () => {
+    const script = [
+      "const { EmbeddedEngineStore } = require('./embedded-engine.store.ts');",
+      `new EmbeddedEngineStore(${JSON.stringify(join(dataDir, 'abandoned'))});`,
+      "console.log('opened');",
+    ].join('\n');
+    // The bound only ends a process the writer thread would keep alive for good.
+    const child = runScriptProcess(script, __dirname, process.env, 40_000);
+    expect(child.signal).toBeNull();
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('opened');
+  });
+
   it('fails the steps of a batch the file refuses, and commits the next batch', async () => {
     await store.storeMessage(message('m1'), null);
     // The same message id again breaks the table's key: the whole batch is refused.
