@@ -16,8 +16,8 @@
  *   REST API offers for user tasks and process instances.
  *
  * Everything an engine does is reported as {@link EngineTransaction}s through {@link ProcessEngine.onTransaction}:
- * at-least-once, one at a time, in order. Handlers must accept a transaction delivered twice; every event
- * carries an `eventId` derived from the engine so that a duplicate is detectable.
+ * at-least-once, those of one process instance one at a time and in order. Handlers must accept a transaction
+ * delivered twice; every event carries an `eventId` derived from the engine so that a duplicate is detectable.
  */
 
 /** Injection token of the {@link ProcessEngine}. */
@@ -343,8 +343,11 @@ export interface ProcessEngine {
   broadcastSignal(request: BroadcastSignalRequest): Promise<SignalBroadcastResult>;
 
   /**
-   * Starts delivering transactions to `handler`: one at a time, in the order the engine committed them,
-   * each until the handler's promise resolves (a rejection is retried with back-off, nothing is skipped).
+   * Starts delivering transactions to `handler`: those of one process instance one at a time, in the order
+   * the engine committed them, each until the handler's promise resolves (a rejection is retried with
+   * back-off, nothing is skipped, nothing of the instance behind it goes first). Transactions of different
+   * instances may be with the handler at the same time (the embedded engine's are, a bounded number; the
+   * Camunda 8 adapter's go one at a time), so a handler must not rely on an order across instances.
    * Transactions committed before a handler is registered wait for it. One handler at a time.
    */
   onTransaction(handler: EngineTransactionHandler): Unsubscribe;

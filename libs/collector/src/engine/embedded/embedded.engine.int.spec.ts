@@ -813,6 +813,46 @@ describe('EmbeddedProcessEngine', () => {
       expect(received.transactions.map((t) => t.id)).toEqual([attempts[0], received.transactions[1].id]);
     });
 
+    it("delivers other instances' transactions while one is with the handler, and one instance's in order", async () => {
+      await engine.close();
+      await open();
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let heldInstance: string | undefined;
+      engine.onTransaction(async (tx) => {
+        heldInstance ??= tx.processInstanceId;
+        if (tx.processInstanceId === heldInstance) await held;
+        received.transactions.push(tx);
+      });
+      await engine.deploy({ xml: repoBpmn('invoice-approval.bpmn'), resourceName: 'i.bpmn' });
+      const start = (invoiceNumber: string) =>
+        engine.startProcessInstance({
+          definitionKey: 'invoice-approval',
+          variables: { invoiceNumber, supplier: 's', amount: 1, submitter: 'sue' },
+        });
+      const ids = [(await start('A')).instanceId, (await start('B')).instanceId];
+      await received.waitFor(() => heldInstance, 'the first delivery');
+      const other = ids.find((id) => id !== heldInstance)!;
+      await received.created('ReviewInvoice', other);
+      await engine.cancelProcessInstance(heldInstance!);
+      expect(received.transactions.map((tx) => tx.processInstanceId)).toEqual([other]);
+
+      release();
+      await received.waitFor(
+        () =>
+          received.eventsOf(heldInstance!).some((e) => e.type === 'processInstance.cancelled')
+            ? true
+            : undefined,
+        'the cancellation of the held instance',
+      );
+      expect(received.eventsOf(heldInstance!).map((e) => e.type)).toEqual([
+        'processInstance.started',
+        'task.created',
+        'task.cancelled',
+        'processInstance.cancelled',
+      ]);
+    });
+
     it('keeps undelivered transactions across a restart and delivers them to the next handler', async () => {
       await engine.close();
       await open();

@@ -56,6 +56,11 @@ export interface EmbeddedProcessEngineOptions {
   serviceRetries?: ServiceRetryOptions;
   /** Back-off of redelivery after a handler rejected a transaction. Default 200 ms doubling up to 30 s. */
   redelivery?: RedeliveryOptions;
+  /**
+   * Transactions of different instances with the handler at once (those of one instance always go one at a
+   * time, in order). Default 64; 1 delivers every transaction in commit order, one at a time.
+   */
+  maxDeliveriesInFlight?: number;
   /** Default `full` (fsync per batch). */
   durability?: EngineDurability;
   /**
@@ -116,7 +121,12 @@ export class EmbeddedProcessEngine implements ProcessEngine {
     const now = () => clock().toISOString();
     this.store = new EmbeddedEngineStore(options.inMemory ? null : options.dataDir, options.durability);
     this.definitions = new ProcessDefinitions(this.store, options.tenantId ?? null, this.logger);
-    this.outbox = new TransactionOutbox(this.store, options.redelivery ?? {}, this.logger);
+    this.outbox = new TransactionOutbox(
+      this.store,
+      options.redelivery ?? {},
+      this.logger,
+      options.maxDeliveriesInFlight,
+    );
     this.userTasks = new UserTasks(now, this.logger);
     this.subscriptions = new MessageSubscriptions(this.logger);
     this.runtimes = new InstanceRuntimes(
