@@ -8,8 +8,16 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { EddyProcess } from './eddy-process';
 
-/** The four processes of the distributed layout, by their part in it. */
-export type ClusterMember = 'core' | 'projector' | 'api1' | 'api2';
+/** The processes of a cluster by their part in it: the four of the distributed layout, or the single node. */
+export type ClusterMember = 'core' | 'projector' | 'api1' | 'api2' | 'node';
+
+/**
+ * What a cluster runs: the distributed layout (four processes over Kafka), or the single node (`node`:
+ * every role in one process, `EDDY_ROLES=all`) on the same PostgreSQL and MongoDB without Kafka, which
+ * projects from the event store itself. The second is the baseline the distributed layout is measured
+ * against.
+ */
+export type ClusterLayout = 'distributed' | 'single-node';
 
 export interface DistributedClusterOptions {
   /** Folder of the models the embedded engine deploys; default the repository's `bpmn/`. */
@@ -19,6 +27,10 @@ export interface DistributedClusterOptions {
   envOf?: Partial<Record<ClusterMember, Record<string, string>>>;
   /** Partitions of each topic the cluster creates (default 3). */
   partitions?: number;
+  /** Default `distributed`. */
+  layout?: ClusterLayout;
+  /** The start of the names of the run's databases, topics and groups (default `eddy_cluster`). */
+  prefix?: string;
 }
 
 /**
@@ -31,16 +43,19 @@ export interface DistributedClusterOptions {
  *   Kafka.
  *
  * Each cluster has a database, a MongoDB database, topics and consumer groups of its own, all removed by
- * {@link stop}. {@link kill} (`kill -9`) and {@link restart} act on one member.
+ * {@link stop}. {@link kill} (`kill -9`) and {@link restart} act on one member. With `layout: 'single-node'`
+ * the cluster is the one process `node` on a database and a MongoDB database of its own, and no topics.
  */
 export class DistributedCluster {
   readonly run = randomUUID().slice(0, 8);
   readonly brokers = requireServer('kafka').brokers;
   /** The Kafka settings every member shares: this cluster's topics and groups. */
   readonly kafkaSettings: Record<string, string>;
-  readonly database = `eddy_cluster_${this.run}`;
-  readonly mongoDatabase = `eddy_cluster_${this.run}`;
-  readonly members: Record<ClusterMember, EddyProcess>;
+  readonly database: string;
+  readonly mongoDatabase: string;
+  readonly layout: ClusterLayout;
+  /** The processes of the layout: `core`, `projector`, `api1` and `api2`, or `node` alone. */
+  readonly members: Partial<Record<ClusterMember, EddyProcess>>;
   /** Processes started beside the four members with {@link startExtra}. */
   readonly extras: EddyProcess[] = [];
   private readonly member: (name: string, roles: string, own?: Record<string, string>) => EddyProcess;
@@ -52,19 +67,28 @@ export class DistributedCluster {
   });
 
   private constructor(private readonly options: DistributedClusterOptions) {
-    const topic = (name: string) => `eddy-cluster-${this.run}.${name}`;
-    this.kafkaSettings = {
-      EDDY_KAFKA_BROKERS: this.brokers.join(','),
-      EDDY_KAFKA_EVENTS_TOPIC: topic('events'),
-      EDDY_KAFKA_COMMAND_TOPIC: topic('commands'),
-      EDDY_KAFKA_COMMAND_RESULTS_TOPIC: topic('command-results'),
-      EDDY_KAFKA_COMMAND_DLQ_TOPIC: topic('commands.dlq'),
-      EDDY_KAFKA_REPLIES_TOPIC: topic('replies'),
-      EDDY_KAFKA_ENGINE_REQUESTS_TOPIC: topic('engine-requests'),
-      EDDY_KAFKA_COMMAND_GROUP: `eddy-cluster-${this.run}-core`,
-      EDDY_KAFKA_PROJECTOR_GROUP: `eddy-cluster-${this.run}-projector`,
-      EDDY_KAFKA_ENGINE_REQUESTS_GROUP: `eddy-cluster-${this.run}-collector`,
-    };
+    const prefix = options.prefix ?? 'eddy_cluster';
+    this.layout = options.layout ?? 'distributed';
+    this.database = `${prefix}_${this.run}`;
+    this.mongoDatabase = this.database;
+    const name = `${prefix.replaceAll('_', '-')}-${this.run}`;
+    const topic = (topicName: string) => `${name}.${topicName}`;
+    // The single node has no Kafka: its projections read the event store, its relay is left out.
+    this.kafkaSettings =
+      this.layout === 'single-node'
+        ? {}
+        : {
+            EDDY_KAFKA_BROKERS: this.brokers.join(','),
+            EDDY_KAFKA_EVENTS_TOPIC: topic('events'),
+            EDDY_KAFKA_COMMAND_TOPIC: topic('commands'),
+            EDDY_KAFKA_COMMAND_RESULTS_TOPIC: topic('command-results'),
+            EDDY_KAFKA_COMMAND_DLQ_TOPIC: topic('commands.dlq'),
+            EDDY_KAFKA_REPLIES_TOPIC: topic('replies'),
+            EDDY_KAFKA_ENGINE_REQUESTS_TOPIC: topic('engine-requests'),
+            EDDY_KAFKA_COMMAND_GROUP: `${name}-core`,
+            EDDY_KAFKA_PROJECTOR_GROUP: `${name}-projector`,
+            EDDY_KAFKA_ENGINE_REQUESTS_GROUP: `${name}-collector`,
+          };
     const url = new URL(requireServer('postgres').url);
     url.pathname = `/${this.database}`;
     const shared = {
@@ -90,15 +114,21 @@ export class DistributedCluster {
         ...options.envOf?.[name as ClusterMember],
       });
     this.member = member;
-    this.members = {
-      core: member('core', 'collector,core,relay', { EDDY_KAFKA_COMMANDS: 'on' }),
-      projector: member('projector', 'projector'),
-      api1: member('api1', 'api'),
-      api2: member('api2', 'api'),
-    };
+    this.members =
+      this.layout === 'single-node'
+        ? { node: member('node', 'all') }
+        : {
+            core: member('core', 'collector,core,relay', { EDDY_KAFKA_COMMANDS: 'on' }),
+            projector: member('projector', 'projector'),
+            api1: member('api1', 'api'),
+            api2: member('api2', 'api'),
+          };
   }
 
-  /** Creates the database and the topics, then starts the core (it creates the event store's tables) and the rest. */
+  /**
+   * Creates the database and the topics, then starts the core (it creates the event store's tables) and
+   * the rest; or the single node.
+   */
   static async start(options: DistributedClusterOptions = {}): Promise<DistributedCluster> {
     const cluster = new DistributedCluster(options);
     const admin = new Client({ connectionString: requireServer('postgres').url });
@@ -107,6 +137,10 @@ export class DistributedCluster {
       await admin.query(`CREATE DATABASE ${cluster.database}`);
     } finally {
       await admin.end();
+    }
+    if (cluster.layout === 'single-node') {
+      await cluster.process('node').start();
+      return cluster;
     }
     const kafkaAdmin = cluster.kafka.admin();
     await kafkaAdmin.connect();
@@ -118,13 +152,20 @@ export class DistributedCluster {
     } finally {
       await kafkaAdmin.disconnect();
     }
-    await cluster.members.core.start();
+    await cluster.process('core').start();
     await Promise.all([
-      cluster.members.projector.start(),
-      cluster.members.api1.start(),
-      cluster.members.api2.start(),
+      cluster.process('projector').start(),
+      cluster.process('api1').start(),
+      cluster.process('api2').start(),
     ]);
     return cluster;
+  }
+
+  /** The process of `member`; throws when this cluster's layout has none. */
+  process(member: ClusterMember): EddyProcess {
+    const found = this.members[member];
+    if (!found) throw new Error(`the ${this.layout} cluster has no member ${member}`);
+    return found;
   }
 
   /**
@@ -145,22 +186,22 @@ export class DistributedCluster {
   }
 
   url(member: ClusterMember): string {
-    return this.members[member].url;
+    return this.process(member).url;
   }
 
   /** `kill -9` of one member; {@link restart} starts it again with the same settings. */
   kill(member: ClusterMember): Promise<void> {
-    return this.members[member].kill();
+    return this.process(member).kill();
   }
 
   /** Stops (SIGTERM, when it runs) and starts one member again, resolving once it is ready. */
   async restart(member: ClusterMember): Promise<EddyProcess> {
-    return this.members[member].restart();
+    return this.process(member).restart();
   }
 
   /** Stops every member and removes the database, the MongoDB database, the topics and the folder. */
   async stop(): Promise<void> {
-    await Promise.all([...this.extras, ...Object.values(this.members)].map((p) => p.stop()));
+    await Promise.all([...this.extras, ...Object.values(this.members)].map((p) => p?.stop()));
     const admin = new Client({ connectionString: requireServer('postgres').url });
     await admin.connect().catch(() => undefined);
     await admin.query(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`).catch(() => undefined);
@@ -171,6 +212,11 @@ export class DistributedCluster {
       .dropDatabase()
       .catch(() => undefined);
     await mongo.close();
+    if (this.layout === 'distributed') await this.removeTopicsAndGroups();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async removeTopicsAndGroups(): Promise<void> {
     const kafkaAdmin = this.kafka.admin();
     await kafkaAdmin
       .connect()
@@ -184,6 +230,5 @@ export class DistributedCluster {
       )
       .catch(() => undefined);
     await kafkaAdmin.disconnect();
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
