@@ -1,0 +1,66 @@
+/** From a command's acceptance to the push of its change to a live subscriber. */
+import { now } from './measure';
+
+/**
+ * The pushes of one batch of commands, by an id that both the command and its pushed change carry (the
+ * task id of a `CreateTask`). {@link accepted} notes when the sender had the command's answer,
+ * {@link pushed} when the subscriber had the change; each counts once, the first time. Either may come
+ * first: in one process a push can beat the HTTP answer, and then the latency is 0 ms.
+ */
+export class PushLatency {
+  private readonly acceptedAt = new Map<string, number>();
+  private readonly pushedAt = new Map<string, number>();
+  private readonly waiters: (() => void)[] = [];
+  /** When the last expected change of the batch was pushed (NaN before). */
+  lastPushedAt = Number.NaN;
+
+  constructor(private readonly expected: ReadonlySet<string>) {}
+
+  accepted(id: string, at = now()): void {
+    if (this.expected.has(id) && !this.acceptedAt.has(id)) this.acceptedAt.set(id, at);
+  }
+
+  /** A change pushed to the subscriber; one of another batch, or a second push of an id, is ignored. */
+  pushed(id: string, at = now()): void {
+    if (!this.expected.has(id) || this.pushedAt.has(id)) return;
+    this.pushedAt.set(id, at);
+    if (this.pushedAt.size === this.expected.size) {
+      this.lastPushedAt = at;
+      for (const wake of this.waiters.splice(0)) wake();
+    }
+  }
+
+  /** How many of the expected changes were pushed. */
+  get pushedCount(): number {
+    return this.pushedAt.size;
+  }
+
+  /** Resolves once every expected change was pushed; rejects after `timeoutMs` naming what is missing. */
+  allPushed(timeoutMs: number): Promise<void> {
+    if (this.pushedAt.size === this.expected.size) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const missing = [...this.expected].filter((id) => !this.pushedAt.has(id));
+        reject(
+          new Error(
+            `${missing.length} of ${this.expected.size} changes were not pushed within ${timeoutMs} ms (${missing
+              .slice(0, 3)
+              .join(', ')}${missing.length > 3 ? ', ...' : ''})`,
+          ),
+        );
+      }, timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Accepted to pushed in milliseconds, of every id with both, 0 where the push came first. */
+  latencies(): number[] {
+    return [...this.acceptedAt].flatMap(([id, accepted]) => {
+      const pushed = this.pushedAt.get(id);
+      return pushed === undefined ? [] : [Math.max(0, pushed - accepted)];
+    });
+  }
+}
