@@ -35,20 +35,30 @@ export class PushLatency {
     return this.pushedAt.size;
   }
 
-  /** Resolves once every expected change was pushed; rejects after `timeoutMs` naming what is missing. */
-  allPushed(timeoutMs: number): Promise<void> {
+  /**
+   * Resolves once every expected change was pushed; rejects, naming what is missing, when no expected
+   * change came for `idleMs` (a slow pipeline keeps the wait going as long as it moves).
+   */
+  allPushed(idleMs: number): Promise<void> {
     if (this.pushedAt.size === this.expected.size) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      let seen = this.pushedAt.size;
+      const check = () => {
+        if (this.pushedAt.size > seen) {
+          seen = this.pushedAt.size;
+          timer = setTimeout(check, idleMs);
+          return;
+        }
         const missing = [...this.expected].filter((id) => !this.pushedAt.has(id));
         reject(
           new Error(
-            `${missing.length} of ${this.expected.size} changes were not pushed within ${timeoutMs} ms (${missing
+            `${missing.length} of ${this.expected.size} changes were not pushed, none came for ${idleMs} ms (${missing
               .slice(0, 3)
               .join(', ')}${missing.length > 3 ? ', ...' : ''})`,
           ),
         );
-      }, timeoutMs);
+      };
+      let timer = setTimeout(check, idleMs);
       this.waiters.push(() => {
         clearTimeout(timer);
         resolve();
