@@ -66,16 +66,18 @@ interface LayoutFigures {
 }
 
 /** A subscriber of every task the clerks see, handing each pushed task to the batch of the phase. */
-async function subscribe(context: BenchContext, url: string, phase: { current: PushLatency | undefined }) {
+async function subscribe(context: BenchContext, url: string, phase: Phase) {
   const client = wsClient(url, clerk);
   let snapshot: () => void = () => undefined;
   let failed: (error: Error) => void = () => undefined;
   const subscribed = new Promise<void>((resolve, reject) => {
     snapshot = resolve;
-    // After the snapshot a failure can only be told: the phase then fails for want of pushes.
+    // After the snapshot the failure ends the wait of the phase.
     failed = (error) => {
       context.log(`the subscription failed: ${error.message}`);
       reject(error);
+      phase.failure ??= error;
+      phase.current?.fail(error);
     };
   });
   client.subscribe<{ taskChanges: { kind: string; tasks: { id: string }[] } }>(
@@ -88,12 +90,23 @@ async function subscribe(context: BenchContext, url: string, phase: { current: P
         const at = now();
         for (const task of change.tasks) phase.current?.pushed(task.id, at);
       },
-      error: (error) => failed(error instanceof Error ? error : new Error(JSON.stringify(error))),
+      error: (error) => failed(subscriptionError(error)),
       complete: () => undefined,
     },
   );
   await subscribed;
   return client;
+}
+
+/** graphql-ws ends a subscription with an error, a close event of the socket, or GraphQL errors. */
+function subscriptionError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  const close = error as { code?: unknown; reason?: unknown };
+  if (typeof close.code === 'number')
+    return new Error(
+      `the socket closed with ${close.code}${close.reason ? ` (${String(close.reason)})` : ''}`,
+    );
+  return new Error(JSON.stringify(error));
 }
 
 /** The commands of one phase: new tasks for the clerks, `<phase>-t-<i>`. */
@@ -103,9 +116,18 @@ function phaseCommands(phase: string, count: number): WireCommand[] {
   );
 }
 
-/** The batch that waits for the pushes of `commands`. */
-const batchOf = (commands: readonly WireCommand[]) =>
-  new PushLatency(new Set(commands.map((c) => String(c.data.id))));
+/** The batch of the phase that is measured, and why the subscription ended if it did. */
+interface Phase {
+  current?: PushLatency;
+  failure?: Error;
+}
+
+/** Starts the phase of `commands`: the batch that waits for their pushes. */
+function startPhase(phase: Phase, commands: readonly WireCommand[]): PushLatency {
+  phase.current = new PushLatency(new Set(commands.map((c) => String(c.data.id))));
+  if (phase.failure) phase.current.fail(phase.failure);
+  return phase.current;
+}
 
 /** Sends `commands` one a request at the steady rate; resolves once each was pushed. */
 async function steady(core: EddyProcess, commands: readonly WireCommand[], batch: PushLatency) {
@@ -128,7 +150,7 @@ export async function measure(context: BenchContext, layout: ClusterLayout): Pro
     prefix: 'distbench',
     env: { EDDY_ENGINE: 'none' },
   });
-  const phase: { current: PushLatency | undefined } = { current: undefined };
+  const phase: Phase = {};
   try {
     const core = cluster.process(layout === 'single-node' ? 'node' : 'core');
     const subscriber = await subscribe(
@@ -139,12 +161,11 @@ export async function measure(context: BenchContext, layout: ClusterLayout): Pro
     try {
       context.log(`${layout}: warm-up, ${WARM_UP} commands at ${STEADY_RATE}/s`);
       const warmUp = phaseCommands('warm-up', WARM_UP);
-      phase.current = batchOf(warmUp);
-      await steady(core, warmUp, phase.current);
+      await steady(core, warmUp, startPhase(phase, warmUp));
 
       context.log(`${layout}: ${STEADY_RATE} commands/s for ${STEADY_SECONDS} s`);
       const steadyCommands = phaseCommands('steady', STEADY_RATE * STEADY_SECONDS);
-      const steadyBatch = (phase.current = batchOf(steadyCommands));
+      const steadyBatch = startPhase(phase, steadyCommands);
       const offered = await steady(core, steadyCommands, steadyBatch);
       const latencies = steadyBatch.latencies();
 
@@ -152,7 +173,7 @@ export async function measure(context: BenchContext, layout: ClusterLayout): Pro
         `${layout}: a burst of ${BURST} commands, ${BURST_BATCH} a request, ${BURST_CONCURRENCY} at a time`,
       );
       const burstCommands = phaseCommands('burst', BURST);
-      const burstBatch = (phase.current = batchOf(burstCommands));
+      const burstBatch = startPhase(phase, burstCommands);
       const burst = new CommandBurst(() => [core], {
         batchSize: BURST_BATCH,
         concurrency: BURST_CONCURRENCY,

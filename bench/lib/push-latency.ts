@@ -10,7 +10,8 @@ import { now } from './measure';
 export class PushLatency {
   private readonly acceptedAt = new Map<string, number>();
   private readonly pushedAt = new Map<string, number>();
-  private readonly waiters: (() => void)[] = [];
+  private readonly waiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  private failure: Error | undefined;
   /** When the last expected change of the batch was pushed (NaN before). */
   lastPushedAt = Number.NaN;
 
@@ -26,7 +27,7 @@ export class PushLatency {
     this.pushedAt.set(id, at);
     if (this.pushedAt.size === this.expected.size) {
       this.lastPushedAt = at;
-      for (const wake of this.waiters.splice(0)) wake();
+      for (const waiter of this.waiters.splice(0)) waiter.resolve();
     }
   }
 
@@ -41,6 +42,7 @@ export class PushLatency {
    */
   allPushed(idleMs: number): Promise<void> {
     if (this.pushedAt.size === this.expected.size) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       let seen = this.pushedAt.size;
       const check = () => {
@@ -59,11 +61,23 @@ export class PushLatency {
         );
       };
       let timer = setTimeout(check, idleMs);
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
+      this.waiters.push({
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       });
     });
+  }
+
+  /** No more changes can come (the subscription ended): every wait, now or later, rejects with `error`. */
+  fail(error: Error): void {
+    this.failure ??= error;
+    for (const waiter of this.waiters.splice(0)) waiter.reject(this.failure);
   }
 
   /** Accepted to pushed in milliseconds, of every id with both, 0 where the push came first. */

@@ -70,4 +70,13 @@ describe('PushLatency', () => {
       jest.useRealTimers();
     }
   });
+
+  it('rejects the waits, now and later, once the subscription failed', async () => {
+    const batch = new PushLatency(new Set(['t-1', 't-2']));
+    const waiting = batch.allPushed(60_000);
+    batch.pushed('t-1', 10);
+    batch.fail(new Error('the subscription ended: 1006'));
+    await expect(waiting).rejects.toThrow('the subscription ended: 1006');
+    await expect(batch.allPushed(60_000)).rejects.toThrow('the subscription ended: 1006');
+  });
 });
