@@ -142,7 +142,7 @@ async function steady(core: EddyProcess, commands: readonly WireCommand[], batch
   return run;
 }
 
-export async function measure(context: BenchContext, layout: ClusterLayout): Promise<LayoutFigures> {
+async function measure(context: BenchContext, layout: ClusterLayout): Promise<LayoutFigures> {
   const loadBefore = loadavg()[0];
   context.log(`${layout}: starting (load average ${loadBefore.toFixed(1)})`);
   const cluster = await DistributedCluster.start({
