@@ -108,7 +108,7 @@ function tier(name, testMatch, testTimeout, more = {}) {
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
-    tier('unit', ['{src,libs,test}/**/*.unit.spec.ts'], 20_000),
+    tier('unit', ['{src,libs,test,bench}/**/*.unit.spec.ts'], 20_000),
     // Integration specs against the embedded stores: no server to start.
     tier('int-embedded', ['{src,libs}/**/*.int.spec.ts'], 60_000, {
       testPathIgnorePatterns: ['/node_modules/', '\\.server\\.int\\.spec\\.ts$'],

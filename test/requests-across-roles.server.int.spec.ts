@@ -225,7 +225,7 @@ describe('requests across the roles of the distributed layout', () => {
     expect(((await message.json()) as { message: string }).message).toMatch(/^ENGINE_TIMEOUT /);
 
     // Back again, the core finds the requests past their deadline and carries none of them out.
-    const core = cluster.members.core;
+    const core = cluster.process('core');
     const seen = core.log.length;
     await cluster.restart('core');
     await waitFor(
