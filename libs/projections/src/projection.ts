@@ -23,6 +23,24 @@ export interface Projection<V extends ViewName = ViewName> {
   apply(current: StoredViewDocument<V> | undefined, event: StoredEvent): StoredViewDocument<V> | undefined;
 }
 
+/**
+ * {@link Projection.apply}, with the document it returns frozen at its top level (the view store
+ * freezes what it holds when it writes it). Every runner applies events through this one. V8 gives
+ * documents that are frozen as they are made one hidden class per shape, shared by every document
+ * of the view; a document spread from an unfrozen one and frozen only when written got a class of
+ * its own (2,000 classes for 2,000 task documents), which cost memory and made every later spread
+ * and freeze of it several times slower (docs/benchmarks.md, "Projections").
+ */
+export function applyFrozen<V extends ViewName>(
+  projection: Projection<V>,
+  current: StoredViewDocument<V> | undefined,
+  event: StoredEvent,
+): StoredViewDocument<V> | undefined {
+  const next = projection.apply(current, event);
+  if (next !== undefined && next !== current && !next.removed) Object.freeze(next.document);
+  return next;
+}
+
 /** An event was inconsistent with the view (e.g. a change to a task the view never saw created). */
 export class ProjectionApplyError extends Error {
   constructor(projection: string, event: StoredEvent, reason: string) {

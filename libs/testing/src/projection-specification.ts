@@ -1,6 +1,13 @@
 import { deepStrictEqual, ok } from 'node:assert/strict';
 import type { StoredEvent } from '@eddy/eventstore';
-import type { Projection, StoredViewDocument, ViewDocuments, ViewName, ViewWrite } from '@eddy/projections';
+import {
+  applyFrozen,
+  type Projection,
+  type StoredViewDocument,
+  type ViewDocuments,
+  type ViewName,
+  type ViewWrite,
+} from '@eddy/projections';
 
 /** An event of a spec: its stream and revision are filled in when left out. */
 export interface SpecEvent {
@@ -69,7 +76,7 @@ export function applyEvents<V extends ViewName>(
   for (const event of events) {
     const id = projection.documentId(event);
     if (id === null) continue;
-    const next = projection.apply(view.get(id), event);
+    const next = applyFrozen(projection, view.get(id), event);
     if (next) view.set(id, next);
   }
   return view;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { projectionSpecification } from '@eddy/testing';
 import { taskCreated } from '../projection.fixtures.spec';
+import { tasksProjection } from '../tasks/tasks.projection';
 import { closedTasksProjection } from './closed-tasks.projection';
 
 const spec = projectionSpecification(closedTasksProjection);
@@ -21,6 +22,20 @@ describe('closed tasks projection', () => {
         version: 2,
       })
       .thenReplayGivesSameView();
+  });
+
+  it('holds an open task with every field the tasks view holds, and the closing fields', () => {
+    const created = taskCreated('t1', { payload: { amount: 5 } });
+    const open = spec.given().when(created).documents.get('t1')!;
+    const task = projectionSpecification(tasksProjection).given().when(created).documents.get('t1')!;
+    expect(open).toEqual({
+      ...task,
+      closedAs: null,
+      closedAt: null,
+      completedBy: null,
+      closedBy: null,
+      deleteReason: null,
+    });
   });
 
   it('keeps a completed task as it was, with who completed it and when', () => {

@@ -36,18 +36,32 @@ const NOT_CHANGES: ReadonlySet<string> = new Set([
   'tenantId',
 ]);
 
-/** The top-level fields whose values differ between two documents, with the new values. */
+/**
+ * The top-level fields whose values differ between two documents, with the new values: the fields
+ * of `previous` first, then those only `next` has. The projections carry unchanged values over, so
+ * most fields are the same object and need no deep comparison.
+ */
 function changedFields(previous: object, next: object): HistoryChange[] {
   const before = previous as Record<string, unknown>;
   const after = next as Record<string, unknown>;
   const changes: HistoryChange[] = [];
-  for (const field of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (NOT_CHANGES.has(field)) continue;
-    if (!jsonEquals(before[field] ?? null, after[field] ?? null)) {
-      changes.push({ field, value: after[field] ?? null });
-    }
+  for (const field of Object.keys(before)) addIfChanged(changes, field, before, after);
+  for (const field of Object.keys(after)) {
+    if (!Object.hasOwn(before, field)) addIfChanged(changes, field, before, after);
   }
   return changes;
+}
+
+function addIfChanged(
+  changes: HistoryChange[],
+  field: string,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): void {
+  if (NOT_CHANGES.has(field)) return;
+  const old = before[field] ?? null;
+  const now = after[field] ?? null;
+  if (old !== now && !jsonEquals(old, now)) changes.push({ field, value: now });
 }
 
 /** What a task event adds to the history beside the fields of the task it changed. */

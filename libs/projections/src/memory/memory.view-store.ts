@@ -22,7 +22,12 @@ import { MemorySearchIndex } from '../search/memory.search-index';
 import { type Ranked, selectRankedPage } from '../search/ranked-page';
 import { parseSearch, type SearchQuery } from '../search/search-query';
 import { resolveSearchSettings, type SearchSettings } from '../search/search-settings';
-import { documentSearchTerms, isSearchedView, type SearchedView } from '../search/search-terms';
+import {
+  documentSearchTerms,
+  isSearchedView,
+  sameSearchedFields,
+  type SearchedView,
+} from '../search/search-terms';
 import {
   canReadSavedFilter,
   compareSavedFilters,
@@ -576,7 +581,7 @@ export class MemoryViewStore implements ViewStore {
       const previousDocument = previous && !previous.removed ? previous.document : undefined;
       if (write.kind === 'upsert') {
         const next = deepFreeze(write.document);
-        reindex(copy, write.id, previousDocument, next, this.searchSettings);
+        reindex(copy, write.id, indexedOnly(copy.view, previousDocument), next, this.searchSettings);
         copy.docs.set(write.id, { id: write.id, removed: false, document: next });
         if (isLive) {
           changes.push(
@@ -587,7 +592,7 @@ export class MemoryViewStore implements ViewStore {
           );
         }
       } else {
-        unindex(copy, write.id, previousDocument);
+        unindex(copy, write.id, indexedOnly(copy.view, previousDocument));
         copy.docs.set(write.id, {
           id: write.id,
           removed: true,
@@ -911,7 +916,16 @@ function principalKeys(view: ViewName, doc: unknown): string[] {
   return documentPrincipals(view, doc) ?? [];
 }
 
-/** Moves a document in the indexes. */
+/**
+ * The document when the view's indexes hold it, else undefined. The closed tasks view keeps the
+ * open tasks only so that their closing events find them; no query answers them, so they are not
+ * indexed (which spares the replay most of that view's index work).
+ */
+function indexedOnly(view: ViewName, doc: unknown): unknown {
+  return view === 'closed-tasks' && (doc as ClosedTaskView | undefined)?.closedAs === null ? undefined : doc;
+}
+
+/** Moves a document in the indexes; `previous` is what they hold for it now, if anything. */
 function reindex(
   copy: CopyState,
   id: string,
@@ -919,8 +933,18 @@ function reindex(
   next: unknown,
   search: SearchSettings,
 ): void {
+  if (indexedOnly(copy.view, next) === undefined) {
+    unindex(copy, id, previous);
+    return;
+  }
   copy.principals?.set(id, next, previous);
-  copy.search?.set(id, documentSearchTerms(copy.view as SearchedView, next, search));
+  // Most changes (a claim, a new priority) leave the searched fields as they were: keep their terms.
+  if (
+    copy.search &&
+    (previous === undefined || !sameSearchedFields(copy.view as SearchedView, previous, next))
+  ) {
+    copy.search.set(id, documentSearchTerms(copy.view as SearchedView, next, search));
+  }
   if (copy.view !== 'tasks') return;
   const before = previous === undefined ? [] : (previous as TaskView).correlations;
   const after = (next as TaskView).correlations;
@@ -971,10 +995,19 @@ function removeFrom(map: Map<string, Set<string>>, key: string, item: string): v
   if (set.size === 0) map.delete(key);
 }
 
+/**
+ * Freezes a document and what it holds. What is frozen already was frozen with a document written
+ * before (projections carry unchanged parts over), so the walk stops there: a write costs what it
+ * changed, not the size of the document.
+ */
 function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
+  } else {
+    const object = value as Record<string, unknown>;
+    for (const key of Object.keys(object)) deepFreeze(object[key]);
   }
   return value;
 }

@@ -56,4 +56,51 @@ describe('memory view store indexes', () => {
       (task.payload.a as { b: number }).b = 2;
     }).toThrow(TypeError);
   });
+
+  it('finds a task by its words after changes that keep them, and by its new words after a rename', async () => {
+    const store = new MemoryViewStore();
+    const first = aTask('t1', { name: 'Approve invoice' });
+    await store.commit(live, { writes: [{ kind: 'upsert', id: 't1', document: first }], checkpoint: 1 });
+    // A claim keeps the searched fields: the terms stay.
+    const claimed = { ...first, assignee: 'carl', version: 1 };
+    await store.commit(live, { writes: [{ kind: 'upsert', id: 't1', document: claimed }], checkpoint: 2 });
+    const found = await store.findTasks({ viewer: clerk, filter: { search: 'invoice' } });
+    expect(found.nodes.map((t) => [t.id, t.assignee])).toEqual([['t1', 'carl']]);
+    const renamed = { ...claimed, name: 'Pay supplier', version: 2 };
+    await store.commit(live, { writes: [{ kind: 'upsert', id: 't1', document: renamed }], checkpoint: 3 });
+    expect((await store.findTasks({ viewer: clerk, filter: { search: 'invoice' } })).totalCount).toBe(0);
+    expect((await store.findTasks({ viewer: clerk, filter: { search: 'supplier' } })).totalCount).toBe(1);
+  });
+
+  it('answers closed tasks only once they closed: the open ones it holds are not indexed', async () => {
+    const store = new MemoryViewStore();
+    const closed = { view: 'closed-tasks' as const, copy: LIVE_COPY };
+    const open = {
+      ...aTask('t1', { name: 'Approve invoice' }),
+      closedAs: null,
+      closedAt: null,
+      completedBy: null,
+      closedBy: null,
+      deleteReason: null,
+    };
+    await store.commit(closed, { writes: [{ kind: 'upsert', id: 't1', document: open }], checkpoint: 1 });
+    expect((await store.findClosedTasks({ viewer: clerk })).totalCount).toBe(0);
+    expect(
+      (await store.findClosedTasks({ viewer: clerk, filter: { task: { search: 'invoice' } } })).totalCount,
+    ).toBe(0);
+    const done = {
+      ...open,
+      closedAs: 'COMPLETED' as const,
+      closedAt: '2026-03-01T09:00:00.000Z',
+      completedBy: 'carl',
+      version: 1,
+    };
+    await store.commit(closed, { writes: [{ kind: 'upsert', id: 't1', document: done }], checkpoint: 2 });
+    expect((await store.findClosedTasks({ viewer: clerk })).nodes.map((t) => t.completedBy)).toEqual([
+      'carl',
+    ]);
+    expect(
+      (await store.findClosedTasks({ viewer: clerk, filter: { task: { search: 'invoice' } } })).totalCount,
+    ).toBe(1);
+  });
 });

@@ -12,7 +12,7 @@ import {
   type TraceOrigin,
   withCorrelationId,
 } from '@eddy/observability';
-import type { Projection } from '../projection';
+import { applyFrozen, type Projection } from '../projection';
 import {
   LIVE_COPY,
   type StoredViewDocument,
@@ -228,7 +228,7 @@ export class ProjectionWorker<V extends ViewName = ViewName> {
       if (id !== null) {
         try {
           const current = working.has(id) ? working.get(id) : loaded.get(id);
-          const next = this.projection.apply(current, event);
+          const next = applyFrozen(this.projection, current, event);
           if (next !== current) {
             working.set(id, next);
             changed.add(id);

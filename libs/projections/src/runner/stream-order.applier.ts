@@ -1,7 +1,7 @@
 import { upcastEvent } from '@eddy/contracts';
 import type { StoredEvent } from '@eddy/eventstore';
 import type { TraceOrigin } from '@eddy/observability';
-import type { Projection } from '../projection';
+import { applyFrozen, type Projection } from '../projection';
 import {
   LIVE_COPY,
   type StoredViewDocument,
@@ -79,7 +79,7 @@ export class StreamOrderApplier {
     const lastChange = new Map<string, number>();
     for (const { event, id } of concerned) {
       const current = working.has(id) ? working.get(id) : loaded.get(id);
-      const next = projection.apply(current, event);
+      const next = applyFrozen(projection, current, event);
       if (next !== current) {
         working.set(id, next);
         lastChange.set(id, event.position);

@@ -122,6 +122,25 @@ export function dataEntrySearchTerms(entry: DataEntryView, settings: SearchSetti
   ]);
 }
 
+const TASK_SEARCHED_FIELDS = ['name', 'businessKey', 'description', 'payload'] as const;
+/** The fields the terms of a document are made of (with the search settings). */
+const SEARCHED_FIELDS: Record<SearchedView, readonly string[]> = {
+  tasks: TASK_SEARCHED_FIELDS,
+  'closed-tasks': TASK_SEARCHED_FIELDS,
+  'data-entries': ['name', 'entryId', 'description', 'payload'],
+};
+
+/**
+ * True when two documents of a searched view have the same searched fields, so the same terms.
+ * The payload is compared by reference: the projections carry it over unchanged, and a payload that
+ * was replaced by an equal one only costs new terms.
+ */
+export function sameSearchedFields(view: SearchedView, a: unknown, b: unknown): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  return SEARCHED_FIELDS[view].every((field) => x[field] === y[field]);
+}
+
 /** The views that are searched. */
 export type SearchedView = Extract<ViewName, 'tasks' | 'data-entries' | 'closed-tasks'>;
 

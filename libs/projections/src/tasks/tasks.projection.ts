@@ -56,6 +56,66 @@ export function taskViewOf(attributes: TaskAttributes, version: number, position
   };
 }
 
+/** What {@link changesOf} answers for an event that closes the task. */
+const CLOSES = 'closes';
+const NO_CHANGES: Partial<TaskView> = Object.freeze({});
+
+/**
+ * A pending completion belonged to the previous assignee: it ends when the assignee changes, as in
+ * the task decider's state.
+ */
+function reassigned(task: TaskView, assignee: string | null): Partial<TaskView> {
+  return assignee === task.assignee ? NO_CHANGES : { assignee, toBeCompleted: false };
+}
+
+/**
+ * The fields an event of an open task changes (module functions, not closures made per event: this
+ * runs for every task event of a replay, three times with the closed tasks and history views).
+ */
+function changesOf(
+  task: TaskView,
+  event: Exclude<TaskEvent, { type: 'TaskCreated' }>,
+): Partial<TaskView> | typeof CLOSES {
+  switch (event.type) {
+    case 'TaskAssigned':
+      return reassigned(task, event.data.assignee);
+    case 'TaskAttributesUpdated': {
+      const changes = event.data.changes;
+      const next: Partial<TaskView> = {};
+      for (const key of Object.keys(changes) as (keyof typeof changes)[]) {
+        if (changes[key] !== undefined) (next as Record<string, unknown>)[key] = changes[key];
+      }
+      return next;
+    }
+    case 'TaskCandidateUsersChanged':
+      return { candidateUsers: [...event.data.candidateUsers] };
+    case 'TaskCandidateGroupsChanged':
+      return { candidateGroups: [...event.data.candidateGroups] };
+    case 'TaskCompleted':
+    case 'TaskDeleted':
+      return CLOSES;
+    case 'TaskClaimed':
+      return reassigned(task, event.data.assignee);
+    case 'TaskUnclaimed':
+      return reassigned(task, null);
+    case 'TaskToBeCompleted':
+      return { toBeCompleted: true };
+    case 'TaskDeferred':
+      return { followUpDate: event.data.followUpDate };
+    case 'TaskUndeferred':
+      return { followUpDate: null };
+    case 'TaskDelegated':
+      return reassigned(task, event.data.assignee);
+    case 'TaskEdited':
+      return event.data.changes;
+    case 'TaskCommentAdded':
+      // The task's fields stay; its revision moves, so that its subscribers are told of the comment.
+      return NO_CHANGES;
+    default:
+      return assertNever(event, 'task event');
+  }
+}
+
 /**
  * The open tasks. A completed or deleted task leaves the view (a tombstone keeps its revision, so
  * a late event cannot bring it back).
@@ -70,59 +130,24 @@ export const tasksProjection: Projection<'tasks'> = {
   apply(current: Stored | undefined, stored: StoredEvent): Stored | undefined {
     if (storedVersion(current) >= stored.revision) return current;
     const event = stored as unknown as TaskEvent;
-    const at = { version: stored.revision, position: stored.position };
     if (event.type === 'TaskCreated') {
-      return { id: event.data.id, removed: false, document: taskViewOf(event.data, at.version, at.position) };
+      return {
+        id: event.data.id,
+        removed: false,
+        document: taskViewOf(event.data, stored.revision, stored.position),
+      };
     }
     if (!current) throw new ProjectionApplyError('tasks', stored, `task ${event.data.id} was never created`);
     if (current.removed) return current; // a closed task takes no more changes
     const task = current.document;
-    const update = (changes: Partial<TaskView>): Stored => ({
+    const changes = changesOf(task, event);
+    if (changes === CLOSES) {
+      return { id: task.id, removed: true, version: stored.revision, position: stored.position };
+    }
+    return {
       id: task.id,
       removed: false,
-      document: { ...task, ...changes, ...at },
-    });
-    // A pending completion belonged to the previous assignee: it ends when the assignee changes,
-    // as in the task decider's state.
-    const reassign = (assignee: string | null): Stored =>
-      assignee === task.assignee ? update({}) : update({ assignee, toBeCompleted: false });
-    switch (event.type) {
-      case 'TaskAssigned':
-        return reassign(event.data.assignee);
-      case 'TaskAttributesUpdated': {
-        const changes = event.data.changes;
-        const next: Partial<TaskView> = {};
-        for (const key of Object.keys(changes) as (keyof typeof changes)[]) {
-          if (changes[key] !== undefined) (next as Record<string, unknown>)[key] = changes[key];
-        }
-        return update(next);
-      }
-      case 'TaskCandidateUsersChanged':
-        return update({ candidateUsers: [...event.data.candidateUsers] });
-      case 'TaskCandidateGroupsChanged':
-        return update({ candidateGroups: [...event.data.candidateGroups] });
-      case 'TaskCompleted':
-      case 'TaskDeleted':
-        return { id: task.id, removed: true, ...at };
-      case 'TaskClaimed':
-        return reassign(event.data.assignee);
-      case 'TaskUnclaimed':
-        return reassign(null);
-      case 'TaskToBeCompleted':
-        return update({ toBeCompleted: true });
-      case 'TaskDeferred':
-        return update({ followUpDate: event.data.followUpDate });
-      case 'TaskUndeferred':
-        return update({ followUpDate: null });
-      case 'TaskDelegated':
-        return reassign(event.data.assignee);
-      case 'TaskEdited':
-        return update({ ...event.data.changes });
-      case 'TaskCommentAdded':
-        // The task's fields stay; its revision moves, so that its subscribers are told of the comment.
-        return update({});
-      default:
-        return assertNever(event, 'task event');
-    }
+      document: { ...task, ...changes, version: stored.revision, position: stored.position },
+    };
   },
 };
