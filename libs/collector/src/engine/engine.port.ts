@@ -75,6 +75,13 @@ export interface StartProcessInstanceRequest {
   requestId?: string;
 }
 
+/**
+ * How long a start is remembered by its `requestId` (the embedded engine), and how long the collector keeps
+ * the answers it gave to engine requests across roles: one week, so that a request delivered again within
+ * it starts nothing, whether or not its answer was kept.
+ */
+export const START_REQUEST_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
 export interface StartedProcessInstance {
   instanceId: string;
   definitionId: string;

@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { START_REQUEST_RETENTION_MS } from '@eddy/collector';
 import type { EngineReply } from './engine-request';
 
-/** How long an answer is kept for a redelivery of its request. */
-const KEPT_MS = 7 * 24 * 60 * 60 * 1000;
+/** How long an answer is kept for a redelivery of its request: as long as the engine remembers a start. */
+const KEPT_MS = START_REQUEST_RETENTION_MS;
 
 /**
  * The answers the collector gave to engine requests, by request id, in a small SQLite file of the data

@@ -2,9 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { type EngineTransaction, type StartProcessInstanceRequest } from '../engine.port';
+import {
+  START_REQUEST_RETENTION_MS,
+  type EngineTransaction,
+  type StartProcessInstanceRequest,
+} from '../engine.port';
 import { EmbeddedProcessEngine } from './embedded.engine';
-import { START_REQUEST_RETENTION_MS } from './start-requests';
 import { runScriptProcess } from '@eddy/testing';
 
 const invoiceXml = readFileSync(join(__dirname, '../../../../../bpmn/invoice-approval.bpmn'), 'utf8');

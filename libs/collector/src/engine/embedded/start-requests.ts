@@ -1,12 +1,5 @@
-import { type StartedProcessInstance } from '../engine.port';
+import { START_REQUEST_RETENTION_MS, type StartedProcessInstance } from '../engine.port';
 import { type EmbeddedEngineStore, type StartRequestRecord } from './embedded-engine.store';
-
-/**
- * How long a start is remembered by its request id: as long as the collector keeps the answers it gave to
- * engine requests (`handled-requests.store.ts`), so that a request delivered again within that time starts
- * nothing, even when the collector died between the start and keeping its answer.
- */
-export const START_REQUEST_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 /**
  * The starts made for request ids (`StartProcessInstanceRequest.requestId`). A start's record is written
