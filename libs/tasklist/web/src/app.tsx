@@ -218,13 +218,8 @@ function Workspace({ settings, credentials, onTokenRenewed, signOutLabel, onSign
     const next = filterFormOf(saved.filter);
     if (apply(next)) setSort(saved.sort[0] ?? (searches(next) ? null : DEFAULT_SORT));
   };
-  const current = useMemo(() => {
-    try {
-      return { filter: taskFilterOf(form, {}), sort };
-    } catch {
-      return { filter: {}, sort };
-    }
-  }, [form, sort]);
+  // `form` only ever holds what `apply` accepted, so it always gives a filter.
+  const current = useMemo(() => ({ filter: taskFilterOf(form, {}), sort }), [form, sort]);
 
   // Each tab reads one page at a time (a new filter or sort starts again at its first page); one
   // subscription counts all three.
