@@ -35,20 +35,42 @@ interface ModelResult {
 /** How long an instance may stay without a new transaction before it counts as waiting. */
 const QUIET_MS = 1_500;
 
-// Every job type has a worker that completes it with no variables.
-const completeEveryJob = new Proxy({} as Record<string, ServiceTaskHandler>, {
-  get: () => () => ({}),
-  has: () => true,
-});
+/**
+ * The inputs of a scenario (`scenarios.json`): what a start gives and what the workers of a job type answer,
+ * chosen to take a model to its first user task (each with the reason why it leads there).
+ */
+interface Scenario {
+  why: string;
+  variables?: Record<string, unknown>;
+  /** Per job type: the variables the worker completes it with, or the BPMN error it throws. */
+  jobs?: Record<string, { complete: Record<string, unknown> } | { throwError: string }>;
+}
 
-async function measureModel(root: string, file: string): Promise<ModelResult> {
+/**
+ * Every job type has an in-process worker that completes it at once (with the scenario's variables for its
+ * type, or none), except the types whose scenario worker throws a BPMN error: those wait for the worker of
+ * {@link serveWaitingJobs}, as do task listeners' jobs (in-process handlers do not serve them).
+ */
+function workers(scenario: Scenario | undefined): Record<string, ServiceTaskHandler> {
+  const throws = (type: string) => 'throwError' in (scenario?.jobs?.[type] ?? {});
+  return new Proxy({} as Record<string, ServiceTaskHandler>, {
+    get: (_, type: string) => {
+      if (throws(type)) return undefined;
+      const answer = scenario?.jobs?.[type];
+      return () => (answer && 'complete' in answer ? answer.complete : {});
+    },
+    has: (_, type: string) => !throws(type),
+  });
+}
+
+async function measureModel(root: string, file: string, scenario?: Scenario): Promise<ModelResult> {
   const xml = readFileSync(file, 'utf8');
   const model = relative(root, file);
   const hasUserTasks = /<(\w+:)?userTask\b/.test(xml);
   const engine = await EmbeddedProcessEngine.open({
     dataDir: tmpdir(),
     inMemory: true,
-    serviceHandlers: completeEveryJob,
+    serviceHandlers: workers(scenario),
     serviceRetries: { maxAttempts: 1 },
   });
   const result: ModelResult = { model, status: 'deployed', problems: [], hasUserTasks };
@@ -76,10 +98,11 @@ async function measureModel(root: string, file: string): Promise<ModelResult> {
       return result;
     }
     result.outcome = 'not started';
-    const followed = follow(engine);
+    const followed = follow(engine, () => serveWaitingJobs(engine, instanceId, scenario));
     let instanceId: string | undefined;
     try {
-      instanceId = (await engine.startProcessInstance({ definitionKey })).instanceId;
+      instanceId = (await engine.startProcessInstance({ definitionKey, variables: scenario?.variables }))
+        .instanceId;
     } catch (error) {
       // A process without a none start event is started on Camunda by its message start event's message, or
       // by a broadcast of its signal start event's signal.
@@ -109,14 +132,55 @@ async function measureModel(root: string, file: string): Promise<ModelResult> {
   }
 }
 
-/** The first user task, end or incident of the instance; `waiting` when nothing happens for a while. */
-function follow(engine: EmbeddedProcessEngine) {
+/**
+ * The worker of the jobs that wait (task listeners' jobs, and the job types whose scenario worker throws a
+ * BPMN error), as a job worker of the process application would serve them through the job API: completes
+ * each waiting job, or throws the scenario's error. Resolves with how many it served.
+ */
+async function serveWaitingJobs(
+  engine: EmbeddedProcessEngine,
+  instanceId: string | undefined,
+  scenario: Scenario | undefined,
+): Promise<number> {
+  const rt = instanceId === undefined ? undefined : runtimeOf(engine, instanceId);
+  const waiting = Object.values(rt?.meta.jobs ?? {}).filter((job) => !job.incident);
+  let served = 0;
+  for (const type of new Set(waiting.map((job) => job.type))) {
+    const jobs = await engine.jobs.activate({
+      type,
+      worker: 'corpus',
+      timeoutMs: 60_000,
+      maxJobsToActivate: 100,
+      requestTimeoutMs: -1,
+    });
+    const answer = scenario?.jobs?.[type];
+    for (const job of jobs) {
+      if (answer && 'throwError' in answer)
+        await engine.jobs.throwError(job.jobKey, { errorCode: answer.throwError });
+      else await engine.jobs.complete(job.jobKey, answer?.complete ?? {});
+      served++;
+    }
+  }
+  return served;
+}
+
+/**
+ * The first user task, end or incident of the instance; `waiting` when nothing happens for a while and
+ * `serveJobs` served no waiting job.
+ */
+function follow(engine: EmbeddedProcessEngine, serveJobs: () => Promise<number>) {
   let settle: (value: { outcome: Outcome; detail?: string }) => void = () => undefined;
   const outcome = new Promise<{ outcome: Outcome; detail?: string }>((resolve) => (settle = resolve));
   let quiet: NodeJS.Timeout | undefined;
   const restartQuiet = () => {
     clearTimeout(quiet);
-    quiet = setTimeout(() => settle({ outcome: 'waiting' }), QUIET_MS);
+    quiet = setTimeout(() => {
+      serveJobs().then(
+        (served) => (served > 0 ? restartQuiet() : settle({ outcome: 'waiting' })),
+        (error: unknown) =>
+          settle({ outcome: 'incident', detail: `the job worker failed: ${String(error)}` }),
+      );
+    }, QUIET_MS);
   };
   restartQuiet();
   const unsubscribe = engine.onTransaction(async (tx: EngineTransaction) => {
@@ -170,9 +234,7 @@ interface PostponedApi {
  * measurement's look inside the engine, which has no port for it).
  */
 function waitsOf(engine: EmbeddedProcessEngine, instanceId: string): Wait[] {
-  const rt = (engine as unknown as { runtimes: { get(id: string): Runtime | undefined } }).runtimes.get(
-    instanceId,
-  );
+  const rt = runtimeOf(engine, instanceId);
   const execution = (rt?.engine as unknown as { execution?: { getPostponed(): PostponedApi[] } } | null)
     ?.execution;
   if (!rt || !execution) return [];
@@ -214,6 +276,13 @@ function waitsOf(engine: EmbeddedProcessEngine, instanceId: string): Wait[] {
   return waits;
 }
 
+/** An instance's runtime (a measurement's look inside the engine, which has no port for it). */
+function runtimeOf(engine: EmbeddedProcessEngine, instanceId: string): Runtime | undefined {
+  return (engine as unknown as { runtimes: { get(id: string): Runtime | undefined } }).runtimes.get(
+    instanceId,
+  );
+}
+
 function modelsBelow(folder: string): string[] {
   return readdirSync(folder, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.bpmn'))
@@ -232,16 +301,35 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   Logger.overrideLogger(false);
+  const scenarios = JSON.parse(readFileSync(join(__dirname, 'scenarios.json'), 'utf8')) as Record<
+    string,
+    Scenario
+  >;
   const results: ModelResult[] = [];
-  for (const file of modelsBelow(folder)) results.push(await measureModel(folder, file));
+  // A model with a scenario is measured twice: without inputs, and with the scenario's.
+  const withInputs = new Map<string, ModelResult>();
+  for (const file of modelsBelow(folder)) {
+    const result = await measureModel(folder, file);
+    results.push(result);
+    const scenario = scenarios[result.model];
+    if (scenario && result.status === 'deployed')
+      withInputs.set(result.model, await measureModel(folder, file, scenario));
+  }
+  const unknown = Object.keys(scenarios).filter((model) => !results.some((r) => r.model === model));
+  if (unknown.length > 0) console.error(`scenarios of models not in ${folder}: ${unknown.join(', ')}`);
   if (flag === '--json') {
-    console.log(JSON.stringify(results, null, 2));
+    console.log(JSON.stringify({ results, withScenarioInputs: [...withInputs.values()] }, null, 2));
     return;
   }
   for (const r of results) {
     const how = r.status === 'deployed' ? `${r.outcome}${r.detail ? ` (${r.detail})` : ''}` : '';
     console.log(`${r.status.padEnd(8)} ${r.model}${how ? `: ${how}` : ''}`);
     for (const problem of r.problems) console.log(`         - ${problem}`);
+    const given = withInputs.get(r.model);
+    if (given)
+      console.log(
+        `         with the scenario's inputs: ${given.outcome}${given.detail ? ` (${given.detail})` : ''}`,
+      );
   }
   const deployed = results.filter((r) => r.status === 'deployed');
   // How many refused models each reason stands in the way of (a model counts once per reason).
@@ -266,6 +354,12 @@ async function main(): Promise<void> {
       `${results.filter((r) => r.status === 'broken').length} broken; ` +
       `${withTasks.length} with user tasks, ${reaching.length} reach one (${percent(reaching.length, withTasks.length)}), ` +
       `${waitingAsOnCamunda.length} more wait before it as on Camunda`,
+  );
+  const reachingWithInputs = withTasks.filter(
+    (r) => (withInputs.get(r.model) ?? r).outcome === 'user task',
+  ).length;
+  console.log(
+    `with the inputs of scripts/corpus/scenarios.json (${withInputs.size} models): ${reachingWithInputs} of ${withTasks.length} reach a user task (${percent(reachingWithInputs, withTasks.length)})`,
   );
 }
 
