@@ -159,7 +159,7 @@ describe('traces in the single node', () => {
     const started = await gql<{ startProcess: { processInstanceId: string } }>(
       url,
       carol,
-      `mutation($v: JSON) { startProcess(processDefinitionKey: "invoice-approval", variables: $v) { processInstanceId } }`,
+      `mutation start($v: JSON) { startProcess(processDefinitionKey: "invoice-approval", variables: $v) { processInstanceId } }`,
       { v: { invoiceNumber: 'INV-10', supplier: 'ACME', amount: 90, submitter: 'carol' } },
       { traceparent: caller('d'.repeat(16), 'c'.repeat(32)) },
     );
@@ -177,7 +177,13 @@ describe('traces in the single node', () => {
     const graphqlRequest = spans().find(
       (s) => s.spanContext().traceId === 'c'.repeat(32) && s.parentSpanContext?.spanId === 'd'.repeat(16),
     );
-    expect(graphqlRequest?.name).toMatch(/^POST/);
-    expect(graphqlRequest?.attributes['url.path']).toBe('/graphql');
+    // The request's span, named after the GraphQL operation it carried.
+    expect(graphqlRequest?.name).toBe('mutation start');
+    expect(graphqlRequest?.attributes).toMatchObject({
+      'url.path': '/graphql',
+      'http.request.method': 'POST',
+      'graphql.operation.type': 'mutation',
+      'graphql.operation.name': 'start',
+    });
   });
 });

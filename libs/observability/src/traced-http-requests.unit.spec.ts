@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import express from 'express';
-import { traceHttpRequests } from './traced-http-requests';
+import { nameHttpRequestSpan, traceHttpRequests } from './traced-http-requests';
 import { startTracing, stopTracing, traceOriginOf, withSpan } from './tracing';
 
 const TRACE_ID = 'a'.repeat(32);
@@ -32,6 +32,12 @@ async function serve(): Promise<string> {
   });
   app.get('/health/ready', (_req, res) => void res.json({ origin: traceOriginOf() ?? null }));
   app.get('/broken', (_req, res) => void res.status(503).json({}));
+  app.post('/graphql', async (_req, res) => {
+    await withSpan('resolve', {}, async () =>
+      nameHttpRequestSpan('mutation claim', { 'graphql.operation.type': 'mutation' }),
+    );
+    res.json({});
+  });
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server!.once('listening', resolve));
   return `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
@@ -108,5 +114,21 @@ describe('traceHttpRequests', () => {
     await stopTracing();
     const off = await post(`${url}/api/things/t-4`, { traceparent: CALLER });
     expect(await off.json()).toEqual({ length: TEXT.length });
+  });
+
+  it('lets the handler name the request span after what the request carried, also from inside its own spans', async () => {
+    const exporter = new InMemorySpanExporter();
+    startTracing({ serviceName: 'eddy-test' }, exporter);
+    const url = await serve();
+    expect((await post(`${url}/graphql`)).status).toBe(200);
+    const [resolve, request] = exporter.getFinishedSpans();
+    expect(resolve.name).toBe('resolve');
+    expect(request.name).toBe('mutation claim');
+    expect(request.attributes).toMatchObject({
+      'graphql.operation.type': 'mutation',
+      'http.route': '/graphql',
+    });
+    nameHttpRequestSpan('outside any request');
+    expect(exporter.getFinishedSpans()).toHaveLength(2);
   });
 });
