@@ -5,7 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { collectDefaultMetrics } from 'prom-client';
-import { metricsRegistry } from '@eddy/observability';
+import { metricsRegistry, traceHttpRequests } from '@eddy/observability';
 import { AppModule, type AppOverrides } from './app.module';
 import type { EddyConfig } from './config/eddy.config';
 
@@ -46,6 +46,9 @@ function requireJsonContentType(req: Request, res: Response, next: NextFunction)
   });
 }
 
+/** The probes' and the scraper's requests: a span each would only bury the traces of the work. */
+const UNTRACED_PATHS = ['/health', '/metrics'];
+
 /** Creates the application (not yet listening), configured from `config`. */
 export async function createApp(config: EddyConfig, overrides: AppOverrides = {}): Promise<INestApplication> {
   if (!defaultMetricsCollected) {
@@ -61,6 +64,8 @@ export async function createApp(config: EddyConfig, overrides: AppOverrides = {}
     logger: false,
   });
   app.useLogger(app.get(Logger));
+  // First: every request (controllers and GraphQL) is a span, continuing an incoming traceparent.
+  app.use(traceHttpRequests({ untracedPaths: UNTRACED_PATHS }));
   app.useBodyParser('json', { limit: config.http.maxBodyBytes });
   app.use(bodyErrors);
   app.use(JSON_APIS, requireJsonContentType);

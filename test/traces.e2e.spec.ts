@@ -14,7 +14,8 @@ import { gql, SubscriptionRecorder, wsClient } from './helpers/graphql';
  * One process with every role (the embedded engine, in-process projections, the tasklist), traced into an
  * in-memory exporter: a claim made through GraphQL is one trace from its command through the view write
  * and the push to a subscriber, and through the engine client's call into the engine, the transaction
- * the engine made of it and the collector's command.
+ * the engine made of it and the collector's command; an HTTP request that carries a `traceparent` is part of
+ * its caller's trace.
  */
 
 interface TaskChange {
@@ -115,5 +116,74 @@ describe('traces in the single node', () => {
       list.dispose();
       await client.dispose();
     }
+  });
+
+  it("continues the caller's trace of a request to the command API and of a GraphQL process start", async () => {
+    const caller = (spanId: string, traceId: string) => `00-${traceId}-${spanId}-01`;
+    const spans = () => exporter.getFinishedSpans();
+    const reported = await fetch(`${url}/api/commands`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-user': 'billing-app',
+        'x-groups': 'process-applications',
+        traceparent: caller('b'.repeat(16), 'a'.repeat(32)),
+      },
+      body: JSON.stringify({
+        commands: [
+          {
+            type: 'CreateOrUpdateDataEntry',
+            commandId: 'traced-inv-1',
+            data: {
+              entryType: 'invoice',
+              entryId: 'TRACED-1',
+              type: 'Invoice',
+              name: 'Invoice TRACED-1',
+              applicationName: 'billing',
+            },
+          },
+        ],
+      }),
+    });
+    expect(reported.status).toBe(200);
+    const command = await waitFor(() => {
+      const found = spans().find((s) => s.name === 'command CreateOrUpdateDataEntry');
+      expect(found).toBeDefined();
+      return found!;
+    });
+    const request = spans().find((s) => s.spanContext().spanId === command.parentSpanContext?.spanId)!;
+    expect(request.name).toBe('POST /api/commands');
+    expect(request.spanContext().traceId).toBe('a'.repeat(32));
+    expect(request.parentSpanContext?.spanId).toBe('b'.repeat(16));
+
+    const started = await gql<{ startProcess: { processInstanceId: string } }>(
+      url,
+      carol,
+      `mutation start($v: JSON) { startProcess(processDefinitionKey: "invoice-approval", variables: $v) { processInstanceId } }`,
+      { v: { invoiceNumber: 'INV-10', supplier: 'ACME', amount: 90, submitter: 'carol' } },
+      { traceparent: caller('d'.repeat(16), 'c'.repeat(32)) },
+    );
+    expect(started.errors).toBeUndefined();
+    const instanceId = started.data!.startProcess.processInstanceId;
+    // The engine's first transaction of the instance and the collector's commands for it are in the caller's trace.
+    const collect = await waitFor(() => {
+      const found = spans().find(
+        (s) => s.name === 'collect transaction' && s.attributes['eddy.process_instance_id'] === instanceId,
+      );
+      expect(found).toBeDefined();
+      return found!;
+    });
+    expect(collect.spanContext().traceId).toBe('c'.repeat(32));
+    const graphqlRequest = spans().find(
+      (s) => s.spanContext().traceId === 'c'.repeat(32) && s.parentSpanContext?.spanId === 'd'.repeat(16),
+    );
+    // The request's span, named after the GraphQL operation it carried.
+    expect(graphqlRequest?.name).toBe('mutation start');
+    expect(graphqlRequest?.attributes).toMatchObject({
+      'url.path': '/graphql',
+      'http.request.method': 'POST',
+      'graphql.operation.type': 'mutation',
+      'graphql.operation.name': 'start',
+    });
   });
 });

@@ -11,12 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { SubscriptionRecorder, wsClient } from './helpers/graphql';
+import { gql, SubscriptionRecorder, wsClient } from './helpers/graphql';
 import { EddyProcess } from './support/eddy-process';
 
 // One command's trace across three processes: `core,relay` on PostgreSQL (with the command topic), a
 // `projector` reading the event topic, and an `api` whose live list learns of view changes from
-// MongoDB change streams; each exports its spans over OTLP/HTTP (JSON) to a receiver of this spec.
+// MongoDB change streams and which hands its users' commands to the core over the command topic; each
+// exports its spans over OTLP/HTTP (JSON) to a receiver of this spec.
 const postgres = requireServer('postgres');
 const mongo = mongoTestDatabases('eddy_traces');
 const { brokers, kafka, fresh: freshTopic } = kafkaTestTopics('eddy-traces');
@@ -125,7 +126,12 @@ describe('a trace across the core, the relay, Kafka, a projector and an api proc
       EDDY_ROLES: 'projector',
       EDDY_DATA_DIR: join(dir, 'projector'),
     });
-    api = new EddyProcess('api', { ...shared, EDDY_ROLES: 'api', EDDY_DATA_DIR: join(dir, 'api') });
+    api = new EddyProcess('api', {
+      ...shared,
+      EDDY_ROLES: 'api',
+      EDDY_DATA_DIR: join(dir, 'api'),
+      EDDY_KAFKA_COMMAND_TOPIC: commandTopic,
+    });
     // The core first: it creates the event store's tables.
     await core.start();
     await Promise.all([projector.start(), api.start()]);
@@ -235,5 +241,42 @@ describe('a trace across the core, the relay, Kafka, a projector and an api proc
       list.dispose();
       await clerk.dispose();
     }
+  });
+
+  it("continues the caller's trace of a GraphQL request on the api process through the command topic into the core", async () => {
+    // The caller's span, as a gateway or a browser's OpenTelemetry SDK would send it.
+    const traceId = randomUUID().replace(/-/g, '');
+    const callerSpan = randomUUID().replace(/-/g, '').slice(0, 16);
+    const claimed = await gql<{ claimTask: { id: string; assignee: string } }>(
+      api.url,
+      { id: 'carl', groups: ['clerks'] },
+      'mutation claim($id: ID!) { claimTask(id: $id) { id assignee } }',
+      { id: 'task-trace-2' },
+      { traceparent: `00-${traceId}-${callerSpan}-01`, tracestate: 'gateway=1' },
+    );
+    expect(claimed.errors).toBeUndefined();
+    expect(claimed.data?.claimTask).toEqual({ id: 'task-trace-2', assignee: 'carl' });
+
+    const names = ['mutation claim', `request ${commandTopic}`, 'command topic receive', 'command ClaimTask'];
+    const [request, handOver, receive, command] = await waitFor(
+      () => {
+        const spans = received.filter((s) => s.traceId === traceId);
+        const found = names.map((name) => spans.find((s) => s.name === name));
+        expect(found.every(Boolean)).toBe(true);
+        return found as ReceivedSpan[];
+      },
+      { timeout: 120_000, interval: 250 },
+    );
+    expect([request, handOver, receive, command].map((s) => s.service)).toEqual([
+      'eddy-api',
+      'eddy-api',
+      'eddy-core-relay',
+      'eddy-core-relay',
+    ]);
+    expect(request.parentSpanId).toBe(callerSpan);
+    expect(request.attributes).toMatchObject({ 'url.path': '/graphql', 'graphql.operation.name': 'claim' });
+    expect(handOver.parentSpanId).toBe(request.spanId);
+    expect(receive.parentSpanId).toBe(handOver.spanId);
+    expect(command.parentSpanId).toBe(receive.spanId);
   });
 });

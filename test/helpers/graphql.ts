@@ -7,10 +7,16 @@ export async function gql<T = Record<string, unknown>>(
   user: { id: string; groups: string[] },
   query: string,
   variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
 ): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }> {
   const response = await fetch(`${baseUrl}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-user': user.id, 'x-groups': user.groups.join(',') },
+    headers: {
+      'content-type': 'application/json',
+      'x-user': user.id,
+      'x-groups': user.groups.join(','),
+      ...headers,
+    },
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as { data?: T; errors?: { message: string }[] };

@@ -3,3 +3,4 @@ export * from './retry';
 export * from './correlation';
 export * from './tracing';
 export * from './traced-fetch';
+export * from './traced-http-requests';

@@ -5,10 +5,13 @@ import {
   SpanKind,
   SpanStatusCode,
   context,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
   propagation,
   ROOT_CONTEXT,
   trace,
 } from '@opentelemetry/api';
+import { parseTraceParent, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -41,6 +44,8 @@ export interface TracingSettings {
 
 export const CORRELATION_ATTRIBUTE = 'eddy.correlation_id';
 const TRACER_NAME = 'eddy';
+/** Reads and writes every carrier of this module: W3C trace context, OpenTelemetry's own parser. */
+const W3C = new W3CTraceContextPropagator();
 
 let provider: NodeTracerProvider | null = null;
 
@@ -82,9 +87,19 @@ export async function stopTracing(): Promise<void> {
   propagation.disable();
 }
 
+/**
+ * The headers of a request (an HTTP request's `IncomingHttpHeaders` are), of which a span reads the W3C trace
+ * context: the `traceparent` it continues and the vendors' `tracestate` it keeps.
+ */
+export type TraceHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
 export interface SpanOptions {
-  /** The W3C `traceparent` this span continues (from event metadata or a Kafka header). */
-  parent?: string;
+  /**
+   * The W3C `traceparent` this span continues (from event metadata or a Kafka header), or the trace context
+   * headers of a request. One that is not W3C trace context is ignored: the span starts a new trace (or is a
+   * child of the active span).
+   */
+  parent?: string | TraceHeaders;
   /** The correlation id of the event metadata: on the span and on every log line inside it. */
   correlationId?: string;
   kind?: 'internal' | 'server' | 'client' | 'producer' | 'consumer';
@@ -147,7 +162,7 @@ export function traceparentOf(span?: Span): string | undefined {
   const active = span ? trace.setSpan(context.active(), span) : context.active();
   if (!trace.getSpan(active)) return undefined;
   const carrier: Record<string, string> = {};
-  propagation.inject(active, carrier);
+  W3C.inject(active, carrier, defaultTextMapSetter);
   return carrier.traceparent;
 }
 
@@ -168,11 +183,9 @@ export function traceOriginOf(span?: Span, correlationId = currentCorrelationId(
   return correlationId === undefined ? { traceparent } : { traceparent, correlationId };
 }
 
-const TRACEPARENT = /^(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
-
 /** Whether `value` is a W3C `traceparent` (`00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`). */
 export function isTraceparent(value: string): boolean {
-  return TRACEPARENT.test(value);
+  return parseTraceParent(value) !== null;
 }
 
 /**
@@ -206,7 +219,8 @@ function startSpanIn(parent: Context, name: string, options: SpanOptions): Span 
     .startSpan(name, { kind: KINDS[options.kind ?? 'internal'], attributes }, parent);
 }
 
-function parentContext(traceparent: string | undefined): Context {
-  if (traceparent === undefined) return context.active();
-  return propagation.extract(context.active(), { traceparent });
+function parentContext(parent: string | TraceHeaders | undefined): Context {
+  if (parent === undefined) return context.active();
+  const headers = typeof parent === 'string' ? { traceparent: parent } : parent;
+  return W3C.extract(context.active(), headers, defaultTextMapGetter);
 }

@@ -13,6 +13,7 @@ import { FormCatalog } from './forms/form-catalog';
 import { FormQueryResolver } from './forms/form.resolver';
 import { HISTORY_RESOLVERS } from './history/history.resolvers';
 import { LiveListsService } from './live/live-lists.service';
+import { operationSpanPlugin } from './observability/operation-span.plugin';
 import { operationLatencyPlugin } from './observability/tasklist.metrics';
 import { QueryLimits } from './protection/query-limits';
 import {
@@ -128,6 +129,7 @@ export class TasklistModule {
           limits.apolloPlugin(),
           ApolloServerPluginCacheControlDisabled(),
           operationLatencyPlugin(),
+          operationSpanPlugin(),
           // A browser's GET of the path gets the GraphQL explorer.
           graphqlExplorerPlugin(),
           // On shutdown, graphql-ws connections are closed with 1001 before the HTTP server drains.

@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { startTracing, stopTracing, traceparentOf } from '@eddy/observability';
 import {
   EngineClosingError,
   EngineRequestsHandler,
@@ -53,6 +55,7 @@ const request = (
   value: unknown,
   requestId = 'r-1',
   deadline = Date.now() + 60_000,
+  headers: Record<string, string> = {},
 ): ReceivedEngineRequest => ({
   topic: 'engine-requests',
   partition: 0,
@@ -62,6 +65,7 @@ const request = (
     'eddy-request-id': requestId,
     'eddy-reply-to': 'api-1',
     'eddy-reply-deadline': String(deadline),
+    ...headers,
   },
 });
 const start = { kind: 'startProcessInstance', request: { definitionKey: 'handover', startUserId: 'carl' } };
@@ -177,5 +181,39 @@ describe('EngineRequestsHandler', () => {
     await expect(handler.handle(request(start))).rejects.toThrow(EngineClosingError);
     expect(publisher.sent).toEqual([]);
     expect(store.answered('r-1')).toBeNull();
+  });
+
+  it("calls the engine in a span that continues the requester's traceparent, and a malformed one starts a new trace", async () => {
+    const exporter = new InMemorySpanExporter();
+    startTracing({ serviceName: 'eddy-test' }, exporter);
+    try {
+      const seen: (string | undefined)[] = [];
+      const { engine } = countingEngine();
+      const traced: EngineRequests = {
+        ...engine,
+        correlateMessage: async (r) => (seen.push(traceparentOf()), engine.correlateMessage(r)),
+      };
+      const publisher = recordingPublisher();
+      const handler = new EngineRequestsHandler(traced, publisher, store, 'replies', silentLog);
+      const message = { kind: 'correlateMessage', request: { name: 'paid', correlationKey: 'o-1' } };
+      const requester = `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`;
+      await handler.handle(request(message, 'm-1', undefined, { traceparent: requester }));
+      await handler.handle(request(message, 'm-2', undefined, { traceparent: 'not-w3c' }));
+      const [receive, fresh] = exporter.getFinishedSpans();
+      expect(receive.name).toBe('engine request receive');
+      expect(receive.spanContext().traceId).toBe('a'.repeat(32));
+      expect(receive.parentSpanContext?.spanId).toBe('b'.repeat(16));
+      expect(receive.attributes['messaging.destination.name']).toBe('engine-requests');
+      expect(seen[0]).toBe(`00-${'a'.repeat(32)}-${receive.spanContext().spanId}-01`);
+      expect(fresh.parentSpanContext).toBeUndefined();
+      expect(fresh.spanContext().traceId).not.toBe('a'.repeat(32));
+      expect(seen[1]).toBe(`00-${fresh.spanContext().traceId}-${fresh.spanContext().spanId}-01`);
+      expect(publisher.sent.map((s) => s.value)).toEqual([
+        { ok: true, result: { instanceIds: ['instance-1'] } },
+        { ok: true, result: { instanceIds: ['instance-1'] } },
+      ]);
+    } finally {
+      await stopTracing();
+    }
   });
 });

@@ -1,12 +1,13 @@
 import type { EngineRequests } from '@eddy/collector/engine/engine.port';
 import { EngineError } from '@eddy/collector/engine/engine.errors';
-import { counter } from '@eddy/observability';
+import { counter, withSpan } from '@eddy/observability';
 import type { IHeaders } from 'kafkajs';
 import type { CommandTopicLog } from '../command-topic/command-topic.handler';
 import {
   publishReply,
   requestExpired,
   requestOrigin,
+  requestTraceparent,
   type ReplyPublisher,
 } from '../request-reply/request-headers';
 import { decodeEngineRequest, type EngineReply, type EngineRequest } from './engine-request';
@@ -37,6 +38,10 @@ const handledRequests = counter(
  * instance that waits; a redelivered request gets the kept answer and changes nothing. A request whose
  * requester stopped waiting (its deadline passed) is not carried out, and a message that cannot be read is
  * answered with `INVALID_ARGUMENT`; both are logged with a code.
+ *
+ * Each request is handled in the span `engine request receive` (tracing on), which continues the
+ * requester's trace (its `traceparent` header); the engine's call runs in it, so the engine's transaction,
+ * and the collector's commands for it, are part of that trace too.
  */
 export class EngineRequestsHandler {
   constructor(
@@ -47,7 +52,23 @@ export class EngineRequestsHandler {
     private readonly logger: CommandTopicLog,
   ) {}
 
-  async handle(message: ReceivedEngineRequest): Promise<void> {
+  handle(message: ReceivedEngineRequest): Promise<void> {
+    return withSpan(
+      'engine request receive',
+      {
+        parent: requestTraceparent(message.headers),
+        kind: 'consumer',
+        attributes: {
+          'messaging.destination.name': message.topic,
+          'messaging.destination.partition.id': String(message.partition),
+          'messaging.kafka.offset': message.offset,
+        },
+      },
+      () => this.process(message),
+    );
+  }
+
+  private async process(message: ReceivedEngineRequest): Promise<void> {
     const where = `${message.topic}[${message.partition}]@${message.offset}`;
     const origin = requestOrigin(message.headers);
     const requestId = origin?.requestId ?? where;

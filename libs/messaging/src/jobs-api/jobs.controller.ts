@@ -24,7 +24,7 @@ import {
 } from '@eddy/collector';
 import { payloadSchema } from '@eddy/contracts';
 import { counter } from '@eddy/observability';
-import { readRequestBody } from '../request-body';
+import { requestBodyOr400 } from '../request-body';
 
 /** Injection token of how deep a job's variables may nest (`EDDY_MAX_PAYLOAD_DEPTH`). */
 export const JOB_MAX_PAYLOAD_DEPTH = Symbol('JOB_MAX_PAYLOAD_DEPTH');
@@ -203,9 +203,9 @@ export class JobsController {
   }
 
   private parse<T>(action: string, schema: z.ZodType<T>, body: unknown, request: Request): T {
-    const read = readRequestBody(schema, body, this.maxPayloadDepth);
-    if (!read.ok) throw this.refuse(action, request, 400, 'INVALID_ARGUMENT', read.problem);
-    return read.data;
+    return requestBodyOr400(schema, body, this.maxPayloadDepth, {
+      exception: (problem) => this.refuse(action, request, 400, 'INVALID_ARGUMENT', problem),
+    });
   }
 
   private async call<T>(action: string, request: Request, run: () => Promise<T>): Promise<T> {

@@ -1,20 +1,11 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  HttpCode,
-  Inject,
-  Logger,
-  Post,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Logger, Post, UseGuards } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AuthGuard, CurrentIdentity, type Identity, RequirePermission } from '@eddy/auth';
 import { ENGINE_REQUESTS, type EngineRequests } from '@eddy/collector';
 import { payloadSchema } from '@eddy/contracts';
 import { counter } from '@eddy/observability';
-import { readRequestBody } from '../request-body';
+import { requestBodyOr400 } from '../request-body';
 import { engineHttpError } from './engine-http-errors';
 import { timeToLiveMs } from './time-to-live';
 
@@ -80,13 +71,16 @@ export class MessagesController {
     @Body() body: unknown,
     @CurrentIdentity() identity: Identity,
   ): Promise<MessageCorrelationBody> {
-    const parsed = readRequestBody(messageSchema, body, this.maxPayloadDepth);
-    if (!parsed.ok) {
-      messages.inc({ outcome: 'invalid' });
-      throw new BadRequestException(parsed.problem);
-    }
-    const { name, correlationKey, variables, timeToLive } = parsed.data;
-    const messageId = parsed.data.messageId ?? randomUUID();
+    const {
+      name,
+      correlationKey,
+      variables,
+      timeToLive,
+      messageId: given,
+    } = requestBodyOr400(messageSchema, body, this.maxPayloadDepth, {
+      counted: () => messages.inc({ outcome: 'invalid' }),
+    });
+    const messageId = given ?? randomUUID();
     try {
       const result = await this.engine.correlateMessage({
         name,

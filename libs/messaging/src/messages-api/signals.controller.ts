@@ -1,20 +1,11 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  HttpCode,
-  Inject,
-  Logger,
-  Post,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Logger, Post, UseGuards } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AuthGuard, CurrentIdentity, type Identity, RequirePermission } from '@eddy/auth';
 import { ENGINE_REQUESTS, type EngineRequests } from '@eddy/collector';
 import { payloadSchema } from '@eddy/contracts';
 import { counter } from '@eddy/observability';
-import { readRequestBody } from '../request-body';
+import { requestBodyOr400 } from '../request-body';
 import { engineHttpError } from './engine-http-errors';
 import { MESSAGE_MAX_PAYLOAD_DEPTH } from './messages.controller';
 
@@ -63,12 +54,9 @@ export class SignalsController {
     @Body() body: unknown,
     @CurrentIdentity() identity: Identity,
   ): Promise<SignalBroadcastBody> {
-    const parsed = readRequestBody(signalSchema, body, this.maxPayloadDepth);
-    if (!parsed.ok) {
-      signals.inc({ outcome: 'invalid' });
-      throw new BadRequestException(parsed.problem);
-    }
-    const { signalName, variables } = parsed.data;
+    const { signalName, variables } = requestBodyOr400(signalSchema, body, this.maxPayloadDepth, {
+      counted: () => signals.inc({ outcome: 'invalid' }),
+    });
     try {
       const { instanceIds } = await this.engine.broadcastSignal({ signalName, variables });
       signals.inc({ outcome: instanceIds.length > 0 ? 'reached' : 'unmatched' });

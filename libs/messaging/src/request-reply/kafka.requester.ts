@@ -1,5 +1,12 @@
 import { Logger } from '@nestjs/common';
-import { counter, retryWithBackoff, runDetached, traceparentOf, type Backoff } from '@eddy/observability';
+import {
+  counter,
+  retryWithBackoff,
+  runDetached,
+  traceparentOf,
+  withSpan,
+  type Backoff,
+} from '@eddy/observability';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Consumer, type IHeaders, type Producer } from 'kafkajs';
 import { DEFAULT_CONNECT_BACKOFF } from '../command-topic/command-topic.options';
@@ -76,8 +83,9 @@ interface Pending {
  * process (a new run has a new id), is dropped.
  *
  * Connects in the background with back-off; a request made before the replies consumer reads the topic
- * waits for it, within its own timeout. With tracing on, a request carries the W3C `traceparent` of the
- * span it is made in (header `traceparent`), so the process that handles it continues the trace. Log codes
+ * waits for it, within its own timeout. With tracing on, each request is the span `request <topic>` (kind
+ * client, from the send to the reply) in the trace it is made in, and carries that span's W3C `traceparent`
+ * (header `traceparent`), so the process that handles it continues the trace. Log codes
  * `REQUEST-0xx`.
  */
 export class KafkaRequester implements Requester {
@@ -165,6 +173,17 @@ export class KafkaRequester implements Requester {
   }
 
   request(request: OutgoingRequest): Promise<Buffer> {
+    return withSpan(
+      `request ${request.topic}`,
+      {
+        kind: 'client',
+        attributes: { 'messaging.destination.name': request.topic, 'eddy.request_id': request.requestId },
+      },
+      () => this.sendAndWait(request),
+    );
+  }
+
+  private sendAndWait(request: OutgoingRequest): Promise<Buffer> {
     const { timeoutMs } = this.options;
     if (this.pending.has(request.requestId)) {
       return Promise.reject(new Error(`request ${request.requestId} is already waiting for its reply`));

@@ -49,6 +49,14 @@ export function requestUserId(headers: IHeaders | undefined): string | null {
   return text(headers, REQUEST_HEADERS.userId);
 }
 
+/**
+ * The trace a request continues: its `traceparent` header (the requester's span), or undefined. Read as W3C
+ * trace context by the span that continues it; one that is not starts a new trace.
+ */
+export function requestTraceparent(headers: IHeaders | undefined): string | undefined {
+  return text(headers, REQUEST_HEADERS.traceparent) ?? undefined;
+}
+
 /** Whether the requester has stopped waiting: carrying the request out now would surprise its user. */
 export function requestExpired(origin: RequestOrigin | null, now = Date.now()): boolean {
   return origin?.deadline != null && now > origin.deadline;
