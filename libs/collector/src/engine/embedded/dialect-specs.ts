@@ -132,6 +132,8 @@ export interface DialectSpecs {
   signalThrows: Map<string, string>;
   /** The `creating` task listeners of user tasks, by user task id (`task-listeners.ts`). */
   taskListeners: Map<string, JobElementSpec[]>;
+  /** Terminate end events, by id (`terminate-end-events.ts`). */
+  terminateEnds: Set<string>;
   /** Ad-hoc sub-processes by id. */
   adHocSubProcesses: Map<string, AdHocSubProcessSpec>;
 }

@@ -37,6 +37,7 @@ import {
 import { type TransactionOutbox } from './transaction-outbox';
 import { type UserTasks } from './user-tasks';
 import { TaskListeners } from './task-listener.runtime';
+import { terminateScope } from './terminate-end-events';
 import {
   dropScope,
   propagateToScopes,
@@ -453,6 +454,13 @@ export class InstanceRuntimes {
             this.multiInstances.bodyCompleted(rt, api.id, api.executionId);
           else this.ioMappings.leave(rt, api.id, api.executionId);
         });
+        if (rt.definition.compiled.terminateEnds.has(api.id))
+          terminateScope(
+            rt,
+            api,
+            (task, reason) => this.userTasks.cancel(rt, task, reason),
+            (executionId) => this.endedExecutions.has(executionId),
+          );
         const open = meta.tasks[api.executionId];
         if (open && rt.completing?.executionId === api.executionId) {
           this.userTasks.close(rt, open);

@@ -29,6 +29,7 @@ import { type DialectSpecs, type ModdleElement, type SerializedElement } from '.
 import { checkFeelSyntax, isFeel } from './feel';
 import { extendInclusiveGatewayType } from './inclusive-gateways';
 import { readTaskListeners } from './task-listeners';
+import { isTerminateEndEvent, readTerminateEndEvent } from './terminate-end-events';
 import { executableProcessIds, readZeebeModdle, ZEEBE_MODDLE_OPTIONS } from './moddle-source';
 
 /** The raw (unevaluated) zeebe attributes of a user task: literals or FEEL expressions. */
@@ -334,6 +335,7 @@ export async function compileBpmn(
         }
         if (kind === 'bpmn:MessageEventDefinition')
           report(element, 'a message throw event needs a zeebe:taskDefinition type (it runs as a job)');
+        else if (isTerminateEndEvent(element)) readTerminateEndEvent(element, dialect.specs.terminateEnds);
         else if (!(kind === 'bpmn:ErrorEventDefinition' && element.type === 'bpmn:EndEvent') && kind)
           report(element, `${kind} is not supported here`);
         checkExtensions(element, COMMON_EXTENSIONS, report);
