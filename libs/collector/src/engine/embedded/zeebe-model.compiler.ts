@@ -29,6 +29,12 @@ import { type DialectSpecs, type ModdleElement, type SerializedElement } from '.
 import { checkFeelSyntax, isFeel } from './feel';
 import { extendInclusiveGatewayType } from './inclusive-gateways';
 import { readTaskListeners } from './task-listeners';
+import {
+  addExecutionListenerTasks,
+  checkExecutionListeners,
+  isListenerTask,
+  listenerJob,
+} from './execution-listeners';
 import { isTerminateEndEvent, readTerminateEndEvent } from './terminate-end-events';
 import { executableProcessIds, readZeebeModdle, ZEEBE_MODDLE_OPTIONS } from './moddle-source';
 
@@ -232,6 +238,7 @@ export async function compileBpmn(
   try {
     const moddleContext = await readZeebeModdle(xml, processId);
     addAdHocKeepers(moddleContext.rootElement.rootElements as never);
+    addExecutionListenerTasks(moddleContext as never);
     const parser = new Engine({
       moddleContext,
       moddleOptions: ZEEBE_MODDLE_OPTIONS,
@@ -295,6 +302,11 @@ export async function compileBpmn(
 
   for (const element of all) {
     if (PASSIVE_TYPES.has(element.type) || isAdHocKeeper(element)) continue;
+    if (isListenerTask(element)) {
+      readCommonDialect(element, dialect);
+      jobElements.set(element.id, listenerJob(element, jobOf(element)!));
+      continue;
+    }
     if (!SUPPORTED_TYPES.has(element.type)) {
       report(element, 'element type not supported by the embedded engine');
       continue;
@@ -433,6 +445,7 @@ export async function compileBpmn(
     checkFeel(flow, 'conditionExpression', body, report);
   }
 
+  checkExecutionListeners(process, all, context.getSequenceFlows(), report);
   finishAdHocSubProcesses(all, context.getSequenceFlows(), dialect.specs.adHocSubProcesses, report);
 
   if (problems.length > 0) throw unsupported(resourceName, problems);
@@ -501,6 +514,8 @@ function checkExtensions(element: SerializedElement, allowed: Set<string>, repor
     // Zeebe ignores extension elements of other namespaces (a migration tool's notes, Camunda 7's), and so
     // does the embedded engine.
     if (!ext.$type.startsWith('zeebe:')) continue;
+    // Read, for every element, by execution-listeners.ts.
+    if (ext.$type === 'zeebe:ExecutionListeners') continue;
     if (!allowed.has(ext.$type)) report(element, `extension ${ext.$type} is not supported here`);
   }
 }
