@@ -3,7 +3,7 @@
  * runtime parts that read what they compiled: types only, so that none of them imports another's code.
  */
 
-import { type JobElementSpec } from './jobs/job-elements';
+import { type TaskListenerSpecs } from './task-listeners';
 
 // Loose shapes of moddle-context-serializer's output: only what is read here.
 export interface ModdleElement {
@@ -130,8 +130,8 @@ export interface DialectSpecs {
   signalCatches: Map<string, string>;
   /** Signal throw and end events, by id -> the signal name they broadcast. */
   signalThrows: Map<string, string>;
-  /** The `creating` task listeners of user tasks, by user task id (`task-listeners.ts`). */
-  taskListeners: Map<string, JobElementSpec[]>;
+  /** The task listeners of user tasks by event, by user task id (`task-listeners.ts`). */
+  taskListeners: Map<string, TaskListenerSpecs>;
   /** Terminate end events, by id (`terminate-end-events.ts`). */
   terminateEnds: Set<string>;
   /** Ad-hoc sub-processes by id. */

@@ -388,7 +388,7 @@ export async function compileBpmn(
           extension(behaviour, 'zeebe:TaskListeners'),
           (reason) => report(element, reason),
         );
-        if (listeners.length > 0) dialect.specs.taskListeners.set(element.id, listeners);
+        if (listeners) dialect.specs.taskListeners.set(element.id, listeners);
         break;
       }
       case 'bpmn:ServiceTask':
