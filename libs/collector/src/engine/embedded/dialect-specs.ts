@@ -3,7 +3,7 @@
  * runtime parts that read what they compiled: types only, so that none of them imports another's code.
  */
 
-import { type TaskListenerSpecs } from './task-listeners';
+import { type JobElementSpec } from './jobs/job-elements';
 
 // Loose shapes of moddle-context-serializer's output: only what is read here.
 export interface ModdleElement {
@@ -110,6 +110,12 @@ export interface AdHocSubProcessSpec {
   /** Run by a job worker (`zeebe:taskDefinition` on it), which activates elements through its job result. */
   byJobWorker: boolean;
 }
+
+/** The lifecycle events of a user task whose listeners the embedded engine runs (`task-listeners.ts`). */
+export type TaskListenerEvent = 'creating' | 'assigning' | 'updating' | 'completing';
+
+/** A user task's listeners by event, each list in model order. */
+export type TaskListenerSpecs = Partial<Record<TaskListenerEvent, JobElementSpec[]>>;
 
 /** What the compiler reads of the dialect's elements beyond user, service and message elements. */
 export interface DialectSpecs {

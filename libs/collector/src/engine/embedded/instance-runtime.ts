@@ -37,7 +37,7 @@ import {
 import { type TransactionOutbox } from './transaction-outbox';
 import { type UserTasks } from './user-tasks';
 import { TaskListeners, type TaskListenerHost } from './task-listener.runtime';
-import { terminateScope } from './terminate-end-events';
+import { terminateScope } from './terminate-end-event.runtime';
 import {
   dropScope,
   propagateToScopes,

@@ -14,7 +14,7 @@ import {
 import { type JobCallback, type StoredJob } from './jobs/stored-job';
 import { type JobElementSpec } from './jobs/job-elements';
 import { resolveJobType } from './job-types';
-import { type TaskListenerEvent } from './task-listeners';
+import { type TaskListenerEvent } from './dialect-specs';
 
 /** An operation on an open task that its listeners let through. */
 export type ListenedOperation = Exclude<PendingTaskOperation, { event: 'creating' }>;

@@ -6,16 +6,16 @@
  * Their job results' `corrections` (assignee, candidates, dates, priority) change the task. `canceling`
  * listeners are refused, naming the element: the embedded engine cancels a task at once.
  */
-import { type ModdleElement } from './dialect-specs';
+import { type ModdleElement, type TaskListenerEvent, type TaskListenerSpecs } from './dialect-specs';
 import { jobTypeProblem } from './job-types';
-import { type JobElementSpec } from './jobs/job-elements';
 
 /** The lifecycle events whose listeners the embedded engine runs. */
-export const TASK_LISTENER_EVENTS = ['creating', 'assigning', 'updating', 'completing'] as const;
-export type TaskListenerEvent = (typeof TASK_LISTENER_EVENTS)[number];
-
-/** A user task's listeners by event, each list in model order. */
-export type TaskListenerSpecs = Partial<Record<TaskListenerEvent, JobElementSpec[]>>;
+export const TASK_LISTENER_EVENTS: readonly TaskListenerEvent[] = [
+  'creating',
+  'assigning',
+  'updating',
+  'completing',
+];
 
 /** The listeners of a user task, by event, as job specs named by the user task's id; null when it has none. */
 export function readTaskListeners(
