@@ -91,6 +91,34 @@ describe('embedded engine: execution listeners', () => {
     );
   });
 
+  it('runs the listeners of a sub-process around it, and a gateway start listener sets what its conditions read', async () => {
+    await t.engine.deploy({
+      xml: fixture('execution-listeners-scopes.bpmn'),
+      resourceName: 'execution-listeners-scopes.bpmn',
+    });
+    await t.engine.startProcessInstance({ definitionKey: 'execution-listeners-scopes' });
+    const subStart = await only('sub-start');
+    expect(subStart.elementId).toBe('handling');
+    await expect(t.engine.jobs.activate(activation('route', -1))).resolves.toEqual([]);
+    await t.engine.jobs.complete(subStart.jobKey);
+    const route = await only('route');
+    expect(route.elementId).toBe('route');
+    await t.engine.jobs.complete(route.jobKey, { express: true });
+
+    const express = await t.delivered.task('express');
+    await t.engine.completeTask(express.id);
+    const subEnd = await only('sub-end');
+    expect(subEnd.elementId).toBe('handling');
+    expect(t.delivered.events.some((e) => e.type === 'processInstance.finished')).toBe(false);
+    await t.engine.jobs.complete(subEnd.jobKey);
+    await t.delivered.until(
+      (e): e is Extract<EngineEvent, { type: 'processInstance.finished' }> =>
+        e.type === 'processInstance.finished',
+      'the instance finished',
+    );
+    expect(t.delivered.events.some((e) => 'task' in e && e.task.taskDefinitionKey === 'normal')).toBe(false);
+  });
+
   it('refuses listeners without a type, of other event types, twice, or where Camunda 8 allows none, naming the element', async () => {
     const refused = t.engine.deploy({
       xml: fixture('execution-listeners-refused.bpmn'),
