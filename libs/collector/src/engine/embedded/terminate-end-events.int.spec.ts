@@ -63,4 +63,36 @@ describe('embedded engine: terminate end events', () => {
       instanceIds: [],
     });
   });
+
+  it('in a multi-instance sub-process: ends the inner instance it is in only', async () => {
+    const other = readFileSync(
+      join(__dirname, 'fixtures', 'dialect', 'terminate-multi-instance.bpmn'),
+      'utf8',
+    );
+    await t.engine.deploy({ xml: other, resourceName: 'terminate-multi-instance.bpmn' });
+    await t.engine.startProcessInstance({
+      definitionKey: 'terminate-multi-instance',
+      variables: { items: [1, 2] },
+    });
+    const created = (elementId: string) =>
+      t.delivered.events.flatMap((e) =>
+        e.type === 'task.created' && e.task.taskDefinitionKey === elementId ? [e.task] : [],
+      );
+    await t.delivered.until(
+      (_e): _e is EngineEvent => created('note').length === 2 && created('check').length === 2,
+      'two inner instances',
+    );
+    const second = created('check')[1];
+    await t.engine.completeTask(second.id);
+
+    await t.delivered.until((e): e is EngineEvent => e.type === 'task.cancelled', 'a cancelled note');
+    const cancelledNotes = t.delivered.events.filter(
+      (e) => e.type === 'task.cancelled' && e.task.taskDefinitionKey === 'note',
+    );
+    expect(cancelledNotes).toHaveLength(1);
+    expect(cancelledNotes[0]).toMatchObject({ task: { id: created('note')[1].id }, reason: 'boundaryEvent' });
+    expect(
+      t.delivered.events.some((e) => e.type === 'task.cancelled' && e.task.id === created('check')[0].id),
+    ).toBe(false);
+  });
 });
