@@ -1,4 +1,5 @@
 import { type Logger } from '@nestjs/common';
+import { jsonEquals } from '@eddy/contracts';
 import { EngineError } from '../engine.errors';
 import { type EngineTask } from '../engine.port';
 import { type JobResult, type TaskCorrections } from '../job-worker.port';
@@ -168,8 +169,48 @@ export class TaskListeners {
       rt.incident ??= error as Error;
       return;
     }
-    this.host.openJob(rt, listener, type, executionId, NO_CALLBACK);
+    const open = rt.meta.tasks[executionId];
+    const customHeaders = open ? taskHeaders(open.task, state) : listener.customHeaders;
+    this.host.openJob(rt, { ...listener, customHeaders }, type, executionId, NO_CALLBACK);
   }
+}
+
+const ACTIONS: Record<TaskListenerEvent, string> = {
+  creating: '',
+  assigning: 'assign',
+  updating: 'update',
+  completing: 'complete',
+};
+
+/**
+ * Camunda 8's reserved headers of a task listener's job: the task as its transition and the corrections so
+ * far would leave it, what the transition changes, and the action.
+ */
+function taskHeaders(task: EngineTask, state: ListenedTask): Record<string, string> {
+  const operation = state.operation;
+  const asked: Partial<EngineTask> =
+    operation?.event === 'assigning'
+      ? { assignee: operation.assignee }
+      : operation?.event === 'updating'
+        ? operation.changes
+        : {};
+  const after = { ...task, ...asked, ...asTaskFields(state.corrections) };
+  const changed = (Object.keys(after) as (keyof EngineTask)[]).filter(
+    (name) => !jsonEquals(after[name], task[name]),
+  );
+  const text = (value: unknown) => (value === null || value === undefined ? '' : String(value));
+  return {
+    'io.camunda.zeebe:action': ACTIONS[eventOf(state)],
+    'io.camunda.zeebe:userTaskKey': task.id,
+    'io.camunda.zeebe:assignee': text(after.assignee),
+    'io.camunda.zeebe:candidateUsers': JSON.stringify(after.candidateUsers),
+    'io.camunda.zeebe:candidateGroups': JSON.stringify(after.candidateGroups),
+    'io.camunda.zeebe:dueDate': text(after.dueDate),
+    'io.camunda.zeebe:followUpDate': text(after.followUpDate),
+    'io.camunda.zeebe:formKey': text(after.formKey),
+    'io.camunda.zeebe:priority': text(after.priority),
+    'io.camunda.zeebe:changedAttributes': JSON.stringify(changed),
+  };
 }
 
 function eventOf(state: ListenedTask): TaskListenerEvent {

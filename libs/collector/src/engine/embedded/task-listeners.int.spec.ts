@@ -111,7 +111,15 @@ describe('embedded engine: task listeners', () => {
       const task = await t.delivered.task('approve');
       await t.engine.assignTask(task.id, 'ada');
       const check = await only('check-assignee');
-      expect(check).toMatchObject({ elementId: 'approve' });
+      expect(check).toMatchObject({
+        elementId: 'approve',
+        customHeaders: {
+          'io.camunda.zeebe:action': 'assign',
+          'io.camunda.zeebe:userTaskKey': task.id,
+          'io.camunda.zeebe:assignee': 'ada',
+          'io.camunda.zeebe:changedAttributes': '["assignee"]',
+        },
+      });
       expect(typesOf(task.id)).toEqual(['task.created']);
       await expect(t.engine.completeTask(task.id, {})).rejects.toMatchObject({ code: 'INVALID_TASK_STATE' });
 
