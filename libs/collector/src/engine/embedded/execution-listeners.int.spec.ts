@@ -26,6 +26,17 @@ describe('embedded engine: execution listeners', () => {
   });
   afterEach(() => t.close());
 
+  /** The instance has not finished before the listener's job completes, and finishes after. */
+  const finishesWhenCompleted = async (job: ActivatedJob) => {
+    expect(t.delivered.events.some((e) => e.type === 'processInstance.finished')).toBe(false);
+    await t.engine.jobs.complete(job.jobKey);
+    await t.delivered.until(
+      (e): e is Extract<EngineEvent, { type: 'processInstance.finished' }> =>
+        e.type === 'processInstance.finished',
+      'the instance finished',
+    );
+  };
+
   const only = async (type: string): Promise<ActivatedJob> => {
     const jobs = await t.engine.jobs.activate(activation(type));
     expect(jobs).toHaveLength(1);
@@ -82,13 +93,7 @@ describe('embedded engine: execution listeners', () => {
     // An end event's end listener: the instance finishes once it completed.
     const onDone = await only('on-done');
     expect(onDone.elementId).toBe('done');
-    expect(t.delivered.events.some((e) => e.type === 'processInstance.finished')).toBe(false);
-    await t.engine.jobs.complete(onDone.jobKey);
-    await t.delivered.until(
-      (e): e is Extract<EngineEvent, { type: 'processInstance.finished' }> =>
-        e.type === 'processInstance.finished',
-      'the instance finished',
-    );
+    await finishesWhenCompleted(onDone);
   });
 
   it('runs the listeners of a sub-process around it, and a gateway start listener sets what its conditions read', async () => {
@@ -109,13 +114,7 @@ describe('embedded engine: execution listeners', () => {
     await t.engine.completeTask(express.id);
     const subEnd = await only('sub-end');
     expect(subEnd.elementId).toBe('handling');
-    expect(t.delivered.events.some((e) => e.type === 'processInstance.finished')).toBe(false);
-    await t.engine.jobs.complete(subEnd.jobKey);
-    await t.delivered.until(
-      (e): e is Extract<EngineEvent, { type: 'processInstance.finished' }> =>
-        e.type === 'processInstance.finished',
-      'the instance finished',
-    );
+    await finishesWhenCompleted(subEnd);
     expect(t.delivered.events.some((e) => 'task' in e && e.task.taskDefinitionKey === 'normal')).toBe(false);
   });
 
