@@ -18,6 +18,8 @@ export type EngineErrorCode =
   | 'UNKNOWN_INCIDENT'
   /** The job exists but cannot take this action in its state (an incident waits on it). */
   | 'INVALID_JOB_STATE'
+  /** The task exists but cannot take this action now: the task listeners of another transition run. */
+  | 'INVALID_TASK_STATE'
   /** The process has no none start event. */
   | 'NOT_STARTABLE'
   /** The engine has been closed. */

@@ -58,11 +58,14 @@ export interface JobResult {
   isCompletionConditionFulfilled?: boolean;
   /** With the completion: its active elements are cancelled. */
   isCancelRemainingInstances?: boolean;
-  /** A task listener's job (`type` `userTask`): changes to the task it creates. */
+  /** A task listener's job (`type` `userTask`): changes to the task of its transition. */
   corrections?: TaskCorrections;
+  /** A task listener's job: rejects the assignment, update or completion it listens to (Camunda 8.8). */
+  denied?: boolean;
+  deniedReason?: string;
 }
 
-/** What a `creating` task listener's job result may change of the task. */
+/** What a task listener's job result may change of the task. */
 export interface TaskCorrections {
   assignee?: string | null;
   candidateUsers?: string[];

@@ -49,6 +49,9 @@ const jobResultSchema = z.object({
   isCancelRemainingInstances: z.boolean().optional(),
   // A task listener's: changes to the task; the engine checks the fields.
   corrections: z.record(z.string(), z.unknown()).optional(),
+  // A task listener's: rejects the assignment, update or completion (the engine checks it may).
+  denied: z.boolean().optional(),
+  deniedReason: z.string().max(10_000).optional(),
 });
 const completionSchema = z
   .object({ variables: payloadSchema.nullish(), result: jobResultSchema.nullish() })

@@ -46,6 +46,7 @@ export function newDialectSpecs(): DialectSpecs {
     taskListeners: new Map(),
     signalCatches: new Map(),
     signalThrows: new Map(),
+    terminateEnds: new Set(),
   };
 }
 

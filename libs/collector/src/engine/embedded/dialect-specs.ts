@@ -111,6 +111,12 @@ export interface AdHocSubProcessSpec {
   byJobWorker: boolean;
 }
 
+/** The lifecycle events of a user task whose listeners the embedded engine runs (`task-listeners.ts`). */
+export type TaskListenerEvent = 'creating' | 'assigning' | 'updating' | 'completing';
+
+/** A user task's listeners by event, each list in model order. */
+export type TaskListenerSpecs = Partial<Record<TaskListenerEvent, JobElementSpec[]>>;
+
 /** What the compiler reads of the dialect's elements beyond user, service and message elements. */
 export interface DialectSpecs {
   ioMappings: Map<string, IoMappingSpec>;
@@ -130,8 +136,10 @@ export interface DialectSpecs {
   signalCatches: Map<string, string>;
   /** Signal throw and end events, by id -> the signal name they broadcast. */
   signalThrows: Map<string, string>;
-  /** The `creating` task listeners of user tasks, by user task id (`task-listeners.ts`). */
-  taskListeners: Map<string, JobElementSpec[]>;
+  /** The task listeners of user tasks by event, by user task id (`task-listeners.ts`). */
+  taskListeners: Map<string, TaskListenerSpecs>;
+  /** Terminate end events, by id (`terminate-end-events.ts`). */
+  terminateEnds: Set<string>;
   /** Ad-hoc sub-processes by id. */
   adHocSubProcesses: Map<string, AdHocSubProcessSpec>;
 }

@@ -144,6 +144,7 @@ export class EmbeddedProcessEngine implements ProcessEngine {
       this.logger,
     );
     this.taskOperations = new UserTaskOperations(this.runtimes, this.userTasks, () => this.assertOpen());
+    this.runtimes.taskOperations = this.taskOperations;
     this.messageBuffer = new MessageBuffer(this.store, () => clock().getTime());
     this.startRequests = new StartRequests(this.store, () => clock().getTime());
     this.messages = new MessageCorrelation(

@@ -36,7 +36,8 @@ import {
 } from './service-task.runner';
 import { type TransactionOutbox } from './transaction-outbox';
 import { type UserTasks } from './user-tasks';
-import { TaskListeners } from './task-listener.runtime';
+import { TaskListeners, type TaskListenerHost } from './task-listener.runtime';
+import { terminateScope } from './terminate-end-event.runtime';
 import {
   dropScope,
   propagateToScopes,
@@ -72,6 +73,8 @@ export class InstanceRuntimes {
   callActivities!: CallActivities;
   /** Signal catch and throw events (set once by the engine). */
   signals!: Signals;
+  /** What makes the user task operations that task listeners held take effect (set once by the engine). */
+  taskOperations!: { apply: TaskListenerHost['applyOperation'] };
   private readonly runtimes = new Map<string, Runtime>();
   /** Instances whose engine is in memory, least recently used first. */
   private readonly live = new Map<string, Runtime>();
@@ -116,11 +119,15 @@ export class InstanceRuntimes {
       },
       logger,
     );
-    this.taskListeners = new TaskListeners({
-      openJob: (...args) => this.jobs.wait(...args),
-      closeJob: (rt, executionId) => this.jobs.elementLeft(rt, executionId),
-      createTask: (rt, api, corrections) => this.userTasks.create(rt, api, corrections),
-    });
+    this.taskListeners = new TaskListeners(
+      {
+        openJob: (...args) => this.jobs.wait(...args),
+        closeJob: (rt, executionId) => this.jobs.elementLeft(rt, executionId),
+        createTask: (rt, api, corrections) => this.userTasks.create(rt, api, corrections),
+        applyOperation: (...args) => this.taskOperations.apply(...args),
+      },
+      logger,
+    );
   }
 
   get size(): number {
@@ -431,7 +438,7 @@ export class InstanceRuntimes {
       case 'activity.wait': {
         if (api.type === 'bpmn:UserTask') {
           rt.waiting.set(api.executionId, api);
-          if (!meta.tasks[api.executionId] && !this.taskListeners.holdCreation(rt, api))
+          if (!this.taskListeners.holdCreation(rt, api) && !meta.tasks[api.executionId])
             this.userTasks.create(rt, api);
           return;
         }
@@ -453,6 +460,13 @@ export class InstanceRuntimes {
             this.multiInstances.bodyCompleted(rt, api.id, api.executionId);
           else this.ioMappings.leave(rt, api.id, api.executionId);
         });
+        if (rt.definition.compiled.terminateEnds.has(api.id))
+          terminateScope(
+            rt,
+            api,
+            (task, reason) => this.userTasks.cancel(rt, task, reason),
+            (executionId) => this.endedExecutions.has(executionId),
+          );
         const open = meta.tasks[api.executionId];
         if (open && rt.completing?.executionId === api.executionId) {
           this.userTasks.close(rt, open);

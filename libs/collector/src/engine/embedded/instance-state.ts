@@ -73,11 +73,20 @@ export interface AdHocState {
   completing: boolean;
 }
 
-/** A user task whose `creating` listeners run, by execution id, in the instance's state. */
+/** A user task operation that waits for its task listeners (`task-listener.runtime.ts`). */
+export type PendingTaskOperation =
+  | { event: 'creating' }
+  | { event: 'assigning'; assignee: string | null }
+  | { event: 'updating'; changes: Partial<Pick<EngineTask, 'priority' | 'dueDate' | 'followUpDate'>> }
+  | { event: 'completing'; variables: Variables };
+
+/** A user task whose task listeners run, by execution id, in the instance's state. */
 export interface ListenedTask {
   /** The index of the listener whose job is open. */
   next: number;
   corrections: TaskCorrections;
+  /** What takes effect once the listeners are done (absent in instances stored before: creating). */
+  operation?: PendingTaskOperation;
 }
 
 /** What is stored of an instance beside bpmn-engine's state. */
@@ -109,7 +118,7 @@ export interface InstanceMeta {
   eventSubProcessQueue?: string[];
   /** Signal catch events the instance waits at: element id -> signal name (signals.ts). */
   signalSubscriptions?: Record<string, string>;
-  /** User tasks whose creating listeners run, by execution id (task-listener.runtime.ts). */
+  /** User tasks whose task listeners run, by execution id (task-listener.runtime.ts). */
   taskListeners?: Record<string, ListenedTask>;
   /** The running ad-hoc sub-processes, by id (ad-hoc-sub-process.runtime.ts). */
   adHoc?: Record<string, AdHocState>;

@@ -29,6 +29,13 @@ import { type DialectSpecs, type ModdleElement, type SerializedElement } from '.
 import { checkFeelSyntax, isFeel } from './feel';
 import { extendInclusiveGatewayType } from './inclusive-gateways';
 import { readTaskListeners } from './task-listeners';
+import {
+  addExecutionListenerTasks,
+  checkExecutionListeners,
+  isListenerTask,
+  listenerJob,
+} from './execution-listeners';
+import { isTerminateEndEvent, readTerminateEndEvent } from './terminate-end-events';
 import { executableProcessIds, readZeebeModdle, ZEEBE_MODDLE_OPTIONS } from './moddle-source';
 
 /** The raw (unevaluated) zeebe attributes of a user task: literals or FEEL expressions. */
@@ -231,6 +238,7 @@ export async function compileBpmn(
   try {
     const moddleContext = await readZeebeModdle(xml, processId);
     addAdHocKeepers(moddleContext.rootElement.rootElements as never);
+    addExecutionListenerTasks(moddleContext as never);
     const parser = new Engine({
       moddleContext,
       moddleOptions: ZEEBE_MODDLE_OPTIONS,
@@ -294,6 +302,11 @@ export async function compileBpmn(
 
   for (const element of all) {
     if (PASSIVE_TYPES.has(element.type) || isAdHocKeeper(element)) continue;
+    if (isListenerTask(element)) {
+      readCommonDialect(element, dialect);
+      jobElements.set(element.id, listenerJob(element, jobOf(element)!));
+      continue;
+    }
     if (!SUPPORTED_TYPES.has(element.type)) {
       report(element, 'element type not supported by the embedded engine');
       continue;
@@ -334,6 +347,7 @@ export async function compileBpmn(
         }
         if (kind === 'bpmn:MessageEventDefinition')
           report(element, 'a message throw event needs a zeebe:taskDefinition type (it runs as a job)');
+        else if (isTerminateEndEvent(element)) readTerminateEndEvent(element, dialect.specs.terminateEnds);
         else if (!(kind === 'bpmn:ErrorEventDefinition' && element.type === 'bpmn:EndEvent') && kind)
           report(element, `${kind} is not supported here`);
         checkExtensions(element, COMMON_EXTENSIONS, report);
@@ -374,7 +388,7 @@ export async function compileBpmn(
           extension(behaviour, 'zeebe:TaskListeners'),
           (reason) => report(element, reason),
         );
-        if (listeners.length > 0) dialect.specs.taskListeners.set(element.id, listeners);
+        if (listeners) dialect.specs.taskListeners.set(element.id, listeners);
         break;
       }
       case 'bpmn:ServiceTask':
@@ -431,6 +445,7 @@ export async function compileBpmn(
     checkFeel(flow, 'conditionExpression', body, report);
   }
 
+  checkExecutionListeners(process, all, context.getSequenceFlows(), report);
   finishAdHocSubProcesses(all, context.getSequenceFlows(), dialect.specs.adHocSubProcesses, report);
 
   if (problems.length > 0) throw unsupported(resourceName, problems);
@@ -499,6 +514,8 @@ function checkExtensions(element: SerializedElement, allowed: Set<string>, repor
     // Zeebe ignores extension elements of other namespaces (a migration tool's notes, Camunda 7's), and so
     // does the embedded engine.
     if (!ext.$type.startsWith('zeebe:')) continue;
+    // Read, for every element, by execution-listeners.ts.
+    if (ext.$type === 'zeebe:ExecutionListeners') continue;
     if (!allowed.has(ext.$type)) report(element, `extension ${ext.$type} is not supported here`);
   }
 }

@@ -12,6 +12,8 @@ export interface JobElementSpec {
   retries: string | null;
   /** `zeebe:taskHeaders`. */
   customHeaders: Record<string, string>;
+  /** The job of an execution listener of this event type (`execution-listeners.ts`). */
+  listener?: 'start' | 'end';
 }
 
 interface ModdleLike {

@@ -99,6 +99,7 @@ export class Jobs implements JobWorkerApi {
         retryAt: null,
         errorMessage: null,
         incident: null,
+        ...(spec.listener ? { listener: spec.listener } : {}),
       };
       meta.jobs[executionId] = job;
       rt.metaChanged = true;
@@ -230,6 +231,11 @@ export class Jobs implements JobWorkerApi {
     if (variables !== undefined && !isObject(variables))
       throw new EngineError('INVALID_ARGUMENT', 'variables: must be an object');
     await this.onJob(jobKey, 'throw an error from', async (rt, job) => {
+      if (job.listener)
+        throw new EngineError(
+          'INVALID_JOB_STATE',
+          `jobKey: job ${jobKey} is an execution listener's, which cannot throw a BPMN error (as in Camunda 8)`,
+        );
       if (!catchesError(rt.definition.compiled.errorCatchers.get(job.elementId), errorCode)) {
         const message = `Expected to throw an error event with the code '${errorCode}'${errorMessage ? ` with message '${errorMessage}'` : ''}, but it was not caught.`;
         this.raiseIncident(rt, job, 'UNHANDLED_ERROR_EVENT', message);

@@ -8,6 +8,8 @@ export interface StoredJob {
   executionId: string;
   retries: number;
   customHeaders: Record<string, string>;
+  /** The job of an execution listener of this event type: it cannot throw a BPMN error. */
+  listener?: 'start' | 'end';
   /** `activatable`: waits for a worker; `activated`: a worker holds it until `deadline`; `incident`: stuck. */
   state: 'activatable' | 'activated' | 'incident';
   worker: string | null;
