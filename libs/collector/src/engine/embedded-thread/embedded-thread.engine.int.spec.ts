@@ -2,9 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { startTracing, stopTracing, traceparentOf, withSpan } from '@eddy/observability';
 import { DeliveredTransactions } from '@eddy/testing/delivered-transactions';
+import { REVIEW_PROCESS } from '@eddy/testing/engine.contract.bpmn';
 import { type ServiceTaskJob } from '../embedded/service-task.runner';
-import { type EngineEvent } from '../engine.port';
+import { type EngineEvent, type EngineTransaction } from '../engine.port';
 import { EmbeddedEngineThread, type EmbeddedEngineThreadOptions } from './embedded-thread.engine';
 
 /**
@@ -129,6 +132,26 @@ describe('the embedded engine on a thread of its own', () => {
     expect(again.jobKey).toBe(charge.jobKey);
     await workers.jobs.complete(again.jobKey, { charged: true });
     await expect(workers.jobs.complete(again.jobKey)).rejects.toMatchObject({ code: 'UNKNOWN_JOB' });
+  });
+
+  it('carries the span of a traced call to the transaction of its step', async () => {
+    startTracing({ serviceName: 'eddy-test' }, new InMemorySpanExporter());
+    try {
+      const traced = await EmbeddedEngineThread.open({ dataDir, durability: 'normal' });
+      engine = traced;
+      let received!: (tx: EngineTransaction) => void;
+      const first = new Promise<EngineTransaction>((resolve) => (received = resolve));
+      traced.onTransaction(async (tx) => received(tx));
+      await traced.deploy({ xml: REVIEW_PROCESS.xml, resourceName: REVIEW_PROCESS.resourceName });
+      const { instanceId, traceparent } = await withSpan('engine start', {}, async () => ({
+        ...(await traced.startProcessInstance({ definitionKey: REVIEW_PROCESS.key })),
+        traceparent: traceparentOf(),
+      }));
+      expect(traceparent).toBeDefined();
+      expect(await first).toMatchObject({ processInstanceId: instanceId, traceparent });
+    } finally {
+      await stopTracing();
+    }
   });
 
   it('ends a long poll when its caller aborts it', async () => {

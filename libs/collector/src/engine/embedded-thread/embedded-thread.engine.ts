@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { currentCorrelationId, traceparentOf, withCorrelationId } from '@eddy/observability';
 import { extname, join } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { type EmbeddedProcessEngineOptions } from '../embedded/embedded.engine';
@@ -33,6 +34,7 @@ import {
 import {
   decodeError,
   encodeError,
+  type CallOrigin,
   type EncodedError,
   type EngineMethod,
   type EngineThreadStart,
@@ -270,7 +272,14 @@ export class EmbeddedEngineThread implements ProcessEngine {
       if (this.ended) return reject(this.ended);
       if (this.closing && method !== 'close') return reject(closedError());
       try {
-        this.worker.postMessage({ kind: 'call', id, target, method, args } as ToEngineThread);
+        this.worker.postMessage({
+          kind: 'call',
+          id,
+          target,
+          method,
+          args,
+          ...callOrigin(),
+        } as ToEngineThread);
       } catch (error) {
         return reject(
           new EngineError(
@@ -344,9 +353,11 @@ export class EmbeddedEngineThread implements ProcessEngine {
       case 'handle':
         this.runHandler(message.callId, message.type, message.job);
         return;
-      case 'log':
-        this.loggerFor(message.context)[message.level](message.message);
+      case 'log': {
+        const logger = this.loggerFor(message.context);
+        withCorrelationId(message.correlationId, () => logger[message.level](message.message));
         return;
+      }
       default: {
         const unknown: never = message;
         this.logger.error(`ENGINE-082 unknown message from the engine thread: ${JSON.stringify(unknown)}`);
@@ -418,6 +429,16 @@ export class EmbeddedEngineThread implements ProcessEngine {
     }
     return logger;
   }
+}
+
+/** The correlation id and trace of the work running now, for the engine's thread to continue. */
+function callOrigin(): CallOrigin {
+  const correlationId = currentCorrelationId();
+  const traceparent = traceparentOf();
+  return {
+    ...(correlationId === undefined ? {} : { correlationId }),
+    ...(traceparent === undefined ? {} : { traceparent }),
+  };
 }
 
 const closedError = () => new EngineError('CLOSED', 'the engine has been closed');

@@ -71,12 +71,21 @@ export interface EngineThreadStart {
   clockOffset?: Float64Array;
 }
 
+/**
+ * The work a call was made in on the main thread: the engine's thread continues its correlation id (log lines)
+ * and its trace (the `traceparent` of the transactions the call's step makes).
+ */
+export interface CallOrigin {
+  correlationId?: string;
+  traceparent?: string;
+}
+
 /** Main thread to engine thread. */
 export type ToEngineThread =
   /** The synchronous channel: `wake` counts answers (Atomics), `port` carries them. */
   | { kind: 'attach'; port: MessagePort; wake: Int32Array }
-  | { kind: 'call'; id: number; target: 'engine'; method: EngineMethod; args: unknown[] }
-  | { kind: 'call'; id: number; target: 'jobs'; method: JobMethod; args: unknown[] }
+  | ({ kind: 'call'; id: number; target: 'engine'; method: EngineMethod; args: unknown[] } & CallOrigin)
+  | ({ kind: 'call'; id: number; target: 'jobs'; method: JobMethod; args: unknown[] } & CallOrigin)
   /** The caller of `jobs.activate` gave up (its AbortSignal). */
   | { kind: 'abort'; id: number }
   | { kind: 'subscribe' }
@@ -93,7 +102,7 @@ export type FromEngineThread =
   | { kind: 'reply'; id: number; value?: unknown; error?: EncodedError }
   | { kind: 'deliver'; deliveryId: number; tx: EngineTransaction }
   | { kind: 'handle'; callId: number; type: string; job: ServiceTaskJob }
-  | { kind: 'log'; level: LogLevel; context: string; message: string };
+  | { kind: 'log'; level: LogLevel; context: string; message: string; correlationId?: string };
 
 export type LogLevel = 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal';
 

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import { describe, expect, it } from '@jest/globals';
+import { ConsoleLogger, Logger } from '@nestjs/common';
+import { currentCorrelationId, withCorrelationId } from '@eddy/observability';
 import { EngineError } from '../engine.errors';
 import { type EngineTransaction } from '../engine.port';
 import { EmbeddedEngineThread, type EngineThreadWorker } from './embedded-thread.engine';
@@ -96,6 +98,34 @@ describe('the engine thread protocol', () => {
       code: 'UNKNOWN_TASK',
       message: 'taskId: no open task t-1',
     });
+  });
+
+  it('hands the thread the correlation id of the work a call is made in, and logs its lines in it', async () => {
+    const { thread, engine } = await opened();
+    void withCorrelationId('corr-7', () => engine.assignTask('t-1', 'sue'));
+    expect(await thread.received('call', (m) => m.method === 'assignTask')).toMatchObject({
+      correlationId: 'corr-7',
+    });
+    expect((await thread.received('call', () => true)).traceparent).toBeUndefined();
+
+    const seen: (string | undefined)[] = [];
+    Logger.overrideLogger({
+      log: () => void seen.push(currentCorrelationId()),
+      error: () => undefined,
+      warn: () => undefined,
+    });
+    try {
+      thread.answer({
+        kind: 'log',
+        level: 'log',
+        context: 'EmbeddedProcessEngine',
+        message: 'm',
+        correlationId: 'corr-8',
+      });
+    } finally {
+      Logger.overrideLogger(new ConsoleLogger());
+    }
+    expect(seen).toEqual(['corr-8']);
   });
 
   it('refuses arguments that cannot be copied to the thread, naming the operation', async () => {

@@ -4,6 +4,7 @@
  */
 import { Logger, type LoggerService } from '@nestjs/common';
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { currentCorrelationId, withCarriedTraceparent, withCorrelationId } from '@eddy/observability';
 import { EmbeddedProcessEngine } from '../embedded/embedded.engine';
 import { type ServiceTaskHandler, type ServiceTaskJob } from '../embedded/service-task.runner';
 import { type EngineTransaction, type Unsubscribe, type Variables } from '../engine.port';
@@ -32,7 +33,14 @@ function forwardingLogger(send: (message: FromEngineThread) => void): LoggerServ
     (level: LogLevel) =>
     (message: unknown, ...params: unknown[]) => {
       const context = typeof params.at(-1) === 'string' ? (params.at(-1) as string) : 'EmbeddedProcessEngine';
-      send({ kind: 'log', level, context, message: String(message) });
+      const correlationId = currentCorrelationId();
+      send({
+        kind: 'log',
+        level,
+        context,
+        message: String(message),
+        ...(correlationId ? { correlationId } : {}),
+      });
     };
   return {
     log: forward('log'),
@@ -120,7 +128,9 @@ async function serve(start: EngineThreadStart, port: MessagePort): Promise<void>
         answerSynchronously(engine, message.port, message.wake);
         return;
       case 'call':
-        call(message).then(
+        withCorrelationId(message.correlationId, () =>
+          withCarriedTraceparent(message.traceparent, () => call(message)),
+        ).then(
           (value) => send({ kind: 'reply', id: message.id, value }),
           (error: unknown) => send({ kind: 'reply', id: message.id, error: encodeError(error) }),
         );
