@@ -266,9 +266,20 @@ describe('process lifecycle through the collector (embedded engine, core, event 
     });
     const review = await eventually(store, (events) => tasksOf(events, instanceId, 'ReviewInvoice')[0]);
     expect(review.payload).toMatchObject({ invoiceNumber: 'INV-100' });
-    await dispatcher.dispatch(
-      command('CompleteTaskInteraction', { id: review.id, assignee: 'ann', variables: { approved: false } }),
+    expect(await dispatcher.dispatch(command('ClaimTask', { id: review.id, assignee: 'ann' }))).toMatchObject(
+      {
+        status: 'accepted',
+      },
     );
+    expect(
+      await dispatcher.dispatch(
+        command('CompleteTaskInteraction', {
+          id: review.id,
+          assignee: 'ann',
+          variables: { approved: false },
+        }),
+      ),
+    ).toMatchObject({ status: 'accepted' });
     const clarify = await eventually(store, (events) => tasksOf(events, instanceId, 'ClarifyInvoice')[0]);
     expect(clarify.payload).toMatchObject({ approved: false });
   });
