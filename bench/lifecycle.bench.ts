@@ -8,6 +8,9 @@
  * engine client follows the log as in production. Everything runs with the defaults: full durability (fsync)
  * for the engine's file and for the event store.
  *
+ * The same pipeline with the engine on a thread of its own (`EDDY_ENGINE_THREAD=on`, `EmbeddedEngineThread`), its
+ * figures against those of the pipeline with the engine on the main thread, measured just before in the same run.
+ *
  * Baseline in the same run: the bare engine running the same process, its transactions acknowledged at once
  * by a handler that does nothing; "visible" is then the delivery of the transaction holding the task.
  *
@@ -22,6 +25,7 @@ import { Logger } from '@nestjs/common';
 import { upcastEvent, type CommandDispatcher } from '@eddy/contracts';
 import {
   BpmnDeployer,
+  EmbeddedEngineThread,
   EmbeddedProcessEngine,
   EngineClient,
   MemoryCheckpointStore,
@@ -116,6 +120,11 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
   const storeRate = full.storeRate();
   await full.subject.close();
 
+  context.log('the same with the engine on a thread of its own');
+  const threaded = await fullPipeline(context.tempDir('threaded'), bpmnDir, 'thread');
+  const threadedFigures = await measure(context, threaded.subject);
+  await threaded.subject.close();
+
   context.log('bare engine');
   const bare = await bareEngine(context.tempDir('bare'), bpmnDir);
   const bareFigures = await measure(context, bare, fullFigures);
@@ -183,6 +192,36 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
       fullFigures.nearFull.p99,
       'ms',
       bareFigures.nearFull.p99,
+    ),
+    compared(
+      `engine on its own thread: instances/s to first task in the tasks view (against the engine on the main thread)`,
+      threadedFigures.rate,
+      'instances/s',
+      fullFigures.rate,
+    ),
+    compared(
+      `engine on its own thread: offered ${OFFERED_RATE}/s: start to visible task p99 (against the main thread)`,
+      threadedFigures.offered.p99,
+      'ms',
+      fullFigures.offered.p99,
+    ),
+    compared(
+      `engine on its own thread: offered ${threadedFigures.nearFullRate}/s (80% of its rate): p50 (against the main thread's at 80% of its rate)`,
+      threadedFigures.nearFull.p50,
+      'ms',
+      fullFigures.nearFull.p50,
+    ),
+    compared(
+      `engine on its own thread: offered ${threadedFigures.nearFullRate}/s (80% of its rate): p99 (against the main thread's at 80% of its rate)`,
+      threadedFigures.nearFull.p99,
+      'ms',
+      fullFigures.nearFull.p99,
+    ),
+    compared(
+      'engine on its own thread: bpmn-engine alone, 1 thread (threaded pipeline against it)',
+      threadedFigures.rate,
+      'instances/s',
+      ceilingOne,
     ),
     compared(
       'bpmn-engine alone, 1 thread: starts to first wait (full pipeline against it)',
@@ -311,13 +350,17 @@ function coreDispatcher(store: EventStore): CommandDispatcher {
   return new CoreCommandDispatcher(bus as unknown as CommandBus);
 }
 
-async function fullPipeline(dataDir: string, bpmnDir: string) {
+/** The full pipeline, with the engine on the main thread or on a thread of its own. */
+async function fullPipeline(dataDir: string, bpmnDir: string, engineOn: 'main' | 'thread' = 'main') {
   const store = withUpcasting(
     openSqliteEventStore({ filename: join(dataDir, 'events.sqlite') }),
     upcastEvent,
   );
   const dispatcher = coreDispatcher(store);
-  const engine = await EmbeddedProcessEngine.open({ dataDir });
+  const engine =
+    engineOn === 'thread'
+      ? await EmbeddedEngineThread.open({ dataDir })
+      : await EmbeddedProcessEngine.open({ dataDir });
   const collector = new TransactionCollector(engine, dispatcher, {
     applicationName: APPLICATION,
     correlations: [{ processDefinitionKey: PROCESS, variable: 'invoiceNumber', entryType: 'invoice' }],

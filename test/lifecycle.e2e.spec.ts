@@ -13,6 +13,8 @@ import {
 } from '@eddy/contracts';
 import {
   CollectorModule,
+  EmbeddedEngineThread,
+  JOB_WORKER_API,
   PROCESS_ENGINE,
   TransactionCollector,
   type CollectorModuleOptions,
@@ -249,6 +251,36 @@ describe('process lifecycle through the collector (embedded engine, core, event 
     });
     expect(ofTask(events, 'TaskCompleted', review.id)?.data).toEqual({ id: review.id, assignee: 'ann' });
     expect(clarify.assignee).toBe('sam');
+    expect(clarify.payload).toMatchObject({ approved: false });
+  });
+
+  it('runs the engine on a thread of its own when asked (EDDY_ENGINE_THREAD=on): a start becomes a task, a completion the next one', async () => {
+    platform = await openPlatform(new MemoryEventStore(), { ...collectorOptions(dir), engineThread: true });
+    const { engine, store, dispatcher } = platform;
+    expect(engine).toBeInstanceOf(EmbeddedEngineThread);
+    expect(platform.module.get(JOB_WORKER_API)).toBe((engine as EmbeddedEngineThread).jobs);
+
+    const { instanceId } = await engine.startProcessInstance({
+      definitionKey: 'invoice-approval',
+      variables: invoice,
+    });
+    const review = await eventually(store, (events) => tasksOf(events, instanceId, 'ReviewInvoice')[0]);
+    expect(review.payload).toMatchObject({ invoiceNumber: 'INV-100' });
+    expect(await dispatcher.dispatch(command('ClaimTask', { id: review.id, assignee: 'ann' }))).toMatchObject(
+      {
+        status: 'accepted',
+      },
+    );
+    expect(
+      await dispatcher.dispatch(
+        command('CompleteTaskInteraction', {
+          id: review.id,
+          assignee: 'ann',
+          variables: { approved: false },
+        }),
+      ),
+    ).toMatchObject({ status: 'accepted' });
+    const clarify = await eventually(store, (events) => tasksOf(events, instanceId, 'ClarifyInvoice')[0]);
     expect(clarify.payload).toMatchObject({ approved: false });
   });
 

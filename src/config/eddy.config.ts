@@ -61,6 +61,7 @@ const environmentSchema = z
     EDDY_POSTGRES_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     EDDY_EVENTSTOREDB_URL: z.url({ protocol: /^esdb(\+discover)?$/ }).optional(),
     EDDY_ENGINE: z.enum(['embedded', 'camunda8', 'none']).default('embedded'),
+    EDDY_ENGINE_THREAD: z.enum(['on', 'off']).default('off'),
     EDDY_CHECKPOINT_RESET: z.enum(['head', 'start']).optional(),
     EDDY_VIEW_STORE: z.enum(['memory', 'mongodb']).default('memory'),
     EDDY_MONGODB_URL: z
@@ -288,6 +289,8 @@ export interface EddyConfig {
     eventStoreDbUrl?: string;
   };
   engine: 'embedded' | 'camunda8' | 'none';
+  /** The embedded engine runs on a worker thread of its own (`EDDY_ENGINE_THREAD=on`), not on the main thread. */
+  engineThread: boolean;
   /** Where a checkpoint that does not belong to the event store goes on from; unset: start-up stops. */
   checkpointReset?: 'head' | 'start';
   viewStore: { kind: 'memory' | 'mongodb'; mongodbUrl?: string; mongodbDatabase: string };
@@ -376,12 +379,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     relevant.EDDY_ENGINE === 'camunda8' && !env.ZEEBE_REST_ADDRESS
       ? { variable: 'ZEEBE_REST_ADDRESS', message: 'is required when EDDY_ENGINE=camunda8' }
       : null;
-  if (!parsed.success || devMode || camunda8 || unknown.length > 0) {
+  const thread =
+    relevant.EDDY_ENGINE_THREAD === 'on' && (relevant.EDDY_ENGINE ?? 'embedded') !== 'embedded'
+      ? { variable: 'EDDY_ENGINE_THREAD', message: 'on applies only to EDDY_ENGINE=embedded' }
+      : null;
+  if (!parsed.success || devMode || camunda8 || thread || unknown.length > 0) {
     throw new ConfigurationError([
       ...unknown,
       ...issueProblems(parsed.error),
       ...(devMode ? [devMode] : []),
       ...(camunda8 ? [camunda8] : []),
+      ...(thread ? [thread] : []),
     ]);
   }
   const e = parsed.data;
@@ -396,6 +404,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       eventStoreDbUrl: e.EDDY_EVENTSTOREDB_URL,
     },
     engine: e.EDDY_ENGINE,
+    engineThread: e.EDDY_ENGINE_THREAD === 'on',
     checkpointReset: e.EDDY_CHECKPOINT_RESET,
     viewStore: {
       kind: e.EDDY_VIEW_STORE,

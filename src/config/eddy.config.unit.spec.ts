@@ -193,6 +193,8 @@ describe('loadConfig', () => {
     [{ EDDY_AUTH_MODE: 'dev', EDDY_MONGODB_DATABASE: 'a.b' }, 'EDDY_MONGODB_DATABASE'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_PROJECTIONS: 'off' }, 'EDDY_PROJECTIONS'],
     [{ EDDY_AUTH_MODE: 'dev', EDDY_PROJECTIONS: 'no' }, 'EDDY_PROJECTIONS'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_ENGINE_THREAD: 'yes' }, 'EDDY_ENGINE_THREAD'],
+    [{ EDDY_AUTH_MODE: 'dev', EDDY_ENGINE: 'none', EDDY_ENGINE_THREAD: 'on' }, 'EDDY_ENGINE_THREAD'],
   ])('refuses %o naming %s', (env, variable) => {
     let error: unknown;
     try {

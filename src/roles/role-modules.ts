@@ -228,6 +228,7 @@ function engineModules(config: EddyConfig, roles: ReadonlySet<Role>): Imports {
       engineClient: { checkpointReset: config.checkpointReset },
       maxPayloadDepth: config.commands.maxPayloadDepth,
       engineKind: config.engine,
+      engineThread: config.engineThread,
       camunda8: { sdkConfig: config.camunda8Sdk, inMemory: config.eventStore.kind === 'memory' },
       ...readCollectorSettings(config.bpmnDir, config.applicationName),
     }),

@@ -23,6 +23,7 @@ import {
 import { ENGINE_CLIENT_OPTIONS, EngineClient, type EngineClientOptions } from './engine-client/engine.client';
 import { Camunda8ProcessEngine, type Camunda8ProcessEngineOptions } from './engine/camunda8/camunda8.engine';
 import { EmbeddedProcessEngine, type EmbeddedProcessEngineOptions } from './engine/embedded/embedded.engine';
+import { EmbeddedEngineThread } from './engine/embedded-thread/embedded-thread.engine';
 import { ENGINE_REQUESTS, PROCESS_ENGINE, type ProcessEngine } from './engine/engine.port';
 import { JOB_WORKER_API } from './engine/job-worker.port';
 
@@ -36,12 +37,31 @@ export interface CollectorModuleOptions extends CollectorOptions {
   engine?: Omit<EmbeddedProcessEngineOptions, 'dataDir'>;
   /** Which engine is `PROCESS_ENGINE`: the embedded one (default) or Camunda 8 (`EDDY_ENGINE=camunda8`). */
   engineKind?: 'embedded' | 'camunda8';
+  /**
+   * The embedded engine on a worker thread of its own (`EDDY_ENGINE_THREAD=on`), so that it uses a core of its
+   * own beside the collector, the core and the projections. Default false.
+   */
+  engineThread?: boolean;
   /** Settings of the Camunda 8 adapter; its connection is the SDK's own configuration (ZEEBE_REST_ADDRESS ...). */
   camunda8?: Omit<Camunda8ProcessEngineOptions, 'dataDir'> & { inMemory?: boolean };
   /** Retries of the engine client's calls. */
   engineClient?: Omit<EngineClientOptions, 'applicationName'>;
   /** Where the engine client keeps its position in the event log. Default `sqlite` (in `dataDir`). */
   checkpoints?: 'sqlite' | 'memory';
+}
+
+/** The engine the options name: Camunda 8, or the embedded one on the main thread or on a thread of its own. */
+function openEngine(options: CollectorModuleOptions): ProcessEngine | Promise<ProcessEngine> {
+  if (options.engineKind === 'camunda8') {
+    return Camunda8ProcessEngine.open({
+      ...options.camunda8,
+      dataDir: options.camunda8?.inMemory ? null : options.dataDir,
+    });
+  }
+  const engineOptions = { ...options.engine, dataDir: options.dataDir };
+  return options.engineThread
+    ? EmbeddedEngineThread.open(engineOptions)
+    : EmbeddedProcessEngine.open(engineOptions);
 }
 
 /**
@@ -109,13 +129,7 @@ export class CollectorModule {
         },
         {
           provide: PROCESS_ENGINE,
-          useFactory: () =>
-            options.engineKind === 'camunda8'
-              ? Camunda8ProcessEngine.open({
-                  ...options.camunda8,
-                  dataDir: options.camunda8?.inMemory ? null : options.dataDir,
-                })
-              : EmbeddedProcessEngine.open({ ...options.engine, dataDir: options.dataDir }),
+          useFactory: () => openEngine(options),
         },
         // What the api role asks of the engine: here, the engine itself.
         { provide: ENGINE_REQUESTS, useExisting: PROCESS_ENGINE },
@@ -124,7 +138,9 @@ export class CollectorModule {
           provide: JOB_WORKER_API,
           inject: [PROCESS_ENGINE],
           useFactory: (engine: ProcessEngine) =>
-            engine instanceof EmbeddedProcessEngine ? engine.jobs : null,
+            engine instanceof EmbeddedProcessEngine || engine instanceof EmbeddedEngineThread
+              ? engine.jobs
+              : null,
         },
         {
           provide: CHECKPOINT_STORE,

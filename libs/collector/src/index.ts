@@ -8,6 +8,11 @@ export {
   type ServiceTaskJob,
 } from './engine/embedded/embedded.engine';
 export { Camunda8ProcessEngine, type Camunda8ProcessEngineOptions } from './engine/camunda8/camunda8.engine';
+export {
+  EmbeddedEngineThread,
+  SharedClockOffset,
+  type EmbeddedEngineThreadOptions,
+} from './engine/embedded-thread/embedded-thread.engine';
 export * from './collector/collector.options';
 export {
   collectTransaction,

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type Attributes,
   type Context,
@@ -158,12 +159,25 @@ export function endFailed(span: Span, error: unknown): void {
 
 /** The W3C `traceparent` of `span`, or of the active span; undefined with tracing off or no span. */
 export function traceparentOf(span?: Span): string | undefined {
-  if (provider === null) return undefined;
+  if (provider === null) return carried.getStore();
   const active = span ? trace.setSpan(context.active(), span) : context.active();
   if (!trace.getSpan(active)) return undefined;
   const carrier: Record<string, string> = {};
   W3C.inject(active, carrier, defaultTextMapSetter);
   return carrier.traceparent;
+}
+
+/** The `traceparent` that a traced caller handed over, where no tracer runs (see {@link withCarriedTraceparent}). */
+const carried = new AsyncLocalStorage<string>();
+
+/**
+ * Runs `work` so that {@link traceparentOf} answers `traceparent` where no tracer runs: on the embedded engine's
+ * thread, whose caller on the main thread made the call in a span, so that the transactions of the step carry
+ * that span on. With a tracer here, or without a `traceparent`, just `work()`.
+ */
+export function withCarriedTraceparent<T>(traceparent: string | undefined, work: () => T): T {
+  if (traceparent === undefined || provider !== null) return work();
+  return carried.run(traceparent, work);
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   stopTracing,
   traceparentOf,
   tracingEnabled,
+  withCarriedTraceparent,
   withSpan,
 } from './tracing';
 
@@ -64,6 +65,20 @@ describe('tracing', () => {
     expect(finished.parentSpanContext?.spanId).toBe('b'.repeat(16));
     expect(own).toBe(`00-${traceId}-${finished.spanContext().spanId}-01`);
     expect(traceparentOf()).toBeUndefined();
+  });
+
+  it('answers a carried traceparent where no tracer runs, in the asynchronous continuations of the work', async () => {
+    const carried = `00-${'c'.repeat(32)}-${'d'.repeat(16)}-01`;
+    const seen = await withCarriedTraceparent(carried, async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return traceparentOf();
+    });
+    expect(seen).toBe(carried);
+    expect(traceparentOf()).toBeUndefined();
+
+    // A tracer of its own wins: its span, not the carried one.
+    startTracing({ serviceName: 'eddy-test' }, new InMemorySpanExporter());
+    expect(withCarriedTraceparent(carried, () => traceparentOf())).toBeUndefined();
   });
 
   it('marks a failed span as an error and lets the failure through', async () => {

@@ -200,8 +200,12 @@ export class JobsController {
   @Post('incidents/search')
   @HttpCode(200)
   @RequirePermission('commands:write')
-  searchIncidents(): { items: (JobIncident & { state: 'ACTIVE' })[]; page: { totalItems: number } } {
-    const items = this.jobs.incidents().map((incident) => ({ ...incident, state: 'ACTIVE' as const }));
+  async searchIncidents(
+    @Req() request: Request,
+  ): Promise<{ items: (JobIncident & { state: 'ACTIVE' })[]; page: { totalItems: number } }> {
+    // Synchronous in the port, but it fails like the others (the engine on its thread may be gone or late).
+    const incidents = await this.call('incidents', request, async () => this.jobs.incidents());
+    const items = incidents.map((incident) => ({ ...incident, state: 'ACTIVE' as const }));
     return { items, page: { totalItems: items.length } };
   }
 

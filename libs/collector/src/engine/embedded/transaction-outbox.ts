@@ -17,6 +17,14 @@ export interface RedeliveryOptions {
  */
 export const DEFAULT_DELIVERIES_IN_FLIGHT = 64;
 
+/** Throws unless `handler` is a function and may become the one transaction handler (`current` is none). */
+export function checkNewHandler(current: EngineTransactionHandler | null, handler: unknown): void {
+  if (typeof handler !== 'function')
+    throw new EngineError('INVALID_ARGUMENT', 'handler: a function is required');
+  if (current)
+    throw new EngineError('INVALID_ARGUMENT', 'handler: a transaction handler is already registered');
+}
+
 /**
  * The transactions stored but not yet acknowledged, delivered to the one handler: those of one process
  * instance one at a time in the order they were committed, those of different instances side by side (at
@@ -71,10 +79,7 @@ export class TransactionOutbox {
   }
 
   onTransaction(handler: EngineTransactionHandler): Unsubscribe {
-    if (typeof handler !== 'function')
-      throw new EngineError('INVALID_ARGUMENT', 'handler: a function is required');
-    if (this.handler)
-      throw new EngineError('INVALID_ARGUMENT', 'handler: a transaction handler is already registered');
+    checkNewHandler(this.handler, handler);
     this.handler = handler;
     this.pump();
     return () => {
