@@ -27,6 +27,7 @@ import { wsClient } from '../test/helpers/graphql';
 import { CommandBurst, type WireCommand } from '../test/support/command-burst';
 import { type ClusterLayout, DistributedCluster } from '../test/support/distributed-cluster';
 import { type EddyProcess } from '../test/support/eddy-process';
+import { HopSpans, type HopFigures } from './lib/hop-spans';
 import { now, percentile, perSecond } from './lib/measure';
 import { PushLatency } from './lib/push-latency';
 import { startRealServers } from './lib/real-servers';
@@ -50,6 +51,7 @@ const PUSH_IDLE_MS = 120_000;
 /** The floors of issue 12 (judged on a quiet machine): distributed throughput / single node, p99. */
 const THROUGHPUT_FLOOR = 0.3;
 const P99_CEILING_MS = 500;
+const TRACE_HOPS = process.env.EDDY_BENCH_DISTRIBUTED_HOPS === 'on';
 
 const clerk = { id: 'clara', groups: ['clerks'] };
 const TASK_CHANGES = 'subscription { taskChanges { kind tasks { id } } }';
@@ -63,6 +65,8 @@ interface LayoutFigures {
   /** Commands per second from the first send to the last answer of the command API. */
   acceptedPerSecond: number;
   loadBefore: number;
+  /** The hops of the steady phase (`EDDY_BENCH_DISTRIBUTED_HOPS=on`, distributed layout only). */
+  hops?: HopFigures[];
 }
 
 /** A subscriber of every task the clerks see, handing each pushed task to the batch of the phase. */
@@ -145,10 +149,11 @@ async function steady(core: EddyProcess, commands: readonly WireCommand[], batch
 async function measure(context: BenchContext, layout: ClusterLayout): Promise<LayoutFigures> {
   const loadBefore = loadavg()[0];
   context.log(`${layout}: starting (load average ${loadBefore.toFixed(1)})`);
+  const spans = TRACE_HOPS && layout === 'distributed' ? await new HopSpans().start() : undefined;
   const cluster = await DistributedCluster.start({
     layout,
     prefix: 'distbench',
-    env: { EDDY_ENGINE: 'none' },
+    env: { EDDY_ENGINE: 'none', ...(spans ? { EDDY_TRACING_OTLP_URL: spans.url } : {}) },
   });
   const phase: Phase = {};
   try {
@@ -168,6 +173,7 @@ async function measure(context: BenchContext, layout: ClusterLayout): Promise<La
       const steadyBatch = startPhase(phase, steadyCommands);
       const offered = await steady(core, steadyCommands, steadyBatch);
       const latencies = steadyBatch.latencies();
+      const hops = spans && (await steadyHops(context, spans, steadyCommands));
 
       context.log(
         `${layout}: a burst of ${BURST} commands, ${BURST_BATCH} a request, ${BURST_CONCURRENCY} at a time`,
@@ -193,6 +199,7 @@ async function measure(context: BenchContext, layout: ClusterLayout): Promise<La
         throughput: perSecond(BURST, burstBatch.lastPushedAt - start),
         acceptedPerSecond: perSecond(BURST, answeredAt - start),
         loadBefore,
+        ...(hops ? { hops } : {}),
       };
       context.log(
         `${layout}: p50 ${round(figures.p50)} ms, p99 ${round(figures.p99)} ms, ${round(figures.throughput)} commands/s`,
@@ -210,7 +217,22 @@ async function measure(context: BenchContext, layout: ClusterLayout): Promise<La
     );
   } finally {
     await cluster.stop();
+    await spans?.stop();
   }
+}
+
+/** The hops of the steady phase's traces, once the processes have exported them. */
+async function steadyHops(
+  context: BenchContext,
+  spans: HopSpans,
+  commands: readonly WireCommand[],
+): Promise<HopFigures[]> {
+  const ids = new Set(commands.map((c) => String(c.data.id)));
+  await spans.settled(ids);
+  const { complete, figures } = spans.hops(ids);
+  context.log(`hops of ${complete} of ${ids.size} traces of the steady phase:`);
+  for (const f of figures) context.log(`  ${f.hop}: p50 ${round(f.p50)} ms, p99 ${round(f.p99)} ms`);
+  return figures;
 }
 
 /** Writes the log of every process of `cluster` to `.eddy-tmp/bench-logs/` (kept); says where. */
@@ -248,6 +270,10 @@ export async function run(context: BenchContext): Promise<BenchResult[]> {
     ),
     compared('load average (1 min) before the layout started', distributed.loadBefore, '', single.loadBefore),
     { metric: 'load average (1 min) after the run', value: loadavg()[0], unit: '' },
+    ...(distributed.hops ?? []).flatMap((h) => [
+      { metric: `hop p50 at ${STEADY_RATE}/s: ${h.hop}`, value: round(h.p50), unit: 'ms' },
+      { metric: `hop p99 at ${STEADY_RATE}/s: ${h.hop}`, value: round(h.p99), unit: 'ms' },
+    ]),
   ];
   const ratio = distributed.throughput / single.throughput;
   context.log(

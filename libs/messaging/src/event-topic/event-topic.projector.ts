@@ -37,6 +37,11 @@ export interface EventTopicProjectorOptions {
   /** Events applied (and their offsets committed) at most at once. Default 500. */
   maxBatchSize?: number;
   /**
+   * Partitions whose batches are applied side by side (kafkajs's `partitionsConsumedConcurrently`);
+   * each partition's own events stay in order. Default 8 (every partition of a topic of up to 8).
+   */
+  partitionsConcurrently?: number;
+  /**
    * How long the group waits for a member that sends no heartbeat before it gives its partitions to
    * the others (kafkajs's `sessionTimeout`). Default 30,000 ms.
    */
@@ -82,7 +87,9 @@ export interface EventTopicProjectorStatus {
  * The projector of the distributed layout: a member of a Kafka consumer group on the event topic
  * that applies each partition's events to the live views (see {@link StreamOrderApplier}) and
  * commits an offset only after the view writes of the events before it. Several instances share the
- * partitions; a rebalance or a restart re-delivers what was not committed, which changes nothing.
+ * partitions; a rebalance or a restart re-delivers what was not committed, which changes nothing. The
+ * partitions one instance holds are applied side by side, as several instances would: the writes are
+ * conditional, the watermarks are per partition, the checkpoint moves one raise at a time.
  *
  * The relay's watermarks tell it, per partition, up to which position everything was applied; it
  * commits that watermark with the offset and moves the views' checkpoint to the lowest watermark of
@@ -224,6 +231,8 @@ export class EventTopicProjector {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
+        // One partition at a time, a batch of one waited for the view writes of the others.
+        partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 8,
         eachBatch: (payload) => this.onBatch(payload),
       });
     } catch (error) {

@@ -1,6 +1,15 @@
 import { Logger } from '@nestjs/common';
-import { retryWithBackoff } from '@eddy/observability';
+import { type Backoff, backoffDelay, retryWithBackoff, sleep } from '@eddy/observability';
 import type { ChangeStream, ChangeStreamDocument, Collection, Document, ResumeToken } from 'mongodb';
+
+/**
+ * The wait before asking again after a change stream came back empty: MongoDB holds an empty `getMore`
+ * for up to a second (`awaitData`), but the MongoDB-compatible server of the tests answers at once, and
+ * asking again at once (the driver's `next()`) made every open stream a loop of about 600 round trips a
+ * second, a core of CPU between the process and the server. Doubling from 1 ms while nothing comes, it
+ * adds at most 20 ms to a change that ends a quiet spell, nothing while changes keep coming.
+ */
+const EMPTY_BATCH_BACKOFF: Backoff = { initialDelayMs: 1, maxDelayMs: 20 };
 
 /**
  * One change stream on one collection (the MongoDB-compatible server of the tests has collection
@@ -14,6 +23,7 @@ export class CollectionWatch<T extends Document = Document> {
   private readonly logger = new Logger('MongoViewStore');
   private stream: ChangeStream<T> | undefined;
   private closed = false;
+  private readonly closing = new AbortController();
   private loop: Promise<void> | undefined;
   /** The token of the last change seen: where a new stream would resume. */
   resumeToken: ResumeToken | undefined;
@@ -43,14 +53,23 @@ export class CollectionWatch<T extends Document = Document> {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.closing.abort();
     await this.stream?.close().catch(() => undefined);
     await this.loop;
   }
 
   private async run(stream: ChangeStream<T>): Promise<void> {
     try {
+      let empty = 0;
       while (!this.closed) {
-        const change = await stream.next();
+        const change = await stream.tryNext();
+        if (change === null) {
+          // An ended stream (interrupt) has no more batches: its next read throws, as next() would.
+          if (stream.closed) throw new Error('the change stream was closed');
+          await sleep(backoffDelay(EMPTY_BATCH_BACKOFF, ++empty), this.closing.signal);
+          continue;
+        }
+        empty = 0;
         this.handle(change);
         if (this.ends(change)) {
           if (!this.closed) this.onEnd(undefined);

@@ -58,6 +58,35 @@ describe('MongoDB view store beyond the contract', () => {
     expect(await store.getTasks(['small', 'huge'], viewer)).toEqual([null, null]);
   });
 
+  it('keeps the newer of two first writes of a document that two projectors make at once', async () => {
+    const database = fresh();
+    const stores = [
+      await MongoViewStore.open({ client, database }),
+      await MongoViewStore.open({ client, database }),
+    ];
+    open.push(...stores);
+    const ids = Array.from({ length: 16 }, (_, i) => `first-${i}`);
+    await Promise.all(
+      ids.map((id, i) => {
+        const older = aTask(id, { version: 1, position: 2 * i + 1, assignee: 'old' });
+        const newer = aTask(id, { version: 2, position: 2 * i + 2, assignee: 'new' });
+        // Each store reads that nothing is stored, then writes; half the time the older one comes first.
+        const [first, second] = i % 2 === 0 ? [older, newer] : [newer, older];
+        return Promise.all([
+          stores[0].commit(live, { writes: [{ kind: 'upsert', id, document: first }], checkpoint: 0 }),
+          stores[1].commit(live, { writes: [{ kind: 'upsert', id, document: second }], checkpoint: 0 }),
+        ]);
+      }),
+    );
+    const loaded = await stores[0].load(live, ids);
+    expect(
+      ids.map((id) => {
+        const s = loaded.get(id);
+        return s && !s.removed ? s.document.assignee : null;
+      }),
+    ).toEqual(ids.map(() => 'new'));
+  });
+
   it('reads the main tasklist query (20 groups, payload filter, sort) from an index, not a collection scan', async () => {
     const store = await create();
     await store.commit(live, {

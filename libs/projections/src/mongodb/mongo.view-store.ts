@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import {
   type AnyBulkWriteOperation,
   BSON,
+  type BulkWriteResult,
   type Collection,
   type Db,
   type Document,
@@ -53,8 +54,10 @@ import {
   encodeDocument,
   encodeTombstone,
   olderThan,
+  type StoredMeta,
   type ViewRecord,
 } from './mongo.view-documents';
+import { isNewer } from '../view-revision';
 import { VIEW_INDEXES } from './mongo.view-indexes';
 import { selectRankedPage } from '../search/ranked-page';
 import { parseSearch, type SearchQuery, searchScore } from '../search/search-query';
@@ -407,12 +410,15 @@ export class MongoViewStore implements ViewStore {
       );
     }
     if (batch.writes.length > 0) await this.writeDocuments(target.view, collection, batch);
-    const moved = await this.checkpointCollection().updateOne(
-      { _id: collection.collectionName },
-      { $max: { position: batch.checkpoint } },
-    );
-    if (moved.matchedCount === 0) {
-      throw new RangeError(`VIEWSTORE-003 view ${target.view}: no copy '${target.copy}'`);
+    // A batch at the checkpoint as it was read (the Kafka projector's) leaves it: no write to watch.
+    if (batch.checkpoint > current) {
+      const moved = await this.checkpointCollection().updateOne(
+        { _id: collection.collectionName },
+        { $max: { position: batch.checkpoint } },
+      );
+      if (moved.matchedCount === 0) {
+        throw new RangeError(`VIEWSTORE-003 view ${target.view}: no copy '${target.copy}'`);
+      }
     }
     this.sawCheckpoint(collection.collectionName, batch.checkpoint);
   }
@@ -564,49 +570,51 @@ export class MongoViewStore implements ViewStore {
     await this.db.collection<ViewRecord>(collection).createIndexes(VIEW_INDEXES[view]);
   }
 
-  /** The batch's documents and tombstones, each replacing the stored one only when it is older. */
+  /**
+   * The batch's documents and tombstones, each replacing the stored one only when it is older. The
+   * stored revisions are read first, by `_id` alone: a write that is not newer is left out, a write
+   * of an id not stored is an insert (`$setOnInsert` on `_id`), and only a write over an older document
+   * goes as the conditional replace ({@link olderThan}). Both servers answer an `_id` lookup from the
+   * `_id` index; a filter with more than `_id` in it mongo-java-server answers by scanning the
+   * collection, so each conditional write there cost more the larger the view. An insert that meets a
+   * document written meanwhile goes again as the conditional replace: the newer one stays.
+   */
   private async writeDocuments<V extends ViewName>(
     view: V,
     collection: Collection<ViewRecord>,
     batch: ViewBatch<V>,
   ): Promise<void> {
-    const removedIds = batch.writes.filter((w) => w.kind === 'remove').map((w) => w.id);
-    const last = new Map<string, unknown>();
-    if (removedIds.length > 0) {
-      const previous = await collection.find({ _id: { $in: removedIds }, _r: false }).toArray();
-      for (const p of previous) last.set(p._id, decodeDocument(p));
+    const ids = [...new Set(batch.writes.map((w) => w.id))];
+    const stored = new Map<string, ViewRecord>();
+    for (const d of await collection.find({ _id: { $in: ids } }).toArray()) stored.set(d._id, d);
+    const writes: { position: number; stored: ViewRecord & StoredMeta; insert: boolean }[] = [];
+    for (const write of batch.writes) {
+      const previous = stored.get(write.id) as (ViewRecord & Partial<StoredMeta>) | undefined;
+      const encoded =
+        write.kind === 'upsert'
+          ? encodeDocument(view, write.id, write.document, this.search, write.trace)
+          : encodeTombstone(write, previous && !previous._r ? decodeDocument(previous) : undefined);
+      const size = BSON.calculateObjectSize(encoded);
+      if (size > MAX_DOCUMENT_BYTES) {
+        throw new RangeError(
+          `VIEWSTORE-204 view ${view} document ${JSON.stringify(write.id)} is ${size} bytes, over MongoDB's limit of ${MAX_DOCUMENT_BYTES}`,
+        );
+      }
+      if (previous?._rev && !isNewer(encoded._rev, previous._rev)) continue;
+      const insert = previous === undefined && plainKeys(encoded);
+      writes.push({ position: encoded.position as number, stored: encoded, insert });
     }
-    const operations: { position: number; operation: AnyBulkWriteOperation<ViewRecord> }[] = batch.writes.map(
-      (write) => {
-        const stored =
-          write.kind === 'upsert'
-            ? encodeDocument(view, write.id, write.document, this.search, write.trace)
-            : encodeTombstone(write, last.get(write.id));
-        const size = BSON.calculateObjectSize(stored);
-        if (size > MAX_DOCUMENT_BYTES) {
-          throw new RangeError(
-            `VIEWSTORE-204 view ${view} document ${JSON.stringify(write.id)} is ${size} bytes, over MongoDB's limit of ${MAX_DOCUMENT_BYTES}`,
-          );
-        }
-        return {
-          position: stored.position,
-          operation: {
-            replaceOne: { filter: olderThan(write.id, stored._rev), replacement: stored, upsert: true },
-          },
-        };
-      },
+    writes.sort((a, b) => a.position - b.position);
+    // Updates and replaces alike: the driver sends them as one batch, so the changes come in position order.
+    const upserted = await bulkWriteApplied(
+      collection,
+      writes.map((w) => (w.insert ? insertIfAbsent(w.stored) : conditionalReplace(w.stored))),
     );
-    operations.sort((a, b) => a.position - b.position);
-    try {
-      await collection.bulkWrite(
-        operations.map((o) => o.operation),
-        { ordered: false },
-      );
-    } catch (error) {
-      // A duplicate key is a write whose document is already at that revision or newer: applied.
-      const failures = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [];
-      if (failures.length === 0 || failures.some((f) => f.code !== DUPLICATE_KEY)) throw error;
-    }
+    const raced = writes.filter((w, index) => w.insert && !upserted.has(index));
+    await bulkWriteApplied(
+      collection,
+      raced.map((w) => conditionalReplace(w.stored)),
+    );
   }
 
   private async page<T>(
@@ -753,4 +761,49 @@ function canonical(value: unknown): unknown {
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The replace of a document or tombstone that applies only over an older one, inserting when none is stored. */
+function conditionalReplace(stored: ViewRecord & StoredMeta): AnyBulkWriteOperation<ViewRecord> {
+  return { replaceOne: { filter: olderThan(stored._id, stored._rev), replacement: stored, upsert: true } };
+}
+
+/**
+ * The insert of a document or tombstone of an id that was not stored; one stored meanwhile stays.
+ * Only for {@link plainKeys} documents: an update operator may refuse field names that a replacement
+ * keeps (`$`-prefixed, dotted).
+ */
+function insertIfAbsent(stored: ViewRecord & StoredMeta): AnyBulkWriteOperation<ViewRecord> {
+  const { _id, ...fields } = stored;
+  return { updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true } };
+}
+
+/**
+ * Writes `operations` unordered; resolves with the indexes of those that inserted. A duplicate key is
+ * a write that met a document at that revision or newer (applied) or, for {@link insertIfAbsent}, one
+ * written meanwhile (not inserted). Any other failure rejects.
+ */
+async function bulkWriteApplied(
+  collection: Collection<ViewRecord>,
+  operations: AnyBulkWriteOperation<ViewRecord>[],
+): Promise<Set<number>> {
+  if (operations.length === 0) return new Set();
+  let result: BulkWriteResult;
+  try {
+    result = await collection.bulkWrite(operations, { ordered: false });
+  } catch (error) {
+    const failures = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [];
+    if (failures.length === 0 || failures.some((f) => f.code !== DUPLICATE_KEY)) throw error;
+    result = (error as MongoBulkWriteError).result;
+  }
+  return new Set(Object.keys(result.upsertedIds).map(Number));
+}
+
+/** Whether no field name in `value`, at any depth, starts with `$` or holds a dot. */
+function plainKeys(value: unknown): boolean {
+  if (Array.isArray(value)) return value.every(plainKeys);
+  if (value === null || typeof value !== 'object' || value instanceof Date) return true;
+  return Object.entries(value).every(
+    ([key, inner]) => !key.startsWith('$') && !key.includes('.') && plainKeys(inner),
+  );
 }

@@ -32,7 +32,9 @@ export class StreamOrderApplier {
   ) {}
 
   /**
-   * Applies `events` (each stream's events in revision order) and writes what changed, durably.
+   * Applies `events` (each stream's events in revision order) and writes what changed, durably, to
+   * every view at once; settles once every view is written or failed, rejecting with the first
+   * failure (the others may be written: applying the events again changes nothing there).
    * `afterEachView` runs after the writes of each view (the projector tells the group it is alive).
    * `traces` (tracing on): the span each event is projected in, by its position; a document's write
    * carries the one of the last event that changed it on to the change feed.
@@ -44,10 +46,16 @@ export class StreamOrderApplier {
   ): Promise<void> {
     if (events.length === 0) return;
     const upcast = events.map((e) => this.upcast(e));
-    for (const projection of this.projections) {
-      await this.applyTo(projection, upcast, traces);
-      await afterEachView?.();
-    }
+    // The views are written side by side (each has its own documents and checkpoint), and all are
+    // done, written or failed, before this settles.
+    const outcomes = await Promise.allSettled(
+      this.projections.map(async (projection) => {
+        await this.applyTo(projection, upcast, traces);
+        await afterEachView?.();
+      }),
+    );
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /**
