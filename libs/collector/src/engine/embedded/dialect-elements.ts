@@ -166,13 +166,8 @@ function checkSubProcessStart(
   const [definition] = definitions;
   const eventSubProcess = ctx.subProcesses.get(element.parent?.id ?? '')!;
   if (definition.type === 'bpmn:ErrorEventDefinition') {
-    // error-event-sub-processes.ts runs those of the process; Camunda 8's always interrupt.
-    if (eventSubProcess.parent?.id !== ctx.processId)
-      ctx.report(
-        element,
-        'error event sub-processes are supported in the process only, not inside a sub-process',
-      );
-    else if (element.behaviour.isInterrupting === false)
+    // error-event-sub-processes.ts runs them; Camunda 8's always interrupt.
+    if (element.behaviour.isInterrupting === false)
       ctx.report(element, 'error start events of event sub-processes always interrupt');
     return true;
   }
