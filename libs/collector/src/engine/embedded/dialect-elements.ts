@@ -115,6 +115,10 @@ export function checkDialectElement(element: SerializedElement, ctx: DialectCont
         if (element.type === 'bpmn:BoundaryEvent' && element.behaviour.cancelActivity === false)
           ctx.report(element, 'non-interrupting signal boundary events are not supported');
         readSignal(element, throws ? ctx.specs.signalThrows : ctx.specs.signalCatches, ctx);
+      } else if (only === 'bpmn:CompensateEventDefinition') {
+        // compensations.ts checks them with the associations, once every element is read.
+        if (element.type === 'bpmn:IntermediateCatchEvent')
+          ctx.report(element, 'compensation catch events exist only as boundary events');
       } else if (only === 'bpmn:EscalationEventDefinition') {
         const escalation = definitions[0].behaviour.escalationRef;
         if (!escalation && element.type !== 'bpmn:BoundaryEvent')

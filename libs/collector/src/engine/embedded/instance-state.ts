@@ -8,6 +8,7 @@ import {
 } from '../engine.port';
 import { type StartRequestRecord } from './embedded-engine.store';
 import { type TaskCorrections } from '../job-worker.port';
+import { type CompensableCompletion, type RunningCompensation } from './compensation.runtime';
 import { type StoredJob } from './jobs/stored-job';
 import { type RuntimeTimers } from './runtime-timers';
 import { type CompiledProcess } from './zeebe-model.compiler';
@@ -113,6 +114,10 @@ export interface InstanceMeta {
   taskListeners?: Record<string, ListenedTask>;
   /** The running ad-hoc sub-processes, by id (ad-hoc-sub-process.runtime.ts). */
   adHoc?: Record<string, AdHocState>;
+  /** Completed compensation activities not compensated yet, in order of completion (compensation.runtime.ts). */
+  compensable?: CompensableCompletion[];
+  /** Compensation throw and end events waiting for their handlers, by execution id. */
+  compensating?: Record<string, RunningCompensation>;
 }
 
 /** bpmn-engine's element API as used here. */

@@ -14,6 +14,13 @@ import {
   readErrorEventSubProcesses,
   type ErrorEventSubProcesses,
 } from './error-event-sub-processes';
+import {
+  detachCompensationBoundaries,
+  readCompensations,
+  type CompensationSpecs,
+  type SerializedLink,
+  type UnresolvedReference,
+} from './compensations';
 import { detachEventSubProcessTriggers } from './event-sub-process-starts';
 import { extendJobEventTypes, jobElementSpec, runAsService, type JobElementSpec } from './jobs/job-elements';
 import {
@@ -72,8 +79,10 @@ export interface CompiledProcess extends DialectSpecs {
   errorCatchers: Map<string, ErrorCatch>;
   /** Error end events that nothing catches, with their error code: they raise an incident. */
   uncaughtErrorEnds: Map<string, string>;
-  /** The process's error event sub-processes, and what else catches errors before them. */
+  /** The error event sub-processes, and what else catches errors before them. */
   errorEventSubProcesses: ErrorEventSubProcesses;
+  /** Compensation handlers and the compensation throw and end events (`compensations.ts`). */
+  compensations: CompensationSpecs;
   /** bpmn-engine's serializable context, shared by every instance of this definition. */
   sourceContext: unknown;
 }
@@ -83,6 +92,7 @@ interface SerializedContext {
   getProcesses(): SerializedElement[];
   getActivities(scopeId?: string): SerializedElement[];
   getSequenceFlows(scopeId?: string): SerializedElement[];
+  getAssociations(scopeId?: string): SerializedLink[];
 }
 
 const SUPPORTED_TYPES = new Set([
@@ -228,8 +238,19 @@ export async function compileBpmn(
     throw new EngineError('INVALID_ARGUMENT', 'xml: a BPMN document is required');
   }
   let context: SerializedContext;
+  let unresolved: UnresolvedReference[];
   try {
     const moddleContext = await readZeebeModdle(xml, processId);
+    unresolved = moddleContext.warnings.flatMap((w) => {
+      const { element, property, value } = w as {
+        element?: { id?: string };
+        property?: string;
+        value?: string;
+      };
+      return element?.id && property && typeof value === 'string'
+        ? [{ element: element.id, property, value }]
+        : [];
+    });
     addAdHocKeepers(moddleContext.rootElement.rootElements as never);
     const parser = new Engine({
       moddleContext,
@@ -432,10 +453,19 @@ export async function compileBpmn(
   }
 
   finishAdHocSubProcesses(all, context.getSequenceFlows(), dialect.specs.adHocSubProcesses, report);
+  const compensations = readCompensations(
+    all,
+    context.getAssociations(),
+    context.getSequenceFlows() as unknown as SerializedLink[],
+    unresolved,
+    process.id,
+    report,
+  );
 
   if (problems.length > 0) throw unsupported(resourceName, problems);
   detachEventSubProcessTriggers(all, dialect.specs.eventSubProcessStarts);
   detachActivatableElements(all, dialect.specs.adHocSubProcesses);
+  detachCompensationBoundaries(all);
 
   const catchers = errorCatchers(all);
   const uncaughtErrorEnds = new Map<string, string>();
@@ -447,6 +477,8 @@ export async function compileBpmn(
     else continue;
     runAsService(all.find((e) => e.id === elementId)!.behaviour);
   }
+  // They wait for their handlers (compensation.runtime.ts).
+  for (const element of all) if (compensations.throws.has(element.id)) runAsService(element.behaviour);
 
   const startable = processProperties.get('eddy:startableFromTasklist');
   if (startable !== undefined && startable !== 'true' && startable !== 'false') {
@@ -470,6 +502,7 @@ export async function compileBpmn(
     errorCatchers: catchers,
     uncaughtErrorEnds,
     errorEventSubProcesses,
+    compensations,
     ...dialect.specs,
     sourceContext: context,
   };
