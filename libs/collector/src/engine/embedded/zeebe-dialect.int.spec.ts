@@ -341,6 +341,21 @@ describe('embedded engine: the zeebe dialect', () => {
     });
   });
 
+  it('a manual task completes at once, as on Camunda 8', async () => {
+    const xml = `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="x">
+      <bpmn:process id="manual" isExecutable="true">
+        <bpmn:startEvent id="start" />
+        <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="upload" />
+        <bpmn:manualTask id="upload" />
+        <bpmn:sequenceFlow id="f2" sourceRef="upload" targetRef="check" />
+        <bpmn:userTask id="check"><bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements></bpmn:userTask>
+      </bpmn:process></bpmn:definitions>`;
+    await engine.deploy({ xml, resourceName: 'manual.bpmn' });
+    const { instanceId } = await engine.startProcessInstance({ definitionKey: 'manual' });
+    const check = await delivered.task('check');
+    expect(check.processInstanceId).toBe(instanceId);
+  });
+
   it('a user task with a zeebe:taskDefinition (as early Camunda 8 models have) is a user task, and extensions of other namespaces are ignored, as Zeebe ignores both', async () => {
     const xml = `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" xmlns:conversion="http://camunda.org/schema/conversion/1.0" id="d" targetNamespace="x">
       <bpmn:process id="early" isExecutable="true">

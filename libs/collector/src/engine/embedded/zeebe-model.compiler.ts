@@ -1,5 +1,5 @@
 import { Engine } from 'bpmn-engine';
-import { SubProcess } from 'bpmn-elements';
+import { SignalTask, SubProcess, Task } from 'bpmn-elements';
 import { EngineError, type UnsupportedElement } from '../engine.errors';
 import {
   addAdHocKeepers,
@@ -178,6 +178,13 @@ export function extendTypes(typeMapper: Record<string, unknown>): void {
   const dummy = (typeMapper['bpmn:DataObjectReference'] ?? null) as unknown;
   for (const type of TYPES_WITHOUT_BEHAVIOUR) typeMapper[type] = dummy;
   typeMapper['bpmn:AdHocSubProcess'] = SubProcess;
+  // Manual tasks complete at once, as in Camunda 8 (bpmn-elements waits at them for a signal); the keeper of an
+  // ad-hoc sub-process without a job worker is a manual task that waits. bpmn-elements calls a behaviour with
+  // `new`: a function (not an arrow) whose returned activity is used.
+  const [waits, completes] = [SignalTask, Task] as unknown as ((def: unknown, context: unknown) => unknown)[];
+  typeMapper['bpmn:ManualTask'] = function (activityDef: SerializedElement, context: unknown) {
+    return isAdHocKeeper(activityDef) ? waits(activityDef, context) : completes(activityDef, context);
+  };
   extendJobEventTypes(typeMapper);
   extendInclusiveGatewayType(typeMapper);
 }
