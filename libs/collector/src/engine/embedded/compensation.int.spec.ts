@@ -115,6 +115,23 @@ describe('embedded engine: compensation and error event sub-processes in sub-pro
     expect(tasksCreated(instanceId)).toEqual(['unhold', 'after']);
   });
 
+  it('a throw event in an error event sub-process of a sub-process compensates the activities of that sub-process', async () => {
+    const { instanceId } = await t.engine.startProcessInstance({
+      definitionKey: 'compensate-from-event-sub-process',
+    });
+    const [reserve] = await t.engine.jobs.activate(activation('reserve-car'));
+    await t.engine.jobs.complete(reserve.jobKey);
+    const inspect = await t.delivered.task('inspectCar');
+    await t.engine.completeTask(inspect.id, { carReady: false });
+    const [release] = await t.engine.jobs.activate(activation('release-car'));
+    expect(release).toMatchObject({ elementId: 'releaseCar', processInstanceKey: instanceId });
+    expect(tasksCreated(instanceId)).toEqual(['inspectCar']);
+    await t.engine.jobs.complete(release.jobKey);
+    const propose = await t.delivered.task('proposeOther');
+    await t.engine.completeTask(propose.id);
+    await finished(instanceId);
+  });
+
   it('a handler waiting for its worker survives a restart, and the throw event goes on after it', async () => {
     const { instanceId } = await t.engine.startProcessInstance({ definitionKey: 'compensate-one' });
     const [book] = await t.engine.jobs.activate(activation('book-room'));

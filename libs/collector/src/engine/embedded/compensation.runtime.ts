@@ -9,7 +9,7 @@
 import { type Logger } from '@nestjs/common';
 import { type ElementApi, type Runtime } from './instance-state';
 import { scopeExecution } from './scope-executions';
-import { enclosingExecution, scopeAround } from './variable-scopes';
+import { scopeAround } from './variable-scopes';
 
 /** A completion of a compensation activity, in the instance's stored state. */
 export interface CompensableCompletion {
@@ -98,7 +98,7 @@ export class Compensations {
         if (!started.running.includes(handlerId)) this.runAgain(rt, executionId, handlerId);
       return;
     }
-    const scope = spec.scopeId === null ? null : (enclosingExecution(rt, executionId, spec.scopeId) ?? null);
+    const scope = spec.scopeId === null ? null : scopeExecutionOf(rt, executionId, spec.inEventSubProcess);
     const completions = rt.meta.compensable ?? [];
     const taken = completions.filter(
       (c) => c.scope === scope && (spec.activityRef === null || c.elementId === spec.activityRef),
@@ -150,6 +150,15 @@ export class Compensations {
     rt.engineMoved = true;
     done?.(null, {});
   }
+}
+
+/**
+ * The execution id of the sub-process a throw event compensates in: the scope around its own (an element inside
+ * a sub-process has a variable scope, `variable-scopes.ts`), or around its event sub-process's.
+ */
+function scopeExecutionOf(rt: Runtime, executionId: string, inEventSubProcess: boolean): string | null {
+  const around = rt.meta.locals?.[executionId]?.parent;
+  return (inEventSubProcess ? around && rt.meta.locals?.[around]?.parent : around) ?? null;
 }
 
 function keyOf(rt: Runtime, executionId: string): string {

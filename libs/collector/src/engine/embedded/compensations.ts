@@ -123,7 +123,7 @@ export function readCompensations(
           `compensating the activities inside the completed sub-process ${inside.id} is not supported; attach a compensation boundary event to the sub-process instead`,
         );
     }
-    specs.throws.set(element.id, { activityRef, scopeId });
+    specs.throws.set(element.id, { activityRef, scopeId, inEventSubProcess: scoped !== element });
   }
   return specs;
 }

@@ -53,8 +53,16 @@ describe('compensation at deployment', () => {
         ['Hold', 'Unhold'],
       ]),
     );
-    expect(specs.throws.get('Undo')).toEqual({ activityRef: 'Book', scopeId: null });
-    expect(specs.throws.get('UndoInSub')).toEqual({ activityRef: null, scopeId: 'Sub' });
+    expect(specs.throws.get('Undo')).toEqual({
+      activityRef: 'Book',
+      scopeId: null,
+      inEventSubProcess: false,
+    });
+    expect(specs.throws.get('UndoInSub')).toEqual({
+      activityRef: null,
+      scopeId: 'Sub',
+      inEventSubProcess: false,
+    });
   });
 
   it('a throw in an event sub-process compensates the scope around the event sub-process', () => {
@@ -69,7 +77,11 @@ describe('compensation at deployment', () => {
       ],
       [link('a1', 'OnHold', 'Unhold')],
     );
-    expect(specs.throws.get('UndoOnError')).toEqual({ activityRef: 'Hold', scopeId: 'Sub' });
+    expect(specs.throws.get('UndoOnError')).toEqual({
+      activityRef: 'Hold',
+      scopeId: 'Sub',
+      inEventSubProcess: true,
+    });
   });
 
   it('refuses a handler with sequence flows, an activityRef of another scope, and a throw that would compensate inside a completed sub-process', () => {

@@ -97,6 +97,8 @@ export interface CompensationThrowSpec {
   activityRef: string | null;
   /** The sub-process whose activities it compensates; null for the process. */
   scopeId: string | null;
+  /** It is inside an event sub-process of that scope. */
+  inEventSubProcess: boolean;
 }
 
 /** An ad-hoc sub-process (`ad-hoc-sub-processes.ts`). */

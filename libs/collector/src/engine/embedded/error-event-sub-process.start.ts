@@ -28,10 +28,12 @@ export function startErrorEventSubProcess(rt: Runtime, esp: ErrorEventSubProcess
     code: errorCode,
     messageType: 'throw',
   };
+  // What ran before: what the event sub-process starts (a compensation handler) is not interrupted.
+  const interrupted = scope.getPostponed().filter((api) => api.id !== esp.id);
   activity.run(message);
   // The error start event inside waits for the error: sent as bpmn-engine sends a delegated throw.
   scope.getApi().sendApiMessage('throw', { message }, { delegate: true });
-  for (const api of scope.getPostponed()) if (api.id !== esp.id) api.discard();
+  for (const api of interrupted) api.discard();
 }
 
 /** An error end event whose error an error event sub-process catches throws it there. */

@@ -42,29 +42,16 @@ export function dropScope(rt: Runtime, executionId: string): void {
 
 /** The scopes from an element instance's own out to the outermost one (the process variables not included). */
 export function scopeChain(rt: Runtime, executionId: string | undefined): LocalScope[] {
-  return scopeIds(rt, executionId).map((id) => rt.meta.locals![id]);
-}
-
-/** The execution id of the instance of an element (a sub-process) around an element instance, if any. */
-export function enclosingExecution(
-  rt: Runtime,
-  executionId: string | undefined,
-  elementId: string,
-): string | undefined {
-  return scopeIds(rt, executionId).find((id) => rt.meta.locals![id].elementId === elementId);
-}
-
-function scopeIds(rt: Runtime, executionId: string | undefined): string[] {
-  const ids: string[] = [];
+  const chain: LocalScope[] = [];
   const seen = new Set<string>();
   for (let id = executionId; id && !seen.has(id);) {
     seen.add(id);
     const scope = rt.meta.locals?.[id];
     if (!scope) break;
-    ids.push(id);
+    chain.push(scope);
     id = scope.parent;
   }
-  return ids;
+  return chain;
 }
 
 /**
