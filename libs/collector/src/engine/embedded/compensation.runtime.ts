@@ -7,26 +7,9 @@
  * completion is not compensated again. Handlers that are jobs wait for a worker like any job.
  */
 import { type Logger } from '@nestjs/common';
-import { type ElementApi, type Runtime } from './instance-state';
+import { type ElementApi, type RunningCompensation, type Runtime } from './instance-state';
 import { scopeExecution } from './scope-executions';
 import { scopeAround } from './variable-scopes';
-
-/** A completion of a compensation activity, in the instance's stored state. */
-export interface CompensableCompletion {
-  elementId: string;
-  /** The execution id of the scope it completed in; null for the process. */
-  scope: string | null;
-}
-
-/** A compensation throw or end event waiting for its handlers, in the instance's stored state. */
-export interface RunningCompensation {
-  /** The sub-process the handlers run in; null for the process. */
-  scopeId: string | null;
-  /** Handlers running. */
-  running: string[];
-  /** Handlers to run again once the run of the same handler is done (in a step of their own). */
-  queued: string[];
-}
 
 /** What bpmn-engine tells a throw event's service behaviour. */
 export interface ThrowContent {

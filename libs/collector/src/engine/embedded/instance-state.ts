@@ -8,7 +8,6 @@ import {
 } from '../engine.port';
 import { type StartRequestRecord } from './embedded-engine.store';
 import { type TaskCorrections } from '../job-worker.port';
-import { type CompensableCompletion, type RunningCompensation } from './compensation.runtime';
 import { type StoredJob } from './jobs/stored-job';
 import { type RuntimeTimers } from './runtime-timers';
 import { type CompiledProcess } from './zeebe-model.compiler';
@@ -72,6 +71,23 @@ export interface AdHocState {
   jobOpen: boolean;
   /** It completes as soon as no element is active. */
   completing: boolean;
+}
+
+/** A completion of a compensation activity, in the instance's stored state (compensation.runtime.ts). */
+export interface CompensableCompletion {
+  elementId: string;
+  /** The execution id of the scope it completed in; null for the process. */
+  scope: string | null;
+}
+
+/** A compensation throw or end event waiting for its handlers, in the instance's stored state. */
+export interface RunningCompensation {
+  /** The sub-process the handlers run in; null for the process. */
+  scopeId: string | null;
+  /** Handlers running. */
+  running: string[];
+  /** Handlers to run again once the run of the same handler is done (in a step of their own). */
+  queued: string[];
 }
 
 /** A user task whose `creating` listeners run, by execution id, in the instance's state. */
