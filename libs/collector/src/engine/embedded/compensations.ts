@@ -14,6 +14,7 @@
  * left when their activity is, and do nothing; bpmn-engine's would hold their scope open at its end).
  */
 import { type CompensationThrowSpec, type SerializedElement } from './dialect-specs';
+import { type UnresolvedReference } from './moddle-source';
 
 const COMPENSATE = 'bpmn:CompensateEventDefinition';
 
@@ -30,14 +31,6 @@ export interface SerializedLink {
   id: string;
   sourceId: string;
   targetId: string;
-}
-
-/** A reference bpmn-moddle could not resolve, from its warnings. */
-export interface UnresolvedReference {
-  /** The id of the element that holds the reference (here: the compensate event definition). */
-  element: string;
-  property: string;
-  value: string;
 }
 
 export function isCompensationEvent(element: SerializedElement): boolean {

@@ -19,7 +19,6 @@ import {
   readCompensations,
   type CompensationSpecs,
   type SerializedLink,
-  type UnresolvedReference,
 } from './compensations';
 import { detachEventSubProcessTriggers } from './event-sub-process-starts';
 import { extendJobEventTypes, jobElementSpec, runAsService, type JobElementSpec } from './jobs/job-elements';
@@ -36,7 +35,13 @@ import { type DialectSpecs, type ModdleElement, type SerializedElement } from '.
 import { checkFeelSyntax, isFeel } from './feel';
 import { extendInclusiveGatewayType } from './inclusive-gateways';
 import { readTaskListeners } from './task-listeners';
-import { executableProcessIds, readZeebeModdle, ZEEBE_MODDLE_OPTIONS } from './moddle-source';
+import {
+  executableProcessIds,
+  readZeebeModdle,
+  unresolvedReferences,
+  ZEEBE_MODDLE_OPTIONS,
+  type UnresolvedReference,
+} from './moddle-source';
 
 /** The raw (unevaluated) zeebe attributes of a user task: literals or FEEL expressions. */
 export interface UserTaskSpec {
@@ -248,16 +253,7 @@ export async function compileBpmn(
   let unresolved: UnresolvedReference[];
   try {
     const moddleContext = await readZeebeModdle(xml, processId);
-    unresolved = moddleContext.warnings.flatMap((w) => {
-      const { element, property, value } = w as {
-        element?: { id?: string };
-        property?: string;
-        value?: string;
-      };
-      return element?.id && property && typeof value === 'string'
-        ? [{ element: element.id, property, value }]
-        : [];
-    });
+    unresolved = unresolvedReferences(moddleContext);
     addAdHocKeepers(moddleContext.rootElement.rootElements as never);
     const parser = new Engine({
       moddleContext,
