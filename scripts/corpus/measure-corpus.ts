@@ -225,7 +225,11 @@ interface PostponedApi {
   id: string;
   type: string;
   content?: { isSubProcess?: boolean };
-  owner?: { eventDefinitions?: { type: string }[]; behaviour?: { eventDefinitions?: { type: string }[] } };
+  owner?: {
+    type?: string;
+    eventDefinitions?: { type: string }[];
+    behaviour?: { eventDefinitions?: { type: string }[] };
+  };
   getPostponed?: () => PostponedApi[];
 }
 
@@ -249,6 +253,9 @@ function waitsOf(engine: EmbeddedProcessEngine, instanceId: string): Wait[] {
         continue;
       }
       const definitions = (api.owner?.behaviour?.eventDefinitions ?? []).map((d) => d.type);
+      // A boundary event waits beside its activity, and a link catch event for its throw: neither is the wait.
+      if (api.owner?.type === 'bpmn:BoundaryEvent' || definitions.includes('bpmn:LinkEventDefinition'))
+        continue;
       const job = Object.values(rt.meta.jobs ?? {}).find((j) => j.elementId === api.id);
       let kind = api.type;
       let asOnCamunda = false;

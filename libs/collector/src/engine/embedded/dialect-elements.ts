@@ -116,6 +116,10 @@ export function checkDialectElement(element: SerializedElement, ctx: DialectCont
         if (element.type === 'bpmn:BoundaryEvent' && element.behaviour.cancelActivity === false)
           ctx.report(element, 'non-interrupting signal boundary events are not supported');
         readSignal(element, throws ? ctx.specs.signalThrows : ctx.specs.signalCatches, ctx);
+      } else if (only === 'bpmn:CompensateEventDefinition') {
+        // compensations.ts checks them with the associations, once every element is read.
+        if (element.type === 'bpmn:IntermediateCatchEvent')
+          ctx.report(element, 'compensation catch events exist only as boundary events');
       } else if (only === 'bpmn:EscalationEventDefinition') {
         const escalation = definitions[0].behaviour.escalationRef;
         if (!escalation && element.type !== 'bpmn:BoundaryEvent')
@@ -167,13 +171,8 @@ function checkSubProcessStart(
   const [definition] = definitions;
   const eventSubProcess = ctx.subProcesses.get(element.parent?.id ?? '')!;
   if (definition.type === 'bpmn:ErrorEventDefinition') {
-    // error-event-sub-processes.ts runs those of the process; Camunda 8's always interrupt.
-    if (eventSubProcess.parent?.id !== ctx.processId)
-      ctx.report(
-        element,
-        'error event sub-processes are supported in the process only, not inside a sub-process',
-      );
-    else if (element.behaviour.isInterrupting === false)
+    // error-event-sub-processes.ts runs them; Camunda 8's always interrupt.
+    if (element.behaviour.isInterrupting === false)
       ctx.report(element, 'error start events of event sub-processes always interrupt');
     return true;
   }

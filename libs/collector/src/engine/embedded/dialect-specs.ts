@@ -91,6 +91,16 @@ export interface EventSubProcessStart {
   timer: { timeDuration?: string; timeDate?: string; timeCycle?: string } | null;
 }
 
+/** A compensation intermediate throw or end event (`compensations.ts`). */
+export interface CompensationThrowSpec {
+  /** The one activity it compensates; null: every completed activity of its scope that has a handler. */
+  activityRef: string | null;
+  /** The sub-process whose activities it compensates; null for the process. */
+  scopeId: string | null;
+  /** It is inside an event sub-process of that scope. */
+  inEventSubProcess: boolean;
+}
+
 /** An ad-hoc sub-process (`ad-hoc-sub-processes.ts`). */
 export interface AdHocSubProcessSpec {
   id: string;

@@ -2,42 +2,41 @@
  * Starts the error event sub-processes of a running instance (see `error-event-sub-processes.ts`, which finds
  * the one that catches an error).
  */
-import { type ElementApi, type Runtime } from './instance-state';
+import { type Runtime } from './instance-state';
 import { eventSubProcessCatching, type ErrorEventSubProcess } from './error-event-sub-processes';
+import { scopeExecution, type ScopeExecution } from './scope-executions';
 
-interface RunningProcess {
-  getActivityById(id: string): { run(message?: unknown): void } | undefined;
+interface ThrowingScope extends ScopeExecution {
   getApi(): { sendApiMessage(action: string, content: unknown, options?: unknown): void };
 }
 
-interface EngineExecution {
-  definitions: { getRunningProcesses(): RunningProcess[] }[];
-  getPostponed(): (ElementApi & { discard(): void })[];
-}
-
 /**
- * Starts an error event sub-process of the running instance for an error with this code, and discards every
- * other element of the process (an error event sub-process always interrupts).
+ * Starts an error event sub-process of the running instance for an error with this code, in its scope (the
+ * process or the running sub-process around it), and discards every other element of that scope (an error
+ * event sub-process always interrupts).
  */
 export function startErrorEventSubProcess(rt: Runtime, esp: ErrorEventSubProcess, errorCode: string): void {
-  const execution = (rt.engine as unknown as { execution?: EngineExecution } | null)?.execution;
-  const process = execution?.definitions[0]?.getRunningProcesses()[0];
-  const activity = process?.getActivityById(esp.id);
-  if (!execution || !process || !activity)
-    throw new Error(`${esp.id}: the event sub-process cannot be started: the instance is not running`);
+  const scope = scopeExecution(rt, esp.scopeId) as ThrowingScope | undefined;
+  const activity = scope?.getActivityById(esp.id);
+  if (!scope || !activity)
+    throw new Error(
+      `${esp.id}: the event sub-process cannot be started: ${esp.scopeId ?? 'the instance'} is not running`,
+    );
   const message = {
     id: esp.errorRefId ?? 'anonymous',
     type: 'bpmn:Error',
     code: errorCode,
     messageType: 'throw',
   };
+  // What ran before: what the event sub-process starts (a compensation handler) is not interrupted.
+  const interrupted = scope.getPostponed().filter((api) => api.id !== esp.id);
   activity.run(message);
   // The error start event inside waits for the error: sent as bpmn-engine sends a delegated throw.
-  process.getApi().sendApiMessage('throw', { message }, { delegate: true });
-  for (const api of execution.getPostponed()) if (api.id !== esp.id) api.discard();
+  scope.getApi().sendApiMessage('throw', { message }, { delegate: true });
+  for (const api of interrupted) api.discard();
 }
 
-/** An error end event whose error an error event sub-process of the process catches throws it there. */
+/** An error end event whose error an error event sub-process catches throws it there. */
 export function throwToEventSubProcess(rt: Runtime, elementId: string, errorCode: string): void {
   const esp = eventSubProcessCatching(rt.definition.compiled.errorEventSubProcesses, elementId, errorCode);
   try {

@@ -1,20 +1,24 @@
 /**
- * Error event sub-processes of the process, as Camunda 8 runs them: an error that no boundary event of the
- * element (or of a sub-process around it) catches starts the process's event sub-process whose error start
- * event catches its code (or every code), and interrupts everything else the instance was doing.
+ * Error event sub-processes, of the process and of embedded sub-processes, as Camunda 8 runs them: an error
+ * thrown at an element goes outwards, scope by scope: the element's error boundary events, then the error
+ * event sub-processes of the scope it is in (the one whose error start event catches its code, else one that
+ * catches every code), then the boundary events of that scope, the event sub-processes of the scope around
+ * it, and so on up to the process. An error event sub-process interrupts everything else its scope runs.
  *
- * bpmn-engine starts an event sub-process only for an event thrown with its id inside the process, and never
- * interrupts the process for it; a job's error it does not hand to event sub-processes at all. So a job error
+ * bpmn-engine starts an event sub-process only for an event thrown with its id inside its scope, and never
+ * interrupts the scope for it; a job's error it does not hand to event sub-processes at all. So a job error
  * that such an event sub-process catches is not given to bpmn-engine as the element's error: the event
- * sub-process is run and sent the error (as bpmn-engine itself does for a delegated throw), and every other
- * element of the process is discarded (`error-event-sub-process.start.ts`).
+ * sub-process is run in its scope and sent the error (as bpmn-engine itself does for a delegated throw), and
+ * every other element of that scope is discarded (`error-event-sub-process.start.ts`).
  */
 import { type SerializedElement } from './dialect-specs';
 import { codeOf, type ErrorCatch } from './error-events';
 
-/** An event sub-process of the process started by an error start event. */
+/** An event sub-process started by an error start event. */
 export interface ErrorEventSubProcess {
   id: string;
+  /** The sub-process it is in; null when it is in the process itself. */
+  scopeId: string | null;
   /** The id of the `bpmn:error` its start event names; null when it names none (it catches every code). */
   errorRefId: string | null;
   /** The code it catches; null for every code. */
@@ -23,7 +27,7 @@ export interface ErrorEventSubProcess {
 
 /** What is needed at run time to find the event sub-process that catches an error. */
 export interface ErrorEventSubProcesses {
-  /** The process's error event sub-processes, in document order. */
+  /** The error event sub-processes of the process and of its sub-processes, in document order. */
   list: ErrorEventSubProcess[];
   /** Error boundary events by the element they are attached to. */
   boundaries: Map<string, ErrorCatch>;
@@ -33,7 +37,7 @@ export interface ErrorEventSubProcesses {
   errorEnds: Map<string, string>;
 }
 
-/** Reads the error event sub-processes of the process and the error boundary events in it. */
+/** Reads the error event sub-processes of the process and its sub-processes, and the error boundary events. */
 export function readErrorEventSubProcesses(
   all: readonly SerializedElement[],
   processId: string,
@@ -60,19 +64,20 @@ export function readErrorEventSubProcesses(
       specs.boundaries.set(at, caught);
     } else if (element.type === 'bpmn:StartEvent' && element.parent) {
       const eventSubProcess = byId.get(element.parent.id);
-      if (eventSubProcess?.behaviour.triggeredByEvent !== true || eventSubProcess.parent?.id !== processId)
-        continue;
+      if (eventSubProcess?.behaviour.triggeredByEvent !== true) continue;
       const errorRefId = (definition.behaviour.errorRef as { id?: string } | undefined)?.id ?? null;
-      specs.list.push({ id: eventSubProcess.id, errorRefId, code });
+      const scope = eventSubProcess.parent?.id;
+      const scopeId = !scope || scope === processId ? null : scope;
+      specs.list.push({ id: eventSubProcess.id, scopeId, errorRefId, code });
     }
   }
   return specs;
 }
 
 /**
- * The process's error event sub-process that catches an error thrown at an element, when no error boundary
- * event of the element or of a sub-process around it catches it first; an error thrown inside an event
- * sub-process is not caught by the event sub-processes of the process.
+ * The error event sub-process that catches an error thrown at an element, when no error boundary event of the
+ * element, or of a sub-process around it on the way out, catches it first. An error thrown inside an event
+ * sub-process is not caught by the event sub-processes of the scope that event sub-process is in.
  */
 export function eventSubProcessCatching(
   specs: ErrorEventSubProcesses,
@@ -82,9 +87,13 @@ export function eventSubProcessCatching(
   if (specs.list.length === 0) return undefined;
   const ownIds = new Set(specs.list.map((esp) => esp.id));
   for (let id: string | undefined = elementId; id; id = specs.parents.get(id)) {
-    if (ownIds.has(id) && id !== elementId) return undefined;
     const caught = specs.boundaries.get(id);
     if (caught && (caught.all || caught.codes.includes(errorCode))) return undefined;
+    if (ownIds.has(id) && id !== elementId) continue;
+    const scopeId = specs.parents.get(id) ?? null;
+    const here = specs.list.filter((esp) => esp.scopeId === scopeId);
+    const esp = here.find((e) => e.code === errorCode) ?? here.find((e) => e.code === null);
+    if (esp) return esp;
   }
-  return specs.list.find((esp) => esp.code === errorCode) ?? specs.list.find((esp) => esp.code === null);
+  return undefined;
 }

@@ -1,14 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { type SerializedElement } from './dialect-specs';
 import { eventSubProcessCatching, readErrorEventSubProcesses } from './error-event-sub-processes';
+import { serializedElement } from './serialized-elements.testing';
 
-const element = (id: string, type: string, scope: string, behaviour: Record<string, unknown> = {}) =>
-  ({
-    id,
-    type,
-    parent: { id: scope, type: scope === 'P' ? 'bpmn:Process' : 'bpmn:SubProcess' },
-    behaviour: { $type: type, ...behaviour },
-  }) as SerializedElement;
+const element = serializedElement;
 const onError = (errorRef?: string) => ({
   eventDefinitions: [
     { type: 'bpmn:ErrorEventDefinition', behaviour: errorRef ? { errorRef: { id: errorRef } } : {} },
@@ -29,6 +23,11 @@ describe('error event sub-processes', () => {
       element('InHandler', 'bpmn:ServiceTask', 'OnDeclined'),
       element('OnAny', 'bpmn:SubProcess', 'P', { triggeredByEvent: true }),
       element('AnyStart', 'bpmn:StartEvent', 'OnAny', onError()),
+      element('Shipping', 'bpmn:SubProcess', 'P'),
+      element('Label', 'bpmn:ServiceTask', 'Shipping'),
+      element('OnShippingDeclined', 'bpmn:SubProcess', 'Shipping', { triggeredByEvent: true }),
+      element('ShippingDeclinedStart', 'bpmn:StartEvent', 'OnShippingDeclined', onError('E_DECLINED')),
+      element('InShippingHandler', 'bpmn:ServiceTask', 'OnShippingDeclined'),
     ],
     'P',
   );
@@ -36,6 +35,7 @@ describe('error event sub-processes', () => {
   it('an error goes to the event sub-process of its code, then to the one that catches every code', () => {
     expect(eventSubProcessCatching(specs, 'Other', 'DECLINED')).toEqual({
       id: 'OnDeclined',
+      scopeId: null,
       errorRefId: 'E_DECLINED',
       code: 'DECLINED',
     });
@@ -47,7 +47,17 @@ describe('error event sub-processes', () => {
     expect(eventSubProcessCatching(specs, 'Other', 'FRAUD')?.id).toBe('OnAny');
   });
 
-  it('an error thrown inside an event sub-process is not caught by the event sub-processes of the process', () => {
+  it('an error thrown inside an event sub-process is not caught by the event sub-processes of its scope', () => {
     expect(eventSubProcessCatching(specs, 'InHandler', 'DECLINED')).toBeUndefined();
+    expect(eventSubProcessCatching(specs, 'InShippingHandler', 'DECLINED')?.id).toBe('OnDeclined');
+  });
+
+  it('the event sub-process of the sub-process an element is in catches before those of the process', () => {
+    expect(eventSubProcessCatching(specs, 'Label', 'DECLINED')).toMatchObject({
+      id: 'OnShippingDeclined',
+      scopeId: 'Shipping',
+    });
+    // A code it does not catch goes out to the process.
+    expect(eventSubProcessCatching(specs, 'Label', 'LATE')?.id).toBe('OnAny');
   });
 });

@@ -20,6 +20,7 @@ import {
 import { type CallActivities } from './call-activities';
 import { type Signals } from './signals';
 import { AdHocSubProcesses } from './ad-hoc-sub-process.runtime';
+import { Compensations } from './compensation.runtime';
 import { EventSubProcessTriggers } from './event-sub-process-triggers';
 import { type Jobs } from './jobs/jobs';
 
@@ -90,6 +91,7 @@ export class InstanceRuntimes {
   readonly eventSubProcesses: EventSubProcessTriggers;
   readonly adHocSubProcesses: AdHocSubProcesses;
   readonly taskListeners: TaskListeners;
+  private readonly compensations: Compensations;
   /** bpmn-engine's default logger (debug) costs more than the steps themselves: keep only its errors. */
   private readonly engineLogger = (scope: string) => ({
     debug: () => undefined,
@@ -117,6 +119,15 @@ export class InstanceRuntimes {
         openJob: (...args) => this.jobs.wait(...args),
         closeJob: (rt, executionId) => this.jobs.elementLeft(rt, executionId),
       },
+      logger,
+    );
+    this.compensations = new Compensations(
+      (rt, action) =>
+        this.step(rt, async () => {
+          await this.ensureEngine(rt);
+          rt.engineMoved = true;
+          this.mapping(rt, action);
+        }),
       logger,
     );
     this.taskListeners = new TaskListeners(
@@ -384,6 +395,7 @@ export class InstanceRuntimes {
           if (
             compiled.jobElements.has(activity.id) ||
             compiled.uncaughtErrorEnds.has(activity.id) ||
+            compiled.compensations.throws.has(activity.id) ||
             compiled.errorEventSubProcesses.errorEnds.has(activity.id)
           ) {
             activity.behaviour.Service = serviceTaskBehaviour(rt, {
@@ -395,6 +407,7 @@ export class InstanceRuntimes {
                 if (!this.adHocSubProcesses.keeperWaits(...args)) this.jobs.wait(...args);
               },
               raiseUncaughtError: (...args) => this.jobs.raiseUncaughtError(...args),
+              compensate: (...args) => this.mapping(rt, () => this.compensations.compensate(...args)),
               logger: this.logger,
             });
           }
@@ -455,6 +468,7 @@ export class InstanceRuntimes {
       }
       case 'activity.end': {
         this.endedExecutions.add(api.executionId);
+        this.compensations.elementEnded(rt, api);
         this.mapping(rt, () => {
           if (rt.definition.compiled.loops.has(api.id))
             this.multiInstances.bodyCompleted(rt, api.id, api.executionId);
@@ -502,6 +516,7 @@ export class InstanceRuntimes {
         if (name === 'activity.leave')
           this.mapping(rt, () => this.adHocSubProcesses.elementLeft(rt, api, completed));
         this.signals.elementLeft(rt, api, completed);
+        this.mapping(rt, () => this.compensations.elementLeft(rt, api));
         return;
       }
       case 'activity.call': {

@@ -73,6 +73,23 @@ export interface AdHocState {
   completing: boolean;
 }
 
+/** A completion of a compensation activity, in the instance's stored state (compensation.runtime.ts). */
+export interface CompensableCompletion {
+  elementId: string;
+  /** The execution id of the scope it completed in; null for the process. */
+  scope: string | null;
+}
+
+/** A compensation throw or end event waiting for its handlers, in the instance's stored state. */
+export interface RunningCompensation {
+  /** The sub-process the handlers run in; null for the process. */
+  scopeId: string | null;
+  /** Handlers running. */
+  running: string[];
+  /** Handlers to run again once the run of the same handler is done (in a step of their own). */
+  queued: string[];
+}
+
 /** A user task operation that waits for its task listeners (`task-listener.runtime.ts`). */
 export type PendingTaskOperation =
   | { event: 'creating' }
@@ -122,6 +139,10 @@ export interface InstanceMeta {
   taskListeners?: Record<string, ListenedTask>;
   /** The running ad-hoc sub-processes, by id (ad-hoc-sub-process.runtime.ts). */
   adHoc?: Record<string, AdHocState>;
+  /** Completed compensation activities not compensated yet, in order of completion (compensation.runtime.ts). */
+  compensable?: CompensableCompletion[];
+  /** Compensation throw and end events waiting for their handlers, by execution id. */
+  compensating?: Record<string, RunningCompensation>;
 }
 
 /** bpmn-engine's element API as used here. */

@@ -43,6 +43,30 @@ export async function readZeebeModdle(xml: string, processId?: string): Promise<
   return context;
 }
 
+/** A reference bpmn-moddle could not resolve (an `activityRef` naming no element ...), from its warnings. */
+export interface UnresolvedReference {
+  /** The id of the element that holds the reference. */
+  element: string;
+  /** The attribute, such as `bpmn:activityRef`. */
+  property: string;
+  /** The id it names. */
+  value: string;
+}
+
+/** The references of a read document that name no element (bpmn-moddle drops them, with a warning). */
+export function unresolvedReferences(context: ModdleContext): UnresolvedReference[] {
+  return context.warnings.flatMap((w) => {
+    const { element, property, value } = w as {
+      element?: { id?: string };
+      property?: string;
+      value?: string;
+    };
+    return element?.id && property && typeof value === 'string'
+      ? [{ element: element.id, property, value }]
+      : [];
+  });
+}
+
 /**
  * The ids of the executable processes of a BPMN document, in document order. A resource may hold several, as
  * in Camunda 8: each is deployed as a process of its own, compiled from the document without the others.

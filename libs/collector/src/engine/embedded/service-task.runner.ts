@@ -5,6 +5,7 @@ import { resolveAttribute } from './feel';
 import { isObject, type Runtime } from './instance-state';
 import { type JobCallback } from './jobs/jobs';
 import { type JobElementSpec } from './jobs/job-elements';
+import { type ThrowContent } from './compensation.runtime';
 
 import { throwToEventSubProcess } from './error-event-sub-process.start';
 import { visibleVariables } from './variable-scopes';
@@ -42,6 +43,13 @@ export interface ServiceTaskRunnerHost {
     executionId: string,
     callback: JobCallback,
   ): void;
+  /** Runs a compensation throw or end event: it completes when its handlers are done. */
+  compensate(
+    rt: Runtime,
+    elementId: string,
+    content: ThrowContent,
+    done: (error: Error | null, output?: unknown) => void,
+  ): void;
   /** Makes an error end event that nothing catches wait with an incident. */
   raiseUncaughtError(rt: Runtime, elementId: string, executionId: string, errorCode: string): void;
   logger: Logger;
@@ -62,11 +70,13 @@ export function serviceTaskBehaviour(rt: Runtime, host: ServiceTaskRunnerHost) {
   return class EmbeddedServiceTask {
     constructor(private readonly activity: { id: string }) {}
     execute(
-      message: { content: { executionId: string } },
+      message: { content: ThrowContent },
       callback: (error: Error | null, output?: unknown) => void,
     ): void {
       const elementId = this.activity.id;
       const compiled = rt.definition.compiled;
+      if (compiled.compensations.throws.has(elementId))
+        return host.compensate(rt, elementId, message.content, callback);
       const uncaught = compiled.uncaughtErrorEnds.get(elementId);
       if (uncaught !== undefined)
         return host.raiseUncaughtError(rt, elementId, message.content.executionId, uncaught);

@@ -315,7 +315,7 @@ describe('embedded engine: the zeebe dialect', () => {
     ).toBe(false);
   });
 
-  it('refuses error event sub-processes inside sub-processes and non-interrupting ones, naming their start events', async () => {
+  it('refuses non-interrupting error event sub-processes, in the process and inside sub-processes, naming their start events', async () => {
     const eventSubProcess = (id: string, interrupting: boolean) =>
       `<bpmn:subProcess id="${id}" triggeredByEvent="true">
         <bpmn:startEvent id="${id}-start" isInterrupting="${interrupting}"><bpmn:errorEventDefinition id="${id}-ed" /></bpmn:startEvent>
@@ -323,7 +323,7 @@ describe('embedded engine: the zeebe dialect', () => {
     const xml = `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">
       <bpmn:process id="esp" isExecutable="true">
         <bpmn:startEvent id="start" />
-        <bpmn:subProcess id="inner"><bpmn:startEvent id="innerStart" />${eventSubProcess('nested', true)}</bpmn:subProcess>
+        <bpmn:subProcess id="inner"><bpmn:startEvent id="innerStart" />${eventSubProcess('nested', false)}${eventSubProcess('fine', true)}</bpmn:subProcess>
         ${eventSubProcess('gentle', false)}
       </bpmn:process></bpmn:definitions>`;
     await expect(engine.deploy({ xml, resourceName: 'esp.bpmn' })).rejects.toMatchObject({
@@ -331,7 +331,7 @@ describe('embedded engine: the zeebe dialect', () => {
       details: [
         expect.objectContaining({
           elementId: 'nested-start',
-          reason: expect.stringMatching(/inside a sub-process/),
+          reason: expect.stringMatching(/always interrupt/),
         }),
         expect.objectContaining({
           elementId: 'gentle-start',
@@ -339,6 +339,21 @@ describe('embedded engine: the zeebe dialect', () => {
         }),
       ],
     });
+  });
+
+  it('a manual task completes at once, as on Camunda 8', async () => {
+    const xml = `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="x">
+      <bpmn:process id="manual" isExecutable="true">
+        <bpmn:startEvent id="start" />
+        <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="upload" />
+        <bpmn:manualTask id="upload" />
+        <bpmn:sequenceFlow id="f2" sourceRef="upload" targetRef="check" />
+        <bpmn:userTask id="check"><bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements></bpmn:userTask>
+      </bpmn:process></bpmn:definitions>`;
+    await engine.deploy({ xml, resourceName: 'manual.bpmn' });
+    const { instanceId } = await engine.startProcessInstance({ definitionKey: 'manual' });
+    const check = await delivered.task('check');
+    expect(check.processInstanceId).toBe(instanceId);
   });
 
   it('a user task with a zeebe:taskDefinition (as early Camunda 8 models have) is a user task, and extensions of other namespaces are ignored, as Zeebe ignores both', async () => {

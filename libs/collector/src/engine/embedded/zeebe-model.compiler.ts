@@ -1,5 +1,5 @@
 import { Engine } from 'bpmn-engine';
-import { SubProcess } from 'bpmn-elements';
+import { SignalTask, SubProcess, Task } from 'bpmn-elements';
 import { EngineError, type UnsupportedElement } from '../engine.errors';
 import {
   addAdHocKeepers,
@@ -14,6 +14,12 @@ import {
   readErrorEventSubProcesses,
   type ErrorEventSubProcesses,
 } from './error-event-sub-processes';
+import {
+  detachCompensationBoundaries,
+  readCompensations,
+  type CompensationSpecs,
+  type SerializedLink,
+} from './compensations';
 import { detachEventSubProcessTriggers } from './event-sub-process-starts';
 import { extendJobEventTypes, jobElementSpec, runAsService, type JobElementSpec } from './jobs/job-elements';
 import {
@@ -36,7 +42,13 @@ import {
   listenerJob,
 } from './execution-listeners';
 import { isTerminateEndEvent, readTerminateEndEvent } from './terminate-end-events';
-import { executableProcessIds, readZeebeModdle, ZEEBE_MODDLE_OPTIONS } from './moddle-source';
+import {
+  executableProcessIds,
+  readZeebeModdle,
+  unresolvedReferences,
+  ZEEBE_MODDLE_OPTIONS,
+  type UnresolvedReference,
+} from './moddle-source';
 
 /** The raw (unevaluated) zeebe attributes of a user task: literals or FEEL expressions. */
 export interface UserTaskSpec {
@@ -79,8 +91,10 @@ export interface CompiledProcess extends DialectSpecs {
   errorCatchers: Map<string, ErrorCatch>;
   /** Error end events that nothing catches, with their error code: they raise an incident. */
   uncaughtErrorEnds: Map<string, string>;
-  /** The process's error event sub-processes, and what else catches errors before them. */
+  /** The error event sub-processes, and what else catches errors before them. */
   errorEventSubProcesses: ErrorEventSubProcesses;
+  /** Compensation handlers and the compensation throw and end events (`compensations.ts`). */
+  compensations: CompensationSpecs;
   /** bpmn-engine's serializable context, shared by every instance of this definition. */
   sourceContext: unknown;
 }
@@ -90,6 +104,7 @@ interface SerializedContext {
   getProcesses(): SerializedElement[];
   getActivities(scopeId?: string): SerializedElement[];
   getSequenceFlows(scopeId?: string): SerializedElement[];
+  getAssociations(scopeId?: string): SerializedLink[];
 }
 
 const SUPPORTED_TYPES = new Set([
@@ -175,6 +190,13 @@ export function extendTypes(typeMapper: Record<string, unknown>): void {
   const dummy = (typeMapper['bpmn:DataObjectReference'] ?? null) as unknown;
   for (const type of TYPES_WITHOUT_BEHAVIOUR) typeMapper[type] = dummy;
   typeMapper['bpmn:AdHocSubProcess'] = SubProcess;
+  // Manual tasks complete at once, as in Camunda 8 (bpmn-elements waits at them for a signal); the keeper of an
+  // ad-hoc sub-process without a job worker is a manual task that waits. bpmn-elements calls a behaviour with
+  // `new`: a function (not an arrow) whose returned activity is used.
+  const [waits, completes] = [SignalTask, Task] as unknown as ((def: unknown, context: unknown) => unknown)[];
+  typeMapper['bpmn:ManualTask'] = function (activityDef: SerializedElement, context: unknown) {
+    return isAdHocKeeper(activityDef) ? waits(activityDef, context) : completes(activityDef, context);
+  };
   extendJobEventTypes(typeMapper);
   extendInclusiveGatewayType(typeMapper);
 }
@@ -235,8 +257,10 @@ export async function compileBpmn(
     throw new EngineError('INVALID_ARGUMENT', 'xml: a BPMN document is required');
   }
   let context: SerializedContext;
+  let unresolved: UnresolvedReference[];
   try {
     const moddleContext = await readZeebeModdle(xml, processId);
+    unresolved = unresolvedReferences(moddleContext);
     addAdHocKeepers(moddleContext.rootElement.rootElements as never);
     addExecutionListenerTasks(moddleContext as never);
     const parser = new Engine({
@@ -447,10 +471,19 @@ export async function compileBpmn(
 
   checkExecutionListeners(process, all, context.getSequenceFlows(), report);
   finishAdHocSubProcesses(all, context.getSequenceFlows(), dialect.specs.adHocSubProcesses, report);
+  const compensations = readCompensations(
+    all,
+    context.getAssociations(),
+    context.getSequenceFlows() as unknown as SerializedLink[],
+    unresolved,
+    process.id,
+    report,
+  );
 
   if (problems.length > 0) throw unsupported(resourceName, problems);
   detachEventSubProcessTriggers(all, dialect.specs.eventSubProcessStarts);
   detachActivatableElements(all, dialect.specs.adHocSubProcesses);
+  detachCompensationBoundaries(all);
 
   const catchers = errorCatchers(all);
   const uncaughtErrorEnds = new Map<string, string>();
@@ -462,6 +495,8 @@ export async function compileBpmn(
     else continue;
     runAsService(all.find((e) => e.id === elementId)!.behaviour);
   }
+  // They wait for their handlers (compensation.runtime.ts).
+  for (const element of all) if (compensations.throws.has(element.id)) runAsService(element.behaviour);
 
   const startable = processProperties.get('eddy:startableFromTasklist');
   if (startable !== undefined && startable !== 'true' && startable !== 'false') {
@@ -485,6 +520,7 @@ export async function compileBpmn(
     errorCatchers: catchers,
     uncaughtErrorEnds,
     errorEventSubProcesses,
+    compensations,
     ...dialect.specs,
     sourceContext: context,
   };
