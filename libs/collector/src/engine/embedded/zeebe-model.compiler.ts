@@ -34,6 +34,7 @@ import {
 import { type DialectSpecs, type ModdleElement, type SerializedElement } from './dialect-specs';
 import { checkFeelSyntax, isFeel } from './feel';
 import { extendInclusiveGatewayType } from './inclusive-gateways';
+import { extendSequenceFlowType } from './exclusive-merges';
 import { readTaskListeners } from './task-listeners';
 import {
   addExecutionListenerTasks,
@@ -199,6 +200,7 @@ export function extendTypes(typeMapper: Record<string, unknown>): void {
   };
   extendJobEventTypes(typeMapper);
   extendInclusiveGatewayType(typeMapper);
+  extendSequenceFlowType(typeMapper);
 }
 
 /**
