@@ -75,6 +75,17 @@ describe('a trace across the core, the relay, Kafka, a projector and an api proc
   const admin = new Client({ connectionString: postgres.url });
   const dir = mkdtempSync(join(tmpdir(), 'eddy-traces-'));
   const received: ReceivedSpan[] = [];
+  /** The first span of each name in the trace, once the receiver has them all (in the order of `names`). */
+  const spansNamed = (traceId: string, names: string[]) =>
+    waitFor(
+      () => {
+        const spans = received.filter((s) => s.traceId === traceId);
+        const found = names.map((name) => spans.find((s) => s.name === name));
+        expect(found.every(Boolean)).toBe(true);
+        return found as ReceivedSpan[];
+      },
+      { timeout: 120_000, interval: 250 },
+    );
   let receiver: Server;
   let core: EddyProcess;
   let projector: EddyProcess;
@@ -211,16 +222,13 @@ describe('a trace across the core, the relay, Kafka, a projector and an api proc
       await producer.disconnect();
       await list.next((m) => m.taskChanges.tasks.some((t) => t.id === 'task-trace-2'), 120_000);
 
-      const names = ['command topic receive', 'command CreateTask', 'relay publish', 'project', 'push tasks'];
-      const [receive, command, relay, project, push] = await waitFor(
-        () => {
-          const spans = received.filter((s) => s.traceId === traceId);
-          const found = names.map((name) => spans.find((s) => s.name === name));
-          expect(found.every(Boolean)).toBe(true);
-          return found as ReceivedSpan[];
-        },
-        { timeout: 120_000, interval: 250 },
-      );
+      const [receive, command, relay, project, push] = await spansNamed(traceId, [
+        'command topic receive',
+        'command CreateTask',
+        'relay publish',
+        'project',
+        'push tasks',
+      ]);
       expect([receive, command, relay, project, push].map((s) => s.service)).toEqual([
         'eddy-core-relay',
         'eddy-core-relay',
@@ -257,16 +265,12 @@ describe('a trace across the core, the relay, Kafka, a projector and an api proc
     expect(claimed.errors).toBeUndefined();
     expect(claimed.data?.claimTask).toEqual({ id: 'task-trace-2', assignee: 'carl' });
 
-    const names = ['mutation claim', `request ${commandTopic}`, 'command topic receive', 'command ClaimTask'];
-    const [request, handOver, receive, command] = await waitFor(
-      () => {
-        const spans = received.filter((s) => s.traceId === traceId);
-        const found = names.map((name) => spans.find((s) => s.name === name));
-        expect(found.every(Boolean)).toBe(true);
-        return found as ReceivedSpan[];
-      },
-      { timeout: 120_000, interval: 250 },
-    );
+    const [request, handOver, receive, command] = await spansNamed(traceId, [
+      'mutation claim',
+      `request ${commandTopic}`,
+      'command topic receive',
+      'command ClaimTask',
+    ]);
     expect([request, handOver, receive, command].map((s) => s.service)).toEqual([
       'eddy-api',
       'eddy-api',
